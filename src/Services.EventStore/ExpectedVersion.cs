@@ -1,0 +1,22 @@
+namespace Services.EventStore;
+
+/// <summary>What the appender believes about a stream's version before appending.</summary>
+public readonly record struct ExpectedVersion
+{
+    private ExpectedVersion(long value) => Value = value;
+
+    /// <summary>-1 any, 0 no stream, n &gt; 0 exactly n: the encoding <c>es_append</c> takes.</summary>
+    internal long Value { get; }
+
+    /// <summary>Append whatever the version; concurrent appenders queue on the stream's row.</summary>
+    public static ExpectedVersion Any { get; } = new(-1);
+
+    /// <summary>The stream must not exist yet.</summary>
+    public static ExpectedVersion NoStream { get; } = new(0);
+
+    /// <summary>The stream must be exactly at <paramref name="version"/>; 0 means it must not exist.</summary>
+    public static ExpectedVersion Exactly(long version) =>
+        version < 0 ? throw new ArgumentOutOfRangeException(nameof(version), version, "A stream version cannot be negative.") : new(version);
+
+    public override string ToString() => Value switch { -1 => "any", 0 => "no stream", _ => Value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+}

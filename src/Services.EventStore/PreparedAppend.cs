@@ -1,0 +1,66 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Services.EventStore;
+
+/// <summary>An append checked and serialized before anything touches the database.</summary>
+internal sealed class PreparedAppend
+{
+    private PreparedAppend(IReadOnlyList<PreparedStream> streams) => Streams = streams;
+
+    public IReadOnlyList<PreparedStream> Streams { get; }
+
+    public Guid[] AllEventIds => Streams.SelectMany(s => s.EventIds).ToArray();
+
+    public static PreparedAppend Create(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, EventTypeRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(appends);
+        if (appends.Count == 0) throw new ArgumentException("Nothing to append: no stream given.", nameof(appends));
+        var metadataJson = MetadataJson.Serialize(metadata);
+        var streams = new List<PreparedStream>(appends.Count);
+        foreach (var append in appends)
+        {
+            ArgumentNullException.ThrowIfNull(append);
+            StreamIds.Validate(append.StreamId);
+            ArgumentException.ThrowIfNullOrWhiteSpace(append.StreamType);
+            if (append.Events is null || append.Events.Count == 0)
+                throw new ArgumentException($"Nothing to append to stream '{append.StreamId}': no events given.", nameof(appends));
+            if (streams.Exists(s => s.StreamId == append.StreamId))
+                throw new ArgumentException($"Stream '{append.StreamId}' appears twice in one append; give all its events in one StreamAppend.", nameof(appends));
+            var count = append.Events.Count;
+            var stream = new PreparedStream(append.StreamId, append.StreamType, append.Expected, new Guid[count], new string[count], new string[count], new string[count]);
+            for (var i = 0; i < count; i++)
+            {
+                var @event = append.Events[i] ?? throw new ArgumentException($"Event {i} for stream '{append.StreamId}' is null.", nameof(appends));
+                stream.EventIds[i] = Guid.CreateVersion7();
+                stream.EventTypes[i] = registry.NameOf(@event.GetType());
+                stream.Data[i] = registry.Serialize(@event);
+                stream.Metadata[i] = metadataJson;
+            }
+            streams.Add(stream);
+        }
+        // Lock stream rows in one global order so that two multi-stream appends cannot deadlock.
+        streams.Sort((a, b) => string.CompareOrdinal(a.StreamId, b.StreamId));
+        return new PreparedAppend(streams);
+    }
+
+    public NpgsqlBatch ToBatch(NpgsqlConnection connection)
+    {
+        var batch = new NpgsqlBatch(connection);
+        foreach (var stream in Streams)
+        {
+            var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7)");
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            command.Parameters.Add(new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            batch.BatchCommands.Add(command);
+        }
+        return batch;
+    }
+}
+
+internal sealed record PreparedStream(string StreamId, string StreamType, ExpectedVersion Expected, Guid[] EventIds, string[] EventTypes, string[] Data, string[] Metadata);

@@ -1,0 +1,28 @@
+namespace Services.EventStore;
+
+/// <summary>Events to append to one stream, decided on the stream's <see cref="Expected"/> version.</summary>
+public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events);
+
+/// <summary>The outcome of an append: each stream's new version and the feed position of the last event.</summary>
+public sealed record AppendResult(IReadOnlyDictionary<string, long> StreamVersions, FeedPosition LastPosition)
+{
+    public long VersionOf(string streamId) => StreamVersions[streamId];
+}
+
+/// <summary>An event as stored. <see cref="Data"/> is null when its type is not registered in this process.</summary>
+public sealed record RecordedEvent(
+    Guid EventId,
+    string StreamId,
+    long StreamVersion,
+    string EventType,
+    object? Data,
+    string Json,
+    EventMetadata Metadata,
+    DateTimeOffset Timestamp,
+    FeedPosition Position);
+
+/// <summary>A page of the global feed. <see cref="Next"/> is where the following page starts.</summary>
+public sealed record FeedPage(IReadOnlyList<RecordedEvent> Events, FeedPosition Next);
+
+/// <summary>A stream folded into a state, with the version it was folded at (0 when the stream does not exist).</summary>
+public sealed record Aggregated<TState>(TState State, long Version);
