@@ -33,9 +33,6 @@ pg_find_bin() {
 # initdb refuses to run as root: as root, the cluster belongs to an unprivileged account.
 pg_run_as() {
   if [[ $(id -u) -eq 0 ]]; then
-    if ! id -u "$PG_OS_USER" >/dev/null 2>&1; then
-      useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
-    fi
     runuser -u "$PG_OS_USER" -- "$@"
   else
     "$@"

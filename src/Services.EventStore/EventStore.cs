@@ -58,7 +58,14 @@ public sealed class EventStore : IAsyncDisposable
     /// or nothing is written. Throws <see cref="StreamVersionConflictException"/> for the first
     /// stream found at another version than expected.
     /// </summary>
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken cancellationToken = default) =>
+        AppendAsync(appends, metadata, alongside: null, cancellationToken);
+
+    /// <summary>
+    /// Appends, and runs the commands <paramref name="alongside"/> creates in the same transaction
+    /// (rows that must exist exactly when the events do). It is called again on each attempt.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
     {
         var prepared = PreparedAppend.Create(appends, metadata ?? EventMetadata.None, _registry);
         var attempts = 0;
@@ -67,7 +74,7 @@ public sealed class EventStore : IAsyncDisposable
             var mayHaveCommitted = attempts++ > 0;
             try
             {
-                return await AppendOnceAsync(prepared, ct);
+                return await AppendOnceAsync(prepared, alongside, ct);
             }
             catch (Exception ex) when (mayHaveCommitted && IsConflictOrDuplicate(ex))
             {
@@ -82,11 +89,12 @@ public sealed class EventStore : IAsyncDisposable
         return result;
     }
 
-    private async Task<AppendResult> AppendOnceAsync(PreparedAppend prepared, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendOnceAsync(PreparedAppend prepared, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // A batch runs in one implicit transaction: a failure in any stream rolls back all of them.
+        // A batch runs in one implicit transaction: a failure in any statement rolls back all of them.
         await using var batch = prepared.ToBatch(connection);
+        foreach (var command in alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
         var versions = new Dictionary<string, long>(prepared.Streams.Count, StringComparer.Ordinal);
         var last = FeedPosition.Start;
         try
@@ -102,6 +110,8 @@ public sealed class EventStore : IAsyncDisposable
                 }
                 await reader.NextResultAsync(cancellationToken);
             }
+            // Reading every result surfaces a failure of any command alongside.
+            while (await reader.NextResultAsync(cancellationToken)) { }
         }
         catch (PostgresException ex) when (ex.SqlState == ConflictSqlState)
         {

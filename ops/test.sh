@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test against a real PostgreSQL (the private cluster, unless ConnectionStrings__Postgres
+# names another server) and ends with one line: "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source ops/pg.sh
+pg_ensure
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet build Services.sln -c Release -nologo -clp:ErrorsOnly || exit 1
+dotnet test Services.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# Each test assembly prints: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+assemblies=$(find tests -name '*.Tests.csproj' | wc -l)
+reported=$(grep -cE '^(Passed|Failed)! +- ' "$log" || true)
+if [[ $reported -lt $assemblies ]]; then
+  echo "Only $reported of $assemblies test assemblies reported results (a test host crashed?)" >&2
+  failed=$((failed + assemblies - reported))
+  status=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[[ $failed -eq 0 ]] || status=1
+exit $status

@@ -1,0 +1,30 @@
+using Polly;
+using Polly.Retry;
+using Services.EventStore;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>
+/// The one load-decide-append path of every command and reaction: it queues behind other commands
+/// on the same streams in this process, then runs <c>attempt</c> (load, decide, append with the
+/// versions it loaded); when another node moved a stream in between, it loads and decides again.
+/// </summary>
+public sealed class CommandRunner(StreamLocks locks)
+{
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<StreamVersionConflictException>(),
+            MaxRetryAttempts = 8,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(5),
+        })
+        .Build();
+
+    public async Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken)
+    {
+        using var held = await locks.AcquireAsync(streamIds, cancellationToken);
+        return await _retry.ExecuteAsync(async ct => await attempt(ct), cancellationToken);
+    }
+}

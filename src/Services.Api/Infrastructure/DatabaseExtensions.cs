@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Services.Api.Common;
+using Services.EventStore;
+using Services.EventStore.Migrations;
+
+namespace Services.Api.Infrastructure;
+
+public static class DatabaseExtensions
+{
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => EventStoreDataSource.Create(
+            configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
+        services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents());
+        services.AddSingleton(sp => new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>()));
+        services.AddSingleton<StreamLocks>();
+        services.AddSingleton<CommandRunner>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SchemaReadiness>();
+        services.AddHostedService<SchemaMigration>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).ExcludeFromDescription();
+        return app;
+    }
+}
+
+/// <summary>Set once the schema is migrated; readiness stays red until then.</summary>
+public sealed class SchemaReadiness
+{
+    private readonly TaskCompletionSource _migrated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsMigrated => _migrated.Task.IsCompleted;
+
+    public Task Migrated => _migrated.Task;
+
+    public void MarkMigrated() => _migrated.TrySetResult();
+}
+
+/// <summary>Applies the store's and the API's migrations at start-up, retrying until the database answers.</summary>
+public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness readiness, ILogger<SchemaMigration> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.MigrateAsync(cancellationToken);
+                await SchemaMigrator.ApplyAsync(store.DataSource, "api", typeof(SchemaMigration).Assembly, "Services.Api.Infrastructure.Migrations.", cancellationToken);
+                readiness.MarkMigrated();
+                return;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 30)
+            {
+                logger.LogWarning("Database not reachable yet ({Message}); retrying", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, SchemaReadiness readiness) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!readiness.IsMigrated) return HealthCheckResult.Unhealthy("Schema not migrated yet.");
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var command = dataSource.CreateCommand("select 1");
+            await command.ExecuteScalarAsync(timeout.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Database unreachable.");
+        }
+    }
+}

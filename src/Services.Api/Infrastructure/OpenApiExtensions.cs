@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.OpenApi;
+
+namespace Services.Api.Infrastructure;
+
+public static class OpenApiExtensions
+{
+    public const string DocumentName = "v1";
+    private const string BearerScheme = "apiKey";
+
+    public static IServiceCollection AddApiDocument(this IServiceCollection services) =>
+        services.AddOpenApi(DocumentName, options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Services: shared services between companies",
+                    Version = "v1",
+                    Description = """
+                        Company clubs publish shared services (concierge, mobility, childcare, spouse welcome) and their
+                        time slots; employers subscribe and book for their staff; providers record attendance; companies
+                        record needs nothing serves yet. Authenticate with `Authorization: Bearer <api key>`.
+                        Mutating answers carry `ETag` (the resource version, send it back as `If-Match`) and
+                        `Services-Position` (the position of the last event written, for read-your-writes).
+                        Errors are RFC 9457 problem documents with a stable `type` per kind of error.
+                        """,
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "svc_key_…",
+                    Description = "An organization's API key (shown once when issued), or the operator key.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (!metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<AuthorizationPolicy>().Any()) return Task.CompletedTask;
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                operation.Responses ??= [];
+                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one." });
+                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
+                return Task.CompletedTask;
+            });
+        });
+
+    public static IEndpointRouteBuilder MapApiDocument(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/", () => TypedResults.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    public static IApplicationBuilder UseApiDocs(this IApplicationBuilder app) =>
+        app.UseSwaggerUI(options =>
+        {
+            options.RoutePrefix = "docs";
+            options.SwaggerEndpoint($"/openapi/{DocumentName}.json", "Services API v1");
+            options.DocumentTitle = "Services API";
+        });
+}

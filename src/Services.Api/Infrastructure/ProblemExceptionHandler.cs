@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Services.EventStore;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>
+/// Turns what escapes an endpoint into a problem document: bad requests name the field, an
+/// unreachable database is a 503 to retry, and anything else is a 500 that reveals nothing.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException bad => BadRequest(bad),
+            StreamVersionConflictException => Unavailable("busy", "Too many concurrent changes to the same resources; retry shortly."),
+            NpgsqlException { IsTransient: true } or TimeoutException => Unavailable("database_unavailable", "The database is unavailable; retry shortly."),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            problem = new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." };
+        }
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable) httpContext.Response.Headers.RetryAfter = "1";
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails InvalidJson(JsonException json)
+    {
+        var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
+        var message = json.Message switch
+        {
+            var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
+            var m when m.Contains("missing required properties", StringComparison.Ordinal) => "Required fields are missing: " + MissingFields(m),
+            var m when m.Contains("non-nullable", StringComparison.Ordinal) || m.Contains("null", StringComparison.OrdinalIgnoreCase) && json.Path is not null => "This field is required and may not be null.",
+            var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",
+            var m when m.Contains("maximum configured depth", StringComparison.Ordinal) => "The JSON is nested too deeply.",
+            _ => $"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
+        };
+        return Validation(new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    private static string MissingFields(string message)
+    {
+        var start = message.IndexOf(':', StringComparison.Ordinal);
+        return start < 0 ? "see the schema." : message[(start + 1)..].Trim().TrimEnd('.');
+    }
+
+    private static ProblemDetails BadRequest(BadHttpRequestException bad) => bad.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => new ProblemDetails { Status = 413, Type = Problems.TypeBase + "body_too_large", Title = "Body too large", Detail = "The request body exceeds the size limit of this API." },
+        StatusCodes.Status415UnsupportedMediaType => new ProblemDetails { Status = 415, Type = Problems.TypeBase + "unsupported_media_type", Title = "Unsupported media type", Detail = "Send the body as application/json." },
+        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["Invalid value for this parameter."] }),
+        _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["This parameter is required."] }),
+        _ when bad.Message.Contains("body was not provided", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
+        _ => new ProblemDetails { Status = bad.StatusCode, Type = Problems.TypeBase + "bad_request", Title = "Bad request", Detail = bad.Message },
+    };
+
+    // Messages look like: Failed to bind parameter "int limit" from "abc". / Required parameter "string month" was not provided from query string.
+    private static string ParameterName(string message)
+    {
+        var open = message.IndexOf('"', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : message.IndexOf('"', open + 1);
+        if (close < 0) return "query";
+        var declaration = message[(open + 1)..close];
+        return declaration[(declaration.LastIndexOf(' ') + 1)..];
+    }
+
+    private static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
+        new HttpValidationProblemDetails(errors) { Status = 400, Type = Problems.TypeBase + "invalid_request", Title = "Invalid request", Detail = "The request is invalid; see errors for each field." };
+
+    private static ProblemDetails Unavailable(string code, string detail) =>
+        new() { Status = 503, Type = Problems.TypeBase + code, Title = "Service unavailable", Detail = detail };
+}

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Services.Api.Common;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>RFC 9457 problem answers; one stable type URI per kind of error.</summary>
+public static class Problems
+{
+    public const string TypeBase = "https://docs.services.example/problems/";
+
+    public static ProblemHttpResult NotFound(string what) =>
+        Problem(StatusCodes.Status404NotFound, "not_found", "Not found", $"No {what} with this id is visible to your organization.");
+
+    public static ProblemHttpResult Refused(Refusal refusal) =>
+        Problem(StatusCodes.Status409Conflict, refusal.Code, "The request breaks a business rule", refusal.Detail);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);
+
+    public static ProblemHttpResult StaleVersion(long current) =>
+        Problem(StatusCodes.Status412PreconditionFailed, "version_mismatch", "The resource has changed",
+            $"If-Match does not match the current version \"{current}\"; read the resource again and retry with its ETag.");
+
+    public static ProblemHttpResult Busy() =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "busy", "Try again", "Too many concurrent changes to the same resources; retry shortly.");
+
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, detail: "The request is invalid; see errors for each field.", title: "Invalid request", type: TypeBase + "invalid_request");
+
+    public static ValidationProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Type = TypeBase + code, Title = title, Detail = detail });
+}

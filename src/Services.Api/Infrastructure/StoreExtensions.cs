@@ -1,0 +1,15 @@
+using Services.EventStore;
+
+namespace Services.Api.Infrastructure;
+
+public static class StoreExtensions
+{
+    /// <summary>Folds a stream with a decider's Evolve; the state is null when the stream does not exist.</summary>
+    public static Task<Aggregated<TState?>> LoadAsync<TState>(this EventStore.EventStore store, string streamId, Func<TState?, object, TState?> evolve, CancellationToken cancellationToken)
+        where TState : class =>
+        store.AggregateStreamAsync(streamId, default(TState), evolve, cancellationToken);
+
+    /// <summary>Events for a stream, expected at the version they were decided on (0: the stream must not exist yet).</summary>
+    public static StreamAppend Append<TState>(this Aggregated<TState> loaded, string streamId, string streamType, IReadOnlyList<object> events) =>
+        new(streamId, streamType, ExpectedVersion.Exactly(loaded.Version), events);
+}

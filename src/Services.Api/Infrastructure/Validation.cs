@@ -1,0 +1,59 @@
+using System.Text.RegularExpressions;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>Collects field errors of a request; fields are named as in the JSON body (camelCase paths).</summary>
+public sealed partial class Validation
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public Validation Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages)) _errors[field] = messages = [];
+        messages.Add(message);
+        return this;
+    }
+
+    public Validation Required(string field, object? value) =>
+        value is null || (value is string s && string.IsNullOrWhiteSpace(s)) ? Add(field, "This field is required.") : this;
+
+    public Validation Text(string field, string? value, int maxLength, bool required = true)
+    {
+        if (value is null || value.Length == 0) return required ? Add(field, "This field is required.") : this;
+        if (string.IsNullOrWhiteSpace(value)) return Add(field, "This field must not be blank.");
+        if (value.Length > maxLength) return Add(field, $"At most {maxLength} characters; got {value.Length}.");
+        return value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+            ? Add(field, "Control characters are not allowed.")
+            : this;
+    }
+
+    public Validation Range(string field, long value, long min, long max) =>
+        value < min || value > max ? Add(field, $"Must be between {min} and {max}; got {value}.") : this;
+
+    public Validation Territory(string field, string? value)
+    {
+        if (value is null) return Add(field, "This field is required.");
+        return TerritoryPattern().IsMatch(value) ? this : Add(field, "A territory is a lowercase slug of 2 to 64 characters (letters, digits, hyphens), e.g. 'grand-figeac'.");
+    }
+
+    public Validation Territories(string field, IReadOnlyList<string>? values)
+    {
+        if (values is null || values.Count == 0) return Add(field, "At least one territory is required.");
+        if (values.Count > 50) return Add(field, $"At most 50 territories; got {values.Count}.");
+        for (var i = 0; i < values.Count; i++) Territory($"{field}[{i}]", values[i]);
+        return this;
+    }
+
+    public Validation Id(string field, string? value, string prefix, bool required = true)
+    {
+        if (value is null) return required ? Add(field, "This field is required.") : this;
+        return Common.Ids.IsWellFormed(value, prefix) ? this : Add(field, $"Not a valid id: expected '{prefix}_' followed by 24 characters.");
+    }
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")]
+    private static partial Regex TerritoryPattern();
+}

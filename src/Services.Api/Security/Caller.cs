@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using Services.Api.Common;
+
+namespace Services.Api.Security;
+
+/// <summary>The organization a request acts for, and what kind it is. Bound from the authenticated key.</summary>
+public sealed record Caller(string OrganizationId, OrganizationKind Kind)
+{
+    /// <summary>The platform operator acts under this organization id.</summary>
+    public const string OperatorId = "operator";
+
+    public const string KindClaim = "services:kind";
+
+    public bool IsOperator => Kind == OrganizationKind.Operator;
+
+    public static ValueTask<Caller?> BindAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ValueTask.FromResult(From(context.User));
+    }
+
+    public static Caller? From(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var kind = user.FindFirstValue(KindClaim);
+        return id is null || kind is null ? null : new Caller(id, Enum.Parse<OrganizationKind>(kind));
+    }
+
+    public ClaimsPrincipal ToPrincipal(string scheme, string keyId) => new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, OrganizationId),
+            new Claim(KindClaim, Kind.ToString()),
+            new Claim(ClaimTypes.Role, Kind.ToString()),
+            new Claim("services:key", keyId),
+        ], scheme));
+}

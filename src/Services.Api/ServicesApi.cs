@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Http.Json;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+
+namespace Services.Api;
+
+/// <summary>Wiring of the whole API; each area registers its own endpoints in <see cref="V1Endpoints"/>.</summary>
+public static class ServicesApi
+{
+    public const long MaxRequestBodyBytes = 256 * 1024;
+
+    public static WebApplicationBuilder AddServicesApi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+        var services = builder.Services;
+        services.Configure<JsonOptions>(options => Json.Configure(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddDatabase(builder.Configuration);
+        services.AddApiKeySecurity(builder.Configuration);
+        services.AddApiDocument();
+        return builder;
+    }
+
+    public static WebApplication UseServicesApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseApiDocs();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealth();
+        app.MapApiDocument();
+        app.MapV1();
+        return app;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Services.Api;
+
+public static class V1Endpoints
+{
+    public static IEndpointRouteBuilder MapV1(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").RequireAuthorization();
+        _ = v1;
+        return app;
+    }
+}
