@@ -12,11 +12,7 @@ public static class ServicesApi
     public static WebApplicationBuilder AddServicesApi(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         var services = builder.Services;
         services.Configure<JsonOptions>(options => Json.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -33,6 +29,7 @@ public static class ServicesApi
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBodySizeLimit(MaxRequestBodyBytes);
         app.UseApiDocs();
         app.UseAuthentication();
         app.UseAuthorization();

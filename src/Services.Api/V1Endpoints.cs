@@ -1,3 +1,5 @@
+using Services.Api.Organizations;
+
 namespace Services.Api;
 
 public static class V1Endpoints
@@ -5,7 +7,7 @@ public static class V1Endpoints
     public static IEndpointRouteBuilder MapV1(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1").RequireAuthorization();
-        _ = v1;
+        v1.MapOrganizations();
         return app;
     }
 }

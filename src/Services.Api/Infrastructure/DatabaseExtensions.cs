@@ -19,10 +19,14 @@ public static class DatabaseExtensions
         services.AddSingleton<CommandRunner>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SchemaReadiness>();
-        services.AddHostedService<SchemaMigration>();
+        if (!IsGeneratingDocument) services.AddHostedService<SchemaMigration>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>True when the build runs the app only to write the OpenAPI document: no database then.</summary>
+    public static bool IsGeneratingDocument { get; } =
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
@@ -53,8 +57,7 @@ public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness
         {
             try
             {
-                await store.MigrateAsync(cancellationToken);
-                await SchemaMigrator.ApplyAsync(store.DataSource, "api", typeof(SchemaMigration).Assembly, "Services.Api.Infrastructure.Migrations.", cancellationToken);
+                await ApplyAsync(store, cancellationToken);
                 readiness.MarkMigrated();
                 return;
             }
@@ -67,6 +70,13 @@ public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public static async Task ApplyAsync(EventStore.EventStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        await store.MigrateAsync(cancellationToken);
+        await SchemaMigrator.ApplyAsync(store.DataSource, "api", typeof(SchemaMigration).Assembly, "Services.Api.Infrastructure.Migrations.", cancellationToken);
+    }
 }
 
 public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, SchemaReadiness readiness) : IHealthCheck

@@ -26,6 +26,9 @@ public static class OpenApiExtensions
                         Errors are RFC 9457 problem documents with a stable `type` per kind of error.
                         """,
                 };
+                // Clients resolve paths against wherever they fetched the document; the document
+                // stays the same on every host (and equal to the committed one).
+                document.Servers = [];
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme

@@ -36,11 +36,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static ProblemDetails InvalidJson(JsonException json)
     {
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
+        if (json.Message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var prefix = field == "body" ? "" : field + ".";
+            return Validation(MissingFields(json.Message).ToDictionary(name => prefix + name, _ => new[] { "This field is required." }));
+        }
         var message = json.Message switch
         {
             var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
-            var m when m.Contains("missing required properties", StringComparison.Ordinal) => "Required fields are missing: " + MissingFields(m),
-            var m when m.Contains("non-nullable", StringComparison.Ordinal) || m.Contains("null", StringComparison.OrdinalIgnoreCase) && json.Path is not null => "This field is required and may not be null.",
+            var m when m.Contains("null", StringComparison.OrdinalIgnoreCase) => "This field is required and may not be null.",
             var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",
             var m when m.Contains("maximum configured depth", StringComparison.Ordinal) => "The JSON is nested too deeply.",
             _ => $"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
@@ -48,10 +52,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return Validation(new Dictionary<string, string[]> { [field] = [message] });
     }
 
-    private static string MissingFields(string message)
+    // "JSON deserialization for type 'X' was missing required properties including: 'name', 'territories'."
+    private static string[] MissingFields(string message)
     {
-        var start = message.IndexOf(':', StringComparison.Ordinal);
-        return start < 0 ? "see the schema." : message[(start + 1)..].Trim().TrimEnd('.');
+        var start = message.IndexOf("including:", StringComparison.Ordinal);
+        return start < 0
+            ? ["body"]
+            : message[(start + "including:".Length)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(name => name.Trim('.', '\'', ' ')).ToArray();
     }
 
     private static ProblemDetails BadRequest(BadHttpRequestException bad) => bad.StatusCode switch

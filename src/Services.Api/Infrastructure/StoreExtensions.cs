@@ -4,10 +4,19 @@ namespace Services.Api.Infrastructure;
 
 public static class StoreExtensions
 {
-    /// <summary>Folds a stream with a decider's Evolve; the state is null when the stream does not exist.</summary>
+    /// <summary>
+    /// Folds a stream with a decider's Evolve; the state is null when the stream does not exist,
+    /// including when an id from a request is too long to name any stream.
+    /// </summary>
     public static Task<Aggregated<TState?>> LoadAsync<TState>(this EventStore.EventStore store, string streamId, Func<TState?, object, TState?> evolve, CancellationToken cancellationToken)
         where TState : class =>
-        store.AggregateStreamAsync(streamId, default(TState), evolve, cancellationToken);
+        streamId.Length > EventStore.EventStore.MaxStreamIdLength
+            ? Task.FromResult(new Aggregated<TState?>(null, 0))
+            : store.AggregateStreamAsync(streamId, default(TState), evolve, cancellationToken);
+
+    public static Task<Aggregated<TState?>> LoadAsync<TState>(this EventStore.EventStore store, StreamRef<TState> stream, CancellationToken cancellationToken)
+        where TState : class =>
+        store.LoadAsync(stream.Id, stream.Evolve, cancellationToken);
 
     /// <summary>Events for a stream, expected at the version they were decided on (0: the stream must not exist yet).</summary>
     public static StreamAppend Append<TState>(this Aggregated<TState> loaded, string streamId, string streamType, IReadOnlyList<object> events) =>

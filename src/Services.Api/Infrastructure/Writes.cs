@@ -26,9 +26,14 @@ public static class Writes
     /// <summary>Sets the ETag (the resource's new version) and the position of the last event written.</summary>
     public static void Answered(HttpResponse response, AppendResult result, string resourceStreamId)
     {
-        ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(result);
-        ETags.Set(response, result.VersionOf(resourceStreamId));
-        response.Headers[PositionHeader] = result.LastPosition.ToString();
+        Answered(response, result.VersionOf(resourceStreamId), result.LastPosition);
+    }
+
+    public static void Answered(HttpResponse response, long version, FeedPosition? position)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ETags.Set(response, version);
+        if (position is { } written) response.Headers[PositionHeader] = written.ToString();
     }
 }

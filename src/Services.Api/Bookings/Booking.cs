@@ -1,0 +1,87 @@
+using System.Text.Json.Serialization;
+using Services.Api.Common;
+
+namespace Services.Api.Bookings;
+
+/// <summary>
+/// <see cref="SlotStart"/> is copied from the slot (whose start never changes) so that attendance
+/// and projections need not load the slot.
+/// </summary>
+public sealed record BookingRequested(
+    string BookingId,
+    string CompanyId,
+    string SubscriptionId,
+    string OfferId,
+    string SlotId,
+    DateTimeOffset SlotStart,
+    int Quantity,
+    string BeneficiaryRef,
+    DateTimeOffset RequestedAt);
+
+public sealed record BookingConfirmed;
+
+public sealed record BookingWaitlisted(int Position);
+
+public sealed record BookingPromoted;
+
+/// <summary>The slot started while the booking was still waiting: unmet demand.</summary>
+public sealed record BookingExpired;
+
+public sealed record BookingCancelled(string Reason)
+{
+    public const string OnRequest = "on_request";
+    public const string SlotCancelled = "slot_cancelled";
+}
+
+public sealed record AttendanceRecorded(AttendanceOutcome Outcome, string RecordedBy);
+
+[JsonConverter(typeof(JsonStringEnumConverter<AttendanceOutcome>))]
+public enum AttendanceOutcome
+{
+    [JsonStringEnumMemberName("attended")] Attended,
+    [JsonStringEnumMemberName("no_show")] NoShow,
+}
+
+public enum BookingStatus
+{
+    Requested,
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+    Expired,
+}
+
+public sealed record BookingState(
+    string Id,
+    string CompanyId,
+    string SubscriptionId,
+    string OfferId,
+    string SlotId,
+    DateTimeOffset SlotStart,
+    int Quantity,
+    string BeneficiaryRef,
+    BookingStatus Status,
+    AttendanceOutcome? Attendance);
+
+public static partial class Booking
+{
+    public const string StreamType = "booking";
+
+    public static string StreamId(string bookingId) => $"booking-{bookingId}";
+
+    public static BookingState? Evolve(BookingState? state, object @event) => (state, @event) switch
+    {
+        (null, BookingRequested e) => new BookingState(
+            e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, e.SlotStart, e.Quantity, e.BeneficiaryRef,
+            BookingStatus.Requested, Attendance: null),
+        ({ } s, BookingConfirmed or BookingPromoted) => s with { Status = BookingStatus.Confirmed },
+        ({ } s, BookingWaitlisted) => s with { Status = BookingStatus.Waitlisted },
+        ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },
+        ({ } s, BookingCancelled) => s with { Status = BookingStatus.Cancelled },
+        ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome },
+        _ => state,
+    };
+
+    internal static Refusal NotFound(string bookingId) =>
+        Decision.Refuse("booking_not_found", $"Booking {bookingId} does not exist.");
+}

@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using Services.Api.Common;
+
+namespace Services.Api.Needs;
+
+/// <param name="WishedSchedule">Free text in the company's words ("weekdays 7:30–8:00").</param>
+public sealed record NeedRecorded(
+    string NeedId,
+    string CompanyId,
+    Category Category,
+    string Territory,
+    int Headcount,
+    string Description,
+    string? WishedSchedule,
+    DateTimeOffset RecordedAt);
+
+public sealed record NeedAcknowledged(string ClubId);
+
+public sealed record NeedAddressed(string OfferId, string ClubId);
+
+public sealed record NeedWithdrawn;
+
+public enum NeedStatus
+{
+    Open,
+    Addressed,
+    Withdrawn,
+}
+
+public sealed record NeedState(
+    string Id,
+    string CompanyId,
+    Category Category,
+    string Territory,
+    int Headcount,
+    NeedStatus Status,
+    ImmutableHashSet<string> AcknowledgedBy);
+
+public static partial class Need
+{
+    public const string StreamType = "need";
+
+    public static string StreamId(string needId) => $"need-{needId}";
+
+    public static NeedState? Evolve(NeedState? state, object @event) => (state, @event) switch
+    {
+        (null, NeedRecorded e) => new NeedState(e.NeedId, e.CompanyId, e.Category, e.Territory, e.Headcount, NeedStatus.Open, []),
+        ({ } s, NeedAcknowledged e) => s with { AcknowledgedBy = s.AcknowledgedBy.Add(e.ClubId) },
+        ({ } s, NeedAddressed) => s with { Status = NeedStatus.Addressed },
+        ({ } s, NeedWithdrawn) => s with { Status = NeedStatus.Withdrawn },
+        _ => state,
+    };
+
+    internal static Refusal NotFound(string needId) =>
+        Decision.Refuse("need_not_found", $"Need {needId} does not exist.");
+
+    internal static Refusal? Closed(NeedState need) => need.Status switch
+    {
+        NeedStatus.Addressed => Decision.Refuse("need_closed", $"Need {need.Id} is already addressed."),
+        NeedStatus.Withdrawn => Decision.Refuse("need_closed", $"Need {need.Id} is withdrawn."),
+        _ => null,
+    };
+}

@@ -1,0 +1,110 @@
+using Services.Api.Common;
+using Services.Api.Organizations;
+
+namespace Services.Api.Offers;
+
+/// <summary>A public body paying part of each unit: <see cref="ShareBasisPoints"/> out of 10000.</summary>
+public sealed record CoFunding(string PartnerId, int ShareBasisPoints);
+
+public sealed record OfferPublished(
+    string OfferId,
+    string ClubId,
+    Category Category,
+    string Title,
+    string Description,
+    IReadOnlyList<string> Territories,
+    string TimeZone,
+    Money MonthlyFee,
+    Money UnitPrice,
+    CoFunding? CoFunding,
+    IReadOnlyList<string> ProviderIds,
+    DateTimeOffset PublishedAt);
+
+/// <summary>Carries every revisable field, so a reader never needs the previous revision to know the current terms.</summary>
+public sealed record OfferRevised(
+    string Title,
+    string Description,
+    IReadOnlyList<string> Territories,
+    Money MonthlyFee,
+    Money UnitPrice,
+    CoFunding? CoFunding,
+    IReadOnlyList<string> ProviderIds);
+
+public sealed record OfferSuspended(string? Reason);
+
+public sealed record OfferResumed;
+
+public sealed record OfferWithdrawn;
+
+public enum OfferStatus
+{
+    Active,
+    Suspended,
+    Withdrawn,
+}
+
+public sealed record OfferState(
+    string Id,
+    string ClubId,
+    Category Category,
+    string Title,
+    string Description,
+    IReadOnlyList<string> Territories,
+    string TimeZone,
+    Money MonthlyFee,
+    Money UnitPrice,
+    CoFunding? CoFunding,
+    IReadOnlyList<string> ProviderIds,
+    OfferStatus Status)
+{
+    /// <summary>Quota months and subscription dates follow the offer's local calendar, not UTC.</summary>
+    public DateOnly LocalDate(DateTimeOffset instant) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(instant, TimeZone).DateTime);
+}
+
+public static partial class Offer
+{
+    public const string StreamType = "offer";
+
+    public static string StreamId(string offerId) => $"offer-{offerId}";
+
+    public static OfferState? Evolve(OfferState? state, object @event) => (state, @event) switch
+    {
+        (null, OfferPublished e) => new OfferState(
+            e.OfferId, e.ClubId, e.Category, e.Title, e.Description, e.Territories, e.TimeZone,
+            e.MonthlyFee, e.UnitPrice, e.CoFunding, e.ProviderIds, OfferStatus.Active),
+        ({ } s, OfferRevised e) => s with
+        {
+            Title = e.Title,
+            Description = e.Description,
+            Territories = e.Territories,
+            MonthlyFee = e.MonthlyFee,
+            UnitPrice = e.UnitPrice,
+            CoFunding = e.CoFunding,
+            ProviderIds = e.ProviderIds,
+        },
+        ({ } s, OfferSuspended) => s with { Status = OfferStatus.Suspended },
+        ({ } s, OfferResumed) => s with { Status = OfferStatus.Active },
+        ({ } s, OfferWithdrawn) => s with { Status = OfferStatus.Withdrawn },
+        _ => state,
+    };
+
+    internal static Refusal NotFound(string offerId) =>
+        Decision.Refuse("offer_not_found", $"Offer {offerId} does not exist.");
+
+    internal static Refusal Withdrawn(OfferState offer) =>
+        Decision.Refuse("offer_withdrawn", $"Offer {offer.Id} is withdrawn.");
+
+    /// <summary>Why nothing new (subscription, booking) may start on this offer, if anything.</summary>
+    internal static Refusal? Unavailable(OfferState offer) => offer.Status switch
+    {
+        OfferStatus.Withdrawn => Withdrawn(offer),
+        OfferStatus.Suspended => Decision.Refuse("offer_suspended", $"Offer {offer.Id} is suspended."),
+        _ => null,
+    };
+
+    private static Refusal? CoFundingRefusal(CoFunding? coFunding, OrganizationState? partner) =>
+        coFunding is not null && !Organization.IsA(OrganizationKind.Partner, coFunding.PartnerId, partner, out var refusal)
+            ? refusal
+            : null;
+}

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+public sealed record AdmitMember(string ClubId, string CompanyId);
+
+public static partial class Organization
+{
+    public static Decision<IReadOnlyList<object>> Decide(AdmitMember command, OrganizationState? club, OrganizationState? company, DateTimeOffset now)
+    {
+        if (!IsA(OrganizationKind.Club, command.ClubId, club, out var refusal)) return refusal;
+        if (!IsA(OrganizationKind.Company, command.CompanyId, company, out refusal)) return refusal;
+        if (club.Members.Contains(command.CompanyId))
+            return Decision.Refuse("already_a_member", $"Company {command.CompanyId} is already a member of club {command.ClubId}.");
+
+        return Decision.Accept(new MemberAdmitted(command.CompanyId));
+    }
+}
+
+public sealed record AdmitMemberRequest(string CompanyId)
+{
+    public Validation Validate() => new Validation().Id("companyId", CompanyId, Ids.Organization);
+}
+
+public static class AdmitMemberEndpoint
+{
+    public static void MapAdmitMember(this IEndpointRouteBuilder members) =>
+        members.MapPost("", Handle)
+            .WithName("admitMember")
+            .WithSummary("Admit a company to a club")
+            .WithDescription("The club itself or the operator. Members may subscribe to the club's offers.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string clubId, AdmitMemberRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var company = (await store.LoadAsync(Organization.Stream(request.CompanyId), cancellationToken)).State;
+        if (company is null) return Problems.NotFound("company");
+        var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
+            club => Organization.IsManagedBy(club.Id, caller), ifMatch: null,
+            club => Organization.Decide(new AdmitMember(clubId, request.CompanyId), club, company, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, club => TypedResults.Ok(OrganizationResponse.From(club, caller)));
+    }
+}

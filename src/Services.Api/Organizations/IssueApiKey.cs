@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+/// <summary>The caller generates the key and its secret; only what identifies the key reaches the stream.</summary>
+public sealed record IssueApiKey(string OrganizationId, string KeyId, string Label, string Prefix);
+
+public static partial class Organization
+{
+    public static Decision<IReadOnlyList<object>> Decide(IssueApiKey command, OrganizationState? state, DateTimeOffset now)
+    {
+        if (state is null) return NotFound(command.OrganizationId);
+        if (state.ApiKeys.ContainsKey(command.KeyId))
+            return Decision.Refuse("api_key_exists", $"API key {command.KeyId} already exists.");
+
+        return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix));
+    }
+}
+
+public sealed record IssueApiKeyRequest(string Label)
+{
+    public Validation Validate() => new Validation().Text("label", Label, 100);
+}
+
+/// <summary>The only answer that ever shows <see cref="Key"/>: store it now.</summary>
+public sealed record IssuedApiKeyResponse(string Id, string OrganizationId, string Label, string Key);
+
+public static class IssueApiKeyEndpoint
+{
+    public static void MapIssueApiKey(this IEndpointRouteBuilder organizations) =>
+        organizations.MapPost("/{organizationId}/api-keys", Handle)
+            .WithName("issueApiKey")
+            .WithSummary("Issue an API key (its secret is shown once)")
+            .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<IssuedApiKeyResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string organizationId, IssueApiKeyRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var keyId = Ids.New(Ids.ApiKey);
+        var (token, hash) = ApiKeySecrets.Issue(keyId);
+        var label = request.Label.Trim();
+        var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
+            state => Organization.IsManagedBy(state.Id, caller), ifMatch: null,
+            state => Organization.Decide(new IssueApiKey(organizationId, keyId, label, ApiKeySecrets.Prefix), state, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken,
+            alongside: state => [ApiKeyRows.Insert(keyId, organizationId, state.Kind.ToString(), hash, label)]);
+        return change.ToHttp(http.Response, _ => TypedResults.Created(
+            $"/v1/organizations/{organizationId}/api-keys/{keyId}", new IssuedApiKeyResponse(keyId, organizationId, label, token)));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+public sealed record OrganizationRegistered(
+    string OrganizationId,
+    OrganizationKind Kind,
+    string Name,
+    IReadOnlyList<string> Territories,
+    string? Siret,
+    DateTimeOffset RegisteredAt);
+
+public sealed record OrganizationRenamed(string Name);
+
+public sealed record MemberAdmitted(string CompanyId);
+
+public sealed record MemberRemoved(string CompanyId);
+
+/// <summary>Never carries the secret nor its hash: events are shared through the change feed.</summary>
+public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix);
+
+public sealed record ApiKeyRevoked(string KeyId);
+
+/// <summary>On the company's stream, so that "one active subscription per company and offer" is decided from one stream.</summary>
+public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
+
+public sealed record SubscriptionClosed(string SubscriptionId, string OfferId);
+
+public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked);
+
+public sealed record OrganizationState(
+    string Id,
+    OrganizationKind Kind,
+    string Name,
+    IReadOnlyList<string> Territories,
+    string? Siret,
+    ImmutableHashSet<string> Members,
+    ImmutableDictionary<string, IssuedApiKey> ApiKeys,
+    ImmutableDictionary<string, string> ActiveSubscriptionsByOffer);
+
+public static partial class Organization
+{
+    public const string StreamType = "organization";
+
+    public static string StreamId(string organizationId) => $"organization-{organizationId}";
+
+    public static OrganizationState? Evolve(OrganizationState? state, object @event) => (state, @event) switch
+    {
+        (null, OrganizationRegistered e) => new OrganizationState(
+            e.OrganizationId, e.Kind, e.Name, e.Territories, e.Siret, [],
+            ImmutableDictionary<string, IssuedApiKey>.Empty, ImmutableDictionary<string, string>.Empty),
+        ({ } s, OrganizationRenamed e) => s with { Name = e.Name },
+        ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId) },
+        ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId) },
+        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false)) },
+        ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
+        ({ } s, SubscriptionOpened e) => s with { ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.SetItem(e.OfferId, e.SubscriptionId) },
+        ({ } s, SubscriptionClosed e) => s with { ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.Remove(e.OfferId) },
+        _ => state,
+    };
+
+    internal static Refusal NotFound(string organizationId) =>
+        Decision.Refuse("organization_not_found", $"Organization {organizationId} does not exist.");
+
+    internal static bool IsA(
+        OrganizationKind kind,
+        string organizationId,
+        [NotNullWhen(true)] OrganizationState? organization,
+        [NotNullWhen(false)] out Refusal? refusal)
+    {
+        refusal = organization switch
+        {
+            null => NotFound(organizationId),
+            { Kind: var actual } when actual != kind => Decision.Refuse(
+                $"not_a_{WireName.Of(kind)}", $"Organization {organizationId} is a {WireName.Of(actual)}, not a {WireName.Of(kind)}."),
+            _ => null,
+        };
+        return refusal is null;
+    }
+}

@@ -1,0 +1,51 @@
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+
+namespace Services.Api.Organizations;
+
+/// <summary>An organization as the API shows it. Members are listed to the club itself and the operator.</summary>
+public sealed record OrganizationResponse(
+    string Id,
+    OrganizationKind Kind,
+    string Name,
+    IReadOnlyList<string> Territories,
+    string? Siret,
+    IReadOnlyList<string>? Members)
+{
+    public static OrganizationResponse From(OrganizationState state, Caller caller) => new(
+        state.Id, state.Kind, state.Name, state.Territories, state.Siret,
+        state.Kind == OrganizationKind.Club && (caller.IsOperator || caller.OrganizationId == state.Id) ? [.. state.Members.Order(StringComparer.Ordinal)] : null);
+}
+
+public static partial class Organization
+{
+    public static StreamRef<OrganizationState> Stream(string organizationId) => new(StreamId(organizationId), StreamType, Evolve);
+
+    /// <summary>Clubs, providers and partners are public; a company is seen by itself, the operator and its clubs.</summary>
+    public static bool IsVisibleTo(OrganizationState organization, Caller caller, OrganizationState? callerState) =>
+        caller.IsOperator
+        || caller.OrganizationId == organization.Id
+        || organization.Kind != OrganizationKind.Company
+        || callerState is { Kind: OrganizationKind.Club } club && club.Members.Contains(organization.Id);
+
+    /// <summary>Only the organization itself and the operator manage its name and keys.</summary>
+    public static bool IsManagedBy(string organizationId, Caller caller) => caller.IsOperator || caller.OrganizationId == organizationId;
+}
+
+public static class OrganizationEndpoints
+{
+    public static IEndpointRouteBuilder MapOrganizations(this IEndpointRouteBuilder v1)
+    {
+        var organizations = v1.MapGroup("/organizations").WithTags("Organizations");
+        organizations.MapRegisterOrganization();
+        organizations.MapGetOrganization();
+        organizations.MapRenameOrganization();
+        organizations.MapIssueApiKey();
+        organizations.MapRevokeApiKey();
+        var clubs = v1.MapGroup("/clubs/{clubId}/members").WithTags("Organizations");
+        clubs.MapAdmitMember();
+        clubs.MapRemoveMember();
+        return v1;
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+using Services.EventStore;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+public sealed record RegisterOrganization(
+    string OrganizationId,
+    OrganizationKind Kind,
+    string Name,
+    IReadOnlyList<string> Territories,
+    string? Siret);
+
+public static partial class Organization
+{
+    public static Decision<IReadOnlyList<object>> Decide(RegisterOrganization command, OrganizationState? state, DateTimeOffset now)
+    {
+        if (state is not null)
+            return Decision.Refuse("organization_exists", $"Organization {command.OrganizationId} already exists.");
+        if (command.Kind == OrganizationKind.Company && command.Siret is null)
+            return Decision.Refuse("siret_required", "A company is registered with its SIRET.");
+        if (command.Kind != OrganizationKind.Company && command.Siret is not null)
+            return Decision.Refuse("siret_not_applicable", $"Only companies have a SIRET here; a {WireName.Of(command.Kind)} is registered without one.");
+        if (command.Siret is not null && !Siret.IsValid(command.Siret))
+            return Decision.Refuse("invalid_siret", $"SIRET {command.Siret} is not valid: it must be 14 digits with a correct Luhn check digit.");
+
+        return Decision.Accept(new OrganizationRegistered(
+            command.OrganizationId, command.Kind, command.Name, command.Territories, command.Siret, now));
+    }
+}
+
+public sealed record RegisterOrganizationRequest(OrganizationKind Kind, string Name, IReadOnlyList<string> Territories, string? Siret = null)
+{
+    public Validation Validate()
+    {
+        var validation = new Validation().Text("name", Name, 200).Territories("territories", Territories);
+        if (Kind == OrganizationKind.Operator) validation.Add("kind", "The operator is not an organization one registers.");
+        if (Kind == OrganizationKind.Company && Siret is null) validation.Add("siret", "A company is registered with its SIRET (14 digits).");
+        if (Kind != OrganizationKind.Company && Siret is not null) validation.Add("siret", "Only companies have a SIRET here.");
+        if (Siret is not null && !Organizations.Siret.IsValid(Siret)) validation.Add("siret", "Not a valid SIRET: 14 digits with a correct Luhn check digit.");
+        return validation;
+    }
+}
+
+public static class RegisterOrganizationEndpoint
+{
+    public static void MapRegisterOrganization(this IEndpointRouteBuilder organizations) =>
+        organizations.MapPost("", Handle)
+            .WithName("registerOrganization")
+            .WithSummary("Register an organization (operator)")
+            .WithDescription("Registers a club, company (with its SIRET), provider or partner. Issue it an API key next.")
+            .AllowKinds()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        RegisterOrganizationRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var stream = Organization.Stream(Ids.New(Ids.Organization));
+        var id = stream.Id["organization-".Length..];
+        var decision = Organization.Decide(new RegisterOrganization(id, request.Kind, request.Name.Trim(), request.Territories, request.Siret), null, time.GetUtcNow());
+        if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
+        var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
+        Writes.Answered(http.Response, result, stream.Id);
+        return TypedResults.Created($"/v1/organizations/{id}", OrganizationResponse.From(stream.Fold(null, decision.Events!)!, caller));
+    }
+}

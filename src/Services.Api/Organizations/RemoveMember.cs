@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+public sealed record RemoveMember(string ClubId, string CompanyId);
+
+public static partial class Organization
+{
+    public static Decision<IReadOnlyList<object>> Decide(RemoveMember command, OrganizationState? club, DateTimeOffset now)
+    {
+        if (!IsA(OrganizationKind.Club, command.ClubId, club, out var refusal)) return refusal;
+        if (!club.Members.Contains(command.CompanyId))
+            return Decision.Refuse("not_a_member", $"Company {command.CompanyId} is not a member of club {command.ClubId}.");
+
+        return Decision.Accept(new MemberRemoved(command.CompanyId));
+    }
+}
+
+public static class RemoveMemberEndpoint
+{
+    public static void MapRemoveMember(this IEndpointRouteBuilder members) =>
+        members.MapDelete("/{companyId}", Handle)
+            .WithName("removeMember")
+            .WithSummary("Remove a company from a club")
+            .WithDescription("The club itself or the operator. Existing subscriptions run on; new ones are refused.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
+        string clubId, string companyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
+            club => Organization.IsManagedBy(club.Id, caller), ifMatch: null,
+            club => Organization.Decide(new RemoveMember(clubId, companyId), club, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, _ => TypedResults.NoContent());
+    }
+}

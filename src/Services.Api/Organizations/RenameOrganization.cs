@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+using Services.Api.Common;
+
+namespace Services.Api.Organizations;
+
+public sealed record RenameOrganization(string OrganizationId, string Name);
+
+public static partial class Organization
+{
+    public static Decision<IReadOnlyList<object>> Decide(RenameOrganization command, OrganizationState? state, DateTimeOffset now)
+    {
+        if (state is null) return NotFound(command.OrganizationId);
+        if (state.Name == command.Name) return Decision.Accept();
+
+        return Decision.Accept(new OrganizationRenamed(command.Name));
+    }
+}
+
+public sealed record RenameOrganizationRequest(string Name)
+{
+    public Validation Validate() => new Validation().Text("name", Name, 200);
+}
+
+public static class RenameOrganizationEndpoint
+{
+    public static void MapRenameOrganization(this IEndpointRouteBuilder organizations) =>
+        organizations.MapPatch("/{organizationId}", Handle)
+            .WithName("renameOrganization")
+            .WithSummary("Rename an organization")
+            .WithDescription("The organization itself or the operator. Send the ETag as If-Match to change only what you read.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string organizationId, RenameOrganizationRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
+            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
+            state => Organization.Decide(new RenameOrganization(organizationId, request.Name.Trim()), state, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, state => TypedResults.Ok(OrganizationResponse.From(state, caller)));
+    }
+}

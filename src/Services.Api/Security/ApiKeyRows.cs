@@ -1,0 +1,26 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Services.Api.Security;
+
+/// <summary>Rows of api_keys, written in the same transaction as the key's events.</summary>
+public static class ApiKeyRows
+{
+    public static NpgsqlBatchCommand Insert(string keyId, string organizationId, string organizationKind, byte[] secretHash, string label)
+    {
+        var command = new NpgsqlBatchCommand("insert into api_keys (key_id, organization_id, organization_kind, secret_hash, label) values ($1, $2, $3, $4, $5)");
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationKind, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = secretHash, NpgsqlDbType = NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter { Value = label, NpgsqlDbType = NpgsqlDbType.Text });
+        return command;
+    }
+
+    public static NpgsqlBatchCommand Revoke(string keyId)
+    {
+        var command = new NpgsqlBatchCommand("update api_keys set revoked_at = now() where key_id = $1 and revoked_at is null");
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId, NpgsqlDbType = NpgsqlDbType.Text });
+        return command;
+    }
+}

@@ -1,0 +1,29 @@
+using Services.Api.Bookings;
+
+namespace Services.Api.Slots;
+
+internal sealed record Promotion(IReadOnlyList<object> Slot, IReadOnlyDictionary<string, IReadOnlyList<object>> Bookings);
+
+/// <summary>The one rule for handing freed seats to waiting bookings.</summary>
+internal static class Waitlist
+{
+    /// <summary>
+    /// First fit, in order: a booking too large for the seats left keeps its place and the ones behind
+    /// it may still get in, so seats are not left empty while someone who fits waits. Quota is not
+    /// checked again: waitlisted units were counted when the booking was made.
+    /// </summary>
+    public static Promotion Promote(SlotState slot)
+    {
+        var remaining = slot.Remaining;
+        var slotEvents = new List<object>();
+        var bookingEvents = new Dictionary<string, IReadOnlyList<object>>();
+        foreach (var entry in slot.Waitlist)
+        {
+            if (entry.Quantity > remaining) continue;
+            remaining -= entry.Quantity;
+            slotEvents.Add(new WaitlistPromoted(entry.BookingId, entry.Quantity));
+            bookingEvents.Add(entry.BookingId, [new BookingPromoted()]);
+        }
+        return new Promotion(slotEvents, bookingEvents);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Services.Api.Common;
+
+namespace Services.Api.Subscriptions;
+
+public sealed record Subscribed(
+    string SubscriptionId,
+    string CompanyId,
+    string OfferId,
+    string ClubId,
+    int MonthlyQuota,
+    DateOnly StartsOn,
+    DateTimeOffset SubscribedAt);
+
+public sealed record QuotaChanged(int MonthlyQuota);
+
+/// <summary>The subscription runs until <see cref="EndsOn"/>, the last day of the month it was cancelled in.</summary>
+public sealed record SubscriptionCancelled(DateOnly EndsOn);
+
+/// <summary>Units a booking takes from the quota of <see cref="Month"/> (<c>YYYY-MM</c>), whether confirmed or waitlisted.</summary>
+public sealed record UnitsCounted(string BookingId, string Month, int Quantity);
+
+public sealed record UnitsReleased(string BookingId, string Month, int Quantity);
+
+public sealed record CountedUnits(string Month, int Quantity);
+
+public sealed record SubscriptionState(
+    string Id,
+    string CompanyId,
+    string OfferId,
+    string ClubId,
+    int MonthlyQuota,
+    DateOnly StartsOn,
+    DateOnly? EndsOn,
+    ImmutableDictionary<string, CountedUnits> UnitsByBooking)
+{
+    public bool IsCancelled => EndsOn is not null;
+
+    public int UnitsUsedIn(string month) => UnitsByBooking.Values.Where(units => units.Month == month).Sum(units => units.Quantity);
+}
+
+public static partial class Subscription
+{
+    public const string StreamType = "subscription";
+
+    public static string StreamId(string subscriptionId) => $"subscription-{subscriptionId}";
+
+    public static string MonthOf(DateOnly date) => date.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    public static SubscriptionState? Evolve(SubscriptionState? state, object @event) => (state, @event) switch
+    {
+        (null, Subscribed e) => new SubscriptionState(
+            e.SubscriptionId, e.CompanyId, e.OfferId, e.ClubId, e.MonthlyQuota, e.StartsOn, EndsOn: null,
+            ImmutableDictionary<string, CountedUnits>.Empty),
+        ({ } s, QuotaChanged e) => s with { MonthlyQuota = e.MonthlyQuota },
+        ({ } s, SubscriptionCancelled e) => s with { EndsOn = e.EndsOn },
+        ({ } s, UnitsCounted e) => s with { UnitsByBooking = s.UnitsByBooking.SetItem(e.BookingId, new CountedUnits(e.Month, e.Quantity)) },
+        ({ } s, UnitsReleased e) => s with { UnitsByBooking = s.UnitsByBooking.Remove(e.BookingId) },
+        _ => state,
+    };
+
+    /// <summary>Gives back to the quota everything a booking took, in the month it was counted in.</summary>
+    internal static UnitsReleased Release(SubscriptionState subscription, string bookingId)
+    {
+        var units = subscription.UnitsByBooking[bookingId];
+        return new UnitsReleased(bookingId, units.Month, units.Quantity);
+    }
+
+    internal static Refusal NotFound(string subscriptionId) =>
+        Decision.Refuse("subscription_not_found", $"Subscription {subscriptionId} does not exist.");
+
+    internal static Refusal Cancelled(SubscriptionState subscription) =>
+        Decision.Refuse("subscription_cancelled", $"Subscription {subscription.Id} is cancelled; it ends on {subscription.EndsOn:yyyy-MM-dd}.");
+}

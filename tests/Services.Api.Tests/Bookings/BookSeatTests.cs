@@ -1,0 +1,138 @@
+using Services.Api.Bookings;
+using Services.Api.Offers;
+using Services.Api.Slots;
+using Services.Api.Subscriptions;
+using static Services.Api.Tests.Bookings.BookingExamples;
+using static Services.Api.Tests.Offers.OfferExamples;
+using static Services.Api.Tests.Organizations.OrganizationExamples;
+using static Services.Api.Tests.Slots.SlotExamples;
+using static Services.Api.Tests.Specification;
+using static Services.Api.Tests.Subscriptions.SubscriptionExamples;
+
+namespace Services.Api.Tests.Bookings;
+
+public sealed class BookSeatTests
+{
+    private static BookSeat Book(int quantity = 1, string companyId = CompanyId) =>
+        new(BookingId, companyId, SubscriptionId, SlotId, quantity, "employee-42");
+
+    private static BookingRequested RequestedNow(int quantity = 1, DateTimeOffset? slotStart = null) =>
+        new(BookingId, CompanyId, SubscriptionId, OfferId, SlotId, slotStart ?? Start, quantity, "employee-42", Now);
+
+    [Fact]
+    public void A_slot_with_room_confirms_the_booking_and_counts_its_units()
+    {
+        var outcome = Booking.Decide(Book(2), null, SlotWith(new SeatReserved("bkg_a", CompanyId, 2)), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
+
+        outcome.Booking.ShouldBeEvents(RequestedNow(2), new BookingConfirmed());
+        outcome.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 2));
+        outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 2));
+    }
+
+    [Fact]
+    public void Booking_a_full_slot_waitlists_with_the_next_position()
+    {
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 4), new WaitlistJoined("bkg_w1", OtherCompanyId, 1, 1));
+
+        var outcome = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted();
+
+        outcome.Booking.ShouldBeEvents(RequestedNow(), new BookingWaitlisted(2));
+        outcome.Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, 1, 2));
+        outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 1));
+    }
+
+    [Fact]
+    public void A_new_booking_does_not_overtake_the_waitlist_even_when_it_would_fit()
+    {
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 2), new WaitlistJoined("bkg_w1", OtherCompanyId, 3, 1));
+
+        Booking.Decide(Book(1), null, slot, SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, 1, 2));
+    }
+
+    [Fact]
+    public void The_quota_counts_confirmed_and_waitlisted_units_of_the_slots_month() =>
+        Booking.Decide(
+                Book(2), null, SlotWith(),
+                SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 3), new UnitsCounted("bkg_w", "2025-03", 2)),
+                OfferWith(), Now)
+            .ThenRefused("quota_exceeded").Detail.ShouldContain("used 5 of its 6 units for 2025-03");
+
+    [Fact]
+    public void A_booking_may_use_the_quota_up_to_its_last_unit() =>
+        Booking.Decide(Book(1), null, SlotWith(), SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 5)), OfferWith(), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 1));
+
+    [Fact]
+    public void Units_of_other_months_do_not_count_against_the_quota() =>
+        Booking.Decide(Book(4), null, SlotWith(), SubscriptionWith(new UnitsCounted("bkg_feb", "2025-02", 10), new UnitsCounted("bkg_apr", "2025-04", 10)), OfferWith(), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 4));
+
+    [Fact]
+    public void Released_units_no_longer_count_against_the_quota() =>
+        Booking.Decide(Book(4), null, SlotWith(), SubscriptionWith(new UnitsCounted("bkg_a", "2025-03", 10), new UnitsReleased("bkg_a", "2025-03", 10)), OfferWith(), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 4));
+
+    [Fact]
+    public void The_slots_month_is_the_one_of_the_offers_time_zone()
+    {
+        var lateOnMarch31InUtcButAprilInFigeac = new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero);
+        var slot = Given<SlotState>(Slot.Evolve, Scheduled(start: lateOnMarch31InUtcButAprilInFigeac));
+
+        var outcome = Booking.Decide(Book(), null, slot, SubscriptionWith(new UnitsCounted("bkg_a", "2025-03", 10)), OfferWith(), Now).ThenAccepted();
+
+        outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-04", 1));
+    }
+
+    [Fact]
+    public void No_booking_once_the_slot_has_started() =>
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(), OfferWith(), Start).ThenRefused("slot_started");
+
+    [Fact]
+    public void A_cancelled_slot_takes_no_booking() =>
+        Booking.Decide(Book(), null, SlotWith(new SlotCancelled("Driver ill")), SubscriptionWith(), OfferWith(), Now).ThenRefused("slot_cancelled");
+
+    [Fact]
+    public void A_withdrawn_offer_takes_no_booking() =>
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(), OfferWith(new OfferWithdrawn()), Now).ThenRefused("offer_withdrawn");
+
+    [Fact]
+    public void A_suspended_offer_takes_no_booking() =>
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(), OfferWith(new OfferSuspended("Driver on leave")), Now).ThenRefused("offer_suspended");
+
+    [Fact]
+    public void A_company_books_on_its_own_subscription_only() =>
+        Booking.Decide(Book(companyId: OtherCompanyId), null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("subscription_company_mismatch");
+
+    [Fact]
+    public void The_subscription_is_to_the_slots_offer() =>
+        Booking.Decide(Book(), null, SlotWith(), Given<SubscriptionState>(Subscription.Evolve, Subscribed() with { OfferId = "off_other" }), OfferWith(), Now)
+            .ThenRefused("subscription_offer_mismatch");
+
+    [Fact]
+    public void No_booking_for_a_slot_before_the_subscription_starts() =>
+        Booking.Decide(Book(), null, SlotWith(), Given<SubscriptionState>(Subscription.Evolve, Subscribed() with { StartsOn = new DateOnly(2025, 4, 1) }), OfferWith(), Now)
+            .ThenRefused("subscription_not_started");
+
+    [Fact]
+    public void No_booking_for_a_slot_after_a_cancelled_subscription_ends() =>
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 19))), OfferWith(), Now)
+            .ThenRefused("subscription_ended");
+
+    [Fact]
+    public void A_cancelled_subscription_still_books_until_it_ends() =>
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31))), OfferWith(), Now)
+            .ThenAccepted().Booking.ShouldBeEvents(RequestedNow(), new BookingConfirmed());
+
+    [Fact]
+    public void A_booking_is_for_at_least_one_unit() =>
+        Booking.Decide(Book(0), null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("invalid_quantity");
+
+    [Fact]
+    public void A_booking_is_made_once() =>
+        Booking.Decide(Book(), ConfirmedBooking(), SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("booking_exists");
+
+    [Fact]
+    public void An_unknown_slot_takes_no_booking() =>
+        Booking.Decide(Book(), null, null, SubscriptionWith(), OfferWith(), Now).ThenRefused("slot_not_found");
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.OpenApi;
+
+public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static readonly string[] Methods = ["get", "post", "put", "patch", "delete"];
+
+    [Fact]
+    public async Task The_committed_document_is_what_the_code_produces()
+    {
+        var produced = JsonNode.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"))!;
+        var committed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "api-spec", "openapi.json")))!;
+
+        JsonNode.DeepEquals(produced, committed).ShouldBeTrue(
+            "api-spec/openapi.json differs from the code: run 'dotnet build src/Services.Api' (Debug) and commit api-spec/openapi.json");
+    }
+
+    [Fact]
+    public async Task Every_operation_has_an_id_a_summary_errors_and_a_security_requirement()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(op => Methods.Contains(op.Name)).Select(op => (Name: $"{op.Name.ToUpperInvariant()} {path.Name}", Operation: op.Value)))
+            .ToList();
+
+        operations.ShouldNotBeEmpty();
+        foreach (var (name, operation) in operations)
+        {
+            operation.TryGetProperty("operationId", out _).ShouldBeTrue($"{name} has no operationId");
+            operation.TryGetProperty("summary", out _).ShouldBeTrue($"{name} has no summary");
+            operation.TryGetProperty("security", out _).ShouldBeTrue($"{name} has no security requirement");
+            var statuses = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+            statuses.ShouldContain(s => s.StartsWith('2'), $"{name} has no success response");
+            statuses.ShouldContain(s => s.StartsWith('4'), $"{name} has no error response");
+        }
+    }
+
+    [Fact]
+    public async Task Operation_ids_and_schema_names_are_distinct()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var ids = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(op => Methods.Contains(op.Name)))
+            .Select(op => op.Value.GetProperty("operationId").GetString()).ToList();
+
+        ids.Distinct().Count().ShouldBe(ids.Count);
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name).ToList();
+        schemas.ShouldNotContain("Request");
+        schemas.ShouldNotContain("Response");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Services.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Services.sln not found above " + AppContext.BaseDirectory);
+    }
+}

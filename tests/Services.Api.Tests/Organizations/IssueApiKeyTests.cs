@@ -1,0 +1,23 @@
+using Services.Api.Organizations;
+using static Services.Api.Tests.Organizations.OrganizationExamples;
+using static Services.Api.Tests.Specification;
+
+namespace Services.Api.Tests.Organizations;
+
+public sealed class IssueApiKeyTests
+{
+    [Fact]
+    public void A_key_is_issued_with_its_label_and_prefix_only() =>
+        Organization.Decide(new IssueApiKey(CompanyId, "key_hr", "HR software", "sk_live_ab12"), CompanyWith(), Now)
+            .Then(new ApiKeyIssued("key_hr", "HR software", "sk_live_ab12"));
+
+    [Fact]
+    public void A_key_id_is_issued_once() =>
+        Organization.Decide(new IssueApiKey(CompanyId, "key_hr", "Intranet", "sk_live_cd34"), CompanyWith(new ApiKeyIssued("key_hr", "HR software", "sk_live_ab12")), Now)
+            .ThenRefused("api_key_exists");
+
+    [Fact]
+    public void An_unknown_organization_gets_no_key() =>
+        Organization.Decide(new IssueApiKey(CompanyId, "key_hr", "HR software", "sk_live_ab12"), null, Now)
+            .ThenRefused("organization_not_found");
+}

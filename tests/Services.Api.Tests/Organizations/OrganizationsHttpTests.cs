@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Services.Api.Common;
+using Services.Api.Organizations;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Organizations;
+
+public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task The_operator_registers_a_company_that_reads_itself_with_an_etag()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var read = await company.Client.GetAsync($"/v1/organizations/{company.Id}");
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        var body = (await read.Content.ReadFromJsonAsync<OrganizationResponse>(ApiFixture.JsonOptions))!;
+        body.Kind.ShouldBe(OrganizationKind.Company);
+        body.Siret!.Length.ShouldBe(14);
+    }
+
+    [Fact]
+    public async Task Requests_without_a_key_or_with_an_unknown_key_get_401()
+    {
+        (await api.Anonymous().GetAsync("/v1/organizations/org_aaaaaaaaaaaaaaaaaaaaaaaa")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var unknown = await api.ClientWithKey("svc_key_aaaaaaaaaaaaaaaaaaaaaaaa_" + new string('0', 64)).GetAsync("/v1/organizations/org_aaaaaaaaaaaaaaaaaaaaaaaa");
+        await unknown.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task A_revoked_key_stops_working_at_once()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var issued = await club.Client.PostAsJsonAsync($"/v1/organizations/{club.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
+        var key = (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        key.Key.ShouldStartWith("svc_key_");
+        var second = api.ClientWithKey(key.Key);
+        (await second.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await club.Client.DeleteAsync($"/v1/organizations/{club.Id}/api-keys/{key.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await second.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await club.Client.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Another_company_is_not_found_and_a_club_sees_only_its_members()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var member = await api.RegisterMemberAsync(club);
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+
+        await (await stranger.Client.GetAsync($"/v1/organizations/{member.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        (await club.Client.GetAsync($"/v1/organizations/{member.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await club.Client.GetAsync($"/v1/organizations/{stranger.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await stranger.Client.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Only_the_operator_registers_organizations()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var attempt = await club.Client.PostAsJsonAsync("/v1/organizations", new RegisterOrganizationRequest(OrganizationKind.Club, "Other", ["lot"]), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task A_company_cannot_manage_another_organizations_keys()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var other = await api.RegisterAsync(OrganizationKind.Company);
+
+        var attempt = await company.Client.PostAsJsonAsync($"/v1/organizations/{other.Id}/api-keys", new IssueApiKeyRequest("x"), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Rename_with_a_stale_if_match_is_412_and_with_the_current_one_succeeds()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var stale = new HttpRequestMessage(HttpMethod.Patch, $"/v1/organizations/{club.Id}") { Content = JsonContent.Create(new RenameOrganizationRequest("Figeacteurs"), options: ApiFixture.JsonOptions) };
+        stale.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
+        await (await club.Client.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+
+        var current = new HttpRequestMessage(HttpMethod.Patch, $"/v1/organizations/{club.Id}") { Content = JsonContent.Create(new RenameOrganizationRequest("Figeacteurs"), options: ApiFixture.JsonOptions) };
+        current.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"2\""));
+        var renamed = await club.Client.SendAsync(current);
+
+        renamed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        renamed.Headers.ETag!.Tag.ShouldBe("\"3\"");
+        renamed.Headers.Contains("Services-Position").ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("{\"kind\":\"company\",\"name\":\"Acme\",\"territories\":[\"lot\"]}", "siret")]
+    [InlineData("{\"kind\":\"company\",\"name\":\"Acme\",\"territories\":[\"lot\"],\"siret\":\"73282932000075\"}", "siret")]
+    [InlineData("{\"kind\":\"club\",\"territories\":[\"lot\"]}", "name")]
+    [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"lot\"],\"color\":\"red\"}", "color")]
+    [InlineData("{\"kind\":\"club\",\"name\":42,\"territories\":[\"lot\"]}", "name")]
+    [InlineData("{\"kind\":\"castle\",\"name\":\"Acme\",\"territories\":[\"lot\"]}", "kind")]
+    [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"Not A Slug\"]}", "territories[0]")]
+    [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"lot\"]", "body")]
+    [InlineData("{\"kind\":\"club\",\"name\":null,\"territories\":[\"lot\"]}", "name")]
+    public async Task Invalid_registrations_are_400_naming_the_field(string json, string field)
+    {
+        var response = await api.Operator.PostAsync("/v1/organizations", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await response.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_refused_with_a_problem()
+    {
+        var json = "{\"kind\":\"club\",\"name\":\"" + new string('a', 300_000) + "\",\"territories\":[\"lot\"]}";
+
+        var response = await api.Operator.PostAsync("/v1/organizations", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+    }
+}

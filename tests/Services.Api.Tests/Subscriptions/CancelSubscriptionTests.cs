@@ -1,0 +1,37 @@
+using Services.Api.Organizations;
+using Services.Api.Subscriptions;
+using static Services.Api.Tests.Offers.OfferExamples;
+using static Services.Api.Tests.Specification;
+using static Services.Api.Tests.Subscriptions.SubscriptionExamples;
+
+namespace Services.Api.Tests.Subscriptions;
+
+public sealed class CancelSubscriptionTests
+{
+    [Fact]
+    public void A_subscription_runs_to_the_end_of_the_month_it_is_cancelled_in_and_closes_on_the_company()
+    {
+        var outcome = Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
+
+        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 31)));
+        outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId));
+    }
+
+    [Fact]
+    public void The_month_is_the_one_of_the_offers_time_zone()
+    {
+        var lateOnMarch31InUtcButAprilInFigeac = new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero);
+
+        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(), lateOnMarch31InUtcButAprilInFigeac)
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
+    }
+
+    [Fact]
+    public void A_subscription_is_cancelled_once() =>
+        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31))), OfferWith(), Now)
+            .ThenRefused("subscription_cancelled");
+
+    [Fact]
+    public void An_unknown_subscription_is_not_cancelled() =>
+        Subscription.Decide(new CancelSubscription(SubscriptionId), null, OfferWith(), Now).ThenRefused("subscription_not_found");
+}
