@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Json;
+using Services.Api.Demo;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
 
@@ -21,6 +22,7 @@ public static class ServicesApi
         services.AddDatabase(builder.Configuration);
         services.AddApiKeySecurity(builder.Configuration);
         services.AddApiDocument();
+        services.AddDemoTerritory(builder.Configuration);
         return builder;
     }
 

@@ -1,4 +1,9 @@
+using Services.Api.Needs;
+using Services.Api.Offers;
+using Services.Api.Slots;
+using Services.Api.Bookings;
 using Services.Api.Organizations;
+using Services.Api.Subscriptions;
 
 namespace Services.Api;
 
@@ -8,6 +13,10 @@ public static class V1Endpoints
     {
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapOrganizations();
+        v1.MapNeeds();
+        v1.MapSubscriptions();
+        v1.MapBookings();
+        v1.MapOffers().MapSlots();
         return app;
     }
 }

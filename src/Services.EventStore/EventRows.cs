@@ -9,15 +9,20 @@ internal static class EventRows
     public static async Task<List<RecordedEvent>> ReadAllAsync(NpgsqlCommand command, EventTypeRegistry registry, CancellationToken cancellationToken)
     {
         var events = new List<RecordedEvent>();
+        // The events of one append share their metadata: parse it once per run of equal rows.
+        (string Json, EventMetadata Value) metadata = ("{}", EventMetadata.None);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) events.Add(Read(reader, registry));
+        while (await reader.ReadAsync(cancellationToken)) events.Add(Read(reader, registry, ref metadata));
         return events;
     }
 
-    private static RecordedEvent Read(NpgsqlDataReader reader, EventTypeRegistry registry)
+    private static RecordedEvent Read(NpgsqlDataReader reader, EventTypeRegistry registry, ref (string Json, EventMetadata Value) metadata)
     {
         var type = reader.GetString(5);
         var json = reader.GetString(6);
+        var metadataJson = reader.GetString(7);
+        if (!string.Equals(metadataJson, metadata.Json, StringComparison.Ordinal))
+            metadata = (metadataJson, MetadataJson.Deserialize(metadataJson));
         return new RecordedEvent(
             EventId: reader.GetGuid(2),
             StreamId: reader.GetString(3),
@@ -25,7 +30,7 @@ internal static class EventRows
             EventType: type,
             Data: registry.Deserialize(type, json),
             Json: json,
-            Metadata: MetadataJson.Deserialize(reader.GetString(7)),
+            Metadata: metadata.Value,
             Timestamp: reader.GetFieldValue<DateTimeOffset>(8),
             Position: new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)));
     }

@@ -7,12 +7,18 @@ namespace Services.EventStore;
 /// readers at once; other nodes hear a NOTIFY sent after the commit. The NOTIFY is sent outside
 /// the appending transaction on purpose: PostgreSQL serializes the commits of notifying
 /// transactions on one global lock, which would cap concurrent appends at one commit at a time.
-/// Several appends that finish together share one NOTIFY. A lost wake-up only delays readers,
+/// Several appends that finish together share one NOTIFY, and NOTIFYs are at least
+/// <see cref="NotifyInterval"/> apart: under load, one short transaction (and round trip) covers
+/// every append of that interval instead of adding one per append. Other nodes hear of a commit at
+/// most that much later; local readers are woken at once. A lost wake-up only delays readers,
 /// who also poll.
 /// </summary>
 public sealed class FeedNotifier : IAsyncDisposable
 {
     public const string Channel = "es_events";
+
+    /// <summary>The shortest time between two NOTIFYs sent by one process.</summary>
+    public static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _notifyRequested = new(0, 1);
@@ -79,8 +85,12 @@ public sealed class FeedNotifier : IAsyncDisposable
             try
             {
                 await _notifyRequested.WaitAsync(token);
-                await using var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')");
-                await command.ExecuteNonQueryAsync(token);
+                await using (var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')"))
+                {
+                    await command.ExecuteNonQueryAsync(token);
+                }
+                // Appends committed meanwhile ask for the next NOTIFY, which covers them all.
+                await Task.Delay(NotifyInterval, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -101,14 +111,21 @@ public sealed class FeedNotifier : IAsyncDisposable
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(token);
-                connection.Notification += (_, _) => WakeLocal();
-                await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))
+                try
                 {
-                    await listen.ExecuteNonQueryAsync(token);
+                    connection.Notification += (_, _) => WakeLocal();
+                    await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(token);
+                    }
+                    // Anything committed while we were not listening: let readers look.
+                    WakeLocal();
+                    while (!token.IsCancellationRequested) await connection.WaitAsync(token);
                 }
-                // Anything committed while we were not listening: let readers look.
-                WakeLocal();
-                while (!token.IsCancellationRequested) await connection.WaitAsync(token);
+                finally
+                {
+                    await UnlistenAsync(connection);
+                }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -118,6 +135,24 @@ public sealed class FeedNotifier : IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>
+    /// Pooled connections are not reset when closed (see <see cref="EventStoreDataSource"/>): one
+    /// still listening would keep receiving notifications nobody reads.
+    /// </summary>
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("unlisten *", connection);
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+        {
+            // A broken connection is not returned to the pool.
         }
     }
 

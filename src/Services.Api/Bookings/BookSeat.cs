@@ -1,5 +1,9 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Offers;
+using Services.Api.Security;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 
@@ -62,5 +66,70 @@ public static partial class Booking
             Booking: [requested, new BookingWaitlisted(position)],
             Slot: [new WaitlistJoined(command.BookingId, command.CompanyId, command.Quantity, position)],
             Subscription: [counted]));
+    }
+}
+
+/// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
+public sealed partial record BookSeatRequest(string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef)
+{
+    public Validation Validate()
+    {
+        var validation = new Validation()
+            .Id("subscriptionId", SubscriptionId, Ids.Subscription)
+            .Id("slotId", SlotId, Ids.Slot)
+            .Range("quantity", Quantity, 1, Booking.MaxQuantity)
+            .Text("beneficiaryRef", BeneficiaryRef, Booking.MaxBeneficiaryRef);
+        if (BeneficiaryRef is { Length: > 0 and <= Booking.MaxBeneficiaryRef } && !OpaqueReference().IsMatch(BeneficiaryRef))
+            validation.Add("beneficiaryRef", "An opaque reference of letters, digits and . _ : - only (no names, e-mail addresses or phone numbers).");
+        return validation;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
+    private static partial Regex OpaqueReference();
+}
+
+public static class BookSeatEndpoint
+{
+    public static void MapBookSeat(this IEndpointRouteBuilder bookings) =>
+        bookings.MapPost("", Handle)
+            .WithName("bookSeat")
+            .WithSummary("Book units of a slot")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        BookSeatRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var booking = Booking.Stream(Ids.New(Ids.Booking));
+        var bookingId = booking.Id[(Booking.StreamType.Length + 1)..];
+        var slot = Slot.Stream(request.SlotId);
+        var subscription = Subscription.Stream(request.SubscriptionId);
+        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var subscriptionState = await streams.LoadAsync(subscription, ct);
+            if (subscriptionState is null || !(caller.IsOperator || subscriptionState.CompanyId == caller.OrganizationId))
+                return Change<BookingResponse>.NotFound("subscription");
+            var slotState = await streams.LoadAsync(slot, ct);
+            if (slotState is null) return Change<BookingResponse>.NotFound("slot");
+            var offer = await streams.LoadAsync(Offer.Stream(slotState.OfferId), ct);
+            if (offer is null) return Change<BookingResponse>.NotFound("offer");
+            var state = await streams.LoadAsync(booking, ct);
+            var decision = Booking.Decide(
+                new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef),
+                state, slotState, subscriptionState, offer, time.GetUtcNow());
+            if (decision.Refusal is { } refusal) return Refusals.ToChange<BookingResponse>(refusal);
+            var outcome = decision.Events!;
+            var result = await streams.AppendAsync(Writes.Metadata(http, caller),
+                [(booking.Id, outcome.Booking), (slot.Id, outcome.Slot), (subscription.Id, outcome.Subscription)], ct);
+            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot));
+            return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
+        }, cancellationToken);
+        return change.ToHttp(http.Response, response => TypedResults.Created($"/v1/bookings/{response.Id}", response));
     }
 }

@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 
@@ -40,5 +44,57 @@ public static partial class Booking
             Slot: [freed, .. promotion.Slot],
             Subscription: [Subscription.Release(subscription, state.Id)],
             Promoted: promotion.Bookings));
+    }
+}
+
+public static class CancelBookingEndpoint
+{
+    public static void MapCancelBooking(this IEndpointRouteBuilder bookings) =>
+        bookings.MapPost("/{bookingId}/cancel", Handle)
+            .WithName("cancelBooking")
+            .WithSummary("Cancel a booking")
+            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left keeps its place). Accepts If-Match.")
+            .AllowKinds(OrganizationKind.Company, OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string bookingId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var booking = Booking.Stream(bookingId);
+        // A booking's slot, subscription and offer never change: read them first to know which streams to lock.
+        var first = (await store.LoadAsync(booking, cancellationToken)).State;
+        if (first is null) return Problems.NotFound("booking");
+        var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
+        if (!Booking.IsCancellableBy(first, offer, caller)) return Problems.NotFound("booking");
+        var slot = Slot.Stream(first.SlotId);
+        var subscription = Subscription.Stream(first.SubscriptionId);
+        // Waitlisted bookings only ever change under their slot's lock, so the promoted ones are loaded after deciding.
+        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var state = await streams.LoadAsync(booking, ct);
+            if (state is null) return Change<BookingResponse>.NotFound("booking");
+            if (ifMatch is { } expected && expected != streams.VersionOf(booking.Id)) return Change<BookingResponse>.Stale(streams.VersionOf(booking.Id));
+            var slotState = await streams.LoadAsync(slot, ct);
+            var subscriptionState = await streams.LoadAsync(subscription, ct);
+            var decision = Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow());
+            if (decision.Refusal is { } refusal) return Refusals.ToChange<BookingResponse>(refusal);
+            var outcome = decision.Events!;
+            await streams.LoadManyAsync(outcome.Promoted.Keys, Booking.Stream, ct);
+            var result = await streams.AppendAsync(Writes.Metadata(http, caller),
+                [
+                    (booking.Id, outcome.Booking),
+                    (slot.Id, outcome.Slot),
+                    (subscription.Id, outcome.Subscription),
+                    .. outcome.Promoted.Select(promoted => (Booking.StreamId(promoted.Key), promoted.Value)),
+                ], ct);
+            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot));
+            return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
+        }, cancellationToken);
+        return change.ToHttp(http.Response, TypedResults.Ok);
     }
 }

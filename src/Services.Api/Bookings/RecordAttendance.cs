@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
 
 namespace Services.Api.Bookings;
 
@@ -18,5 +22,37 @@ public static partial class Booking
             return Decision.Refuse("slot_not_started", $"Slot {state.SlotId} starts at {state.SlotStart:u}; attendance is recorded from then on.");
 
         return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy));
+    }
+}
+
+public sealed record RecordAttendanceRequest(AttendanceOutcome Outcome);
+
+public static class RecordAttendanceEndpoint
+{
+    public static void MapRecordAttendance(this IEndpointRouteBuilder bookings) =>
+        bookings.MapPost("/{bookingId}/attendance", Handle)
+            .WithName("recordAttendance")
+            .WithSummary("Record whether a confirmed booking was attended")
+            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show, recorded once. Accepts If-Match.")
+            .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string bookingId, RecordAttendanceRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var booking = Booking.Stream(bookingId);
+        // The offer of a booking never changes: read it first to know who delivers it.
+        var first = (await store.LoadAsync(booking, cancellationToken)).State;
+        if (first is null) return Problems.NotFound("booking");
+        var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
+        var change = await runner.ChangeAsync(store, booking, "booking",
+            state => Booking.IsDeliveredBy(offer, caller), ifMatch,
+            state => Booking.Decide(new RecordAttendance(bookingId, request.Outcome, caller.OrganizationId), state, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null)));
     }
 }

@@ -13,7 +13,7 @@ public static class DatabaseExtensions
         services.AddSingleton(_ => EventStoreDataSource.Create(
             configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
-        services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents());
+        services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
         services.AddSingleton(sp => new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>()));
         services.AddSingleton<StreamLocks>();
         services.AddSingleton<CommandRunner>();

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 using Services.Api.Common;
 using Services.Api.Organizations;
 
@@ -17,5 +20,45 @@ public static partial class Need
         if (state.AcknowledgedBy.Contains(club.Id)) return Decision.Accept();
 
         return Decision.Accept(new NeedAcknowledged(club.Id));
+    }
+}
+
+/// <param name="ClubId">The acknowledging club: required from the operator; a club acknowledges as itself.</param>
+public sealed record AcknowledgeNeedRequest(string? ClubId = null)
+{
+    public Validation Validate(Caller caller) => new Validation().Id("clubId", ClubId, Ids.Organization, required: caller.IsOperator);
+}
+
+public static class AcknowledgeNeedEndpoint
+{
+    public static void MapAcknowledgeNeed(this IEndpointRouteBuilder needs) =>
+        needs.MapPost("/{needId}/acknowledge", Handle)
+            .WithName("acknowledgeNeed")
+            .WithSummary("Acknowledge a need (club)")
+            .WithDescription("A club serving the need's territory tells the company it has seen the need. The body is optional for a club; the operator acknowledges for a club by giving clubId. Acknowledging twice changes nothing. Send the ETag as If-Match to act only on what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string needId, AcknowledgeNeedRequest? request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        request ??= new AcknowledgeNeedRequest();
+        var validation = request.Validate(caller);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (!caller.IsOperator && request.ClubId is not null && request.ClubId != caller.OrganizationId)
+            return Problems.Forbidden("A club acknowledges needs as itself only; leave clubId out or give your own id.");
+        var clubId = caller.IsOperator ? request.ClubId! : caller.OrganizationId;
+        var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
+        if (club is null) return Problems.NotFound("club");
+        var change = await runner.ChangeAsync(store, Need.Stream(needId), "need",
+            need => Need.IsVisibleTo(need, caller, club), ifMatch,
+            need => Need.Decide(new AcknowledgeNeed(needId, clubId), need, club, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, need => TypedResults.Ok(NeedResponse.From(need, caller)));
     }
 }

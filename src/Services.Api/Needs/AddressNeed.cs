@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.Security;
 using Services.Api.Common;
 using Services.Api.Offers;
 
@@ -19,5 +23,44 @@ public static partial class Need
             return Decision.Refuse("territory_not_served", $"Offer {offer.Id} does not serve territory {state.Territory} of need {state.Id}.");
 
         return Decision.Accept(new NeedAddressed(offer.Id, offer.ClubId));
+    }
+}
+
+public sealed record AddressNeedRequest(string OfferId)
+{
+    public Validation Validate() => new Validation().Id("offerId", OfferId, Ids.Offer);
+}
+
+public static class AddressNeedEndpoint
+{
+    public static void MapAddressNeed(this IEndpointRouteBuilder needs) =>
+        needs.MapPost("/{needId}/address", Handle)
+            .WithName("addressNeed")
+            .WithSummary("Address a need with an offer (club)")
+            .WithDescription("A club serving the need's territory links the need to one of its offers of the same category that serves the territory; the need is then closed. The operator may address with any club's offer. Send the ETag as If-Match to act only on what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string needId, AddressNeedRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var offer = (await store.LoadAsync(Offer.Stream(request.OfferId), cancellationToken)).State;
+        if (offer is null) return Problems.NotFound("offer");
+        if (!Offer.IsManagedBy(offer, caller)) return Problems.Forbidden("A club addresses needs with its own offers only.");
+        var callerState = Need.NeedsCallerState(caller)
+            ? (await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken)).State
+            : null;
+        var change = await runner.ChangeAsync(store, Need.Stream(needId), "need",
+            need => Need.IsVisibleTo(need, caller, callerState), ifMatch,
+            need => Need.Decide(new AddressNeed(needId, request.OfferId), need, offer, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, need => TypedResults.Ok(NeedResponse.From(need, caller)));
     }
 }

@@ -34,7 +34,11 @@ public sealed record NeedState(
     string Territory,
     int Headcount,
     NeedStatus Status,
-    ImmutableHashSet<string> AcknowledgedBy);
+    ImmutableHashSet<string> AcknowledgedBy,
+    string Description,
+    string? WishedSchedule,
+    DateTimeOffset RecordedAt,
+    string? AddressedByOfferId);
 
 public static partial class Need
 {
@@ -44,9 +48,11 @@ public static partial class Need
 
     public static NeedState? Evolve(NeedState? state, object @event) => (state, @event) switch
     {
-        (null, NeedRecorded e) => new NeedState(e.NeedId, e.CompanyId, e.Category, e.Territory, e.Headcount, NeedStatus.Open, []),
+        (null, NeedRecorded e) => new NeedState(
+            e.NeedId, e.CompanyId, e.Category, e.Territory, e.Headcount, NeedStatus.Open, [],
+            e.Description, e.WishedSchedule, e.RecordedAt, null),
         ({ } s, NeedAcknowledged e) => s with { AcknowledgedBy = s.AcknowledgedBy.Add(e.ClubId) },
-        ({ } s, NeedAddressed) => s with { Status = NeedStatus.Addressed },
+        ({ } s, NeedAddressed e) => s with { Status = NeedStatus.Addressed, AddressedByOfferId = e.OfferId },
         ({ } s, NeedWithdrawn) => s with { Status = NeedStatus.Withdrawn },
         _ => state,
     };

@@ -1,4 +1,9 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.Security;
+using Services.EventStore;
 
 namespace Services.Api.Needs;
 
@@ -23,5 +28,62 @@ public static partial class Need
         return Decision.Accept(new NeedRecorded(
             command.NeedId, command.CompanyId, command.Category, command.Territory, command.Headcount,
             command.Description, command.WishedSchedule, now));
+    }
+}
+
+/// <param name="CompanyId">The company the need is recorded for: required from the operator; a company records for itself.</param>
+public sealed record RecordNeedRequest(
+    Category Category,
+    string Territory,
+    int Headcount,
+    string Description,
+    string? WishedSchedule = null,
+    string? CompanyId = null)
+{
+    public Validation Validate(Caller caller) => new Validation()
+            .Territory("territory", Territory)
+            .Range("headcount", Headcount, 1, Need.MaxHeadcount)
+            .Text("description", Description, Need.MaxDescription)
+            .Text("wishedSchedule", WishedSchedule, Need.MaxWishedSchedule, required: false)
+            .Id("companyId", CompanyId, Ids.Organization, required: caller.IsOperator);
+}
+
+public static class RecordNeedEndpoint
+{
+    public static void MapRecordNeed(this IEndpointRouteBuilder needs) =>
+        needs.MapPost("", Handle)
+            .WithName("recordNeed")
+            .WithSummary("Record a need (company)")
+            .WithDescription("A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        RecordNeedRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate(caller);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var companyId = caller.IsOperator ? request.CompanyId! : caller.OrganizationId;
+        if (!caller.IsOperator && request.CompanyId is not null && request.CompanyId != caller.OrganizationId)
+            return Problems.Forbidden("A company records needs for itself only; leave companyId out or give your own id.");
+        if (caller.IsOperator)
+        {
+            var company = (await store.LoadAsync(Organization.Stream(companyId), cancellationToken)).State;
+            if (company is null) return Problems.NotFound("company");
+            if (!Organization.IsA(OrganizationKind.Company, companyId, company, out var notACompany)) return Problems.Refused(notACompany);
+        }
+
+        var stream = Need.Stream(Ids.New(Ids.Need));
+        var id = stream.Id[(Need.StreamType.Length + 1)..];
+        var decision = Need.Decide(
+            new RecordNeed(id, companyId, request.Category, request.Territory, request.Headcount, request.Description.Trim(), request.WishedSchedule?.Trim()),
+            null, time.GetUtcNow());
+        if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
+        var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
+        Writes.Answered(http.Response, result, stream.Id);
+        return TypedResults.Created($"/v1/needs/{id}", NeedResponse.From(stream.Fold(null, decision.Events!)!, caller));
     }
 }

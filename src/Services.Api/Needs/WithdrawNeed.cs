@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 using Services.Api.Common;
 
 namespace Services.Api.Needs;
@@ -12,5 +15,30 @@ public static partial class Need
         if (Closed(state) is { } closed) return closed;
 
         return Decision.Accept(new NeedWithdrawn());
+    }
+}
+
+public static class WithdrawNeedEndpoint
+{
+    public static void MapWithdrawNeed(this IEndpointRouteBuilder needs) =>
+        needs.MapPost("/{needId}/withdraw", Handle)
+            .WithName("withdrawNeed")
+            .WithSummary("Withdraw a need (company)")
+            .WithDescription("The recording company or the operator closes a need that no longer stands. Send the ETag as If-Match to act only on what you read.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string needId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var change = await runner.ChangeAsync(store, Need.Stream(needId), "need",
+            need => Need.IsManagedBy(need, caller), ifMatch,
+            need => Need.Decide(new WithdrawNeed(needId), need, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        return change.ToHttp(http.Response, need => TypedResults.Ok(NeedResponse.From(need, caller)));
     }
 }

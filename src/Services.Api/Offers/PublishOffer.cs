@@ -1,5 +1,9 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Organizations;
+using Services.Api.Security;
+using Services.EventStore;
 
 namespace Services.Api.Offers;
 
@@ -31,5 +35,69 @@ public static partial class Offer
             command.OfferId, command.ClubId, command.Category, command.Title, command.Description,
             command.Territories, command.TimeZone, command.MonthlyFee, command.UnitPrice,
             command.CoFunding, command.ProviderIds, now));
+    }
+}
+
+/// <param name="ClubId">The publishing club: the operator must name it; a club may omit it or give its own id.</param>
+public sealed record PublishOfferRequest(
+    Category Category,
+    string Title,
+    string Description,
+    IReadOnlyList<string> Territories,
+    string TimeZone,
+    Money MonthlyFee,
+    Money UnitPrice,
+    CoFunding? CoFunding = null,
+    IReadOnlyList<string>? ProviderIds = null,
+    string? ClubId = null)
+{
+    public Validation Validate() => new Validation()
+        .Id("clubId", ClubId, Ids.Organization, required: false)
+        .Text("title", Title, Offer.MaxTitle)
+        .Text("description", Description, Offer.MaxDescription)
+        .Territories("territories", Territories)
+        .TimeZone("timeZone", TimeZone)
+        .Money("monthlyFee", MonthlyFee)
+        .Money("unitPrice", UnitPrice)
+        .CoFunding("coFunding", CoFunding)
+        .Providers("providerIds", ProviderIds);
+}
+
+public static class PublishOfferEndpoint
+{
+    public static void MapPublishOffer(this IEndpointRouteBuilder offers) =>
+        offers.MapPost("", Handle)
+            .WithName("publishOffer")
+            .WithSummary("Publish an offer")
+            .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        PublishOfferRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (caller.IsOperator && request.ClubId is null) validation.Add("clubId", "The operator names the club it publishes for.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (!caller.IsOperator && request.ClubId is not null && request.ClubId != caller.OrganizationId)
+            return Problems.Forbidden("A club publishes only its own offers.");
+        var clubId = request.ClubId ?? caller.OrganizationId;
+        var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
+        if (club is null) return Problems.NotFound("club");
+        var partner = request.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(request.CoFunding.PartnerId), cancellationToken)).State;
+
+        var stream = Offer.Stream(Ids.New(Ids.Offer));
+        var offerId = stream.Id[(Offer.StreamType.Length + 1)..];
+        var command = new PublishOffer(
+            offerId, clubId, request.Category, request.Title.Trim(), request.Description.Trim(), request.Territories,
+            request.TimeZone, request.MonthlyFee, request.UnitPrice, request.CoFunding, request.ProviderIds ?? []);
+        var decision = Offer.Decide(command, null, club, partner, time.GetUtcNow());
+        if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
+        var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
+        Writes.Answered(http.Response, result, stream.Id);
+        return TypedResults.Created($"/v1/offers/{offerId}", OfferResponse.From(stream.Fold(null, decision.Events!)!));
     }
 }

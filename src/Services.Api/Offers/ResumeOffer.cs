@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 
 namespace Services.Api.Offers;
 
@@ -13,4 +16,27 @@ public static partial class Offer
         { Status: OfferStatus.Active } => Decision.Refuse("offer_not_suspended", $"Offer {command.OfferId} is not suspended."),
         _ => Decision.Accept(new OfferResumed()),
     };
+}
+
+public static class ResumeOfferEndpoint
+{
+    public static void MapResumeOffer(this IEndpointRouteBuilder offers) =>
+        offers.MapPost("/{offerId}/resume", Handle)
+            .WithName("resumeOffer")
+            .WithSummary("Resume a suspended offer")
+            .WithDescription("The owning club or the operator. Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string offerId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch,
+            (offer, _) => Task.FromResult(Offer.Decide(new ResumeOffer(offerId), offer, time.GetUtcNow())), http, cancellationToken);
+    }
 }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Organizations;
+using Services.Api.Security;
 
 namespace Services.Api.Offers;
 
@@ -26,5 +29,69 @@ public static partial class Offer
         return Decision.Accept(new OfferRevised(
             command.Title, command.Description, command.Territories, command.MonthlyFee,
             command.UnitPrice, command.CoFunding, command.ProviderIds));
+    }
+}
+
+/// <summary>Only the fields given change; <c>removeCoFunding: true</c> ends the co-funding. Category and time zone are fixed at publication.</summary>
+public sealed record ReviseOfferRequest(
+    string? Title = null,
+    string? Description = null,
+    IReadOnlyList<string>? Territories = null,
+    Money? MonthlyFee = null,
+    Money? UnitPrice = null,
+    CoFunding? CoFunding = null,
+    bool RemoveCoFunding = false,
+    IReadOnlyList<string>? ProviderIds = null)
+{
+    public Validation Validate()
+    {
+        var validation = new Validation();
+        if (Title is not null) validation.Text("title", Title, Offer.MaxTitle);
+        if (Description is not null) validation.Text("description", Description, Offer.MaxDescription);
+        if (Territories is not null) validation.Territories("territories", Territories);
+        if (MonthlyFee is not null) validation.Money("monthlyFee", MonthlyFee);
+        if (UnitPrice is not null) validation.Money("unitPrice", UnitPrice);
+        validation.CoFunding("coFunding", CoFunding).Providers("providerIds", ProviderIds);
+        if (RemoveCoFunding && CoFunding is not null) validation.Add("removeCoFunding", "Give either a new coFunding or removeCoFunding, not both.");
+        return validation;
+    }
+
+    public ReviseOffer ToCommand(OfferState current) => new(
+        current.Id,
+        Title?.Trim() ?? current.Title,
+        Description?.Trim() ?? current.Description,
+        Territories ?? current.Territories,
+        MonthlyFee ?? current.MonthlyFee,
+        UnitPrice ?? current.UnitPrice,
+        RemoveCoFunding ? null : CoFunding ?? current.CoFunding,
+        ProviderIds ?? current.ProviderIds);
+}
+
+public static class ReviseOfferEndpoint
+{
+    public static void MapReviseOffer(this IEndpointRouteBuilder offers) =>
+        offers.MapPatch("/{offerId}", Handle)
+            .WithName("reviseOffer")
+            .WithSummary("Revise an offer's terms")
+            .WithDescription("The owning club or the operator. Fields left out keep their value. Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string offerId, ReviseOfferRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch, async (offer, ct) =>
+        {
+            var command = request.ToCommand(offer);
+            var partner = command.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(command.CoFunding.PartnerId), ct)).State;
+            return Offer.Decide(command, offer, partner, time.GetUtcNow());
+        }, http, cancellationToken);
     }
 }

@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 
 namespace Services.Api.Offers;
 
@@ -13,4 +16,34 @@ public static partial class Offer
         { Status: OfferStatus.Suspended } => Decision.Refuse("offer_not_active", $"Offer {command.OfferId} is already suspended."),
         _ => Decision.Accept(new OfferSuspended(command.Reason)),
     };
+}
+
+public sealed record SuspendOfferRequest(string? Reason = null)
+{
+    public Validation Validate() => new Validation().Text("reason", Reason, 500, required: false);
+}
+
+public static class SuspendOfferEndpoint
+{
+    public static void MapSuspendOffer(this IEndpointRouteBuilder offers) =>
+        offers.MapPost("/{offerId}/suspend", Handle)
+            .WithName("suspendOffer")
+            .WithSummary("Suspend an offer")
+            .WithDescription("No new subscriptions or bookings until it is resumed; existing bookings stand. The owning club or the operator. Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string offerId, SuspendOfferRequest? request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request?.Validate() ?? new Validation();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch,
+            (offer, _) => Task.FromResult(Offer.Decide(new SuspendOffer(offerId, request?.Reason?.Trim()), offer, time.GetUtcNow())), http, cancellationToken);
+    }
 }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 using Services.Api.Subscriptions;
 
 namespace Services.Api.Slots;
@@ -30,4 +33,50 @@ public static partial class Slot
         var ended = EndedBookings.Of(bookingIds, new BookingCancelled(BookingCancelled.SlotCancelled), bookings, subscriptions);
         return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason)], ended.Bookings, ended.Subscriptions));
     }
+}
+
+public sealed record CancelSlotRequest(string Reason)
+{
+    public Validation Validate() => new Validation().Text("reason", Reason, 500);
+}
+
+public static class CancelSlotEndpoint
+{
+    public static void MapCancelSlot(this IEndpointRouteBuilder slots) =>
+        slots.MapPost("/{slotId}/cancel", Handle)
+            .WithName("cancelSlot")
+            .WithSummary("Cancel a slot")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. Every confirmed and waitlisted booking of the slot is cancelled with it and its units go back to its subscription's quota, in the same transaction. Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string slotId, CancelSlotRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
+            slot => BookingIds(slot).Select(Booking.StreamId),
+            async (streams, slot, ct) =>
+            {
+                var bookings = await streams.LoadManyAsync(BookingIds(slot), Booking.Stream, ct);
+                var subscriptions = await streams.LoadManyAsync(bookings.Values.Select(b => b.SubscriptionId), Subscription.Stream, ct);
+                var decision = Slot.Decide(new CancelSlot(slotId, request.Reason.Trim()), slot, bookings, subscriptions, time.GetUtcNow());
+                if (decision.Refusal is { } refusal) return refusal;
+                var outcome = decision.Events!;
+                return Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>.Accept(
+                [
+                    (Slot.StreamId(slotId), outcome.Slot),
+                    .. outcome.Bookings.Select(b => (Booking.StreamId(b.Key), b.Value)),
+                    .. outcome.Subscriptions.Select(s => (Subscription.StreamId(s.Key), s.Value)),
+                ]);
+            }, http, cancellationToken);
+    }
+
+    private static IEnumerable<string> BookingIds(SlotState slot) => slot.Confirmed.Keys.Concat(slot.Waitlist.Select(w => w.BookingId));
 }

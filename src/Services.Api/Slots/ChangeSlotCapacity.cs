@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
 
 namespace Services.Api.Slots;
 
@@ -26,5 +30,44 @@ public static partial class Slot
         return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome(
             Slot: [changed, .. promotion.Slot],
             Promoted: promotion.Bookings));
+    }
+}
+
+public sealed record ChangeSlotCapacityRequest(int Capacity)
+{
+    public Validation Validate() => new Validation().Range("capacity", Capacity, 1, Slot.MaxCapacity);
+}
+
+public static class ChangeSlotCapacityEndpoint
+{
+    public static void MapChangeSlotCapacity(this IEndpointRouteBuilder slots) =>
+        slots.MapPatch("/{slotId}", Handle)
+            .WithName("changeSlotCapacity")
+            .WithSummary("Change a slot's capacity")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit). Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string slotId, ChangeSlotCapacityRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
+            slot => slot.Waitlist.Select(w => Booking.StreamId(w.BookingId)),
+            async (streams, slot, ct) =>
+            {
+                var decision = Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow());
+                if (decision.Refusal is { } refusal) return refusal;
+                var outcome = decision.Events!;
+                await streams.LoadManyAsync(outcome.Promoted.Keys, Booking.Stream, ct);
+                return Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>.Accept(
+                    [(Slot.StreamId(slotId), outcome.Slot), .. outcome.Promoted.Select(p => (Booking.StreamId(p.Key), p.Value))]);
+            }, http, cancellationToken);
     }
 }

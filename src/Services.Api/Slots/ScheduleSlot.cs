@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Offers;
+using Services.Api.Security;
 
 namespace Services.Api.Slots;
 
@@ -22,5 +25,95 @@ public static partial class Slot
 
         return Decision.Accept(new SlotScheduled(
             command.SlotId, offer.Id, command.Start.ToUniversalTime(), command.End.ToUniversalTime(), command.Capacity));
+    }
+}
+
+/// <summary>One slot to schedule: instants in RFC 3339 (stored in UTC), capacity in units (seats).</summary>
+public sealed record ScheduleSlotItem(DateTimeOffset Start, DateTimeOffset End, int Capacity);
+
+public sealed record ScheduleSlotsRequest(IReadOnlyList<ScheduleSlotItem> Slots)
+{
+    public const int MaxSlots = 100;
+
+    public Validation Validate()
+    {
+        var validation = new Validation();
+        if (Slots is null || Slots.Count == 0) return validation.Add("slots", "At least one slot is required.");
+        if (Slots.Count > MaxSlots) return validation.Add("slots", $"At most {MaxSlots} slots per request; got {Slots.Count}.");
+        for (var i = 0; i < Slots.Count; i++)
+        {
+            var slot = Slots[i];
+            if (slot is null)
+            {
+                validation.Add($"slots[{i}]", "This field is required.");
+                continue;
+            }
+            validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
+            if (slot.End <= slot.Start) validation.Add($"slots[{i}].end", "A slot ends after it starts.");
+            else if (slot.End - slot.Start > Slot.MaxDuration) validation.Add($"slots[{i}].end", $"A slot lasts at most {Slot.MaxDuration.TotalHours:0} hours.");
+        }
+        return validation;
+    }
+}
+
+/// <summary>The slots created, in the order they were asked for.</summary>
+public sealed record ScheduledSlotsResponse(IReadOnlyList<SlotResponse> Slots);
+
+public static class ScheduleSlotsEndpoint
+{
+    public static void MapScheduleSlots(this IEndpointRouteBuilder offerSlots) =>
+        offerSlots.MapPost("", Handle)
+            .WithName("scheduleSlots")
+            .WithSummary("Schedule slots of an offer (one or many)")
+            .WithDescription("The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots.")
+            .AllowKinds(OrganizationKind.Club)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, Refusal? Refusal, bool Missing, bool Forbidden);
+
+    private static async Task<Results<Created<ScheduledSlotsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string offerId, ScheduleSlotsRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var offerStream = Offer.Stream(offerId);
+        var slotIds = request.Slots.Select(_ => Ids.New(Ids.Slot)).ToList();
+        var metadata = Writes.Metadata(http, caller);
+        var outcome = await runner.RunAsync([offerStream.Id, .. slotIds.Select(Slot.StreamId)], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            // The offer is read, not written: its owner never changes, and a withdrawal racing this request is not worth a lock.
+            var offer = (await store.LoadAsync(offerStream, ct)).State;
+            if (offer is null) return new Scheduled(null, null, null, Missing: true, Forbidden: false);
+            if (!Offer.IsManagedBy(offer, caller)) return new Scheduled(null, null, null, Missing: false, Forbidden: true);
+            var now = time.GetUtcNow();
+            var changes = new List<(string StreamId, IReadOnlyList<object> Events)>();
+            var states = new List<SlotState>();
+            for (var i = 0; i < slotIds.Count; i++)
+            {
+                var stream = Slot.Stream(slotIds[i]);
+                var state = await streams.LoadAsync(stream, ct);
+                var item = request.Slots[i];
+                var decision = Slot.Decide(new ScheduleSlot(slotIds[i], offer.Id, item.Start, item.End, item.Capacity), state, offer, now);
+                if (decision.Refusal is { } refusal)
+                    return new Scheduled(null, null, slotIds.Count == 1 ? refusal : refusal with { Detail = $"slots[{i}]: {refusal.Detail}" }, false, false);
+                changes.Add((stream.Id, decision.Events!));
+                states.Add(stream.Fold(state, decision.Events!)!);
+            }
+            var result = await streams.AppendAsync(metadata, changes, ct);
+            return new Scheduled(states, result.LastPosition, null, false, false);
+        }, cancellationToken);
+
+        if (outcome.Missing) return Problems.NotFound("offer");
+        if (outcome.Forbidden) return Problems.Forbidden($"Only the club that published offer {offerId} or the operator may schedule its slots.");
+        if (outcome.Refusal is { } refused) return Problems.Refused(refused);
+        if (outcome.Position is { } position) http.Response.Headers[Writes.PositionHeader] = position.ToString();
+        if (outcome.Slots!.Count == 1) ETags.Set(http.Response, 1);
+        return TypedResults.Created(
+            outcome.Slots.Count == 1 ? $"/v1/slots/{outcome.Slots[0].Id}" : null,
+            new ScheduledSlotsResponse([.. outcome.Slots.Select(SlotResponse.From)]));
     }
 }

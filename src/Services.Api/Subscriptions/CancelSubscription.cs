@@ -1,6 +1,9 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.Organizations;
+using Services.Api.Security;
 
 namespace Services.Api.Subscriptions;
 
@@ -22,5 +25,48 @@ public static partial class Subscription
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],
             Company: [new SubscriptionClosed(state.Id, state.OfferId)]));
+    }
+}
+
+public static class CancelSubscriptionEndpoint
+{
+    public static void MapCancelSubscription(this IEndpointRouteBuilder subscriptions) =>
+        subscriptions.MapPost("/{subscriptionId}/cancel", Handle)
+            .WithName("cancelSubscription")
+            .WithSummary("Cancel a subscription")
+            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once. Accepts If-Match.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string subscriptionId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var subscription = Subscription.Stream(subscriptionId);
+        // The company of a subscription never changes: read it first to know which streams to lock.
+        var first = (await store.LoadAsync(subscription, cancellationToken)).State;
+        if (first is null || !Subscription.IsManagedBy(first, caller)) return Problems.NotFound("subscription");
+        var company = Organization.Stream(first.CompanyId);
+        OfferState? offer = null;
+        var change = await runner.RunAsync([subscription.Id, company.Id], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var state = await streams.LoadAsync(subscription, ct);
+            if (state is null) return Change<SubscriptionState>.NotFound("subscription");
+            if (ifMatch is { } expected && expected != streams.VersionOf(subscription.Id)) return Change<SubscriptionState>.Stale(streams.VersionOf(subscription.Id));
+            offer = await streams.LoadAsync(Offer.Stream(state.OfferId), ct);
+            await streams.LoadAsync(company, ct);
+            var decision = Subscription.Decide(new CancelSubscription(subscriptionId), state, offer, time.GetUtcNow());
+            if (decision.Refusal is { } refusal) return Refusals.ToChange<SubscriptionState>(refusal);
+            var outcome = decision.Events!;
+            var result = await streams.AppendAsync(Writes.Metadata(http, caller),
+                [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
+            return Change<SubscriptionState>.Done(subscription.Fold(state, outcome.Subscription)!, result.VersionOf(subscription.Id), result.LastPosition);
+        }, cancellationToken);
+        var today = Subscription.Today(offer, time.GetUtcNow());
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SubscriptionResponse.From(state, today)));
     }
 }

@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
 
 namespace Services.Api.Subscriptions;
 
@@ -16,5 +20,39 @@ public static partial class Subscription
         if (command.MonthlyQuota == state.MonthlyQuota) return Decision.Accept();
 
         return Decision.Accept(new QuotaChanged(command.MonthlyQuota));
+    }
+}
+
+public sealed record ChangeQuotaRequest(int MonthlyQuota)
+{
+    public Validation Validate() => new Validation().Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota);
+}
+
+public static class ChangeQuotaEndpoint
+{
+    public static void MapChangeQuota(this IEndpointRouteBuilder subscriptions) =>
+        subscriptions.MapPatch("/{subscriptionId}", Handle)
+            .WithName("changeSubscriptionQuota")
+            .WithSummary("Change a subscription's monthly quota")
+            .WithDescription("The subscribing company or the operator. Applies to bookings made from now on; units already counted stay counted. Send the ETag as If-Match to change only what you read.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string subscriptionId, ChangeQuotaRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        var validation = request.Validate();
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var change = await runner.ChangeAsync(store, Subscription.Stream(subscriptionId), "subscription",
+            state => Subscription.IsManagedBy(state, caller), ifMatch,
+            state => Subscription.Decide(new ChangeQuota(subscriptionId, request.MonthlyQuota), state, time.GetUtcNow()),
+            Writes.Metadata(http, caller), cancellationToken);
+        var offer = change.State is { } changed ? (await store.LoadAsync(Offer.Stream(changed.OfferId), cancellationToken)).State : null;
+        var today = Subscription.Today(offer, time.GetUtcNow());
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SubscriptionResponse.From(state, today)));
     }
 }

@@ -1,6 +1,9 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.Organizations;
+using Services.Api.Security;
 
 namespace Services.Api.Subscriptions;
 
@@ -35,5 +38,71 @@ public static partial class Subscription
         return Decision<SubscribeOutcome>.Accept(new SubscribeOutcome(
             Subscription: [new Subscribed(command.SubscriptionId, command.CompanyId, offer.Id, offer.ClubId, command.MonthlyQuota, command.StartsOn, now)],
             Company: [new SubscriptionOpened(command.SubscriptionId, offer.Id)]));
+    }
+}
+
+/// <param name="CompanyId">The subscribing company: a company subscribes for itself and may omit it; the operator must give it.</param>
+/// <param name="StartsOn">The first day bookings may fall on, in the offer's calendar; defaults to today.</param>
+public sealed record SubscribeRequest(string OfferId, int MonthlyQuota, DateOnly? StartsOn = null, string? CompanyId = null)
+{
+    public Validation Validate(Caller caller)
+    {
+        var validation = new Validation()
+            .Id("offerId", OfferId, Ids.Offer)
+            .Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota);
+        if (caller.IsOperator) validation.Id("companyId", CompanyId, Ids.Organization);
+        else if (CompanyId is not null && CompanyId != caller.OrganizationId)
+            validation.Add("companyId", "A company subscribes for itself: omit companyId or give your own id.");
+        return validation;
+    }
+}
+
+public static class SubscribeEndpoint
+{
+    public static void MapSubscribe(this IEndpointRouteBuilder subscriptions) =>
+        subscriptions.MapPost("", Handle)
+            .WithName("subscribe")
+            .WithSummary("Subscribe a company to an offer")
+            .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer; the monthly quota caps the units its bookings take in each month of the offer's calendar.")
+            .AllowKinds(OrganizationKind.Company)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        SubscribeRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate(caller);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var companyId = caller.IsOperator ? request.CompanyId! : caller.OrganizationId;
+        // An offer's time zone never changes, so the start date can be checked before taking the locks.
+        var offerNow = (await store.LoadAsync(Offer.Stream(request.OfferId), cancellationToken)).State;
+        if (offerNow is null) return Problems.NotFound("offer");
+        var startsOn = request.StartsOn ?? offerNow.LocalDate(time.GetUtcNow());
+        if (startsOn < offerNow.LocalDate(time.GetUtcNow()))
+            return Problems.Invalid("startsOn", "A subscription cannot start in the past (in the offer's time zone).");
+
+        var subscription = Subscription.Stream(Ids.New(Ids.Subscription));
+        var subscriptionId = subscription.Id[(Subscription.StreamType.Length + 1)..];
+        var company = Organization.Stream(companyId);
+        var change = await runner.RunAsync([subscription.Id, company.Id], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var now = time.GetUtcNow();
+            var offer = await streams.LoadAsync(Offer.Stream(request.OfferId), ct);
+            var companyState = await streams.LoadAsync(company, ct);
+            if (companyState is null) return Change<SubscriptionState>.NotFound("company");
+            var club = offer is null ? null : await streams.LoadAsync(Organization.Stream(offer.ClubId), ct);
+            var state = await streams.LoadAsync(subscription, ct);
+            var decision = Subscription.Decide(
+                new Subscribe(subscriptionId, companyId, request.OfferId, request.MonthlyQuota, startsOn), state, offer, club, companyState, now);
+            if (decision.Refusal is { } refusal) return Refusals.ToChange<SubscriptionState>(refusal);
+            var outcome = decision.Events!;
+            var result = await streams.AppendAsync(Writes.Metadata(http, caller),
+                [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
+            return Change<SubscriptionState>.Done(subscription.Fold(state, outcome.Subscription)!, result.VersionOf(subscription.Id), result.LastPosition);
+        }, cancellationToken);
+        var today = Subscription.Today(offerNow, time.GetUtcNow());
+        return change.ToHttp(http.Response, state => TypedResults.Created($"/v1/subscriptions/{state.Id}", SubscriptionResponse.From(state, today)));
     }
 }

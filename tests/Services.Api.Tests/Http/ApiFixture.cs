@@ -24,6 +24,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The factory, for tests that run a variant of the API on the same database (e.g. with another TimeProvider).</summary>
+    public WebApplicationFactory<Program> Factory => _factory;
+
     public async Task InitializeAsync()
     {
         _connectionString = await PostgresDatabases.CreateAsync("api", async cs =>
@@ -37,6 +40,7 @@ public sealed class ApiFixture : IAsyncLifetime
             web.UseSetting("ConnectionStrings:Postgres", _connectionString);
             web.UseSetting("Auth:OperatorKey", OperatorKey);
             web.UseSetting("Demo:Enabled", "false");
+            web.UseSetting("Logging:LogLevel:Default", "Warning");
         });
         Operator = ClientWithKey(OperatorKey);
     }

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using Services.EventStore;
+
+namespace Services.Bench;
+
+using EventStore = Services.EventStore.EventStore;
+
+/// <summary>
+/// Event store benchmark phases, one per invocation (ops/bench.sh interleaves them with pgbench):
+///   append-new   one ~300-byte event to a new stream per append, N concurrent writers
+///   append-one   one event per append to one existing stream with its expected version, 1 writer
+///   read-feed    the global feed from the start in pages through ReadFeedAsync (bulk-loads first
+///                when fewer than --min-events exist)
+/// Progress goes to stderr; the last stdout line is a JSON object with the phase's figures.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length < 2)
+        {
+            await Console.Error.WriteLineAsync("usage: Services.Bench <connection-string> append-new|append-one|read-feed|payload [--duration s] [--warmup s] [--writers n] [--min-events n] [--page n]");
+            return 2;
+        }
+        // Socket completions run on the epoll thread instead of hopping to a thread-pool worker:
+        // one wake-up per round trip instead of two (read when the socket engine first starts).
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        var options = Options.Parse(args.AsSpan(2));
+        if (args[1] == "payload")
+        {
+            // The same JSON for pgbench's equivalent insert.
+            Console.WriteLine(JsonSerializer.Serialize(BenchEvents.Sample(), BenchEvents.Registry().SerializerOptions));
+            return 0;
+        }
+        await using var dataSource = EventStoreDataSource.Create(args[0], "bench");
+        await using var store = new EventStore(dataSource, BenchEvents.Registry());
+        await store.MigrateAsync();
+        var figures = args[1] switch
+        {
+            "append-new" => await AppendNewStreamsAsync(store, options),
+            "append-one" => await AppendOneStreamAsync(store, options),
+            "read-feed" => await ReadFeedAsync(store, options),
+            _ => null,
+        };
+        if (figures is null)
+        {
+            await Console.Error.WriteLineAsync($"unknown phase '{args[1]}'");
+            return 2;
+        }
+        Console.WriteLine(JsonSerializer.Serialize(figures));
+        return 0;
+    }
+
+    private static async Task<Dictionary<string, object>> AppendNewStreamsAsync(EventStore store, Options options)
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var @event = BenchEvents.Sample();
+        var (count, seconds) = await MeasureAsync(options, options.Writers, async (writer, counter, stop) =>
+        {
+            IReadOnlyList<object> events = [@event];
+            for (long i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await store.AppendAsync(string.Create(CultureInfo.InvariantCulture, $"order-{run}-{writer}-{i}"), "order", ExpectedVersion.NoStream, events);
+                counter.Increment();
+            }
+        });
+        var eps = count / seconds;
+        await Console.Error.WriteLineAsync($"append-new: {count} events in {seconds:F1} s with {options.Writers} writers = {eps:F0} events/s");
+        return new() { ["append_new_streams_eps"] = Math.Round(eps, 1), ["append_new_streams_writers"] = options.Writers };
+    }
+
+    private static async Task<Dictionary<string, object>> AppendOneStreamAsync(EventStore store, Options options)
+    {
+        var stream = $"order-one-{Guid.NewGuid():N}";
+        var @event = BenchEvents.Sample();
+        IReadOnlyList<object> events = [@event];
+        var version = (await store.AppendAsync(stream, "order", ExpectedVersion.NoStream, events)).VersionOf(stream);
+        var (count, seconds) = await MeasureAsync(options, 1, async (_, counter, stop) =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                version = (await store.AppendAsync(stream, "order", ExpectedVersion.Exactly(version), events)).VersionOf(stream);
+                counter.Increment();
+            }
+        });
+        var eps = count / seconds;
+        await Console.Error.WriteLineAsync($"append-one: {count} events in {seconds:F1} s with 1 writer = {eps:F0} events/s (stream at version {version})");
+        return new() { ["append_one_stream_eps"] = Math.Round(eps, 1) };
+    }
+
+    private static async Task<Dictionary<string, object>> ReadFeedAsync(EventStore store, Options options)
+    {
+        var existing = await CountEventsAsync(store.DataSource);
+        if (existing < options.MinEvents)
+        {
+            var loading = Stopwatch.StartNew();
+            await BulkLoadAsync(store, options.MinEvents - existing);
+            await Console.Error.WriteLineAsync($"read-feed: bulk-loaded {options.MinEvents - existing} events in {loading.Elapsed.TotalSeconds:F1} s");
+        }
+        // Steady state: hint bits set and statistics known, as on a feed that has been read before.
+        await using (var vacuum = store.DataSource.CreateCommand("vacuum analyze es_events"))
+        {
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        await using (var checkpoint = store.DataSource.CreateCommand("checkpoint"))
+        {
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        var total = await CountEventsAsync(store.DataSource);
+
+        // Warm-up (JIT tiers, buffers): read the feed for the warm-up time, from the start again when at its end.
+        var warming = Stopwatch.StartNew();
+        var warm = FeedPosition.Start;
+        while (warming.Elapsed.TotalSeconds < options.WarmupSeconds)
+        {
+            var page = await store.ReadFeedAsync(warm, options.Page);
+            warm = page.Events.Count == 0 ? FeedPosition.Start : page.Next;
+        }
+
+        var cpu = ClientCpu.Start();
+        var clock = Stopwatch.StartNew();
+        long read = 0, checksum = 0;
+        var after = FeedPosition.Start;
+        while (true)
+        {
+            var page = await store.ReadFeedAsync(after, options.Page);
+            if (page.Events.Count == 0) break;
+            foreach (var recorded in page.Events)
+            {
+                if (recorded.Data is BenchEvents.OrderPlaced placed) checksum += placed.Lines.Length;
+            }
+            read += page.Events.Count;
+            after = page.Next;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        await Console.Error.WriteLineAsync(cpu.Report(read));
+        var eps = read / seconds;
+        await Console.Error.WriteLineAsync($"read-feed: {read} of {total} events in {seconds:F2} s, pages of {options.Page} = {eps:F0} events/s (checksum {checksum})");
+        if (read != total) throw new InvalidOperationException($"The feed delivered {read} events, the table holds {total}.");
+        return new() { ["read_feed_eps"] = Math.Round(eps, 1), ["read_feed_events"] = read };
+    }
+
+    private static async Task BulkLoadAsync(EventStore store, long events)
+    {
+        const int perAppend = 1000;
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var batch = Enumerable.Repeat<object>(BenchEvents.Sample(), perAppend).ToList();
+        long next = -1;
+        var appends = (events + perAppend - 1) / perAppend;
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < appends)
+                await store.AppendAsync($"bulk-{run}-{i}", "order", ExpectedVersion.NoStream, batch);
+        })));
+    }
+
+    private static async Task<long> CountEventsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from es_events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Runs <paramref name="writers"/> loops for warm-up plus duration; counts what completed in the measured window.</summary>
+    private static async Task<(long Count, double Seconds)> MeasureAsync(Options options, int writers, Func<int, Counter, CancellationToken, Task> loop)
+    {
+        using var stop = new CancellationTokenSource();
+        var counters = Enumerable.Range(0, writers).Select(_ => new Counter()).ToArray();
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(() => loop(w, counters[w], stop.Token))).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
+        var startCount = counters.Sum(c => c.Value);
+        var cpu = ClientCpu.Start();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds));
+        var endCount = counters.Sum(c => c.Value);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await Console.Error.WriteLineAsync(cpu.Report(endCount - startCount));
+        await stop.CancelAsync();
+        await Task.WhenAll(tasks);
+        return (endCount - startCount, seconds);
+    }
+
+    /// <summary>
+    /// CPU time over a window of this process and of the local PostgreSQL processes (read from
+    /// /proc; all databases of the cluster count), to tell who takes the 2 cores.
+    /// </summary>
+    private sealed class ClientCpu
+    {
+        private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        private readonly double _server = ServerSeconds();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public static ClientCpu Start() => new();
+
+        public string Report(long operations)
+        {
+            var seconds = _clock.Elapsed.TotalSeconds;
+            var client = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
+            var server = ServerSeconds() - _server;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"CPU: client {100 * client / seconds:F0}%, postgres {100 * server / seconds:F0}% of one core; per operation client {1e6 * client / operations:F0} us, postgres {1e6 * server / operations:F0} us");
+        }
+
+        private static double ServerSeconds()
+        {
+            double ticks = 0;
+            try
+            {
+                foreach (var dir in Directory.EnumerateDirectories("/proc"))
+                {
+                    try
+                    {
+                        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                        var close = stat.LastIndexOf(')');
+                        if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal)) continue;
+                        var fields = stat[(close + 2)..].Split(' ');
+                        ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+                    }
+                    catch (IOException) { /* the process ended */ }
+                    catch (UnauthorizedAccessException) { }
+                }
+            }
+            catch (IOException) { return 0; }
+            return ticks / 100; // USER_HZ
+        }
+    }
+
+    private sealed class Counter
+    {
+        private long _value;
+        public long Value => Volatile.Read(ref _value);
+        public void Increment() => Volatile.Write(ref _value, _value + 1); // one writer per counter
+    }
+
+    private sealed record Options(double DurationSeconds, double WarmupSeconds, int Writers, long MinEvents, int Page)
+    {
+        public static Options Parse(ReadOnlySpan<string> args)
+        {
+            var options = new Options(10, 2, 8, 200_000, 1000);
+            for (var i = 0; i + 1 < args.Length; i += 2)
+            {
+                var value = args[i + 1];
+                options = args[i] switch
+                {
+                    "--duration" => options with { DurationSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
+                    "--warmup" => options with { WarmupSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
+                    "--writers" => options with { Writers = int.Parse(value, CultureInfo.InvariantCulture) },
+                    "--min-events" => options with { MinEvents = long.Parse(value, CultureInfo.InvariantCulture) },
+                    "--page" => options with { Page = int.Parse(value, CultureInfo.InvariantCulture) },
+                    _ => throw new ArgumentException($"unknown option {args[i]}"),
+                };
+            }
+            return options;
+        }
+    }
+}
+
+public static class BenchEvents
+{
+    public sealed record OrderLine(string Sku, int Quantity, decimal Price);
+
+    public sealed record OrderPlaced(Guid OrderId, string Customer, OrderLine[] Lines, string Note);
+
+    public static EventTypeRegistry Registry() =>
+        new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web)).Register<OrderPlaced>("order-placed");
+
+    /// <summary>About 300 bytes of JSON, like pgbench's payload.</summary>
+    public static OrderPlaced Sample() => new(
+        Guid.Parse("3f2b8c1e-9d4a-4b6e-8f0a-1c2d3e4f5a6b"),
+        "customer-000123",
+        [.. Enumerable.Range(0, 4).Select(i => new OrderLine($"SKU-{i:D4}", i + 1, 19.99m))],
+        new string('x', 20));
+}

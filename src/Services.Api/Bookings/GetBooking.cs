@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
+using Services.Api.Slots;
+
+namespace Services.Api.Bookings;
+
+public static class GetBookingEndpoint
+{
+    public static void MapGetBooking(this IEndpointRouteBuilder bookings) =>
+        bookings.MapGet("/{bookingId}", Handle)
+            .WithName("getBooking")
+            .WithSummary("Read a booking")
+            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
+        string bookingId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var loaded = await store.LoadAsync(Booking.Stream(bookingId), cancellationToken);
+        if (loaded.State is not { } booking) return Problems.NotFound("booking");
+        var offer = caller.IsOperator || caller.OrganizationId == booking.CompanyId
+            ? null
+            : (await store.LoadAsync(Offer.Stream(booking.OfferId), cancellationToken)).State;
+        if (!Booking.IsVisibleTo(booking, offer, caller)) return Problems.NotFound("booking");
+        var slot = booking.Status == BookingStatus.Waitlisted
+            ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
+            : null;
+        ETags.Set(http.Response, loaded.Version);
+        return TypedResults.Ok(BookingResponse.From(booking, slot));
+    }
+}

@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Security;
+
+namespace Services.Api.Offers;
+
+/// <summary>An offer as the API shows it. Offers are public: every authenticated organization may read them.</summary>
+public sealed record OfferResponse(
+    string Id,
+    string ClubId,
+    Category Category,
+    string Title,
+    string Description,
+    IReadOnlyList<string> Territories,
+    string TimeZone,
+    Money MonthlyFee,
+    Money UnitPrice,
+    CoFunding? CoFunding,
+    IReadOnlyList<string> ProviderIds,
+    OfferStatus Status)
+{
+    public static OfferResponse From(OfferState state) => new(
+        state.Id, state.ClubId, state.Category, state.Title, state.Description, state.Territories, state.TimeZone,
+        state.MonthlyFee, state.UnitPrice, state.CoFunding, state.ProviderIds, state.Status);
+}
+
+public static partial class Offer
+{
+    public static StreamRef<OfferState> Stream(string offerId) => new(StreamId(offerId), StreamType, Evolve);
+
+    /// <summary>Only the owning club and the operator change an offer and its slots.</summary>
+    public static bool IsManagedBy(OfferState offer, Caller caller) => caller.IsOperator || caller.OrganizationId == offer.ClubId;
+
+    /// <summary>Upper bound of a price or fee, in cents.</summary>
+    public const long MaxAmount = 10_000_000;
+
+    public const int MaxTitle = 120;
+    public const int MaxDescription = 4000;
+    public const int MaxProviders = 20;
+}
+
+public static class OfferEndpoints
+{
+    public static IEndpointRouteBuilder MapOffers(this IEndpointRouteBuilder v1)
+    {
+        var offers = v1.MapGroup("/offers").WithTags("Offers");
+        offers.MapPublishOffer();
+        offers.MapGetOffer();
+        offers.MapReviseOffer();
+        offers.MapSuspendOffer();
+        offers.MapResumeOffer();
+        offers.MapWithdrawOffer();
+        return v1;
+    }
+}
+
+/// <summary>Field rules shared by publication and revision.</summary>
+internal static class OfferValidation
+{
+    public static Validation Money(this Validation validation, string field, Money? money)
+    {
+        if (money is null) return validation.Add(field, "This field is required.");
+        validation.Range($"{field}.amount", money.Amount, 0, Offer.MaxAmount);
+        return money.Currency == Common.Money.Euro ? validation : validation.Add($"{field}.currency", "Only EUR is accepted.");
+    }
+
+    public static Validation CoFunding(this Validation validation, string field, CoFunding? coFunding) =>
+        coFunding is null
+            ? validation
+            : validation.Id($"{field}.partnerId", coFunding.PartnerId, Ids.Organization).Range($"{field}.shareBasisPoints", coFunding.ShareBasisPoints, 0, 10_000);
+
+    public static Validation Providers(this Validation validation, string field, IReadOnlyList<string>? providerIds)
+    {
+        if (providerIds is null) return validation;
+        if (providerIds.Count > Offer.MaxProviders) return validation.Add(field, $"At most {Offer.MaxProviders} providers; got {providerIds.Count}.");
+        for (var i = 0; i < providerIds.Count; i++) validation.Id($"{field}[{i}]", providerIds[i], Ids.Organization);
+        return providerIds.Distinct(StringComparer.Ordinal).Count() == providerIds.Count ? validation : validation.Add(field, "A provider is listed once.");
+    }
+
+    public static Validation TimeZone(this Validation validation, string field, string? timeZone)
+    {
+        validation.Text(field, timeZone, 64);
+        return timeZone is { Length: > 0 and <= 64 } && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _)
+            ? validation.Add(field, "Not a known IANA time zone, e.g. 'Europe/Paris'.")
+            : validation;
+    }
+}
+
+/// <summary>The load-check-decide-append path of the commands on one offer, answering 403 to a club that does not own it.</summary>
+internal static class OfferChanges
+{
+    public static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
+        CommandRunner runner,
+        EventStore.EventStore store,
+        string offerId,
+        Caller caller,
+        long? ifMatch,
+        Func<OfferState, CancellationToken, Task<Decision<IReadOnlyList<object>>>> decide,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var stream = Offer.Stream(offerId);
+        var metadata = Writes.Metadata(http, caller);
+        var forbidden = false;
+        var change = await runner.RunAsync([stream.Id], async ct =>
+        {
+            var loaded = await store.LoadAsync(stream, ct);
+            if (loaded.State is null) return Change<OfferState>.NotFound("offer");
+            forbidden = !Offer.IsManagedBy(loaded.State, caller);
+            if (forbidden) return Change<OfferState>.NotFound("offer");
+            if (ifMatch is { } expected && expected != loaded.Version) return Change<OfferState>.Stale(loaded.Version);
+            var decision = await decide(loaded.State, ct);
+            if (decision.Refusal is { } refusal) return Change<OfferState>.Refused(refusal);
+            if (decision.Events!.Count == 0) return Change<OfferState>.Done(loaded.State, loaded.Version, null);
+            var result = await store.AppendAsync([loaded.Append(stream.Id, stream.Type, decision.Events)], metadata, null, ct);
+            return Change<OfferState>.Done(stream.Fold(loaded.State, decision.Events)!, result.VersionOf(stream.Id), result.LastPosition);
+        }, cancellationToken);
+        if (forbidden) return Problems.Forbidden($"Only the club that published offer {offerId} or the operator may change it.");
+        return change.ToHttp(http.Response, state => TypedResults.Ok(OfferResponse.From(state)));
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Infrastructure;
+
+namespace Services.Api.Slots;
+
+public static class GetSlotEndpoint
+{
+    public static void MapGetSlot(this IEndpointRouteBuilder slots) =>
+        slots.MapGet("/{slotId}", Handle)
+            .WithName("getSlot")
+            .WithSummary("Read a slot's availability")
+            .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length. Who booked is not shown.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<SlotResponse>, ProblemHttpResult>> Handle(
+        string slotId, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var loaded = await store.LoadAsync(Slot.Stream(slotId), cancellationToken);
+        if (loaded.State is null) return Problems.NotFound("slot");
+        ETags.Set(http.Response, loaded.Version);
+        return TypedResults.Ok(SlotResponse.From(loaded.State));
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
+
+namespace Services.Api.Slots;
+
+[JsonConverter(typeof(JsonStringEnumConverter<SlotStatus>))]
+public enum SlotStatus
+{
+    [JsonStringEnumMemberName("scheduled")] Scheduled,
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
+}
+
+/// <summary>
+/// A slot as the API shows it: public availability only. Which companies booked it is theirs and
+/// their club's to know, so neither booking nor company ids appear here.
+/// </summary>
+public sealed record SlotResponse(
+    string Id,
+    string OfferId,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int Capacity,
+    int Reserved,
+    int Remaining,
+    int WaitlistLength,
+    SlotStatus Status)
+{
+    public static SlotResponse From(SlotState state) => new(
+        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Remaining,
+        state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled);
+}
+
+public static partial class Slot
+{
+    public static StreamRef<SlotState> Stream(string slotId) => new(StreamId(slotId), StreamType, Evolve);
+
+    /// <summary>A slot is managed by whoever manages its offer.</summary>
+    public static bool IsManagedBy(OfferState offer, Caller caller) => Offer.IsManagedBy(offer, caller);
+
+    /// <summary>Upper bound of a slot's capacity, in units.</summary>
+    public const int MaxCapacity = 10_000;
+
+    /// <summary>A slot is an appointment, not a season: it lasts at most a day.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
+}
+
+public static class SlotEndpoints
+{
+    public static IEndpointRouteBuilder MapSlots(this IEndpointRouteBuilder v1)
+    {
+        var offerSlots = v1.MapGroup("/offers/{offerId}/slots").WithTags("Slots");
+        offerSlots.MapScheduleSlots();
+        var slots = v1.MapGroup("/slots").WithTags("Slots");
+        slots.MapGetSlot();
+        slots.MapChangeSlotCapacity();
+        slots.MapCancelSlot();
+        return v1;
+    }
+}
+
+/// <summary>
+/// The load-check-decide-append path of the commands on one slot: 404 when the slot is unknown,
+/// 403 to an organization that does not manage its offer, 412 on a stale If-Match; the decision
+/// may change other streams (bookings, subscriptions) it loaded, all in one transaction.
+/// </summary>
+internal static class SlotChanges
+{
+    /// <param name="related">Stream ids, beyond the slot's, the command is expected to change (to queue behind other commands on them).</param>
+    /// <param name="decide">Loads what else it needs into the given streams and answers the events per stream id, the slot's included.</param>
+    public static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
+        CommandRunner runner,
+        EventStore.EventStore store,
+        string slotId,
+        Caller caller,
+        long? ifMatch,
+        Func<SlotState, IEnumerable<string>> related,
+        Func<LoadedStreams, SlotState, CancellationToken, Task<Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>>> decide,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var stream = Slot.Stream(slotId);
+        var before = await store.LoadAsync(stream, cancellationToken);
+        if (before.State is null) return Problems.NotFound("slot");
+        var metadata = Writes.Metadata(http, caller);
+        var forbidden = false;
+        var change = await runner.RunAsync([stream.Id, .. related(before.State)], async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var slot = await streams.LoadAsync(stream, ct);
+            if (slot is null) return Change<SlotState>.NotFound("slot");
+            var offer = (await store.LoadAsync(Offer.Stream(slot.OfferId), ct)).State;
+            forbidden = offer is null ? !caller.IsOperator : !Slot.IsManagedBy(offer, caller);
+            if (forbidden) return Change<SlotState>.NotFound("slot");
+            var version = streams.VersionOf(stream.Id);
+            if (ifMatch is { } expected && expected != version) return Change<SlotState>.Stale(version);
+            var decision = await decide(streams, slot, ct);
+            if (decision.Refusal is { } refusal) return Change<SlotState>.Refused(refusal);
+            var slotEvents = decision.Events!.Where(c => c.StreamId == stream.Id).SelectMany(c => c.Events).ToList();
+            if (decision.Events!.All(c => c.Events.Count == 0)) return Change<SlotState>.Done(slot, version, null);
+            var result = await streams.AppendAsync(metadata, decision.Events!, ct);
+            return Change<SlotState>.Done(
+                stream.Fold(slot, slotEvents)!,
+                result.StreamVersions.TryGetValue(stream.Id, out var newVersion) ? newVersion : version,
+                result.LastPosition);
+        }, cancellationToken);
+        if (forbidden) return Problems.Forbidden($"Only the club that published the slot's offer or the operator may change slot {slotId}.");
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state)));
+    }
+}

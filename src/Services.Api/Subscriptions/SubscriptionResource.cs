@@ -1,0 +1,96 @@
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.Security;
+
+namespace Services.Api.Subscriptions;
+
+public enum SubscriptionStatus
+{
+    Active,
+    Cancelled,
+}
+
+/// <summary>Units a subscription has taken in one month of the offer's calendar (confirmed and waitlisted bookings alike).</summary>
+public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int UnitsRemaining);
+
+/// <summary>
+/// A subscription as the API shows it. <see cref="Usage"/> lists the current and next months (in the
+/// offer's time zone) and every later month with units counted, so a company sees what is left of its quota.
+/// A cancelled subscription still runs until <see cref="EndsOn"/>.
+/// </summary>
+public sealed record SubscriptionResponse(
+    string Id,
+    string CompanyId,
+    string OfferId,
+    string ClubId,
+    SubscriptionStatus Status,
+    int MonthlyQuota,
+    DateOnly StartsOn,
+    DateOnly? EndsOn,
+    IReadOnlyList<SubscriptionMonthUsage> Usage)
+{
+    public static SubscriptionResponse From(SubscriptionState state, DateOnly today)
+    {
+        var current = Subscription.MonthOf(today);
+        var months = state.UnitsByBooking.Values.Select(units => units.Month)
+            .Where(month => string.CompareOrdinal(month, current) >= 0)
+            .Append(current)
+            .Append(Subscription.MonthOf(today.AddMonths(1)))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        return new SubscriptionResponse(
+            state.Id, state.CompanyId, state.OfferId, state.ClubId,
+            state.IsCancelled ? SubscriptionStatus.Cancelled : SubscriptionStatus.Active,
+            state.MonthlyQuota, state.StartsOn, state.EndsOn,
+            [.. months.Select(month =>
+            {
+                var used = state.UnitsUsedIn(month);
+                return new SubscriptionMonthUsage(month, used, Math.Max(0, state.MonthlyQuota - used));
+            })]);
+    }
+}
+
+public static partial class Subscription
+{
+    public static StreamRef<SubscriptionState> Stream(string subscriptionId) => new(StreamId(subscriptionId), StreamType, Evolve);
+
+    /// <summary>Upper bound of a monthly quota, in units.</summary>
+    public const int MaxMonthlyQuota = 10_000;
+
+    /// <summary>The subscribing company, the offer's club and the operator; to anyone else it does not exist.</summary>
+    public static bool IsVisibleTo(SubscriptionState subscription, Caller caller) =>
+        caller.IsOperator || caller.OrganizationId == subscription.CompanyId || caller.OrganizationId == subscription.ClubId;
+
+    /// <summary>Only the subscribing company (and the operator) change or cancel it.</summary>
+    public static bool IsManagedBy(SubscriptionState subscription, Caller caller) =>
+        caller.IsOperator || caller.OrganizationId == subscription.CompanyId;
+
+    /// <summary>Today in the offer's calendar, which quota months follow.</summary>
+    internal static DateOnly Today(OfferState? offer, DateTimeOffset now) =>
+        offer?.LocalDate(now) ?? DateOnly.FromDateTime(now.UtcDateTime);
+}
+
+public static class SubscriptionEndpoints
+{
+    public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder v1)
+    {
+        var subscriptions = v1.MapGroup("/subscriptions").WithTags("Subscriptions");
+        subscriptions.MapSubscribe();
+        subscriptions.MapGetSubscription();
+        subscriptions.MapChangeQuota();
+        subscriptions.MapCancelSubscription();
+        return v1;
+    }
+}
+
+/// <summary>Maps a refusal decided on several streams: a referenced resource that does not exist is a 404, not a broken rule.</summary>
+internal static class Refusals
+{
+    private const string NotFoundSuffix = "_not_found";
+
+    public static Change<T> ToChange<T>(Refusal refusal) =>
+        refusal.Code.EndsWith(NotFoundSuffix, StringComparison.Ordinal)
+            ? Change<T>.NotFound(refusal.Code[..^NotFoundSuffix.Length])
+            : Change<T>.Refused(refusal);
+}

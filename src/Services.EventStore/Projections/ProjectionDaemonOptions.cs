@@ -1,0 +1,34 @@
+namespace Services.EventStore.Projections;
+
+public sealed class ProjectionDaemonOptions
+{
+    /// <summary>This node's name, written to <c>es_checkpoints.owner</c>. Unique per running daemon.</summary>
+    public string NodeId { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Events per page: one transaction per page.</summary>
+    public int PageSize { get; init; } = 500;
+
+    /// <summary>How long an idle shard waits for a wake-up before it reads the feed again.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often a node counts live nodes, renews its leases and tries to acquire unowned shards.</summary>
+    public TimeSpan AcquireInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A shard unowned for this long is taken by any node, even beyond its fair share.</summary>
+    public TimeSpan UnownedGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Written to <c>lease_until</c> for operators; ownership itself is the advisory lock.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts at a page (then at a single event) before the event is dead-lettered.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>Back-off unit between failed attempts (multiplied by the attempt number).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Told of every fault (shard name, or null for the node's coordination), for logging. The daemon
+    /// handles them itself: retries, dead letters, status and last_error in <c>es_checkpoints</c>.
+    /// </summary>
+    public Action<string?, Exception>? OnError { get; init; }
+}

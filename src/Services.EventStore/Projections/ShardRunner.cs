@@ -1,0 +1,402 @@
+using System.Data;
+using Npgsql;
+using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
+
+namespace Services.EventStore.Projections;
+
+/// <summary>
+/// Runs one shard on this node: it holds the shard's advisory lock on its own connection for as
+/// long as it runs, and commits each page with the compare-and-set of the checkpoint on it.
+/// </summary>
+internal sealed class ShardRunner
+{
+    private const int MaxErrorLength = 4000;
+
+    private readonly ProjectionDaemon _daemon;
+    private readonly IProjection _projection;
+    private readonly NpgsqlConnection _connection;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ResiliencePipeline _transient;
+    private TaskCompletionSource _wake = NewSignal();
+    private FeedPosition _position;
+    private readonly string _initialStatus;
+    private bool _rebuilding;
+    private int _lastReadCount;
+    private Task _loop = Task.CompletedTask;
+
+    private ShardRunner(ProjectionDaemon daemon, IProjection projection, NpgsqlConnection connection, FeedPosition position, string status)
+    {
+        _daemon = daemon;
+        _projection = projection;
+        _connection = connection;
+        _position = position;
+        _initialStatus = status;
+        _rebuilding = status == ShardStatuses.Rebuilding;
+        _transient = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                // Deadlocks, serialization failures, timeouts: worth another try on the same connection.
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient && !IsBroken),
+                MaxRetryAttempts = 4,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(50),
+            })
+            .Build();
+    }
+
+    public string Name => _projection.Name;
+
+    /// <summary>Completes when the shard stops running (asked to, lost, failed or its connection broke).</summary>
+    public Task Completion => _loop;
+
+    public void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+
+    /// <summary>Takes the shard if no other session holds it; null when another node runs it.</summary>
+    public static async Task<ShardRunner?> TryStartAsync(ProjectionDaemon daemon, IProjection projection, CancellationToken cancellationToken)
+    {
+        var connection = await daemon.DataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using (var tryLock = new NpgsqlCommand(ProjectionSql.TryLockShard, connection))
+            {
+                tryLock.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+                if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    await connection.DisposeAsync();
+                    return null;
+                }
+            }
+            await using (var ensure = new NpgsqlCommand(ProjectionSql.EnsureCheckpoint, connection))
+            {
+                ensure.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+                await ensure.ExecuteNonQueryAsync(cancellationToken);
+            }
+            FeedPosition position;
+            string status;
+            await using (var claim = new NpgsqlCommand(ProjectionSql.Claim, connection))
+            {
+                claim.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+                claim.Parameters.Add(new NpgsqlParameter { Value = daemon.NodeId });
+                claim.Parameters.Add(new NpgsqlParameter { Value = daemon.Options.LeaseDuration });
+                await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                status = reader.GetString(2);
+            }
+            var runner = new ShardRunner(daemon, projection, connection, position, status);
+            runner._loop = Task.Run(runner.RunAsync, CancellationToken.None);
+            return runner;
+        }
+        catch
+        {
+            await CloseAsync(connection);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the loop between pages, writes that this node no longer owns the shard, then unlocks it.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        if (!IsBroken)
+        {
+            try
+            {
+                await using var unclaim = new NpgsqlCommand(ProjectionSql.Unclaim, _connection);
+                unclaim.Parameters.Add(new NpgsqlParameter { Value = Name });
+                unclaim.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
+                await unclaim.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // The lease row is only informative; the lock is released below or with the connection.
+            }
+        }
+        await CloseAsync(_connection);
+        _stop.Dispose();
+    }
+
+    /// <summary>Releases every advisory lock of a connection before it goes back to the pool.</summary>
+    internal static async Task CloseAsync(NpgsqlConnection connection)
+    {
+        var unlocked = false;
+        if (!IsConnectionBroken(connection))
+        {
+            try
+            {
+                await using var unlock = new NpgsqlCommand(ProjectionSql.UnlockAll, connection) { CommandTimeout = 5 };
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+                unlocked = true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                // Handled below.
+            }
+        }
+        var broken = IsConnectionBroken(connection);
+        await connection.DisposeAsync();
+        // A pooled connection still holding a lock would keep the shard from every other node:
+        // drop the idle connections so that the server ends the session and its locks.
+        if (!unlocked && !broken) NpgsqlConnection.ClearPool(connection);
+    }
+
+    private bool IsBroken => IsConnectionBroken(_connection);
+
+    private static bool IsConnectionBroken(NpgsqlConnection connection) =>
+        (connection.FullState & ConnectionState.Open) == 0 || (connection.FullState & ConnectionState.Broken) != 0;
+
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        try
+        {
+            await LoopAsync(token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+#pragma warning disable CA1031 // The shard stops on any fault; the coordinator takes it again later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _daemon.ReportError(Name, ex);
+            if (!IsBroken) await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
+        }
+        finally
+        {
+            _daemon.WakeCoordinator();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        var options = _daemon.Options;
+        if (_initialStatus == ShardStatuses.Failed) return;
+        if (_initialStatus == ShardStatuses.RebuildRequested || _position == FeedPosition.Start)
+        {
+            // At the start of the feed nothing has been applied: the read model must be empty.
+            var rebuild = _initialStatus is ShardStatuses.RebuildRequested or ShardStatuses.Rebuilding;
+            if (!await ResetAsync(rebuild, cancellationToken)) return;
+        }
+
+        var attempts = 0;
+        var isolate = 0; // after a page kept failing: events left to apply one per transaction
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Take the signals before reading: a commit in between cannot be missed.
+            var changed = _daemon.Notifier.Changed;
+            var wake = Volatile.Read(ref _wake).Task;
+            var limit = isolate > 0 ? 1 : options.PageSize;
+            Outcome outcome;
+            try
+            {
+                outcome = await _transient.ExecuteAsync(async ct => await ProcessPageAsync(limit, ct), cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !IsBroken)
+            {
+                _daemon.ReportError(Name, ex);
+                await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
+                if (ex is NpgsqlException { IsTransient: true })
+                {
+                    // The database is struggling, not the event: wait and try again, without counting.
+                    await Task.Delay(options.RetryDelay * 10, cancellationToken);
+                    continue;
+                }
+                if (++attempts < options.MaxAttempts)
+                {
+                    await Task.Delay(options.RetryDelay * attempts, cancellationToken);
+                    continue;
+                }
+                attempts = 0;
+                if (limit > 1 && _lastReadCount != 1)
+                {
+                    // Find the culprit: apply the page's events one at a time.
+                    isolate = _lastReadCount > 1 ? _lastReadCount : options.PageSize;
+                    continue;
+                }
+                if (_rebuilding)
+                {
+                    await TryRecordAsync(ShardStatuses.Failed, $"Rebuild stopped at the event after {_position}: {Describe(ex)}");
+                    return;
+                }
+                outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
+            }
+            attempts = 0;
+            if (isolate > 0 && outcome.Count > 0) isolate--;
+            if (outcome.Kind == OutcomeKind.Lost) return;
+            if (outcome.Kind == OutcomeKind.RebuildRequested)
+            {
+                if (!await ResetAsync(rebuild: true, cancellationToken)) return;
+                isolate = 0;
+                continue;
+            }
+            if (outcome.Count > 0) continue;
+
+            // Caught up.
+            isolate = 0;
+            if (_rebuilding)
+            {
+                _rebuilding = false;
+                await TryRecordStatusAsync(ShardStatuses.Running);
+            }
+            if (await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
+            {
+                if (!await ResetAsync(rebuild: true, cancellationToken)) return;
+                continue;
+            }
+            await FeedNotifier.WaitAsync(Task.WhenAny(changed, wake), options.PollInterval, cancellationToken);
+        }
+    }
+
+    private async Task<Outcome> ProcessPageAsync(int limit, CancellationToken cancellationToken)
+    {
+        _lastReadCount = -1;
+        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        var page = await FeedQuery.ReadPageAsync(_connection, _position, limit, _daemon.Registry, cancellationToken, transaction);
+        _lastReadCount = page.Events.Count;
+        if (page.Events.Count == 0) return Outcome.Empty;
+        await _projection.ApplyAsync(page.Events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
+        var status = await AdvanceAsync(transaction, page.Next, cancellationToken);
+        if (status is null) return Outcome.Lost;
+        await transaction.CommitAsync(CancellationToken.None);
+        Advanced(page.Next);
+        return new Outcome(page.Events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
+    }
+
+    /// <summary>Writes the next event to the dead letters and moves the checkpoint past it, in one transaction.</summary>
+    private async Task<Outcome> DeadLetterAsync(Exception error, CancellationToken cancellationToken)
+    {
+        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        Guid eventId;
+        FeedPosition position;
+        await using (var next = new NpgsqlCommand(ProjectionSql.NextEventId, _connection, transaction))
+        {
+            next.Parameters.Add(Xid(_position.TransactionId));
+            next.Parameters.Add(new NpgsqlParameter { Value = _position.GlobalPosition });
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return Outcome.Empty;
+            position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+            eventId = reader.GetGuid(2);
+        }
+        await using (var insert = new NpgsqlCommand(ProjectionSql.DeadLetter, _connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = Name });
+            insert.Parameters.Add(new NpgsqlParameter { Value = eventId });
+            insert.Parameters.Add(Xid(position.TransactionId));
+            insert.Parameters.Add(new NpgsqlParameter { Value = position.GlobalPosition });
+            insert.Parameters.Add(new NpgsqlParameter { Value = Truncate(error.ToString()) });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var status = await AdvanceAsync(transaction, position, cancellationToken);
+        if (status is null) return Outcome.Lost;
+        await transaction.CommitAsync(CancellationToken.None);
+        Advanced(position);
+        await TryRecordAsync(ShardStatuses.Running, $"Dead-lettered event {eventId} at {position}: {Describe(error)}");
+        return new Outcome(1, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
+    }
+
+    /// <summary>Truncates the read model and moves the checkpoint back to the start, in one transaction.</summary>
+    private async Task<bool> ResetAsync(bool rebuild, CancellationToken cancellationToken) =>
+        await _transient.ExecuteAsync(async ct =>
+        {
+            await using var transaction = await _connection.BeginTransactionAsync(ct);
+            await _projection.ResetAsync(_connection, transaction, ct);
+            await using var reset = new NpgsqlCommand(ProjectionSql.ResetCheckpoint, _connection, transaction);
+            reset.Parameters.Add(new NpgsqlParameter { Value = Name });
+            reset.Parameters.Add(Xid(_position.TransactionId));
+            reset.Parameters.Add(new NpgsqlParameter { Value = _position.GlobalPosition });
+            reset.Parameters.Add(new NpgsqlParameter { Value = rebuild ? ShardStatuses.Rebuilding : ShardStatuses.Running });
+            reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
+            reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
+            if (await reset.ExecuteScalarAsync(ct) is null) return false;
+            await transaction.CommitAsync(CancellationToken.None);
+            _rebuilding = rebuild;
+            Advanced(FeedPosition.Start);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>The compare-and-set of the checkpoint; null when another node moved it.</summary>
+    private async Task<string?> AdvanceAsync(NpgsqlTransaction transaction, FeedPosition next, CancellationToken cancellationToken)
+    {
+        await using var advance = new NpgsqlCommand(ProjectionSql.AdvanceCheckpoint, _connection, transaction);
+        advance.Parameters.Add(new NpgsqlParameter { Value = Name });
+        advance.Parameters.Add(Xid(_position.TransactionId));
+        advance.Parameters.Add(new NpgsqlParameter { Value = _position.GlobalPosition });
+        advance.Parameters.Add(Xid(next.TransactionId));
+        advance.Parameters.Add(new NpgsqlParameter { Value = next.GlobalPosition });
+        advance.Parameters.Add(new NpgsqlParameter { Value = _rebuilding ? ShardStatuses.Rebuilding : ShardStatuses.Running });
+        advance.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
+        advance.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
+        return (string?)await advance.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private async Task<string?> ReadStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand(ProjectionSql.ReadStatus, _connection);
+        read.Parameters.Add(new NpgsqlParameter { Value = Name });
+        return (string?)await read.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private void Advanced(FeedPosition position)
+    {
+        _position = position;
+        _daemon.SignalProgress();
+    }
+
+    private async Task TryRecordAsync(string status, string error)
+    {
+        // A rebuild that meets an error is still a rebuild, for whichever node runs it next.
+        if (status == ShardStatuses.Retrying && _rebuilding) status = ShardStatuses.Rebuilding;
+        try
+        {
+            await using var record = new NpgsqlCommand(ProjectionSql.RecordError, _connection);
+            record.Parameters.Add(new NpgsqlParameter { Value = Name });
+            record.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
+            record.Parameters.Add(new NpgsqlParameter { Value = status });
+            record.Parameters.Add(new NpgsqlParameter { Value = Truncate(error) });
+            await record.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // Reporting is best effort; the loop decides what happens next.
+        }
+    }
+
+    private async Task TryRecordStatusAsync(string status)
+    {
+        try
+        {
+            await using var record = new NpgsqlCommand(ProjectionSql.SetStatus, _connection);
+            record.Parameters.Add(new NpgsqlParameter { Value = Name });
+            record.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
+            record.Parameters.Add(new NpgsqlParameter { Value = status });
+            await record.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // Best effort, as above.
+        }
+    }
+
+    internal static NpgsqlParameter Xid(ulong value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Xid8 };
+
+    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    private static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private enum OutcomeKind { Applied, Lost, RebuildRequested }
+
+    private readonly record struct Outcome(int Count, OutcomeKind Kind)
+    {
+        public static Outcome Empty => new(0, OutcomeKind.Applied);
+        public static Outcome Lost => new(0, OutcomeKind.Lost);
+    }
+}

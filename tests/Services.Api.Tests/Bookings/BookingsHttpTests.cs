@@ -1,0 +1,405 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Bookings;
+
+public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private sealed record Scene(Actor Club, Actor Provider, string OfferId, Actor Company, string SubscriptionId, string SlotId);
+
+    /// <summary>A club's offer delivered by a provider, one member company subscribed to it, and one slot.</summary>
+    private async Task<Scene> SceneAsync(int capacity = 10, int monthlyQuota = 20, DateTimeOffset? start = null)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
+        var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, start, capacity);
+        return new Scene(club, provider, offer.Id, company, subscription.Id, slot.Id);
+    }
+
+    /// <summary>09:00 UTC on the fifth day of the month <paramref name="monthsAhead"/> months from now: the same date in Paris, always in the future.</summary>
+    private static DateTimeOffset InMonth(int monthsAhead)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DateTimeOffset(now.Year, now.Month, 5, 9, 0, 0, TimeSpan.Zero).AddMonths(monthsAhead);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, object? body = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (body is not null) request.Content = JsonContent.Create(body, options: ApiFixture.JsonOptions);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return await client.SendAsync(request);
+    }
+
+    private static RecordAttendanceRequest Attended => new(AttendanceOutcome.Attended);
+
+    [Fact]
+    public async Task A_company_books_free_seats_and_gets_a_confirmed_booking_with_an_etag()
+    {
+        var scene = await SceneAsync();
+
+        var booked = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId, quantity: 2, beneficiaryRef: "hr:4411");
+
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        booked.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        booked.Headers.Contains("Services-Position").ShouldBeTrue();
+        var body = (await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
+        booked.Headers.Location!.ToString().ShouldBe($"/v1/bookings/{body.Id}");
+        body.Id.ShouldStartWith("bkg_");
+        body.Status.ShouldBe(BookingStatus.Confirmed);
+        body.WaitlistPosition.ShouldBeNull();
+        body.Quantity.ShouldBe(2);
+        body.BeneficiaryRef.ShouldBe("hr:4411");
+        body.CompanyId.ShouldBe(scene.Company.Id);
+        body.OfferId.ShouldBe(scene.OfferId);
+        body.SlotId.ShouldBe(scene.SlotId);
+        body.Attendance.ShouldBeNull();
+
+        var read = await scene.Company.Client.GetAsync($"/v1/bookings/{body.Id}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        (await read.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.ShouldBeEquivalentTo(body);
+        var slot = await api.GetSlotAsync(scene.Company, scene.SlotId);
+        slot.Reserved.ShouldBe(2);
+        slot.Remaining.ShouldBe(8);
+        var subscription = await api.GetSubscriptionAsync(scene.Company, scene.SubscriptionId);
+        subscription.Usage.Single(u => u.Month == body.SlotStart.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)).UnitsUsed.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_full_slot_is_not_an_error_the_booking_is_waitlisted_with_its_position()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        (await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId)).Status.ShouldBe(BookingStatus.Confirmed);
+
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        first.Status.ShouldBe(BookingStatus.Waitlisted);
+        first.WaitlistPosition.ShouldBe(1);
+        second.WaitlistPosition.ShouldBe(2);
+        (await api.GetBookingAsync(scene.Company, second.Id)).WaitlistPosition.ShouldBe(2);
+        (await api.GetSlotAsync(scene.Club, scene.SlotId)).WaitlistLength.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_booking_is_seen_by_its_company_the_offers_club_and_providers_and_the_operator_only()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var otherCompany = await api.RegisterMemberAsync(scene.Club);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var otherProvider = await api.RegisterAsync(OrganizationKind.Provider);
+
+        (await api.GetBookingAsync(scene.Club, booking.Id)).Id.ShouldBe(booking.Id);
+        (await api.GetBookingAsync(scene.Provider, booking.Id)).Id.ShouldBe(booking.Id);
+        (await api.Operator.GetAsync($"/v1/bookings/{booking.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var stranger in new[] { otherCompany, otherClub, otherProvider })
+            await (await stranger.Client.GetAsync($"/v1/bookings/{booking.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await scene.Company.Client.GetAsync("/v1/bookings/bkg_aaaaaaaaaaaaaaaaaaaaaaaa")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Theory]
+    [InlineData("""{"slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"e1"}""", "subscriptionId")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"e1"}""", "slotId")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1}""", "beneficiaryRef")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":0,"beneficiaryRef":"e1"}""", "quantity")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":51,"beneficiaryRef":"e1"}""", "quantity")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":"one","beneficiaryRef":"e1"}""", "quantity")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"e1","name":"Jean Dupont"}""", "name")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"jean.dupont@example.com"}""", "beneficiaryRef")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"Jean Dupont"}""", "beneficiaryRef")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""", "beneficiaryRef")]
+    [InlineData("""{"subscriptionId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"e1"}""", "subscriptionId")]
+    public async Task An_invalid_booking_request_is_answered_400_naming_the_field(string json, string field)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var attempt = await company.Client.PostAsync("/v1/bookings", Json(json));
+
+        await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task Booking_endpoints_need_a_key()
+    {
+        var anonymous = api.Anonymous();
+        (await anonymous.PostAsJsonAsync("/v1/bookings", new BookSeatRequest("sub_aaaaaaaaaaaaaaaaaaaaaaaa", "slt_aaaaaaaaaaaaaaaaaaaaaaaa", 1, "e1"), ApiFixture.JsonOptions))
+            .StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.GetAsync("/v1/bookings/bkg_aaaaaaaaaaaaaaaaaaaaaaaa")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/v1/bookings/bkg_aaaaaaaaaaaaaaaaaaaaaaaa/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsJsonAsync("/v1/bookings/bkg_aaaaaaaaaaaaaaaaaaaaaaaa/attendance", Attended, ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Only_companies_book_only_companies_and_clubs_cancel_only_clubs_and_providers_record_attendance()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        await (await scene.Club.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await scene.Provider.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await scene.Company.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Booking_on_another_companys_subscription_is_not_found()
+    {
+        var scene = await SceneAsync();
+        var otherMember = await api.RegisterMemberAsync(scene.Club);
+
+        var attempt = await otherMember.PostBookingAsync(scene.SubscriptionId, scene.SlotId);
+
+        (await attempt.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("subscription");
+    }
+
+    [Fact]
+    public async Task Booking_an_unknown_slot_or_subscription_is_not_found_naming_which()
+    {
+        var scene = await SceneAsync();
+
+        var unknownSlot = await scene.Company.PostBookingAsync(scene.SubscriptionId, "slt_aaaaaaaaaaaaaaaaaaaaaaaa");
+        var unknownSubscription = await scene.Company.PostBookingAsync("sub_aaaaaaaaaaaaaaaaaaaaaaaa", scene.SlotId);
+
+        (await unknownSlot.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("slot");
+        (await unknownSubscription.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("subscription");
+    }
+
+    [Fact]
+    public async Task The_operator_books_on_a_companys_subscription_for_that_company()
+    {
+        var scene = await SceneAsync();
+
+        var booked = await api.Operator.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions);
+
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        (await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.CompanyId.ShouldBe(scene.Company.Id);
+    }
+
+    [Fact]
+    public async Task A_subscription_books_only_slots_of_its_own_offer()
+    {
+        var scene = await SceneAsync();
+        var otherOffer = await api.PublishOfferAsync(scene.Club);
+        var otherSlot = await api.ScheduleSlotAsync(scene.Club, otherOffer.Id);
+
+        var attempt = await scene.Company.PostBookingAsync(scene.SubscriptionId, otherSlot.Id);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_offer_mismatch");
+    }
+
+    [Fact]
+    public async Task No_booking_on_a_cancelled_slot_or_a_suspended_offer()
+    {
+        var scene = await SceneAsync();
+        var secondSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, Catalog.InDays(4));
+        await api.CancelSlotAsync(scene.Club, secondSlot.Id);
+
+        await (await scene.Company.PostBookingAsync(scene.SubscriptionId, secondSlot.Id)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_cancelled");
+
+        await api.SuspendOfferAsync(scene.Club, scene.OfferId);
+        await (await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_suspended");
+    }
+
+    [Fact]
+    public async Task A_subscription_books_nothing_before_it_starts()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, startsOn: DateOnly.FromDateTime(InMonth(2).UtcDateTime));
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1));
+
+        var attempt = await company.PostBookingAsync(subscription.Id, slot.Id);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_not_started");
+    }
+
+    [Fact]
+    public async Task A_cancelled_subscription_books_nothing_after_its_last_day()
+    {
+        var scene = await SceneAsync(start: InMonth(2));
+        (await api.Operator.PostAsync($"/v1/subscriptions/{scene.SubscriptionId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var attempt = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_ended");
+    }
+
+    [Fact]
+    public async Task Bookings_beyond_the_monthly_quota_are_refused_counting_waitlisted_units_of_the_slots_month_only()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 3);
+        var firstMonthSlot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 1);
+        var secondMonthSlot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(2), capacity: 5);
+        var firstMonth = InMonth(1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var secondMonth = InMonth(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 1)).Status.ShouldBe(BookingStatus.Confirmed);
+        var waiting = await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 2);
+        waiting.Status.ShouldBe(BookingStatus.Waitlisted);
+
+        var beyond = await company.PostBookingAsync(subscription.Id, firstMonthSlot.Id, quantity: 1);
+        await beyond.ShouldBeProblemAsync(HttpStatusCode.Conflict, "quota_exceeded");
+        (await api.BookAsync(company, subscription.Id, secondMonthSlot.Id, quantity: 3)).Status.ShouldBe(BookingStatus.Confirmed);
+        await (await company.PostBookingAsync(subscription.Id, secondMonthSlot.Id, quantity: 1)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "quota_exceeded");
+
+        var usage = (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.ToDictionary(u => u.Month);
+        usage[firstMonth].UnitsUsed.ShouldBe(3);
+        usage[firstMonth].UnitsRemaining.ShouldBe(0);
+        usage[secondMonth].UnitsUsed.ShouldBe(3);
+
+        await api.CancelBookingAsync(company, waiting.Id);
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Single(u => u.Month == firstMonth).UnitsUsed.ShouldBe(1);
+        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 2)).Status.ShouldBe(BookingStatus.Waitlisted);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_confirmed_booking_frees_its_seats_for_the_first_waitlisted_booking()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var confirmed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        var cancelled = await scene.Company.Client.PostAsync($"/v1/bookings/{confirmed.Id}/cancel", null);
+
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        cancelled.Headers.ETag!.Tag.ShouldBe("\"3\"");
+        var body = (await cancelled.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
+        body.Status.ShouldBe(BookingStatus.Cancelled);
+        var promoted = await api.GetBookingAsync(scene.Company, waiting.Id);
+        promoted.Status.ShouldBe(BookingStatus.Confirmed);
+        promoted.WaitlistPosition.ShouldBeNull();
+        var slot = await api.GetSlotAsync(scene.Club, scene.SlotId);
+        slot.Reserved.ShouldBe(1);
+        slot.WaitlistLength.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task The_offers_club_and_the_operator_cancel_bookings_and_others_do_not_see_them()
+    {
+        var scene = await SceneAsync();
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var otherCompany = await api.RegisterMemberAsync(scene.Club);
+
+        await (await otherClub.Client.PostAsync($"/v1/bookings/{first.Id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherCompany.Client.PostAsync($"/v1/bookings/{first.Id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        (await api.CancelBookingAsync(scene.Club, first.Id)).Status.ShouldBe(BookingStatus.Cancelled);
+        (await api.Operator.PostAsync($"/v1/bookings/{second.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_cancelled_booking_cannot_be_cancelled_again_and_a_stale_if_match_is_refused()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        await (await PostAsync(scene.Company.Client, $"/v1/bookings/{booking.Id}/cancel", ifMatch: "\"1\""))
+            .ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await PostAsync(scene.Company.Client, $"/v1/bookings/{booking.Id}/cancel", ifMatch: "\"2\"")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", null))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "booking_not_cancellable");
+        await (await scene.Company.Client.PostAsync("/v1/bookings/bkg_aaaaaaaaaaaaaaaaaaaaaaaa/cancel", null))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Attendance_is_refused_before_the_slot_starts()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        var attempt = await scene.Provider.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_not_started");
+    }
+
+    [Theory]
+    [InlineData("""{}""", "outcome")]
+    [InlineData("""{"outcome":"late"}""", "outcome")]
+    [InlineData("""{"outcome":1}""", "outcome")]
+    [InlineData("""{"outcome":"attended","note":"x"}""", "note")]
+    public async Task An_invalid_attendance_is_answered_400_naming_the_field(string json, string field)
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        var attempt = await scene.Club.Client.PostAsync($"/v1/bookings/{booking.Id}/attendance", Json(json));
+
+        await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task Attendance_on_another_offers_booking_is_not_found()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var otherProvider = await api.RegisterAsync(OrganizationKind.Provider);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+
+        await (await otherProvider.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherClub.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Once_the_slot_has_started_its_provider_records_attendance_once_and_bookings_can_no_longer_change()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var confirmed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var slotStart = confirmed.SlotStart;
+        await using var later = api.WithClock(new FakeClock(slotStart.AddMinutes(30)));
+        var provider = later.ClientFor(scene.Provider);
+        var company = later.ClientFor(scene.Company);
+
+        var recorded = await PostAsync(provider, $"/v1/bookings/{confirmed.Id}/attendance", Attended, "\"2\"");
+
+        recorded.StatusCode.ShouldBe(HttpStatusCode.OK, await recorded.Content.ReadAsStringAsync());
+        recorded.Headers.ETag!.Tag.ShouldBe("\"3\"");
+        (await recorded.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Attendance.ShouldBe(AttendanceOutcome.Attended);
+        (await api.GetBookingAsync(scene.Club, confirmed.Id)).Attendance.ShouldBe(AttendanceOutcome.Attended);
+        await (await PostAsync(later.ClientFor(scene.Club), $"/v1/bookings/{confirmed.Id}/attendance", new RecordAttendanceRequest(AttendanceOutcome.NoShow)))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "attendance_already_recorded");
+        await (await PostAsync(provider, $"/v1/bookings/{waiting.Id}/attendance", Attended))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "booking_not_confirmed");
+        await (await PostAsync(company, $"/v1/bookings/{waiting.Id}/cancel"))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
+        await (await company.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
+    }
+
+    [Fact]
+    public async Task The_operator_records_a_no_show_after_the_start_and_a_stale_if_match_is_refused()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        await using var later = api.WithClock(new FakeClock(booking.SlotStart.AddHours(2)));
+        var noShow = new RecordAttendanceRequest(AttendanceOutcome.NoShow);
+
+        await (await PostAsync(later.Operator(), $"/v1/bookings/{booking.Id}/attendance", noShow, "\"1\""))
+            .ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        var recorded = await PostAsync(later.Operator(), $"/v1/bookings/{booking.Id}/attendance", noShow);
+
+        recorded.StatusCode.ShouldBe(HttpStatusCode.OK, await recorded.Content.ReadAsStringAsync());
+        (await recorded.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Attendance.ShouldBe(AttendanceOutcome.NoShow);
+    }
+}

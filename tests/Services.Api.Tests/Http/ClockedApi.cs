@@ -1,0 +1,61 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Services.Api.Tests.Http;
+
+/// <summary>A clock a test sets by hand, for rules that depend on time having passed (a slot has started).</summary>
+public sealed class FakeClock(DateTimeOffset now) : TimeProvider
+{
+    private long _ticks = now.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Set(DateTimeOffset instant) => Interlocked.Exchange(ref _ticks, instant.UtcTicks);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
+
+/// <summary>
+/// A second instance of the API on the fixture's database whose TimeProvider is a <see cref="FakeClock"/>.
+/// Organizations and their keys are shared with the fixture; only "now" differs.
+/// </summary>
+public sealed class ClockedApi(WebApplicationFactory<Program> factory, FakeClock clock) : IAsyncDisposable
+{
+    public FakeClock Clock { get; } = clock;
+
+    /// <summary>A client acting with the same key as <paramref name="actor"/>'s client.</summary>
+    public HttpClient ClientFor(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = actor.Client.DefaultRequestHeaders.Authorization;
+        return client;
+    }
+
+    public HttpClient Operator()
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.OperatorKey);
+        return client;
+    }
+
+    public ValueTask DisposeAsync() => factory.DisposeAsync();
+}
+
+public static class Clocks
+{
+    /// <summary>Runs the API again on the same database with <paramref name="clock"/> as its TimeProvider.</summary>
+    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var factory = api.Factory.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(clock);
+        }));
+        return new ClockedApi(factory, clock);
+    }
+}

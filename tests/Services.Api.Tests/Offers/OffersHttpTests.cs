@@ -1,0 +1,393 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Services.Api.Common;
+using Services.Api.Offers;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Offers;
+
+public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static HttpRequestMessage Send(HttpMethod method, string uri, object? body = null, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(method, uri);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ApiFixture.JsonOptions);
+        if (ifMatch is not null) request.Headers.IfMatch.Add(new EntityTagHeaderValue(ifMatch));
+        return request;
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task A_club_publishes_its_offer_and_any_organization_reads_it_with_an_etag()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(Category.Childcare), ApiFixture.JsonOptions);
+
+        published.StatusCode.ShouldBe(HttpStatusCode.Created);
+        published.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        published.Headers.Contains("Services-Position").ShouldBeTrue();
+        var offer = (await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!;
+        Ids.IsWellFormed(offer.Id, Ids.Offer).ShouldBeTrue();
+        published.Headers.Location!.ToString().ShouldBe($"/v1/offers/{offer.Id}");
+        offer.ClubId.ShouldBe(club.Id);
+        offer.Category.ShouldBe(Category.Childcare);
+        offer.Status.ShouldBe(OfferStatus.Active);
+        offer.TimeZone.ShouldBe("Europe/Paris");
+        offer.UnitPrice.ShouldBe(Money.Euros(1250));
+
+        var read = await company.Client.GetAsync($"/v1/offers/{offer.Id}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        var json = await read.Content.ReadAsStringAsync();
+        json.ShouldContain("\"category\":\"childcare\"");
+        json.ShouldContain("\"status\":\"active\"");
+        json.ShouldContain("\"monthlyFee\":{\"amount\":5000,\"currency\":\"EUR\"}");
+    }
+
+    [Fact]
+    public async Task The_operator_publishes_for_the_club_it_names_and_must_name_one()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var published = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions);
+        published.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.ClubId.ShouldBe(club.Id);
+
+        var unnamed = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions);
+        await unnamed.ShouldBeInvalidAsync("clubId");
+    }
+
+    [Fact]
+    public async Task The_operator_publishing_for_an_unknown_club_is_404_and_for_a_company_is_409()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var unknown = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: Ids.New(Ids.Organization)), ApiFixture.JsonOptions);
+        await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var notAClub = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: company.Id), ApiFixture.JsonOptions);
+        await notAClub.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_club");
+    }
+
+    [Fact]
+    public async Task A_club_may_name_itself_but_not_publish_for_another_club()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var other = await api.RegisterAsync(OrganizationKind.Club);
+
+        (await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var attempt = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: other.Id), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Theory]
+    [InlineData(OrganizationKind.Company)]
+    [InlineData(OrganizationKind.Provider)]
+    [InlineData(OrganizationKind.Partner)]
+    public async Task Only_clubs_and_the_operator_publish_offers(OrganizationKind kind)
+    {
+        var actor = await api.RegisterAsync(kind);
+
+        var attempt = await actor.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Requests_without_a_key_get_401()
+    {
+        var anonymous = api.Anonymous();
+
+        (await anonymous.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.GetAsync($"/v1/offers/{Ids.New(Ids.Offer)}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync($"/v1/offers/{Ids.New(Ids.Offer)}/withdraw", null)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    private const string Valid = "\"category\":\"concierge\",\"title\":\"Pressing\",\"description\":\"Shirts\",\"territories\":[\"grand-figeac\"],\"timeZone\":\"Europe/Paris\",\"monthlyFee\":{\"amount\":5000,\"currency\":\"EUR\"},\"unitPrice\":{\"amount\":1250,\"currency\":\"EUR\"}";
+
+    [Theory]
+    [InlineData("\"title\":\"\",", "title")]
+    [InlineData("\"timeZone\":\"Mars/Olympus_Mons\",", "timeZone")]
+    [InlineData("\"territories\":[\"Grand Figeac\"],", "territories[0]")]
+    [InlineData("\"territories\":[],", "territories")]
+    [InlineData("\"monthlyFee\":{\"amount\":-1,\"currency\":\"EUR\"},", "monthlyFee.amount")]
+    [InlineData("\"unitPrice\":{\"amount\":10000001,\"currency\":\"EUR\"},", "unitPrice.amount")]
+    [InlineData("\"unitPrice\":{\"amount\":100,\"currency\":\"USD\"},", "unitPrice.currency")]
+    [InlineData("\"coFunding\":{\"partnerId\":\"org_x\",\"shareBasisPoints\":5000},", "coFunding.partnerId")]
+    [InlineData("\"coFunding\":{\"partnerId\":\"org_aaaaaaaaaaaaaaaaaaaaaaaa\",\"shareBasisPoints\":10001},", "coFunding.shareBasisPoints")]
+    [InlineData("\"providerIds\":[\"provider-1\"],", "providerIds[0]")]
+    [InlineData("\"clubId\":\"club-1\",", "clubId")]
+    [InlineData("\"color\":\"red\",", "color")]
+    public async Task Invalid_publications_are_400_naming_the_field(string replacement, string field)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        // A field given first wins over the same field in the valid body: remove it there.
+        var name = replacement[1..replacement.IndexOf('"', 1)];
+        var rest = string.Join(',', Split(Valid).Where(part => !part.StartsWith($"\"{name}\"", StringComparison.Ordinal)));
+
+        var response = await club.Client.PostAsync("/v1/offers", Json("{" + replacement + rest + "}"));
+
+        await response.ShouldBeInvalidAsync(field);
+    }
+
+    [Theory]
+    [InlineData("title", 121)]
+    [InlineData("description", 4001)]
+    public async Task Texts_longer_than_their_limit_are_400(string field, int length)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var request = Catalog.OfferRequest();
+        request = field == "title" ? request with { Title = new string('a', length) } : request with { Description = new string('a', length) };
+
+        var response = await club.Client.PostAsJsonAsync("/v1/offers", request, ApiFixture.JsonOptions);
+
+        await response.ShouldBeInvalidAsync(field);
+    }
+
+    [Theory]
+    [InlineData("{\"title\":\"x\"}", "category")]
+    [InlineData("{\"category\":\"gardening\"," + "\"title\":\"x\"}", "category")]
+    [InlineData("{\"category\":\"concierge\",\"title\":42}", "title")]
+    public async Task Missing_fields_wrong_types_and_unknown_values_are_400(string json, string field)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var response = await club.Client.PostAsync("/v1/offers", Json(json));
+
+        await response.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task More_than_twenty_providers_is_400()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var providers = Enumerable.Range(0, 21).Select(_ => Ids.New(Ids.Organization)).ToList();
+
+        var response = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: providers), ApiFixture.JsonOptions);
+
+        await response.ShouldBeInvalidAsync("providerIds");
+    }
+
+    [Fact]
+    public async Task A_co_funder_must_be_a_registered_partner()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var funded = await api.PublishOfferAsync(club, coFunding: new CoFunding(partner.Id, 3000));
+        funded.CoFunding.ShouldBe(new CoFunding(partner.Id, 3000));
+
+        var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(company.Id, 3000)), ApiFixture.JsonOptions);
+        await byCompany.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
+        var byNobody = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(Ids.New(Ids.Organization), 3000)), ApiFixture.JsonOptions);
+        await byNobody.ShouldBeProblemAsync(HttpStatusCode.Conflict, "organization_not_found");
+    }
+
+    [Fact]
+    public async Task An_unknown_or_malformed_offer_id_is_404()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        await (await company.Client.GetAsync($"/v1/offers/{Ids.New(Ids.Offer)}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await company.Client.GetAsync("/v1/offers/nonsense")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task The_owning_club_revises_only_the_fields_it_sends()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var revised = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}",
+            new ReviseOfferRequest(Title: "Conciergerie", UnitPrice: Money.Euros(1500)), ifMatch: "\"1\""));
+
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
+        revised.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        var body = (await revised.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!;
+        body.Title.ShouldBe("Conciergerie");
+        body.UnitPrice.ShouldBe(Money.Euros(1500));
+        body.Description.ShouldBe(offer.Description);
+        body.MonthlyFee.ShouldBe(offer.MonthlyFee);
+    }
+
+    [Fact]
+    public async Task A_revision_adds_and_removes_co_funding()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var offer = await api.PublishOfferAsync(club);
+
+        var added = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500)), ApiFixture.JsonOptions);
+        (await added.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBe(new CoFunding(partner.Id, 2500));
+        var removed = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(RemoveCoFunding: true), ApiFixture.JsonOptions);
+        (await removed.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBeNull();
+
+        var both = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500), RemoveCoFunding: true), ApiFixture.JsonOptions);
+        await both.ShouldBeInvalidAsync("removeCoFunding");
+        var notAPartner = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(club.Id, 2500)), ApiFixture.JsonOptions);
+        await notAPartner.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
+    }
+
+    [Fact]
+    public async Task A_revision_with_a_stale_if_match_is_412()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        await api.SuspendOfferAsync(club, offer.Id);
+
+        var stale = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "New"), ifMatch: "\"1\""));
+
+        await stale.ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+    }
+
+    [Fact]
+    public async Task A_malformed_if_match_is_400()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var request = Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "New"));
+        request.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"").ShouldBeTrue();
+
+        var response = await club.Client.SendAsync(request);
+
+        await response.ShouldBeInvalidAsync("If-Match");
+    }
+
+    [Fact]
+    public async Task Invalid_revisions_are_400_naming_the_field()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        await (await club.Client.PatchAsync($"/v1/offers/{offer.Id}", Json("{\"title\":\"\"}"))).ShouldBeInvalidAsync("title");
+        await (await club.Client.PatchAsync($"/v1/offers/{offer.Id}", Json("{\"timeZone\":\"Europe/Paris\"}"))).ShouldBeInvalidAsync("timeZone");
+        await (await club.Client.PatchAsync($"/v1/offers/{offer.Id}", Json("{\"monthlyFee\":{\"amount\":1,\"currency\":\"GBP\"}}"))).ShouldBeInvalidAsync("monthlyFee.currency");
+    }
+
+    [Fact]
+    public async Task Another_club_may_read_but_not_change_an_offer()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var other = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        (await other.Client.GetAsync($"/v1/offers/{offer.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await other.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        foreach (var action in new[] { "suspend", "resume", "withdraw" })
+            await (await other.Client.PostAsync($"/v1/offers/{offer.Id}/{action}", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task A_company_may_not_change_an_offer()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var offer = await api.PublishOfferAsync(club);
+
+        await (await company.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await company.Client.PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Changing_an_unknown_offer_is_404()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var unknown = Ids.New(Ids.Offer);
+
+        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{unknown}", new ReviseOfferRequest(Title: "x"), ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.PostAsync($"/v1/offers/{unknown}/suspend", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task An_offer_is_suspended_with_a_reason_resumed_and_withdrawn()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var suspended = await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/offers/{offer.Id}/suspend", new SuspendOfferRequest("Provider on holiday"), ifMatch: "\"1\""));
+        suspended.StatusCode.ShouldBe(HttpStatusCode.OK, await suspended.Content.ReadAsStringAsync());
+        suspended.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        (await suspended.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe(OfferStatus.Suspended);
+
+        (await api.ResumeOfferAsync(club, offer.Id)).Status.ShouldBe(OfferStatus.Active);
+        (await api.WithdrawOfferAsync(club, offer.Id)).Status.ShouldBe(OfferStatus.Withdrawn);
+
+        var read = await club.Client.GetAsync($"/v1/offers/{offer.Id}");
+        read.Headers.ETag!.Tag.ShouldBe("\"4\"");
+    }
+
+    [Fact]
+    public async Task The_operator_manages_any_clubs_offer()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var suspended = await api.Operator.PostAsync($"/v1/offers/{offer.Id}/suspend", null);
+
+        suspended.StatusCode.ShouldBe(HttpStatusCode.OK, await suspended.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Lifecycle_changes_that_break_a_rule_are_409()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/resume", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_not_suspended");
+        await api.SuspendOfferAsync(club, offer.Id);
+        await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/suspend", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_not_active");
+        await api.WithdrawOfferAsync(club, offer.Id);
+        await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
+        await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/resume", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
+        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Back"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
+    }
+
+    [Fact]
+    public async Task Lifecycle_changes_with_a_stale_if_match_are_412()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        await api.SuspendOfferAsync(club, offer.Id);
+
+        await (await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/offers/{offer.Id}/resume", ifMatch: "\"1\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        await (await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/offers/{offer.Id}/withdraw", ifMatch: "\"1\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/offers/{offer.Id}/resume", ifMatch: "\"2\""))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_suspension_reason_is_checked()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        await (await club.Client.PostAsJsonAsync($"/v1/offers/{offer.Id}/suspend", new SuspendOfferRequest(new string('a', 501)), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("reason");
+        await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/suspend", Json("{\"why\":\"x\"}"))).ShouldBeInvalidAsync("why");
+    }
+
+    private static IEnumerable<string> Split(string fields)
+    {
+        // Splits top-level "name":value pairs (values may contain commas inside braces or brackets).
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            depth += fields[i] switch { '{' or '[' => 1, '}' or ']' => -1, _ => 0 };
+            if (fields[i] == ',' && depth == 0)
+            {
+                yield return fields[start..i];
+                start = i + 1;
+            }
+        }
+        yield return fields[start..];
+    }
+}

@@ -1,0 +1,295 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Services.Api.Common;
+using Services.Api.Subscriptions;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Subscriptions;
+
+public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static DateOnly TodayInParis() =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTimeOffset.UtcNow, "Europe/Paris").DateTime);
+
+    private static string MonthOf(DateOnly date) => Subscription.MonthOf(date);
+
+    private async Task<(Actor Club, string OfferId, Actor Company)> MemberOfAClubWithAnOfferAsync()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        return (club, offer.Id, company);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body, options: ApiFixture.JsonOptions);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_member_company_subscribes_and_reads_its_subscription_with_an_etag_and_its_quota_usage()
+    {
+        var (club, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var before = TodayInParis();
+
+        var subscribed = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 12), ApiFixture.JsonOptions);
+
+        subscribed.StatusCode.ShouldBe(HttpStatusCode.Created, await subscribed.Content.ReadAsStringAsync());
+        subscribed.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        var body = (await subscribed.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!;
+        subscribed.Headers.Location!.ToString().ShouldBe($"/v1/subscriptions/{body.Id}");
+        body.Id.ShouldStartWith("sub_");
+        body.CompanyId.ShouldBe(company.Id);
+        body.OfferId.ShouldBe(offerId);
+        body.ClubId.ShouldBe(club.Id);
+        body.Status.ShouldBe(SubscriptionStatus.Active);
+        body.MonthlyQuota.ShouldBe(12);
+        body.StartsOn.ShouldBeOneOf(before, TodayInParis());
+        body.EndsOn.ShouldBeNull();
+        body.Usage.Select(u => u.Month).ShouldBe([MonthOf(body.StartsOn), MonthOf(body.StartsOn.AddMonths(1))]);
+        body.Usage.ShouldAllBe(u => u.UnitsUsed == 0 && u.UnitsRemaining == 12);
+
+        var read = await company.Client.GetAsync($"/v1/subscriptions/{body.Id}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        (await read.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!.ShouldBeEquivalentTo(body);
+        (await api.GetSubscriptionAsync(club, body.Id)).CompanyId.ShouldBe(company.Id);
+        (await api.Operator.GetAsync($"/v1/subscriptions/{body.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_subscription_may_start_on_a_later_date()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var startsOn = TodayInParis().AddMonths(2);
+
+        var subscription = await api.SubscribeAsync(company, offerId, startsOn: startsOn);
+
+        subscription.StartsOn.ShouldBe(startsOn);
+    }
+
+    [Fact]
+    public async Task The_operator_subscribes_a_company_by_naming_it()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+
+        var withoutCompany = await api.Operator.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
+        await withoutCompany.ShouldBeInvalidAsync("companyId");
+
+        var subscribed = await api.Operator.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, CompanyId: company.Id), ApiFixture.JsonOptions);
+        subscribed.StatusCode.ShouldBe(HttpStatusCode.Created, await subscribed.Content.ReadAsStringAsync());
+        (await subscribed.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!.CompanyId.ShouldBe(company.Id);
+    }
+
+    [Theory]
+    [InlineData("""{"monthlyQuota":5}""", "offerId")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"colour":"red"}""", "colour")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":"five"}""", "monthlyQuota")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":0}""", "monthlyQuota")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":10001}""", "monthlyQuota")]
+    [InlineData("""{"offerId":"not-an-id","monthlyQuota":5}""", "offerId")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"startsOn":"tomorrow"}""", "startsOn")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"companyId":"org_aaaaaaaaaaaaaaaaaaaaaaaa"}""", "companyId")]
+    public async Task An_invalid_subscription_request_is_answered_400_naming_the_field(string json, string field)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var attempt = await company.Client.PostAsync("/v1/subscriptions", Json(json));
+
+        await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task A_subscription_cannot_start_in_the_past()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+
+        var attempt = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, TodayInParis().AddDays(-2)), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeInvalidAsync("startsOn");
+    }
+
+    [Fact]
+    public async Task Subscription_endpoints_need_a_key()
+    {
+        var anonymous = api.Anonymous();
+        (await anonymous.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest("off_aaaaaaaaaaaaaaaaaaaaaaaa", 5), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.GetAsync("/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaaaaaa")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PatchAsJsonAsync("/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaaaaaa", new ChangeQuotaRequest(3), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaaaaaa/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Only_companies_subscribe_change_quotas_and_cancel()
+    {
+        var (club, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
+
+        await (await club.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await provider.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await club.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await club.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Another_organizations_subscription_is_not_found()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+        var otherCompany = await api.RegisterAsync(OrganizationKind.Company);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
+
+        await (await otherCompany.Client.GetAsync($"/v1/subscriptions/{subscription.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherClub.Client.GetAsync($"/v1/subscriptions/{subscription.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await provider.Client.GetAsync($"/v1/subscriptions/{subscription.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherCompany.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherCompany.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null))
+            .ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await company.Client.GetAsync("/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaaaaaa")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await company.Client.GetAsync("/v1/subscriptions/nonsense")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Subscribing_to_an_unknown_offer_or_for_an_unknown_company_is_not_found()
+    {
+        var (_, offerId, _) = await MemberOfAClubWithAnOfferAsync();
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var unknownOffer = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest("off_aaaaaaaaaaaaaaaaaaaaaaaa", 5), ApiFixture.JsonOptions);
+        var unknownCompany = await api.Operator.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, CompanyId: "org_aaaaaaaaaaaaaaaaaaaaaaaa"), ApiFixture.JsonOptions);
+
+        (await unknownOffer.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("offer");
+        (await unknownCompany.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("company");
+    }
+
+    [Fact]
+    public async Task Only_members_of_the_offers_club_subscribe()
+    {
+        var (_, offerId, _) = await MemberOfAClubWithAnOfferAsync();
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+
+        var attempt = await stranger.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_member");
+    }
+
+    [Fact]
+    public async Task A_company_has_one_active_subscription_per_offer_and_may_subscribe_again_once_cancelled()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var first = await api.SubscribeAsync(company, offerId);
+
+        var second = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
+        await second.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists");
+
+        (await company.Client.PostAsync($"/v1/subscriptions/{first.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var again = await api.SubscribeAsync(company, offerId);
+        again.Id.ShouldNotBe(first.Id);
+    }
+
+    [Fact]
+    public async Task Concurrent_subscriptions_of_one_company_to_one_offer_open_exactly_one()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions)));
+
+        answers.Count(a => a.StatusCode == HttpStatusCode.Created).ShouldBe(1);
+        answers.Count(a => a.StatusCode == HttpStatusCode.Conflict).ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task No_subscription_to_a_suspended_offer()
+    {
+        var (club, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        await api.SuspendOfferAsync(club, offerId);
+
+        var attempt = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_suspended");
+    }
+
+    [Fact]
+    public async Task A_company_changes_its_quota_with_if_match_and_a_stale_etag_is_refused()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId, monthlyQuota: 10);
+
+        var changed = await SendAsync(company.Client, HttpMethod.Patch, $"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(25), "\"1\"");
+
+        changed.StatusCode.ShouldBe(HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
+        changed.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        var body = (await changed.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!;
+        body.MonthlyQuota.ShouldBe(25);
+        body.Usage.ShouldAllBe(u => u.UnitsRemaining == 25);
+
+        var stale = await SendAsync(company.Client, HttpMethod.Patch, $"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(30), "\"1\"");
+        await stale.ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await api.GetSubscriptionAsync(company, subscription.Id)).MonthlyQuota.ShouldBe(25);
+    }
+
+    [Theory]
+    [InlineData("""{"monthlyQuota":0}""", "monthlyQuota")]
+    [InlineData("""{"monthlyQuota":"many"}""", "monthlyQuota")]
+    [InlineData("""{}""", "monthlyQuota")]
+    [InlineData("""{"monthlyQuota":4,"startsOn":"2030-01-01"}""", "startsOn")]
+    public async Task An_invalid_quota_change_is_answered_400_naming_the_field(string json, string field)
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+
+        var attempt = await company.Client.PatchAsync($"/v1/subscriptions/{subscription.Id}", Json(json));
+
+        await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task A_cancelled_subscription_runs_to_the_end_of_the_month_and_cannot_be_changed_or_cancelled_again()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+
+        var cancelled = await company.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null);
+
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        cancelled.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        var body = (await cancelled.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!;
+        body.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        var today = TodayInParis();
+        body.EndsOn.ShouldBe(new DateOnly(today.Year, today.Month, DateTime.DaysInMonth(today.Year, today.Month)));
+
+        await (await company.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_cancelled");
+        await (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_cancelled");
+    }
+
+    [Fact]
+    public async Task The_operator_cancels_a_subscription_and_a_stale_if_match_is_refused()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+        (await SendAsync(company.Client, HttpMethod.Patch, $"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var stale = await SendAsync(api.Operator, HttpMethod.Post, $"/v1/subscriptions/{subscription.Id}/cancel", ifMatch: "\"1\"");
+        await stale.ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+
+        var cancelled = await SendAsync(api.Operator, HttpMethod.Post, $"/v1/subscriptions/{subscription.Id}/cancel", ifMatch: "\"2\"");
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Status.ShouldBe(SubscriptionStatus.Cancelled);
+    }
+}

@@ -1,0 +1,221 @@
+using Npgsql;
+using static Services.EventStore.Tests.TestEvents;
+
+namespace Services.EventStore.Tests;
+
+public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private readonly EventStore _store = fixture.Store;
+
+    private static string NewStream(string name = "thing") => $"{name}-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Of_two_concurrent_appends_at_the_same_expected_version_exactly_one_wins_and_the_loser_writes_nothing()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Happened("created")]);
+
+        // Hold the stream's row so that both appends are surely in flight together, then let them race.
+        Task<AppendResult> first, second;
+        await using (var locker = await fixture.DataSource.OpenConnectionAsync())
+        await using (var hold = await locker.BeginTransactionAsync())
+        {
+            await using (var lockRow = new NpgsqlCommand("select version from es_streams where stream_id = $1 for update", locker, hold))
+            {
+                lockRow.Parameters.Add(new NpgsqlParameter { Value = stream });
+                await lockRow.ExecuteScalarAsync();
+            }
+            first = Task.Run(() => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("first")]));
+            second = Task.Run(() => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("second"), new Happened("second again")]));
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "both appends wait on the stream's row");
+            await hold.RollbackAsync();
+        }
+
+        var outcomes = await Outcomes(first, second);
+
+        var winner = outcomes.Single(o => o.Result is not null);
+        var loser = outcomes.Single(o => o.Conflict is not null);
+        var wonWith = winner.Task == first ? 1 : 2;
+        winner.Result!.VersionOf(stream).ShouldBe(1 + wonWith);
+        loser.Conflict!.StreamId.ShouldBe(stream);
+        loser.Conflict.Expected.ShouldBe(ExpectedVersion.Exactly(1));
+        loser.Conflict.ActualVersion.ShouldBe(1 + wonWith);
+        var events = await _store.ReadStreamAsync(stream);
+        events.Count.ShouldBe(1 + wonWith);
+        events.Select(e => ((Happened)e.Data!).What).ShouldNotContain(winner.Task == first ? "second" : "first");
+    }
+
+    [Fact]
+    public async Task Of_twenty_concurrent_appenders_at_the_same_expected_version_exactly_one_wins()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Happened("created")]);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var appends = Enumerable.Range(0, 20)
+            .Select(i => Task.Run(async () =>
+            {
+                await start.Task;
+                return await _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(i)]);
+            }))
+            .ToArray();
+        start.SetResult();
+
+        var outcomes = await Outcomes(appends);
+
+        outcomes.Count(o => o.Result is not null).ShouldBe(1);
+        outcomes.Single(o => o.Result is not null).Result!.VersionOf(stream).ShouldBe(2);
+        var conflicts = outcomes.Where(o => o.Conflict is not null).Select(o => o.Conflict!).ToList();
+        conflicts.Count.ShouldBe(19);
+        conflicts.ShouldAllBe(c => c.StreamId == stream && c.Expected == ExpectedVersion.Exactly(1) && c.ActualVersion == 2);
+        var events = await _store.ReadStreamAsync(stream);
+        events.Select(e => e.StreamVersion).ShouldBe([1L, 2L]);
+        events[1].Data.ShouldBe(new Counted(Array.IndexOf(appends, outcomes.Single(o => o.Result is not null).Task)));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_with_any_version_all_succeed_with_contiguous_versions()
+    {
+        var stream = NewStream(); // does not exist yet: the first appenders also race to create it
+        const int writers = 20, appendsEach = 5;
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tasks = Enumerable.Range(0, writers)
+            .Select(w => Task.Run(async () =>
+            {
+                await start.Task;
+                var versions = new List<long>();
+                for (var k = 0; k < appendsEach; k++)
+                {
+                    var result = await _store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(w * 1000 + k * 10), new Counted(w * 1000 + k * 10 + 1)]);
+                    versions.Add(result.VersionOf(stream));
+                }
+                return versions;
+            }))
+            .ToArray();
+        start.SetResult();
+        var returned = (await Task.WhenAll(tasks)).SelectMany(v => v).Order().ToList();
+
+        returned.ShouldBe(Enumerable.Range(1, writers * appendsEach).Select(i => 2L * i));
+        var events = await _store.ReadStreamAsync(stream);
+        events.Select(e => e.StreamVersion).ShouldBe(Enumerable.Range(1, 2 * writers * appendsEach).Select(i => (long)i));
+        var numbers = events.Select(e => ((Counted)e.Data!).Number).ToList();
+        for (var i = 0; i < numbers.Count; i += 2) numbers[i + 1].ShouldBe(numbers[i] + 1, "the two events of one append are adjacent");
+        foreach (var writer in numbers.GroupBy(n => n / 1000))
+            writer.ToList().ShouldBe(writer.Order().ToList(), "each writer's appends keep their order");
+        numbers.Count.ShouldBe(numbers.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Of_concurrent_creators_of_one_stream_exactly_one_wins()
+    {
+        var stream = NewStream();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var creators = Enumerable.Range(0, 10)
+            .Select(i => Task.Run(async () =>
+            {
+                await start.Task;
+                return await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(i), new Counted(i)]);
+            }))
+            .ToArray();
+        start.SetResult();
+
+        var outcomes = await Outcomes(creators);
+
+        outcomes.Count(o => o.Result is not null).ShouldBe(1);
+        outcomes.Where(o => o.Conflict is not null).ShouldAllBe(o => o.Conflict!.ActualVersion == 2 && o.Conflict.Expected == ExpectedVersion.NoStream);
+        (await _store.ReadStreamAsync(stream)).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Multi_stream_appends_naming_the_same_streams_in_opposite_orders_do_not_deadlock()
+    {
+        var prefix = NewStream("pair");
+        string a = $"{prefix}-a", b = $"{prefix}-b";
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var appends = Enumerable.Range(0, 20)
+            .Select(i => Task.Run(async () =>
+            {
+                await start.Task;
+                StreamAppend first = new(a, "thing", ExpectedVersion.Any, [new Counted(i)]), second = new(b, "thing", ExpectedVersion.Any, [new Counted(i)]);
+                return await _store.AppendAsync(i % 2 == 0 ? [first, second] : [second, first]);
+            }))
+            .ToArray();
+        start.SetResult();
+
+        await Task.WhenAll(appends); // a deadlock would fail one of them with 40P01
+
+        (await _store.ReadStreamAsync(a)).Select(e => e.Data).ShouldBe((await _store.ReadStreamAsync(b)).Select(e => e.Data), "both streams saw the appends in one order");
+    }
+
+    [Fact]
+    public async Task A_multi_stream_append_with_one_conflicting_stream_writes_nothing_to_any_stream()
+    {
+        var prefix = NewStream("multi");
+        string a = $"{prefix}-a", b = $"{prefix}-b", c = $"{prefix}-c";
+        await _store.AppendAsync(a, "thing", ExpectedVersion.NoStream, [new Happened("a1")]);
+        await _store.AppendAsync(c, "thing", ExpectedVersion.NoStream, [new Happened("c1"), new Happened("c2")]);
+
+        // Streams are written in id order: a and b are written before c is found to conflict.
+        var conflict = await Should.ThrowAsync<StreamVersionConflictException>(() => _store.AppendAsync(
+        [
+            new StreamAppend(c, "thing", ExpectedVersion.Exactly(1), [new Happened("c-stale")]),
+            new StreamAppend(a, "thing", ExpectedVersion.Exactly(1), [new Happened("a2")]),
+            new StreamAppend(b, "thing", ExpectedVersion.NoStream, [new Happened("b1")]),
+        ]));
+
+        conflict.StreamId.ShouldBe(c);
+        conflict.Expected.ShouldBe(ExpectedVersion.Exactly(1));
+        conflict.ActualVersion.ShouldBe(2);
+        (await _store.ReadStreamAsync(a)).Select(e => e.Data).ShouldBe([new Happened("a1")]);
+        (await _store.ReadStreamAsync(b)).ShouldBeEmpty();
+        (await _store.ReadStreamAsync(c)).Count.ShouldBe(2);
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_streams where stream_id = $1", b)).ShouldBe(0);
+        (await _store.AggregateStreamAsync(a, 0, (n, _) => n + 1)).Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_multi_stream_append_moves_every_stream_and_returns_each_new_version()
+    {
+        var prefix = NewStream("multi");
+        string a = $"{prefix}-a", b = $"{prefix}-b", c = $"{prefix}-c";
+        await _store.AppendAsync(b, "thing", ExpectedVersion.NoStream, [new Happened("b1"), new Happened("b2")]);
+
+        var result = await _store.AppendAsync(
+        [
+            new StreamAppend(c, "other", ExpectedVersion.Any, [new Counted(1)]),
+            new StreamAppend(b, "thing", ExpectedVersion.Exactly(2), [new Happened("b3")]),
+            new StreamAppend(a, "thing", ExpectedVersion.NoStream, [new Happened("a1"), new Happened("a2"), new Happened("a3")]),
+        ]);
+
+        result.StreamVersions.Count.ShouldBe(3);
+        result.VersionOf(a).ShouldBe(3);
+        result.VersionOf(b).ShouldBe(3);
+        result.VersionOf(c).ShouldBe(1);
+        var written = new[] { a, b, c }.Select(s => _store.ReadStreamAsync(s)).ToArray();
+        var all = (await Task.WhenAll(written)).SelectMany(e => e).ToList();
+        all.Count.ShouldBe(7);
+        var appended = all.Where(e => !Equals(e.Data, new Happened("b1")) && !Equals(e.Data, new Happened("b2"))).ToList();
+        appended.Count.ShouldBe(5);
+        appended.Select(e => e.Position.TransactionId).Distinct().Count().ShouldBe(1, "one transaction");
+        result.LastPosition.ShouldBe(appended.Max(e => e.Position));
+        result.LastPosition.ShouldBe(all.Max(e => e.Position));
+    }
+
+    private sealed record Outcome(Task<AppendResult> Task, AppendResult? Result, StreamVersionConflictException? Conflict);
+
+    private static async Task<Outcome[]> Outcomes(params Task<AppendResult>[] tasks)
+    {
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (StreamVersionConflictException)
+        {
+            // Inspected per task below; anything else than a conflict fails the test there.
+        }
+        return tasks.Select(t => t.IsCompletedSuccessfully
+                ? new Outcome(t, t.Result, null)
+                : new Outcome(t, null, t.Exception!.InnerException as StreamVersionConflictException
+                    ?? throw new InvalidOperationException("An append failed with something else than a version conflict.", t.Exception)))
+            .ToArray();
+    }
+}

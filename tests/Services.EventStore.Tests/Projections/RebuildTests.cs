@@ -1,0 +1,75 @@
+using Services.EventStore.Projections;
+using static Services.EventStore.Tests.Projections.Projected;
+using static Services.EventStore.Tests.TestEvents;
+
+namespace Services.EventStore.Tests.Projections;
+
+public sealed class RebuildTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    [Fact]
+    public async Task A_rebuilt_read_model_equals_the_live_one_row_for_row()
+    {
+        await AppendManyAsync(fixture.Store, "early", 300, perAppend: 3);
+        await using var daemon = new ProjectionDaemon(fixture.Store,
+            [new CountingProjection("live", "live"), new CountingProjection("rebuilt", "rebuilt")], Options("node-r"));
+        await daemon.StartAsync();
+        var head = await AppendManyAsync(fixture.Store, "middle", 100);
+        await WaitCaughtUpAsync(daemon, "rebuilt", head.LastPosition);
+
+        // Appends keep coming while the rebuild runs.
+        using var stop = new CancellationTokenSource();
+        var appending = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested) await AppendManyAsync(fixture.Store, $"during-{n++ % 3}", 10);
+        });
+        await daemon.RebuildAsync("rebuilt");
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from rebuilt_applied")).ShouldBeLessThan(
+            await Sql.CountAsync(fixture.DataSource, "select count(*) from es_events"), "the rebuild started over");
+        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()).Single(s => s.Name == "rebuilt").Status == ShardStatuses.Running,
+            "the rebuild caught up", CatchUp);
+        await stop.CancelAsync();
+        await appending;
+
+        var end = await AppendManyAsync(fixture.Store, "late", 20);
+        await WaitCaughtUpAsync(daemon, "live", end.LastPosition);
+        await WaitCaughtUpAsync(daemon, "rebuilt", end.LastPosition);
+        var live = await RowsAsync(fixture.DataSource, "live");
+        live.Count.ShouldBeGreaterThan(10);
+        (await RowsAsync(fixture.DataSource, "rebuilt")).ShouldBe(live);
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "live");
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "rebuilt");
+    }
+
+    [Fact]
+    public async Task During_a_rebuild_a_failing_event_stops_the_shard_instead_of_dead_lettering_it()
+    {
+        var failDuringRebuild = true;
+        var picky = new CountingProjection("picky", "picky") { Poison = (e, context) => context.IsRebuilding && failDuringRebuild && e.Data is Happened { What: "picky" } };
+        var neighbour = new CountingProjection("neighbour", "neighbour");
+        await using var daemon = new ProjectionDaemon(fixture.Store, [picky, neighbour], Options("node-f"));
+        await daemon.StartAsync();
+        await AppendManyAsync(fixture.Store, "ok", 30);
+        var bad = await fixture.Store.AppendAsync($"picky-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("picky")]);
+        await WaitCaughtUpAsync(daemon, "picky", bad.LastPosition);
+
+        await daemon.RebuildAsync("picky");
+        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()).Single(s => s.Name == "picky").Status == ShardStatuses.Failed,
+            "the rebuild stops on the failing event", CatchUp);
+        var failed = (await daemon.GetStatusAsync()).Single(s => s.Name == "picky");
+        failed.Position.ShouldBeLessThan(bad.LastPosition);
+        failed.LastError.ShouldNotBeNull().ShouldContain("Rebuild stopped");
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_dead_letters")).ShouldBe(0);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!daemon.OwnedShards.Contains("picky")), "the failed shard is let go", CatchUp);
+
+        // The other shard goes on; the failed one stays stopped until a new rebuild.
+        var more = await AppendManyAsync(fixture.Store, "more", 10);
+        await WaitCaughtUpAsync(daemon, "neighbour", more.LastPosition);
+        (await daemon.WaitForPositionAsync("picky", more.LastPosition, TimeSpan.FromMilliseconds(500))).ShouldBeFalse();
+
+        failDuringRebuild = false;
+        await daemon.RebuildAsync("picky");
+        await WaitCaughtUpAsync(daemon, "picky", more.LastPosition);
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "picky");
+    }
+}

@@ -1,0 +1,114 @@
+using Services.EventStore.Projections;
+using static Services.EventStore.Tests.Projections.Projected;
+
+namespace Services.EventStore.Tests.Projections;
+
+public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly string[] Shards = ["shard_a", "shard_b", "shard_c", "shard_d"];
+
+    private static ProjectionDaemon Node(EventStore store, string node, string[]? shards = null) =>
+        new(store, (shards ?? Shards).Select(s => new CountingProjection(s, s, node)), Options(node));
+
+    [Fact]
+    public async Task When_a_node_loses_its_connections_its_shards_are_run_again_exactly_once()
+    {
+        string[] shards = ["crash_a", "crash_b"];
+        await using var sourceA = EventStoreDataSource.Create(fixture.ConnectionString, "crash-node-a");
+        await using var storeA = new EventStore(sourceA, StoreFixture.NewRegistry());
+        await using var sourceB = EventStoreDataSource.Create(fixture.ConnectionString, "crash-node-b");
+        await using var storeB = new EventStore(sourceB, StoreFixture.NewRegistry());
+        await using var nodeA = Node(storeA, "crash-a", shards);
+        await using var nodeB = Node(storeB, "crash-b", shards);
+        await nodeA.StartAsync();
+        var first = await AppendManyAsync(fixture.Store, "crash-before", 100);
+        foreach (var shard in shards) await WaitCaughtUpAsync(nodeA, shard, first.LastPosition);
+        await nodeB.StartAsync();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(nodeA.OwnedShards.Count == 1 && nodeB.OwnedShards.Count == 1),
+            "the nodes share the shards", TimeSpan.FromSeconds(10));
+
+        // Node A's sessions die (as when its process or network goes): the server frees its locks.
+        using var stop = new CancellationTokenSource();
+        var appending = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested) await AppendManyAsync(fixture.Store, $"crash-during-{n++ % 3}", 10, perAppend: 2);
+        });
+        (await Sql.CountAsync(fixture.DataSource,
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and application_name = 'crash-node-a'")).ShouldBeGreaterThan(0);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(nodeA.OwnedShards.Count + nodeB.OwnedShards.Count == shards.Length
+                && !nodeA.OwnedShards.Intersect(nodeB.OwnedShards).Any()),
+            "every shard runs again", TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await appending;
+
+        var last = await AppendManyAsync(fixture.Store, "crash-after", 20);
+        foreach (var shard in shards)
+        {
+            await WaitCaughtUpAsync(nodeB, shard, last.LastPosition);
+            await ShouldBeExactlyOnceAsync(fixture.DataSource, shard);
+            CountingProjection.OverlapsOf(shard).ShouldBe(0, $"{shard} ran on two nodes at once");
+        }
+    }
+
+    [Fact]
+    public async Task Two_nodes_share_the_shards_never_run_one_together_and_hand_over_when_one_stops()
+    {
+        await using var sourceB = EventStoreDataSource.Create(fixture.ConnectionString, "node-b");
+        await using var storeB = new EventStore(sourceB, StoreFixture.NewRegistry());
+        var nodeA = Node(fixture.Store, "node-a");
+        await using var nodeB = Node(storeB, "node-b");
+        try
+        {
+            await AppendManyAsync(fixture.Store, "seed", 200);
+            await nodeA.StartAsync();
+            await nodeB.StartAsync();
+
+            // Appends on both nodes while the shards are spread.
+            using var stop = new CancellationTokenSource();
+            var appenders = new[] { fixture.Store, storeB }.Select((store, i) => Task.Run(async () =>
+            {
+                var n = 0;
+                while (!stop.IsCancellationRequested) await AppendManyAsync(store, $"load-{i}-{n++ % 4}", 10, perAppend: 2);
+            })).ToList();
+            await Eventually.WaitUntilAsync(() => Task.FromResult(nodeA.OwnedShards.Count == 2 && nodeB.OwnedShards.Count == 2),
+                "each node runs half of the shards", TimeSpan.FromSeconds(10));
+            await Eventually.WaitUntilAsync(async () => (await OwnersAsync()).SetEquals(["node-a", "node-b"]), "both nodes show as owners", TimeSpan.FromSeconds(5));
+            nodeA.OwnedShards.Intersect(nodeB.OwnedShards).ShouldBeEmpty();
+            await stop.CancelAsync();
+            await Task.WhenAll(appenders);
+            var head = await AppendManyAsync(storeB, "head", 5);
+            foreach (var shard in Shards) await WaitCaughtUpAsync(nodeA, shard, head.LastPosition);
+            foreach (var shard in Shards) await ShouldBeExactlyOnceAsync(fixture.DataSource, shard);
+
+            // Node A stops: node B takes all its shards over within a few seconds.
+            await nodeA.DisposeAsync();
+            await Eventually.WaitUntilAsync(() => Task.FromResult(nodeB.OwnedShards.Count == Shards.Length),
+                "node B runs every shard", TimeSpan.FromSeconds(5));
+            await Eventually.WaitUntilAsync(async () => (await OwnersAsync()).SetEquals(["node-b"]), "node B shows as the only owner", TimeSpan.FromSeconds(5));
+            var after = await AppendManyAsync(fixture.Store, "after", 50);
+            foreach (var shard in Shards) await WaitCaughtUpAsync(nodeB, shard, after.LastPosition);
+            foreach (var shard in Shards)
+            {
+                await ShouldBeExactlyOnceAsync(fixture.DataSource, shard);
+                CountingProjection.OverlapsOf(shard).ShouldBe(0, $"{shard} ran on two nodes at once");
+                (await Sql.CountAsync(fixture.DataSource, $"select count(*) from {shard}_applied a join es_events e using (event_id) where e.stream_id like 'after-%' and a.node <> 'node-b'")).ShouldBe(0);
+            }
+            (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_dead_letters")).ShouldBe(0);
+        }
+        finally
+        {
+            await nodeA.DisposeAsync();
+        }
+    }
+
+    private async Task<HashSet<string>> OwnersAsync()
+    {
+        await using var command = fixture.DataSource.CreateCommand("select coalesce(owner, '') from es_checkpoints where name = any($1)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Shards });
+        await using var reader = await command.ExecuteReaderAsync();
+        var owners = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync()) owners.Add(reader.GetString(0));
+        return owners;
+    }
+}
