@@ -10,7 +10,12 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet build Services.sln -c Release -nologo -clp:ErrorsOnly || exit 1
-dotnet test Services.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log" || status=$?
+# One test assembly at a time: the feed only moves past transactions older than the cluster's
+# oldest running one, so a store test that holds a transaction open on purpose would stall the
+# read models of API tests running beside it (lag, never loss; but their waits would time out).
+for project in tests/*.Tests/*.Tests.csproj; do
+  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@" 2>&1 | tee -a "$log" || status=$?
+done
 
 # Each test assembly prints: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
 read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http.Json;
+using Services.Api.Demand;
 using Services.Api.Demo;
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.ReadModels;
 using Services.Api.Security;
 
 namespace Services.Api;
@@ -22,6 +25,10 @@ public static class ServicesApi
         services.AddDatabase(builder.Configuration);
         services.AddApiKeySecurity(builder.Configuration);
         services.AddApiDocument();
+        services.AddSingleton<RateLimiting>();
+        services.AddProjectionDaemon();
+        services.AddInsightReadModels();
+        services.AddCatalogReadModels();
         services.AddDemoTerritory(builder.Configuration);
         return builder;
     }
@@ -34,6 +41,8 @@ public static class ServicesApi
         app.UseBodySizeLimit(MaxRequestBodyBytes);
         app.UseApiDocs();
         app.UseAuthentication();
+        app.UseKeyRateLimits();
+        app.UseIdempotencyKeys();
         app.UseAuthorization();
         app.MapHealth();
         app.MapApiDocument();

@@ -1,9 +1,13 @@
+using Services.Api.Admin;
+using Services.Api.Bookings;
+using Services.Api.Demand;
+using Services.Api.Indicators;
 using Services.Api.Needs;
 using Services.Api.Offers;
-using Services.Api.Slots;
-using Services.Api.Bookings;
 using Services.Api.Organizations;
+using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Usage;
 
 namespace Services.Api;
 
@@ -13,10 +17,15 @@ public static class V1Endpoints
     {
         var v1 = app.MapGroup("/v1").RequireAuthorization();
         v1.MapOrganizations();
-        v1.MapNeeds();
+        v1.MapOffers();
+        v1.MapSlots();
         v1.MapSubscriptions();
         v1.MapBookings();
-        v1.MapOffers().MapSlots();
+        v1.MapNeeds();
+        v1.MapProjectionsAdmin();
+        v1.MapDemand();
+        v1.MapUsage();
+        v1.MapIndicators();
         return app;
     }
 }

@@ -21,11 +21,17 @@ public sealed class EventStore : IAsyncDisposable
     private readonly EventTypeRegistry _registry;
     private readonly ResiliencePipeline _retry;
     private readonly FeedNotifier _notifier;
+    private readonly Func<EventMetadata, IEnumerable<NpgsqlBatchCommand>>? _withEveryAppend;
 
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry)
+    /// <param name="withEveryAppend">
+    /// Rows the host commits with every append, given its metadata (e.g. reserving the request's
+    /// idempotency key), so that they exist exactly when the events do.
+    /// </param>
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, Func<EventMetadata, IEnumerable<NpgsqlBatchCommand>>? withEveryAppend = null)
     {
         _dataSource = dataSource;
         _registry = registry;
+        _withEveryAppend = withEveryAppend;
         _notifier = new FeedNotifier(dataSource);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -67,14 +73,15 @@ public sealed class EventStore : IAsyncDisposable
     /// </summary>
     public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
     {
-        var prepared = PreparedAppend.Create(appends, metadata ?? EventMetadata.None, _registry);
+        metadata ??= EventMetadata.None;
+        var prepared = PreparedAppend.Create(appends, metadata, _registry);
         var attempts = 0;
         var result = await _retry.ExecuteAsync(async ct =>
         {
             var mayHaveCommitted = attempts++ > 0;
             try
             {
-                return await AppendOnceAsync(prepared, alongside, ct);
+                return await AppendOnceAsync(prepared, metadata, alongside, ct);
             }
             catch (Exception ex) when (mayHaveCommitted && IsConflictOrDuplicate(ex))
             {
@@ -89,12 +96,13 @@ public sealed class EventStore : IAsyncDisposable
         return result;
     }
 
-    private async Task<AppendResult> AppendOnceAsync(PreparedAppend prepared, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendOnceAsync(PreparedAppend prepared, EventMetadata metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // A batch runs in one implicit transaction: a failure in any statement rolls back all of them.
         await using var batch = prepared.ToBatch(connection);
         foreach (var command in alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
+        foreach (var command in _withEveryAppend?.Invoke(metadata) ?? []) batch.BatchCommands.Add(command);
         var versions = new Dictionary<string, long>(prepared.Streams.Count, StringComparer.Ordinal);
         var last = FeedPosition.Start;
         try

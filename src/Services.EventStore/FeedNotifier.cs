@@ -18,7 +18,7 @@ public sealed class FeedNotifier : IAsyncDisposable
     public const string Channel = "es_events";
 
     /// <summary>The shortest time between two NOTIFYs sent by one process.</summary>
-    public static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(25);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _notifyRequested = new(0, 1);

@@ -1,4 +1,5 @@
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Security;
 using Services.Api.Slots;
@@ -64,6 +65,7 @@ public static class BookingEndpoints
     {
         var bookings = v1.MapGroup("/bookings").WithTags("Bookings");
         bookings.MapBookSeat();
+        bookings.MapListBookings();
         bookings.MapGetBooking();
         bookings.MapCancelBooking();
         bookings.MapRecordAttendance();

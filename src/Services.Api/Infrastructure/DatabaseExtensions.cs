@@ -14,7 +14,8 @@ public static class DatabaseExtensions
             configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
         services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
-        services.AddSingleton(sp => new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>()));
+        services.AddSingleton(sp => new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve));
+        services.AddSingleton<Idempotency>();
         services.AddSingleton<StreamLocks>();
         services.AddSingleton<CommandRunner>();
         services.AddSingleton(TimeProvider.System);

@@ -22,6 +22,7 @@ public static class Json
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 32;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new UtcInstantConverter());
     }
 
     /// <summary>Options for events in the store: same shapes, lenient on read so old events stay readable.</summary>

@@ -20,6 +20,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
             BadHttpRequestException bad => BadRequest(bad),
             StreamVersionConflictException => Unavailable("busy", "Too many concurrent changes to the same resources; retry shortly."),
+            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Idempotency.ReservationConstraint } => new ProblemDetails
+            {
+                Status = 409, Type = Problems.TypeBase + "idempotency_key_in_progress", Title = "Request in progress",
+                Detail = "Another request with this Idempotency-Key is being processed; nothing was done twice.",
+            },
             NpgsqlException { IsTransient: true } or TimeoutException => Unavailable("database_unavailable", "The database is unavailable; retry shortly."),
             _ => null,
         };

@@ -1,5 +1,6 @@
 using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
 using Services.Api.Organizations;
 using Services.Api.Security;
 
@@ -63,6 +64,7 @@ public static class NeedEndpoints
     {
         var needs = v1.MapGroup("/needs").WithTags("Needs");
         needs.MapRecordNeed();
+        needs.MapListNeeds();
         needs.MapGetNeed();
         needs.MapAcknowledgeNeed();
         needs.MapAddressNeed();

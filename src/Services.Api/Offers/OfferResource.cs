@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
 using Services.Api.Security;
 
 namespace Services.Api.Offers;
@@ -46,7 +47,9 @@ public static class OfferEndpoints
     {
         var offers = v1.MapGroup("/offers").WithTags("Offers");
         offers.MapPublishOffer();
+        offers.MapListOffers();
         offers.MapGetOffer();
+        offers.MapGetOfferAvailability();
         offers.MapReviseOffer();
         offers.MapSuspendOffer();
         offers.MapResumeOffer();

@@ -1,5 +1,6 @@
 using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Security;
 
@@ -77,6 +78,7 @@ public static class SubscriptionEndpoints
     {
         var subscriptions = v1.MapGroup("/subscriptions").WithTags("Subscriptions");
         subscriptions.MapSubscribe();
+        subscriptions.MapListSubscriptions();
         subscriptions.MapGetSubscription();
         subscriptions.MapChangeQuota();
         subscriptions.MapCancelSubscription();

@@ -1,0 +1,91 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.ReadModels;
+using Services.Api.Slots;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+public static class GetOfferAvailabilityEndpoint
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+
+    public static void MapGetOfferAvailability(this IEndpointRouteBuilder offers) =>
+        offers.MapGet("/{offerId}/availability", Handle)
+            .WithName("getOfferAvailability")
+            .WithSummary("Read an offer's slots and their availability")
+            .WithDescription(
+                "Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, " +
+                "to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status " +
+                "(cancelled slots included unless status=scheduled). Cursor pagination: limit 1 to 500 (default 100), after → next. " +
+                "Read model 'catalog': eventually consistent; pass minPosition to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<SlotResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        string offerId,
+        [Description("Only slots starting at or after this instant (default now).")] DateTimeOffset? from,
+        [Description("Only slots starting before this instant.")] DateTimeOffset? to,
+        [Description("scheduled or cancelled; both when not given.")] string? status,
+        [Description("Page size, 1 to 500 (default 100).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        NpgsqlDataSource db,
+        EventStore.EventStore store,
+        ProjectionDaemon daemon,
+        TimeProvider time,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var pageSize = limit ?? DefaultLimit;
+        validation.Range("limit", pageSize, 1, MaxLimit);
+        PageCursor? cursor = null;
+        if (after is not null)
+        {
+            if (PageCursor.TryDecode(after, out var decoded)) cursor = decoded;
+            else validation.Add("after", "Not a cursor from this list: pass the 'next' value of the previous page.");
+        }
+        var statusFilter = validation.Filter<SlotStatus>("status", status);
+        var since = from ?? time.GetUtcNow();
+        if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+        if ((await store.LoadAsync(Offer.Stream(offerId), cancellationToken)).State is null) return Problems.NotFound("offer");
+
+        await using var command = ReadModelSql.Command(db, """
+            select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
+            from rm_catalog_slots
+            where offer_id = $1 and start_at >= $2 and ($3::timestamptz is null or start_at < $3)
+              and ($4::text is null or status = $4)
+              and ($5::timestamptz is null or (start_at, slot_id) > ($5, $6::text))
+            order by start_at, slot_id
+            limit $7
+            """,
+            offerId, Utc(since), to is { } e ? Utc(e) : null, statusFilter is { } s ? Wire(s) : null,
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+        var rows = new List<SlotResponse>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var capacity = reader.GetInt32(4);
+                var reserved = reader.GetInt32(5);
+                rows.Add(new SlotResponse(
+                    reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
+                    capacity, reserved, capacity - reserved, reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value));
+            }
+        }
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id)));
+    }
+}

@@ -1,0 +1,95 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+public static class ListBookingsEndpoint
+{
+    public static void MapListBookings(this IEndpointRouteBuilder bookings) =>
+        bookings.MapGet("", Handle)
+            .WithName("listBookings")
+            .WithSummary("List bookings")
+            .WithDescription(
+                "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
+                "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
+                "companyId (useful to clubs, providers and the operator; a company only ever sees its own), from/to on the slot's start. " +
+                "Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<BookingResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("requested, confirmed, waitlisted, cancelled or expired.")] string? status,
+        [Description("Only bookings of this slot.")] string? slotId,
+        [Description("Only bookings on this offer.")] string? offerId,
+        [Description("Only bookings of this company.")] string? companyId,
+        [Description("Only bookings of slots starting at or after this instant.")] DateTimeOffset? from,
+        [Description("Only bookings of slots starting before this instant.")] DateTimeOffset? to,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        NpgsqlDataSource db,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var statusFilter = validation.Filter<BookingStatus>("status", status);
+        validation.Id("slotId", slotId, Ids.Slot, required: false)
+            .Id("offerId", offerId, Ids.Offer, required: false)
+            .Id("companyId", companyId, Ids.Organization, required: false);
+        if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.BookingListShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+
+        await using var command = ReadModelSql.Command(db, """
+            select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.slot_start, b.quantity, b.beneficiary_ref,
+                   b.status, b.attendance,
+                   case when b.status = 'waitlisted' then (
+                       select count(*)::int from rm_bookings w
+                       where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
+                   b.requested_at
+            from rm_bookings b
+            where ($1::boolean or b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text])
+              and ($3::text is null or b.status = $3)
+              and ($4::text is null or b.slot_id = $4)
+              and ($5::text is null or b.offer_id = $5)
+              and ($6::text is null or b.company_id = $6)
+              and ($7::timestamptz is null or b.slot_start >= $7)
+              and ($8::timestamptz is null or b.slot_start < $8)
+              and ($9::timestamptz is null or (b.requested_at, b.booking_id) < ($9, $10::text))
+            order by b.requested_at desc, b.booking_id desc
+            limit $11
+            """,
+            caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
+            from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+        var rows = new List<(BookingResponse Booking, DateTimeOffset RequestedAt)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var attendance = reader.NullableString(9);
+                rows.Add((new BookingResponse(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
+                    Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
+                    attendance is null ? null : Parse<AttendanceOutcome>(attendance)), reader.GetFieldValue<DateTimeOffset>(11)));
+            }
+        }
+        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.RequestedAt, r.Booking.Id));
+        return TypedResults.Ok(new Page<BookingResponse>([.. page.Data.Select(r => r.Booking)], page.Next));
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Needs;
+using Services.Api.Organizations;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+public static class ListNeedsEndpoint
+{
+    public static void MapListNeeds(this IEndpointRouteBuilder needs) =>
+        needs.MapGet("", Handle)
+            .WithName("listNeeds")
+            .WithSummary("List needs")
+            .WithDescription(
+                "The needs the caller may see, as in getNeed: a company its own, clubs and partners those of their territories (partners without " +
+                "the company's id), the operator all. Newest recorded first, cursor pagination (limit, after → next). Filters: territory, category, " +
+                "status. Read model 'need-list': eventually consistent; pass minPosition to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<NeedResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("Only needs in this territory.")] string? territory,
+        [Description("Only needs of this category.")] string? category,
+        [Description("open, addressed or withdrawn.")] string? status,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        NpgsqlDataSource db,
+        EventStore.EventStore store,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var categoryFilter = validation.Filter<Category>("category", category);
+        var statusFilter = validation.Filter<NeedStatus>("status", status);
+        if (territory is not null) validation.Territory("territory", territory);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.NeedListShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+
+        // Clubs and partners see the needs of their territories (as in Need.IsVisibleTo).
+        var territories = Need.NeedsCallerState(caller)
+            && (await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken)).State is { } organization
+            && organization.Kind == caller.Kind
+                ? organization.Territories.ToArray()
+                : [];
+
+        await using var command = ReadModelSql.Command(db, """
+            select need_id, company_id, category, territory, headcount, description, wished_schedule, status, acknowledged_by,
+                   addressed_by_offer_id, recorded_at
+            from rm_needs
+            where ($1::boolean or company_id = $2 or territory = any($3::text[]))
+              and ($4::text is null or territory = $4)
+              and ($5::text is null or category = $5)
+              and ($6::text is null or status = $6)
+              and ($7::timestamptz is null or (recorded_at, need_id) < ($7, $8::text))
+            order by recorded_at desc, need_id desc
+            limit $9
+            """,
+            caller.IsOperator, caller.OrganizationId, territories, territory,
+            categoryFilter is { } c ? Wire(c) : null, statusFilter is { } s ? Wire(s) : null,
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+        var rows = new List<NeedState>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new NeedState(
+                    reader.GetString(0), reader.GetString(1), Parse<Category>(reader.GetString(2))!.Value, reader.GetString(3), reader.GetInt32(4),
+                    Parse<NeedStatus>(reader.GetString(7))!.Value, [.. reader.GetFieldValue<string[]>(8)],
+                    reader.GetString(5), reader.NullableString(6), reader.GetFieldValue<DateTimeOffset>(10), reader.NullableString(9)));
+            }
+        }
+        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.RecordedAt, r.Id));
+        return TypedResults.Ok(new Page<NeedResponse>([.. page.Data.Select(n => NeedResponse.From(n, caller))], page.Next));
+    }
+}

@@ -1,0 +1,90 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Offers;
+using Services.Api.ReadModels;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+public static class ListOffersEndpoint
+{
+    public static void MapListOffers(this IEndpointRouteBuilder offers) =>
+        offers.MapGet("", Handle)
+            .WithName("listOffers")
+            .WithSummary("List the catalog of offers")
+            .WithDescription(
+                "Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). " +
+                "Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only " +
+                "offers with at least one scheduled slot with room (remaining > 0) starting in [from, to) are listed; from defaults to now, to to no bound. " +
+                "Read model 'catalog': eventually consistent; pass minPosition to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<OfferResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("Only offers of this category.")] string? category,
+        [Description("Only offers serving this territory.")] string? territory,
+        [Description("With to: only offers with a scheduled slot with room starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
+        [Description("Only offers with a scheduled slot with room starting before this instant.")] DateTimeOffset? to,
+        [Description("active (default), suspended or withdrawn.")] string? status,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        NpgsqlDataSource db,
+        ProjectionDaemon daemon,
+        TimeProvider time,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var categoryFilter = validation.Filter<Category>("category", category);
+        var statusFilter = validation.Filter<OfferStatus>("status", status) ?? OfferStatus.Active;
+        if (territory is not null) validation.Territory("territory", territory);
+        var bySlots = from is not null || to is not null;
+        var since = from ?? time.GetUtcNow();
+        if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+
+        await using var command = ReadModelSql.Command(db, """
+            select offer_id, club_id, category, title, description, territories, time_zone, monthly_fee_amount, monthly_fee_currency,
+                   unit_price_amount, unit_price_currency, co_funding_partner_id, co_funding_share_basis_points, provider_ids, status, published_at
+            from rm_catalog_offers o
+            where o.status = $1
+              and ($2::text is null or o.category = $2)
+              and ($3::text is null or o.territories @> array[$3::text])
+              and (not $4::boolean or exists (
+                    select 1 from rm_catalog_slots s
+                    where s.offer_id = o.offer_id and s.status = 'scheduled' and s.capacity > s.reserved
+                      and s.start_at >= $5 and ($6::timestamptz is null or s.start_at < $6)))
+              and ($7::timestamptz is null or (o.published_at, o.offer_id) < ($7, $8::text))
+            order by o.published_at desc, o.offer_id desc
+            limit $9
+            """,
+            Wire(statusFilter), categoryFilter is { } c ? Wire(c) : null, territory, bySlots, Utc(since), to is { } e ? Utc(e) : null,
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+        var rows = new List<(OfferResponse Offer, DateTimeOffset PublishedAt)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var partner = reader.NullableString(11);
+                rows.Add((new OfferResponse(
+                    reader.GetString(0), reader.GetString(1), Parse<Category>(reader.GetString(2))!.Value, reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<string[]>(5), reader.GetString(6),
+                    new Money(reader.GetInt64(7), reader.GetString(8)), new Money(reader.GetInt64(9), reader.GetString(10)),
+                    partner is null ? null : new CoFunding(partner, reader.GetInt32(12)),
+                    reader.GetFieldValue<string[]>(13), Parse<OfferStatus>(reader.GetString(14))!.Value), reader.GetFieldValue<DateTimeOffset>(15)));
+            }
+        }
+        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.PublishedAt, r.Offer.Id));
+        return TypedResults.Ok(new Page<OfferResponse>([.. page.Data.Select(r => r.Offer)], page.Next));
+    }
+}

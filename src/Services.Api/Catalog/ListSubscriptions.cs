@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.Api.Subscriptions;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+public static class ListSubscriptionsEndpoint
+{
+    public static void MapListSubscriptions(this IEndpointRouteBuilder subscriptions) =>
+        subscriptions.MapGet("", Handle)
+            .WithName("listSubscriptions")
+            .WithSummary("List subscriptions and their quota usage")
+            .WithDescription(
+                "The subscriptions the caller may see, as in getSubscription: a company its own, a club those to its offers, the operator all. " +
+                "Newest first, cursor pagination (limit, after → next). Filters: offerId, companyId (useful to clubs and the operator), status. " +
+                "Read model 'subscription-list': eventually consistent; pass minPosition to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<SubscriptionResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("Only subscriptions to this offer.")] string? offerId,
+        [Description("Only subscriptions of this company.")] string? companyId,
+        [Description("active or cancelled.")] string? status,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        NpgsqlDataSource db,
+        ProjectionDaemon daemon,
+        TimeProvider time,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var statusFilter = validation.Filter<SubscriptionStatus>("status", status);
+        validation.Id("offerId", offerId, Ids.Offer, required: false).Id("companyId", companyId, Ids.Organization, required: false);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.SubscriptionListShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+
+        var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
+        await using (var command = ReadModelSql.Command(db, """
+            select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at
+            from rm_subscriptions
+            where ($1::boolean or company_id = $2 or club_id = $2)
+              and ($3::text is null or offer_id = $3)
+              and ($4::text is null or company_id = $4)
+              and ($5::text is null or status = $5)
+              and ($6::timestamptz is null or (subscribed_at, subscription_id) < ($6, $7::text))
+            order by subscribed_at desc, subscription_id desc
+            limit $8
+            """,
+            caller.IsOperator, caller.OrganizationId, offerId, companyId, statusFilter is { } f ? Wire(f) : null,
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((new SubscriptionState(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), ImmutableDictionary<string, CountedUnits>.Empty),
+                    reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
+            }
+        }
+
+        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.SubscribedAt, r.State.Id));
+        var units = new Dictionary<string, ImmutableDictionary<string, CountedUnits>.Builder>(StringComparer.Ordinal);
+        if (page.Data.Count > 0)
+        {
+            await using var command = ReadModelSql.Command(db,
+                "select subscription_id, booking_id, month, quantity from rm_subscription_units where subscription_id = any($1)",
+                (object)page.Data.Select(r => r.State.Id).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var subscriptionId = reader.GetString(0);
+                if (!units.TryGetValue(subscriptionId, out var builder))
+                    units[subscriptionId] = builder = ImmutableDictionary.CreateBuilder<string, CountedUnits>(StringComparer.Ordinal);
+                builder[reader.GetString(1)] = new CountedUnits(reader.GetString(2), reader.GetInt32(3));
+            }
+        }
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(new Page<SubscriptionResponse>(
+            [.. page.Data.Select(r => SubscriptionResponse.From(
+                units.TryGetValue(r.State.Id, out var counted) ? r.State with { UnitsByBooking = counted.ToImmutable() } : r.State,
+                Today(r.TimeZone, now)))],
+            page.Next));
+    }
+
+    /// <summary>Today in the offer's calendar, which quota months follow (UTC if the zone is unknown here).</summary>
+    private static DateOnly Today(string timeZone, DateTimeOffset now) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var zone)
+            ? DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime)
+            : DateOnly.FromDateTime(now.UtcDateTime);
+}

@@ -1,0 +1,68 @@
+using Npgsql;
+using Services.Api.Offers;
+using Services.Api.Subscriptions;
+using Services.EventStore;
+using Services.EventStore.Projections;
+using static Services.Api.Listings.ReadModelValues;
+
+namespace Services.Api.Listings;
+
+/// <summary>
+/// Shard <c>subscription-list</c>: one row per subscription (rm_subscriptions) and the units each booking
+/// took from its quota (rm_subscription_units); the offer's time zone (quota months follow its calendar)
+/// comes from the shard's own lookup rm_subscription_offers.
+/// </summary>
+public sealed class SubscriptionListProjection : IProjection
+{
+    public string Name => CatalogReadModels.SubscriptionListShard;
+
+    public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(context);
+        await using var batch = new PageBatch(context);
+        foreach (var recorded in page)
+        {
+            var id = EntityId(recorded.StreamId);
+            switch (recorded.Data)
+            {
+                case OfferPublished e:
+                    batch.Add("insert into rm_subscription_offers (offer_id, time_zone) values ($1, $2)", e.OfferId, e.TimeZone);
+                    break;
+                case Subscribed e:
+                    batch.Add("""
+                        insert into rm_subscriptions (subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on,
+                            status, time_zone, subscribed_at)
+                        select $1, $2, $3, $4, $5, $6, null, $7, coalesce(o.time_zone, 'UTC'), $8
+                        from (select 1) one left join rm_subscription_offers o on o.offer_id = $3
+                        """,
+                        e.SubscriptionId, e.CompanyId, e.OfferId, e.ClubId, e.MonthlyQuota, e.StartsOn,
+                        Wire(SubscriptionStatus.Active), Utc(e.SubscribedAt));
+                    break;
+                case QuotaChanged e:
+                    batch.Add("update rm_subscriptions set monthly_quota = $2 where subscription_id = $1", id, e.MonthlyQuota);
+                    break;
+                case SubscriptionCancelled e:
+                    batch.Add("update rm_subscriptions set ends_on = $2, status = $3 where subscription_id = $1",
+                        id, e.EndsOn, Wire(SubscriptionStatus.Cancelled));
+                    break;
+                case UnitsCounted e:
+                    batch.Add("""
+                        insert into rm_subscription_units (subscription_id, booking_id, month, quantity) values ($1, $2, $3, $4)
+                        on conflict (subscription_id, booking_id) do update set month = excluded.month, quantity = excluded.quantity
+                        """, id, e.BookingId, e.Month, e.Quantity);
+                    break;
+                case UnitsReleased e:
+                    batch.Add("delete from rm_subscription_units where subscription_id = $1 and booking_id = $2", id, e.BookingId);
+                    break;
+            }
+        }
+        await batch.ExecuteAsync(cancellationToken);
+    }
+
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("truncate rm_subscription_offers, rm_subscriptions, rm_subscription_units", connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,141 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Demand;
+
+/// <summary>Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests).</summary>
+/// <param name="Week">The ISO 8601 week, e.g. 2026-W47.</param>
+/// <param name="WeekStart">The Monday of that week.</param>
+/// <param name="UnitsRequested">Units of every booking of slots of the week.</param>
+/// <param name="UnitsConfirmed">Units that got seats, at once or promoted from the waitlist (even if cancelled later).</param>
+/// <param name="UnitsWaitlisted">Units that had to wait (whether promoted, expired or cancelled later).</param>
+/// <param name="UnitsExpired">Units still waiting when the slot started: unmet demand.</param>
+/// <param name="UnitsCancelled">Units of bookings cancelled (by request or with their slot).</param>
+/// <param name="UnitsAttended">Units recorded as attended.</param>
+/// <param name="NeedsRecorded">Needs recorded in the week (by their recording date, UTC).</param>
+/// <param name="NeedsHeadcount">The staff those needs concern (sum of headcounts).</param>
+/// <param name="DistinctCompanies">Companies that booked or recorded a need in this bucket.</param>
+public sealed record DemandWeekResponse(
+    string Territory,
+    Category Category,
+    string Week,
+    DateOnly WeekStart,
+    int UnitsRequested,
+    int UnitsConfirmed,
+    int UnitsWaitlisted,
+    int UnitsExpired,
+    int UnitsCancelled,
+    int UnitsAttended,
+    int NeedsRecorded,
+    int NeedsHeadcount,
+    int DistinctCompanies);
+
+/// <summary>Buckets with any activity, ordered by territory, category and week.</summary>
+public sealed record DemandResponse(IReadOnlyList<DemandWeekResponse> Data);
+
+public static class DemandEndpoints
+{
+    private static string Sql(string p) => $"""
+        with facts as (
+            select t.territory, o.category, s.local_date as day, b.company_id,
+                   b.quantity as requested,
+                   case when b.confirmed then b.quantity else 0 end as confirmed,
+                   case when b.waitlisted then b.quantity else 0 end as waitlisted,
+                   case when b.status = 'expired' then b.quantity else 0 end as expired,
+                   case when b.status = 'cancelled' then b.quantity else 0 end as cancelled,
+                   case when b.attendance = 'attended' then b.quantity else 0 end as attended,
+                   0 as needs, 0 as headcount
+            from {p}_bookings b
+            join {p}_slots s on s.slot_id = b.slot_id
+            join {p}_offers o on o.offer_id = b.offer_id
+            cross join lateral unnest(o.territories) as t(territory)
+            union all
+            select n.territory, n.category, n.recorded_date, n.company_id, 0, 0, 0, 0, 0, 0, 1, n.headcount
+            from {p}_needs n
+        )
+        select territory, category, date_trunc('week', day)::date as week_start,
+               sum(requested)::int, sum(confirmed)::int, sum(waitlisted)::int, sum(expired)::int, sum(cancelled)::int,
+               sum(attended)::int, sum(needs)::int, sum(headcount)::int, count(distinct company_id)::int
+        from facts
+        where ($1::text[] is null or territory = any($1)) and ($2::text is null or category = $2)
+          and ($3::date is null or day >= $3) and ($4::date is null or day <= $4)
+        group by 1, 2, 3
+        order by 1, 2, 3
+        """;
+
+    public static IEndpointRouteBuilder MapDemand(this IEndpointRouteBuilder v1)
+    {
+        v1.MapGet("/demand", Handle)
+            .WithTags("Demand")
+            .AllowKinds(OrganizationKind.Club, OrganizationKind.Partner)
+            .WithName("getDemand")
+            .WithSummary("Demand per territory, category and ISO week (anticipation)")
+            .WithDescription("""
+                For clubs and partners, of their own territories (the operator: all). Without `territory`, every territory
+                the caller may see; a territory that is not the caller's answers 403. Bookings count in the ISO week of
+                their slot's local date in the offer's time zone, in every territory the offer serves (its current
+                territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
+                the weeks containing them and every week between. Buckets without activity are left out.
+                """)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return v1;
+    }
+
+    private static async Task<Results<Ok<DemandResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("A territory code, e.g. grand-figeac; default: every territory you may see.")] string? territory,
+        [Description("concierge, mobility, childcare or spouse_welcome; default: all.")] string? category,
+        [Description("First day (YYYY-MM-DD): from the ISO week containing it.")] DateOnly? from,
+        [Description("Last day (YYYY-MM-DD): up to the end of the ISO week containing it.")] DateOnly? to,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        EventStore.EventStore store,
+        NpgsqlDataSource dataSource,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        if (territory is not null) validation.Territory("territory", territory);
+        if (category is not null && !InsightNames.TryCategory(category, out _))
+            validation.Add("category", $"One of {InsightNames.CategoryList}.");
+        if (from is { } f && to is { } t && t < f) validation.Add("to", "Must not be before 'from'.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+
+        var visible = await InsightReads.TerritoriesOfAsync(store, caller, cancellationToken);
+        string[]? territories = visible?.ToArray();
+        if (territory is not null)
+        {
+            if (visible is not null && !visible.Contains(territory, StringComparer.Ordinal))
+                return Problems.Forbidden($"You may read the demand of your own territories only ({string.Join(", ", visible)}).");
+            territories = [territory];
+        }
+        if (await ReadYourWrites.WaitAsync(daemon, DemandProjection.ShardName, minPosition, http.Response, cancellationToken) is { } problem)
+            return InsightReads.Fail<DemandResponse>(problem);
+
+        await using var command = dataSource.CreateCommand(Sql("rm_" + DemandProjection.ShardName));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)category ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = from is { } start ? InsightNames.WeekStart(start) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = to is { } end ? InsightNames.WeekStart(end).AddDays(6) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var weeks = new List<DemandWeekResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var weekStart = reader.GetFieldValue<DateOnly>(2);
+            weeks.Add(new DemandWeekResponse(
+                reader.GetString(0), InsightNames.CategoryOf(reader.GetString(1)), InsightNames.IsoWeek(weekStart), weekStart,
+                reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
+                reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11)));
+        }
+        return TypedResults.Ok(new DemandResponse(weeks));
+    }
+}

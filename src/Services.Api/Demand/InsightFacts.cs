@@ -1,0 +1,202 @@
+using Npgsql;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Needs;
+using Services.Api.Offers;
+using Services.Api.Organizations;
+using Services.Api.Slots;
+using Services.Api.Subscriptions;
+using Services.EventStore;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Demand;
+
+/// <summary>Which fact tables a shard keeps (see migration 0003_insights.sql).</summary>
+[Flags]
+public enum InsightTables
+{
+    None = 0,
+    Offers = 1,
+    Slots = 2,
+    Bookings = 4,
+    OfferTerms = 8,
+    Subscriptions = 16,
+    Needs = 32,
+    Organizations = 64,
+}
+
+/// <summary>
+/// The facts the demand, usage and indicators read models are computed from: offers, their terms over time,
+/// slots (with their local date in the offer's time zone), bookings (with what happened to them),
+/// subscriptions, needs, organizations and club memberships. Each shard keeps its own copy under its own
+/// table prefix (<c>rm_demand_…</c>, <c>rm_usage_…</c>, <c>rm_indicators_…</c>), filled only from the events
+/// it reads, so shards never read each other's tables and a rebuild equals the live run.
+/// </summary>
+/// <remarks>
+/// Every event becomes at most one SQL statement, executed in feed order in one batch per page, inside the
+/// page's transaction. Lookups (the time zone of a slot's offer, the unit price at booking time) are
+/// done in SQL against this shard's own tables, so a page never depends on the clock or on other shards.
+/// </remarks>
+public sealed class InsightFacts(string prefix, InsightTables tables)
+{
+    public string Prefix { get; } = prefix;
+
+    public IReadOnlyList<string> TableNames { get; } = TablesOf(prefix, tables);
+
+    private static List<string> TablesOf(string prefix, InsightTables tables)
+    {
+        var names = new List<string>();
+        if (tables.HasFlag(InsightTables.Offers)) names.Add($"{prefix}_offers");
+        if (tables.HasFlag(InsightTables.Slots)) names.Add($"{prefix}_slots");
+        if (tables.HasFlag(InsightTables.Bookings)) names.Add($"{prefix}_bookings");
+        if (tables.HasFlag(InsightTables.OfferTerms)) names.Add($"{prefix}_offer_terms");
+        if (tables.HasFlag(InsightTables.Subscriptions)) names.Add($"{prefix}_subscriptions");
+        if (tables.HasFlag(InsightTables.Needs)) names.Add($"{prefix}_needs");
+        if (tables.HasFlag(InsightTables.Organizations))
+        {
+            names.Add($"{prefix}_organizations");
+            names.Add($"{prefix}_memberships");
+        }
+        return names;
+    }
+
+    public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(context);
+        await using var batch = new NpgsqlBatch(context.Connection, context.Transaction);
+        foreach (var recorded in page) Add(batch, recorded);
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var truncate = new NpgsqlCommand($"truncate {string.Join(", ", TableNames)}", connection, transaction);
+        await truncate.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private bool Keeps(InsightTables table) => tables.HasFlag(table);
+
+    private void Add(NpgsqlBatch batch, RecordedEvent recorded)
+    {
+        var p = Prefix;
+        var at = recorded.Timestamp.ToUniversalTime();
+        switch (recorded.Data)
+        {
+            case OrganizationRegistered e when Keeps(InsightTables.Organizations):
+                Command(batch, $"insert into {p}_organizations (organization_id, kind, territories) values ($1, $2, $3) on conflict do nothing",
+                    e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray());
+                break;
+            case MemberAdmitted e when Keeps(InsightTables.Organizations):
+                Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at) values ($1, $2, $3) on conflict do nothing",
+                    IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
+                break;
+            case MemberRemoved e when Keeps(InsightTables.Organizations):
+                Command(batch, $"update {p}_memberships set removed_at = $3 where club_id = $1 and company_id = $2 and removed_at is null",
+                    IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
+                break;
+
+            case OfferPublished e when Keeps(InsightTables.Offers):
+                Command(batch, $"""
+                    insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price)
+                    values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+                    """,
+                    e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount);
+                AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                break;
+            case OfferRevised e when Keeps(InsightTables.Offers):
+                Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
+                    IdOf(recorded, Offer.StreamId("")), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
+                AddTerms(batch, IdOf(recorded, Offer.StreamId("")), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                break;
+
+            case SlotScheduled e when Keeps(InsightTables.Slots):
+                Command(batch, $"""
+                    insert into {p}_slots (slot_id, offer_id, start_at, local_date, capacity)
+                    select $1, $2, $3, ($3 at time zone coalesce(o.time_zone, 'UTC'))::date, $4
+                    from (select 1) one left join {p}_offers o on o.offer_id = $2
+                    on conflict do nothing
+                    """,
+                    e.SlotId, e.OfferId, e.Start.ToUniversalTime(), e.Capacity);
+                break;
+            case SlotCapacityChanged e when Keeps(InsightTables.Slots):
+                Command(batch, $"update {p}_slots set capacity = $2 where slot_id = $1", IdOf(recorded, Slot.StreamId("")), e.Capacity);
+                break;
+            case SlotCancelled when Keeps(InsightTables.Slots):
+                Command(batch, $"update {p}_slots set cancelled = true where slot_id = $1", IdOf(recorded, Slot.StreamId("")));
+                break;
+
+            case BookingRequested e when Keeps(InsightTables.Bookings):
+                Command(batch, $"""
+                    insert into {p}_bookings (booking_id, company_id, subscription_id, offer_id, slot_id, quantity, beneficiary_ref, unit_price, requested_at, status)
+                    select $1, $2, $3, $4, $5, $6, $7, coalesce(o.unit_price, 0), $8, 'requested'
+                    from (select 1) one left join {p}_offers o on o.offer_id = $4
+                    on conflict do nothing
+                    """,
+                    e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, e.Quantity, e.BeneficiaryRef, e.RequestedAt.ToUniversalTime());
+                break;
+            case BookingConfirmed when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, "status = 'confirmed', confirmed = true");
+                break;
+            case BookingPromoted when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, "status = 'confirmed', confirmed = true, promoted = true");
+                break;
+            case BookingWaitlisted when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, "status = 'waitlisted', waitlisted = true");
+                break;
+            case BookingExpired when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, "status = 'expired'");
+                break;
+            case BookingCancelled when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, "status = 'cancelled'");
+                break;
+            case AttendanceRecorded e when Keeps(InsightTables.Bookings):
+                BookingUpdate(batch, recorded, e.Outcome == AttendanceOutcome.Attended ? "attendance = 'attended'" : "attendance = 'no_show'");
+                break;
+
+            case Subscribed e when Keeps(InsightTables.Subscriptions):
+                Command(batch, $"insert into {p}_subscriptions (subscription_id, company_id, offer_id, starts_on) values ($1, $2, $3, $4) on conflict do nothing",
+                    e.SubscriptionId, e.CompanyId, e.OfferId, e.StartsOn);
+                break;
+            case SubscriptionCancelled e when Keeps(InsightTables.Subscriptions):
+                Command(batch, $"update {p}_subscriptions set ends_on = $2 where subscription_id = $1", IdOf(recorded, Subscription.StreamId("")), e.EndsOn);
+                break;
+
+            case NeedRecorded e when Keeps(InsightTables.Needs):
+                var recordedAt = e.RecordedAt.ToUniversalTime();
+                Command(batch, $"""
+                    insert into {p}_needs (need_id, company_id, category, territory, headcount, recorded_at, recorded_date)
+                    values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+                    """,
+                    e.NeedId, e.CompanyId, WireName.Of(e.Category), e.Territory, e.Headcount, recordedAt, DateOnly.FromDateTime(recordedAt.UtcDateTime));
+                break;
+            case NeedAddressed or NeedWithdrawn when Keeps(InsightTables.Needs):
+                Command(batch, $"update {p}_needs set closed_at = $2 where need_id = $1 and closed_at is null", IdOf(recorded, Need.StreamId("")), at);
+                break;
+        }
+    }
+
+    private void AddTerms(NpgsqlBatch batch, string offerId, long version, DateTimeOffset validFrom, Money monthlyFee, Money unitPrice, CoFunding? coFunding)
+    {
+        if (!Keeps(InsightTables.OfferTerms)) return;
+        Command(batch, $"""
+            insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp)
+            values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+            """,
+            offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0);
+    }
+
+    private void BookingUpdate(NpgsqlBatch batch, RecordedEvent recorded, string set) =>
+        Command(batch, $"update {Prefix}_bookings set {set} where booking_id = $1", IdOf(recorded, Booking.StreamId("")));
+
+    /// <summary>The aggregate id of an event that does not carry it: the stream id without its type prefix.</summary>
+    private static string IdOf(RecordedEvent recorded, string streamPrefix) =>
+        recorded.StreamId.StartsWith(streamPrefix, StringComparison.Ordinal) ? recorded.StreamId[streamPrefix.Length..] : recorded.StreamId;
+
+    private static void Command(NpgsqlBatch batch, string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        batch.BatchCommands.Add(command);
+    }
+}

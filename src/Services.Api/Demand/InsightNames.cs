@@ -1,0 +1,76 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.Security;
+
+namespace Services.Api.Demand;
+
+/// <summary>Parsing of the query parameters shared by the demand, usage and indicators reads.</summary>
+public static class InsightNames
+{
+    public static Category CategoryOf(string wireName) =>
+        TryCategory(wireName, out var category) ? category : throw new InvalidOperationException($"Unknown category '{wireName}' in a read model.");
+
+    public static bool TryCategory(string? wireName, out Category category)
+    {
+        foreach (var value in Enum.GetValues<Category>())
+        {
+            if (WireName.Of(value) == wireName)
+            {
+                category = value;
+                return true;
+            }
+        }
+        category = default;
+        return false;
+    }
+
+    public static string CategoryList => string.Join(", ", Enum.GetValues<Category>().Select(c => WireName.Of(c)));
+
+    /// <summary>A month <c>YYYY-MM</c>, as its first day.</summary>
+    public static bool TryMonth([NotNullWhen(true)] string? text, out DateOnly firstDay) =>
+        DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out firstDay) && text!.Length == 7;
+
+    /// <summary>A quarter <c>YYYY-Qn</c>, as its first day.</summary>
+    public static bool TryQuarter([NotNullWhen(true)] string? text, out DateOnly firstDay)
+    {
+        firstDay = default;
+        if (text is not { Length: 7 } || text[4] != '-' || text[5] != 'Q' || text[6] is < '1' or > '4') return false;
+        if (!int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < 1) return false;
+        firstDay = new DateOnly(year, (text[6] - '1') * 3 + 1, 1);
+        return true;
+    }
+
+    /// <summary>The ISO 8601 week of a date, <c>2026-W47</c>.</summary>
+    public static string IsoWeek(DateOnly day)
+    {
+        var date = day.ToDateTime(TimeOnly.MinValue);
+        return string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(date)}-W{ISOWeek.GetWeekOfYear(date):00}");
+    }
+
+    /// <summary>The Monday of the ISO week of <paramref name="day"/>.</summary>
+    public static DateOnly WeekStart(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
+}
+
+/// <summary>Helpers of the demand, usage and indicators endpoints.</summary>
+public static class InsightReads
+{
+    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Fail<T>(IResult problem) => problem switch
+    {
+        ValidationProblem invalid => invalid,
+        ProblemHttpResult other => other,
+        _ => throw new InvalidOperationException($"Unexpected result {problem.GetType().Name}."),
+    };
+
+    /// <summary>The territories of the caller's organization; null for the operator, who sees every territory.</summary>
+    public static async Task<IReadOnlyList<string>?> TerritoriesOfAsync(EventStore.EventStore store, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsOperator) return null;
+        var organization = await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken);
+        return organization.State?.Territories ?? [];
+    }
+}

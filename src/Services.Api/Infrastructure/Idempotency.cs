@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Security;
+using Services.EventStore;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>
+/// Idempotency-Key on changes, as Stripe does it. The key is reserved in the same transaction as
+/// the request's events (so a retry can never write them twice, even after a crash), and the
+/// answer is stored right after: a retry with the same key and body gets the first answer again
+/// (with <c>Idempotent-Replayed: true</c>); with another body, 409 <c>idempotency_key_reused</c>;
+/// while the first is still running, 409 <c>idempotency_key_in_progress</c>. Keys are per
+/// organization and kept at least 24 hours. Server errors (5xx) are not stored: retry them.
+/// </summary>
+public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsService problems)
+{
+    public const string Header = "Idempotency-Key";
+    public const int MaxKeyLength = 255;
+    public const string ReservationConstraint = "idempotency_keys_pkey";
+    private static readonly string[] ReplayedHeaders = ["Location", "ETag", Writes.PositionHeader];
+
+    /// <summary>The reservation committed with the events of a request that carried a key.</summary>
+    public static IEnumerable<NpgsqlBatchCommand> Reserve(EventMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.IdempotencyKey is null || metadata.ActorOrganizationId is null) yield break;
+        var command = new NpgsqlBatchCommand("insert into idempotency_keys (organization_id, key) values ($1, $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = metadata.ActorOrganizationId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadata.IdempotencyKey, NpgsqlDbType = NpgsqlDbType.Text });
+        yield return command;
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var key = context.Request.Headers[Header].ToString();
+        var caller = Caller.From(context.User);
+        if (key.Length == 0 || caller is null || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+        if (key.Length > MaxKeyLength || key.Any(char.IsControl))
+        {
+            await WriteProblemAsync(context, 400, "invalid_request", "Invalid request", $"{Header} must be 1 to {MaxKeyLength} printable characters.");
+            return;
+        }
+
+        var hash = await HashRequestAsync(context.Request);
+        var stored = await FindAsync(caller.OrganizationId, key, context.RequestAborted);
+        if (stored is not null)
+        {
+            await AnswerFromStoredAsync(context, stored, hash);
+            return;
+        }
+
+        var original = context.Response.Body;
+        await using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+        if (context.Response.StatusCode < 500) await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), context.RequestAborted);
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private async Task AnswerFromStoredAsync(HttpContext context, StoredAnswer stored, byte[] hash)
+    {
+        if (stored.Status is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteProblemAsync(context, 409, "idempotency_key_in_progress", "Request in progress",
+                "A request with this Idempotency-Key is still being processed (or was interrupted after its changes were saved); nothing was done twice.");
+            return;
+        }
+        if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash ?? [], hash))
+        {
+            await WriteProblemAsync(context, 409, "idempotency_key_reused", "Idempotency key reused",
+                "This Idempotency-Key was used with another request; use a new key for a new request.");
+            return;
+        }
+        context.Response.StatusCode = stored.Status.Value;
+        if (stored.ContentType is not null) context.Response.ContentType = stored.ContentType;
+        foreach (var (name, value) in stored.Headers) context.Response.Headers[name] = value;
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        await context.Response.Body.WriteAsync(stored.Body, context.RequestAborted);
+    }
+
+    private static async Task<byte[]> HashRequestAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n"));
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0) sha.AppendData(chunk, 0, read);
+        request.Body.Position = 0;
+        return sha.GetHashAndReset();
+    }
+
+    private async Task<StoredAnswer?> FindAsync(string organizationId, string key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select request_hash, status, content_type, headers::text, body from idempotency_keys where organization_id = $1 and key = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new StoredAnswer(
+            reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0),
+            reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [],
+            reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4));
+    }
+
+    private async Task StoreAsync(string organizationId, string key, byte[] hash, HttpResponse response, byte[] body, CancellationToken cancellationToken)
+    {
+        var headers = ReplayedHeaders.Where(name => response.Headers.ContainsKey(name)).ToDictionary(name => name, name => response.Headers[name].ToString());
+        // Completes the reservation made with the events, or records an answer that wrote nothing
+        // (a refusal is replayed too, as the answer to that request).
+        await using var command = dataSource.CreateCommand("""
+            insert into idempotency_keys (organization_id, key, request_hash, status, content_type, headers, body)
+            values ($1, $2, $3, $4, $5, $6::jsonb, $7)
+            on conflict (organization_id, key) do update
+            set request_hash = excluded.request_hash, status = excluded.status, content_type = excluded.content_type,
+                headers = excluded.headers, body = excluded.body
+            where idempotency_keys.status is null
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        command.Parameters.Add(new NpgsqlParameter { Value = hash });
+        command.Parameters.Add(new NpgsqlParameter { Value = response.StatusCode });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers) });
+        command.Parameters.Add(new NpgsqlParameter { Value = body });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private Task WriteProblemAsync(HttpContext context, int status, string code, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Type = Problems.TypeBase + code, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
+    private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body);
+}
+
+public static class IdempotencyExtensions
+{
+    // Resolved per request: building the pipeline must not need the database (the build writes
+    // the OpenAPI document by building the app without one).
+    public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
+        app.Use((context, next) => context.RequestServices.GetRequiredService<Idempotency>().InvokeAsync(context, next));
+}

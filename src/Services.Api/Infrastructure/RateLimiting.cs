@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Services.Api.Infrastructure;
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Requests a key may burst.</summary>
+    public int Burst { get; set; } = 300;
+
+    /// <summary>Requests per second a key gets back, up to <see cref="Burst"/>.</summary>
+    public int PerSecond { get; set; } = 100;
+}
+
+/// <summary>
+/// A token bucket per API key (per client address before authentication). Every answer carries
+/// RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset; a refused request gets 429 with
+/// Retry-After and a problem document.
+/// </summary>
+public sealed class RateLimiting : IDisposable
+{
+    private readonly RateLimitOptions _options;
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public RateLimiting(IConfiguration configuration)
+    {
+        _options = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        _limiter = PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = _options.Burst,
+            TokensPerPeriod = _options.PerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+    }
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var partition = context.User.FindFirst("services:key")?.Value ?? "ip:" + context.Connection.RemoteIpAddress;
+        using var lease = _limiter.AttemptAcquire(partition);
+        var available = _limiter.GetStatistics(partition)?.CurrentAvailablePermits ?? 0;
+        var headers = context.Response.Headers;
+        headers["RateLimit-Limit"] = _options.Burst.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Remaining"] = Math.Max(0, available).ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Reset"] = SecondsUntilFull(available).ToString(CultureInfo.InvariantCulture);
+        if (lease.IsAcquired)
+        {
+            await next(context);
+            return;
+        }
+        headers.RetryAfter = "1";
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Type = Problems.TypeBase + "rate_limited",
+                Title = "Too many requests",
+                Detail = $"This API key may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.",
+            },
+        });
+    }
+
+    private long SecondsUntilFull(long available) =>
+        (long)Math.Ceiling(Math.Max(0, _options.Burst - available) / (double)Math.Max(1, _options.PerSecond));
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+public static class RateLimitingExtensions
+{
+    public static IApplicationBuilder UseKeyRateLimits(this IApplicationBuilder app)
+    {
+        var limiter = app.ApplicationServices.GetRequiredService<RateLimiting>();
+        return app.Use((context, next) => limiter.InvokeAsync(context, next));
+    }
+}

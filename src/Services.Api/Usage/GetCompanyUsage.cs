@@ -1,0 +1,90 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Demand;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Usage;
+
+/// <summary>One offer on a statement. <see cref="Total"/> = subscription fee + unit charges; <see cref="AmountDue"/> = total − co-funding.</summary>
+public sealed record UsageLineResponse(
+    string OfferId,
+    string Title,
+    Category Category,
+    Money SubscriptionFee,
+    int AttendedUnits,
+    int NoShowUnits,
+    Money UnitCharges,
+    Money Total,
+    int CoFundingShareBasisPoints,
+    Money CoFunding,
+    Money AmountDue);
+
+/// <summary>Sums of the lines.</summary>
+public sealed record UsageTotalsResponse(
+    Money SubscriptionFees,
+    int AttendedUnits,
+    int NoShowUnits,
+    Money UnitCharges,
+    Money Total,
+    Money CoFunding,
+    Money AmountDue);
+
+/// <summary>A company's usage statement for a calendar month.</summary>
+public sealed record UsageStatementResponse(string CompanyId, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
+
+public static class UsageEndpoints
+{
+    public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder v1)
+    {
+        v1.MapGet("/companies/{companyId}/usage", Handle)
+            .WithTags("Usage")
+            .WithName("getCompanyUsage")
+            .WithSummary("A company's usage statement for a month")
+            .WithDescription("""
+                Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
+                subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
+                (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
+                at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
+                when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
+                instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
+                the sums of the lines. Money in cents of EUR.
+                """)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return v1;
+    }
+
+    private static async Task<Results<Ok<UsageStatementResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string companyId,
+        [Description("The calendar month, YYYY-MM.")] string? month,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        EventStore.EventStore store,
+        NpgsqlDataSource dataSource,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (!InsightNames.TryMonth(month, out var firstDay))
+            return Problems.Invalid("month", "A month is required, as YYYY-MM (e.g. 2026-03).");
+        if (!caller.IsOperator && caller.OrganizationId != companyId) return Problems.NotFound("company");
+        if (caller.IsOperator)
+        {
+            var company = await store.LoadAsync(Organization.Stream(companyId), cancellationToken);
+            if (company.State is not { Kind: OrganizationKind.Company }) return Problems.NotFound("company");
+        }
+        if (await ReadYourWrites.WaitAsync(daemon, UsageProjection.ShardName, minPosition, http.Response, cancellationToken) is { } problem)
+            return InsightReads.Fail<UsageStatementResponse>(problem);
+
+        var facts = await UsageStatements.ReadLinesAsync(dataSource, "rm_" + UsageProjection.ShardName, companyId, firstDay, territory: null, cancellationToken);
+        var lines = facts.Select(UsageStatements.Price).ToList();
+        return TypedResults.Ok(new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines)));
+    }
+}

@@ -1,0 +1,120 @@
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Demand;
+
+namespace Services.Api.Usage;
+
+/// <summary>What one line of a statement is computed from: a company's use of one offer in one month.</summary>
+public sealed record UsageLineFacts(
+    string CompanyId,
+    string OfferId,
+    string Title,
+    Category Category,
+    bool Subscribed,
+    long MonthlyFee,
+    int CoFundingShareBasisPoints,
+    int AttendedUnits,
+    int NoShowUnits,
+    long UnitCharges);
+
+/// <summary>
+/// Usage statements, computed from a shard's facts (the usage shard for statements, the indicators shard
+/// for co-funding spent, each on its own tables).
+/// </summary>
+/// <remarks>
+/// Rules: a month is a calendar month of the offer's time zone (as quotas are). A line exists for each offer
+/// the company had an active subscription to on any day of the month, or had units attended or no-show on
+/// slots of the month. The subscription fee is charged once per line when subscribed, at the monthly fee in
+/// force at the start of the first subscribed day of the month (the offer's first terms if it was published
+/// later). Units attended and no-show are both charged, each at the unit price in force when the booking was
+/// requested. The public co-funding share is the basis points in force at that same instant, applied to the
+/// line total and rounded half-to-even to the cent; the amount due is the line total minus the co-funding.
+/// Totals are sums of the lines, so everything adds up to the cent.
+/// </remarks>
+public static class UsageStatements
+{
+    public static string LinesSql(string prefix) => $"""
+        with sub_lines as (
+            select s.company_id, s.offer_id, min(greatest(s.starts_on, $2::date)) as first_day
+            from {prefix}_subscriptions s
+            where ($1::text is null or s.company_id = $1) and s.starts_on <= $3::date and coalesce(s.ends_on, 'infinity'::date) >= $2::date
+            group by s.company_id, s.offer_id
+        ), unit_lines as (
+            select b.company_id, b.offer_id,
+                   coalesce(sum(b.quantity) filter (where b.attendance = 'attended'), 0)::int as attended,
+                   coalesce(sum(b.quantity) filter (where b.attendance = 'no_show'), 0)::int as no_show,
+                   coalesce(sum(b.quantity * b.unit_price), 0)::bigint as unit_charges
+            from {prefix}_bookings b join {prefix}_slots sl on sl.slot_id = b.slot_id
+            where ($1::text is null or b.company_id = $1) and b.attendance is not null and sl.local_date between $2::date and $3::date
+            group by b.company_id, b.offer_id
+        ), lines as (
+            select coalesce(s.company_id, u.company_id) as company_id, coalesce(s.offer_id, u.offer_id) as offer_id, s.first_day,
+                   coalesce(u.attended, 0) as attended, coalesce(u.no_show, 0) as no_show, coalesce(u.unit_charges, 0::bigint) as unit_charges
+            from sub_lines s full join unit_lines u on u.company_id = s.company_id and u.offer_id = s.offer_id
+        )
+        select l.company_id, l.offer_id, o.title, o.category, l.first_day is not null as subscribed,
+               coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges
+        from lines l
+        join {prefix}_offers o on o.offer_id = l.offer_id
+        left join lateral (
+            select t.monthly_fee, t.co_funding_bp
+            from {prefix}_offer_terms t
+            where t.offer_id = l.offer_id
+            order by t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) desc,
+                     case when t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) then t.version end desc nulls last,
+                     t.version
+            limit 1
+        ) t on true
+        where ($4::text is null or $4 = any(o.territories))
+        order by l.company_id, l.offer_id
+        """;
+
+    /// <summary>The lines of <paramref name="month"/> (its first day), for one company or (null) all, of offers serving <paramref name="territory"/> or (null) any.</summary>
+    public static async Task<IReadOnlyList<UsageLineFacts>> ReadLinesAsync(
+        NpgsqlDataSource dataSource, string prefix, string? companyId, DateOnly month, string? territory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand(LinesSql(prefix));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)companyId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = month });
+        command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)territory ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var lines = new List<UsageLineFacts>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            lines.Add(new UsageLineFacts(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), InsightNames.CategoryOf(reader.GetString(3)),
+                reader.GetBoolean(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt64(9)));
+        }
+        return lines;
+    }
+
+    /// <summary>Round half to even, to the cent: <paramref name="total"/> × <paramref name="basisPoints"/> / 10000.</summary>
+    public static long CoFundingOf(long total, int basisPoints) =>
+        (long)Math.Round(total * (decimal)basisPoints / 10_000m, MidpointRounding.ToEven);
+
+    public static UsageLineResponse Price(UsageLineFacts line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var fee = line.Subscribed ? line.MonthlyFee : 0;
+        var total = fee + line.UnitCharges;
+        var coFunding = CoFundingOf(total, line.CoFundingShareBasisPoints);
+        return new UsageLineResponse(
+            line.OfferId, line.Title, line.Category, Money.Euros(fee), line.AttendedUnits, line.NoShowUnits, Money.Euros(line.UnitCharges),
+            Money.Euros(total), line.CoFundingShareBasisPoints, Money.Euros(coFunding), Money.Euros(total - coFunding));
+    }
+
+    public static UsageTotalsResponse Totals(IReadOnlyList<UsageLineResponse> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        return new UsageTotalsResponse(
+            Money.Euros(lines.Sum(l => l.SubscriptionFee.Amount)),
+            lines.Sum(l => l.AttendedUnits),
+            lines.Sum(l => l.NoShowUnits),
+            Money.Euros(lines.Sum(l => l.UnitCharges.Amount)),
+            Money.Euros(lines.Sum(l => l.Total.Amount)),
+            Money.Euros(lines.Sum(l => l.CoFunding.Amount)),
+            Money.Euros(lines.Sum(l => l.AmountDue.Amount)));
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using Npgsql;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Listings;
+using Services.Api.Offers;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Listings;
+
+public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private const string Shard = CatalogReadModels.BookingListShard;
+
+    private sealed record Scene(Actor Club, Actor Provider, string OfferId, Actor Company, string SubscriptionId, string SlotId);
+
+    private async Task<Scene> SceneAsync(int capacity = 10)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
+        var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: capacity);
+        return new Scene(club, provider, offer.Id, company, subscription.Id, slot.Id);
+    }
+
+    private async Task<string> RowAsync(string bookingId)
+    {
+        await using var command = api.Service<NpgsqlDataSource>().CreateCommand(
+            "select concat_ws('|', status, attendance, waitlist_position_at_join, case when promoted_at is null then 'false' else 'true' end, cancel_reason, club_id, array_to_string(provider_ids, ',')) from rm_bookings where booking_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = bookingId });
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static BookingRequested Requested(string bookingId, string companyId, string offerId, DateTimeOffset at) =>
+        new(bookingId, companyId, Ids.New(Ids.Subscription), offerId, Ids.New(Ids.Slot), at.AddDays(2), 1, "emp-1", at);
+
+    [Fact]
+    public async Task Each_booking_event_moves_the_row_through_its_lifecycle()
+    {
+        var offerId = Ids.New(Ids.Offer);
+        var clubId = Ids.New(Ids.Organization);
+        var companyId = Ids.New(Ids.Organization);
+        var providerId = Ids.New(Ids.Organization);
+        var at = DateTimeOffset.UtcNow;
+        await api.AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferPublished(offerId, clubId, Category.Mobility, "Shuttle", "d",
+            ["grand-figeac"], "Europe/Paris", Money.Euros(0), Money.Euros(100), null, [], at));
+        static string StreamOf(string id) => Booking.StreamId(id);
+        var (attended, promoted, expired, cancelled, noShow) = (Ids.New(Ids.Booking), Ids.New(Ids.Booking), Ids.New(Ids.Booking), Ids.New(Ids.Booking), Ids.New(Ids.Booking));
+        await api.AppendAsync(StreamOf(attended), Booking.StreamType, Requested(attended, companyId, offerId, at), new BookingConfirmed(),
+            new AttendanceRecorded(AttendanceOutcome.Attended, providerId));
+        await api.AppendAsync(StreamOf(promoted), Booking.StreamType, Requested(promoted, companyId, offerId, at), new BookingWaitlisted(2), new BookingPromoted());
+        await api.AppendAsync(StreamOf(expired), Booking.StreamType, Requested(expired, companyId, offerId, at), new BookingWaitlisted(1), new BookingExpired());
+        await api.AppendAsync(StreamOf(cancelled), Booking.StreamType, Requested(cancelled, companyId, offerId, at), new BookingConfirmed(),
+            new BookingCancelled(BookingCancelled.OnRequest));
+        await api.AppendAsync(StreamOf(noShow), Booking.StreamType, Requested(noShow, companyId, offerId, at), new BookingConfirmed(),
+            new AttendanceRecorded(AttendanceOutcome.NoShow, clubId));
+        await api.AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferRevised("Shuttle", "d", ["grand-figeac"], Money.Euros(0), Money.Euros(100), null, [providerId]));
+        await api.CaughtUpAsync(Shard);
+
+        (await RowAsync(attended)).ShouldBe($"confirmed|attended|false|{clubId}|{providerId}");
+        (await RowAsync(promoted)).ShouldBe($"confirmed|2|true|{clubId}|{providerId}");
+        (await RowAsync(expired)).ShouldBe($"expired|1|false|{clubId}|{providerId}");
+        (await RowAsync(cancelled)).ShouldBe($"cancelled|false|on_request|{clubId}|{providerId}");
+        (await RowAsync(noShow)).ShouldBe($"confirmed|no_show|false|{clubId}|{providerId}");
+    }
+
+    [Fact]
+    public async Task Listed_bookings_match_the_single_reads_including_the_current_waitlist_position()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var third = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, quantity: 2);
+        var fourth = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        third.WaitlistPosition.ShouldBe(2);
+        await api.CancelBookingAsync(scene.Company, first.Id); // promotes 'second'; 'third' and 'fourth' move up
+        await api.CaughtUpAsync(Shard);
+
+        var listed = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}");
+
+        listed.Data.Select(b => b.Id).ShouldBe([fourth.Id, third.Id, second.Id, first.Id]);
+        foreach (var booking in listed.Data) booking.ShouldBe(await api.GetBookingAsync(scene.Company, booking.Id));
+        listed.Data.Select(b => (b.Status, b.WaitlistPosition)).ShouldBe(
+            [(BookingStatus.Waitlisted, 2), (BookingStatus.Waitlisted, 1), (BookingStatus.Confirmed, null), (BookingStatus.Cancelled, null)]);
+    }
+
+    [Fact]
+    public async Task Each_organization_lists_only_the_bookings_it_may_see()
+    {
+        var scene = await SceneAsync();
+        var otherCompany = await api.RegisterMemberAsync(scene.Club);
+        var otherSubscription = await api.SubscribeAsync(otherCompany, scene.OfferId);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var otherOffer = await api.PublishOfferAsync(otherClub);
+        var admitted = await otherClub.Client.PostAsJsonAsync($"/v1/clubs/{otherClub.Id}/members", new Services.Api.Organizations.AdmitMemberRequest(scene.Company.Id), ApiFixture.JsonOptions);
+        admitted.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var elsewhereSubscription = await api.SubscribeAsync(scene.Company, otherOffer.Id);
+        var elsewhereSlot = await api.ScheduleSlotAsync(otherClub, otherOffer.Id);
+        var mine = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var theirs = await api.BookAsync(otherCompany, otherSubscription.Id, scene.SlotId);
+        var elsewhere = await api.BookAsync(scene.Company, elsewhereSubscription.Id, elsewhereSlot.Id);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var strangerProvider = await api.RegisterAsync(OrganizationKind.Provider);
+        await api.CaughtUpAsync(Shard);
+
+        async Task<string[]> Listed(Actor actor, string query = "") => [.. (await actor.Client.ListAsync<BookingResponse>($"/v1/bookings{query}")).Data.Select(b => b.Id)];
+
+        (await Listed(scene.Company)).ShouldBe([elsewhere.Id, mine.Id]);
+        (await Listed(otherCompany)).ShouldBe([theirs.Id]);
+        (await Listed(otherCompany, $"?companyId={scene.Company.Id}")).ShouldBeEmpty();
+        (await Listed(scene.Club)).ShouldBe([theirs.Id, mine.Id]);
+        (await Listed(scene.Club, $"?companyId={otherCompany.Id}")).ShouldBe([theirs.Id]);
+        (await Listed(otherClub)).ShouldBe([elsewhere.Id]);
+        (await Listed(scene.Provider)).ShouldBe([theirs.Id, mine.Id]);
+        (await Listed(strangerProvider)).ShouldBeEmpty();
+        (await Listed(partner)).ShouldBeEmpty();
+        var all = await api.Operator.ListAsync<BookingResponse>($"/v1/bookings?companyId={scene.Company.Id}");
+        all.Data.Select(b => b.Id).ShouldBe([elsewhere.Id, mine.Id]);
+    }
+
+    [Fact]
+    public async Task Filters_select_by_status_slot_offer_and_slot_start()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var laterSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, Http.Catalog.InDays(9), capacity: 5);
+        var confirmed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var later = await api.BookAsync(scene.Company, scene.SubscriptionId, laterSlot.Id);
+        await api.CaughtUpAsync(Shard);
+        var client = scene.Club.Client;
+
+        async Task<string[]> Listed(string query) => [.. (await client.ListAsync<BookingResponse>($"/v1/bookings?{query}")).Data.Select(b => b.Id)];
+
+        (await Listed("status=waitlisted")).ShouldBe([waiting.Id]);
+        (await Listed("status=confirmed")).ShouldBe([later.Id, confirmed.Id]);
+        (await Listed($"slotId={scene.SlotId}")).ShouldBe([waiting.Id, confirmed.Id]);
+        (await Listed($"offerId={scene.OfferId}&status=confirmed&slotId={laterSlot.Id}")).ShouldBe([later.Id]);
+        (await Listed($"offerId={Common.Ids.New(Common.Ids.Offer)}")).ShouldBeEmpty();
+        var from = Uri.EscapeDataString(laterSlot.Start.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        (await Listed($"from={from}")).ShouldBe([later.Id]);
+        (await Listed($"to={from}")).ShouldBe([waiting.Id, confirmed.Id]);
+    }
+
+    [Fact]
+    public async Task Pages_never_skip_or_repeat_a_booking_while_new_bookings_are_made()
+    {
+        var scene = await SceneAsync(capacity: 50);
+        var existing = new List<string>();
+        for (var i = 0; i < 7; i++) existing.Add((await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId)).Id);
+        await api.CaughtUpAsync(Shard);
+
+        var listed = await scene.Company.Client.AllPagesAsync<BookingResponse>("/v1/bookings", pageSize: 3, async () =>
+        {
+            await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+            await api.CaughtUpAsync(Shard);
+        });
+
+        listed.Select(b => b.Id).ShouldBe(Enumerable.Reverse(existing));
+    }
+
+    [Fact]
+    public async Task A_booking_is_listed_right_after_it_is_made_when_the_list_waits_for_its_position()
+    {
+        var scene = await SceneAsync();
+        var booked = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var listed = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?minPosition={booked.Position()}");
+
+        listed.Data.ShouldHaveSingleItem().Status.ShouldBe(BookingStatus.Confirmed);
+    }
+
+    [Fact]
+    public async Task Bad_filters_are_400_naming_them_and_the_list_needs_a_key()
+    {
+        var scene = await SceneAsync();
+        var client = scene.Company.Client;
+
+        await (await client.GetAsync("/v1/bookings?status=attended")).ShouldBeInvalidAsync("status");
+        await (await client.GetAsync("/v1/bookings?slotId=slot-1")).ShouldBeInvalidAsync("slotId");
+        await (await client.GetAsync("/v1/bookings?offerId=x")).ShouldBeInvalidAsync("offerId");
+        await (await client.GetAsync("/v1/bookings?companyId=x")).ShouldBeInvalidAsync("companyId");
+        await (await client.GetAsync("/v1/bookings?limit=101")).ShouldBeInvalidAsync("limit");
+        await (await client.GetAsync("/v1/bookings?after=%%%")).ShouldBeInvalidAsync("after");
+        await (await client.GetAsync("/v1/bookings?minPosition=abc")).ShouldBeInvalidAsync("minPosition");
+        (await api.Anonymous().GetAsync("/v1/bookings")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_booking_list_rebuilt_from_the_events_equals_the_live_one()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        await api.CancelBookingAsync(scene.Company, first.Id);
+        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new ReviseOfferRequest(ProviderIds: []), ApiFixture.JsonOptions);
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await api.RebuildEqualsLiveAsync(Shard, "rm_booking_offers", "rm_bookings");
+    }
+}

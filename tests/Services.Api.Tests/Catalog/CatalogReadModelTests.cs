@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Http.Json;
+using Services.Api.Common;
+using Services.Api.Listings;
+using Services.Api.Offers;
+using Services.Api.Slots;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Listings;
+
+public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private const string Shard = CatalogReadModels.CatalogShard;
+
+    private static string NewTerritory() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task<(OfferResponse Offer, string Position)> PublishAsync(Actor club, string territory, Category category = Category.Concierge)
+    {
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", Http.Catalog.OfferRequest(category, territory), ApiFixture.JsonOptions);
+        published.StatusCode.ShouldBe(HttpStatusCode.Created, await published.Content.ReadAsStringAsync());
+        return ((await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!, published.Position());
+    }
+
+    [Fact]
+    public async Task A_published_offer_is_in_the_catalog_of_any_organization_reading_with_min_position()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var territory = NewTerritory();
+        var (offer, position) = await PublishAsync(club, territory, Category.Childcare);
+
+        var page = await partner.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&minPosition={position}");
+
+        page.Data.ShouldHaveSingleItem().ShouldBeEquivalentTo(await OfferAsync(partner, offer.Id));
+        page.Next.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Revisions_and_lifecycle_change_the_row_and_the_default_status_filter_lists_active_offers_only()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var territory = NewTerritory();
+        var (kept, _) = await PublishAsync(club, territory);
+        var (suspended, _) = await PublishAsync(club, territory);
+        var (withdrawn, _) = await PublishAsync(club, territory);
+        var (resumed, _) = await PublishAsync(club, territory);
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{kept.Id}",
+            new ReviseOfferRequest(Title: "Dry cleaning at the gate", Territories: [territory, "grand-figeac"]), ApiFixture.JsonOptions);
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
+        await api.SuspendOfferAsync(club, suspended.Id);
+        await api.WithdrawOfferAsync(club, withdrawn.Id);
+        await api.SuspendOfferAsync(club, resumed.Id);
+        await api.ResumeOfferAsync(club, resumed.Id);
+        await api.CaughtUpAsync(Shard);
+
+        var active = await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}");
+        active.Data.Select(o => o.Id).ShouldBe([resumed.Id, kept.Id]);
+        var current = active.Data.Single(o => o.Id == kept.Id);
+        current.Title.ShouldBe("Dry cleaning at the gate");
+        current.Territories.ShouldBe([territory, "grand-figeac"]);
+        current.Status.ShouldBe(OfferStatus.Active);
+        current.ShouldBeEquivalentTo(await OfferAsync(club, kept.Id));
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&status=suspended")).Data.Single().Id.ShouldBe(suspended.Id);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&status=withdrawn")).Data.Single().Status.ShouldBe(OfferStatus.Withdrawn);
+    }
+
+    [Fact]
+    public async Task Category_and_territory_filter_the_catalog()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var territory = NewTerritory();
+        var (mobility, _) = await PublishAsync(club, territory, Category.Mobility);
+        var (spouse, _) = await PublishAsync(club, territory, Category.SpouseWelcome);
+        await PublishAsync(club, NewTerritory(), Category.Mobility);
+        await api.CaughtUpAsync(Shard);
+
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&category=mobility")).Data.Select(o => o.Id).ShouldBe([mobility.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&category=spouse_welcome")).Data.Select(o => o.Id).ShouldBe([spouse.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}")).Data.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task From_and_to_keep_offers_with_a_scheduled_slot_with_room_starting_in_the_range()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var territory = NewTerritory();
+        var (withRoom, _) = await PublishAsync(club, territory);
+        var (full, _) = await PublishAsync(club, territory);
+        var (cancelled, _) = await PublishAsync(club, territory);
+        var (later, _) = await PublishAsync(club, territory);
+        await PublishAsync(club, territory); // no slot at all
+        var day = Http.Catalog.InDays(5);
+        await api.ScheduleSlotAsync(club, withRoom.Id, day, capacity: 2);
+        var fullSlot = await api.ScheduleSlotAsync(club, full.Id, day, capacity: 1);
+        var cancelledSlot = await api.ScheduleSlotAsync(club, cancelled.Id, day);
+        await api.ScheduleSlotAsync(club, later.Id, day.AddDays(3));
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, full.Id);
+        await api.BookAsync(company, subscription.Id, fullSlot.Id);
+        await api.CancelSlotAsync(club, cancelledSlot.Id);
+        await api.CaughtUpAsync(Shard);
+
+        var range = $"/v1/offers?territory={territory}&from={Iso(day.AddHours(-1))}&to={Iso(day.AddDays(1))}";
+        (await club.Client.ListAsync<OfferResponse>(range)).Data.Select(o => o.Id).ShouldBe([withRoom.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&from={Iso(day)}")).Data.Select(o => o.Id).ShouldBe([later.Id, withRoom.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&to={Iso(day)}")).Data.ShouldBeEmpty(); // [now, day): the slot at 'day' is excluded
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}")).Data.Count.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Catalog_pages_never_skip_or_repeat_an_offer_while_new_offers_are_published()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var territory = NewTerritory();
+        var existing = new List<string>();
+        for (var i = 0; i < 7; i++) existing.Add((await PublishAsync(club, territory)).Offer.Id);
+        await api.CaughtUpAsync(Shard);
+        var added = new List<string>();
+
+        var listed = await club.Client.AllPagesAsync<OfferResponse>($"/v1/offers?territory={territory}", pageSize: 3, async () =>
+        {
+            var (offer, position) = await PublishAsync(club, territory);
+            added.Add(offer.Id);
+            await api.CaughtUpAsync(Shard);
+        });
+
+        listed.Select(o => o.Id).ShouldBe(Enumerable.Reverse(existing));
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&limit=100")).Data.Count.ShouldBe(7 + added.Count);
+    }
+
+    [Fact]
+    public async Task Availability_lists_each_slot_of_the_offer_in_start_order_with_reserved_remaining_and_waitlist()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var first = Http.Catalog.InDays(4);
+        var slots = await api.ScheduleSlotsAsync(club, offer.Id,
+        [
+            new ScheduleSlotItem(first.AddDays(2), first.AddDays(2).AddHours(1), 5),
+            new ScheduleSlotItem(first, first.AddHours(1), 2),
+            new ScheduleSlotItem(first.AddDays(1), first.AddDays(1).AddHours(1), 3),
+        ]);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var full = slots[1];
+        await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
+        await api.BookAsync(company, subscription.Id, full.Id);
+        await api.BookAsync(company, subscription.Id, full.Id);
+        await api.ChangeSlotCapacityAsync(club, slots[2].Id, 4);
+        await api.CancelSlotAsync(club, slots[0].Id);
+        var reader = await api.RegisterAsync(OrganizationKind.Provider);
+        await api.CaughtUpAsync(Shard);
+
+        var page = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability");
+
+        page.Data.Select(s => s.Id).ShouldBe([slots[1].Id, slots[2].Id, slots[0].Id]);
+        page.Data[0].ShouldBe(new SlotResponse(full.Id, offer.Id, first, first.AddHours(1), 2, 2, 0, 2, SlotStatus.Scheduled));
+        page.Data[1].ShouldBe(new SlotResponse(slots[2].Id, offer.Id, first.AddDays(1), first.AddDays(1).AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled));
+        page.Data[2].Status.ShouldBe(SlotStatus.Cancelled);
+        foreach (var slot in page.Data) slot.ShouldBe(await api.GetSlotAsync(reader, slot.Id));
+        (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled&from={Iso(first.AddMinutes(1))}"))
+            .Data.Select(s => s.Id).ShouldBe([slots[2].Id]);
+        (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?to={Iso(first.AddDays(1))}"))
+            .Data.Select(s => s.Id).ShouldBe([slots[1].Id]);
+    }
+
+    [Fact]
+    public async Task Availability_pages_in_start_order_and_reads_its_writes()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var first = Http.Catalog.InDays(6);
+        var scheduled = await club.Client.PostAsJsonAsync($"/v1/offers/{offer.Id}/slots",
+            new ScheduleSlotsRequest([.. Enumerable.Range(0, 5).Select(i => new ScheduleSlotItem(first.AddHours(i), first.AddHours(i).AddMinutes(30), 2))]),
+            ApiFixture.JsonOptions);
+        scheduled.StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var firstPage = await club.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?limit=2&minPosition={scheduled.Position()}");
+        var all = await club.Client.AllPagesAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability", pageSize: 2);
+
+        firstPage.Data.Count.ShouldBe(2);
+        firstPage.Next.ShouldNotBeNull();
+        all.Select(s => s.Start).ShouldBe([.. Enumerable.Range(0, 5).Select(i => first.AddHours(i))]);
+    }
+
+    [Fact]
+    public async Task Availability_of_an_unknown_offer_is_404_and_bad_parameters_are_400_naming_them()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+
+        await (await club.Client.GetAsync($"/v1/offers/{Ids.New(Ids.Offer)}/availability")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?limit=501")).ShouldBeInvalidAsync("limit");
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?after=nope")).ShouldBeInvalidAsync("after");
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?from=yesterday")).ShouldBeInvalidAsync("from");
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?status=full")).ShouldBeInvalidAsync("status");
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?minPosition=x")).ShouldBeInvalidAsync("minPosition");
+        (await api.Anonymous().GetAsync($"/v1/offers/{offer.Id}/availability")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Catalog_filters_are_validated_and_the_catalog_needs_a_key()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        await (await club.Client.GetAsync("/v1/offers?category=laundry")).ShouldBeInvalidAsync("category");
+        await (await club.Client.GetAsync("/v1/offers?status=open")).ShouldBeInvalidAsync("status");
+        await (await club.Client.GetAsync("/v1/offers?territory=Not%20A%20Slug")).ShouldBeInvalidAsync("territory");
+        await (await club.Client.GetAsync("/v1/offers?limit=0")).ShouldBeInvalidAsync("limit");
+        await (await club.Client.GetAsync("/v1/offers?limit=ten")).ShouldBeInvalidAsync("limit");
+        await (await club.Client.GetAsync($"/v1/offers?from={Iso(Http.Catalog.InDays(3))}&to={Iso(Http.Catalog.InDays(2))}")).ShouldBeInvalidAsync("to");
+        (await api.Anonymous().GetAsync("/v1/offers")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_catalog_rebuilt_from_the_events_equals_the_live_one()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
+        var other = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(8));
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var confirmed = await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.CancelBookingAsync(company, confirmed.Id); // promotes the waitlisted one
+        await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.CancelSlotAsync(club, other.Id);
+        await api.SuspendOfferAsync(club, offer.Id);
+
+        await api.RebuildEqualsLiveAsync(Shard, "rm_catalog_offers", "rm_catalog_slots", "rm_catalog_slot_entries");
+    }
+
+    /// <summary>The single read, deserialized like the list (so both have the same collection types).</summary>
+    private static async Task<OfferResponse> OfferAsync(Actor reader, string offerId) =>
+        (await reader.Client.GetFromJsonAsync<OfferResponse>($"/v1/offers/{offerId}", ApiFixture.JsonOptions))!;
+
+    private static string Iso(DateTimeOffset instant) => Uri.EscapeDataString(instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Idempotency;
+
+public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private const string Need = """{"category":"childcare","territory":"grand-figeac","headcount":3,"description":"Saturday childcare"}""";
+
+    [Fact]
+    public async Task A_retry_with_the_same_key_and_body_replays_the_first_answer_and_writes_nothing_twice()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostNeedAsync(company, key, Need);
+        var retry = await PostNeedAsync(company, key, Need);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.Created);
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await retry.Content.ReadAsStringAsync()).ShouldBe(await first.Content.ReadAsStringAsync());
+        retry.Headers.ETag.ShouldBe(first.Headers.ETag);
+        retry.Headers.Location.ShouldBe(first.Headers.Location);
+        retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task The_same_key_with_another_body_is_refused()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        await PostNeedAsync(company, key, Need);
+
+        var other = await PostNeedAsync(company, key, Need.Replace("\"headcount\":3", "\"headcount\":4", StringComparison.Ordinal));
+
+        await other.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_reused");
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Keys_belong_to_one_organization()
+    {
+        var first = await api.RegisterAsync(OrganizationKind.Company);
+        var second = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+
+        (await PostNeedAsync(first, key, Need)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var theirs = await PostNeedAsync(second, key, Need);
+
+        theirs.StatusCode.ShouldBe(HttpStatusCode.Created);
+        theirs.Headers.Contains("Idempotent-Replayed").ShouldBeFalse();
+        (await EventsWrittenWithAsync(key)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task When_the_answer_was_lost_in_a_crash_after_the_commit_a_retry_writes_nothing_twice()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        await PostNeedAsync(company, key, Need);
+        // What a crash between the commit and storing the answer leaves: the key reserved with the events, no answer.
+        await ExecuteAsync($"update idempotency_keys set status = null, body = null, request_hash = null where key = '{key}'");
+
+        var retry = await PostNeedAsync(company, key, Need);
+
+        await retry.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Simultaneous_requests_with_one_key_write_once_and_never_fail_with_5xx()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => PostNeedAsync(company, key, Need)));
+
+        answers.ShouldAllBe(a => a.StatusCode == HttpStatusCode.Created || a.StatusCode == HttpStatusCode.Conflict);
+        answers.Count(a => a.StatusCode == HttpStatusCode.Created).ShouldBeGreaterThanOrEqualTo(1);
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+        var ids = new HashSet<string>();
+        foreach (var created in answers.Where(a => a.StatusCode == HttpStatusCode.Created))
+            ids.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+        ids.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_refused_request_is_replayed_as_refused()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+
+        var first = await PostAsync(company, "/v1/needs/ned_aaaaaaaaaaaaaaaaaaaaaaaa/withdraw", key, "");
+        var retry = await PostAsync(company, "/v1/needs/ned_aaaaaaaaaaaaaaaaaaaaaaaa/withdraw", key, "");
+
+        first.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        retry.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+    }
+
+    private Task<HttpResponseMessage> PostNeedAsync(Actor company, string key, string json) => PostAsync(company, "/v1/needs", key, json);
+
+    private static Task<HttpResponseMessage> PostAsync(Actor actor, string path, string key, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (json.Length > 0) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        request.Headers.Add("Idempotency-Key", key);
+        return actor.Client.SendAsync(request);
+    }
+
+    private async Task<long> EventsWrittenWithAsync(string key)
+    {
+        await using var command = api.Service<NpgsqlDataSource>().CreateCommand("select count(distinct stream_id) from es_events where metadata->>'idempotencyKey' = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = api.Service<NpgsqlDataSource>().CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}

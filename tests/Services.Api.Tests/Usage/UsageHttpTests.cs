@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Json;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Tests.Demand;
+using Services.Api.Tests.Http;
+using Services.Api.Usage;
+using static Services.Api.Tests.Demand.InsightStore;
+
+namespace Services.Api.Tests.Usage;
+
+public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static readonly string[] Tables =
+        ["rm_usage_offers", "rm_usage_slots", "rm_usage_bookings", "rm_usage_offer_terms", "rm_usage_subscriptions"];
+
+    private static readonly DateOnly March = new(2026, 3, 1);
+
+    private static async Task<UsageStatementResponse> StatementAsync(HttpClient client, string companyId, string month, InsightStore store) =>
+        await OkAsync<UsageStatementResponse>(await client.GetAsync($"/v1/companies/{companyId}/usage?month={month}&minPosition={store.Last}"));
+
+    private static void ShouldAddUp(UsageStatementResponse statement)
+    {
+        foreach (var line in statement.Lines)
+        {
+            line.Total.Amount.ShouldBe(line.SubscriptionFee.Amount + line.UnitCharges.Amount);
+            line.AmountDue.Amount.ShouldBe(line.Total.Amount - line.CoFunding.Amount);
+        }
+        var totals = statement.Totals;
+        totals.SubscriptionFees.Amount.ShouldBe(statement.Lines.Sum(l => l.SubscriptionFee.Amount));
+        totals.UnitCharges.Amount.ShouldBe(statement.Lines.Sum(l => l.UnitCharges.Amount));
+        totals.Total.Amount.ShouldBe(totals.SubscriptionFees.Amount + totals.UnitCharges.Amount);
+        totals.CoFunding.Amount.ShouldBe(statement.Lines.Sum(l => l.CoFunding.Amount));
+        totals.AmountDue.Amount.ShouldBe(totals.Total.Amount - totals.CoFunding.Amount);
+        totals.AttendedUnits.ShouldBe(statement.Lines.Sum(l => l.AttendedUnits));
+        totals.NoShowUnits.ShouldBe(statement.Lines.Sum(l => l.NoShowUnits));
+    }
+
+    [Theory]
+    [InlineData(10_000, 2_500, 2_500)]
+    [InlineData(3_333, 5_000, 1_666)] // 1666.5 → even
+    [InlineData(3_335, 5_000, 1_668)] // 1667.5 → even
+    [InlineData(1, 5_000, 0)]
+    [InlineData(3, 5_000, 2)]
+    [InlineData(999, 3_333, 333)]
+    public void Co_funding_is_the_share_of_the_line_total_rounded_half_to_even(long total, int basisPoints, long expected) =>
+        UsageStatements.CoFundingOf(total, basisPoints).ShouldBe(expected);
+
+    [Fact]
+    public async Task A_statement_has_a_line_per_offer_that_adds_up_to_the_cent()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var company = await api.RegisterAsync(OrganizationKind.Company, territory);
+        var other = await store.OrganizationAsync(OrganizationKind.Company, territory);
+        var club = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        var shuttle = await store.OfferAsync(club, [territory], Category.Mobility, monthlyFee: 5_000, unitPrice: 1_250, coFundingBasisPoints: 2_500, title: "Shuttle");
+        var concierge = await store.OfferAsync(club, [territory], Category.Concierge, monthlyFee: 3_000, unitPrice: 333, coFundingBasisPoints: 5_000, title: "Concierge");
+        var childcare = await store.OfferAsync(club, [territory], Category.Childcare, monthlyFee: 1_000, unitPrice: 2_335, coFundingBasisPoints: 5_000, title: "Childcare");
+        await store.SubscribeAsync(company.Id, shuttle, new DateOnly(2026, 2, 10));
+        await store.SubscribeAsync(company.Id, concierge, new DateOnly(2026, 3, 31), endsOn: new DateOnly(2026, 3, 31));
+        // Units used without a subscription fee this month: the subscription ended in February.
+        await store.SubscribeAsync(company.Id, childcare, new DateOnly(2026, 1, 1), endsOn: new DateOnly(2026, 2, 28));
+        var shuttleSlot = await store.SlotAsync(shuttle, At(new DateOnly(2026, 3, 4)));
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 2, "e1", Attended);
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 1, "e2", NoShow);
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 5, "e3", Cancelled);
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 5, "e4", Expired);
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 5, "e5", Confirmed); // attendance not recorded: not charged
+        await store.BookAsync(other, shuttle, shuttleSlot, 4, "x1", Attended);
+        // The unit price is the one in force when the booking was requested.
+        await store.ReviseAsync(shuttle, [territory], monthlyFee: 6_000, unitPrice: 1_500, coFundingBasisPoints: 2_500, title: "Shuttle");
+        await store.BookAsync(company.Id, shuttle, shuttleSlot, 1, "e6", Attended);
+        // A slot in April is on the April statement.
+        await store.BookAsync(company.Id, shuttle, await store.SlotAsync(shuttle, At(new DateOnly(2026, 4, 1))), 1, "e1", Attended);
+        await store.BookAsync(company.Id, concierge, await store.SlotAsync(concierge, At(new DateOnly(2026, 3, 20))), 1, "e1", Attended);
+        await store.BookAsync(company.Id, childcare, await store.SlotAsync(childcare, At(new DateOnly(2026, 3, 20))), 1, "e7", NoShow);
+
+        var statement = await StatementAsync(company.Client, company.Id, "2026-03", store);
+
+        statement.CompanyId.ShouldBe(company.Id);
+        statement.Month.ShouldBe("2026-03");
+        var lines = statement.Lines.ToDictionary(l => l.OfferId);
+        lines.Keys.ShouldBe([shuttle, concierge, childcare], ignoreOrder: true);
+        // 5000 fee (in force on 1 March, before the revision) + 3 × 1250 + 1 × 1500 = 10250; 25 % = 2562.5 → 2562.
+        lines[shuttle].ShouldBe(new UsageLineResponse(shuttle, "Shuttle", Category.Mobility, Money.Euros(5_000), 3, 1, Money.Euros(5_250),
+            Money.Euros(10_250), 2_500, Money.Euros(2_562), Money.Euros(7_688)));
+        // 3000 + 333 = 3333; half: 1666.5 → 1666.
+        lines[concierge].ShouldBe(new UsageLineResponse(concierge, "Concierge", Category.Concierge, Money.Euros(3_000), 1, 0, Money.Euros(333),
+            Money.Euros(3_333), 5_000, Money.Euros(1_666), Money.Euros(1_667)));
+        // No fee (subscription over), one no-show charged: 2335; half: 1167.5 → 1168.
+        lines[childcare].ShouldBe(new UsageLineResponse(childcare, "Childcare", Category.Childcare, Money.Euros(0), 0, 1, Money.Euros(2_335),
+            Money.Euros(2_335), 5_000, Money.Euros(1_168), Money.Euros(1_167)));
+        statement.Totals.ShouldBe(new UsageTotalsResponse(Money.Euros(8_000), 4, 2, Money.Euros(7_918), Money.Euros(15_918), Money.Euros(5_396), Money.Euros(10_522)));
+        ShouldAddUp(statement);
+
+        // April: the fee in force on 1 April is still the first one (the revision came later); the unit booked after the revision costs 1500.
+        var april = await StatementAsync(api.Operator, company.Id, "2026-04", store);
+        april.Lines.ShouldHaveSingleItem().ShouldBe(new UsageLineResponse(shuttle, "Shuttle", Category.Mobility, Money.Euros(5_000), 1, 0, Money.Euros(1_500),
+            Money.Euros(6_500), 2_500, Money.Euros(1_625), Money.Euros(4_875)));
+        ShouldAddUp(april);
+        // A month after the revision: the revised fee.
+        var afterRevision = DateTime.UtcNow.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        (await StatementAsync(company.Client, company.Id, afterRevision, store)).Lines.ShouldHaveSingleItem().ShouldBe(
+            new UsageLineResponse(shuttle, "Shuttle", Category.Mobility, Money.Euros(6_000), 0, 0, Money.Euros(0), Money.Euros(6_000), 2_500, Money.Euros(1_500), Money.Euros(4_500)));
+        // Before any subscription or use: an empty statement that still adds up.
+        var december = await StatementAsync(company.Client, company.Id, "2025-12", store);
+        december.Lines.ShouldBeEmpty();
+        december.Totals.AmountDue.ShouldBe(Money.Euros(0));
+    }
+
+    [Fact]
+    public async Task Only_the_company_itself_and_the_operator_read_its_usage()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var otherCompany = await api.RegisterAsync(OrganizationKind.Company);
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var path = $"/v1/companies/{company.Id}/usage?month=2026-03";
+
+        (await company.Client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await api.Operator.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var stranger in new[] { otherCompany, club, partner })
+            await (await stranger.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.Operator.GetAsync($"/v1/companies/{club.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.Operator.GetAsync("/v1/companies/org_nobodyaaaaaaaaaaaaaaaaaaa/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        (await api.Anonymous().GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?month=2026-3")]
+    [InlineData("?month=2026-13")]
+    [InlineData("?month=March")]
+    [InlineData("?month=2026-03-01")]
+    public async Task A_missing_or_malformed_month_is_refused_naming_month(string query)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.GetAsync($"/v1/companies/{company.Id}/usage{query}")).ShouldBeInvalidAsync("month");
+    }
+
+    [Fact]
+    public async Task Attendance_recorded_after_the_start_is_on_the_statement_read_with_its_position()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        var booking = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
+        await using var later = api.WithClock(new FakeClock(slot.Start.AddHours(2)));
+        var recorded = await later.ClientFor(club).PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance",
+            new RecordAttendanceRequest(AttendanceOutcome.Attended), ApiFixture.JsonOptions);
+        recorded.StatusCode.ShouldBe(HttpStatusCode.OK, await recorded.Content.ReadAsStringAsync());
+        var month = TimeZoneInfo.ConvertTimeBySystemTimeZoneId(slot.Start, "Europe/Paris").ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+        var read = await company.Client.GetAsync($"/v1/companies/{company.Id}/usage?month={month}&minPosition={PositionOf(recorded)}");
+
+        var line = (await OkAsync<UsageStatementResponse>(read)).Lines.ShouldHaveSingleItem();
+        (line.OfferId, line.AttendedUnits, line.SubscriptionFee, line.UnitCharges).ShouldBe((offer.Id, 2, Money.Euros(5_000), Money.Euros(2_500)));
+    }
+
+    [Fact]
+    public async Task A_rebuilt_usage_model_equals_the_live_one()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var offer = await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory], coFundingBasisPoints: 1_000);
+        await store.ReviseAsync(offer, [territory], 4_000, 1_000, 2_000);
+        await store.SubscribeAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, March, March.AddDays(30));
+        var slot = await store.SlotAsync(offer, At(March.AddDays(3)));
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e1", Attended);
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 1, "e2", Promoted);
+
+        await store.RebuildEqualsLiveAsync(UsageProjection.ShardName, Tables);
+    }
+}
