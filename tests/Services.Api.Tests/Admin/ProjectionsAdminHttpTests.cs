@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using Services.Api.Admin;
+using Services.Api.Common;
+using Services.Api.Tests.Http;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Tests.Admin;
+
+public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task The_operator_sees_every_shard_with_its_position_lag_owner_and_state()
+    {
+        var daemon = api.Service<ProjectionDaemon>();
+        // A node takes its shards over its first acquisition rounds.
+        await WaitUntilAsync(async () => (await daemon.GetStatusAsync()) is { Count: 7 } all && all.All(s => s.Owner == daemon.NodeId));
+
+        var shards = (await api.Operator.GetFromJsonAsync<List<ProjectionStatusResponse>>("/v1/admin/projections", ApiFixture.JsonOptions))!;
+
+        shards.Select(s => s.Name).ShouldBe(
+            ["booking-list", "catalog", "demand", "indicators", "need-list", "subscription-list", "usage"], ignoreOrder: true);
+        shards.ShouldAllBe(s => s.Owner == daemon.NodeId && s.LagEvents >= 0);
+    }
+
+    [Fact]
+    public async Task A_rebuild_replays_the_events_and_the_read_model_comes_back()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var recorded = await company.Client.PostAsJsonAsync("/v1/needs",
+            new { category = "mobility", territory = "grand-figeac", headcount = 4, description = "Night shuttle" }, ApiFixture.JsonOptions);
+        var position = recorded.Headers.GetValues("Services-Position").Single();
+
+        var rebuild = await api.Operator.PostAsync("/v1/admin/projections/need-list/rebuild", null);
+
+        rebuild.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var list = await company.Client.GetAsync($"/v1/needs?minPosition={position}");
+        list.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await list.Content.ReadAsStringAsync()).ShouldContain("Night shuttle");
+    }
+
+    [Fact]
+    public async Task Only_the_operator_administers_projections_and_unknown_shards_are_404()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        await (await club.Client.GetAsync("/v1/admin/projections")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await club.Client.PostAsync("/v1/admin/projections/catalog/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await api.Operator.PostAsync("/v1/admin/projections/nothing/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+}
