@@ -54,17 +54,30 @@ cpu_busy_since() {
   awk -v b="$((after[0] - before[0]))" -v t="$((after[1] - before[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
 }
 
+# CPU time (in 1/100 s) of the local PostgreSQL processes, from /proc (0 when the server is elsewhere).
+postgres_cpu_ticks() {
+  local total=0 line rest
+  for stat in /proc/[0-9]*/stat; do
+    { read -r line <"$stat"; } 2>/dev/null || continue
+    [[ "$line" == *"(postgres) "* ]] || continue
+    rest=(${line##*) })
+    total=$((total + rest[11] + rest[12]))
+  done
+  echo "$total"
+}
+
 bench_store() {
   pg_ensure
   bench_libpq_env
   log "Building ops/Services.Bench (Release)"
   dotnet build ops/Services.Bench/Services.Bench.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
   local bench_dll="ops/Services.Bench/bin/Release/net10.0/Services.Bench.dll"
-  # The client shares 2 cores with PostgreSQL. A 64 MB gen0 budget (the default follows the CPU
-  # cache size, a few MB here) lets a page of read events die young instead of being promoted by a
-  # GC every few hundred events: it halves the client's CPU per event read. Only an environment
-  # variable sets it.
-  export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x4000000}"
+  # The client shares 2 cores with PostgreSQL. For the feed read, a 64 MB gen0 budget (the default
+  # follows the CPU cache size, a few MB here) lets a page of read events die young instead of being
+  # promoted by a GC every few hundred events: it halves the client's CPU per event read. Appends
+  # allocate little and are better off without it (a big gen0 is page-faulted in again after each
+  # GC). Only an environment variable sets it.
+  local read_gen0="${DOTNET_GCgen0size:-0x4000000}"
 
   local db="bench_store_$$"
   export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
@@ -96,21 +109,26 @@ SQL
   local opts=(--duration "$BENCH_DURATION" --warmup "$BENCH_WARMUP" --writers "$BENCH_WRITERS" --min-events "$BENCH_MIN_EVENTS")
   local results="$BENCH_TMP/results.jsonl"
 
-  store_phase() { # phase name
+  store_phase() { # phase name [environment assignments]
     psql -d "$db" -qAtc "checkpoint" >/dev/null
     local cpu; cpu="$(cpu_sample)"
-    dotnet "$bench_dll" "$cs" "$1" "${opts[@]}" | tail -n 1 >>"$results"
+    env "${@:3}" dotnet "$bench_dll" "$cs" "$1" "${opts[@]}" | tail -n 1 >>"$results"
     echo "{\"host_cpu_busy_pct_$2\": $(cpu_busy_since "$cpu")}" >>"$results"
   }
   pgbench_phase() { # clients threads
     psql -d "$db" -qAtc "checkpoint" >/dev/null
     pgbench -n -f "$BENCH_TMP/insert.sql" -c "$1" -j "$2" -T "$BENCH_WARMUP" "$db" >/dev/null 2>&1
-    local cpu out tps; cpu="$(cpu_sample)"
-    out="$(pgbench -n -f "$BENCH_TMP/insert.sql" -c "$1" -j "$2" -T "$BENCH_DURATION" "$db" 2>&1)"
+    local cpu out tps pg_before pg_after; cpu="$(cpu_sample)"
+    pgbench -n -f "$BENCH_TMP/insert.sql" -c "$1" -j "$2" -T "$BENCH_DURATION" "$db" >"$BENCH_TMP/pgbench.out" 2>&1 &
+    # PostgreSQL's CPU over the run but its last second (pgbench's backends take theirs away when they exit).
+    sleep 0.5; pg_before="$(postgres_cpu_ticks)"; sleep "$(awk -v d="$BENCH_DURATION" 'BEGIN { print d - 1.5 }')"; pg_after="$(postgres_cpu_ticks)"
+    wait $!
+    out="$(cat "$BENCH_TMP/pgbench.out")"
     local busy; busy="$(cpu_busy_since "$cpu")"
     tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out" | head -n 1)"
-    log "pgbench c$1: $tps tps, $(sed -nE 's/^latency average = (.*)/\1/p' <<<"$out") average latency, host CPU ${busy}% busy"
-    echo "{\"pgbench_tps_c$1\": $tps, \"host_cpu_busy_pct_pgbench_c$1\": $busy}" >>"$results"
+    local pg_us; pg_us="$(awk -v t="$((pg_after - pg_before))" -v d="$BENCH_DURATION" -v tps="$tps" 'BEGIN { printf "%.1f", (tps > 0 ? 1e6 * t / 100 / (d - 1) / tps : 0) }')"
+    log "pgbench c$1: $tps tps, $(sed -nE 's/^latency average = (.*)/\1/p' <<<"$out") average latency, host CPU ${busy}% busy, postgres ${pg_us} us CPU per transaction"
+    echo "{\"pgbench_tps_c$1\": $tps, \"host_cpu_busy_pct_pgbench_c$1\": $busy, \"pgbench_c$1_postgres_cpu_us\": $pg_us}" >>"$results"
   }
 
   # Each store run is followed by its pgbench counterpart, so that both see the same machine state.
@@ -118,7 +136,7 @@ SQL
   pgbench_phase 8 2
   store_phase append-one append_one
   pgbench_phase 1 1
-  store_phase read-feed read_feed
+  store_phase read-feed read_feed DOTNET_GCgen0size="$read_gen0"
 
   jq -cs --arg fsync "$fsync" --arg sc "$sync_commit" --argjson writers "$BENCH_WRITERS" --argjson duration "$BENCH_DURATION" '
     add

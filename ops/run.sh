@@ -15,6 +15,8 @@ if [[ -z "${Auth__OperatorKey:-}" ]]; then
   export Auth__OperatorKey="$(cat "$state_dir/operator-key")"
 fi
 export Demo__Enabled="${Demo__Enabled:-true}"
+# In this development run a local receiver (http://127.0.0.1:...) may take webhooks; elsewhere only HTTPS.
+export Webhooks__AllowHttpLoopback="${Webhooks__AllowHttpLoopback:-true}"
 export Demo__KeysFile="${Demo__KeysFile:-$PWD/$state_dir/demo-keys.json}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 

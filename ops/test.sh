@@ -27,6 +27,23 @@ if [[ $reported -lt $assemblies ]]; then
   failed=$((failed + assemblies - reported))
   status=1
 fi
+# The contract lint (api-spec/.spectral.yml), counted as one more test: Spectral from npm, installed
+# once into ops/.tools (git-ignored); skipped without Node or when the npm registry is unreachable.
+spectral=ops/.tools/node_modules/.bin/spectral
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Contract lint skipped: no Node.js"
+  skipped=$((skipped + 1))
+elif [[ ! -x $spectral ]] && ! timeout 300 npm install --prefix ops/.tools --no-audit --no-fund --loglevel=error @stoplight/spectral-cli@6 >/dev/null 2>&1; then
+  echo "Contract lint skipped: could not install @stoplight/spectral-cli from npm"
+  skipped=$((skipped + 1))
+elif "$spectral" lint api-spec/openapi.json --ruleset api-spec/.spectral.yml --fail-severity=error --display-only-failures; then
+  echo "Contract lint passed (api-spec/openapi.json against api-spec/.spectral.yml)"
+  passed=$((passed + 1))
+else
+  echo "Contract lint failed: see the errors above (api-spec/.spectral.yml)" >&2
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]] || status=1
 exit $status

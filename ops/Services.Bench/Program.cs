@@ -59,7 +59,7 @@ public static class Program
     {
         var run = Guid.NewGuid().ToString("N")[..8];
         var @event = BenchEvents.Sample();
-        var (count, seconds) = await MeasureAsync(options, options.Writers, async (writer, counter, stop) =>
+        var (count, seconds, cpu) = await MeasureAsync(options, options.Writers, async (writer, counter, stop) =>
         {
             IReadOnlyList<object> events = [@event];
             for (long i = 0; !stop.IsCancellationRequested; i++)
@@ -70,7 +70,13 @@ public static class Program
         });
         var eps = count / seconds;
         await Console.Error.WriteLineAsync($"append-new: {count} events in {seconds:F1} s with {options.Writers} writers = {eps:F0} events/s");
-        return new() { ["append_new_streams_eps"] = Math.Round(eps, 1), ["append_new_streams_writers"] = options.Writers };
+        return new()
+        {
+            ["append_new_streams_eps"] = Math.Round(eps, 1),
+            ["append_new_streams_writers"] = options.Writers,
+            ["append_new_client_cpu_us"] = cpu.ClientMicroseconds,
+            ["append_new_postgres_cpu_us"] = cpu.PostgresMicroseconds,
+        };
     }
 
     private static async Task<Dictionary<string, object>> AppendOneStreamAsync(EventStore store, Options options)
@@ -79,7 +85,7 @@ public static class Program
         var @event = BenchEvents.Sample();
         IReadOnlyList<object> events = [@event];
         var version = (await store.AppendAsync(stream, "order", ExpectedVersion.NoStream, events)).VersionOf(stream);
-        var (count, seconds) = await MeasureAsync(options, 1, async (_, counter, stop) =>
+        var (count, seconds, cpu) = await MeasureAsync(options, 1, async (_, counter, stop) =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -89,7 +95,12 @@ public static class Program
         });
         var eps = count / seconds;
         await Console.Error.WriteLineAsync($"append-one: {count} events in {seconds:F1} s with 1 writer = {eps:F0} events/s (stream at version {version})");
-        return new() { ["append_one_stream_eps"] = Math.Round(eps, 1) };
+        return new()
+        {
+            ["append_one_stream_eps"] = Math.Round(eps, 1),
+            ["append_one_client_cpu_us"] = cpu.ClientMicroseconds,
+            ["append_one_postgres_cpu_us"] = cpu.PostgresMicroseconds,
+        };
     }
 
     private static async Task<Dictionary<string, object>> ReadFeedAsync(EventStore store, Options options)
@@ -137,11 +148,18 @@ public static class Program
             after = page.Next;
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        await Console.Error.WriteLineAsync(cpu.Report(read));
+        var used = cpu.PerOperation(read);
+        await Console.Error.WriteLineAsync(used.ToString());
         var eps = read / seconds;
         await Console.Error.WriteLineAsync($"read-feed: {read} of {total} events in {seconds:F2} s, pages of {options.Page} = {eps:F0} events/s (checksum {checksum})");
         if (read != total) throw new InvalidOperationException($"The feed delivered {read} events, the table holds {total}.");
-        return new() { ["read_feed_eps"] = Math.Round(eps, 1), ["read_feed_events"] = read };
+        return new()
+        {
+            ["read_feed_eps"] = Math.Round(eps, 1),
+            ["read_feed_events"] = read,
+            ["read_feed_client_cpu_us"] = used.ClientMicroseconds,
+            ["read_feed_postgres_cpu_us"] = used.PostgresMicroseconds,
+        };
     }
 
     private static async Task BulkLoadAsync(EventStore store, long events)
@@ -166,7 +184,7 @@ public static class Program
     }
 
     /// <summary>Runs <paramref name="writers"/> loops for warm-up plus duration; counts what completed in the measured window.</summary>
-    private static async Task<(long Count, double Seconds)> MeasureAsync(Options options, int writers, Func<int, Counter, CancellationToken, Task> loop)
+    private static async Task<(long Count, double Seconds, CpuUse Cpu)> MeasureAsync(Options options, int writers, Func<int, Counter, CancellationToken, Task> loop)
     {
         using var stop = new CancellationTokenSource();
         var counters = Enumerable.Range(0, writers).Select(_ => new Counter()).ToArray();
@@ -178,10 +196,11 @@ public static class Program
         await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds));
         var endCount = counters.Sum(c => c.Value);
         var seconds = clock.Elapsed.TotalSeconds;
-        await Console.Error.WriteLineAsync(cpu.Report(endCount - startCount));
+        var used = cpu.PerOperation(endCount - startCount);
+        await Console.Error.WriteLineAsync(used.ToString());
         await stop.CancelAsync();
         await Task.WhenAll(tasks);
-        return (endCount - startCount, seconds);
+        return (endCount - startCount, seconds, used);
     }
 
     /// <summary>
@@ -196,13 +215,13 @@ public static class Program
 
         public static ClientCpu Start() => new();
 
-        public string Report(long operations)
+        public CpuUse PerOperation(long operations)
         {
             var seconds = _clock.Elapsed.TotalSeconds;
             var client = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
             var server = ServerSeconds() - _server;
-            return string.Create(CultureInfo.InvariantCulture,
-                $"CPU: client {100 * client / seconds:F0}%, postgres {100 * server / seconds:F0}% of one core; per operation client {1e6 * client / operations:F0} us, postgres {1e6 * server / operations:F0} us");
+            operations = Math.Max(operations, 1);
+            return new CpuUse(100 * client / seconds, 100 * server / seconds, Math.Round(1e6 * client / operations, 1), Math.Round(1e6 * server / operations, 1));
         }
 
         private static double ServerSeconds()
@@ -227,6 +246,13 @@ public static class Program
             catch (IOException) { return 0; }
             return ticks / 100; // USER_HZ
         }
+    }
+
+    /// <summary>CPU use over a window: percent of one core, and microseconds per operation.</summary>
+    private sealed record CpuUse(double ClientPercent, double PostgresPercent, double ClientMicroseconds, double PostgresMicroseconds)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"CPU: client {ClientPercent:F0}%, postgres {PostgresPercent:F0}% of one core; per operation client {ClientMicroseconds:F0} us, postgres {PostgresMicroseconds:F0} us");
     }
 
     private sealed class Counter

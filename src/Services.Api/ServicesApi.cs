@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Json;
 using Services.Api.Demand;
 using Services.Api.Demo;
+using Services.Api.Feed;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
 using Services.Api.ReadModels;
@@ -29,6 +30,7 @@ public static class ServicesApi
         services.AddProjectionDaemon();
         services.AddInsightReadModels();
         services.AddCatalogReadModels();
+        services.AddChangeFeedAndWebhooks(builder.Configuration);
         services.AddDemoTerritory(builder.Configuration);
         return builder;
     }
@@ -39,6 +41,7 @@ public static class ServicesApi
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBodySizeLimit(MaxRequestBodyBytes);
+        app.UseSchemaGate();
         app.UseApiDocs();
         app.UseAuthentication();
         app.UseKeyRateLimits();

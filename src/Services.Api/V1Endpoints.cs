@@ -1,6 +1,7 @@
 using Services.Api.Admin;
 using Services.Api.Bookings;
 using Services.Api.Demand;
+using Services.Api.Feed;
 using Services.Api.Indicators;
 using Services.Api.Needs;
 using Services.Api.Offers;
@@ -26,6 +27,7 @@ public static class V1Endpoints
         v1.MapDemand();
         v1.MapUsage();
         v1.MapIndicators();
+        v1.MapChangeFeedAndWebhooks();
         return app;
     }
 }

@@ -18,6 +18,7 @@ public sealed class DemoTerritory(
     IConfiguration configuration,
     IOptions<DemoOptions> options,
     EventStore.EventStore store,
+    SchemaReadiness readiness,
     TimeProvider time,
     ILogger<DemoTerritory> logger) : BackgroundService
 {
@@ -29,6 +30,7 @@ public sealed class DemoTerritory(
         var started = new TaskCompletionSource();
         await using var registration = lifetime.ApplicationStarted.Register(started.SetResult);
         await started.Task.WaitAsync(stoppingToken);
+        await readiness.Migrated.WaitAsync(stoppingToken);
 
         var address = new Uri(server.Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         var operatorKey = configuration["Auth:OperatorKey"] ?? throw new InvalidOperationException("Auth:OperatorKey is required to load the demo.");

@@ -29,6 +29,30 @@ public static class DatabaseExtensions
     public static bool IsGeneratingDocument { get; } =
         System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
+    /// <summary>Until the schema is migrated (the database was down at start-up), API calls answer 503 with Retry-After.</summary>
+    public static IApplicationBuilder UseSchemaGate(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/v1") && !context.RequestServices.GetRequiredService<SchemaReadiness>().IsMigrated)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                    {
+                        Status = StatusCodes.Status503ServiceUnavailable,
+                        Type = Problems.TypeBase + "database_unavailable",
+                        Title = "Service unavailable",
+                        Detail = "The database is unavailable; retry shortly.",
+                    },
+                });
+                return;
+            }
+            await next(context);
+        });
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).ExcludeFromDescription();
@@ -49,28 +73,61 @@ public sealed class SchemaReadiness
     public void MarkMigrated() => _migrated.TrySetResult();
 }
 
-/// <summary>Applies the store's and the API's migrations at start-up, retrying until the database answers.</summary>
-public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness readiness, ILogger<SchemaMigration> logger) : IHostedService
+/// <summary>
+/// Applies the store's and the API's migrations at start-up. When the database is not there yet,
+/// the API starts anyway (answering 503 and reporting not ready) and migrates as soon as it appears.
+/// </summary>
+public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness readiness, ILogger<SchemaMigration> logger) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _retrying;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        try
+        {
+            await ApplyAsync(store, cancellationToken);
+            readiness.MarkMigrated();
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient)
+        {
+            logger.LogWarning("Database unreachable at start-up ({Message}); serving 503 until it answers", ex.Message);
+            _retrying = RetryUntilMigratedAsync(_stopping.Token);
+        }
+    }
+
+    private async Task RetryUntilMigratedAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 await ApplyAsync(store, cancellationToken);
                 readiness.MarkMigrated();
+                logger.LogInformation("Database reachable; schema migrated");
                 return;
             }
-            catch (NpgsqlException ex) when (ex.IsTransient && attempt < 30)
+            catch (NpgsqlException ex) when (ex.IsTransient)
             {
-                logger.LogWarning("Database not reachable yet ({Message}); retrying", ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                logger.LogDebug("Database still unreachable: {Message}", ex.Message);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
             }
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Only a start-up without the database leaves something to stop.
+        if (_retrying is null) return;
+        await _stopping.CancelAsync();
+        await _retrying;
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     public static async Task ApplyAsync(EventStore.EventStore store, CancellationToken cancellationToken)
     {

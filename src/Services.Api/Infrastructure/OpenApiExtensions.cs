@@ -51,7 +51,32 @@ public static class OpenApiExtensions
                 operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
                 return Task.CompletedTask;
             });
+            // Every parameter is described (the contract lint, api-spec/.spectral.yml, requires it): a
+            // path parameter whose handler gives no [Description] is described from its name.
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+                {
+                    if (parameter.In == ParameterLocation.Path && string.IsNullOrEmpty(parameter.Description) && parameter.Name is { } name)
+                        parameter.Description = DescribePathParameter(name, context.Description.RelativePath ?? "");
+                }
+                return Task.CompletedTask;
+            });
         });
+
+    /// <summary><c>offerId</c> → "The id of the offer."; <c>/projections/{name}</c> → "The name of the projection."</summary>
+    internal static string DescribePathParameter(string name, string route)
+    {
+        if (name.Length > 2 && name.EndsWith("Id", StringComparison.Ordinal))
+            return $"The id of the {Words(name[..^2])}.";
+        var segments = route.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var index = Array.IndexOf(segments, "{" + name + "}");
+        var owner = index > 0 ? segments[index - 1].Replace('-', ' ').TrimEnd('s') : "resource";
+        return $"The {Words(name)} of the {owner}.";
+    }
+
+    private static string Words(string camel) =>
+        string.Concat(camel.Select((c, i) => char.IsUpper(c) && i > 0 ? " " + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     public static IEndpointRouteBuilder MapApiDocument(this IEndpointRouteBuilder app)
     {

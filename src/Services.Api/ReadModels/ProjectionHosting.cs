@@ -21,15 +21,53 @@ public static class ProjectionHosting
     }
 }
 
-/// <summary>Starts the daemon once the schema is migrated; stops it (releasing its shards) at shutdown.</summary>
-public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store) : IHostedService
+/// <summary>
+/// Starts the daemon once the schema is migrated (at once when the database is up at start-up,
+/// later when it comes up); stops it, releasing its shards, at shutdown.
+/// </summary>
+public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store) : IHostedService, IDisposable
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _started = Task.CompletedTask;
+    private int _stopped;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await readiness.Migrated.WaitAsync(cancellationToken);
-        store.Notifier.StartListening();
-        await daemon.StartAsync(cancellationToken);
+        _started = readiness.IsMigrated ? StartDaemonAsync(cancellationToken) : StartWhenMigratedAsync(_stopping.Token);
+        return readiness.IsMigrated ? _started : Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => daemon.StopAsync();
+    private async Task StartWhenMigratedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await readiness.Migrated.WaitAsync(cancellationToken);
+            await StartDaemonAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before the database came up.
+        }
+    }
+
+    private Task StartDaemonAsync(CancellationToken cancellationToken)
+    {
+        store.Notifier.StartListening();
+        return daemon.StartAsync(cancellationToken);
+    }
+
+    // A host may be stopped twice (and after disposal) when test factories derived from it are disposed.
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _stopping.CancelAsync();
+        await _started;
+        await daemon.StopAsync();
+    }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        _stopping.Dispose();
+    }
 }

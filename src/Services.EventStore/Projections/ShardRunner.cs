@@ -258,6 +258,13 @@ internal sealed class ShardRunner
     {
         _lastReadCount = -1;
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        // A page need not wait for its WAL flush: its rows and checkpoint commit or vanish together,
+        // and a page lost in a server crash is simply applied again from the events. Appends keep
+        // full durability; read models stop queueing behind them for the disk.
+        await using (var relaxed = new NpgsqlCommand("set local synchronous_commit = off", _connection, transaction))
+        {
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        }
         var page = await FeedQuery.ReadPageAsync(_connection, _position, limit, _daemon.Registry, cancellationToken, transaction);
         _lastReadCount = page.Events.Count;
         if (page.Events.Count == 0) return Outcome.Empty;

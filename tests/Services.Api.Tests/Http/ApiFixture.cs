@@ -24,6 +24,8 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public IServiceProvider Services => _factory.Services;
 
+    public string ConnectionString => _connectionString;
+
     /// <summary>The factory, for tests that run a variant of the API on the same database (e.g. with another TimeProvider).</summary>
     public WebApplicationFactory<Program> Factory => _factory;
 

@@ -1,0 +1,153 @@
+using Npgsql;
+using Services.Api.Bookings;
+using Services.Api.Listings;
+using Services.Api.Needs;
+using Services.Api.Offers;
+using Services.Api.Slots;
+using Services.Api.Subscriptions;
+using Services.EventStore;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Feed;
+
+/// <summary>
+/// The lookup tables a shard keeps for <see cref="EventAudience"/> (offer → club and providers,
+/// slot → offer, subscription → company and club, booking → company and offer, need → company and
+/// territory), named <c>{prefix}_offers</c> etc. Each shard has its own copy: a shard reads only its tables.
+/// Per page: the rows the page refers to are loaded in one round trip, the page is walked in feed
+/// order (each event first updates the lookups, then gets its audience), and changed rows are
+/// written back in the page's transaction.
+/// </summary>
+internal sealed class AudienceTables(string prefix)
+{
+    public IReadOnlyList<string> Tables { get; } = [$"{prefix}_offers", $"{prefix}_slots", $"{prefix}_subscriptions", $"{prefix}_bookings", $"{prefix}_needs"];
+
+    /// <summary>The audience of each event of the page, in page order; lookup changes are added to <paramref name="batch"/>.</summary>
+    public async Task<IReadOnlyList<IReadOnlyList<string>>> AudiencesAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, PageBatch batch, CancellationToken cancellationToken)
+    {
+        var lookups = new PageLookups();
+        await LoadAsync(page, context, lookups, cancellationToken);
+        var audiences = new List<IReadOnlyList<string>>(page.Count);
+        foreach (var recorded in page)
+        {
+            Observe(recorded, lookups, batch);
+            audiences.Add(EventAudience.Of(recorded.StreamId, recorded.Data, lookups));
+        }
+        return audiences;
+    }
+
+    public async Task TruncateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<string> alsoTables, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"truncate {string.Join(", ", Tables.Concat(alsoTables))}", connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Entity(string streamId) => streamId[(streamId.IndexOf('-', StringComparison.Ordinal) + 1)..];
+
+    private async Task LoadAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, PageLookups lookups, CancellationToken cancellationToken)
+    {
+        HashSet<string> offers = [], slots = [], subscriptions = [], bookings = [], needs = [];
+        foreach (var recorded in page)
+        {
+            if (recorded.Data is null) continue;
+            var type = recorded.StreamId[..Math.Max(0, recorded.StreamId.IndexOf('-', StringComparison.Ordinal))];
+            var id = Entity(recorded.StreamId);
+            switch (type)
+            {
+                case Offer.StreamType: offers.Add(id); break;
+                case Slot.StreamType: slots.Add(id); break;
+                case Subscription.StreamType: subscriptions.Add(id); break;
+                case Booking.StreamType: bookings.Add(id); break;
+                case Need.StreamType: needs.Add(id); break;
+            }
+            if (recorded.Data is SlotScheduled s) offers.Add(s.OfferId);
+            if (recorded.Data is BookingRequested b) offers.Add(b.OfferId);
+        }
+
+        await using (var batch = new NpgsqlBatch(context.Connection, context.Transaction))
+        {
+            Add(batch, $"select slot_id, offer_id from {prefix}_slots where slot_id = any($1)", slots);
+            Add(batch, $"select subscription_id, company_id, club_id from {prefix}_subscriptions where subscription_id = any($1)", subscriptions);
+            Add(batch, $"select booking_id, company_id, offer_id from {prefix}_bookings where booking_id = any($1)", bookings);
+            Add(batch, $"select need_id, company_id, territory from {prefix}_needs where need_id = any($1)", needs);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lookups.Slots[reader.GetString(0)] = reader.GetString(1);
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lookups.Subscriptions[reader.GetString(0)] = new(reader.GetString(1), reader.GetString(2));
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lookups.Bookings[reader.GetString(0)] = new(reader.GetString(1), reader.GetString(2));
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lookups.Needs[reader.GetString(0)] = new(reader.GetString(1), reader.GetString(2));
+        }
+        offers.UnionWith(lookups.Slots.Values);
+        offers.UnionWith(lookups.Bookings.Values.Select(b => b.OfferId));
+        if (offers.Count == 0) return;
+        await using var command = context.CreateCommand($"select offer_id, club_id, provider_ids from {prefix}_offers where offer_id = any($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = offers.ToArray() });
+        await using var offerReader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await offerReader.ReadAsync(cancellationToken))
+            lookups.Offers[offerReader.GetString(0)] = new(offerReader.GetString(1), offerReader.GetFieldValue<string[]>(2));
+    }
+
+    private static void Add(NpgsqlBatch batch, string sql, HashSet<string> ids)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        batch.BatchCommands.Add(command);
+    }
+
+    private void Observe(RecordedEvent recorded, PageLookups lookups, PageBatch batch)
+    {
+        switch (recorded.Data)
+        {
+            case OfferPublished e:
+                lookups.Offers[e.OfferId] = new(e.ClubId, [.. e.ProviderIds]);
+                batch.Add($"insert into {prefix}_offers (offer_id, club_id, provider_ids) values ($1, $2, $3) on conflict (offer_id) do update set club_id = excluded.club_id, provider_ids = excluded.provider_ids",
+                    e.OfferId, e.ClubId, e.ProviderIds.ToArray());
+                break;
+            case OfferRevised e:
+                var offerId = Entity(recorded.StreamId);
+                if (lookups.Offers.TryGetValue(offerId, out var offer)) lookups.Offers[offerId] = offer with { ProviderIds = [.. e.ProviderIds] };
+                batch.Add($"update {prefix}_offers set provider_ids = $2 where offer_id = $1", offerId, e.ProviderIds.ToArray());
+                break;
+            case SlotScheduled e:
+                lookups.Slots[e.SlotId] = e.OfferId;
+                batch.Add($"insert into {prefix}_slots (slot_id, offer_id) values ($1, $2) on conflict (slot_id) do nothing", e.SlotId, e.OfferId);
+                break;
+            case Subscribed e:
+                lookups.Subscriptions[e.SubscriptionId] = new(e.CompanyId, e.ClubId);
+                batch.Add($"insert into {prefix}_subscriptions (subscription_id, company_id, club_id) values ($1, $2, $3) on conflict (subscription_id) do nothing",
+                    e.SubscriptionId, e.CompanyId, e.ClubId);
+                break;
+            case BookingRequested e:
+                lookups.Bookings[e.BookingId] = new(e.CompanyId, e.OfferId);
+                batch.Add($"insert into {prefix}_bookings (booking_id, company_id, offer_id) values ($1, $2, $3) on conflict (booking_id) do nothing",
+                    e.BookingId, e.CompanyId, e.OfferId);
+                break;
+            case NeedRecorded e:
+                lookups.Needs[e.NeedId] = new(e.CompanyId, e.Territory);
+                batch.Add($"insert into {prefix}_needs (need_id, company_id, territory) values ($1, $2, $3) on conflict (need_id) do nothing",
+                    e.NeedId, e.CompanyId, e.Territory);
+                break;
+        }
+    }
+
+    private sealed class PageLookups : IAudienceLookups
+    {
+        public Dictionary<string, OfferParties> Offers { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> Slots { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, SubscriptionParties> Subscriptions { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, BookingParties> Bookings { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, NeedParties> Needs { get; } = new(StringComparer.Ordinal);
+
+        public OfferParties? Offer(string offerId) => Offers.GetValueOrDefault(offerId);
+
+        public string? OfferOfSlot(string slotId) => Slots.GetValueOrDefault(slotId);
+
+        public SubscriptionParties? Subscription(string subscriptionId) => Subscriptions.GetValueOrDefault(subscriptionId);
+
+        public BookingParties? Booking(string bookingId) => Bookings.GetValueOrDefault(bookingId);
+
+        public NeedParties? Need(string needId) => Needs.GetValueOrDefault(needId);
+    }
+}

@@ -1,0 +1,65 @@
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Listings;
+using Services.EventStore;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Feed;
+
+/// <summary>
+/// Shard <c>feed</c>: for each event, one row of rm_feed per audience key (<see cref="EventAudience"/>),
+/// keyed by the event's feed position <c>(transaction_id, global_position)</c>.
+/// </summary>
+/// <remarks>
+/// Why a cursor on this table never misses nor repeats: the daemon hands this shard the events in
+/// feed order, in pages, and each page's rows commit in one transaction with the checkpoint, one page
+/// after the other (the checkpoint's compare-and-set lets only one node write). So when a reader sees
+/// a row at position P, every row below P is already committed: nothing can later appear behind a
+/// cursor. Rows are never updated or deleted (except by a rebuild, which empties the table and fills
+/// it again with the same rows at the same positions: a stored cursor stays valid, it only waits).
+/// The price: the feed lags the writes by the projection lag (use <c>minPosition</c> to wait).
+/// </remarks>
+public sealed class FeedProjection : IProjection
+{
+    internal static readonly AudienceTables Lookups = new("rm_feed");
+
+    public string Name => FeedRegistration.FeedShard;
+
+    public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(context);
+        await using var batch = new PageBatch(context);
+        var audiences = await Lookups.AudiencesAsync(page, context, batch, cancellationToken);
+        await batch.ExecuteAsync(cancellationToken);
+
+        var keys = new List<string>();
+        var xids = new List<ulong>();
+        var positions = new List<long>();
+        var eventIds = new List<Guid>();
+        for (var i = 0; i < page.Count; i++)
+        {
+            foreach (var key in audiences[i])
+            {
+                keys.Add(key);
+                xids.Add(page[i].Position.TransactionId);
+                positions.Add(page[i].Position.GlobalPosition);
+                eventIds.Add(page[i].EventId);
+            }
+        }
+        if (keys.Count == 0) return;
+        await using var insert = context.CreateCommand("""
+            insert into rm_feed (audience, transaction_id, global_position, event_id)
+            select * from unnest($1::text[], $2::xid8[], $3::bigint[], $4::uuid[])
+            on conflict do nothing
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 });
+        insert.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = eventIds.ToArray() });
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        Lookups.TruncateAsync(connection, transaction, ["rm_feed"], cancellationToken);
+}

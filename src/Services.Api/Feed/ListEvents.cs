@@ -1,0 +1,159 @@
+using System.Buffers.Text;
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Feed;
+
+/// <summary>An event as the change feed and webhook deliveries show it.</summary>
+/// <param name="Id">The event id: the same in the feed and in every delivery (de-duplicate on it).</param>
+/// <param name="Type">The stable event name, e.g. <c>booking.confirmed</c>.</param>
+/// <param name="Position">The event's place in the global order, usable as <c>minPosition</c>.</param>
+/// <param name="Data">The event's fields, as stored.</param>
+public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, string Position, JsonElement Data)
+{
+    public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return new EventResponse(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), document.RootElement.Clone());
+    }
+}
+
+/// <summary>A page of the change feed; <see cref="Next"/> is always set: store it and pass it as <c>after</c>.</summary>
+public sealed record EventPage(IReadOnlyList<EventResponse> Data, string Next);
+
+/// <summary>The feed's opaque cursor: base64url of a feed position <c>(xid, position)</c>.</summary>
+public static class FeedCursor
+{
+    private const string Version = "f1:";
+
+    public static string Encode(FeedPosition position) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Version + position));
+
+    public static bool TryDecode(string? text, out FeedPosition position)
+    {
+        position = FeedPosition.Start;
+        if (string.IsNullOrEmpty(text) || text.Length > 100) return false;
+        try
+        {
+            var raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text));
+            return raw.StartsWith(Version, StringComparison.Ordinal) && FeedPosition.TryParse(raw[Version.Length..], out position);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}
+
+public static class ListEventsEndpoint
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+
+    public static void MapListEvents(this IEndpointRouteBuilder v1) =>
+        v1.MapGet("/events", Handle)
+            .WithTags("Change feed")
+            .WithName("listEvents")
+            .WithSummary("Read the change feed")
+            .WithDescription(
+                "The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass " +
+                "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
+                "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
+                "seat and waitlist events go to the offer's club and providers and the company concerned; subscription events to the " +
+                "company and the club; booking events to the company, the club and the providers; need events to the company and the " +
+                "clubs and partners of the need's territory; organization events to the organization itself; the operator sees all. " +
+                "Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<EventPage>, ValidationProblem, ProblemHttpResult>> Handle(
+        [Description("The 'next' cursor of the previous answer; omit to start from the first event.")] string? after,
+        [Description("Page size, 1 to 500 (default 100).")] int? limit,
+        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        Caller caller,
+        NpgsqlDataSource db,
+        EventStore.EventStore store,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var pageSize = limit ?? DefaultLimit;
+        validation.Range("limit", pageSize, 1, MaxLimit);
+        var cursor = FeedPosition.Start;
+        if (after is not null && !FeedCursor.TryDecode(after, out cursor))
+            validation.Add("after", "Not a cursor of the change feed: pass the 'next' value of the previous answer.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        switch (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, minPosition, http.Response, cancellationToken))
+        {
+            case ValidationProblem invalid: return invalid;
+            case ProblemHttpResult problem: return problem;
+        }
+
+        var items = caller.IsOperator
+            ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)
+            : await ReadVisibleAsync(db, await KeysAsync(caller, store, cancellationToken), cursor, pageSize, cancellationToken);
+        var next = items.Count == 0 ? cursor : items[^1].Position;
+        return TypedResults.Ok(new EventPage([.. items.Select(i => i.Event)], FeedCursor.Encode(next)));
+    }
+
+    internal static async Task<IReadOnlyList<string>> KeysAsync(Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> territories = [];
+        if (caller.Kind is OrganizationKind.Club or OrganizationKind.Partner
+            && (await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken)).State is { } organization)
+        {
+            territories = organization.Territories;
+        }
+        return EventAudience.KeysOf(caller, territories);
+    }
+
+    /// <summary>The operator reads the store's feed itself (below the snapshot's xmin: the same guarantee).</summary>
+    private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadAllAsync(
+        NpgsqlDataSource db, EventTypeRegistry registry, FeedPosition after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var page = await FeedQuery.ReadPageAsync(connection, after, limit, registry, cancellationToken);
+        return [.. page.Events.Select(e => (e.Position, EventResponse.From(e.EventId, e.EventType, e.StreamId, e.Timestamp, e.Position, e.Json)))];
+    }
+
+    private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadVisibleAsync(
+        NpgsqlDataSource db, IReadOnlyList<string> keys, FeedPosition after, int limit, CancellationToken cancellationToken)
+    {
+        // One index range per audience key; an event seen through two keys is listed once.
+        await using var command = db.CreateCommand("""
+            select e.transaction_id, e.global_position, e.event_id, e.stream_id, e.event_type, e.data::text, e.created_at
+            from (
+                select transaction_id, global_position from rm_feed
+                where audience = any($1) and (transaction_id, global_position) > ($2, $3)
+                group by transaction_id, global_position
+                order by transaction_id, global_position
+                limit $4
+            ) f
+            join es_events e on e.transaction_id = f.transaction_id and e.global_position = f.global_position
+            order by e.transaction_id, e.global_position
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var items = new List<(FeedPosition, EventResponse)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+            items.Add((position, EventResponse.From(reader.GetGuid(2), reader.GetString(4), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(6), position, reader.GetString(5))));
+        }
+        return items;
+    }
+}

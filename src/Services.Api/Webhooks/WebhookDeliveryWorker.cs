@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Services.Api.Infrastructure;
+
+namespace Services.Api.Webhooks;
+
+/// <summary>
+/// Sends the outbox (webhook_deliveries). Each run claims due deliveries in one short transaction
+/// (<c>for update skip locked</c>, so several nodes share the work, and a lease: next_attempt_at is
+/// pushed past the run, so a node that dies mid-run leaves them due again later), then POSTs each
+/// one outside any transaction (an open transaction would hold back the feed readers' xmin).
+/// Each attempt runs through a Polly pipeline per endpoint URL: a timeout per attempt and a circuit
+/// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
+/// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
+/// MaxAttempts, then the delivery is 'failed' (it can be redelivered). An open circuit postpones the
+/// delivery without counting an attempt. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
+/// </summary>
+public sealed class WebhookDeliveryWorker(
+    NpgsqlDataSource db,
+    IHttpClientFactory clients,
+    TimeProvider time,
+    IOptions<WebhookOptions> options,
+    SchemaReadiness readiness,
+    ILogger<WebhookDeliveryWorker> logger) : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+    public const string EventIdHeader = "Services-Event-Id";
+    public const string DeliveryIdHeader = "Services-Delivery-Id";
+
+    private readonly WebhookOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await readiness.Migrated.WaitAsync(stoppingToken);
+        var interval = TimeSpan.FromSeconds(Math.Max(0.05, _options.PollIntervalSeconds));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken);
+                while (await RunOnceAsync(stoppingToken) > 0 && !stoppingToken.IsCancellationRequested)
+                {
+                    // a full batch may mean more is due: go on at once
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning(ex, "Webhook delivery run failed; retrying at the next tick");
+            }
+        }
+    }
+
+    /// <summary>Claims the deliveries due now and sends each once; answers how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claimed = await ClaimAsync(now, cancellationToken);
+        foreach (var delivery in claimed) await SendAsync(delivery, cancellationToken);
+        return claimed.Count;
+    }
+
+    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, int Attempts, int ScheduleStart, string Url, string Secret);
+
+    private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
+        await using var command = db.CreateCommand("""
+            update webhook_deliveries d set next_attempt_at = $2
+            from webhooks w
+            where d.delivery_id in (
+                    select delivery_id from webhook_deliveries
+                    where status = 'pending' and next_attempt_at <= $1
+                    order by next_attempt_at, delivery_id
+                    limit $3
+                    for update skip locked)
+              and w.webhook_id = d.webhook_id and w.deleted_at is null
+            returning d.delivery_id, d.webhook_id, d.event_id, d.body, d.attempts, d.schedule_start, w.url, w.secret, d.created_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(1, _options.BatchSize) });
+        var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5),
+                reader.GetString(6), reader.GetString(7)), reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+        // Oldest events first, so that a receiver usually sees them in order (not guaranteed: use the feed for order).
+        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
+    }
+
+    private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)
+    {
+        var pipeline = _pipelines.GetOrAdd(delivery.Url, _ => BuildPipeline());
+        var attemptedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        int? statusCode = null;
+        string? error = null;
+        try
+        {
+            using var response = await pipeline.ExecuteAsync(async ct =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+                {
+                    Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(delivery.Secret, time.GetUtcNow(), delivery.Body));
+                request.Headers.Add(EventIdHeader, delivery.EventId.ToString());
+                request.Headers.Add(DeliveryIdHeader, delivery.DeliveryId);
+                request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Services-Webhooks", "1"));
+                return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }, cancellationToken);
+            statusCode = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode) error = $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd();
+        }
+        catch (BrokenCircuitException)
+        {
+            await PostponeAsync(delivery, cancellationToken);
+            return;
+        }
+        catch (TimeoutRejectedException)
+        {
+            error = $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s.";
+        }
+        catch (HttpRequestException ex)
+        {
+            error = Truncate(ex.Message);
+        }
+        var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
+        await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
+        if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
+        else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, delivery.Attempts + 1, error);
+    }
+
+    private async Task RecordAsync(Claimed delivery, DateTimeOffset attemptedAt, int? statusCode, int durationMs, string? error, CancellationToken cancellationToken)
+    {
+        var attempt = delivery.Attempts + 1;
+        var failures = attempt - delivery.ScheduleStart;
+        var (status, next) = error is null
+            ? ("delivered", (DateTimeOffset?)null)
+            : failures >= _options.MaxAttempts
+                ? ("failed", null)
+                : ("pending", attemptedAt + _options.Backoff(failures, Random.Shared.NextDouble()));
+        await using var batch = db.CreateBatch();
+        Add(batch, "insert into webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error) values ($1, $2, $3, $4, $5, $6)",
+            delivery.DeliveryId, attempt, attemptedAt.ToUniversalTime(), statusCode, durationMs, error);
+        Add(batch, """
+            update webhook_deliveries set attempts = $2, status = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6,
+                delivered_at = case when $3 = 'delivered' then $7 else delivered_at end
+            where delivery_id = $1
+            """,
+            delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime());
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task PostponeAsync(Claimed delivery, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("update webhook_deliveries set next_attempt_at = $2 where delivery_id = $1 and status = 'pending'");
+        command.Parameters.Add(new NpgsqlParameter { Value = delivery.DeliveryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (time.GetUtcNow() + TimeSpan.FromSeconds(_options.CircuitBreakSeconds)).ToUniversalTime() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> BuildPipeline() =>
+        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                FailureRatio = _options.CircuitFailureRatio,
+                MinimumThroughput = Math.Max(2, _options.CircuitMinimumThroughput),
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, _options.CircuitSamplingSeconds)),
+                BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, _options.CircuitBreakSeconds)),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TimeoutRejectedException>()
+                    .HandleResult(r => (int)r.StatusCode >= 500 || (int)r.StatusCode == 429),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(Math.Max(0.01, _options.AttemptTimeoutSeconds)))
+            .Build();
+
+    private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        batch.BatchCommands.Add(command);
+    }
+
+    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
+}

@@ -1,0 +1,272 @@
+using System.ComponentModel;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Common;
+using Services.Api.Feed;
+using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore;
+
+namespace Services.Api.Webhooks;
+
+/// <param name="Url">Where deliveries are POSTed: https:// (plain http only to loopback where the configuration allows it).</param>
+/// <param name="EventTypes">Exact event names (<c>booking.confirmed</c>), a stream's events (<c>booking.*</c>) or all (<c>*</c>).</param>
+public sealed record CreateWebhookRequest(string Url, IReadOnlyList<string> EventTypes, string? Description = null)
+{
+    public const int MaxEventTypes = 50;
+
+    public Validation Validate(WebhookOptions options, EventTypeRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        var validation = new Validation();
+        if (validation.Text("url", Url, 2048).IsValid && options.Refuse(Url) is { } why) validation.Add("url", why);
+        if (EventTypes is null || EventTypes.Count == 0) validation.Add("eventTypes", "At least one event type is required.");
+        else if (EventTypes.Count > MaxEventTypes) validation.Add("eventTypes", $"At most {MaxEventTypes} event types; got {EventTypes.Count}.");
+        else
+        {
+            for (var i = 0; i < EventTypes.Count; i++)
+            {
+                var type = EventTypes[i];
+                var known = type == "*"
+                    || registry.TryGetType(type ?? "", out _)
+                    || (type is { Length: > 2 } && type.EndsWith(".*", StringComparison.Ordinal) && registry.Names.Any(n => n.StartsWith(type[..^1], StringComparison.Ordinal)));
+                if (!known) validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
+            }
+        }
+        validation.Text("description", Description, 500, required: false);
+        return validation;
+    }
+}
+
+public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt);
+
+/// <param name="Secret">The signing secret, shown only in this answer: keep it to verify the Services-Signature header.</param>
+public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
+
+/// <param name="StatusCode">The receiver's HTTP status, or null when no answer came (timeout, connection error).</param>
+public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
+
+/// <param name="Status">pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</param>
+public sealed record WebhookDeliveryResponse(
+    string Id,
+    Guid EventId,
+    string EventType,
+    string Status,
+    int AttemptCount,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<WebhookAttemptResponse> Attempts);
+
+public static class WebhookEndpoints
+{
+    public const string DeliveryPrefix = "dlv";
+    public const string SecretPrefix = "whsec_";
+
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.AddProjection<WebhookOutboxProjection>();
+        services.AddHttpClient(WebhookDeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        services.AddSingleton<WebhookDeliveryWorker>();
+        if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliveryWorker>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder v1)
+    {
+        var webhooks = v1.MapGroup("/webhooks").WithTags("Webhooks");
+        webhooks.MapPost("", Create)
+            .WithName("createWebhook")
+            .WithSummary("Register a webhook")
+            .WithDescription(
+                "Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON " +
+                "{id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" " +
+                "keyed with the secret>), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx " +
+                "answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least " +
+                "once: de-duplicate on the event id. The secret is shown only in this answer.")
+            .ProducesValidationProblem();
+        webhooks.MapGet("", List)
+            .WithName("listWebhooks")
+            .WithSummary("List webhooks")
+            .WithDescription("The caller's webhooks (the operator: all), newest first, cursor pagination (limit, after → next).")
+            .ProducesValidationProblem();
+        webhooks.MapGet("/{webhookId}", Get)
+            .WithName("getWebhook")
+            .WithSummary("Read a webhook")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        webhooks.MapDelete("/{webhookId}", Delete)
+            .WithName("deleteWebhook")
+            .WithSummary("Delete a webhook")
+            .WithDescription("Stops deliveries at once; pending deliveries are dropped.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        webhooks.MapGet("/{webhookId}/deliveries", ListDeliveries)
+            .WithName("listWebhookDeliveries")
+            .WithSummary("List a webhook's deliveries")
+            .WithDescription("Newest event first, each with its attempts (status code, duration, error, time). Cursor pagination; filter by status.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        webhooks.MapPost("/{webhookId}/deliveries/{deliveryId}/redeliver", Redeliver)
+            .WithName("redeliverWebhookDelivery")
+            .WithSummary("Send a delivery again")
+            .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule. Answers 202.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return v1;
+    }
+
+    private static async Task<Results<Created<CreatedWebhookResponse>, ValidationProblem>> Create(
+        CreateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var validation = request.Validate(options.Value, store.Registry);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var id = Ids.New(Ids.Webhook);
+        var secret = SecretPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var keys = await ListEventsEndpoint.KeysAsync(caller, store, cancellationToken);
+        var after = await store.ReadHeadAsync(cancellationToken);
+        var createdAt = time.GetUtcNow();
+        string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
+        await using var command = ReadModelSql.Command(db, """
+            insert into webhooks (webhook_id, organization_id, sees_all, audience_keys, url, event_types, description, secret, after_xid, after_position, created_at)
+            values ($1, $2, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
+            """,
+            id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, secret,
+            null, after.GlobalPosition, createdAt.ToUniversalTime());
+        // The feed head when created: only later events are delivered (xid8 needs its type named).
+        command.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return TypedResults.Created($"/v1/webhooks/{id}",
+            new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));
+    }
+
+    private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> List(
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        await using var command = ReadModelSql.Command(db, $"""
+            select {WebhookColumns} from webhooks
+            where deleted_at is null and ($1 or organization_id = $2)
+              and ($3::timestamptz is null or (created_at, webhook_id) < ($3, $4::text))
+            order by created_at desc, webhook_id desc
+            limit $5
+            """, caller.IsOperator, caller.OrganizationId, cursor?.At.ToUniversalTime(), cursor?.Id, pageSize + 1);
+        var rows = await ReadWebhooksAsync(command, cancellationToken);
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, w => new PageCursor(w.CreatedAt, w.Id)));
+    }
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string webhookId, Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        await FindAsync(db, webhookId, caller, cancellationToken) is { } webhook ? TypedResults.Ok(webhook) : Problems.NotFound("webhook");
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var batch = db.CreateBatch();
+        var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2)");
+        delete.Parameters.Add(new NpgsqlParameter { Value = webhookId });
+        delete.Parameters.Add(new NpgsqlParameter { Value = caller.OrganizationId });
+        delete.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
+        delete.Parameters.Add(new NpgsqlParameter { Value = caller.IsOperator });
+        var drop = new NpgsqlBatchCommand("""
+            update webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = coalesce(last_error, 'webhook deleted')
+            where webhook_id = $1 and status = 'pending' and exists (select 1 from webhooks where webhook_id = $1 and deleted_at is not null)
+            """);
+        drop.Parameters.Add(new NpgsqlParameter { Value = webhookId });
+        batch.BatchCommands.Add(delete);
+        batch.BatchCommands.Add(drop);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return delete.RecordsAffected == 1 ? TypedResults.NoContent() : Problems.NotFound("webhook");
+    }
+
+    private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
+        string webhookId,
+        [Description("pending, delivered or failed.")] string? status,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        if (status is not null && status is not ("pending" or "delivered" or "failed")) validation.Add("status", "One of: pending, delivered, failed.");
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        var rows = await ReadDeliveriesAsync(db, webhookId, null, status, cursor, pageSize + 1, cancellationToken);
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, d => new PageCursor(d.CreatedAt, d.Id)));
+    }
+
+    private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> Redeliver(
+        string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        await using (var command = ReadModelSql.Command(db, """
+            update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts
+            where webhook_id = $1 and delivery_id = $2
+            """, webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()))
+        {
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) return Problems.NotFound("delivery");
+        }
+        var delivery = (await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken)).Single();
+        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", delivery);
+    }
+
+    private const string WebhookColumns = "webhook_id, url, event_types, description, created_at";
+
+    private static async Task<WebhookResponse?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db,
+            $"select {WebhookColumns} from webhooks where webhook_id = $1 and deleted_at is null and ($2 or organization_id = $3)",
+            webhookId, caller.IsOperator, caller.OrganizationId);
+        return (await ReadWebhooksAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    private static async Task<List<WebhookResponse>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<WebhookResponse>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
+                reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+        return rows;
+    }
+
+    private static async Task<List<WebhookDeliveryResponse>> ReadDeliveriesAsync(
+        NpgsqlDataSource db, string webhookId, string? deliveryId, string? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db, """
+            select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at,
+                   coalesce((select json_agg(json_build_object('attempt', a.attempt, 'attemptedAt', a.attempted_at, 'statusCode', a.status_code,
+                                 'durationMs', a.duration_ms, 'error', a.error) order by a.attempt)
+                             from webhook_attempts a where a.delivery_id = d.delivery_id), '[]')::text
+            from webhook_deliveries d
+            where d.webhook_id = $1
+              and ($2::text is null or d.delivery_id = $2)
+              and ($3::text is null or d.status = $3)
+              and ($4::timestamptz is null or (d.created_at, d.delivery_id) < ($4, $5::text))
+            order by d.created_at desc, d.delivery_id desc
+            limit $6
+            """, webhookId, deliveryId, status, cursor?.At.ToUniversalTime(), cursor?.Id, limit);
+        var rows = new List<WebhookDeliveryResponse>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var attempts = System.Text.Json.JsonSerializer.Deserialize<List<AttemptRow>>(reader.GetString(8), AttemptJson)!;
+            rows.Add(new WebhookDeliveryResponse(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                reader.Nullable<DateTimeOffset>(5), reader.Nullable<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
+                [.. attempts.Select(a => new WebhookAttemptResponse(a.Attempt, a.AttemptedAt.ToUniversalTime(), a.StatusCode, a.DurationMs, a.Error))]));
+        }
+        return rows;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions AttemptJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private sealed record AttemptRow(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
+}

@@ -1,0 +1,55 @@
+using System.Net;
+
+namespace Services.Api.Webhooks;
+
+/// <summary>
+/// Configuration section <c>Webhooks</c>. The default retry schedule makes 10 attempts over about a
+/// day: the n-th retry waits FirstRetrySeconds × 2^(n−1), ± Jitter (170 s × (2⁹ − 1) ≈ 24 h).
+/// </summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Plain HTTP to 127.0.0.1, ::1 or localhost (tests and local development only); otherwise HTTPS only.</summary>
+    public bool AllowHttpLoopback { get; set; }
+
+    public int MaxAttempts { get; set; } = 10;
+
+    public double FirstRetrySeconds { get; set; } = 170;
+
+    /// <summary>Relative spread of each back-off (0.2 = ±20 %), so that retries of many deliveries do not come in waves.</summary>
+    public double Jitter { get; set; } = 0.2;
+
+    public double AttemptTimeoutSeconds { get; set; } = 10;
+
+    public double PollIntervalSeconds { get; set; } = 1;
+
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Circuit breaker per endpoint URL (in memory, per node).</summary>
+    public int CircuitMinimumThroughput { get; set; } = 10;
+
+    public double CircuitFailureRatio { get; set; } = 0.9;
+
+    public double CircuitSamplingSeconds { get; set; } = 120;
+
+    public double CircuitBreakSeconds { get; set; } = 60;
+
+    /// <summary>The wait after the <paramref name="failures"/>-th failed attempt (1-based); <paramref name="random"/> in [0, 1).</summary>
+    public TimeSpan Backoff(int failures, double random)
+    {
+        var seconds = FirstRetrySeconds * Math.Pow(2, Math.Max(0, failures - 1));
+        return TimeSpan.FromSeconds(seconds * (1 - Jitter + 2 * Jitter * random));
+    }
+
+    /// <summary>Null when <paramref name="url"/> may receive deliveries; otherwise why not.</summary>
+    public string? Refuse(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return "Not an absolute URL.";
+        if (!string.IsNullOrEmpty(uri.UserInfo)) return "Credentials in the URL are not allowed.";
+        if (!string.IsNullOrEmpty(uri.Fragment)) return "A fragment (#…) is not allowed.";
+        if (uri.Scheme == Uri.UriSchemeHttps) return null;
+        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.IdnHost, out var address) && IPAddress.IsLoopback(address));
+        return uri.Scheme == Uri.UriSchemeHttp && loopback && AllowHttpLoopback
+            ? null
+            : "Must be an https:// URL.";
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Feed;
+using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.EventStore;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Webhooks;
+
+/// <summary>
+/// Shard <c>webhook-outbox</c>: for each event, for each active webhook whose organization is in the
+/// event's audience (<see cref="EventAudience"/>; the operator's webhooks get all) and whose event
+/// types match, a delivery row is inserted in the page's transaction (the outbox), due at the event's
+/// time; <see cref="WebhookDeliveryWorker"/> sends it after commit (at least once: receivers
+/// de-duplicate on the event id). Only events after the webhook's creation are delivered.
+/// </summary>
+/// <remarks>
+/// This shard reads the webhooks table (configuration, written by the API): deliveries are side
+/// effects, not a rebuildable read model. <see cref="ResetAsync"/> therefore empties only the audience
+/// lookups, never the deliveries: a rebuild re-runs the events, and the unique (webhook, event) key
+/// with the webhook's creation position keeps it from queuing anything twice (nothing is resent).
+/// </remarks>
+public sealed class WebhookOutboxProjection : IProjection
+{
+    internal static readonly AudienceTables Lookups = new("rm_outbox");
+
+    private static readonly JsonSerializerOptions BodyJson = CreateBodyJson();
+
+    public string Name => FeedRegistration.OutboxShard;
+
+    public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(context);
+        await using var batch = new PageBatch(context);
+        var audiences = await Lookups.AudiencesAsync(page, context, batch, cancellationToken);
+        await batch.ExecuteAsync(cancellationToken); // the lookups are kept even with no webhook: one created later needs them
+        if (!await AnyWebhookAsync(context, cancellationToken)) return;
+
+        var indexes = new List<int>();
+        var eventIds = new List<Guid>();
+        var types = new List<string>();
+        var xids = new List<ulong>();
+        var positions = new List<long>();
+        var times = new List<DateTimeOffset>();
+        var bodies = new List<string>();
+        var audienceIndexes = new List<int>();
+        var audienceKeys = new List<string>();
+        for (var i = 0; i < page.Count; i++)
+        {
+            var recorded = page[i];
+            if (recorded.Data is null) continue;
+            indexes.Add(i);
+            eventIds.Add(recorded.EventId);
+            types.Add(recorded.EventType);
+            xids.Add(recorded.Position.TransactionId);
+            positions.Add(recorded.Position.GlobalPosition);
+            times.Add(recorded.Timestamp.ToUniversalTime());
+            bodies.Add(Body(recorded));
+            foreach (var key in audiences[i])
+            {
+                audienceIndexes.Add(i);
+                audienceKeys.Add(key);
+            }
+        }
+        if (indexes.Count == 0) return;
+
+        await using var insert = context.CreateCommand("""
+            with ev as (
+                select * from unnest($1::int[], $2::uuid[], $3::text[], $4::xid8[], $5::bigint[], $6::timestamptz[], $7::text[])
+                    as e(idx, event_id, event_type, xid, pos, occurred_at, body)),
+            aud as (select * from unnest($8::int[], $9::text[]) as a(idx, audience))
+            insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
+            select 'dlv_' || left(md5(w.webhook_id || ev.event_id::text), 24), w.webhook_id, ev.event_id, ev.event_type, ev.body,
+                   'pending', ev.occurred_at, ev.occurred_at
+            from ev
+            join webhooks w on w.deleted_at is null
+              and (ev.xid, ev.pos) > (w.after_xid, w.after_position)
+              and (w.sees_all or exists (select 1 from aud where aud.idx = ev.idx and (aud.audience = '*' or aud.audience = any(w.audience_keys))))
+              and exists (select 1 from unnest(w.event_types) t(pattern)
+                          where t.pattern = '*' or t.pattern = ev.event_type
+                             or (right(t.pattern, 2) = '.*' and starts_with(ev.event_type, left(t.pattern, -1))))
+            order by ev.xid, ev.pos, w.webhook_id
+            on conflict (webhook_id, event_id) do nothing
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = indexes.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = eventIds.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = types.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 });
+        insert.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = times.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = bodies.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = audienceIndexes.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = audienceKeys.ToArray() });
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Empties the audience lookups only: deliveries are never truncated (no resend on rebuild).</summary>
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        Lookups.TruncateAsync(connection, transaction, [], cancellationToken);
+
+    /// <summary>The delivery body: the event as the change feed shows it.</summary>
+    internal static string Body(RecordedEvent recorded) => JsonSerializer.Serialize(
+        EventResponse.From(recorded.EventId, recorded.EventType, recorded.StreamId, recorded.Timestamp, recorded.Position, recorded.Json), BodyJson);
+
+    private static async Task<bool> AnyWebhookAsync(ProjectionContext context, CancellationToken cancellationToken)
+    {
+        await using var command = context.CreateCommand("select exists (select 1 from webhooks where deleted_at is null)");
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static JsonSerializerOptions CreateBodyJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Json.Configure(options);
+        // A body for a machine, never embedded in HTML: keep the event's JSON as stored ('+' not '\u002B').
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        return options;
+    }
+}

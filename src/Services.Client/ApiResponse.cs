@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Services.Client;
+
+/// <summary>A successful answer: status and the headers integrators need (ETag, read-your-writes position, replay).</summary>
+public class ApiResponse
+{
+    internal ApiResponse(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        StatusCode = response.StatusCode;
+        Headers = response.Headers;
+        ETag = response.Headers.ETag?.ToString();
+        Position = FirstHeader(response.Headers, "Services-Position");
+        Location = response.Headers.Location;
+        IdempotentReplayed = string.Equals(FirstHeader(response.Headers, "Idempotent-Replayed"), "true", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public HttpStatusCode StatusCode { get; }
+
+    public HttpResponseHeaders Headers { get; }
+
+    /// <summary>The resource version, to send back as <see cref="RequestOptions.IfMatch"/>.</summary>
+    public string? ETag { get; }
+
+    /// <summary>The position of a write's last event; pass it as <c>minPosition</c> to read your writes.</summary>
+    public string? Position { get; }
+
+    public Uri? Location { get; }
+
+    /// <summary>True when the server replayed the stored answer of an earlier request with the same Idempotency-Key.</summary>
+    public bool IdempotentReplayed { get; }
+
+    internal static string? FirstHeader(HttpResponseHeaders headers, string name) =>
+        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+}
+
+/// <summary>A successful answer with its body.</summary>
+public sealed class ApiResponse<T> : ApiResponse
+{
+    internal ApiResponse(HttpResponseMessage response, T value) : base(response) => Value = value;
+
+    public T Value { get; }
+}

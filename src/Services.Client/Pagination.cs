@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+
+namespace Services.Client;
+
+/// <summary>A page of a cursor-paginated list: its items and the cursor of the next page (null at the end).</summary>
+public interface IPage<out T>
+{
+    IReadOnlyList<T> Data { get; }
+
+    string? Next { get; }
+}
+
+public static class Pagination
+{
+    /// <summary>
+    /// Every item of a list, page after page, following <c>next</c> cursors. Stops at a null cursor or
+    /// an empty page (a feed may hand back a cursor to poll later).
+    /// </summary>
+    /// <param name="fetchPage">Fetches the page after the given cursor (null: the first page).</param>
+    /// <param name="after">The cursor to start after (null: from the start).</param>
+    public static async IAsyncEnumerable<T> ListAllAsync<T>(Func<string?, CancellationToken, Task<IPage<T>>> fetchPage, string? after = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetchPage);
+        var cursor = after;
+        while (true)
+        {
+            var page = await fetchPage(cursor, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Data) yield return item;
+            if (page.Next is null || page.Data.Count == 0 || page.Next == cursor) yield break;
+            cursor = page.Next;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Http.Json;
+using Services.Api.Common;
+using Services.Api.Feed;
+using Services.Api.Organizations;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+using Services.EventStore;
+
+namespace Services.Api.Tests.Feed;
+
+public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private const string Shard = FeedRegistration.FeedShard;
+
+    private static string Territory() => "feed-" + Guid.NewGuid().ToString("N")[..10];
+
+    private sealed record Scene(Actor Club, Actor Provider, Actor Company, Actor OtherCompany, Actor Partner, Actor FarClub,
+        string OfferId, string SlotId, string BookingId, string NeedId, string SubscriptionId);
+
+    private async Task<Scene> SceneAsync()
+    {
+        var territory = Territory();
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider, territory);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner, territory);
+        var farClub = await api.RegisterAsync(OrganizationKind.Club, Territory());
+        var offer = await api.PublishOfferAsync(club, territory: territory, providerIds: [provider.Id]);
+        var company = await api.RegisterMemberAsync(club, territory);
+        var other = await api.RegisterMemberAsync(club, territory);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 5);
+        var booking = await api.BookAsync(company, subscription.Id, slot.Id);
+        var need = await api.RecordNeedAsync(company, territory: territory);
+        await api.CaughtUpAsync(Shard);
+        return new Scene(club, provider, company, other, partner, farClub, offer.Id, slot.Id, booking.Id, need.Id, subscription.Id);
+    }
+
+    /// <summary>Reads the feed from <paramref name="after"/> until an empty page; asserts order and that next is always set.</summary>
+    private static async Task<(List<EventResponse> Events, string Next)> ReadAllAsync(HttpClient client, string? after = null, int limit = 100)
+    {
+        var events = new List<EventResponse>();
+        for (var pages = 0; pages < 1000; pages++)
+        {
+            var page = await PageAsync(client, after, limit);
+            page.Next.ShouldNotBeNullOrEmpty();
+            if (page.Data.Count == 0)
+            {
+                if (after is not null) page.Next.ShouldBe(after);
+                return (events, page.Next);
+            }
+            events.AddRange(page.Data);
+            after = page.Next;
+        }
+        throw new InvalidOperationException("too many pages");
+    }
+
+    private static async Task<EventPage> PageAsync(HttpClient client, string? after, int limit)
+    {
+        var read = await client.GetAsync($"/v1/events?limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}"));
+        read.StatusCode.ShouldBe(HttpStatusCode.OK, await read.Content.ReadAsStringAsync());
+        return (await read.Content.ReadFromJsonAsync<EventPage>(ApiFixture.JsonOptions))!;
+    }
+
+    private static FeedPosition Position(EventResponse e) => FeedPosition.TryParse(e.Position, out var p) ? p : throw new FormatException(e.Position);
+
+    private static void ShouldBeInFeedOrder(IReadOnlyList<EventResponse> events)
+    {
+        for (var i = 1; i < events.Count; i++) Position(events[i]).ShouldBeGreaterThan(Position(events[i - 1]));
+        events.Select(e => e.Id).Distinct().Count().ShouldBe(events.Count);
+    }
+
+    [Fact]
+    public async Task Each_organization_reads_only_the_events_it_may_see()
+    {
+        var s = await SceneAsync();
+        var bookingStream = $"booking-{s.BookingId}";
+        var slotStream = $"slot-{s.SlotId}";
+        var needStream = $"need-{s.NeedId}";
+        var subscriptionStream = $"subscription-{s.SubscriptionId}";
+
+        var company = (await ReadAllAsync(s.Company.Client)).Events;
+        var other = (await ReadAllAsync(s.OtherCompany.Client)).Events;
+        var club = (await ReadAllAsync(s.Club.Client)).Events;
+        var provider = (await ReadAllAsync(s.Provider.Client)).Events;
+        var partner = (await ReadAllAsync(s.Partner.Client)).Events;
+        var farClub = (await ReadAllAsync(s.FarClub.Client)).Events;
+        var all = (await ReadAllAsync(api.Operator, limit: 500)).Events;
+        foreach (var feed in new[] { company, other, club, provider, partner, farClub, all }) ShouldBeInFeedOrder(feed);
+
+        // Public: the offer and its slot's schedule reach every organization.
+        foreach (var feed in new[] { company, other, club, provider, partner, farClub })
+        {
+            feed.ShouldContain(e => e.Type == "offer.published" && e.StreamId == $"offer-{s.OfferId}");
+            feed.ShouldContain(e => e.Type == "slot.scheduled" && e.StreamId == slotStream);
+        }
+        // Booking: company, club, provider; not another company, nor the partner.
+        foreach (var feed in new[] { company, club, provider }) feed.ShouldContain(e => e.StreamId == bookingStream && e.Type == "booking.confirmed");
+        foreach (var feed in new[] { other, partner, farClub }) feed.ShouldNotContain(e => e.StreamId == bookingStream);
+        // Seats: the club and provider, and the company named.
+        foreach (var feed in new[] { company, club, provider }) feed.ShouldContain(e => e.StreamId == slotStream && e.Type == "slot.seat_reserved");
+        other.ShouldNotContain(e => e.Type == "slot.seat_reserved");
+        // Subscription: the company and the club only.
+        foreach (var feed in new[] { company, club }) feed.ShouldContain(e => e.StreamId == subscriptionStream && e.Type == "subscription.subscribed");
+        foreach (var feed in new[] { other, provider, partner }) feed.ShouldNotContain(e => e.StreamId == subscriptionStream);
+        // Need: the company, and clubs and partners of its territory.
+        foreach (var feed in new[] { company, club, partner }) feed.ShouldContain(e => e.StreamId == needStream && e.Type == "need.recorded");
+        foreach (var feed in new[] { other, provider, farClub }) feed.ShouldNotContain(e => e.StreamId == needStream);
+        // Organization events: the organization itself (membership: the club and that company), never API keys of others.
+        company.ShouldContain(e => e.Type == "organization.registered" && e.StreamId == $"organization-{s.Company.Id}");
+        company.ShouldContain(e => e.Type == "organization.member_admitted" && e.StreamId == $"organization-{s.Club.Id}" && e.Data.GetProperty("companyId").GetString() == s.Company.Id);
+        company.ShouldNotContain(e => e.Type == "organization.member_admitted" && e.Data.GetProperty("companyId").GetString() == s.OtherCompany.Id);
+        company.ShouldNotContain(e => e.Type.StartsWith("organization.", StringComparison.Ordinal) && e.StreamId != $"organization-{s.Company.Id}" && e.StreamId != $"organization-{s.Club.Id}");
+        company.Where(e => e.Type == "organization.api_key_issued").Select(e => e.StreamId).Distinct().ShouldBe([$"organization-{s.Company.Id}"]);
+        club.ShouldNotContain(e => e.Type == "organization.api_key_issued" && e.StreamId != $"organization-{s.Club.Id}");
+
+        // The operator sees everything, and each organization's feed is a subsequence of it, with the same payloads.
+        var byId = all.ToDictionary(e => e.Id);
+        foreach (var feed in new[] { company, other, club, provider, partner, farClub })
+        {
+            foreach (var e in feed)
+            {
+                byId.ShouldContainKey(e.Id);
+                byId[e.Id].Position.ShouldBe(e.Position);
+                byId[e.Id].Data.GetRawText().ShouldBe(e.Data.GetRawText());
+            }
+        }
+        var booked = company.First(e => e.Type == "booking.requested");
+        booked.Data.GetProperty("bookingId").GetString().ShouldBe(s.BookingId);
+        booked.OccurredAt.Offset.ShouldBe(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Pages_read_while_writes_go_on_miss_nothing_repeat_nothing_and_keep_the_order()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club, Territory());
+        await api.CaughtUpAsync(Shard);
+        var (initial, cursor) = await ReadAllAsync(club.Client);
+        var store = api.Service<EventStore.EventStore>();
+        var written = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+
+        // Four writers append, each to its own streams and in many small transactions, events the club sees
+        // (its own organization stream, and public offer events), while the club reads small pages.
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var result = i % 2 == 0
+                    ? await store.AppendAsync(Organization.StreamId(club.Id), Organization.StreamType, ExpectedVersion.Any, [new OrganizationRenamed($"Club {w}-{i}")])
+                    : await store.AppendAsync($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.Any, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]);
+                foreach (var id in await EventIdsAsync(store, result)) written.Add(id);
+            }
+        })).ToList();
+
+        var seen = new List<EventResponse>();
+        var all = Task.WhenAll(writers);
+        while (!all.IsCompleted)
+        {
+            var page = await PageAsync(club.Client, cursor, 7);
+            seen.AddRange(page.Data);
+            cursor = page.Next;
+        }
+        await all;
+        await api.CaughtUpAsync(Shard);
+        var (rest, _) = await ReadAllAsync(club.Client, cursor, 7);
+        seen.AddRange(rest);
+
+        ShouldBeInFeedOrder([.. initial, .. seen]);
+        var missed = written.Except(seen.Select(e => e.Id)).ToList();
+        var extra = seen.Where(e => !written.Contains(e.Id)).Select(e => $"{e.Type} {e.StreamId} {e.Position}").ToList();
+        missed.ShouldBeEmpty($"missed {missed.Count} of {written.Count}; extra: {string.Join("; ", extra)}");
+        extra.ShouldBeEmpty(string.Join("; ", extra));
+        seen.Count.ShouldBe(written.Count);
+        // Same order as the operator's direct read of the store.
+        var operatorOrder = (await ReadAllAsync(api.Operator, limit: 500)).Events.Select(e => e.Id).Where(written.Contains).ToList();
+        seen.Select(e => e.Id).ShouldBe(operatorOrder);
+    }
+
+    private static async Task<IReadOnlyList<Guid>> EventIdsAsync(EventStore.EventStore store, AppendResult result)
+    {
+        var last = result.LastPosition;
+        var streamEvents = new List<Guid>();
+        foreach (var stream in result.StreamVersions.Keys)
+        {
+            var events = await store.ReadStreamAsync(stream);
+            streamEvents.AddRange(events.Where(e => e.Position.TransactionId == last.TransactionId).Select(e => e.EventId));
+        }
+        return streamEvents;
+    }
+
+    [Fact]
+    public async Task A_stored_cursor_resumes_exactly_after_the_last_event_read()
+    {
+        var s = await SceneAsync();
+        var (before, cursor) = await ReadAllAsync(s.Company.Client, limit: 3);
+        var again = await PageAsync(s.Company.Client, cursor, 10);
+        again.Data.ShouldBeEmpty();
+        again.Next.ShouldBe(cursor);
+
+        var cancelled = await api.CancelBookingAsync(s.Company, s.BookingId);
+        cancelled.Status.ShouldBe(Api.Bookings.BookingStatus.Cancelled);
+        await api.CaughtUpAsync(Shard);
+        var (after, _) = await ReadAllAsync(s.Company.Client, cursor, limit: 1);
+        after.Select(e => e.Type).ShouldContain("booking.cancelled");
+        after.Select(e => e.Id).Intersect(before.Select(e => e.Id)).ShouldBeEmpty();
+        Position(after[0]).ShouldBeGreaterThan(Position(before[^1]));
+    }
+
+    [Fact]
+    public async Task Min_position_waits_for_the_callers_own_write()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var renamed = await company.Client.PatchAsJsonAsync($"/v1/organizations/{company.Id}", new RenameOrganizationRequest("Renamed for the feed"), ApiFixture.JsonOptions);
+        renamed.StatusCode.ShouldBe(HttpStatusCode.OK, await renamed.Content.ReadAsStringAsync());
+        var read = await company.Client.GetAsync($"/v1/events?limit=500&minPosition={renamed.Position()}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var page = (await read.Content.ReadFromJsonAsync<EventPage>(ApiFixture.JsonOptions))!;
+        page.Data.ShouldContain(e => e.Type == "organization.renamed" && e.Position == renamed.Position());
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=501", "limit")]
+    [InlineData("after=not-a-cursor", "after")]
+    [InlineData("after=MTIzLjQ1", "after")] // base64url of a bare "123.45": not one of our cursors
+    [InlineData("minPosition=abc", "minPosition")]
+    public async Task Malformed_parameters_are_refused_naming_the_field(string query, string field)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.GetAsync($"/v1/events?{query}")).ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task The_feed_needs_a_key() =>
+        (await api.Anonymous().GetAsync("/v1/events")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+    [Fact]
+    public async Task A_rebuilt_feed_equals_the_live_one_row_for_row()
+    {
+        await SceneAsync();
+        await api.RebuildEqualsLiveAsync(Shard, ["rm_feed", .. FeedProjection.Lookups.Tables]);
+    }
+}

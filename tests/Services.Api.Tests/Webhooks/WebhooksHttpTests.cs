@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Services.Api.Common;
+using Services.Api.Feed;
+using Services.Api.ReadModels;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+using Services.Api.Webhooks;
+
+namespace Services.Api.Tests.Webhooks;
+
+/// <summary>A loopback HTTP receiver (Kestrel on 127.0.0.1:0) that answers 500 to its first <c>failFirst</c> requests.</summary>
+internal sealed class Receiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _failuresLeft;
+
+    public sealed record Received(string? Signature, string? EventId, string? DeliveryId, string Body, DateTimeOffset At, int Answered);
+
+    public ConcurrentQueue<Received> Requests { get; } = new();
+
+    private Receiver(WebApplication app, int failFirst)
+    {
+        _app = app;
+        _failuresLeft = failFirst;
+    }
+
+    public string Url => _app.Urls.Single() + "/hook";
+
+    public static async Task<Receiver> StartAsync(TimeProvider clock, int failFirst)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var receiver = new Receiver(app, failFirst);
+        app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            var status = Interlocked.Decrement(ref receiver._failuresLeft) >= 0 ? 500 : 204;
+            receiver.Requests.Enqueue(new Received(request.Headers[WebhookSignature.Header], request.Headers[WebhookDeliveryWorker.EventIdHeader],
+                request.Headers[WebhookDeliveryWorker.DeliveryIdHeader], body, clock.GetUtcNow(), status));
+            return Results.StatusCode(status);
+        });
+        await app.StartAsync();
+        return receiver;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
+
+public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    /// <summary>
+    /// The API on the fixture's database with loopback HTTP allowed, a clock set by hand and the periodic
+    /// worker out of the way (the fixture's own worker is stopped too): the test calls RunOnceAsync.
+    /// </summary>
+    private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock)
+    {
+        await api.Service<WebhookDeliveryWorker>().StopAsync(CancellationToken.None);
+        var factory = api.Factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Webhooks:AllowHttpLoopback", "true");
+            web.UseSetting("Webhooks:PollIntervalSeconds", "86400");
+            web.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(clock);
+            });
+        });
+        var clocked = new ClockedApi(factory, clock);
+        return (clocked, factory.Services.GetRequiredService<WebhookDeliveryWorker>());
+    }
+
+    private static async Task<CreatedWebhookResponse> CreateAsync(HttpClient client, string url, params string[] eventTypes)
+    {
+        var created = await client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, eventTypes, "tests"), ApiFixture.JsonOptions);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return (await created.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!;
+    }
+
+    private static async Task<IReadOnlyList<WebhookDeliveryResponse>> DeliveriesAsync(HttpClient client, string webhookId) =>
+        (await client.ListAsync<WebhookDeliveryResponse>($"/v1/webhooks/{webhookId}/deliveries?limit=100")).Data;
+
+    /// <summary>Runs the worker, moving the clock a day on each round, until nothing is pending (bounded).</summary>
+    private static async Task DrainAsync(ClockedApi clocked, WebhookDeliveryWorker worker, HttpClient client, string webhookId)
+    {
+        for (var round = 0; round < 15; round++)
+        {
+            await worker.RunOnceAsync(CancellationToken.None);
+            if ((await DeliveriesAsync(client, webhookId)).All(d => d.Status != "pending")) return;
+            clocked.Clock.Advance(TimeSpan.FromDays(1));
+        }
+        throw new ShouldAssertException("deliveries still pending after 15 rounds");
+    }
+
+    [Fact]
+    public async Task A_receiver_that_fails_the_first_attempts_still_gets_every_event_signed_once_accepted_with_the_same_event_id()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 3);
+
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var stranger = await api.RegisterMemberAsync(club);
+        var companyClient = clocked.ClientFor(company);
+        var webhook = await CreateAsync(companyClient, receiver.Url, "booking.*", "subscription.subscribed");
+        webhook.Secret.ShouldStartWith("whsec_");
+
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var strangerSubscription = await api.SubscribeAsync(stranger, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
+        var first = await api.BookAsync(company, subscription.Id, slot.Id);
+        var second = await api.BookAsync(company, subscription.Id, slot.Id); // waitlisted
+        var strangers = await api.BookAsync(stranger, strangerSubscription.Id, slot.Id);
+        await api.CancelBookingAsync(company, first.Id); // promotes the next one in the waitlist
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+
+        // What the webhook must get: the company's visible events of those types, as the change feed lists them.
+        var feed = await companyClient.GetFromJsonAsync<EventPage>("/v1/events?limit=500", ApiFixture.JsonOptions);
+        var expected = feed!.Data.Where(e => e.Type.StartsWith("booking.", StringComparison.Ordinal) || e.Type == "subscription.subscribed").ToList();
+        expected.Count.ShouldBeGreaterThan(5);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(clocked, worker, companyClient, webhook.Id);
+
+        var requests = receiver.Requests.ToList();
+        requests.Count.ShouldBe(expected.Count + 3);
+        foreach (var request in requests)
+        {
+            WebhookSignature.Verify(webhook.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue(request.Body);
+            WebhookSignature.Verify("whsec_wrong", request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeFalse();
+            var body = JsonSerializer.Deserialize<EventResponse>(request.Body, ApiFixture.JsonOptions)!;
+            request.EventId.ShouldBe(body.Id.ToString());
+        }
+        // Every event accepted exactly once; retries carry the same event id and body.
+        var accepted = requests.Where(r => r.Answered < 300).Select(r => JsonSerializer.Deserialize<EventResponse>(r.Body, ApiFixture.JsonOptions)!).ToList();
+        accepted.Select(e => e.Id).Order().ShouldBe(expected.Select(e => e.Id).Order());
+        foreach (var e in expected) accepted.Single(a => a.Id == e.Id).Data.GetRawText().ShouldBe(e.Data.GetRawText());
+        foreach (var group in requests.GroupBy(r => r.EventId)) group.Select(r => r.Body).Distinct().Count().ShouldBe(1);
+        requests.Where(r => r.Answered >= 500).ShouldAllBe(r => requests.Any(a => a.EventId == r.EventId && a.Answered < 300));
+        // Never another organization's booking.
+        requests.ShouldNotContain(r => r.Body.Contains(strangers.Id, StringComparison.Ordinal));
+
+        // Attempts recorded: the retried deliveries show their 500s then the success.
+        var deliveries = await DeliveriesAsync(companyClient, webhook.Id);
+        deliveries.Count.ShouldBe(expected.Count);
+        deliveries.ShouldAllBe(d => d.Status == "delivered");
+        deliveries.Sum(d => d.AttemptCount).ShouldBe(expected.Count + 3);
+        var retried = deliveries.Where(d => d.AttemptCount > 1).ToList();
+        retried.ShouldNotBeEmpty();
+        foreach (var d in retried)
+        {
+            d.Attempts.Select(a => a.StatusCode).ShouldBe([.. Enumerable.Repeat<int?>(500, d.AttemptCount - 1), 204]);
+            d.Attempts[0].Error.ShouldNotBeNull();
+            d.Attempts[^1].Error.ShouldBeNull();
+            d.Attempts.Select(a => a.AttemptedAt).ShouldBeInOrder();
+        }
+
+        // Redelivery: sent again now with the same event id.
+        var target = deliveries[0];
+        var redelivered = await companyClient.PostAsync($"/v1/webhooks/{webhook.Id}/deliveries/{target.Id}/redeliver", null);
+        redelivered.StatusCode.ShouldBe(HttpStatusCode.Accepted, await redelivered.Content.ReadAsStringAsync());
+        (await redelivered.Content.ReadFromJsonAsync<WebhookDeliveryResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe("pending");
+        (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+        var last = receiver.Requests.Last();
+        last.EventId.ShouldBe(target.EventId.ToString());
+        last.DeliveryId.ShouldBe(target.Id);
+        (await DeliveriesAsync(companyClient, webhook.Id)).Single(d => d.Id == target.Id).AttemptCount.ShouldBe(target.AttemptCount + 1);
+    }
+
+    [Fact]
+    public async Task A_webhook_is_managed_by_its_organization_only_and_its_secret_is_shown_once()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, _) = await ClockedAsync(clock);
+        await using var __ = clocked;
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var other = await api.RegisterAsync(OrganizationKind.Company);
+        var client = clocked.ClientFor(company);
+        var created = await CreateAsync(client, "https://hooks.example.com/services", "booking.confirmed", "need.*");
+        created.EventTypes.ShouldBe(["booking.confirmed", "need.*"]);
+
+        var read = await client.GetAsync($"/v1/webhooks/{created.Id}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await read.Content.ReadAsStringAsync()).ShouldNotContain("whsec_");
+        var list = await client.ListAsync<WebhookResponse>("/v1/webhooks");
+        list.Data.Select(w => w.Id).ShouldBe([created.Id]);
+        (await other.Client.ListAsync<WebhookResponse>("/v1/webhooks")).Data.ShouldBeEmpty();
+        (await api.Operator.ListAsync<WebhookResponse>("/v1/webhooks?limit=100")).Data.ShouldContain(w => w.Id == created.Id);
+
+        await (await other.Client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Client.GetAsync($"/v1/webhooks/{created.Id}/deliveries")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostAsync($"/v1/webhooks/{created.Id}/deliveries/dlv_nothing/redeliver", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await (await client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        (await api.Anonymous().GetAsync("/v1/webhooks")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_outbox_rebuilds_its_lookups_and_queues_nothing_twice()
+    {
+        var (clocked, _) = await ClockedAsync(new FakeClock(DateTimeOffset.UtcNow));
+        await using var _ = clocked;
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var webhook = await CreateAsync(clocked.ClientFor(club), "https://hooks.example.com/club", "*");
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        var queued = await DeliveriesAsync(club.Client, webhook.Id);
+        queued.ShouldContain(d => d.EventType == "booking.confirmed");
+
+        await api.RebuildEqualsLiveAsync(FeedRegistration.OutboxShard, [.. WebhookOutboxProjection.Lookups.Tables, "webhook_deliveries"]);
+        (await DeliveriesAsync(club.Client, webhook.Id)).Select(d => d.Id).ShouldBe(queued.Select(d => d.Id));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9/hook")] // loopback HTTP: not allowed by this configuration
+    [InlineData("http://hooks.example.com/services")]
+    [InlineData("ftp://hooks.example.com/services")]
+    [InlineData("not a url")]
+    [InlineData("https://user:pass@hooks.example.com/")]
+    public async Task Only_https_urls_are_accepted(string url)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
+    }
+
+    [Fact]
+    public async Task Plain_http_is_refused_for_other_hosts_even_where_loopback_is_allowed()
+    {
+        var (clocked, _) = await ClockedAsync(new FakeClock(DateTimeOffset.UtcNow));
+        await using var _ = clocked;
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var client = clocked.ClientFor(company);
+        await (await client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest("http://hooks.example.com/x", ["*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
+        (await client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest("http://127.0.0.1:9/x", ["*"]), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData("""{"url":"https://h.example.com/","eventTypes":["booking.nope"]}""", "eventTypes[0]")]
+    [InlineData("""{"url":"https://h.example.com/","eventTypes":[]}""", "eventTypes")]
+    [InlineData("""{"url":"https://h.example.com/"}""", "eventTypes")]
+    [InlineData("""{"eventTypes":["*"]}""", "url")]
+    [InlineData("""{"url":"https://h.example.com/","eventTypes":["*"],"extra":1}""", "extra")]
+    public async Task Invalid_requests_name_the_field(string json, string field)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.PostAsync("/v1/webhooks", new StringContent(json, System.Text.Encoding.UTF8, "application/json"))).ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public void Signatures_verify_only_with_the_secret_the_body_and_a_recent_timestamp()
+    {
+        var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var header = WebhookSignature.Sign("whsec_abc", at, """{"id":1}""");
+        header.ShouldStartWith($"t={at.ToUnixTimeSeconds()},v1=");
+        WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(4)).ShouldBeTrue();
+        WebhookSignature.Verify("whsec_abc", header, """{"id":2}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        WebhookSignature.Verify("whsec_abd", header, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(6)).ShouldBeFalse();
+        WebhookSignature.Verify("whsec_abc", "garbage", """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        WebhookSignature.Verify("whsec_abc", null, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void The_default_schedule_spans_about_a_day()
+    {
+        var options = new WebhookOptions();
+        var total = Enumerable.Range(1, options.MaxAttempts - 1).Aggregate(TimeSpan.Zero, (sum, n) => sum + options.Backoff(n, 0.5));
+        total.TotalHours.ShouldBeInRange(20, 30);
+        options.Backoff(1, 0).ShouldBeLessThan(options.Backoff(1, 0.99));
+    }
+}
