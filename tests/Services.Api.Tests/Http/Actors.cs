@@ -1,11 +1,14 @@
-using System.Net;
-using System.Net.Http.Json;
 using Services.Api.Common;
 using Services.Api.Organizations;
+using Services.Client;
+using Wire = Services.Client.Models;
 
 namespace Services.Api.Tests.Http;
 
-/// <summary>An organization registered through the API, with a client acting on its own key.</summary>
+/// <summary>
+/// An organization registered through the API (with the integrators' typed client, so every
+/// HTTP test exercises it), with an HttpClient acting on its own key.
+/// </summary>
 public sealed record Actor(string Id, OrganizationKind Kind, HttpClient Client);
 
 public static class Actors
@@ -14,14 +17,15 @@ public static class Actors
 
     public static async Task<Actor> RegisterAsync(this ApiFixture api, OrganizationKind kind, string territory = "grand-figeac", string? name = null)
     {
-        var siret = kind == OrganizationKind.Company ? NextSiret() : null;
-        var registered = await api.Operator.PostAsJsonAsync("/v1/organizations",
-            new RegisterOrganizationRequest(kind, name ?? $"{kind} {Guid.NewGuid():N}"[..20], [territory], siret), ApiFixture.JsonOptions);
-        registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
-        var organization = (await registered.Content.ReadFromJsonAsync<OrganizationResponse>(ApiFixture.JsonOptions))!;
-        var issued = await api.Operator.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys", new IssueApiKeyRequest("tests"), ApiFixture.JsonOptions);
-        issued.StatusCode.ShouldBe(HttpStatusCode.Created, await issued.Content.ReadAsStringAsync());
-        var key = (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        var operatorClient = new ServicesClient(api.Operator);
+        var organization = (await operatorClient.RegisterOrganizationAsync(new Wire.RegisterOrganizationRequest
+        {
+            Kind = Enum.Parse<Wire.OrganizationKind>(kind.ToString()),
+            Name = name ?? $"{kind} {Guid.NewGuid():N}"[..20],
+            Territories = [territory],
+            Siret = kind == OrganizationKind.Company ? NextSiret() : null,
+        })).Value;
+        var key = (await operatorClient.IssueApiKeyAsync(organization.Id, new Wire.IssueApiKeyRequest { Label = "tests" })).Value;
         return new Actor(organization.Id, kind, api.ClientWithKey(key.Key));
     }
 
@@ -29,8 +33,7 @@ public static class Actors
     public static async Task<Actor> RegisterMemberAsync(this ApiFixture api, Actor club, string territory = "grand-figeac")
     {
         var company = await api.RegisterAsync(OrganizationKind.Company, territory);
-        var admitted = await club.Client.PostAsJsonAsync($"/v1/clubs/{club.Id}/members", new AdmitMemberRequest(company.Id), ApiFixture.JsonOptions);
-        admitted.StatusCode.ShouldBe(HttpStatusCode.OK, await admitted.Content.ReadAsStringAsync());
+        await new ServicesClient(club.Client).AdmitMemberAsync(club.Id, new Wire.AdmitMemberRequest { CompanyId = company.Id });
         return company;
     }
 
