@@ -23,9 +23,10 @@ public sealed class RebuildTests(StoreFixture fixture) : IClassFixture<StoreFixt
             var n = 0;
             while (!stop.IsCancellationRequested) await AppendManyAsync(fixture.Store, $"during-{n++ % 3}", 10);
         });
+        // A row no event produces: only the rebuild's reset can remove it, however fast the catch-up.
+        await Sql.CountAsync(fixture.DataSource, "with marker as (insert into rebuilt_applied (event_id, node) values ('00000000-0000-0000-0000-000000000001', 'marker') returning 1) select count(*) from marker");
         await daemon.RebuildAsync("rebuilt");
-        (await Sql.CountAsync(fixture.DataSource, "select count(*) from rebuilt_applied")).ShouldBeLessThan(
-            await Sql.CountAsync(fixture.DataSource, "select count(*) from es_events"), "the rebuild started over");
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from rebuilt_applied where node = 'marker'")).ShouldBe(0, "the rebuild started over");
         await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()).Single(s => s.Name == "rebuilt").Status == ShardStatuses.Running,
             "the rebuild caught up", CatchUp);
         await stop.CancelAsync();
