@@ -55,12 +55,9 @@ public static class GetOfferAvailabilityEndpoint
         var statusFilter = validation.Filter<SlotStatus>("status", status);
         var since = from ?? time.GetUtcNow();
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, minPosition, http.Response, cancellationToken))
-        {
-            case ValidationProblem invalid: return invalid;
-            case ProblemHttpResult problem: return problem;
-        }
+        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
         if ((await store.LoadAsync(Offer.Stream(offerId), cancellationToken)).State is null) return Problems.NotFound("offer");
 
         await using var command = ReadModelSql.Command(db, """

@@ -47,12 +47,9 @@ public static class ListBookingsEndpoint
             .Id("offerId", offerId, Ids.Offer, required: false)
             .Id("companyId", companyId, Ids.Organization, required: false);
         if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.BookingListShard, minPosition, http.Response, cancellationToken))
-        {
-            case ValidationProblem invalid: return invalid;
-            case ProblemHttpResult problem: return problem;
-        }
+        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.BookingListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         await using var command = ReadModelSql.Command(db, """
             select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.slot_start, b.quantity, b.beneficiary_ref,

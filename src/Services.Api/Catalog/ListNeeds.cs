@@ -44,12 +44,9 @@ public static class ListNeedsEndpoint
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<NeedStatus>("status", status);
         if (territory is not null) validation.Territory("territory", territory);
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.NeedListShard, minPosition, http.Response, cancellationToken))
-        {
-            case ValidationProblem invalid: return invalid;
-            case ProblemHttpResult problem: return problem;
-        }
+        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.NeedListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         // Clubs and partners see the needs of their territories (as in Need.IsVisibleTo).
         var territories = Need.NeedsCallerState(caller)

@@ -42,12 +42,9 @@ public static class ListSubscriptionsEndpoint
         var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
         var statusFilter = validation.Filter<SubscriptionStatus>("status", status);
         validation.Id("offerId", offerId, Ids.Offer, required: false).Id("companyId", companyId, Ids.Organization, required: false);
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        switch (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.SubscriptionListShard, minPosition, http.Response, cancellationToken))
-        {
-            case ValidationProblem invalid: return invalid;
-            case ProblemHttpResult problem: return problem;
-        }
+        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.SubscriptionListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
         await using (var command = ReadModelSql.Command(db, """

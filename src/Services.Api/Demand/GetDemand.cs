@@ -118,8 +118,10 @@ public static class DemandEndpoints
                 return Problems.Forbidden($"You may read the demand of your own territories only ({string.Join(", ", visible)}).");
             territories = [territory];
         }
-        if (await ReadYourWrites.WaitAsync(daemon, DemandProjection.ShardName, minPosition, http.Response, cancellationToken) is { } problem)
-            return InsightReads.Fail<DemandResponse>(problem);
+        var positionCheck = new Validation();
+        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
+        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
+        if (await ReadYourWrites.WaitAsync(daemon, DemandProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         await using var command = dataSource.CreateCommand(Sql("rm_" + DemandProjection.ShardName));
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

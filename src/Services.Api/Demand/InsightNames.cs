@@ -58,13 +58,6 @@ public static class InsightNames
 /// <summary>Helpers of the demand, usage and indicators endpoints.</summary>
 public static class InsightReads
 {
-    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Fail<T>(IResult problem) => problem switch
-    {
-        ValidationProblem invalid => invalid,
-        ProblemHttpResult other => other,
-        _ => throw new InvalidOperationException($"Unexpected result {problem.GetType().Name}."),
-    };
-
     /// <summary>The territories of the caller's organization; null for the operator, who sees every territory.</summary>
     public static async Task<IReadOnlyList<string>?> TerritoriesOfAsync(EventStore.EventStore store, Caller caller, CancellationToken cancellationToken)
     {

@@ -93,12 +93,9 @@ public static class ListEventsEndpoint
         var cursor = FeedPosition.Start;
         if (after is not null && !FeedCursor.TryDecode(after, out cursor))
             validation.Add("after", "Not a cursor of the change feed: pass the 'next' value of the previous answer.");
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        switch (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, minPosition, http.Response, cancellationToken))
-        {
-            case ValidationProblem invalid: return invalid;
-            case ProblemHttpResult problem: return problem;
-        }
+        if (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var items = caller.IsOperator
             ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)

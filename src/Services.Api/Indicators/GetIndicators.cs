@@ -143,8 +143,10 @@ public static class IndicatorsEndpoints
         var visible = await InsightReads.TerritoriesOfAsync(store, caller, cancellationToken);
         if (visible is not null && !visible.Contains(territory!, StringComparer.Ordinal))
             return Problems.Forbidden($"You may read the indicators of your own territories only ({string.Join(", ", visible)}).");
-        if (await ReadYourWrites.WaitAsync(daemon, IndicatorsProjection.ShardName, minPosition, http.Response, cancellationToken) is { } problem)
-            return InsightReads.Fail<IndicatorsResponse>(problem);
+        var positionCheck = new Validation();
+        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
+        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
+        if (await ReadYourWrites.WaitAsync(daemon, IndicatorsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var last = first.AddMonths(months).AddDays(-1);
         var prefix = "rm_" + IndicatorsProjection.ShardName;

@@ -18,17 +18,24 @@ public static class ReadYourWrites
     public const string ParameterDescription =
         "Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).";
 
-    /// <summary>Null when the read may proceed; otherwise the problem to answer.</summary>
-    public static async Task<IResult?> WaitAsync(ProjectionDaemon daemon, string shard, string? minPosition, HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>Checks <c>?minPosition=</c> into the request's validation; null when none was given.</summary>
+    public static FeedPosition? Parse(Validation validation, string? minPosition)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        if (string.IsNullOrEmpty(minPosition)) return null;
+        if (FeedPosition.TryParse(minPosition, out var position)) return position;
+        validation.Add("minPosition", "Not a position: send the Services-Position header value of a write, e.g. '1234.56'.");
+        return null;
+    }
+
+    /// <summary>Null when the read may proceed; a 503 with Retry-After when the read model did not reach the position in time.</summary>
+    public static async Task<ProblemHttpResult?> WaitAsync(ProjectionDaemon daemon, string shard, FeedPosition? position, HttpResponse response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(response);
-        if (string.IsNullOrEmpty(minPosition)) return null;
-        if (!FeedPosition.TryParse(minPosition, out var position))
-            return Problems.Invalid("minPosition", "Not a position: send the Services-Position header value of a write, e.g. '1234.56'.");
-        if (await daemon.WaitForPositionAsync(shard, position, MaxWait, cancellationToken)) return null;
+        if (position is not { } wanted || await daemon.WaitForPositionAsync(shard, wanted, MaxWait, cancellationToken)) return null;
         response.Headers.RetryAfter = "1";
         return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "read_model_lagging", "Read model not caught up",
-            $"The read model has not reached position {minPosition} within {MaxWait.TotalSeconds:0} s; retry shortly.");
+            $"The read model has not reached position {wanted} within {MaxWait.TotalSeconds:0} s; retry shortly.");
     }
 }

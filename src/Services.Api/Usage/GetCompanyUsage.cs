@@ -80,8 +80,10 @@ public static class UsageEndpoints
             var company = await store.LoadAsync(Organization.Stream(companyId), cancellationToken);
             if (company.State is not { Kind: OrganizationKind.Company }) return Problems.NotFound("company");
         }
-        if (await ReadYourWrites.WaitAsync(daemon, UsageProjection.ShardName, minPosition, http.Response, cancellationToken) is { } problem)
-            return InsightReads.Fail<UsageStatementResponse>(problem);
+        var positionCheck = new Validation();
+        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
+        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
+        if (await ReadYourWrites.WaitAsync(daemon, UsageProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var facts = await UsageStatements.ReadLinesAsync(dataSource, "rm_" + UsageProjection.ShardName, companyId, firstDay, territory: null, cancellationToken);
         var lines = facts.Select(UsageStatements.Price).ToList();
