@@ -6,6 +6,4 @@ public sealed record Money(long Amount, string Currency)
     public const string Euro = "EUR";
 
     public static Money Euros(long cents) => new(cents, Euro);
-
-    public static Money Zero { get; } = new(0, Euro);
 }

@@ -22,9 +22,6 @@ public static class Problems
         Problem(StatusCodes.Status412PreconditionFailed, "version_mismatch", "The resource has changed",
             $"If-Match does not match the current version \"{current}\"; read the resource again and retry with its ETag.");
 
-    public static ProblemHttpResult Busy() =>
-        Problem(StatusCodes.Status503ServiceUnavailable, "busy", "Try again", "Too many concurrent changes to the same resources; retry shortly.");
-
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: "The request is invalid; see errors for each field.", title: "Invalid request", type: TypeBase + "invalid_request");
 

@@ -18,9 +18,6 @@ public sealed partial class Validation
         return this;
     }
 
-    public Validation Required(string field, object? value) =>
-        value is null || (value is string s && string.IsNullOrWhiteSpace(s)) ? Add(field, "This field is required.") : this;
-
     public Validation Text(string field, string? value, int maxLength, bool required = true)
     {
         if (value is null || value.Length == 0) return required ? Add(field, "This field is required.") : this;

@@ -33,8 +33,9 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _started = readiness.IsMigrated ? StartDaemonAsync(cancellationToken) : StartWhenMigratedAsync(_stopping.Token);
-        return readiness.IsMigrated ? _started : Task.CompletedTask;
+        if (readiness.IsMigrated) return _started = StartDaemonAsync(cancellationToken);
+        _started = StartWhenMigratedAsync(_stopping.Token);
+        return Task.CompletedTask;
     }
 
     private async Task StartWhenMigratedAsync(CancellationToken cancellationToken)
