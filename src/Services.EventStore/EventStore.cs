@@ -17,22 +17,35 @@ public sealed class EventStore : IAsyncDisposable
     private const string ConflictSqlState = "ES409";
     private const string UniqueViolation = "23505";
 
+    // Two transactions in flight let one group fill while the other waits for its WAL flush.
+    private const int MaxConcurrentCommits = 2;
+    private const int MaxGroupSize = 64;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventTypeRegistry _registry;
     private readonly ResiliencePipeline _retry;
     private readonly FeedNotifier _notifier;
+    private readonly GroupCommit _groupCommit;
+    private readonly AggregateCache? _aggregates;
     private readonly Func<EventMetadata, IEnumerable<NpgsqlBatchCommand>>? _withEveryAppend;
 
     /// <param name="withEveryAppend">
     /// Rows the host commits with every append, given its metadata (e.g. reserving the request's
     /// idempotency key), so that they exist exactly when the events do.
     /// </param>
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, Func<EventMetadata, IEnumerable<NpgsqlBatchCommand>>? withEveryAppend = null)
+    /// <param name="cachedAggregates">
+    /// How many folded streams <see cref="AggregateStreamAsync"/> keeps (0: none). Only for
+    /// immutable states and pure folds; a fold is cached per stream and evolve delegate.
+    /// </param>
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, Func<EventMetadata, IEnumerable<NpgsqlBatchCommand>>? withEveryAppend = null, int cachedAggregates = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(cachedAggregates);
+        _aggregates = cachedAggregates > 0 ? new AggregateCache(cachedAggregates) : null;
         _dataSource = dataSource;
         _registry = registry;
         _withEveryAppend = withEveryAppend;
         _notifier = new FeedNotifier(dataSource);
+        _groupCommit = new GroupCommit(CommitGroupAsync, MaxConcurrentCommits, MaxGroupSize);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -71,50 +84,103 @@ public sealed class EventStore : IAsyncDisposable
     /// Appends, and runs the commands <paramref name="alongside"/> creates in the same transaction
     /// (rows that must exist exactly when the events do). It is called again on each attempt.
     /// </summary>
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
     {
         metadata ??= EventMetadata.None;
         var prepared = PreparedAppend.Create(appends, metadata, _registry);
-        var attempts = 0;
-        var result = await _retry.ExecuteAsync(async ct =>
-        {
-            var mayHaveCommitted = attempts++ > 0;
-            try
-            {
-                return await AppendOnceAsync(prepared, metadata, alongside, ct);
-            }
-            catch (Exception ex) when (mayHaveCommitted && IsConflictOrDuplicate(ex))
-            {
-                // An earlier attempt may have committed before its answer was lost: the event ids
-                // tell, and they make a blind retry fail instead of writing twice.
-                var committed = await FindCommittedAsync(prepared, ct);
-                if (committed is null) throw;
-                return committed;
-            }
-        }, cancellationToken);
-        _notifier.Pulse();
-        return result;
+        cancellationToken.ThrowIfCancellationRequested();
+        return _groupCommit.AppendAsync(new PendingAppend(prepared, metadata, alongside, cancellationToken));
     }
 
-    private async Task<AppendResult> AppendOnceAsync(PreparedAppend prepared, EventMetadata metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
+    private async Task CommitGroupAsync(IReadOnlyList<PendingAppend> group)
     {
+        if (group.Count == 1)
+        {
+            await CommitAloneAsync(group[0], mayHaveCommitted: false);
+            return;
+        }
+        AppendResult[] results;
+        try
+        {
+            results = await CommitOnceAsync(group, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or StreamVersionConflictException)
+        {
+            // Nothing of the group was written, unless the connection broke during the commit:
+            // then each member finds out whether it was.
+            var mayHaveCommitted = ex is NpgsqlException and not PostgresException;
+            await Task.WhenAll(group.Select(append => CommitAloneAsync(append, mayHaveCommitted)));
+            return;
+        }
+        _notifier.Pulse();
+        for (var i = 0; i < group.Count; i++) group[i].Succeed(results[i]);
+    }
+
+    private async Task CommitAloneAsync(PendingAppend append, bool mayHaveCommitted)
+    {
+        try
+        {
+            var attempts = mayHaveCommitted ? 1 : 0;
+            var result = await _retry.ExecuteAsync(async ct =>
+            {
+                var retried = attempts++ > 0;
+                try
+                {
+                    return (await CommitOnceAsync([append], ct))[0];
+                }
+                catch (Exception ex) when (retried && IsConflictOrDuplicate(ex))
+                {
+                    // An earlier attempt may have committed before its answer was lost: the event ids
+                    // tell, and they make a blind retry fail instead of writing twice.
+                    var committed = await FindCommittedAsync(append.Prepared, ct);
+                    if (committed is null) throw;
+                    return committed;
+                }
+            }, append.CancellationToken);
+            _notifier.Pulse();
+            append.Succeed(result);
+        }
+        catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
+        {
+            append.Cancel();
+        }
+        catch (Exception ex)
+        {
+            append.Fail(ex);
+        }
+    }
+
+    /// <summary>
+    /// One transaction for the whole group: streams are locked in one global order (so that two
+    /// transactions cannot deadlock), then each member's rows alongside.
+    /// </summary>
+    private async Task<AppendResult[]> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    {
+        var streams = group
+            .SelectMany((append, member) => append.Prepared.Streams.Select(stream => (Stream: stream, Member: member)))
+            .OrderBy(entry => entry.Stream.StreamId, StringComparer.Ordinal)
+            .ToList();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // A batch runs in one implicit transaction: a failure in any statement rolls back all of them.
-        await using var batch = prepared.ToBatch(connection);
-        foreach (var command in alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
-        foreach (var command in _withEveryAppend?.Invoke(metadata) ?? []) batch.BatchCommands.Add(command);
-        var versions = new Dictionary<string, long>(prepared.Streams.Count, StringComparer.Ordinal);
-        var last = FeedPosition.Start;
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var (stream, _) in streams) batch.BatchCommands.Add(PreparedAppend.ToCommand(stream));
+        foreach (var append in group)
+        {
+            foreach (var command in append.Alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
+            foreach (var command in _withEveryAppend?.Invoke(append.Metadata) ?? []) batch.BatchCommands.Add(command);
+        }
+        var versions = group.Select(append => new Dictionary<string, long>(append.Prepared.Streams.Count, StringComparer.Ordinal)).ToArray();
+        var last = new FeedPosition[group.Count];
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            foreach (var stream in prepared.Streams)
+            foreach (var (stream, member) in streams)
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    versions[stream.StreamId] = reader.GetInt64(0);
+                    versions[member][stream.StreamId] = reader.GetInt64(0);
                     var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(1));
-                    if (position > last) last = position;
+                    if (position > last[member]) last[member] = position;
                 }
                 await reader.NextResultAsync(cancellationToken);
             }
@@ -123,9 +189,9 @@ public sealed class EventStore : IAsyncDisposable
         }
         catch (PostgresException ex) when (ex.SqlState == ConflictSqlState)
         {
-            throw ToConflict(ex, prepared);
+            throw ToConflict(ex, group);
         }
-        return new AppendResult(versions, last);
+        return group.Select((_, member) => new AppendResult(versions[member], last[member])).ToArray();
     }
 
     private async Task<AppendResult?> FindCommittedAsync(PreparedAppend prepared, CancellationToken cancellationToken)
@@ -158,17 +224,25 @@ public sealed class EventStore : IAsyncDisposable
         return await EventRows.ReadAllAsync(command, _registry, cancellationToken);
     }
 
-    /// <summary>Folds a stream into a state, Marten's <c>AggregateStreamAsync</c> for deciders.</summary>
+    /// <summary>
+    /// Folds a stream into a state, Marten's <c>AggregateStreamAsync</c> for deciders. With an
+    /// aggregate cache (see the constructor), only the events appended since the last fold are read.
+    /// </summary>
     public async Task<Aggregated<TState>> AggregateStreamAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(evolve);
-        var events = await ReadStreamAsync(streamId, 1, cancellationToken);
-        var state = initial;
+        var folded = new Aggregated<TState>(initial, 0);
+        if (_aggregates?.TryGet(streamId, initial, evolve, out var cached) == true) folded = cached;
+        var events = await ReadStreamAsync(streamId, folded.Version + 1, cancellationToken);
+        if (events.Count == 0) return folded;
+        var state = folded.State;
         foreach (var recorded in events)
         {
             if (recorded.Data is not null) state = evolve(state, recorded.Data);
         }
-        return new Aggregated<TState>(state, events.Count == 0 ? 0 : events[^1].StreamVersion);
+        folded = new Aggregated<TState>(state, events[^1].StreamVersion);
+        _aggregates?.Remember(streamId, initial, evolve, folded);
+        return folded;
     }
 
     /// <summary>
@@ -198,12 +272,12 @@ public sealed class EventStore : IAsyncDisposable
         ex is StreamVersionConflictException
         || ex is PostgresException { SqlState: UniqueViolation, ConstraintName: "es_events_event_id_key" };
 
-    private static StreamVersionConflictException ToConflict(PostgresException ex, PreparedAppend prepared)
+    private static StreamVersionConflictException ToConflict(PostgresException ex, IReadOnlyList<PendingAppend> group)
     {
         using var detail = JsonDocument.Parse(ex.Detail ?? "{}");
         var streamId = detail.RootElement.GetProperty("stream").GetString()!;
         var actual = detail.RootElement.GetProperty("actual").GetInt64();
-        var expected = prepared.Streams.First(s => s.StreamId == streamId).Expected;
+        var expected = group.SelectMany(append => append.Prepared.Streams).First(s => s.StreamId == streamId).Expected;
         return new StreamVersionConflictException(streamId, expected, actual);
     }
 }

@@ -39,27 +39,20 @@ internal sealed class PreparedAppend
             }
             streams.Add(stream);
         }
-        // Lock stream rows in one global order so that two multi-stream appends cannot deadlock.
-        streams.Sort((a, b) => string.CompareOrdinal(a.StreamId, b.StreamId));
         return new PreparedAppend(streams);
     }
 
-    public NpgsqlBatch ToBatch(NpgsqlConnection connection)
+    public static NpgsqlBatchCommand ToCommand(PreparedStream stream)
     {
-        var batch = new NpgsqlBatch(connection);
-        foreach (var stream in Streams)
-        {
-            var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7)");
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-            command.Parameters.Add(new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-            batch.BatchCommands.Add(command);
-        }
-        return batch;
+        var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7)");
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        return command;
     }
 }
 

@@ -15,7 +15,9 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
         var stream = NewStream();
         await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Happened("created")]);
 
-        // Hold the stream's row so that both appends are surely in flight together, then let them race.
+        // Two nodes (one store queues its own appends to a stream one after the other). Hold the
+        // stream's row so that both appends are surely in flight together, then let them race.
+        await using var otherNode = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
         Task<AppendResult> first, second;
         await using (var locker = await fixture.DataSource.OpenConnectionAsync())
         await using (var hold = await locker.BeginTransactionAsync())
@@ -26,7 +28,7 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
                 await lockRow.ExecuteScalarAsync();
             }
             first = Task.Run(() => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("first")]));
-            second = Task.Run(() => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("second"), new Happened("second again")]));
+            second = Task.Run(() => otherNode.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("second"), new Happened("second again")]));
             await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "both appends wait on the stream's row");
             await hold.RollbackAsync();
         }

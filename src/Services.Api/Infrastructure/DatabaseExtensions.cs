@@ -14,7 +14,10 @@ public static class DatabaseExtensions
             configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
         services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
-        services.AddSingleton(sp => new EventStore.EventStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve));
+        // Commands fold the streams they decide on; a hot slot's stream grows with every booking.
+        var cachedAggregates = configuration.GetValue("EventStore:CachedAggregates", 20_000);
+        services.AddSingleton(sp => new EventStore.EventStore(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve, cachedAggregates));
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StreamLocks>();
         services.AddSingleton<CommandRunner>();

@@ -1,0 +1,111 @@
+namespace Services.EventStore;
+
+/// <summary>An append waiting for its turn to commit, alone or in a group.</summary>
+internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metadata, Func<IEnumerable<Npgsql.NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
+{
+    private readonly TaskCompletionSource<AppendResult> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public PreparedAppend Prepared { get; } = prepared;
+
+    public EventMetadata Metadata { get; } = metadata;
+
+    public Func<IEnumerable<Npgsql.NpgsqlBatchCommand>>? Alongside { get; } = alongside;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public Task<AppendResult> Outcome => _outcome.Task;
+
+    public void Succeed(AppendResult result) => _outcome.TrySetResult(result);
+
+    public void Fail(Exception exception) => _outcome.TrySetException(exception);
+
+    public void Cancel() => _outcome.TrySetCanceled(CancellationToken);
+}
+
+/// <summary>
+/// Group commit: appends that arrive while earlier ones are committing wait, then commit together
+/// in one transaction (one round trip, one WAL flush) instead of one transaction each. Commits are
+/// what bounds appends under concurrency; a lone append still commits at once, on its caller's
+/// thread. An append waits while another one to any of its streams is committing, and a group holds
+/// appends to distinct streams only: appends to one stream commit in arrival order, each on the
+/// version the previous one left. If a group's transaction fails (a version conflict in any member,
+/// a fault), nothing of it was written and each member runs again alone, so that one append's
+/// conflict never becomes another's.
+/// </summary>
+internal sealed class GroupCommit(
+    Func<IReadOnlyList<PendingAppend>, Task> commitGroup,
+    int maxConcurrentCommits,
+    int maxGroupSize)
+{
+    private readonly object _gate = new();
+    private readonly List<PendingAppend> _waiting = [];
+    private readonly HashSet<string> _committingStreams = new(StringComparer.Ordinal);
+    private int _committers;
+
+    public Task<AppendResult> AppendAsync(PendingAppend append)
+    {
+        lock (_gate) _waiting.Add(append);
+        StartCommitterIfIdle();
+        return append.Outcome;
+    }
+
+    private void StartCommitterIfIdle()
+    {
+        lock (_gate)
+        {
+            if (_committers >= maxConcurrentCommits || _waiting.Count == 0) return;
+            _committers++;
+        }
+        _ = CommitWhileWaitingAsync();
+    }
+
+    private async Task CommitWhileWaitingAsync()
+    {
+        while (true)
+        {
+            List<PendingAppend> group;
+            lock (_gate)
+            {
+                group = TakeGroup();
+                if (group.Count == 0)
+                {
+                    _committers--;
+                    return;
+                }
+            }
+            await commitGroup(group);
+            lock (_gate)
+            {
+                foreach (var append in group)
+                    foreach (var stream in append.Prepared.Streams) _committingStreams.Remove(stream.StreamId);
+            }
+            // Appends that waited for these streams may now go, on another committer if one is free.
+            StartCommitterIfIdle();
+        }
+    }
+
+    /// <summary>The oldest waiting appends free to commit, in arrival order, none sharing a stream.</summary>
+    private List<PendingAppend> TakeGroup()
+    {
+        var group = new List<PendingAppend>();
+        var blocked = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < _waiting.Count && group.Count < maxGroupSize; i++)
+        {
+            var append = _waiting[i];
+            if (append.CancellationToken.IsCancellationRequested)
+            {
+                append.Cancel();
+                _waiting.RemoveAt(i--);
+                continue;
+            }
+            var free = !append.Prepared.Streams.Any(s => _committingStreams.Contains(s.StreamId) || blocked.Contains(s.StreamId));
+            // A later append to the same stream must not overtake this one, taken or not.
+            foreach (var stream in append.Prepared.Streams) blocked.Add(stream.StreamId);
+            if (!free) continue;
+            foreach (var stream in append.Prepared.Streams) _committingStreams.Add(stream.StreamId);
+            group.Add(append);
+            _waiting.RemoveAt(i--);
+        }
+        return group;
+    }
+}

@@ -1,0 +1,71 @@
+using static Services.EventStore.Tests.TestEvents;
+
+namespace Services.EventStore.Tests;
+
+public sealed class AggregateCacheTests(StoreFixture fixture) : IClassFixture<StoreFixture>, IAsyncLifetime
+{
+    private EventStore _cached = null!;
+    private int _folded;
+
+    public Task InitializeAsync()
+    {
+        _cached = new EventStore(fixture.DataSource, StoreFixture.NewRegistry(), cachedAggregates: 100);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _cached.DisposeAsync();
+
+    private static string NewStream() => $"thing-{Guid.NewGuid():N}";
+
+    private string Sum(string state, object @event)
+    {
+        _folded++;
+        return @event is Counted c ? $"{state}+{c.Number}" : state;
+    }
+
+    [Fact]
+    public async Task A_second_fold_reads_only_what_was_appended_since_including_by_another_node()
+    {
+        var stream = NewStream();
+        Func<string, object, string> evolve = Sum;
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(1), new Counted(2), new Counted(3)]);
+        (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2+3", 3));
+        _folded.ShouldBe(3);
+
+        await fixture.Store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(3), [new Counted(4)]);
+        (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2+3+4", 4));
+        _folded.ShouldBe(4, "only the new event is folded");
+
+        (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2+3+4", 4));
+        _folded.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Another_initial_state_or_another_fold_starts_from_the_first_event()
+    {
+        var stream = NewStream();
+        Func<string, object, string> evolve = Sum;
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(1), new Counted(2)]);
+        await _cached.AggregateStreamAsync(stream, "", evolve);
+
+        (await _cached.AggregateStreamAsync(stream, "start", evolve)).State.ShouldBe("start+1+2");
+        (await _cached.AggregateStreamAsync(stream, 0, (int total, object e) => total + ((Counted)e).Number)).State.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Past_its_capacity_the_cache_still_folds_every_stream_right()
+    {
+        Func<string, object, string> evolve = Sum;
+        var streams = Enumerable.Range(0, 150).Select(_ => NewStream()).ToList();
+        foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
+        {
+            await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(i)]);
+            await _cached.AggregateStreamAsync(stream, "", evolve);
+        }
+        foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
+        {
+            await _cached.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(-i)]);
+            (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>($"+{i}+{-i}", 2));
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using Npgsql;
+using static Services.EventStore.Tests.TestEvents;
+
+namespace Services.EventStore.Tests;
+
+/// <summary>
+/// Appends that arrive while others are committing wait and then commit together. To make the
+/// waiting certain, two appends first take every commit slot and are held on an advisory lock.
+/// </summary>
+public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private readonly EventStore _store = fixture.Store;
+
+    private static string NewStream() => $"thing-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Appends_that_wait_for_a_commit_slot_commit_together_in_one_transaction()
+    {
+        List<Task<AppendResult>> waiting = [];
+        await WhileCommitSlotsAreHeldAsync(() =>
+        {
+            waiting.AddRange(Enumerable.Range(0, 30).Select(i => _store.AppendAsync(NewStream(), "thing", ExpectedVersion.NoStream, [new Counted(i)])));
+            return Task.CompletedTask;
+        });
+
+        var results = await Task.WhenAll(waiting);
+
+        results.Select(r => r.LastPosition.TransactionId).Distinct().Count().ShouldBe(1);
+        results.Select(r => r.LastPosition).Distinct().Count().ShouldBe(30);
+        foreach (var (result, i) in results.Select((r, i) => (r, i)))
+        {
+            var stream = result.StreamVersions.Keys.Single();
+            (await _store.ReadStreamAsync(stream)).Single().Data.ShouldBe(new Counted(i));
+        }
+    }
+
+    [Fact]
+    public async Task A_conflict_in_a_group_fails_only_its_own_append()
+    {
+        var existing = NewStream();
+        await _store.AppendAsync(existing, "thing", ExpectedVersion.NoStream, [new Happened("created")]);
+        List<Task<AppendResult>> others = [];
+        Task<AppendResult>? conflicting = null;
+        await WhileCommitSlotsAreHeldAsync(() =>
+        {
+            others.AddRange(Enumerable.Range(0, 5).Select(i => _store.AppendAsync(NewStream(), "thing", ExpectedVersion.NoStream, [new Counted(i)])));
+            conflicting = _store.AppendAsync(existing, "thing", ExpectedVersion.NoStream, [new Happened("again")]);
+            others.AddRange(Enumerable.Range(5, 5).Select(i => _store.AppendAsync(NewStream(), "thing", ExpectedVersion.NoStream, [new Counted(i)])));
+            return Task.CompletedTask;
+        });
+
+        var conflict = await Should.ThrowAsync<StreamVersionConflictException>(conflicting!);
+        conflict.StreamId.ShouldBe(existing);
+        conflict.ActualVersion.ShouldBe(1);
+        var results = await Task.WhenAll(others);
+        foreach (var (result, i) in results.Select((r, i) => (r, i)))
+            (await _store.ReadStreamAsync(result.StreamVersions.Keys.Single())).Single().Data.ShouldBe(new Counted(i));
+        (await _store.ReadStreamAsync(existing)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Appends_to_one_stream_never_share_a_group_and_commit_in_arrival_order()
+    {
+        var stream = NewStream();
+        await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+        List<Task<AppendResult>> appends = [];
+        await WhileCommitSlotsAreHeldAsync(() =>
+        {
+            appends.AddRange(Enumerable.Range(1, 4).Select(i => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(i), [new Counted(i)])));
+            return Task.CompletedTask;
+        });
+
+        var results = await Task.WhenAll(appends);
+
+        results.Select(r => r.VersionOf(stream)).ShouldBe([2L, 3L, 4L, 5L]);
+        (await _store.ReadStreamAsync(stream)).Select(e => ((Counted)e.Data!).Number).ShouldBe([0, 1, 2, 3, 4]);
+    }
+
+    /// <summary>
+    /// Holds both commit slots with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
+    /// (whose appends must wait), then lets everything commit.
+    /// </summary>
+    private async Task WhileCommitSlotsAreHeldAsync(Func<Task> meanwhile)
+    {
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
+        Task<AppendResult>[] holders;
+        await using (var connection = await fixture.DataSource.OpenConnectionAsync())
+        {
+            await Advisory(connection, "pg_advisory_lock", key);
+            holders = Enumerable.Range(0, 2)
+                .Select(_ => _store.AppendAsync(
+                    [new StreamAppend(NewStream(), "thing", ExpectedVersion.NoStream, [new Happened("holder")])], null,
+                    () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")]))
+                .ToArray();
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "both holders wait on the lock");
+            await meanwhile();
+            await Advisory(connection, "pg_advisory_unlock", key);
+        }
+        await Task.WhenAll(holders);
+    }
+
+    private static async Task Advisory(NpgsqlConnection connection, string function, long key)
+    {
+        await using var command = new NpgsqlCommand($"select {function}($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        await command.ExecuteScalarAsync();
+    }
+}
