@@ -16,6 +16,7 @@ public sealed class EventStore : IAsyncDisposable
     public const int MaxStreamIdLength = 200;
     private const string ConflictSqlState = "ES409";
     private const string UniqueViolation = "23505";
+    private const string StreamVersionKey = "es_events_stream_version_key";
 
     // Two transactions in flight let one group fill while the other waits for its WAL flush.
     private const int MaxConcurrentCommits = 2;
@@ -123,19 +124,10 @@ public sealed class EventStore : IAsyncDisposable
             var attempts = mayHaveCommitted ? 1 : 0;
             var result = await _retry.ExecuteAsync(async ct =>
             {
-                var retried = attempts++ > 0;
-                try
-                {
-                    return (await CommitOnceAsync([append], ct))[0];
-                }
-                catch (Exception ex) when (retried && IsConflictOrDuplicate(ex))
-                {
-                    // An earlier attempt may have committed before its answer was lost: the event ids
-                    // tell, and they make a blind retry fail instead of writing twice.
-                    var committed = await FindCommittedAsync(append.Prepared, ct);
-                    if (committed is null) throw;
-                    return committed;
-                }
+                // An earlier attempt may have committed before its answer was lost: its events,
+                // found by their ids, are the answer then, rather than writing them again.
+                if (attempts++ > 0 && await FindCommittedAsync(append.Prepared, ct) is { } committed) return committed;
+                return (await CommitOnceAsync([append], ct))[0];
             }, append.CancellationToken);
             _notifier.Pulse();
             append.Succeed(result);
@@ -191,13 +183,18 @@ public sealed class EventStore : IAsyncDisposable
         {
             throw ToConflict(ex, group);
         }
+        catch (PostgresException ex) when (ex is { SqlState: UniqueViolation, ConstraintName: StreamVersionKey })
+        {
+            throw (Exception?)await ConflictAheadAsync(connection, group, cancellationToken) ?? ex;
+        }
         return group.Select((_, member) => new AppendResult(versions[member], last[member])).ToArray();
     }
 
     private async Task<AppendResult?> FindCommittedAsync(PreparedAppend prepared, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
-            "select stream_id, max(stream_version), (array_agg(transaction_id))[1], max(global_position) from es_events where event_id = any($1) group by stream_id");
+            "select stream_id, max(stream_version), (array_agg(transaction_id))[1], max(global_position) from es_events where stream_id = any($1) and event_id = any($2) group by stream_id");
+        command.Parameters.Add(new NpgsqlParameter { Value = prepared.Streams.Select(s => s.StreamId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = prepared.AllEventIds });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -268,9 +265,26 @@ public sealed class EventStore : IAsyncDisposable
     private static bool IsRetryable(NpgsqlException ex) =>
         ex.IsTransient && ex is not PostgresException { SqlState: ConflictSqlState };
 
-    private static bool IsConflictOrDuplicate(Exception ex) =>
-        ex is StreamVersionConflictException
-        || ex is PostgresException { SqlState: UniqueViolation, ConstraintName: "es_events_event_id_key" };
+
+    /// <summary>
+    /// A stream another append had already moved past the expected version (found by the unique
+    /// version index, not by es_append's check): the first such stream, at its version now.
+    /// </summary>
+    private static async Task<StreamVersionConflictException?> ConflictAheadAsync(NpgsqlConnection connection, IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    {
+        var streams = group.SelectMany(append => append.Prepared.Streams).ToList();
+        await using var command = new NpgsqlCommand("select stream_id, max(stream_version) from es_events where stream_id = any($1) group by stream_id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = streams.Select(s => s.StreamId).ToArray() });
+        var actual = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) actual[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return streams
+            .Where(s => s.Expected != ExpectedVersion.Any && actual.GetValueOrDefault(s.StreamId) != s.Expected.Value)
+            .Select(s => new StreamVersionConflictException(s.StreamId, s.Expected, actual.GetValueOrDefault(s.StreamId)))
+            .FirstOrDefault();
+    }
 
     private static StreamVersionConflictException ToConflict(PostgresException ex, IReadOnlyList<PendingAppend> group)
     {

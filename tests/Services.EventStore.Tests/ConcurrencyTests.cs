@@ -15,22 +15,22 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
         var stream = NewStream();
         await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Happened("created")]);
 
-        // Two nodes (one store queues its own appends to a stream one after the other). Hold the
-        // stream's row so that both appends are surely in flight together, then let them race.
+        // Two nodes (one store queues its own appends to a stream one after the other). Both
+        // appends are held in flight together (the first on a lock taken after its insert, the
+        // second behind the first's uncommitted version), then let go.
         await using var otherNode = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
         Task<AppendResult> first, second;
         await using (var locker = await fixture.DataSource.OpenConnectionAsync())
-        await using (var hold = await locker.BeginTransactionAsync())
         {
-            await using (var lockRow = new NpgsqlCommand("select version from es_streams where stream_id = $1 for update", locker, hold))
-            {
-                lockRow.Parameters.Add(new NpgsqlParameter { Value = stream });
-                await lockRow.ExecuteScalarAsync();
-            }
-            first = Task.Run(() => _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("first")]));
+            await using (var take = new NpgsqlCommand($"select pg_advisory_lock({key})", locker)) await take.ExecuteScalarAsync();
+            first = Task.Run(() => _store.AppendAsync(
+                [new StreamAppend(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("first")])], null,
+                () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")]));
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 1, "the first append waits on the lock");
             second = Task.Run(() => otherNode.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Happened("second"), new Happened("second again")]));
-            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "both appends wait on the stream's row");
-            await hold.RollbackAsync();
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "the second append waits on the first");
+            await using (var release = new NpgsqlCommand($"select pg_advisory_unlock({key})", locker)) await release.ExecuteScalarAsync();
         }
 
         var outcomes = await Outcomes(first, second);
@@ -170,7 +170,7 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
         (await _store.ReadStreamAsync(a)).Select(e => e.Data).ShouldBe([new Happened("a1")]);
         (await _store.ReadStreamAsync(b)).ShouldBeEmpty();
         (await _store.ReadStreamAsync(c)).Count.ShouldBe(2);
-        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_streams where stream_id = $1", b)).ShouldBe(0);
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_events where stream_id = $1", b)).ShouldBe(0);
         (await _store.AggregateStreamAsync(a, 0, (n, _) => n + 1)).Version.ShouldBe(1);
     }
 

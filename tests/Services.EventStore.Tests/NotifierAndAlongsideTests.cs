@@ -105,7 +105,7 @@ public sealed class AlongsideTests(StoreFixture fixture) : IClassFixture<StoreFi
 
         failure.SqlState.ShouldBe(PostgresErrorCodes.UniqueViolation);
         (await fixture.Store.ReadStreamAsync(stream)).ShouldBeEmpty();
-        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_streams where stream_id = $1", stream)).ShouldBe(0);
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_events where stream_id = $1", stream)).ShouldBe(0);
         (await Sql.CountAsync(fixture.DataSource, "select count(*) from alongside_rows where stream_id = $1", stream)).ShouldBe(0);
         // And the version conflict still wins over the commands alongside: they do not run for a refused append.
         await Should.ThrowAsync<StreamVersionConflictException>(() => fixture.Store.AppendAsync(
