@@ -14,6 +14,12 @@ if [[ -z "${Auth__OperatorKey:-}" ]]; then
   [[ -s "$state_dir/operator-key" ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^/svc_operator_/' > "$state_dir/operator-key"
   export Auth__OperatorKey="$(cat "$state_dir/operator-key")"
 fi
+if [[ -z "${Secrets__MasterKey:-}" ]]; then
+  # The key that wraps contact details' data keys and webhook secrets, made once and kept with the
+  # local cluster: without it, what they protect can never be read again.
+  [[ -s "$state_dir/master-key" ]] || (umask 077 && head -c 32 /dev/urandom | base64 > "$state_dir/master-key")
+  export Secrets__MasterKey="$(cat "$state_dir/master-key")"
+fi
 export Demo__Enabled="${Demo__Enabled:-true}"
 # In this development run a local receiver (http://127.0.0.1:...) may take webhooks; elsewhere only HTTPS.
 export Webhooks__AllowHttpLoopback="${Webhooks__AllowHttpLoopback:-true}"

@@ -25,6 +25,8 @@ public static class ServicesApi
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddDatabase(builder.Configuration);
         services.AddApiKeySecurity(builder.Configuration);
+        services.AddMasterKey(builder.Configuration, builder.Environment);
+        services.AddSingleton<Beneficiaries.ContactVault>();
         services.AddApiDocument();
         services.AddSingleton<RateLimiting>();
         services.AddProjectionDaemon();
@@ -38,6 +40,7 @@ public static class ServicesApi
     public static WebApplication UseServicesApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMasterKey();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBodySizeLimit(MaxRequestBodyBytes);

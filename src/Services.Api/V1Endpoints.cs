@@ -1,4 +1,5 @@
 using Services.Api.Admin;
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Demand;
 using Services.Api.Feed;
@@ -22,6 +23,7 @@ public static class V1Endpoints
         v1.MapSlots();
         v1.MapSubscriptions();
         v1.MapBookings();
+        v1.MapBeneficiaries();
         v1.MapNeeds();
         v1.MapProjectionsAdmin();
         v1.MapDemand();

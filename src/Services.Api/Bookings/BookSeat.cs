@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Beneficiaries;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
@@ -9,7 +10,8 @@ using Services.Api.Subscriptions;
 
 namespace Services.Api.Bookings;
 
-public sealed record BookSeat(string BookingId, string CompanyId, string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef);
+/// <param name="Contact">The beneficiary's contact details, already sealed with its data key (<see cref="ContactVault"/>).</param>
+public sealed record BookSeat(string BookingId, string CompanyId, string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, SealedContact? Contact = null);
 
 public sealed record BookSeatOutcome(IReadOnlyList<object> Booking, IReadOnlyList<object> Slot, IReadOnlyList<object> Subscription);
 
@@ -52,7 +54,7 @@ public static partial class Booking
 
         var requested = new BookingRequested(
             command.BookingId, command.CompanyId, subscription.Id, slot.OfferId, slot.Id, slot.Start,
-            command.Quantity, command.BeneficiaryRef, now);
+            command.Quantity, command.BeneficiaryRef, now, command.Contact);
         var counted = new UnitsCounted(command.BookingId, month, command.Quantity);
         // A newcomer never overtakes the waitlist, even when a smaller booking would fit the seats left.
         if (slot.Waitlist.IsEmpty && slot.Remaining >= command.Quantity)
@@ -70,16 +72,25 @@ public static partial class Booking
 }
 
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
-public sealed partial record BookSeatRequest(string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef)
+/// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company and the offer's club and providers, erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
+public sealed partial record BookSeatRequest(string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, ContactDetails? Contact = null)
 {
     public Validation Validate()
     {
         var validation = new Validation()
             .Id("subscriptionId", SubscriptionId, Ids.Subscription)
             .Id("slotId", SlotId, Ids.Slot)
-            .Range("quantity", Quantity, 1, Booking.MaxQuantity)
-            .Text("beneficiaryRef", BeneficiaryRef, Booking.MaxBeneficiaryRef);
-        if (BeneficiaryRef is { Length: > 0 and <= Booking.MaxBeneficiaryRef } && !OpaqueReference().IsMatch(BeneficiaryRef))
+            .Range("quantity", Quantity, 1, Booking.MaxQuantity);
+        ValidateBeneficiaryRef(validation, BeneficiaryRef);
+        Contact?.Validate(validation, "contact");
+        return validation;
+    }
+
+    public static Validation ValidateBeneficiaryRef(Validation validation, string? beneficiaryRef)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        validation.Text("beneficiaryRef", beneficiaryRef, Booking.MaxBeneficiaryRef);
+        if (beneficiaryRef is { Length: > 0 and <= Booking.MaxBeneficiaryRef } && !OpaqueReference().IsMatch(beneficiaryRef))
             validation.Add("beneficiaryRef", "An opaque reference of letters, digits and . _ : - only (no names, e-mail addresses or phone numbers).");
         return validation;
     }
@@ -94,14 +105,14 @@ public static class BookSeatEndpoint
         bookings.MapPost("", Handle)
             .WithName("bookSeat")
             .WithSummary("Book units of a slot")
-            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month.")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        BookSeatRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        BookSeatRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -120,14 +131,19 @@ public static class BookSeatEndpoint
             var offer = await streams.LoadAsync(Offer.Stream(slotState.OfferId), ct);
             if (offer is null) return Change<BookingResponse>.NotFound("offer");
             var state = await streams.LoadAsync(booking, ct);
+            var contact = request.Contact is { } details
+                ? await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct)
+                : null;
             var decision = Booking.Decide(
-                new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef),
+                new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact),
                 state, slotState, subscriptionState, offer, time.GetUtcNow());
             if (decision.Refusal is { } refusal) return Refusals.ToChange<BookingResponse>(refusal);
             var outcome = decision.Events!;
             var result = await streams.AppendAsync(Writes.Metadata(http, caller),
                 [(booking.Id, outcome.Booking), (slot.Id, outcome.Slot), (subscription.Id, outcome.Subscription)], ct);
-            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot));
+            var booked = booking.Fold(state, outcome.Booking)!;
+            var shown = request.Contact is { } given && Booking.MayReadContact(booked, offer, caller) ? BookingContact.Available(given) : BookingContacts.Unread(booked);
+            var response = BookingResponse.From(booked, slot.Fold(slotState, outcome.Slot), shown);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, response => TypedResults.Created($"/v1/bookings/{response.Id}", response));

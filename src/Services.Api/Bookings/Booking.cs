@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
+using Services.Api.Beneficiaries;
 using Services.Api.Common;
 
 namespace Services.Api.Bookings;
 
 /// <summary>
+/// <see cref="Contact"/> is only ever ciphertext (null when no contact details were given).
 /// <see cref="SlotStart"/> is copied from the slot (whose start never changes) so that attendance
 /// and projections need not load the slot.
 /// </summary>
@@ -16,7 +18,8 @@ public sealed record BookingRequested(
     DateTimeOffset SlotStart,
     int Quantity,
     string BeneficiaryRef,
-    DateTimeOffset RequestedAt);
+    DateTimeOffset RequestedAt,
+    SealedContact? Contact = null);
 
 public sealed record BookingConfirmed;
 
@@ -61,7 +64,8 @@ public sealed record BookingState(
     int Quantity,
     string BeneficiaryRef,
     BookingStatus Status,
-    AttendanceOutcome? Attendance);
+    AttendanceOutcome? Attendance,
+    SealedContact? Contact = null);
 
 public static partial class Booking
 {
@@ -73,7 +77,7 @@ public static partial class Booking
     {
         (null, BookingRequested e) => new BookingState(
             e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, e.SlotStart, e.Quantity, e.BeneficiaryRef,
-            BookingStatus.Requested, Attendance: null),
+            BookingStatus.Requested, Attendance: null, e.Contact),
         ({ } s, BookingConfirmed or BookingPromoted) => s with { Status = BookingStatus.Confirmed },
         ({ } s, BookingWaitlisted) => s with { Status = BookingStatus.Waitlisted },
         ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },

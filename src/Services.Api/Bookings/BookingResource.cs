@@ -1,3 +1,4 @@
+using Services.Api.Beneficiaries;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
 using Services.Api.Offers;
@@ -9,7 +10,8 @@ namespace Services.Api.Bookings;
 /// <summary>
 /// A booking as the API shows it. <see cref="WaitlistPosition"/> is the booking's current place in
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
-/// company's own opaque reference: no personal data is stored here.
+/// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
+/// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
 /// </summary>
 public sealed record BookingResponse(
     string Id,
@@ -22,11 +24,32 @@ public sealed record BookingResponse(
     string BeneficiaryRef,
     BookingStatus Status,
     int? WaitlistPosition,
-    AttendanceOutcome? Attendance)
+    AttendanceOutcome? Attendance,
+    BookingContact? Contact)
 {
-    public static BookingResponse From(BookingState state, SlotState? slot) => new(
+    public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact) => new(
         state.Id, state.CompanyId, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
-        state.BeneficiaryRef, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance);
+        state.BeneficiaryRef, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, contact);
+}
+
+/// <summary>The contact details of bookings as the caller may see them.</summary>
+public static class BookingContacts
+{
+    /// <summary>What a caller who does not open the details sees: nothing when none were given, else withheld.</summary>
+    public static BookingContact? Unread(BookingState booking)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        return booking.Contact is null ? null : BookingContact.Withheld;
+    }
+
+    public static async Task<BookingContact?> ShownAsync(BookingState booking, OfferState? offer, Caller caller, ContactVault vault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(vault);
+        return booking.Contact is { } contact && Booking.MayReadContact(booking, offer, caller)
+            ? await vault.OpenAsync(contact, cancellationToken)
+            : Unread(booking);
+    }
 }
 
 public static partial class Booking
@@ -41,6 +64,14 @@ public static partial class Booking
     public static bool IsVisibleTo(BookingState booking, OfferState? offer, Caller caller) =>
         caller.IsOperator
         || caller.OrganizationId == booking.CompanyId
+        || offer is not null && (caller.OrganizationId == offer.ClubId || offer.ProviderIds.Contains(caller.OrganizationId));
+
+    /// <summary>
+    /// Who reads the beneficiary's contact details: the booking company and those who deliver the
+    /// service (the offer's club and providers). Not the operator: it administers, it does not deliver.
+    /// </summary>
+    public static bool MayReadContact(BookingState booking, OfferState? offer, Caller caller) =>
+        caller.OrganizationId == booking.CompanyId
         || offer is not null && (caller.OrganizationId == offer.ClubId || offer.ProviderIds.Contains(caller.OrganizationId));
 
     /// <summary>The booking company, the offer's club and the operator may cancel it.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Beneficiaries;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
@@ -61,7 +62,7 @@ public static class CancelBookingEndpoint
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        string bookingId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        string bookingId, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
         var booking = Booking.Stream(bookingId);
@@ -70,6 +71,7 @@ public static class CancelBookingEndpoint
         if (first is null) return Problems.NotFound("booking");
         var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
         if (!Booking.IsCancellableBy(first, offer, caller)) return Problems.NotFound("booking");
+        var contact = await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken);
         var slot = Slot.Stream(first.SlotId);
         var subscription = Subscription.Stream(first.SubscriptionId);
         // Waitlisted bookings only ever change under their slot's lock, so the promoted ones are loaded after deciding.
@@ -92,7 +94,7 @@ public static class CancelBookingEndpoint
                     (subscription.Id, outcome.Subscription),
                     .. outcome.Promoted.Select(promoted => (Booking.StreamId(promoted.Key), promoted.Value)),
                 ], ct);
-            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot));
+            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot), contact);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, TypedResults.Ok);

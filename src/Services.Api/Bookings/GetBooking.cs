@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Beneficiaries;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.Security;
@@ -12,11 +13,11 @@ public static class GetBookingEndpoint
         bookings.MapGet("/{bookingId}", Handle)
             .WithName("getBooking")
             .WithSummary("Read a booking")
-            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition.")
+            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
-        string bookingId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+        string bookingId, Caller caller, EventStore.EventStore store, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
     {
         var loaded = await store.LoadAsync(Booking.Stream(bookingId), cancellationToken);
         if (loaded.State is not { } booking) return Problems.NotFound("booking");
@@ -28,6 +29,6 @@ public static class GetBookingEndpoint
             ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
             : null;
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(BookingResponse.From(booking, slot));
+        return TypedResults.Ok(BookingResponse.From(booking, slot, await BookingContacts.ShownAsync(booking, offer, caller, vault, cancellationToken)));
     }
 }

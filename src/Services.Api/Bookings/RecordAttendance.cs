@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Beneficiaries;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
@@ -41,7 +42,7 @@ public static class RecordAttendanceEndpoint
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        string bookingId, RecordAttendanceRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        string bookingId, RecordAttendanceRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
         var booking = Booking.Stream(bookingId);
@@ -53,6 +54,7 @@ public static class RecordAttendanceEndpoint
             state => Booking.IsDeliveredBy(offer, caller), ifMatch,
             state => Booking.Decide(new RecordAttendance(bookingId, request.Outcome, caller.OrganizationId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
-        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null)));
+        var contact = await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken);
+        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null, contact)));
     }
 }

@@ -10,7 +10,8 @@ namespace Services.Api.Listings;
 /// <summary>
 /// Shard <c>booking-list</c>: one row per booking (rm_bookings) with its lifecycle, and the club and
 /// providers of its offer (from the shard's own lookup rm_booking_offers, filled from offer events),
-/// so that a list can be scoped to what each organization may see.
+/// so that a list can be scoped to what each organization may see. Contact details are kept as the
+/// event has them, ciphertext only: the list opens them for readers who may see them.
 /// </summary>
 public sealed class BookingListProjection : IProjection
 {
@@ -37,12 +38,12 @@ public sealed class BookingListProjection : IProjection
                 case BookingRequested e:
                     batch.Add("""
                         insert into rm_bookings (booking_id, company_id, subscription_id, offer_id, club_id, provider_ids, slot_id,
-                            slot_start, quantity, beneficiary_ref, status, requested_at)
-                        select $1, $2, $3, $4, o.club_id, coalesce(o.provider_ids, '{}'), $5, $6, $7, $8, $9, $10
+                            slot_start, quantity, beneficiary_ref, status, requested_at, contact_key_id, contact_ciphertext)
+                        select $1, $2, $3, $4, o.club_id, coalesce(o.provider_ids, '{}'), $5, $6, $7, $8, $9, $10, $11::text, $12::text
                         from (select 1) one left join rm_booking_offers o on o.offer_id = $4
                         """,
                         e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, Utc(e.SlotStart), e.Quantity, e.BeneficiaryRef,
-                        Wire(BookingStatus.Requested), Utc(e.RequestedAt));
+                        Wire(BookingStatus.Requested), Utc(e.RequestedAt), e.Contact?.KeyId, e.Contact?.Ciphertext);
                     break;
                 case BookingConfirmed:
                     batch.Add("update rm_bookings set status = $2 where booking_id = $1", id, Wire(BookingStatus.Confirmed));

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -21,7 +22,7 @@ public static class ListBookingsEndpoint
                 "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
                 "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
                 "companyId (useful to clubs, providers and the operator; a company only ever sees its own), from/to on the slot's start. " +
-                "Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
+                "Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -37,6 +38,7 @@ public static class ListBookingsEndpoint
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,
+        ContactVault vault,
         ProjectionDaemon daemon,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -57,7 +59,8 @@ public static class ListBookingsEndpoint
                    case when b.status = 'waitlisted' then (
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
-                   b.requested_at
+                   b.requested_at, b.contact_key_id, b.contact_ciphertext,
+                   (b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text]) as may_read_contact
             from rm_bookings b
             where ($1::boolean or b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text])
               and ($3::text is null or b.status = $3)
@@ -74,17 +77,30 @@ public static class ListBookingsEndpoint
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
             cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
         var rows = new List<(BookingResponse Booking, DateTimeOffset RequestedAt)>();
+        var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 var attendance = reader.NullableString(9);
+                BookingContact? contact = null;
+                if (reader.NullableString(12) is { } keyId)
+                {
+                    if (reader.GetBoolean(14)) sealedContacts.Add((rows.Count, new SealedContact(keyId, reader.GetString(13))));
+                    else contact = BookingContact.Withheld;
+                }
                 rows.Add((new BookingResponse(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
-                    attendance is null ? null : Parse<AttendanceOutcome>(attendance)), reader.GetFieldValue<DateTimeOffset>(11)));
+                    attendance is null ? null : Parse<AttendanceOutcome>(attendance), contact), reader.GetFieldValue<DateTimeOffset>(11)));
             }
+        }
+        var opened = await vault.OpenAsync([.. sealedContacts.Select(s => s.Contact)], cancellationToken);
+        for (var i = 0; i < sealedContacts.Count; i++)
+        {
+            var row = sealedContacts[i].Row;
+            rows[row] = rows[row] with { Booking = rows[row].Booking with { Contact = opened[i] } };
         }
         var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.RequestedAt, r.Booking.Id));
         return TypedResults.Ok(new Page<BookingResponse>([.. page.Data.Select(r => r.Booking)], page.Next));

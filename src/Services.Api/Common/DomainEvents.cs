@@ -1,3 +1,4 @@
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Needs;
 using Services.Api.Offers;
@@ -55,6 +56,7 @@ public static class DomainEvents
             .Register<NeedRecorded>("need.recorded")
             .Register<NeedAcknowledged>("need.acknowledged")
             .Register<NeedAddressed>("need.addressed")
-            .Register<NeedWithdrawn>("need.withdrawn");
+            .Register<NeedWithdrawn>("need.withdrawn")
+            .Register<BeneficiaryErased>("beneficiary.erased");
     }
 }

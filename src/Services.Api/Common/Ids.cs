@@ -16,6 +16,7 @@ public static class Ids
     public const string Booking = "bkg";
     public const string Need = "ned";
     public const string Webhook = "whk";
+    public const string DataKey = "pdk";
 
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
     private const int RandomLength = 24;

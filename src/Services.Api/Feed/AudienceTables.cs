@@ -1,4 +1,5 @@
 using Npgsql;
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Listings;
 using Services.Api.Needs;
@@ -13,14 +14,14 @@ namespace Services.Api.Feed;
 /// <summary>
 /// The lookup tables a shard keeps for <see cref="EventAudience"/> (offer → club and providers,
 /// slot → offer, subscription → company and club, booking → company and offer, need → company and
-/// territory), named <c>{prefix}_offers</c> etc. Each shard has its own copy: a shard reads only its tables.
+/// territory, beneficiary → offers booked for it with contact details), named <c>{prefix}_offers</c> etc. Each shard has its own copy: a shard reads only its tables.
 /// Per page: the rows the page refers to are loaded in one round trip, the page is walked in feed
 /// order (each event first updates the lookups, then gets its audience), and changed rows are
 /// written back in the page's transaction.
 /// </summary>
 internal sealed class AudienceTables(string prefix)
 {
-    public IReadOnlyList<string> Tables { get; } = [$"{prefix}_offers", $"{prefix}_slots", $"{prefix}_subscriptions", $"{prefix}_bookings", $"{prefix}_needs"];
+    public IReadOnlyList<string> Tables { get; } = [$"{prefix}_offers", $"{prefix}_slots", $"{prefix}_subscriptions", $"{prefix}_bookings", $"{prefix}_needs", $"{prefix}_beneficiaries"];
 
     /// <summary>The audience of each event of the page, in page order; lookup changes are added to <paramref name="batch"/>.</summary>
     public async Task<IReadOnlyList<IReadOnlyList<string>>> AudiencesAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, PageBatch batch, CancellationToken cancellationToken)
@@ -47,6 +48,7 @@ internal sealed class AudienceTables(string prefix)
     private async Task LoadAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, PageLookups lookups, CancellationToken cancellationToken)
     {
         HashSet<string> offers = [], slots = [], subscriptions = [], bookings = [], needs = [];
+        HashSet<(string CompanyId, string BeneficiaryRef)> beneficiaries = [];
         foreach (var recorded in page)
         {
             if (recorded.Data is null) continue;
@@ -62,6 +64,8 @@ internal sealed class AudienceTables(string prefix)
             }
             if (recorded.Data is SlotScheduled s) offers.Add(s.OfferId);
             if (recorded.Data is BookingRequested b) offers.Add(b.OfferId);
+            if (recorded.Data is BookingRequested { Contact: not null } withContact) beneficiaries.Add((withContact.CompanyId, withContact.BeneficiaryRef));
+            if (recorded.Data is BeneficiaryErased erased) beneficiaries.Add((erased.CompanyId, erased.BeneficiaryRef));
         }
 
         await using (var batch = new NpgsqlBatch(context.Connection, context.Transaction))
@@ -70,6 +74,13 @@ internal sealed class AudienceTables(string prefix)
             Add(batch, $"select subscription_id, company_id, club_id from {prefix}_subscriptions where subscription_id = any($1)", subscriptions);
             Add(batch, $"select booking_id, company_id, offer_id from {prefix}_bookings where booking_id = any($1)", bookings);
             Add(batch, $"select need_id, company_id, territory from {prefix}_needs where need_id = any($1)", needs);
+            var byBeneficiary = new NpgsqlBatchCommand($"""
+                select b.company_id, b.beneficiary_ref, b.offer_ids from {prefix}_beneficiaries b
+                join unnest($1::text[], $2::text[]) k(company_id, beneficiary_ref) using (company_id, beneficiary_ref)
+                """);
+            byBeneficiary.Parameters.Add(new NpgsqlParameter { Value = beneficiaries.Select(k => k.CompanyId).ToArray() });
+            byBeneficiary.Parameters.Add(new NpgsqlParameter { Value = beneficiaries.Select(k => k.BeneficiaryRef).ToArray() });
+            batch.BatchCommands.Add(byBeneficiary);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) lookups.Slots[reader.GetString(0)] = reader.GetString(1);
             await reader.NextResultAsync(cancellationToken);
@@ -78,9 +89,13 @@ internal sealed class AudienceTables(string prefix)
             while (await reader.ReadAsync(cancellationToken)) lookups.Bookings[reader.GetString(0)] = new(reader.GetString(1), reader.GetString(2));
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) lookups.Needs[reader.GetString(0)] = new(reader.GetString(1), reader.GetString(2));
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                lookups.Beneficiaries[(reader.GetString(0), reader.GetString(1))] = [.. reader.GetFieldValue<string[]>(2)];
         }
         offers.UnionWith(lookups.Slots.Values);
         offers.UnionWith(lookups.Bookings.Values.Select(b => b.OfferId));
+        offers.UnionWith(lookups.Beneficiaries.Values.SelectMany(offerIds => offerIds));
         if (offers.Count == 0) return;
         await using var command = context.CreateCommand($"select offer_id, club_id, provider_ids from {prefix}_offers where offer_id = any($1)");
         command.Parameters.Add(new NpgsqlParameter { Value = offers.ToArray() });
@@ -123,6 +138,7 @@ internal sealed class AudienceTables(string prefix)
                 lookups.Bookings[e.BookingId] = new(e.CompanyId, e.OfferId);
                 batch.Add($"insert into {prefix}_bookings (booking_id, company_id, offer_id) values ($1, $2, $3) on conflict (booking_id) do nothing",
                     e.BookingId, e.CompanyId, e.OfferId);
+                if (e.Contact is not null) ObserveContact(e, lookups, batch);
                 break;
             case NeedRecorded e:
                 lookups.Needs[e.NeedId] = new(e.CompanyId, e.Territory);
@@ -132,6 +148,20 @@ internal sealed class AudienceTables(string prefix)
         }
     }
 
+    /// <summary>Remembers that the beneficiary was booked on the offer with contact details: the offer's parties then hear of its erasure.</summary>
+    private void ObserveContact(BookingRequested e, PageLookups lookups, PageBatch batch)
+    {
+        if (!lookups.Beneficiaries.TryGetValue((e.CompanyId, e.BeneficiaryRef), out var offerIds))
+            lookups.Beneficiaries[(e.CompanyId, e.BeneficiaryRef)] = offerIds = [];
+        if (offerIds.Contains(e.OfferId)) return;
+        offerIds.Add(e.OfferId);
+        batch.Add($"""
+            insert into {prefix}_beneficiaries as b (company_id, beneficiary_ref, offer_ids) values ($1, $2, array[$3::text])
+            on conflict (company_id, beneficiary_ref) do update
+            set offer_ids = case when $3 = any(b.offer_ids) then b.offer_ids else b.offer_ids || $3::text end
+            """, e.CompanyId, e.BeneficiaryRef, e.OfferId);
+    }
+
     private sealed class PageLookups : IAudienceLookups
     {
         public Dictionary<string, OfferParties> Offers { get; } = new(StringComparer.Ordinal);
@@ -139,6 +169,7 @@ internal sealed class AudienceTables(string prefix)
         public Dictionary<string, SubscriptionParties> Subscriptions { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, BookingParties> Bookings { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, NeedParties> Needs { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string CompanyId, string BeneficiaryRef), List<string>> Beneficiaries { get; } = [];
 
         public OfferParties? Offer(string offerId) => Offers.GetValueOrDefault(offerId);
 
@@ -149,5 +180,8 @@ internal sealed class AudienceTables(string prefix)
         public BookingParties? Booking(string bookingId) => Bookings.GetValueOrDefault(bookingId);
 
         public NeedParties? Need(string needId) => Needs.GetValueOrDefault(needId);
+
+        public IReadOnlyList<string> OffersBookedWithContact(string companyId, string beneficiaryRef) =>
+            Beneficiaries.TryGetValue((companyId, beneficiaryRef), out var offerIds) ? offerIds : [];
     }
 }

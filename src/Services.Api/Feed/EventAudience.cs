@@ -1,3 +1,4 @@
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Needs;
@@ -29,6 +30,9 @@ public interface IAudienceLookups
     BookingParties? Booking(string bookingId);
 
     NeedParties? Need(string needId);
+
+    /// <summary>The offers the beneficiary was booked on with contact details, in feed order.</summary>
+    IReadOnlyList<string> OffersBookedWithContact(string companyId, string beneficiaryRef);
 }
 
 /// <summary>
@@ -42,6 +46,7 @@ public interface IAudienceLookups
 /// <item>subscription events: the subscribing company and the offer's club;</item>
 /// <item>booking events: the company, the offer's club and providers;</item>
 /// <item>need events: the recording company, and the clubs and partners of the need's territory;</item>
+/// <item>beneficiary erasures: the company, and the club and providers of every offer it booked the beneficiary on with contact details;</item>
 /// <item>organization events: the organization itself; MemberAdmitted/MemberRemoved also the company.</item>
 /// </list>
 /// </summary>
@@ -121,6 +126,10 @@ public static class EventAudience
                     keys.Add(need.CompanyId);
                     keys.Add(Territory(need.Territory));
                 }
+                break;
+            case BeneficiaryErased e:
+                keys.Add(e.CompanyId);
+                foreach (var offerId in lookups.OffersBookedWithContact(e.CompanyId, e.BeneficiaryRef)) AddOfferParties(offerId);
                 break;
             case MemberAdmitted e:
                 keys.Add(entity);

@@ -2,9 +2,11 @@ using System.Buffers.Text;
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
+using Services.Api.Beneficiaries;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
@@ -19,13 +21,30 @@ namespace Services.Api.Feed;
 /// <param name="Id">The event id: the same in the feed and in every delivery (de-duplicate on it).</param>
 /// <param name="Type">The stable event name, e.g. <c>booking.confirmed</c>.</param>
 /// <param name="Position">The event's place in the global order, usable as <c>minPosition</c>.</param>
-/// <param name="Data">The event's fields, as stored.</param>
+/// <param name="Data">The event's fields, as stored, except personal data: contact details read <c>{"status": "withheld"}</c>.</param>
 public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, string Position, JsonElement Data)
 {
-    public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json)
+    public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json) =>
+        new(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), WithoutPersonalData(json));
+
+    /// <summary>
+    /// Sealed contact details (<see cref="SealedContact"/>) never leave in the feed or a webhook, not even as
+    /// ciphertext: a leaked master key must not open copies kept by receivers. Readers get them from the booking.
+    /// </summary>
+    private static JsonElement WithoutPersonalData(string json)
     {
-        using var document = JsonDocument.Parse(json);
-        return new EventResponse(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), document.RootElement.Clone());
+        if (!json.Contains("\"ciphertext\"", StringComparison.Ordinal))
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        var data = JsonNode.Parse(json)!.AsObject();
+        foreach (var (name, value) in data.ToList())
+        {
+            if (value is JsonObject field && field.ContainsKey("keyId") && field.ContainsKey("ciphertext"))
+                data[name] = new JsonObject { ["status"] = "withheld" };
+        }
+        return JsonSerializer.SerializeToElement(data);
     }
 }
 
@@ -71,7 +90,9 @@ public static class ListEventsEndpoint
                 "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
                 "seat and waitlist events go to the offer's club and providers and the company concerned; subscription events to the " +
                 "company and the club; booking events to the company, the club and the providers; need events to the company and the " +
-                "clubs and partners of the need's territory; organization events to the organization itself; the operator sees all. " +
+                "clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the " +
+                "company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. " +
+                "Personal data never appears here: a booking's contact details read {\"status\": \"withheld\"} (read the booking). " +
                 "Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

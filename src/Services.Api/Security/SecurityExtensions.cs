@@ -17,3 +17,21 @@ public static class SecurityExtensions
     public static TBuilder AllowKinds<TBuilder>(this TBuilder builder, params OrganizationKind[] kinds) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireRole([.. kinds.Append(OrganizationKind.Operator).Select(k => k.ToString())]));
 }
+
+public static class MasterKeyExtensions
+{
+    public static IServiceCollection AddMasterKey(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment) =>
+        services.AddSingleton(_ => MasterKey.From(configuration, environment, Infrastructure.DatabaseExtensions.IsGeneratingDocument));
+
+    /// <summary>Reads the master key now, so that a missing or malformed one stops the start-up instead of the first request.</summary>
+    public static WebApplication UseMasterKey(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<MasterKey>().IsEphemeral && !Infrastructure.DatabaseExtensions.IsGeneratingDocument)
+        {
+            app.Logger.LogWarning("{Setting} is not configured: using a key for this process only; contact details and webhook secrets stored now will not open after a restart",
+                MasterKey.ConfigurationKey);
+        }
+        return app;
+    }
+}

@@ -7,6 +7,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Services.Api.Infrastructure;
+using Services.Api.Security;
 
 namespace Services.Api.Webhooks;
 
@@ -27,6 +28,7 @@ public sealed class WebhookDeliveryWorker(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     SchemaReadiness readiness,
+    MasterKey masterKey,
     ILogger<WebhookDeliveryWorker> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -39,12 +41,18 @@ public sealed class WebhookDeliveryWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.Migrated.WaitAsync(stoppingToken);
+        var clearSecretsSealed = false;
         var interval = TimeSpan.FromSeconds(Math.Max(0.05, _options.PollIntervalSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(interval, time, stoppingToken);
+                if (!clearSecretsSealed)
+                {
+                    await WebhookSecrets.SealClearSecretsAsync(db, masterKey, stoppingToken);
+                    clearSecretsSealed = true;
+                }
                 while (await RunOnceAsync(stoppingToken) > 0 && !stoppingToken.IsCancellationRequested)
                 {
                     // a full batch may mean more is due: go on at once
@@ -70,7 +78,8 @@ public sealed class WebhookDeliveryWorker(
         return claimed.Count;
     }
 
-    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, int Attempts, int ScheduleStart, string Url, string Secret);
+    /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
+    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, int Attempts, int ScheduleStart, string Url, byte[] SealedSecret);
 
     private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -84,8 +93,8 @@ public sealed class WebhookDeliveryWorker(
                     order by next_attempt_at, delivery_id
                     limit $3
                     for update skip locked)
-              and w.webhook_id = d.webhook_id and w.deleted_at is null
-            returning d.delivery_id, d.webhook_id, d.event_id, d.body, d.attempts, d.schedule_start, w.url, w.secret, d.created_at
+              and w.webhook_id = d.webhook_id and w.deleted_at is null and w.sealed_secret is not null
+            returning d.delivery_id, d.webhook_id, d.event_id, d.body, d.attempts, d.schedule_start, w.url, w.sealed_secret, d.created_at
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -95,7 +104,7 @@ public sealed class WebhookDeliveryWorker(
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5),
-                reader.GetString(6), reader.GetString(7)), reader.GetFieldValue<DateTimeOffset>(8)));
+                reader.GetString(6), reader.GetFieldValue<byte[]>(7)), reader.GetFieldValue<DateTimeOffset>(8)));
         }
         // Oldest events first, so that a receiver usually sees them in order (not guaranteed: use the feed for order).
         return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
@@ -116,7 +125,8 @@ public sealed class WebhookDeliveryWorker(
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
-                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(delivery.Secret, time.GetUtcNow(), delivery.Body));
+                var secret = WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret);
+                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, time.GetUtcNow(), delivery.Body));
                 request.Headers.Add(EventIdHeader, delivery.EventId.ToString());
                 request.Headers.Add(DeliveryIdHeader, delivery.DeliveryId);
                 request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Services-Webhooks", "1"));

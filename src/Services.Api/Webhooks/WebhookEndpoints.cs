@@ -123,7 +123,7 @@ public static class WebhookEndpoints
 
     private static async Task<Results<Created<CreatedWebhookResponse>, ValidationProblem>> Create(
         CreateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
-        TimeProvider time, CancellationToken cancellationToken)
+        MasterKey masterKey, TimeProvider time, CancellationToken cancellationToken)
     {
         var validation = request.Validate(options.Value, store.Registry);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -134,10 +134,10 @@ public static class WebhookEndpoints
         var createdAt = time.GetUtcNow();
         string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
         await using var command = ReadModelSql.Command(db, """
-            insert into webhooks (webhook_id, organization_id, sees_all, audience_keys, url, event_types, description, secret, after_xid, after_position, created_at)
+            insert into webhooks (webhook_id, organization_id, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
             values ($1, $2, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
             """,
-            id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, secret,
+            id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, WebhookSecrets.Seal(masterKey, id, secret),
             null, after.GlobalPosition, createdAt.ToUniversalTime());
         // The feed head when created: only later events are delivered (xid8 needs its type named).
         command.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };

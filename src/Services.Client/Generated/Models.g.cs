@@ -49,6 +49,24 @@ public sealed record BookSeatRequest
 
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
+
+    [JsonPropertyName("contact")]
+    public ContactDetails? Contact { get; init; }
+}
+
+public sealed record BookingContact
+{
+    [JsonPropertyName("status")]
+    public required ContactStatus Status { get; init; }
+
+    [JsonPropertyName("name")]
+    public required string? Name { get; init; }
+
+    [JsonPropertyName("email")]
+    public required string? Email { get; init; }
+
+    [JsonPropertyName("phone")]
+    public required string? Phone { get; init; }
 }
 
 public sealed record BookingResponse
@@ -85,6 +103,9 @@ public sealed record BookingResponse
 
     [JsonPropertyName("attendance")]
     public required AttendanceOutcome? Attendance { get; init; }
+
+    [JsonPropertyName("contact")]
+    public required BookingContact? Contact { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<BookingStatus>))]
@@ -140,6 +161,29 @@ public sealed record CoFunding
 
     [JsonPropertyName("shareBasisPoints")]
     public required int ShareBasisPoints { get; init; }
+}
+
+public sealed record ContactDetails
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("email")]
+    public string? Email { get; init; }
+
+    [JsonPropertyName("phone")]
+    public string? Phone { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ContactStatus>))]
+public enum ContactStatus
+{
+    [JsonStringEnumMemberName("available")]
+    Available,
+    [JsonStringEnumMemberName("erased")]
+    Erased,
+    [JsonStringEnumMemberName("withheld")]
+    Withheld,
 }
 
 public sealed record CreateWebhookRequest

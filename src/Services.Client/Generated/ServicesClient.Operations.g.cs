@@ -343,7 +343,7 @@ public sealed partial class ServicesClient
     /// Book units of a slot
     /// </summary>
     /// <remarks>
-    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month.
+    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
     /// </remarks>
     [Operation("bookSeat", "POST", "/v1/bookings")]
     public Task<ApiResponse<BookingResponse>> BookSeatAsync(BookSeatRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -356,7 +356,7 @@ public sealed partial class ServicesClient
     /// List bookings
     /// </summary>
     /// <remarks>
-    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), from/to on the slot's start. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
+    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), from/to on the slot's start. Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listBookings", "GET", "/v1/bookings")]
     public Task<ApiResponse<PageOfBookingResponse>> ListBookingsAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -372,7 +372,7 @@ public sealed partial class ServicesClient
     /// Read a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition.
+    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased.
     /// </remarks>
     [Operation("getBooking", "GET", "/v1/bookings/{bookingId}")]
     public Task<ApiResponse<BookingResponse>> GetBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -407,6 +407,87 @@ public sealed partial class ServicesClient
         ArgumentNullException.ThrowIfNull(body);
         return SendAsync<BookingResponse>(HttpMethod.Post, $"/v1/bookings/{Segment(Format(bookingId)!)}/attendance", null, body, null, options, cancellationToken);
     }
+
+    /// <summary>
+    /// Erase a beneficiary's personal data
+    /// </summary>
+    /// <remarks>
+    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}. Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
+    /// </remarks>
+    [Operation("eraseBeneficiary", "DELETE", "/v1/beneficiaries/{beneficiaryRef}")]
+    public Task<ApiResponse> EraseBeneficiaryAsync(string beneficiaryRef, EraseBeneficiaryParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(beneficiaryRef);
+        return SendAsync(HttpMethod.Delete, $"/v1/beneficiaries/{Segment(Format(beneficiaryRef)!)}", new QueryString().Add("companyId", parameters?.CompanyId), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Demand per territory, category and ISO week (anticipation)
+    /// </summary>
+    /// <remarks>
+    /// For clubs and partners, of their own territories (the operator: all). Without `territory`, every territory
+    /// the caller may see; a territory that is not the caller's answers 403. Bookings count in the ISO week of
+    /// their slot's local date in the offer's time zone, in every territory the offer serves (its current
+    /// territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
+    /// the weeks containing them and every week between. Buckets without activity are left out.
+    /// </remarks>
+    [Operation("getDemand", "GET", "/v1/demand")]
+    public Task<ApiResponse<DemandResponse>> GetDemandAsync(GetDemandParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<DemandResponse>(HttpMethod.Get, $"/v1/demand", new QueryString().Add("territory", parameters?.Territory).Add("category", parameters?.Category).Add("from", parameters?.From).Add("to", parameters?.To).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// A company's usage statement for a month
+    /// </summary>
+    /// <remarks>
+    /// Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
+    /// subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
+    /// (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
+    /// at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
+    /// when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
+    /// instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
+    /// the sums of the lines. Money in cents of EUR.
+    /// </remarks>
+    [Operation("getCompanyUsage", "GET", "/v1/companies/{companyId}/usage")]
+    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(companyId);
+        return SendAsync<UsageStatementResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Shared indicators of a territory for a month or a quarter
+    /// </summary>
+    /// <remarks>
+    /// The same figures for the clubs, partners and companies of the territory (their organization's territories)
+    /// and the operator; another territory answers 403. Give exactly one of `month` (YYYY-MM) or `quarter` (YYYY-Qn).
+    /// Slots belong to the period of their local start date in the offer's time zone; offers count in every
+    /// territory they serve now. "At the end of the period" means before midnight UTC after its last day.
+    /// Counts of people (beneficiariesServed, unmetDemandUnits, openNeedsHeadcount) are strings: "&lt;5" below 5
+    /// (0 included), so that no figure singles out a person.
+    /// </remarks>
+    [Operation("getIndicators", "GET", "/v1/indicators")]
+    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<IndicatorsResponse>(HttpMethod.Get, $"/v1/indicators", new QueryString().Add("territory", parameters?.Territory).Add("month", parameters?.Month).Add("quarter", parameters?.Quarter).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Read the change feed
+    /// </summary>
+    /// <remarks>
+    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers and the company concerned; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
+    /// </remarks>
+    [Operation("listEvents", "GET", "/v1/events")]
+    public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Record a need (company)
@@ -511,74 +592,6 @@ public sealed partial class ServicesClient
         ArgumentException.ThrowIfNullOrEmpty(name);
         return SendAsync<RebuildStartedResponse>(HttpMethod.Post, $"/v1/admin/projections/{Segment(Format(name)!)}/rebuild", null, null, null, options, cancellationToken);
     }
-
-    /// <summary>
-    /// Demand per territory, category and ISO week (anticipation)
-    /// </summary>
-    /// <remarks>
-    /// For clubs and partners, of their own territories (the operator: all). Without `territory`, every territory
-    /// the caller may see; a territory that is not the caller's answers 403. Bookings count in the ISO week of
-    /// their slot's local date in the offer's time zone, in every territory the offer serves (its current
-    /// territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
-    /// the weeks containing them and every week between. Buckets without activity are left out.
-    /// </remarks>
-    [Operation("getDemand", "GET", "/v1/demand")]
-    public Task<ApiResponse<DemandResponse>> GetDemandAsync(GetDemandParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        return SendAsync<DemandResponse>(HttpMethod.Get, $"/v1/demand", new QueryString().Add("territory", parameters?.Territory).Add("category", parameters?.Category).Add("from", parameters?.From).Add("to", parameters?.To).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// A company's usage statement for a month
-    /// </summary>
-    /// <remarks>
-    /// Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
-    /// subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
-    /// (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
-    /// at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
-    /// when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
-    /// instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
-    /// the sums of the lines. Money in cents of EUR.
-    /// </remarks>
-    [Operation("getCompanyUsage", "GET", "/v1/companies/{companyId}/usage")]
-    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(companyId);
-        return SendAsync<UsageStatementResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Shared indicators of a territory for a month or a quarter
-    /// </summary>
-    /// <remarks>
-    /// The same figures for the clubs, partners and companies of the territory (their organization's territories)
-    /// and the operator; another territory answers 403. Give exactly one of `month` (YYYY-MM) or `quarter` (YYYY-Qn).
-    /// Slots belong to the period of their local start date in the offer's time zone; offers count in every
-    /// territory they serve now. "At the end of the period" means before midnight UTC after its last day.
-    /// Counts of people (beneficiariesServed, unmetDemandUnits, openNeedsHeadcount) are strings: "&lt;5" below 5
-    /// (0 included), so that no figure singles out a person.
-    /// </remarks>
-    [Operation("getIndicators", "GET", "/v1/indicators")]
-    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        return SendAsync<IndicatorsResponse>(HttpMethod.Get, $"/v1/indicators", new QueryString().Add("territory", parameters?.Territory).Add("month", parameters?.Month).Add("quarter", parameters?.Quarter).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Read the change feed
-    /// </summary>
-    /// <remarks>
-    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers and the company concerned; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; the operator sees all. Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
-    /// </remarks>
-    [Operation("listEvents", "GET", "/v1/events")]
-    public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Register a webhook
@@ -825,38 +838,13 @@ public sealed record ListBookingsParameters
     public string? MinPosition { get; init; }
 }
 
-/// <summary>Query and header parameters of ListNeeds.</summary>
-public sealed record ListNeedsParameters
+/// <summary>Query and header parameters of EraseBeneficiary.</summary>
+public sealed record EraseBeneficiaryParameters
 {
     /// <summary>
-    /// Only needs in this territory.
+    /// The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out.
     /// </summary>
-    public string? Territory { get; init; }
-
-    /// <summary>
-    /// Only needs of this category.
-    /// </summary>
-    public string? Category { get; init; }
-
-    /// <summary>
-    /// open, addressed or withdrawn.
-    /// </summary>
-    public string? Status { get; init; }
-
-    /// <summary>
-    /// Page size, 1 to 100 (default 20).
-    /// </summary>
-    public int? Limit { get; init; }
-
-    /// <summary>
-    /// The next cursor of the previous page.
-    /// </summary>
-    public string? After { get; init; }
-
-    /// <summary>
-    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
-    /// </summary>
-    public string? MinPosition { get; init; }
+    public string? CompanyId { get; init; }
 }
 
 /// <summary>Query and header parameters of GetDemand.</summary>
@@ -938,6 +926,40 @@ public sealed record ListEventsParameters
     /// Page size, 1 to 500 (default 100).
     /// </summary>
     public int? Limit { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of ListNeeds.</summary>
+public sealed record ListNeedsParameters
+{
+    /// <summary>
+    /// Only needs in this territory.
+    /// </summary>
+    public string? Territory { get; init; }
+
+    /// <summary>
+    /// Only needs of this category.
+    /// </summary>
+    public string? Category { get; init; }
+
+    /// <summary>
+    /// open, addressed or withdrawn.
+    /// </summary>
+    public string? Status { get; init; }
+
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
 
     /// <summary>
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).

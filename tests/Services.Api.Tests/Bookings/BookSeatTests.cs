@@ -1,3 +1,4 @@
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Offers;
 using Services.Api.Slots;
@@ -27,6 +28,18 @@ public sealed class BookSeatTests
         outcome.Booking.ShouldBeEvents(RequestedNow(2), new BookingConfirmed());
         outcome.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 2));
         outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 2));
+    }
+
+    [Fact]
+    public void Sealed_contact_details_travel_in_the_booking_request_and_nowhere_else()
+    {
+        var contact = new SealedContact("pdk_1", "c2VhbGVk");
+
+        var outcome = Booking.Decide(Book() with { Contact = contact }, null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
+
+        outcome.Booking.ShouldBeEvents(RequestedNow() with { Contact = contact }, new BookingConfirmed());
+        outcome.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 1));
+        outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 1));
     }
 
     [Fact]

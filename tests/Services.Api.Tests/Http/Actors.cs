@@ -15,9 +15,17 @@ public static class Actors
 {
     private static int _sirets;
 
-    public static async Task<Actor> RegisterAsync(this ApiFixture api, OrganizationKind kind, string territory = "grand-figeac", string? name = null)
+    public static Task<Actor> RegisterAsync(this ApiFixture api, OrganizationKind kind, string territory = "grand-figeac", string? name = null)
     {
-        var operatorClient = new ServicesClient(api.Operator);
+        ArgumentNullException.ThrowIfNull(api);
+        return RegisterAsync(api.Operator, api.ClientWithKey, kind, territory, name);
+    }
+
+    /// <summary>Same, on any instance of the API: <paramref name="clientWithKey"/> makes a client of that instance.</summary>
+    public static async Task<Actor> RegisterAsync(HttpClient operatorHttp, Func<string, HttpClient> clientWithKey, OrganizationKind kind, string territory = "grand-figeac", string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(clientWithKey);
+        var operatorClient = new ServicesClient(operatorHttp);
         var organization = (await operatorClient.RegisterOrganizationAsync(new Wire.RegisterOrganizationRequest
         {
             Kind = Enum.Parse<Wire.OrganizationKind>(kind.ToString()),
@@ -26,7 +34,7 @@ public static class Actors
             Siret = kind == OrganizationKind.Company ? NextSiret() : null,
         })).Value;
         var key = (await operatorClient.IssueApiKeyAsync(organization.Id, new Wire.IssueApiKeyRequest { Label = "tests" })).Value;
-        return new Actor(organization.Id, kind, api.ClientWithKey(key.Key));
+        return new Actor(organization.Id, kind, clientWithKey(key.Key));
     }
 
     /// <summary>A company already admitted to <paramref name="club"/>.</summary>

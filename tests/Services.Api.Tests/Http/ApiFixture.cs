@@ -15,6 +15,9 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const string OperatorKey = "test-operator-key-0123456789abcdef";
 
+    /// <summary>32 bytes in base64, as Secrets:MasterKey must be.</summary>
+    public const string MasterKey = "Ahoq5fvXx/GUq0sfxvADimMpMBytWBVPCaKYIvWhqBA=";
+
     private WebApplicationFactory<Program> _factory = null!;
     private string _connectionString = "";
 
@@ -41,6 +44,7 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             web.UseSetting("ConnectionStrings:Postgres", _connectionString);
             web.UseSetting("Auth:OperatorKey", OperatorKey);
+            web.UseSetting("Secrets:MasterKey", MasterKey);
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
         });

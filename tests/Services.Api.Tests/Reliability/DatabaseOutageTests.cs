@@ -21,6 +21,7 @@ public sealed class DatabaseOutageTests(ApiFixture api) : IClassFixture<ApiFixtu
         {
             web.UseSetting("ConnectionStrings:Postgres", throughRelay);
             web.UseSetting("Auth:OperatorKey", ApiFixture.OperatorKey);
+            web.UseSetting("Secrets:MasterKey", ApiFixture.MasterKey);
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Critical");
         });

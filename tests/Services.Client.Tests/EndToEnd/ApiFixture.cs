@@ -12,6 +12,9 @@ namespace Services.Client.Tests.EndToEnd;
 public sealed class ApiFixture : IAsyncLifetime
 {
     public const string OperatorKey = "test-operator-key-0123456789abcdef";
+
+    /// <summary>32 bytes in base64, as Secrets:MasterKey must be.</summary>
+    public const string MasterKey = "Ahoq5fvXx/GUq0sfxvADimMpMBytWBVPCaKYIvWhqBA=";
     private static int _sirets;
 
     private WebApplicationFactory<Program> _factory = null!;
@@ -31,6 +34,7 @@ public sealed class ApiFixture : IAsyncLifetime
         {
             web.UseSetting("ConnectionStrings:Postgres", _connectionString);
             web.UseSetting("Auth:OperatorKey", OperatorKey);
+            web.UseSetting("Secrets:MasterKey", MasterKey);
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
         });

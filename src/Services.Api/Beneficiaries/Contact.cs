@@ -1,0 +1,77 @@
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Services.Api.Infrastructure;
+
+namespace Services.Api.Beneficiaries;
+
+/// <summary>
+/// How to reach the beneficiary, for services that need it (the driver calls the passenger, the
+/// spouse-welcome host writes to the new hire's partner). Personal data: stored only encrypted with a
+/// key of this beneficiary's own, shown only to the booking company and the offer's club and providers,
+/// and destroyed by <c>DELETE /v1/beneficiaries/{beneficiaryRef}</c>. At least one field.
+/// </summary>
+/// <param name="Name">How the provider should address the person, up to 100 characters.</param>
+/// <param name="Email">An e-mail address, up to 254 characters.</param>
+/// <param name="Phone">A phone number, international form preferred (<c>+33 6 12 34 56 78</c>): 6 to 15 digits, spaces, dots, hyphens, parentheses.</param>
+public sealed partial record ContactDetails(string? Name = null, string? Email = null, string? Phone = null)
+{
+    public const int MaxName = 100;
+    public const int MaxEmail = 254;
+    public const int MaxPhone = 32;
+
+    public Validation Validate(Validation validation, string field)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        if (Name is null && Email is null && Phone is null)
+            return validation.Add(field, "Give at least one of name, email, phone (or leave contact out).");
+        validation.Text($"{field}.name", Name, MaxName, required: false);
+        if (validation.Text($"{field}.email", Email, MaxEmail, required: false).IsValid && Email is not null && !EmailPattern().IsMatch(Email))
+            validation.Add($"{field}.email", "Not an e-mail address such as 'name@example.com'.");
+        if (Phone is not null)
+        {
+            var digits = Phone.Count(char.IsAsciiDigit);
+            if (Phone.Length > MaxPhone || !PhonePattern().IsMatch(Phone) || digits is < 6 or > 15)
+                validation.Add($"{field}.phone", "Not a phone number: 6 to 15 digits, optionally a leading '+', spaces, dots, hyphens or parentheses, e.g. '+33 6 12 34 56 78'.");
+        }
+        return validation;
+    }
+
+    [GeneratedRegex(@"^[^@\s\p{C}]{1,64}@[^@\s\p{C}]+\.[^@\s\p{C}]+$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^\+?[0-9][0-9 .()-]*[0-9]$")]
+    private static partial Regex PhonePattern();
+}
+
+/// <summary>
+/// Contact details as events carry them: AES-GCM ciphertext (base64 of nonce, tag and ciphertext) under
+/// the data key <see cref="KeyId"/> of one beneficiary. Once that key is destroyed nothing can open it.
+/// </summary>
+public sealed record SealedContact(string KeyId, string Ciphertext);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ContactStatus>))]
+public enum ContactStatus
+{
+    /// <summary>The details are shown.</summary>
+    [JsonStringEnumMemberName("available")] Available,
+
+    /// <summary>The beneficiary was erased: the details are gone for good.</summary>
+    [JsonStringEnumMemberName("erased")] Erased,
+
+    /// <summary>Details exist but this reader may not see them (the operator, the change feed, webhooks).</summary>
+    [JsonStringEnumMemberName("withheld")] Withheld,
+}
+
+/// <summary>A booking's contact details as a reader sees them: the fields only when <see cref="Status"/> is available.</summary>
+public sealed record BookingContact(ContactStatus Status, string? Name, string? Email, string? Phone)
+{
+    public static BookingContact Available(ContactDetails details)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        return new(ContactStatus.Available, details.Name, details.Email, details.Phone);
+    }
+
+    public static readonly BookingContact Erased = new(ContactStatus.Erased, null, null, null);
+
+    public static readonly BookingContact Withheld = new(ContactStatus.Withheld, null, null, null);
+}

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Security;
+
+namespace Services.Api.Beneficiaries;
+
+/// <summary>
+/// Crypto-shredding of contact details. Each beneficiary (company + beneficiaryRef) gets one random
+/// data key, kept in beneficiary_keys wrapped by the <see cref="MasterKey"/>; contact details are
+/// sealed with it before they enter an event, and opened only to be shown. Erasing the beneficiary
+/// deletes the key row: every copy of the ciphertext (events, read models, backups of either) is then
+/// unreadable, while the events themselves stay as they were.
+/// </summary>
+public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey)
+{
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Seals <paramref name="details"/> with the beneficiary's data key, making the key on first use.</summary>
+    public async Task<SealedContact> SealAsync(string companyId, string beneficiaryRef, ContactDetails details, CancellationToken cancellationToken)
+    {
+        var (keyId, key) = await KeyOfAsync(companyId, beneficiaryRef, cancellationToken);
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(details, DetailsJson);
+        return new SealedContact(keyId, Convert.ToBase64String(SecretBox.Seal(key, plaintext, keyId)));
+    }
+
+    /// <summary>Opens each sealed contact whose key still exists; the others are erased.</summary>
+    public async Task<IReadOnlyList<BookingContact>> OpenAsync(IReadOnlyList<SealedContact> contacts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contacts);
+        if (contacts.Count == 0) return [];
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using (var command = db.CreateCommand("select key_id, wrapped_key from beneficiary_keys where key_id = any($1)"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = contacts.Select(c => c.KeyId).Distinct(StringComparer.Ordinal).ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var keyId = reader.GetString(0);
+                keys[keyId] = masterKey.Unwrap(reader.GetFieldValue<byte[]>(1), keyId);
+            }
+        }
+        return [.. contacts.Select(contact => keys.TryGetValue(contact.KeyId, out var key)
+            ? BookingContact.Available(JsonSerializer.Deserialize<ContactDetails>(SecretBox.Open(key, Convert.FromBase64String(contact.Ciphertext), contact.KeyId), DetailsJson)!)
+            : BookingContact.Erased)];
+    }
+
+    public async Task<BookingContact> OpenAsync(SealedContact contact, CancellationToken cancellationToken) =>
+        (await OpenAsync([contact], cancellationToken))[0];
+
+    /// <summary>The beneficiary's data key id, or null when it has none (never given contact details, or erased since).</summary>
+    public async Task<string?> KeyIdOfAsync(string companyId, string beneficiaryRef, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("select key_id from beneficiary_keys where company_id = $1 and beneficiary_ref = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = beneficiaryRef });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Destroys a data key (the row goes, not a flag), in the transaction that records the erasure.</summary>
+    public static NpgsqlBatchCommand Destroy(string keyId)
+    {
+        var command = new NpgsqlBatchCommand("delete from beneficiary_keys where key_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        return command;
+    }
+
+    private async Task<(string KeyId, byte[] Key)> KeyOfAsync(string companyId, string beneficiaryRef, CancellationToken cancellationToken)
+    {
+        var keyId = Ids.New(Ids.DataKey);
+        var key = RandomNumberGenerator.GetBytes(SecretBox.KeySize);
+        // One statement whether the key exists or not; a concurrent first use waits on the row and gets the winner's key.
+        await using var command = db.CreateCommand("""
+            insert into beneficiary_keys as k (key_id, company_id, beneficiary_ref, wrapped_key) values ($1, $2, $3, $4)
+            on conflict (company_id, beneficiary_ref) do update set company_id = k.company_id
+            returning key_id, wrapped_key
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter { Value = beneficiaryRef });
+        command.Parameters.Add(new NpgsqlParameter { Value = masterKey.Wrap(key, keyId) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var storedId = reader.GetString(0);
+        return storedId == keyId ? (keyId, key) : (storedId, masterKey.Unwrap(reader.GetFieldValue<byte[]>(1), storedId));
+    }
+}

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Services.Api.Beneficiaries;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Feed;
+using Services.Api.Indicators;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+using Services.Api.Usage;
+using Services.Api.Webhooks;
+using BookingList = Services.Api.Listings.CatalogReadModels;
+
+namespace Services.Api.Tests.Beneficiaries;
+
+public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private sealed record Scene(string Territory, Actor Club, Actor Provider, Actor Partner, Actor Company, Actor OtherCompany, string SubscriptionId, string SlotId);
+
+    private async Task<Scene> SceneAsync()
+    {
+        var territory = "pd-" + Guid.NewGuid().ToString("N")[..10];
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider, territory);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner, territory);
+        var offer = await api.PublishOfferAsync(club, Category.Mobility, territory, providerIds: [provider.Id]);
+        var company = await api.RegisterMemberAsync(club, territory);
+        var other = await api.RegisterMemberAsync(club, territory);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        return new Scene(territory, club, provider, partner, company, other, subscription.Id, slot.Id);
+    }
+
+    /// <summary>Details unique to the test, so that a search of the whole database finds only them.</summary>
+    private static ContactDetails NewContact()
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var digits = string.Concat(unique.Where(char.IsAsciiDigit).Concat("12345678")).Substring(0, 8);
+        return new ContactDetails($"Camille {unique[..8]}", $"camille.{unique[..12]}@example.org", $"+33 6 {digits}");
+    }
+
+    private static string NewRef() => "hr-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task<(BookingResponse Booking, string Position)> BookAsync(Scene scene, string beneficiaryRef, ContactDetails? contact)
+    {
+        var booked = await scene.Company.Client.PostAsJsonAsync("/v1/bookings",
+            new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        return ((await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!, booked.Position());
+    }
+
+    private static async Task<string> EraseAsync(HttpClient client, string beneficiaryRef, string? companyId = null)
+    {
+        var erased = await client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}" + (companyId is null ? "" : $"?companyId={companyId}"));
+        erased.StatusCode.ShouldBe(HttpStatusCode.NoContent, await erased.Content.ReadAsStringAsync());
+        return erased.Headers.TryGetValues("Services-Position", out var position) ? position.Single() : "";
+    }
+
+    private static async Task<IReadOnlyList<EventResponse>> FeedAsync(HttpClient client, string minPosition) =>
+        (await client.GetFromJsonAsync<EventPage>($"/v1/events?limit=500&minPosition={minPosition}", ApiFixture.JsonOptions))!.Data;
+
+    [Fact]
+    public async Task Contact_details_are_shown_to_the_company_the_club_and_the_provider_and_to_nobody_else()
+    {
+        var scene = await SceneAsync();
+        var contact = NewContact();
+
+        var (booking, position) = await BookAsync(scene, NewRef(), contact);
+
+        var available = BookingContact.Available(contact);
+        booking.Contact.ShouldBe(available);
+        foreach (var reader in new[] { scene.Company, scene.Club, scene.Provider })
+        {
+            (await api.GetBookingAsync(reader, booking.Id)).Contact.ShouldBe(available, reader.Kind.ToString());
+            (await reader.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={position}"))
+                .Data.Single(b => b.Id == booking.Id).Contact.ShouldBe(available, reader.Kind.ToString());
+        }
+        // The operator administers the platform, it does not deliver the service.
+        (await api.Operator.GetFromJsonAsync<BookingResponse>($"/v1/bookings/{booking.Id}", ApiFixture.JsonOptions))!.Contact.ShouldBe(BookingContact.Withheld);
+        (await api.Operator.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={position}"))
+            .Data.Single(b => b.Id == booking.Id).Contact.ShouldBe(BookingContact.Withheld);
+        foreach (var stranger in new[] { scene.OtherCompany, scene.Partner })
+        {
+            await (await stranger.Client.GetAsync($"/v1/bookings/{booking.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+            var listed = await stranger.Client.GetAsync($"/v1/bookings?minPosition={position}");
+            (await listed.Content.ReadAsStringAsync()).ShouldNotContain(contact.Email!);
+        }
+        // A booking without contact details has none to show.
+        (await BookAsync(scene, NewRef(), contact: null)).Booking.Contact.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Contact_details_reach_the_events_only_as_ciphertext_and_the_feed_withholds_them()
+    {
+        var scene = await SceneAsync();
+        var contact = NewContact();
+        var beneficiaryRef = NewRef();
+
+        var (booking, position) = await BookAsync(scene, beneficiaryRef, contact);
+
+        (await api.EventsContainingAsync(contact.Email!)).ShouldBe(0);
+        (await api.EventsContainingAsync(contact.Phone!)).ShouldBe(0);
+        (await api.EventsContainingAsync(contact.Name!)).ShouldBe(0);
+        (await api.CountAsync("select count(*) from es_events where stream_id = $1 and data->'contact' ? 'ciphertext'", Booking.StreamId(booking.Id))).ShouldBe(1);
+        (await api.CountAsync("select count(*) from beneficiary_keys where company_id = $1 and beneficiary_ref = $2", scene.Company.Id, beneficiaryRef)).ShouldBe(1);
+        (await api.CountAsync("select count(*) from rm_bookings where strpos(rm_bookings::text, $1) > 0", contact.Email!)).ShouldBe(0);
+
+        foreach (var reader in new[] { scene.Company, scene.Club })
+        {
+            var requested = (await FeedAsync(reader.Client, position)).Single(e => e.Type == "booking.requested" && e.StreamId == Booking.StreamId(booking.Id));
+            requested.Data.GetProperty("contact").GetRawText().ShouldBe("""{"status":"withheld"}""");
+            requested.Data.GetProperty("beneficiaryRef").GetString().ShouldBe(beneficiaryRef);
+        }
+    }
+
+    [Fact]
+    public async Task Erasing_a_beneficiary_destroys_its_key_every_reader_then_sees_erased_and_the_figures_stay_the_same()
+    {
+        var scene = await SceneAsync();
+        var webhook = await scene.Provider.Client.PostAsJsonAsync("/v1/webhooks",
+            new CreateWebhookRequest("https://hooks.example.com/provider", ["beneficiary.*", "booking.requested"]), ApiFixture.JsonOptions);
+        var webhookId = (await webhook.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!.Id;
+        var beneficiaryRef = NewRef();
+        var contact = NewContact();
+        var (first, _) = await BookAsync(scene, beneficiaryRef, contact);
+        var (second, _) = await BookAsync(scene, beneficiaryRef, contact with { Phone = null });
+        var (kept, before) = await BookAsync(scene, NewRef(), NewContact());
+        var month = first.SlotStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var usage = $"/v1/companies/{scene.Company.Id}/usage?month={month}";
+        var indicators = $"/v1/indicators?territory={scene.Territory}&month={month}";
+        var usageBefore = await scene.Company.Client.GetStringAsync($"{usage}&minPosition={before}");
+        var indicatorsBefore = await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={before}");
+
+        var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);
+
+        (await api.CountAsync("select count(*) from beneficiary_keys where company_id = $1 and beneficiary_ref = $2", scene.Company.Id, beneficiaryRef)).ShouldBe(0);
+        foreach (var reader in new[] { scene.Company, scene.Club, scene.Provider })
+        {
+            (await api.GetBookingAsync(reader, first.Id)).Contact.ShouldBe(BookingContact.Erased);
+            (await api.GetBookingAsync(reader, second.Id)).Contact.ShouldBe(BookingContact.Erased);
+            (await api.GetBookingAsync(reader, kept.Id)).Contact!.Status.ShouldBe(ContactStatus.Available);
+            var listed = (await reader.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={erased}")).Data;
+            listed.Single(b => b.Id == first.Id).Contact.ShouldBe(BookingContact.Erased);
+            listed.Single(b => b.Id == kept.Id).Contact!.Status.ShouldBe(ContactStatus.Available);
+        }
+        (await api.GetBookingAsync(scene.Company, first.Id)).BeneficiaryRef.ShouldBe(beneficiaryRef);
+
+        // Integrators concerned hear of it; others do not. The event carries no personal data.
+        foreach (var told in new[] { scene.Company, scene.Club, scene.Provider })
+        {
+            var erasure = (await FeedAsync(told.Client, erased)).Single(e => e.Type == "beneficiary.erased");
+            erasure.Data.GetRawText().ShouldBe($$"""{"companyId":"{{scene.Company.Id}}","beneficiaryRef":"{{beneficiaryRef}}"}""");
+        }
+        foreach (var stranger in new[] { scene.OtherCompany, scene.Partner })
+            (await FeedAsync(stranger.Client, erased)).ShouldNotContain(e => e.Type == "beneficiary.erased");
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        var deliveries = (await scene.Provider.Client.ListAsync<WebhookDeliveryResponse>($"/v1/webhooks/{webhookId}/deliveries?limit=100")).Data;
+        deliveries.Count(d => d.EventType == "beneficiary.erased").ShouldBe(1);
+        deliveries.Count(d => d.EventType == "booking.requested").ShouldBe(3);
+        (await api.CountAsync("select count(*) from webhook_deliveries where strpos(body, 'ciphertext') > 0 or strpos(body, $1) > 0", contact.Email!)).ShouldBe(0);
+
+        // Counts, statements and indicators never depended on the details.
+        (await scene.Company.Client.GetStringAsync($"{usage}&minPosition={erased}")).ShouldBe(usageBefore);
+        (await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={erased}")).ShouldBe(indicatorsBefore);
+        await api.RebuildEqualsLiveAsync(BookingList.BookingListShard, "rm_booking_offers", "rm_bookings");
+        await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedProjection.Lookups.Tables, "rm_feed"]);
+        await api.RebuildEqualsLiveAsync(UsageProjection.ShardName, "rm_usage_bookings", "rm_usage_subscriptions");
+        await api.RebuildEqualsLiveAsync(IndicatorsProjection.ShardName, "rm_indicators_bookings", "rm_indicators_subscriptions");
+        (await api.GetBookingAsync(scene.Club, first.Id)).Contact.ShouldBe(BookingContact.Erased);
+    }
+
+    [Fact]
+    public async Task Erasing_is_idempotent_an_unknown_reference_answers_204_and_neither_appends_an_event()
+    {
+        var scene = await SceneAsync();
+        var beneficiaryRef = NewRef();
+        await BookAsync(scene, beneficiaryRef, NewContact());
+        var stream = Beneficiary.StreamId(scene.Company.Id, beneficiaryRef);
+
+        await EraseAsync(scene.Company.Client, beneficiaryRef);
+        (await EraseAsync(scene.Company.Client, beneficiaryRef)).ShouldBeEmpty();
+        (await EraseAsync(scene.Company.Client, NewRef())).ShouldBeEmpty();
+
+        (await api.CountAsync("select count(*) from es_events where event_type = 'beneficiary.erased' and stream_id = $1", stream)).ShouldBe(1);
+        (await api.CountAsync("select count(*) from es_events where event_type = 'beneficiary.erased' and data->>'companyId' = $1", scene.Company.Id)).ShouldBe(1);
+
+        // Details given again after an erasure get a new key: readable until erased in turn.
+        var contact = NewContact();
+        var (again, _) = await BookAsync(scene, beneficiaryRef, contact);
+        (await api.GetBookingAsync(scene.Provider, again.Id)).Contact.ShouldBe(BookingContact.Available(contact));
+        await EraseAsync(scene.Company.Client, beneficiaryRef);
+        (await api.GetBookingAsync(scene.Provider, again.Id)).Contact.ShouldBe(BookingContact.Erased);
+        (await api.CountAsync("select count(*) from es_events where event_type = 'beneficiary.erased' and stream_id = $1", stream)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Only_the_company_or_the_operator_naming_it_erases_a_beneficiary()
+    {
+        var scene = await SceneAsync();
+        var beneficiaryRef = NewRef();
+        var (booking, _) = await BookAsync(scene, beneficiaryRef, NewContact());
+
+        foreach (var other in new[] { scene.Club, scene.Provider, scene.Partner })
+            await (await other.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await api.Operator.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}")).ShouldBeInvalidAsync("companyId");
+        await (await scene.Company.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}?companyId={scene.OtherCompany.Id}")).ShouldBeInvalidAsync("companyId");
+        await (await scene.Company.Client.DeleteAsync("/v1/beneficiaries/jean%40example.org")).ShouldBeInvalidAsync("beneficiaryRef");
+        // Another company erasing the same reference erases its own beneficiary, not this one.
+        await EraseAsync(scene.OtherCompany.Client, beneficiaryRef);
+        (await api.GetBookingAsync(scene.Company, booking.Id)).Contact!.Status.ShouldBe(ContactStatus.Available);
+
+        await EraseAsync(api.Operator, beneficiaryRef, scene.Company.Id);
+        (await api.GetBookingAsync(scene.Company, booking.Id)).Contact.ShouldBe(BookingContact.Erased);
+    }
+
+    [Theory]
+    [InlineData("""{}""", "contact")]
+    [InlineData("""{"email":"not-an-address"}""", "contact.email")]
+    [InlineData("""{"phone":"call me"}""", "contact.phone")]
+    [InlineData("""{"phone":"+33 6"}""", "contact.phone")]
+    [InlineData("""{"name":"   "}""", "contact.name")]
+    [InlineData("""{"name":"a\u0007b"}""", "contact.name")]
+    public async Task Invalid_contact_details_are_refused_naming_the_field(string contact, string field)
+    {
+        var scene = await SceneAsync();
+        var body = $$"""{"subscriptionId":"{{scene.SubscriptionId}}","slotId":"{{scene.SlotId}}","quantity":1,"beneficiaryRef":"hr-1","contact":{{contact}}}""";
+        await (await scene.Company.Client.PostAsync("/v1/bookings", new StringContent(body, Encoding.UTF8, "application/json"))).ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task Overlong_contact_details_are_refused_naming_the_field()
+    {
+        var scene = await SceneAsync();
+        var tooLong = new ContactDetails(new string('a', ContactDetails.MaxName + 1), $"{new string('b', 60)}@{new string('c', 200)}.org");
+        var booked = await scene.Company.Client.PostAsJsonAsync("/v1/bookings",
+            new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "hr-2", tooLong), ApiFixture.JsonOptions);
+        var problem = await booked.ShouldBeInvalidAsync("contact.name");
+        problem.GetProperty("errors").TryGetProperty("contact.email", out _).ShouldBeTrue(problem.ToString());
+        JsonSerializer.Serialize(problem).ShouldNotContain(new string('c', 200));
+    }
+}

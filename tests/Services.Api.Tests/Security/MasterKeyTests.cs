@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Services.Api.Security;
+
+namespace Services.Api.Tests.Security;
+
+public sealed class MasterKeyTests
+{
+    private sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "Services.Api";
+        public string ContentRootPath { get; set; } = "/";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+
+    private static IConfiguration Configured(string? masterKey) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [MasterKey.ConfigurationKey] = masterKey }).Build();
+
+    [Fact]
+    public void Outside_development_the_api_refuses_to_start_without_a_master_key() =>
+        Should.Throw<InvalidOperationException>(() => MasterKey.From(Configured(null), new Environment(Environments.Production), generatingDocument: false))
+            .Message.ShouldContain("Secrets__MasterKey");
+
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("c2hvcnQ=")] // 5 bytes
+    public void A_malformed_master_key_is_refused_everywhere(string configured) =>
+        Should.Throw<InvalidOperationException>(() => MasterKey.From(Configured(configured), new Environment(Environments.Development), generatingDocument: false));
+
+    [Fact]
+    public void In_development_a_missing_key_is_replaced_by_one_for_this_process_only()
+    {
+        var first = MasterKey.From(Configured(null), new Environment(Environments.Development), generatingDocument: false);
+        var second = MasterKey.From(Configured(null), new Environment(Environments.Development), generatingDocument: false);
+
+        first.IsEphemeral.ShouldBeTrue();
+        Should.Throw<CryptographicException>(() => second.Unwrap(first.Wrap([1, 2, 3], "ctx"), "ctx"));
+    }
+
+    [Fact]
+    public void A_wrapped_secret_opens_only_with_its_key_and_context()
+    {
+        var key = MasterKey.From(Configured(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), new Environment(Environments.Production), generatingDocument: false);
+        var wrapped = key.WrapText("whsec_abc", "webhook:whk_1");
+
+        key.UnwrapText(wrapped, "webhook:whk_1").ShouldBe("whsec_abc");
+        Encoding.UTF8.GetString(wrapped).ShouldNotContain("whsec_abc");
+        Should.Throw<CryptographicException>(() => key.Unwrap(wrapped, "webhook:whk_2"));
+        wrapped[^1] ^= 1;
+        Should.Throw<CryptographicException>(() => key.Unwrap(wrapped, "webhook:whk_1"));
+    }
+}
