@@ -22,6 +22,7 @@ public static class ServicesApi
         services.Configure<JsonOptions>(options => Json.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonForAnyAccept>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddDatabase(builder.Configuration);
         services.AddApiKeySecurity(builder.Configuration);
