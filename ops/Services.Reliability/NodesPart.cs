@@ -38,8 +38,10 @@ internal static class NodesPart
             Progress.Log($"failover {round}: its shards run and advance on the survivors {failover:0.00} s after the kill");
             if (round == suite.Options.Failovers) continue;
             await victim.StartAsync();
+            Progress.Log($"failover {round}: the node on port {victim.Url.Port} started again");
             await WaitSpreadAsync(suite, nodes);
             load.Retarget([.. nodes.Select(n => n.Url)]);
+            Progress.Log($"failover {round}: shards spread over the {nodes.Count} nodes again");
         }
         var audit = await suite.FinishAsync(load, nodes.First(n => n.IsRunning).Url);
         suite.Report.Figure("failovers", suite.Options.Failovers);
