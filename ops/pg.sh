@@ -3,7 +3,7 @@
 # its own port, trust authentication for local connections. Reused across runs.
 #
 #   ./ops/pg.sh start    create (first time) and start the cluster; prints the connection string
-#   ./ops/pg.sh stop     stop it
+#   ./ops/pg.sh stop [fast|immediate]    stop it (fast by default; immediate = as in a crash)
 #   ./ops/pg.sh status   is it running?
 #   ./ops/pg.sh psql     open psql on it
 #
@@ -85,8 +85,9 @@ pg_start() {
 }
 
 pg_stop() {
+  local mode="${1:-fast}"
   pg_init
-  if pg_is_running; then pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null; fi
+  if pg_is_running; then pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m "$mode" -w stop >/dev/null; fi
 }
 
 pg_local_connection_string() {
@@ -104,7 +105,7 @@ pg_ensure() {
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   case "${1:-}" in
     start) pg_start; pg_local_connection_string ;;
-    stop) pg_stop ;;
+    stop) pg_stop "${2:-fast}" ;;
     status) pg_init; if pg_is_running; then echo "running on 127.0.0.1:$PG_PORT ($PG_DATA)"; else echo "stopped"; exit 3; fi ;;
     psql) pg_start; shift; exec psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" "$@" ;;
     *) echo "usage: $0 start|stop|status|psql" >&2; exit 2 ;;

@@ -44,6 +44,19 @@ else
   failed=$((failed + 1))
 fi
 
+# The reliability suite, quick mode (ops/reliability.sh, its own PostgreSQL cluster): each part is one
+# test, read from its JSON line ("part_crash": "passed" ...); a missing line fails them all.
+echo "Reliability suite (quick): ./ops/reliability.sh --quick"
+reliability="$(./ops/reliability.sh --quick --no-build | tail -n 1)" || true
+echo "$reliability"
+for part in crash database_restart nodes hostile; do
+  case "$(grep -oE "\"part_$part\": *\"[a-z]+\"" <<<"$reliability" | grep -oE '[a-z]+"$' | tr -d '"')" in
+    passed) passed=$((passed + 1)) ;;
+    skipped) echo "Reliability part $part skipped"; skipped=$((skipped + 1)) ;;
+    *) echo "Reliability part $part failed (see the progress above)" >&2; failed=$((failed + 1)) ;;
+  esac
+done
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]] || status=1
 exit $status

@@ -38,9 +38,14 @@ internal static class ProjectionSql
         from unnest($1::text[]) s(name) left join es_checkpoints c on c.name = s.name
         """;
 
-    /// <summary>$1 name, $2 node, $3 lease. Returns the checkpoint and status of a shard just acquired.</summary>
+    /// <summary>
+    /// $1 name, $2 node, $3 lease. Returns the checkpoint and status of a shard just acquired. A shard
+    /// left idle or retrying by its last owner runs now (until a page says otherwise): without this it
+    /// would show as idle until the next event; the statuses that outlive an owner are kept.
+    /// </summary>
     public const string Claim = """
-        update es_checkpoints set owner = $2, lease_until = now() + $3, updated_at = now()
+        update es_checkpoints set owner = $2, lease_until = now() + $3, updated_at = now(),
+            status = case when status in ('idle', 'retrying') then 'running' else status end
         where name = $1
         returning last_xid, last_position, status
         """;

@@ -49,6 +49,24 @@ public sealed class CatchUpTests(StoreFixture fixture) : IClassFixture<StoreFixt
     }
 
     [Fact]
+    public async Task A_node_that_takes_a_caught_up_shard_over_shows_it_running_before_any_new_event()
+    {
+        var appended = await AppendManyAsync(fixture.Store, "handover", 20);
+        await using (var first = new ProjectionDaemon(fixture.Store, [new CountingProjection("handed", "handed")], Options("node-h1")))
+        {
+            await first.StartAsync();
+            await WaitCaughtUpAsync(first, "handed", appended.LastPosition);
+        }
+
+        await using var second = new ProjectionDaemon(fixture.Store, [new CountingProjection("handed", "handed")], Options("node-h2"));
+        await second.StartAsync();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(second.OwnedShards.Count == 1), "the second node runs the shard", TimeSpan.FromSeconds(10));
+        var status = (await second.GetStatusAsync()).Single(s => s.Name == "handed");
+        status.Owner.ShouldBe("node-h2");
+        status.Status.ShouldBe(ShardStatuses.Running, "a shard a node runs is not idle, even when no event came since");
+    }
+
+    [Fact]
     public async Task WaitForPosition_returns_once_the_position_is_reached_and_times_out_otherwise()
     {
         await using var daemon = new ProjectionDaemon(fixture.Store, [new CountingProjection("waits", "waits")], Options("node-w"));
