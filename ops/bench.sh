@@ -3,6 +3,8 @@
 #
 #   ./ops/bench.sh store    event store appends and feed reads against pgbench on the same machine
 #   ./ops/bench.sh projections    catalog read-model lag under booking load, and its rebuild speed
+#   ./ops/bench.sh http     the API over HTTP: bookings at 8 and 32 clients, a hot-slot storm, availability
+#                           reads, on a 1M-event history, against pgbench (see ops/PERFORMANCE.md)
 #
 # Each benchmark runs on a fresh database that is dropped at the end. The last output line is one
 # JSON object with the figures. Settings (environment): BENCH_DURATION (s, default 10),
@@ -54,16 +56,99 @@ cpu_busy_since() {
   awk -v b="$((after[0] - before[0]))" -v t="$((after[1] - before[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
 }
 
-# CPU time (in 1/100 s) of the local PostgreSQL processes, from /proc (0 when the server is elsewhere).
-postgres_cpu_ticks() {
-  local total=0 line rest
+# The postmaster of the server psql reaches (the checkpointer's parent), when it runs on this machine.
+postmaster_pid() {
+  local checkpointer line rest
+  checkpointer="$(psql -d postgres -qAtc "select pid from pg_stat_activity where backend_type = 'checkpointer'")"
+  { read -r line <"/proc/$checkpointer/stat"; } 2>/dev/null || { echo 0; return; }
+  rest=(${line##*) })
+  echo "${rest[1]}"
+}
+
+# CPU time (in 1/100 s) of each of this cluster's PostgreSQL processes, "pid ticks" per line, from
+# /proc (nothing when the server is elsewhere). Other clusters on the machine (other checkouts'
+# tests) do not count.
+postgres_cpu_snapshot() {
+  local line rest postmaster="${BENCH_POSTMASTER:=$(postmaster_pid)}"
   for stat in /proc/[0-9]*/stat; do
     { read -r line <"$stat"; } 2>/dev/null || continue
     [[ "$line" == *"(postgres) "* ]] || continue
     rest=(${line##*) })
-    total=$((total + rest[11] + rest[12]))
+    [[ "${rest[1]}" == "$postmaster" || "${line%% *}" == "$postmaster" ]] || continue
+    echo "${line%% *} $((rest[11] + rest[12]))"
   done
-  echo "$total"
+}
+
+# Ticks used between two snapshots by the processes alive at the second one (a backend that ended
+# in between, e.g. one of a warm-up's, neither counts nor takes its earlier time away).
+postgres_cpu_used() { # before after
+  awk 'NR == FNR { before[$1] = $2; next } { used += $2 - ($1 in before ? before[$1] : 0) } END { print used + 0 }' <(echo "$1") <(echo "$2")
+}
+
+# Cleanup actions run at exit, last registered first (also when a step fails).
+BENCH_CLEANUP=()
+bench_cleanup() {
+  local i
+  for ((i = ${#BENCH_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${BENCH_CLEANUP[i]}" || true; done
+}
+trap bench_cleanup EXIT
+on_exit() { BENCH_CLEANUP+=("$1"); }
+
+# A fresh database, dropped at exit; refuses to measure unless fsync and synchronous_commit are on.
+# Sets BENCH_CS (its connection string), BENCH_FSYNC, BENCH_SYNC_COMMIT, and BENCH_TMP (a scratch
+# folder removed at exit).
+bench_create_database() {
+  local db="$1"
+  export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+  psql -d postgres -qAtc "drop database if exists $db with (force)" >/dev/null
+  psql -d postgres -qAtc "create database $db" >/dev/null
+  on_exit "psql -d postgres -qAtc 'drop database if exists $db with (force)' >/dev/null 2>&1"
+  BENCH_FSYNC="$(psql -d "$db" -qAtc "show fsync")"
+  BENCH_SYNC_COMMIT="$(psql -d "$db" -qAtc "show synchronous_commit")"
+  log "$(psql -d "$db" -qAtc "select version()")"
+  log "fsync = $BENCH_FSYNC, synchronous_commit = $BENCH_SYNC_COMMIT, shared_buffers = $(psql -d "$db" -qAtc "show shared_buffers"), $(nproc) CPUs"
+  if [[ "$BENCH_FSYNC" != on || "$BENCH_SYNC_COMMIT" != on ]]; then
+    log "fsync and synchronous_commit must be on for these figures to mean anything"; exit 1
+  fi
+  BENCH_CS="$(bench_connection_string "$db")"
+  BENCH_TMP="$(mktemp -d)"
+  on_exit "rm -rf '$BENCH_TMP'"
+}
+
+# pgbench's equivalent of one append: one row with a uuid, a text stream id, the given JSON payload,
+# a bigint identity; one INSERT per transaction. Writes the script to $BENCH_TMP/insert.sql.
+pgbench_prepare() { # db payload
+  local payload="$2"
+  psql -d "$1" -qAtc "create table pgbench_events (id bigint generated always as identity primary key, event_id uuid not null, stream_id text not null, data jsonb not null)"
+  cat >"$BENCH_TMP/insert.sql" <<SQL
+\set n random(1, 1000000000)
+insert into pgbench_events (event_id, stream_id, data) values (gen_random_uuid(), 'order-' || :n, '${payload//\'/\'\'}');
+SQL
+  log "payload: ${#payload} bytes"
+}
+
+# pgbench with that insert after a warm-up; appends its figures as one JSON object to the results file.
+pgbench_phase() { # db results clients threads
+  local db="$1" results="$2"
+  psql -d "$db" -qAtc "checkpoint" >/dev/null
+  pgbench -n -f "$BENCH_TMP/insert.sql" -c "$3" -j "$4" -T "$BENCH_WARMUP" "$db" >/dev/null 2>&1
+  local cpu out tps pg_ticks; cpu="$(cpu_sample)"
+  # PostgreSQL's CPU over the middle of the run, sampled beside it while pgbench's backends are alive
+  # (they take their time away when they exit).
+  (
+    sleep 1; date +%s.%N >"$BENCH_TMP/pg.t0"; postgres_cpu_snapshot >"$BENCH_TMP/pg.before"
+    sleep "$(awk -v d="$BENCH_DURATION" 'BEGIN { print d * 0.5 }')"; date +%s.%N >"$BENCH_TMP/pg.t1"; postgres_cpu_snapshot >"$BENCH_TMP/pg.after"
+  ) &
+  local sampler=$!
+  pgbench -n -f "$BENCH_TMP/insert.sql" -c "$3" -j "$4" -T "$BENCH_DURATION" "$db" >"$BENCH_TMP/pgbench.out" 2>&1
+  wait "$sampler"
+  out="$(cat "$BENCH_TMP/pgbench.out")"
+  local busy; busy="$(cpu_busy_since "$cpu")"
+  tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out" | head -n 1)"
+  pg_ticks="$(postgres_cpu_used "$(cat "$BENCH_TMP/pg.before")" "$(cat "$BENCH_TMP/pg.after")")"
+  local pg_us; pg_us="$(awk -v t="$pg_ticks" -v s="$(awk -v a="$(cat "$BENCH_TMP/pg.t0")" -v b="$(cat "$BENCH_TMP/pg.t1")" 'BEGIN { print b - a }')" -v tps="$tps" 'BEGIN { printf "%.1f", (tps > 0 ? 1e6 * t / 100 / s / tps : 0) }')"
+  log "pgbench c$3: $tps tps, $(sed -nE 's/^latency average = (.*)/\1/p' <<<"$out") average latency, host CPU ${busy}% busy, postgres ${pg_us} us CPU per transaction"
+  echo "{\"pgbench_tps_c$3\": $tps, \"host_cpu_busy_pct_pgbench_c$3\": $busy, \"pgbench_c$3_postgres_cpu_us\": $pg_us}" >>"$results"
 }
 
 bench_store() {
@@ -79,32 +164,11 @@ bench_store() {
   # GC). Only an environment variable sets it.
   local read_gen0="${DOTNET_GCgen0size:-0x4000000}"
 
-  local db="bench_store_$$"
-  export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-  psql -d postgres -qAtc "drop database if exists $db with (force)" >/dev/null
-  psql -d postgres -qAtc "create database $db" >/dev/null
-  BENCH_TMP="$(mktemp -d)"
-  trap "psql -d postgres -qAtc 'drop database if exists $db with (force)' >/dev/null 2>&1 || true; rm -rf '$BENCH_TMP'" EXIT
-  local cs; cs="$(bench_connection_string "$db")"
-
-  local fsync sync_commit
-  fsync="$(psql -d "$db" -qAtc "show fsync")"
-  sync_commit="$(psql -d "$db" -qAtc "show synchronous_commit")"
-  log "$(psql -d "$db" -qAtc "select version()")"
-  log "fsync = $fsync, synchronous_commit = $sync_commit, $(nproc) CPUs, ${BENCH_WRITERS} writers, ${BENCH_WARMUP} s warm-up + ${BENCH_DURATION} s per run"
-  if [[ "$fsync" != on || "$sync_commit" != on ]]; then
-    log "fsync and synchronous_commit must be on for these figures to mean anything"; exit 1
-  fi
-
-  # pgbench's equivalent of one append: one row with a uuid, a text stream id, the same JSON
-  # payload as the store's event, a bigint identity; one INSERT per transaction.
-  local payload; payload="$(dotnet "$bench_dll" "$cs" payload)"
-  psql -d "$db" -qAtc "create table pgbench_events (id bigint generated always as identity primary key, event_id uuid not null, stream_id text not null, data jsonb not null)"
-  cat >"$BENCH_TMP/insert.sql" <<SQL
-\set n random(1, 1000000000)
-insert into pgbench_events (event_id, stream_id, data) values (gen_random_uuid(), 'order-' || :n, '${payload//\'/\'\'}');
-SQL
-  log "payload: ${#payload} bytes"
+  local db="bench_store_$$" cs
+  bench_create_database "$db"
+  cs="$BENCH_CS"
+  log "${BENCH_WRITERS} writers, ${BENCH_WARMUP} s warm-up + ${BENCH_DURATION} s per run"
+  pgbench_prepare "$db" "$(dotnet "$bench_dll" "$cs" payload)"
 
   local opts=(--duration "$BENCH_DURATION" --warmup "$BENCH_WARMUP" --writers "$BENCH_WRITERS" --min-events "$BENCH_MIN_EVENTS")
   local results="$BENCH_TMP/results.jsonl"
@@ -115,30 +179,14 @@ SQL
     env "${@:3}" dotnet "$bench_dll" "$cs" "$1" "${opts[@]}" | tail -n 1 >>"$results"
     echo "{\"host_cpu_busy_pct_$2\": $(cpu_busy_since "$cpu")}" >>"$results"
   }
-  pgbench_phase() { # clients threads
-    psql -d "$db" -qAtc "checkpoint" >/dev/null
-    pgbench -n -f "$BENCH_TMP/insert.sql" -c "$1" -j "$2" -T "$BENCH_WARMUP" "$db" >/dev/null 2>&1
-    local cpu out tps pg_before pg_after; cpu="$(cpu_sample)"
-    pgbench -n -f "$BENCH_TMP/insert.sql" -c "$1" -j "$2" -T "$BENCH_DURATION" "$db" >"$BENCH_TMP/pgbench.out" 2>&1 &
-    # PostgreSQL's CPU over the run but its last second (pgbench's backends take theirs away when they exit).
-    sleep 0.5; pg_before="$(postgres_cpu_ticks)"; sleep "$(awk -v d="$BENCH_DURATION" 'BEGIN { print d - 1.5 }')"; pg_after="$(postgres_cpu_ticks)"
-    wait $!
-    out="$(cat "$BENCH_TMP/pgbench.out")"
-    local busy; busy="$(cpu_busy_since "$cpu")"
-    tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out" | head -n 1)"
-    local pg_us; pg_us="$(awk -v t="$((pg_after - pg_before))" -v d="$BENCH_DURATION" -v tps="$tps" 'BEGIN { printf "%.1f", (tps > 0 ? 1e6 * t / 100 / (d - 1) / tps : 0) }')"
-    log "pgbench c$1: $tps tps, $(sed -nE 's/^latency average = (.*)/\1/p' <<<"$out") average latency, host CPU ${busy}% busy, postgres ${pg_us} us CPU per transaction"
-    echo "{\"pgbench_tps_c$1\": $tps, \"host_cpu_busy_pct_pgbench_c$1\": $busy, \"pgbench_c$1_postgres_cpu_us\": $pg_us}" >>"$results"
-  }
-
   # Each store run is followed by its pgbench counterpart, so that both see the same machine state.
   store_phase append-new append_new
-  pgbench_phase 8 2
+  pgbench_phase "$db" "$results" 8 2
   store_phase append-one append_one
-  pgbench_phase 1 1
+  pgbench_phase "$db" "$results" 1 1
   store_phase read-feed read_feed DOTNET_GCgen0size="$read_gen0"
 
-  jq -cs --arg fsync "$fsync" --arg sc "$sync_commit" --argjson writers "$BENCH_WRITERS" --argjson duration "$BENCH_DURATION" '
+  jq -cs --arg fsync "$BENCH_FSYNC" --arg sc "$BENCH_SYNC_COMMIT" --argjson writers "$BENCH_WRITERS" --argjson duration "$BENCH_DURATION" '
     add
     | .ratio_new_streams = ((.append_new_streams_eps / .pgbench_tps_c8) * 1000 | round / 1000)
     | .ratio_one_stream = ((.append_one_stream_eps / .pgbench_tps_c1) * 1000 | round / 1000)
@@ -157,27 +205,68 @@ bench_projections() {
   log "Building ops/Services.ProjectionBench (Release)"
   dotnet build ops/Services.ProjectionBench/Services.ProjectionBench.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
   export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x4000000}" # see bench_store
-  local db="bench_projections_$$"
-  export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-  psql -d postgres -qAtc "drop database if exists $db with (force)" >/dev/null
-  psql -d postgres -qAtc "create database $db" >/dev/null
-  trap "psql -d postgres -qAtc 'drop database if exists $db with (force)' >/dev/null 2>&1 || true" EXIT
-  local fsync sync_commit
-  fsync="$(psql -d "$db" -qAtc "show fsync")"
-  sync_commit="$(psql -d "$db" -qAtc "show synchronous_commit")"
-  log "$(psql -d "$db" -qAtc "select version()")"
-  log "fsync = $fsync, synchronous_commit = $sync_commit, shared_buffers = $(psql -d "$db" -qAtc "show shared_buffers"), $(nproc) CPUs"
-  if [[ "$fsync" != on || "$sync_commit" != on ]]; then
-    log "fsync and synchronous_commit must be on for these figures to mean anything"; exit 1
-  fi
+  bench_create_database "bench_projections_$$"
   local opts=(--events "${BENCH_PROJ_EVENTS:-1000000}" --warmup "${BENCH_PROJ_WARMUP:-5}" --duration "${BENCH_PROJ_DURATION:-25}"
     --page-size "${BENCH_PROJ_PAGE_SIZE:-500}" --poll-ms "${BENCH_PROJ_POLL_MS:-1}" --load-fraction "${BENCH_LOAD_FRACTION:-0.5}")
   if [[ -n "${BENCH_STORE_EPS:-}" ]]; then opts+=(--max-bookings "$(awk -v e="$BENCH_STORE_EPS" 'BEGIN { print e / 4 }')"); fi
-  dotnet ops/Services.ProjectionBench/bin/Release/net10.0/Services.ProjectionBench.dll "$(bench_connection_string "$db")" "${opts[@]}"
+  dotnet ops/Services.ProjectionBench/bin/Release/net10.0/Services.ProjectionBench.dll "$BENCH_CS" "${opts[@]}"
+}
+
+# ./ops/bench.sh http: the API as a real process (Release, loopback) on a fresh database with a
+# generated history, driven over HTTP by ops/Services.HttpBench (see its Program.cs for the phases),
+# then pgbench's one-row insert at 8 clients on the same database. Settings: BENCH_HTTP_EVENTS
+# (history size, default 1000000), BENCH_HTTP_WARMUP (s, 5: the API's tiered JIT is still busy
+# after 2 s) and BENCH_DURATION (s, 10) for each measured phase (BENCH_WARMUP for pgbench), BENCH_API_URL (default http://127.0.0.1:5180), BENCH_HOT_REQUESTS (1000),
+# BENCH_CATCHUP_TIMEOUT (s, 900: projections catching up with the history).
+bench_http() {
+  pg_ensure
+  bench_libpq_env
+  log "Building the API and ops/Services.HttpBench (Release)"
+  dotnet build src/Services.Api/Services.Api.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
+  dotnet build ops/Services.HttpBench/Services.HttpBench.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
+  local bench_dll="ops/Services.HttpBench/bin/Release/net10.0/Services.HttpBench.dll"
+  local db="bench_http_$$" cs
+  bench_create_database "$db"
+  cs="$BENCH_CS"
+  local url="${BENCH_API_URL:-http://127.0.0.1:5180}"
+  local key; key="svc_operator_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  local api_log="ops/.bench/http-api.log"
+  mkdir -p ops/.bench
+
+  # As ops/run.sh starts it, with the bench's database, a fresh operator key and per-key rate limits
+  # out of the way (the defaults would answer 429 long before the database is the limit).
+  ConnectionStrings__Postgres="$cs" Auth__OperatorKey="$key" ASPNETCORE_ENVIRONMENT=Production Demo__Enabled=false \
+    Secrets__MasterKey="$(head -c 32 /dev/urandom | base64)" \
+    RateLimits__Burst=100000000 RateLimits__PerSecond=100000000 \
+    dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot src/Services.Api/bin/Release/net10.0 --urls "$url" >"$api_log" 2>&1 &
+  local api_pid=$!
+  on_exit "kill $api_pid 2>/dev/null; wait $api_pid 2>/dev/null"
+  log "API: pid $api_pid on $url (log: $api_log)"
+
+  local results="$BENCH_TMP/results.jsonl"
+  if ! BENCH_OPERATOR_KEY="$key" dotnet "$bench_dll" "$cs" --api "$url" --api-pid "$api_pid" \
+      --events "${BENCH_HTTP_EVENTS:-1000000}" --warmup "${BENCH_HTTP_WARMUP:-5}" --duration "$BENCH_DURATION" \
+      --hot-requests "${BENCH_HOT_REQUESTS:-1000}" --catchup-timeout "${BENCH_CATCHUP_TIMEOUT:-900}" >"$BENCH_TMP/http.out"; then
+    log "Services.HttpBench failed; the API's log ends with:"; tail -n 30 "$api_log" >&2; exit 1
+  fi
+  tail -n 1 "$BENCH_TMP/http.out" >>"$results"
+  local hwm_kb; hwm_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$api_pid/status")"
+  log "API peak resident memory (VmHWM): $((hwm_kb / 1024)) MB"
+  grep -E '^(fail|crit)' "$api_log" | head -n 5 >&2 || true
+
+  pgbench_prepare "$db" "$(dotnet "$bench_dll" payload)"
+  pgbench_phase "$db" "$results" 8 2
+
+  jq -cs --arg fsync "$BENCH_FSYNC" --arg sc "$BENCH_SYNC_COMMIT" --argjson hwm "$hwm_kb" '
+    add
+    | .api_rss_mb = ($hwm / 1024 | round)
+    | .ratio_book = ((.book_rps_c8 / .pgbench_tps_c8) * 1000 | round / 1000)
+    | . + {fsync: $fsync, synchronous_commit: $sc}' "$results"
 }
 
 case "${1:-}" in
   store) shift; bench_store "$@" ;;
   projections) shift; bench_projections "$@" ;;
-  *) echo "usage: $0 store|projections" >&2; exit 2 ;;
+  http) shift; bench_http "$@" ;;
+  *) echo "usage: $0 store|projections|http" >&2; exit 2 ;;
 esac

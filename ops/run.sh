@@ -27,4 +27,5 @@ export Demo__KeysFile="${Demo__KeysFile:-$PWD/$state_dir/demo-keys.json}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 
 dotnet build src/Services.Api -c Release -nologo -clp:ErrorsOnly
-exec dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --urls "$url"
+# The content root holds appsettings.json (log levels): next to the dll, not this directory.
+exec dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot src/Services.Api/bin/Release/net10.0 --urls "$url"

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using Services.BenchKit;
 using Services.EventStore;
 
 namespace Services.Bench;
@@ -38,6 +39,7 @@ public static class Program
         }
         await using var dataSource = EventStoreDataSource.Create(args[0], "bench");
         await using var store = new EventStore(dataSource, BenchEvents.Registry());
+        ClientCpu.Postmaster = await ProcessCpu.PostmasterAsync(dataSource);
         await store.MigrateAsync();
         var figures = args[1] switch
         {
@@ -210,8 +212,11 @@ public static class Program
     private sealed class ClientCpu
     {
         private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        private readonly double _server = ServerSeconds();
+        private readonly double _server = ProcessCpu.PostgresSeconds(Postmaster);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        /// <summary>The cluster whose processes count (other clusters on the machine do not).</summary>
+        public static int Postmaster { get; set; }
 
         public static ClientCpu Start() => new();
 
@@ -219,32 +224,9 @@ public static class Program
         {
             var seconds = _clock.Elapsed.TotalSeconds;
             var client = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
-            var server = ServerSeconds() - _server;
+            var server = ProcessCpu.PostgresSeconds(Postmaster) - _server;
             operations = Math.Max(operations, 1);
             return new CpuUse(100 * client / seconds, 100 * server / seconds, Math.Round(1e6 * client / operations, 1), Math.Round(1e6 * server / operations, 1));
-        }
-
-        private static double ServerSeconds()
-        {
-            double ticks = 0;
-            try
-            {
-                foreach (var dir in Directory.EnumerateDirectories("/proc"))
-                {
-                    try
-                    {
-                        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                        var close = stat.LastIndexOf(')');
-                        if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal)) continue;
-                        var fields = stat[(close + 2)..].Split(' ');
-                        ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
-                    }
-                    catch (IOException) { /* the process ended */ }
-                    catch (UnauthorizedAccessException) { }
-                }
-            }
-            catch (IOException) { return 0; }
-            return ticks / 100; // USER_HZ
         }
     }
 

@@ -3,6 +3,7 @@ using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.BenchKit;
 using Services.EventStore;
 
 namespace Services.ProjectionBench;
@@ -61,8 +62,8 @@ internal static class Load
         var measureFrom = warmup;
         var measureTo = warmup + duration;
         var latencies = new List<double>[workers.Length];
-        var cpu = default(Cpu);
-        var cpuTimer = Task.Delay(warmup).ContinueWith(_ => cpu = Cpu.Start(), TaskScheduler.Default);
+        var cpu = default(HostCpu);
+        var cpuTimer = Task.Delay(warmup).ContinueWith(_ => cpu = HostCpu.Start(), TaskScheduler.Default);
         await Task.WhenAll(workers.Select((worker, w) => Task.Run(async () =>
         {
             var mine = latencies[w] = [];
@@ -92,8 +93,8 @@ internal static class Load
         long ticket = -1;
         var latencies = new List<double>[workers.Length];
         var lateness = new List<double>[workers.Length];
-        Cpu? cpu = null;
-        var cpuTimer = Task.Delay(warmup).ContinueWith(_ => cpu = Cpu.Start(), TaskScheduler.Default);
+        HostCpu? cpu = null;
+        var cpuTimer = Task.Delay(warmup).ContinueWith(_ => cpu = HostCpu.Start(), TaskScheduler.Default);
         await Task.WhenAll(workers.Select((worker, w) => Task.Run(async () =>
         {
             var mine = latencies[w] = [];

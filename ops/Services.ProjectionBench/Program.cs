@@ -10,6 +10,7 @@ using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.BenchKit;
 using Services.EventStore;
 using Services.EventStore.Projections;
 
@@ -53,20 +54,20 @@ public static class Program
         await SchemaMigration.ApplyAsync(store, CancellationToken.None);
         figures["fsync"] = await ScalarAsync<string>(dataSource, "show fsync");
         figures["synchronous_commit"] = await ScalarAsync<string>(dataSource, "show synchronous_commit");
-        figures["loadavg_start"] = Cpu.LoadAverage();
+        figures["loadavg_start"] = HostCpu.LoadAverage();
 
         // 1. History.
-        var world = World.Create(options);
+        var world = World.Create(new WorldShape(options.Events, options.GenWriters, options.LoadWriters));
+        var workers = world.LoadOffers.Select((offer, w) => new LoadWorker(offer, w)).ToArray();
         Log($"generate: {world.PlannedBookings:N0} bookings on {world.HistorySlots.Count:N0} slots of {world.Offers.Count:N0} offers, "
             + $"{world.Subscriptions.Count:N0} subscriptions, {world.Organizations:N0} organizations; {options.GenWriters} writers, ~{Generator.EventsPerAppend} events per append");
-        var gen = await Generator.RunAsync(store, world, options);
+        var gen = await Generator.RunAsync(store, world, options.GenWriters);
         var events = await ScalarAsync<long>(dataSource, "select count(*) from es_events");
         Log(F($"generate: {events:N0} events in {gen.Seconds:F1} s ({events / gen.Seconds:N0} events/s, {gen.Appends:N0} appends); {gen.Cpu}"));
         figures["generate_s"] = Math.Round(gen.Seconds, 1);
         figures["generate_eps"] = Math.Round(events / gen.Seconds);
 
         // 2. The store's maximum booking rate (no projection running).
-        var workers = world.LoadWorkers;
         double maxBookings;
         if (options.MaxBookings > 0)
         {
@@ -98,7 +99,7 @@ public static class Program
         await daemon.StartAsync();
         await daemon.RebuildAsync(catalog.Name, TimeSpan.FromSeconds(60));
         var before = catalog.Snapshot();
-        var cpu = Cpu.Start();
+        var cpu = HostCpu.Start();
         var rebuildClock = Stopwatch.StartNew();
         using (var progress = new CancellationTokenSource())
         {
@@ -124,7 +125,7 @@ public static class Program
         using var watcher = await LagWatcher.StartAsync(dataSource, catalog.Name, options.PollMs);
         var pagesBefore = catalog.Snapshot();
         catalog.Record(true);
-        var loadCpu = Cpu.Start();
+        var loadCpu = HostCpu.Start();
         var load = await Load.PacedAsync(store, workers, rate, TimeSpan.FromSeconds(options.WarmupSeconds), TimeSpan.FromSeconds(options.DurationSeconds), watcher);
         var loadCpuReport = loadCpu.Report(load.Count);
         var pages = catalog.Snapshot() - pagesBefore;
@@ -156,11 +157,11 @@ public static class Program
         // 5. Verify the read model against what was booked.
         await daemon.WaitForPositionAsync(catalog.Name, await store.ReadHeadAsync(), TimeSpan.FromSeconds(30));
         await daemon.StopAsync();
-        var verified = await VerifyAsync(dataSource, world);
+        var verified = await VerifyAsync(dataSource, world, workers);
         figures["verified"] = verified;
         figures["lag_target_met"] = Percentile(lags, 0.99) <= 100 && unresolved == 0;
         figures["rebuild_target_met"] = events / rebuildSeconds >= 20_000;
-        figures["loadavg_end"] = Cpu.LoadAverage();
+        figures["loadavg_end"] = HostCpu.LoadAverage();
         figures["total_s"] = Math.Round(total.Elapsed.TotalSeconds);
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
@@ -186,15 +187,15 @@ public static class Program
         }
     }
 
-    private static async Task<bool> VerifyAsync(NpgsqlDataSource dataSource, World world)
+    private static async Task<bool> VerifyAsync(NpgsqlDataSource dataSource, World world, LoadWorker[] workers)
     {
         long expectedReserved = 0, expectedWaiting = 0;
-        foreach (var slot in world.HistorySlots.Concat(world.LoadWorkers.SelectMany(w => w.Slots)))
+        foreach (var slot in world.HistorySlots.Concat(workers.SelectMany(w => w.Slots)))
         {
             expectedReserved += slot.Reserved;
             expectedWaiting += slot.Waiting;
         }
-        var slots = world.HistorySlots.Count + world.LoadWorkers.Sum(w => w.Slots.Length);
+        var slots = world.HistorySlots.Count + workers.Sum(w => w.Slots.Length);
         await using var command = dataSource.CreateCommand("select count(*), coalesce(sum(reserved), 0), coalesce(sum(waitlist_length), 0) from rm_catalog_slots");
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
@@ -210,14 +211,9 @@ public static class Program
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    internal static double Percentile(double[] sorted, double p)
-    {
-        if (sorted.Length == 0) return double.NaN;
-        var index = (int)Math.Ceiling(p * sorted.Length) - 1;
-        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
-    }
+    internal static double Percentile(double[] sorted, double p) => Stats.Percentile(sorted, p);
 
-    internal static void Log(string message) => Console.Error.WriteLine(message);
+    internal static void Log(string message) => Stats.Log(message);
 
     /// <summary>InvariantGlobalization is on: interpolation is culture-invariant already.</summary>
     internal static string F(string text) => text;
@@ -429,34 +425,5 @@ internal sealed class LagWatcher : IDisposable
         _thread.Join();
         _read.Dispose();
         _connection.Dispose();
-    }
-}
-
-/// <summary>CPU time of this process, and the busy share of the whole host (PostgreSQL and anything else running), over a window.</summary>
-internal sealed class Cpu
-{
-    private readonly TimeSpan _client = Process.GetCurrentProcess().TotalProcessorTime;
-    private readonly (double Busy, double Total) _host = Host();
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-    public static Cpu Start() => new();
-
-    public string Report(long operations)
-    {
-        var seconds = _clock.Elapsed.TotalSeconds;
-        var client = (Process.GetCurrentProcess().TotalProcessorTime - _client).TotalSeconds;
-        var host = Host();
-        var busy = host.Total > _host.Total ? (host.Busy - _host.Busy) / (host.Total - _host.Total) : 0;
-        return Program.F($"CPU: this process {100 * client / seconds:F0}% of one core ({1e6 * client / Math.Max(1, operations):F0} us per operation), host {100 * busy:F0}% busy of {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-    }
-
-    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-    private static (double Busy, double Total) Host()
-    {
-        var line = File.ReadLines("/proc/stat").First();
-        var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        var idle = f[3] + f[4];
-        return (f.Sum() - idle, f.Sum());
     }
 }

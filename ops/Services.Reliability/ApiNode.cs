@@ -28,6 +28,9 @@ internal sealed class ApiNode(int port, SuiteOptions options, IReadOnlyDictionar
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(options.ApiDll);
+        // Its settings (appsettings.json: log levels) are next to the dll, not in this directory.
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(Path.GetDirectoryName(Path.GetFullPath(options.ApiDll))!);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(Url.ToString().TrimEnd('/'));
         foreach (var (name, value) in environment) start.Environment[name] = value;
