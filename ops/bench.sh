@@ -238,7 +238,7 @@ bench_http() {
   ConnectionStrings__Postgres="$cs" Auth__OperatorKey="$key" ASPNETCORE_ENVIRONMENT=Production Demo__Enabled=false \
     Secrets__MasterKey="$(head -c 32 /dev/urandom | base64)" \
     RateLimits__Burst=100000000 RateLimits__PerSecond=100000000 \
-    dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot src/Services.Api/bin/Release/net10.0 --urls "$url" >"$api_log" 2>&1 &
+    dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot "$PWD/src/Services.Api/bin/Release/net10.0" --urls "$url" >"$api_log" 2>&1 &
   local api_pid=$!
   on_exit "kill $api_pid 2>/dev/null; wait $api_pid 2>/dev/null"
   log "API: pid $api_pid on $url (log: $api_log)"

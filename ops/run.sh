@@ -28,4 +28,4 @@ export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 
 dotnet build src/Services.Api -c Release -nologo -clp:ErrorsOnly
 # The content root holds appsettings.json (log levels): next to the dll, not this directory.
-exec dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot src/Services.Api/bin/Release/net10.0 --urls "$url"
+exec dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot "$PWD/src/Services.Api/bin/Release/net10.0" --urls "$url"

@@ -18,8 +18,10 @@ public sealed class EventStore : IAsyncDisposable
     private const string UniqueViolation = "23505";
     private const string StreamVersionKey = "es_events_stream_version_key";
 
-    // Two transactions in flight let one group fill while the other waits for its WAL flush.
-    private const int MaxConcurrentCommits = 2;
+    // One append transaction in flight per store: whatever arrives meanwhile forms the next group.
+    // With 8 writers, one committer made groups of ~7 and the cheapest appends; two or more split
+    // the waiting appends into smaller groups and cost more than their overlap gained (BENCHMARKS.md).
+    internal const int MaxConcurrentCommits = 1;
     private const int MaxGroupSize = 64;
 
     private readonly NpgsqlDataSource _dataSource;

@@ -5,7 +5,7 @@ namespace Services.EventStore.Tests;
 
 /// <summary>
 /// Appends that arrive while others are committing wait and then commit together. To make the
-/// waiting certain, two appends first take every commit slot and are held on an advisory lock.
+/// waiting certain, appends first take every commit slot and are held on an advisory lock.
 /// </summary>
 public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<StoreFixture>
 {
@@ -77,7 +77,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     /// <summary>
-    /// Holds both commit slots with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
+    /// Holds every commit slot with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
     /// (whose appends must wait), then lets everything commit.
     /// </summary>
     private async Task WhileCommitSlotsAreHeldAsync(Func<Task> meanwhile)
@@ -87,12 +87,12 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         await using (var connection = await fixture.DataSource.OpenConnectionAsync())
         {
             await Advisory(connection, "pg_advisory_lock", key);
-            holders = Enumerable.Range(0, 2)
+            holders = Enumerable.Range(0, EventStore.MaxConcurrentCommits)
                 .Select(_ => _store.AppendAsync(
                     [new StreamAppend(NewStream(), "thing", ExpectedVersion.NoStream, [new Happened("holder")])], null,
                     () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")]))
                 .ToArray();
-            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "both holders wait on the lock");
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= EventStore.MaxConcurrentCommits, "the holders wait on the lock");
             await meanwhile();
             await Advisory(connection, "pg_advisory_unlock", key);
         }

@@ -130,7 +130,7 @@ public static class BookSeatEndpoint
             if (slotState is null) return Change<BookingResponse>.NotFound("slot");
             var offer = await streams.LoadAsync(Offer.Stream(slotState.OfferId), ct);
             if (offer is null) return Change<BookingResponse>.NotFound("offer");
-            var state = await streams.LoadAsync(booking, ct);
+            var state = streams.New(booking);
             var contact = request.Contact is { } details
                 ? await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct)
                 : null;

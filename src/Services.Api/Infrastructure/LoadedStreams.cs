@@ -21,6 +21,17 @@ public sealed class LoadedStreams(EventStore.EventStore store)
         return loaded.State;
     }
 
+    /// <summary>
+    /// A stream this command names with an id it has just made: it cannot exist yet, so it is not
+    /// read, and the append will require that it still does not exist.
+    /// </summary>
+    public TState? New<TState>(StreamRef<TState> stream) where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _loaded[stream.Id] = (stream.Type, 0);
+        return null;
+    }
+
     /// <summary>Loads several streams of one type, keyed by the id they were asked with.</summary>
     public async Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken) where TState : class
     {

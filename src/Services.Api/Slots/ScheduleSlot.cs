@@ -95,7 +95,7 @@ public static class ScheduleSlotsEndpoint
             for (var i = 0; i < slotIds.Count; i++)
             {
                 var stream = Slot.Stream(slotIds[i]);
-                var state = await streams.LoadAsync(stream, ct);
+                var state = streams.New(stream);
                 var item = request.Slots[i];
                 var decision = Slot.Decide(new ScheduleSlot(slotIds[i], offer.Id, item.Start, item.End, item.Capacity), state, offer, now);
                 if (decision.Refusal is { } refusal)

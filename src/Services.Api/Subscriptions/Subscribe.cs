@@ -93,7 +93,7 @@ public static class SubscribeEndpoint
             var companyState = await streams.LoadAsync(company, ct);
             if (companyState is null) return Change<SubscriptionState>.NotFound("company");
             var club = offer is null ? null : await streams.LoadAsync(Organization.Stream(offer.ClubId), ct);
-            var state = await streams.LoadAsync(subscription, ct);
+            var state = streams.New(subscription);
             var decision = Subscription.Decide(
                 new Subscribe(subscriptionId, companyId, request.OfferId, request.MonthlyQuota, startsOn), state, offer, club, companyState, now);
             if (decision.Refusal is { } refusal) return Refusals.ToChange<SubscriptionState>(refusal);

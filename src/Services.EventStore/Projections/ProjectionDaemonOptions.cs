@@ -11,6 +11,12 @@ public sealed class ProjectionDaemonOptions
     /// <summary>How long an idle shard waits for a wake-up before it reads the feed again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The shortest time between the starts of two pages of a caught-up shard: commits arriving
+    /// meanwhile are applied together. Adds at most this much to the lag of a quiet shard.
+    /// </summary>
+    public TimeSpan MinPageInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How often a node counts live nodes, renews its leases and tries to acquire unowned shards.</summary>
     public TimeSpan AcquireInterval { get; init; } = TimeSpan.FromSeconds(1);
 

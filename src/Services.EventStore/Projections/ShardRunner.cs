@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 using Polly;
@@ -20,6 +21,7 @@ internal sealed class ShardRunner
     private readonly CancellationTokenSource _stop = new();
     private readonly ResiliencePipeline _transient;
     private TaskCompletionSource _wake = NewSignal();
+    private long _pageStartedAt;
     private FeedPosition _position;
     private readonly string _initialStatus;
     private bool _rebuilding;
@@ -236,27 +238,33 @@ internal sealed class ShardRunner
                 isolate = 0;
                 continue;
             }
-            if (outcome.Count > 0) continue;
-
-            // Caught up.
+            // A full page: more may be waiting. A short one read everything visible: caught up.
+            if (outcome.Count == limit) continue;
             isolate = 0;
             if (_rebuilding)
             {
                 _rebuilding = false;
                 await TryRecordStatusAsync(ShardStatuses.Running);
             }
-            if (await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
+            await FeedNotifier.WaitAsync(Task.WhenAny(changed, wake), options.PollInterval, cancellationToken);
+            // A rebuild asked for on another node shows in the checkpoint's status; a page's
+            // checkpoint update reads it too, so only a shard with nothing to do needs to look.
+            if ((wake.IsCompleted || !changed.IsCompleted) && await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
             {
                 if (!await ResetAsync(rebuild: true, cancellationToken)) return;
                 continue;
             }
-            await FeedNotifier.WaitAsync(Task.WhenAny(changed, wake), options.PollInterval, cancellationToken);
+            // Under a steady stream of commits, wait a little so that the next page takes several
+            // of them in one transaction, instead of one transaction per commit and shard.
+            var sincePage = Stopwatch.GetElapsedTime(_pageStartedAt);
+            if (sincePage < options.MinPageInterval) await Task.Delay(options.MinPageInterval - sincePage, cancellationToken);
         }
     }
 
     private async Task<Outcome> ProcessPageAsync(int limit, CancellationToken cancellationToken)
     {
         _lastReadCount = -1;
+        _pageStartedAt = Stopwatch.GetTimestamp();
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
         // A page need not wait for its WAL flush: its rows and checkpoint commit or vanish together,
         // and a page lost in a server crash is simply applied again from the events. Appends keep
