@@ -107,11 +107,13 @@ public sealed class EventStore : IAsyncDisposable
         {
             results = await CommitOnceAsync(group, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is NpgsqlException or StreamVersionConflictException)
+#pragma warning disable CA1031 // Whatever failed, each member gets its own answer, alone.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            // Nothing of the group was written, unless the connection broke during the commit:
-            // then each member finds out whether it was.
-            var mayHaveCommitted = ex is NpgsqlException and not PostgresException;
+            // The server refused the group: nothing of it was written. Anything else (a broken
+            // connection during the commit): each member first looks whether it was.
+            var mayHaveCommitted = ex is not (PostgresException or StreamVersionConflictException);
             await Task.WhenAll(group.Select(append => CommitAloneAsync(append, mayHaveCommitted)));
             return;
         }

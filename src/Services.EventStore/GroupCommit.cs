@@ -42,45 +42,47 @@ internal sealed class GroupCommit(
     private readonly HashSet<string> _committingStreams = new(StringComparer.Ordinal);
     private int _committers;
 
-    public Task<AppendResult> AppendAsync(PendingAppend append)
+    public async Task<AppendResult> AppendAsync(PendingAppend append)
     {
-        lock (_gate) _waiting.Add(append);
-        StartCommitterIfIdle();
-        return append.Outcome;
-    }
-
-    private void StartCommitterIfIdle()
-    {
+        bool lead;
         lock (_gate)
         {
-            if (_committers >= maxConcurrentCommits || _waiting.Count == 0) return;
-            _committers++;
+            _waiting.Add(append);
+            lead = _committers < maxConcurrentCommits;
+            if (lead) _committers++;
         }
-        _ = CommitWhileWaitingAsync();
+        // With a commit slot free, the caller commits on its own thread (no hand-over to another
+        // thread and back: a lone writer pays nothing for grouping), then hands the slot on.
+        if (lead && await CommitNextGroupAsync()) _ = Task.Run(CommitWhileWaitingAsync);
+        return await append.Outcome;
     }
 
     private async Task CommitWhileWaitingAsync()
     {
-        while (true)
+        while (await CommitNextGroupAsync()) { }
+    }
+
+    /// <summary>Commits the next group; true when more appends wait and this committer goes on, false when it stopped.</summary>
+    private async Task<bool> CommitNextGroupAsync()
+    {
+        List<PendingAppend> group;
+        lock (_gate)
         {
-            List<PendingAppend> group;
-            lock (_gate)
+            group = TakeGroup();
+            if (group.Count == 0)
             {
-                group = TakeGroup();
-                if (group.Count == 0)
-                {
-                    _committers--;
-                    return;
-                }
+                _committers--;
+                return false;
             }
-            await commitGroup(group);
-            lock (_gate)
-            {
-                foreach (var append in group)
-                    foreach (var stream in append.Prepared.Streams) _committingStreams.Remove(stream.StreamId);
-            }
-            // Appends that waited for these streams may now go, on another committer if one is free.
-            StartCommitterIfIdle();
+        }
+        await commitGroup(group);
+        lock (_gate)
+        {
+            foreach (var append in group)
+                foreach (var stream in append.Prepared.Streams) _committingStreams.Remove(stream.StreamId);
+            if (_waiting.Count > 0) return true;
+            _committers--;
+            return false;
         }
     }
 
