@@ -51,6 +51,15 @@ public static class OpenApiExtensions
                 operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
                 return Task.CompletedTask;
             });
+            // Instants are written by UtcInstantConverter, which hides their type from the schema
+            // generator: say it, and say which ones may be null, so that typed clients get both right.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = context.JsonPropertyInfo?.PropertyType ?? context.JsonTypeInfo.Type;
+                if (type == typeof(DateTimeOffset)) schema.Type = JsonSchemaType.String;
+                else if (type == typeof(DateTimeOffset?)) schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+                return Task.CompletedTask;
+            });
             // Every parameter is described (the contract lint, api-spec/.spectral.yml, requires it): a
             // path parameter whose handler gives no [Description] is described from its name.
             options.AddOperationTransformer((operation, context, _) =>

@@ -635,7 +635,7 @@ public sealed record ProjectionStatusResponse
     public required string? Owner { get; init; }
 
     [JsonPropertyName("leaseUntil")]
-    public required DateTimeOffset LeaseUntil { get; init; }
+    public required DateTimeOffset? LeaseUntil { get; init; }
 
     [JsonPropertyName("state")]
     public required string State { get; init; }
@@ -1010,10 +1010,10 @@ public sealed record WebhookDeliveryResponse
     public required int AttemptCount { get; init; }
 
     [JsonPropertyName("nextAttemptAt")]
-    public required DateTimeOffset NextAttemptAt { get; init; }
+    public required DateTimeOffset? NextAttemptAt { get; init; }
 
     [JsonPropertyName("deliveredAt")]
-    public required DateTimeOffset DeliveredAt { get; init; }
+    public required DateTimeOffset? DeliveredAt { get; init; }
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }

@@ -24,6 +24,18 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public void Instants_the_api_may_leave_empty_are_nullable_and_the_others_are_not()
+    {
+        const string unowned = """
+            {"name":"catalog","position":"0.0","lagEvents":0,"lagSeconds":0,"owner":null,"leaseUntil":null,
+             "state":"idle","lastError":null,"updatedAt":"2026-11-22T10:00:00Z"}
+            """;
+        var shard = System.Text.Json.JsonSerializer.Deserialize<Models.ProjectionStatusResponse>(unowned, ServicesClient.JsonOptions)!;
+        shard.LeaseUntil.ShouldBeNull();
+        shard.UpdatedAt.ShouldBe(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task Every_operation_of_the_document_has_exactly_one_client_method_and_every_method_an_operation()
     {
         var documented = ClientGenerator.Operations(await File.ReadAllTextAsync(Repository.OpenApiDocument));
