@@ -47,7 +47,7 @@ internal sealed class Samples(Func<string, string?> worldValue)
         {
             "timeZone" => "Europe/Paris",
             "currency" => "EUR",
-            "url" => "https://127.0.0.1:9/hostile",
+            "url" => "https://hooks.invalid/hostile",
             "eventType" => "*",
             "month" => Start.ToString("yyyy-MM", CultureInfo.InvariantCulture),
             "beneficiaryRef" => "hostile-ref-1",

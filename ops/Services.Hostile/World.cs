@@ -33,8 +33,8 @@ internal sealed class Side(string run, string label, string territory)
 
     public Org Of(Kind kind) => Orgs[kind];
 
-    /// <summary>Where this run's webhooks point: nothing listens there, and the run id lets the clean-up find them.</summary>
-    public string WebhookUrl => $"https://127.0.0.1:9/hostile/{Run}";
+    /// <summary>Where this run's webhooks point: a name that never resolves (.invalid), and the run id lets the clean-up find them.</summary>
+    public string WebhookUrl => $"https://hooks.invalid/hostile/{Run}";
 
     /// <summary>
     /// The value this side gives a path, query or body field of that name, seen from an organization of

@@ -74,7 +74,17 @@ public static class WebhookEndpoints
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
         services.AddProjection<WebhookOutboxProjection>();
         services.AddHttpClient(WebhookDeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    UseProxy = false,
+                    ConnectCallback = (context, ct) => PublicAddresses.ConnectAsync(context.DnsEndPoint, options.MayDeliverTo, ct),
+                };
+            });
         services.AddSingleton<WebhookDeliveryWorker>();
         if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliveryWorker>());
         return services;

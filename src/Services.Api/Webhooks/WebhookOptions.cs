@@ -8,8 +8,11 @@ namespace Services.Api.Webhooks;
 /// </summary>
 public sealed class WebhookOptions
 {
-    /// <summary>Plain HTTP to 127.0.0.1, ::1 or localhost (tests and local development only); otherwise HTTPS only.</summary>
+    /// <summary>Deliveries to 127.0.0.1, ::1 or localhost, plain HTTP included (tests and local development only); otherwise HTTPS to public addresses only.</summary>
     public bool AllowHttpLoopback { get; set; }
+
+    /// <summary>Deliveries to private networks (10.x, 192.168.x, fc00::/7 …) over HTTPS: only where receivers live on the platform's own network.</summary>
+    public bool AllowPrivateNetworks { get; set; }
 
     public int MaxAttempts { get; set; } = 10;
 
@@ -46,10 +49,20 @@ public sealed class WebhookOptions
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return "Not an absolute URL.";
         if (!string.IsNullOrEmpty(uri.UserInfo)) return "Credentials in the URL are not allowed.";
         if (!string.IsNullOrEmpty(uri.Fragment)) return "A fragment (#…) is not allowed.";
-        if (uri.Scheme == Uri.UriSchemeHttps) return null;
-        var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.IdnHost, out var address) && IPAddress.IsLoopback(address));
-        return uri.Scheme == Uri.UriSchemeHttp && loopback && AllowHttpLoopback
-            ? null
-            : "Must be an https:// URL.";
+        var literal = IPAddress.TryParse(uri.IdnHost, out var address) ? address : null;
+        var loopback = uri.IsLoopback || (literal is not null && IPAddress.IsLoopback(literal));
+        if (uri.Scheme == Uri.UriSchemeHttp) return loopback && AllowHttpLoopback ? null : "Must be an https:// URL.";
+        if (uri.Scheme != Uri.UriSchemeHttps) return "Must be an https:// URL.";
+        if (loopback) return AllowHttpLoopback ? null : "Must not point at this machine (loopback): webhooks are delivered to public endpoints only.";
+        return literal is null || MayDeliverTo(literal) ? null : "Must not point at a private, local or reserved address: webhooks are delivered to public endpoints only.";
+    }
+
+    /// <summary>Whether a delivery may connect to <paramref name="address"/>, once a host name is resolved.</summary>
+    public bool MayDeliverTo(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (PublicAddresses.IsPublic(address)) return true;
+        if (IPAddress.IsLoopback(address) || (address.IsIPv4MappedToIPv6 && IPAddress.IsLoopback(address.MapToIPv4()))) return AllowHttpLoopback;
+        return AllowPrivateNetworks;
     }
 }

@@ -244,6 +244,21 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
     }
 
+    [Theory]
+    [InlineData("https://169.254.169.254/latest/meta-data")] // a cloud's metadata service
+    [InlineData("https://10.0.0.5/hook")]
+    [InlineData("https://192.168.1.10/hook")]
+    [InlineData("https://127.0.0.1/hook")]
+    [InlineData("https://localhost/hook")]
+    [InlineData("https://[::1]/hook")]
+    [InlineData("https://[fd00::1]/hook")]
+    [InlineData("https://[::ffff:10.0.0.1]/hook")]
+    public async Task Webhooks_to_private_local_or_reserved_addresses_are_refused(string url)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
+    }
+
     [Fact]
     public async Task Plain_http_is_refused_for_other_hosts_even_where_loopback_is_allowed()
     {
@@ -279,6 +294,37 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(6)).ShouldBeFalse();
         WebhookSignature.Verify("whsec_abc", "garbage", """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
         WebhookSignature.Verify("whsec_abc", null, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("172.32.0.1", true)]
+    [InlineData("2606:4700::1111", true)]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("172.20.0.1", false)]
+    [InlineData("100.64.0.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("255.255.255.255", false)]
+    [InlineData("::", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("::ffff:192.168.0.1", false)]
+    public void Public_addresses_are_told_from_private_local_and_reserved_ones(string address, bool isPublic) =>
+        PublicAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(isPublic);
+
+    [Fact]
+    public async Task A_delivery_never_connects_to_a_name_that_resolves_to_this_machine()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var strict = new WebhookOptions();
+        await Should.ThrowAsync<HttpRequestException>(async () =>
+            await PublicAddresses.ConnectAsync(new DnsEndPoint("localhost", port), strict.MayDeliverTo, CancellationToken.None));
+
+        var development = new WebhookOptions { AllowHttpLoopback = true };
+        await using var stream = await PublicAddresses.ConnectAsync(new DnsEndPoint("localhost", port), development.MayDeliverTo, CancellationToken.None);
+        stream.CanWrite.ShouldBeTrue();
     }
 
     [Fact]
