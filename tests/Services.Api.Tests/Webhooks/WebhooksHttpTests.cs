@@ -238,13 +238,6 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("ftp://hooks.example.com/services")]
     [InlineData("not a url")]
     [InlineData("https://user:pass@hooks.example.com/")]
-    public async Task Only_https_urls_are_accepted(string url)
-    {
-        var company = await api.RegisterAsync(OrganizationKind.Company);
-        await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
-    }
-
-    [Theory]
     [InlineData("https://169.254.169.254/latest/meta-data")] // a cloud's metadata service
     [InlineData("https://10.0.0.5/hook")]
     [InlineData("https://192.168.1.10/hook")]
@@ -253,7 +246,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("https://[::1]/hook")]
     [InlineData("https://[fd00::1]/hook")]
     [InlineData("https://[::ffff:10.0.0.1]/hook")]
-    public async Task Webhooks_to_private_local_or_reserved_addresses_are_refused(string url)
+    public async Task Only_https_urls_to_public_addresses_are_accepted(string url)
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
         await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
