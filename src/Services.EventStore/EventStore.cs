@@ -111,14 +111,14 @@ public sealed class EventStore : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            // The server refused the group: nothing of it was written. Anything else (a broken
-            // connection during the commit): each member first looks whether it was.
-            var mayHaveCommitted = ex is not (PostgresException or StreamVersionConflictException);
+            // A statement of the group failed: nothing of it was written. Anything else (a broken
+            // connection, the server going away during the commit): each member first looks whether it was.
+            var mayHaveCommitted = ex is not (StreamVersionConflictException or PostgresException { InvariantSeverity: "ERROR" });
             await Task.WhenAll(group.Select(append => CommitAloneAsync(append, mayHaveCommitted)));
             return;
         }
-        _notifier.Pulse();
         for (var i = 0; i < group.Count; i++) group[i].Succeed(results[i]);
+        _notifier.Pulse();
     }
 
     private async Task CommitAloneAsync(PendingAppend append, bool mayHaveCommitted)
@@ -129,12 +129,23 @@ public sealed class EventStore : IAsyncDisposable
             var result = await _retry.ExecuteAsync(async ct =>
             {
                 // An earlier attempt may have committed before its answer was lost: its events,
-                // found by their ids, are the answer then, rather than writing them again.
-                if (attempts++ > 0 && await FindCommittedAsync(append.Prepared, ct) is { } committed) return committed;
-                return (await CommitOnceAsync([append], ct))[0];
+                // found by their ids, are the answer then, rather than writing them again. It may
+                // also still be committing: then this attempt finds its stream moved (a conflict),
+                // and looks again.
+                var retried = attempts++ > 0;
+                if (retried && await FindCommittedAsync(append.Prepared, ct) is { } committed) return committed;
+                try
+                {
+                    return (await CommitOnceAsync([append], ct))[0];
+                }
+                catch (StreamVersionConflictException) when (retried)
+                {
+                    if (await FindCommittedAsync(append.Prepared, ct) is { } committedMeanwhile) return committedMeanwhile;
+                    throw;
+                }
             }, append.CancellationToken);
-            _notifier.Pulse();
             append.Succeed(result);
+            _notifier.Pulse();
         }
         catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
         {

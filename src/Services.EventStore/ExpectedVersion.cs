@@ -8,7 +8,11 @@ public readonly record struct ExpectedVersion
     /// <summary>-1 any, 0 no stream, n &gt; 0 exactly n: the encoding <c>es_append</c> takes.</summary>
     internal long Value { get; }
 
-    /// <summary>Append whatever the version; concurrent appenders queue on the stream's row.</summary>
+    /// <summary>
+    /// Append whatever the version; concurrent appenders take the next free versions. Nothing
+    /// guards a retry here: if a connection breaks while the first attempt is still committing,
+    /// the retry may append the events again. Use an exact version where that matters.
+    /// </summary>
     public static ExpectedVersion Any { get; } = new(-1);
 
     /// <summary>The stream must not exist yet.</summary>

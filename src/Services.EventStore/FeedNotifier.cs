@@ -47,6 +47,7 @@ public sealed class FeedNotifier : IAsyncDisposable
         {
             try { _notifyRequested.Release(); }
             catch (SemaphoreFullException) { /* a NOTIFY is already due and will cover this commit */ }
+            catch (ObjectDisposedException) { /* the store is closing: nobody is left to notify */ }
         }
     }
 

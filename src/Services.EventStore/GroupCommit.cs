@@ -51,10 +51,21 @@ internal sealed class GroupCommit(
             lead = _committers < maxConcurrentCommits;
             if (lead) _committers++;
         }
+        // A caller that gives up while still waiting leaves the queue; once taken, its append commits.
+        await using var withdraw = append.CancellationToken.Register(() => Withdraw(append));
         // With a commit slot free, the caller commits on its own thread (no hand-over to another
         // thread and back: a lone writer pays nothing for grouping), then hands the slot on.
         if (lead && await CommitNextGroupAsync()) _ = Task.Run(CommitWhileWaitingAsync);
         return await append.Outcome;
+    }
+
+    private void Withdraw(PendingAppend append)
+    {
+        lock (_gate)
+        {
+            if (!_waiting.Remove(append)) return;
+        }
+        append.Cancel();
     }
 
     private async Task CommitWhileWaitingAsync()
@@ -75,7 +86,16 @@ internal sealed class GroupCommit(
                 return false;
             }
         }
-        await commitGroup(group);
+        try
+        {
+            await commitGroup(group);
+        }
+#pragma warning disable CA1031 // The committer must go on: the members get the fault, the next group its turn.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            foreach (var append in group) append.Fail(ex);
+        }
         lock (_gate)
         {
             foreach (var append in group)

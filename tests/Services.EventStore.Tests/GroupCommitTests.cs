@@ -76,6 +76,23 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         (await _store.ReadStreamAsync(stream)).Select(e => ((Counted)e.Data!).Number).ShouldBe([0, 1, 2, 3, 4]);
     }
 
+    [Fact]
+    public async Task An_append_whose_caller_gives_up_while_it_waits_leaves_the_queue_and_is_never_written()
+    {
+        var stream = NewStream();
+        using var giveUp = new CancellationTokenSource();
+        Task<AppendResult>? abandoned = null;
+        await WhileCommitSlotsAreHeldAsync(async () =>
+        {
+            abandoned = _store.AppendAsync([new StreamAppend(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)])], null, null, giveUp.Token);
+            await giveUp.CancelAsync();
+            // Answered while the slots are still held: it no longer waits for them.
+            await Should.ThrowAsync<OperationCanceledException>(abandoned);
+        });
+
+        (await _store.ReadStreamAsync(stream)).ShouldBeEmpty();
+    }
+
     /// <summary>
     /// Holds every commit slot with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
     /// (whose appends must wait), then lets everything commit.

@@ -19,9 +19,12 @@ public static class PublicAddresses
         (IPAddress.Parse("192.0.0.0"), 24), (IPAddress.Parse("192.0.2.0"), 24), (IPAddress.Parse("192.168.0.0"), 16),
         (IPAddress.Parse("198.18.0.0"), 15), (IPAddress.Parse("198.51.100.0"), 24), (IPAddress.Parse("203.0.113.0"), 24),
         (IPAddress.Parse("224.0.0.0"), 3),
-        (IPAddress.Parse("::"), 127), (IPAddress.Parse("64:ff9b:1::"), 48), (IPAddress.Parse("100::"), 64),
-        (IPAddress.Parse("2001:db8::"), 32), (IPAddress.Parse("fc00::"), 7), (IPAddress.Parse("fe80::"), 10),
-        (IPAddress.Parse("ff00::"), 8),
+        // IPv6 forms that carry an IPv4 address (IPv4-compatible, SIIT, NAT64, 6to4) are refused
+        // outright rather than judged by the address inside.
+        (IPAddress.Parse("::"), 96), (IPAddress.Parse("::ffff:0:0:0"), 96), (IPAddress.Parse("64:ff9b::"), 96),
+        (IPAddress.Parse("64:ff9b:1::"), 48), (IPAddress.Parse("100::"), 64), (IPAddress.Parse("2001:db8::"), 32),
+        (IPAddress.Parse("2002::"), 16), (IPAddress.Parse("fc00::"), 7), (IPAddress.Parse("fe80::"), 10),
+        (IPAddress.Parse("fec0::"), 10), (IPAddress.Parse("ff00::"), 8),
     ];
 
     public static bool IsPublic(IPAddress address)

@@ -302,6 +302,9 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("::", false)]
     [InlineData("fe80::1", false)]
     [InlineData("::ffff:192.168.0.1", false)]
+    [InlineData("64:ff9b::a00:1", false)] // NAT64 of 10.0.0.1
+    [InlineData("2002:a00:1::1", false)] // 6to4 of 10.0.0.1
+    [InlineData("::10.0.0.1", false)]
     public void Public_addresses_are_told_from_private_local_and_reserved_ones(string address, bool isPublic) =>
         PublicAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(isPublic);
 
