@@ -87,7 +87,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
             abandoned = _store.AppendAsync([new StreamAppend(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)])], null, null, giveUp.Token);
             await giveUp.CancelAsync();
             // Answered while the slots are still held: it no longer waits for them.
-            await Should.ThrowAsync<OperationCanceledException>(abandoned);
+            await Should.ThrowAsync<OperationCanceledException>(abandoned.WaitAsync(Eventually.Timeout));
         });
 
         (await _store.ReadStreamAsync(stream)).ShouldBeEmpty();
