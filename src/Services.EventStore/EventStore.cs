@@ -87,12 +87,21 @@ public sealed class EventStore : IAsyncDisposable
     /// Appends, and runs the commands <paramref name="alongside"/> creates in the same transaction
     /// (rows that must exist exactly when the events do). It is called again on each attempt.
     /// </summary>
-    public Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
     {
         metadata ??= EventMetadata.None;
         var prepared = PreparedAppend.Create(appends, metadata, _registry);
         cancellationToken.ThrowIfCancellationRequested();
-        return _groupCommit.AppendAsync(new PendingAppend(prepared, metadata, alongside, cancellationToken));
+        try
+        {
+            return await _groupCommit.AppendAsync(new PendingAppend(prepared, metadata, alongside, cancellationToken));
+        }
+        catch (StreamVersionConflictException)
+        {
+            // The decision was taken on a state another writer had moved past: fold it again next time.
+            foreach (var stream in prepared.Streams) _aggregates?.Forget(stream.StreamId);
+            throw;
+        }
     }
 
     private async Task CommitGroupAsync(IReadOnlyList<PendingAppend> group)
@@ -117,7 +126,7 @@ public sealed class EventStore : IAsyncDisposable
             await Task.WhenAll(group.Select(append => CommitAloneAsync(append, mayHaveCommitted)));
             return;
         }
-        for (var i = 0; i < group.Count; i++) group[i].Succeed(results[i]);
+        for (var i = 0; i < group.Count; i++) Succeed(group[i], results[i]);
         _notifier.Pulse();
     }
 
@@ -144,7 +153,7 @@ public sealed class EventStore : IAsyncDisposable
                     throw;
                 }
             }, append.CancellationToken);
-            append.Succeed(result);
+            Succeed(append, result);
             _notifier.Pulse();
         }
         catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
@@ -155,6 +164,20 @@ public sealed class EventStore : IAsyncDisposable
         {
             append.Fail(ex);
         }
+    }
+
+    /// <summary>
+    /// Moves cached aggregates forward before the caller (and the next append to these streams,
+    /// which waits for this one) can fold them again.
+    /// </summary>
+    private void Succeed(PendingAppend append, AppendResult result)
+    {
+        if (_aggregates is not null)
+        {
+            foreach (var stream in append.Prepared.Streams.Where(s => !s.IsCheck))
+                _aggregates.Advance(stream.StreamId, stream.Events, result.VersionOf(stream.StreamId));
+        }
+        append.Succeed(result);
     }
 
     /// <summary>
@@ -183,6 +206,12 @@ public sealed class EventStore : IAsyncDisposable
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             foreach (var (stream, member) in streams)
             {
+                if (stream.IsCheck)
+                {
+                    versions[member][stream.StreamId] = stream.Expected.Value;
+                    await reader.NextResultAsync(cancellationToken);
+                    continue;
+                }
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     versions[member][stream.StreamId] = reader.GetInt64(0);
@@ -221,7 +250,10 @@ public sealed class EventStore : IAsyncDisposable
             var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
             if (position > last) last = position;
         }
-        return versions.Count == prepared.Streams.Count ? new AppendResult(versions, last) : null;
+        var appended = prepared.Streams.Where(s => !s.IsCheck).ToList();
+        if (versions.Count != appended.Count) return null;
+        foreach (var check in prepared.Streams.Where(s => s.IsCheck)) versions[check.StreamId] = check.Expected.Value;
+        return new AppendResult(versions, last);
     }
 
     /// <summary>Events of one stream from <paramref name="fromVersion"/> (1 is the first event), in order.</summary>
@@ -255,6 +287,44 @@ public sealed class EventStore : IAsyncDisposable
         folded = new Aggregated<TState>(state, events[^1].StreamVersion);
         _aggregates?.Remember(streamId, initial, evolve, folded);
         return folded;
+    }
+
+    /// <summary>
+    /// Folds a stream for a decision that will be appended with the version returned (Marten's
+    /// <c>FetchForWriting</c>): from the aggregate cache without reading, when this store folded or
+    /// appended it last. Another node may have moved the stream since: the append then fails on its
+    /// expected version (an unchanged stream with <see cref="StreamAppend.Unchanged"/>), and the
+    /// stream is read again next time. An answer given without appending (a refusal) must first
+    /// <see cref="CheckVersionsAsync"/>.
+    /// </summary>
+    public Task<Aggregated<TState>> FetchForWritingAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(evolve);
+        StreamIds.Validate(streamId);
+        return _aggregates?.TryGet(streamId, initial, evolve, out var cached) == true
+            ? Task.FromResult(cached)
+            : AggregateStreamAsync(streamId, initial, evolve, cancellationToken);
+    }
+
+    /// <summary>
+    /// Throws a <see cref="StreamVersionConflictException"/> (and forgets the cached folds) when a
+    /// stream is no longer at the version a decision was taken on; one round trip for all of them.
+    /// </summary>
+    public async Task CheckVersionsAsync(IReadOnlyDictionary<string, long> versions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        if (versions.Count == 0) return;
+        await using var command = _dataSource.CreateCommand(
+            "select s.id, coalesce((select max(e.stream_version) from es_events e where e.stream_id = s.id), 0) from unnest($1::text[]) s(id)");
+        command.Parameters.Add(new NpgsqlParameter { Value = versions.Keys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (streamId, actual) = (reader.GetString(0), reader.GetInt64(1));
+            if (actual == versions[streamId]) continue;
+            foreach (var stream in versions.Keys) _aggregates?.Forget(stream);
+            throw new StreamVersionConflictException(streamId, ExpectedVersion.Exactly(versions[streamId]), actual);
+        }
     }
 
     /// <summary>

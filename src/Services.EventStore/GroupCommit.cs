@@ -28,7 +28,8 @@ internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metad
 /// what bounds appends under concurrency; a lone append still commits at once, on its caller's
 /// thread. An append waits while another one to any of its streams is committing, and a group holds
 /// appends to distinct streams only: appends to one stream commit in arrival order, each on the
-/// version the previous one left. If a group's transaction fails (a version conflict in any member,
+/// version the previous one left (version checks of unchanged streams do not count: a group commits
+/// after the one before it, so a check sees every append that committed earlier). If a group's transaction fails (a version conflict in any member,
 /// a fault), nothing of it was written and each member runs again alone, so that one append's
 /// conflict never becomes another's.
 /// </summary>
@@ -99,7 +100,7 @@ internal sealed class GroupCommit(
         lock (_gate)
         {
             foreach (var append in group)
-                foreach (var stream in append.Prepared.Streams) _committingStreams.Remove(stream.StreamId);
+                foreach (var stream in append.Prepared.AppendedStreamIds) _committingStreams.Remove(stream);
             if (_waiting.Count > 0) return true;
             _committers--;
             return false;
@@ -120,11 +121,11 @@ internal sealed class GroupCommit(
                 _waiting.RemoveAt(i--);
                 continue;
             }
-            var free = !append.Prepared.Streams.Any(s => _committingStreams.Contains(s.StreamId) || blocked.Contains(s.StreamId));
+            var free = !append.Prepared.AppendedStreamIds.Any(s => _committingStreams.Contains(s) || blocked.Contains(s));
             // A later append to the same stream must not overtake this one, taken or not.
-            foreach (var stream in append.Prepared.Streams) blocked.Add(stream.StreamId);
+            foreach (var stream in append.Prepared.AppendedStreamIds) blocked.Add(stream);
             if (!free) continue;
-            foreach (var stream in append.Prepared.Streams) _committingStreams.Add(stream.StreamId);
+            foreach (var stream in append.Prepared.AppendedStreamIds) _committingStreams.Add(stream);
             group.Add(append);
             _waiting.RemoveAt(i--);
         }

@@ -10,6 +10,9 @@ internal sealed class PreparedAppend
 
     public IReadOnlyList<PreparedStream> Streams { get; }
 
+    /// <summary>The streams that get events (the others are version checks).</summary>
+    public IEnumerable<string> AppendedStreamIds => Streams.Where(s => !s.IsCheck).Select(s => s.StreamId);
+
     public Guid[] AllEventIds => Streams.SelectMany(s => s.EventIds).ToArray();
 
     public static PreparedAppend Create(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, EventTypeRegistry registry)
@@ -22,13 +25,21 @@ internal sealed class PreparedAppend
         {
             ArgumentNullException.ThrowIfNull(append);
             StreamIds.Validate(append.StreamId);
-            ArgumentException.ThrowIfNullOrWhiteSpace(append.StreamType);
-            if (append.Events is null || append.Events.Count == 0)
-                throw new ArgumentException($"Nothing to append to stream '{append.StreamId}': no events given.", nameof(appends));
+            if (append.IsVersionCheck)
+            {
+                if (append.Expected == ExpectedVersion.Any || append.Events is not { Count: 0 })
+                    throw new ArgumentException($"A version check of stream '{append.StreamId}' needs a version (not any) and carries no events.", nameof(appends));
+            }
+            else
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(append.StreamType);
+                if (append.Events is null || append.Events.Count == 0)
+                    throw new ArgumentException($"Nothing to append to stream '{append.StreamId}': no events given.", nameof(appends));
+            }
             if (streams.Exists(s => s.StreamId == append.StreamId))
                 throw new ArgumentException($"Stream '{append.StreamId}' appears twice in one append; give all its events in one StreamAppend.", nameof(appends));
             var count = append.Events.Count;
-            var stream = new PreparedStream(append.StreamId, append.StreamType, append.Expected, new Guid[count], new string[count], new string[count], new string[count]);
+            var stream = new PreparedStream(append.StreamId, append.StreamType, append.Expected, append.Events, new Guid[count], new string[count], new string[count], new string[count]);
             for (var i = 0; i < count; i++)
             {
                 var @event = append.Events[i] ?? throw new ArgumentException($"Event {i} for stream '{append.StreamId}' is null.", nameof(appends));
@@ -39,11 +50,19 @@ internal sealed class PreparedAppend
             }
             streams.Add(stream);
         }
+        if (streams.TrueForAll(s => s.IsCheck)) throw new ArgumentException("Nothing to append: every stream given is a version check.", nameof(appends));
         return new PreparedAppend(streams);
     }
 
     public static NpgsqlBatchCommand ToCommand(PreparedStream stream)
     {
+        if (stream.IsCheck)
+        {
+            var check = new NpgsqlBatchCommand("select es_check_version($1, $2)");
+            check.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
+            check.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            return check;
+        }
         var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7)");
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
@@ -56,4 +75,9 @@ internal sealed class PreparedAppend
     }
 }
 
-internal sealed record PreparedStream(string StreamId, string StreamType, ExpectedVersion Expected, Guid[] EventIds, string[] EventTypes, string[] Data, string[] Metadata);
+/// <param name="Events">The events as given, folded into cached aggregates once committed.</param>
+internal sealed record PreparedStream(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events, Guid[] EventIds, string[] EventTypes, string[] Data, string[] Metadata)
+{
+    /// <summary>No events: the transaction only checks that the stream is still at its expected version.</summary>
+    public bool IsCheck => Events.Count == 0;
+}

@@ -1,7 +1,19 @@
 namespace Services.EventStore;
 
 /// <summary>Events to append to one stream, decided on the stream's <see cref="Expected"/> version.</summary>
-public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events);
+public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events)
+{
+    /// <summary>True for <see cref="Unchanged"/>: no events, a version check only.</summary>
+    public bool IsVersionCheck { get; private init; }
+
+    /// <summary>
+    /// A stream the decision was taken on without changing it (Marten's <c>AlwaysEnforceConsistency</c>):
+    /// the transaction commits only if the stream is still at <paramref name="expected"/>, and
+    /// otherwise fails with a <see cref="StreamVersionConflictException"/> like an append.
+    /// </summary>
+    public static StreamAppend Unchanged(string streamId, ExpectedVersion expected) =>
+        new(streamId, "", expected, []) { IsVersionCheck = true };
+}
 
 /// <summary>The outcome of an append: each stream's new version and the feed position of the last event.</summary>
 public sealed record AppendResult(IReadOnlyDictionary<string, long> StreamVersions, FeedPosition LastPosition)

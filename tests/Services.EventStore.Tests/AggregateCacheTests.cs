@@ -68,4 +68,53 @@ public sealed class AggregateCacheTests(StoreFixture fixture) : IClassFixture<St
             (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>($"+{i}+{-i}", 2));
         }
     }
+    [Fact]
+    public async Task Fetching_for_writing_serves_the_cached_fold_and_the_append_on_it_catches_another_nodes_write()
+    {
+        var stream = NewStream();
+        Func<string, object, string> evolve = Sum;
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)]);
+        (await _cached.FetchForWritingAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1", 1), "not cached yet: read");
+        await fixture.Store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(2)]);
+
+        var stale = await _cached.FetchForWritingAsync(stream, "", evolve);
+        stale.ShouldBe(new Aggregated<string>("+1", 1), "served from the cache, without reading");
+        var conflict = await Should.ThrowAsync<StreamVersionConflictException>(
+            () => _cached.AppendAsync(stream, "thing", ExpectedVersion.Exactly(stale.Version), [new Counted(3)]));
+        conflict.ActualVersion.ShouldBe(2);
+
+        (await _cached.FetchForWritingAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2", 2), "the conflict evicted the stale fold");
+    }
+
+    [Fact]
+    public async Task An_append_through_the_store_moves_its_cached_fold_forward()
+    {
+        var stream = NewStream();
+        Func<string, object, string> evolve = Sum;
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)]);
+        await _cached.FetchForWritingAsync(stream, "", evolve);
+
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(2), new Counted(3)]);
+        // Written behind the cache's back: a fetch that still shows only the first three proves it read nothing.
+        await fixture.Store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(3), [new Counted(4)]);
+
+        (await _cached.FetchForWritingAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2+3", 3));
+        (await _cached.AggregateStreamAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2+3+4", 4), "a plain fold still reads what came after");
+    }
+
+    [Fact]
+    public async Task A_refusal_decided_on_a_cached_fold_is_confirmed_before_it_is_given()
+    {
+        var stream = NewStream();
+        Func<string, object, string> evolve = Sum;
+        await _cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)]);
+        var fetched = await _cached.FetchForWritingAsync(stream, "", evolve);
+        await _cached.CheckVersionsAsync(new Dictionary<string, long> { [stream] = fetched.Version });
+
+        await fixture.Store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(2)]);
+        var conflict = await Should.ThrowAsync<StreamVersionConflictException>(
+            () => _cached.CheckVersionsAsync(new Dictionary<string, long> { [stream] = fetched.Version, [NewStream()] = 0 }));
+        conflict.StreamId.ShouldBe(stream);
+        (await _cached.FetchForWritingAsync(stream, "", evolve)).ShouldBe(new Aggregated<string>("+1+2", 2));
+    }
 }

@@ -44,7 +44,7 @@ public static class EraseBeneficiaryEndpoint
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The company's own reference for the beneficiary, as sent in bookings.")] string beneficiaryRef,
         [Description("The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out.")] string? companyId,
-        Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
+        Caller caller, CommandRunner runner, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
@@ -53,9 +53,8 @@ public static class EraseBeneficiaryEndpoint
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var company = caller.IsOperator ? companyId! : caller.OrganizationId;
         var stream = Beneficiary.Stream(company, beneficiaryRef);
-        var change = await runner.RunAsync([stream.Id], async ct =>
+        var change = await runner.RunAsync([stream.Id], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var state = await streams.LoadAsync(stream, ct);
             var keyId = await vault.KeyIdOfAsync(company, beneficiaryRef, ct);
             var events = Beneficiary.Decide(new EraseBeneficiary(company, beneficiaryRef, keyId), state).Events!;

@@ -112,7 +112,7 @@ public static class BookSeatEndpoint
             .ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        BookSeatRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        BookSeatRequest request, Caller caller, CommandRunner runner, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -120,9 +120,8 @@ public static class BookSeatEndpoint
         var bookingId = booking.Id[(Booking.StreamType.Length + 1)..];
         var slot = Slot.Stream(request.SlotId);
         var subscription = Subscription.Stream(request.SubscriptionId);
-        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async ct =>
+        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var subscriptionState = await streams.LoadAsync(subscription, ct);
             if (subscriptionState is null || !(caller.IsOperator || subscriptionState.CompanyId == caller.OrganizationId))
                 return Change<BookingResponse>.NotFound("subscription");

@@ -75,9 +75,8 @@ public static class CancelBookingEndpoint
         var slot = Slot.Stream(first.SlotId);
         var subscription = Subscription.Stream(first.SubscriptionId);
         // Waitlisted bookings only ever change under their slot's lock, so the promoted ones are loaded after deciding.
-        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async ct =>
+        var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var state = await streams.LoadAsync(booking, ct);
             if (state is null) return Change<BookingResponse>.NotFound("booking");
             if (ifMatch is { } expected && expected != streams.VersionOf(booking.Id)) return Change<BookingResponse>.Stale(streams.VersionOf(booking.Id));

@@ -9,7 +9,7 @@ namespace Services.Api.Infrastructure;
 /// on the same streams in this process, then runs <c>attempt</c> (load, decide, append with the
 /// versions it loaded); when another node moved a stream in between, it loads and decides again.
 /// </summary>
-public sealed class CommandRunner(StreamLocks locks)
+public sealed class CommandRunner(StreamLocks locks, EventStore.EventStore store)
 {
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -27,4 +27,17 @@ public sealed class CommandRunner(StreamLocks locks)
         using var held = await locks.AcquireAsync(streamIds, cancellationToken);
         return await _retry.ExecuteAsync(async ct => await attempt(ct), cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <paramref name="decide"/> with the streams it loads; whatever it answers was decided on
+    /// current states: its append checked them, or they are confirmed before answering.
+    /// </summary>
+    public Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<LoadedStreams, CancellationToken, Task<TResult>> decide, CancellationToken cancellationToken) =>
+        RunAsync(streamIds, async ct =>
+        {
+            var streams = new LoadedStreams(store);
+            var result = await decide(streams, ct);
+            await streams.ConfirmAsync(ct);
+            return result;
+        }, cancellationToken);
 }

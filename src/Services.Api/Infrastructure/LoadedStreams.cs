@@ -4,19 +4,24 @@ using Services.EventStore;
 namespace Services.Api.Infrastructure;
 
 /// <summary>
-/// The streams a multi-stream command loaded, each with the version it was loaded at, so that the
-/// decision is appended to all of them in one transaction with exactly those expected versions.
-/// Use inside <see cref="CommandRunner.RunAsync{TResult}"/>: a version conflict then reloads and decides again.
+/// The streams a command decided on, each with the version it was loaded at, so that the decision
+/// is appended to all of them in one transaction with exactly those expected versions (streams it
+/// does not change are checked to be still at theirs). States come from the store's aggregate cache
+/// when it has them, without a read: the append's checks, or <see cref="ConfirmAsync"/> for an answer
+/// that appends nothing, catch a stream another node moved. Use through
+/// <see cref="CommandRunner.RunAsync{TResult}(IEnumerable{string}, Func{LoadedStreams, CancellationToken, Task{TResult}}, CancellationToken)"/>:
+/// a version conflict then loads and decides again.
 /// </summary>
 public sealed class LoadedStreams(EventStore.EventStore store)
 {
     private readonly Dictionary<string, (string Type, long Version)> _loaded = new(StringComparer.Ordinal);
+    private bool _appended;
 
     /// <summary>The stream's state (null when it does not exist yet), remembering its version.</summary>
     public async Task<TState?> LoadAsync<TState>(StreamRef<TState> stream, CancellationToken cancellationToken) where TState : class
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var loaded = await store.LoadAsync(stream, cancellationToken);
+        var loaded = await store.FetchForWritingAsync(stream, cancellationToken);
         _loaded[stream.Id] = (stream.Type, loaded.Version);
         return loaded.State;
     }
@@ -45,18 +50,33 @@ public sealed class LoadedStreams(EventStore.EventStore store)
         return states;
     }
 
-    /// <summary>Appends each stream's events (streams with none are left alone) at the versions they were loaded at.</summary>
-    public Task<AppendResult> AppendAsync(EventMetadata metadata, IEnumerable<(string StreamId, IReadOnlyList<object> Events)> changes, CancellationToken cancellationToken, Func<IEnumerable<NpgsqlBatchCommand>>? alongside = null)
+    /// <summary>
+    /// Appends each stream's events at the version it was loaded at; the loaded streams without
+    /// events must still be at theirs for the transaction to commit.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(EventMetadata metadata, IEnumerable<(string StreamId, IReadOnlyList<object> Events)> changes, CancellationToken cancellationToken, Func<IEnumerable<NpgsqlBatchCommand>>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var appends = changes
-            .Where(change => change.Events.Count > 0)
+        var changed = changes.Where(change => change.Events.Count > 0).ToList();
+        var appends = changed
             .Select(change => _loaded.TryGetValue(change.StreamId, out var loaded)
                 ? new StreamAppend(change.StreamId, loaded.Type, ExpectedVersion.Exactly(loaded.Version), change.Events)
                 : throw new InvalidOperationException($"Stream '{change.StreamId}' was not loaded: a decision may only change streams it was decided on."))
+            .Concat(_loaded
+                .Where(loaded => !changed.Exists(change => change.StreamId == loaded.Key))
+                .Select(loaded => StreamAppend.Unchanged(loaded.Key, ExpectedVersion.Exactly(loaded.Value.Version))))
             .ToList();
-        return store.AppendAsync(appends, metadata, alongside, cancellationToken);
+        var result = await store.AppendAsync(appends, metadata, alongside, cancellationToken);
+        _appended = true;
+        return result;
     }
+
+    /// <summary>
+    /// For an answer that appended nothing (a refusal, a 404, a stale If-Match): throws a version
+    /// conflict when a stream it was decided on has moved since it was loaded, so that it is decided again.
+    /// </summary>
+    public Task ConfirmAsync(CancellationToken cancellationToken) =>
+        _appended ? Task.CompletedTask : store.CheckVersionsAsync(_loaded.ToDictionary(loaded => loaded.Key, loaded => loaded.Value.Version), cancellationToken);
 
     /// <summary>The version a stream was loaded at (0 when it did not exist).</summary>
     public long VersionOf(string streamId) => _loaded[streamId].Version;

@@ -18,6 +18,13 @@ public static class StoreExtensions
         where TState : class =>
         store.LoadAsync(stream.Id, stream.Evolve, cancellationToken);
 
+    /// <summary>The stream's state for a decision, from the store's cache when it has it (see <see cref="LoadedStreams"/>).</summary>
+    public static Task<Aggregated<TState?>> FetchForWritingAsync<TState>(this EventStore.EventStore store, StreamRef<TState> stream, CancellationToken cancellationToken)
+        where TState : class =>
+        stream.Id.Length > EventStore.EventStore.MaxStreamIdLength
+            ? Task.FromResult(new Aggregated<TState?>(null, 0))
+            : store.FetchForWritingAsync(stream.Id, default(TState), stream.Evolve, cancellationToken);
+
     /// <summary>Events for a stream, expected at the version they were decided on (0: the stream must not exist yet).</summary>
     public static StreamAppend Append<TState>(this Aggregated<TState> loaded, string streamId, string streamType, IReadOnlyList<object> events) =>
         new(streamId, streamType, ExpectedVersion.Exactly(loaded.Version), events);

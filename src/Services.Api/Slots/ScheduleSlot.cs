@@ -82,9 +82,8 @@ public static class ScheduleSlotsEndpoint
         var offerStream = Offer.Stream(offerId);
         var slotIds = request.Slots.Select(_ => Ids.New(Ids.Slot)).ToList();
         var metadata = Writes.Metadata(http, caller);
-        var outcome = await runner.RunAsync([offerStream.Id, .. slotIds.Select(Slot.StreamId)], async ct =>
+        var outcome = await runner.RunAsync([offerStream.Id, .. slotIds.Select(Slot.StreamId)], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             // The offer is read, not written: its owner never changes, and a withdrawal racing this request is not worth a lock.
             var offer = (await store.LoadAsync(offerStream, ct)).State;
             if (offer is null) return new Scheduled(null, null, null, Missing: true, Forbidden: false);

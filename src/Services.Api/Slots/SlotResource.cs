@@ -87,9 +87,8 @@ internal static class SlotChanges
         if (before.State is null) return Problems.NotFound("slot");
         var metadata = Writes.Metadata(http, caller);
         var forbidden = false;
-        var change = await runner.RunAsync([stream.Id, .. related(before.State)], async ct =>
+        var change = await runner.RunAsync([stream.Id, .. related(before.State)], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var slot = await streams.LoadAsync(stream, ct);
             if (slot is null) return Change<SlotState>.NotFound("slot");
             var offer = (await store.LoadAsync(Offer.Stream(slot.OfferId), ct)).State;

@@ -80,9 +80,8 @@ public sealed class WaitlistExpiry(
         var before = (await store.LoadAsync(stream, cancellationToken)).State;
         if (before is null || before.Waitlist.Count == 0) return 0;
         var waiting = before.Waitlist.Select(w => Booking.StreamId(w.BookingId));
-        return await runner.RunAsync([stream.Id, .. waiting], async ct =>
+        return await runner.RunAsync([stream.Id, .. waiting], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var slot = await streams.LoadAsync(stream, ct);
             if (slot is null || slot.Waitlist.Count == 0) return 0;
             var bookings = await streams.LoadManyAsync(slot.Waitlist.Select(w => w.BookingId), Booking.Stream, ct);

@@ -51,9 +51,8 @@ public static class CancelSubscriptionEndpoint
         if (first is null || !Subscription.IsManagedBy(first, caller)) return Problems.NotFound("subscription");
         var company = Organization.Stream(first.CompanyId);
         OfferState? offer = null;
-        var change = await runner.RunAsync([subscription.Id, company.Id], async ct =>
+        var change = await runner.RunAsync([subscription.Id, company.Id], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var state = await streams.LoadAsync(subscription, ct);
             if (state is null) return Change<SubscriptionState>.NotFound("subscription");
             if (ifMatch is { } expected && expected != streams.VersionOf(subscription.Id)) return Change<SubscriptionState>.Stale(streams.VersionOf(subscription.Id));

@@ -85,9 +85,8 @@ public static class SubscribeEndpoint
         var subscription = Subscription.Stream(Ids.New(Ids.Subscription));
         var subscriptionId = subscription.Id[(Subscription.StreamType.Length + 1)..];
         var company = Organization.Stream(companyId);
-        var change = await runner.RunAsync([subscription.Id, company.Id], async ct =>
+        var change = await runner.RunAsync([subscription.Id, company.Id], async (streams, ct) =>
         {
-            var streams = new LoadedStreams(store);
             var now = time.GetUtcNow();
             var offer = await streams.LoadAsync(Offer.Stream(request.OfferId), ct);
             var companyState = await streams.LoadAsync(company, ct);

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Bookings;
+
+/// <summary>
+/// Two API nodes on one database. Each decides on the states it has cached without reading them;
+/// what the other node changed meanwhile must still decide the answer.
+/// </summary>
+public sealed class TwoNodeBookingTests(ApiFixture api) : IClassFixture<ApiFixture>, IAsyncLifetime
+{
+    private WebApplicationFactory<Program> _otherNode = null!;
+
+    public Task InitializeAsync()
+    {
+        _otherNode = api.Factory.WithWebHostBuilder(_ => { });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _otherNode.DisposeAsync();
+
+    private Actor OnOtherNode(Actor actor)
+    {
+        var client = _otherNode.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", actor.Client.DefaultRequestHeaders.Authorization!.Parameter);
+        return actor with { Client = client };
+    }
+
+    [Fact]
+    public async Task Units_released_on_the_other_node_can_be_booked_although_this_node_last_saw_the_quota_used()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (first, second) = (await api.ScheduleSlotAsync(club, offer.Id), await api.ScheduleSlotAsync(club, offer.Id));
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 1);
+        var booked = await api.BookAsync(company, subscription.Id, first.Id);
+        (await company.PostBookingAsync(subscription.Id, second.Id)).StatusCode.ShouldBe(HttpStatusCode.Conflict, "the quota is used");
+
+        await api.CancelBookingAsync(OnOtherNode(company), booked.Id);
+
+        (await api.BookAsync(company, subscription.Id, second.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+    }
+
+    [Fact]
+    public async Task A_seat_freed_on_the_other_node_is_confirmed_here_rather_than_waitlisted()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var booked = await api.BookAsync(company, subscription.Id, slot.Id, beneficiaryRef: "emp-1");
+
+        await api.CancelBookingAsync(OnOtherNode(company), booked.Id);
+
+        (await api.BookAsync(company, subscription.Id, slot.Id, beneficiaryRef: "emp-2")).Status.ShouldBe(BookingStatus.Confirmed);
+    }
+
+    [Fact]
+    public async Task An_offer_suspended_on_the_other_node_takes_no_more_bookings_here()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (first, second) = (await api.ScheduleSlotAsync(club, offer.Id), await api.ScheduleSlotAsync(club, offer.Id));
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        await api.BookAsync(company, subscription.Id, first.Id);
+
+        var suspended = await OnOtherNode(club).Client.PostAsync($"/v1/offers/{offer.Id}/suspend", null);
+        suspended.StatusCode.ShouldBe(HttpStatusCode.OK, await suspended.Content.ReadAsStringAsync());
+
+        await (await company.PostBookingAsync(subscription.Id, second.Id)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_suspended");
+    }
+}
