@@ -5,41 +5,50 @@ namespace Services.EventStore;
 /// <summary>
 /// The last state each stream was folded to, so that the next fold reads only the events
 /// appended since, and a fold for writing reads nothing at all. A stream only ever grows, so a
-/// cached state is never wrong, only behind: appends through this store move it forward, and an
-/// append decided on a state that another node had moved past fails on its expected version and
-/// evicts it. States must be immutable and folds pure (deciders' evolve). Bounded: past its
-/// capacity, entries are dropped in no particular order and folded again when needed.
+/// committed state is never wrong, only behind: an append decided on a state that another node
+/// had moved past fails on its expected version and evicts it. An append through this store moves
+/// its streams' entries forward as soon as it is queued, as pending: decisions for writing may
+/// build on it (their appends commit after it, or fail with it), plain folds only see committed
+/// states. States must be immutable and folds pure (deciders' evolve). Bounded: past its capacity,
+/// entries are dropped in no particular order and folded again when needed.
 /// </summary>
 internal sealed class AggregateCache(int capacity)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public bool TryGet<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, out Aggregated<TState> aggregated)
+    /// <param name="pending">True to also serve a state with events not committed yet (for a decision that appends after them).</param>
+    /// <param name="pending">True to also serve a state with events not committed yet (for a decision that appends after them).</param>
+    public bool TryGet<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, bool pending, out FetchedStream<TState> fetched)
     {
-        if (_entries.TryGetValue(streamId, out var found) && found is Entry<TState> entry && entry.Evolve == evolve && Equals(entry.Initial, initial))
+        if (_entries.TryGetValue(streamId, out var found) && found is Entry<TState> entry && (pending || entry.IsCommitted)
+            && entry.Evolve == evolve && Equals(entry.Initial, initial))
         {
-            aggregated = new Aggregated<TState>(entry.State, entry.Version);
+            fetched = new FetchedStream<TState>(entry.State, entry.Version, ExpectedVersion.Exactly(entry.Version, entry.LastEventId));
             return true;
         }
-        aggregated = null!;
+        fetched = null!;
         return false;
     }
 
-    public void Remember<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, Aggregated<TState> aggregated)
-    {
-        if (aggregated.Version == 0) return;
-        Store(streamId, new Entry<TState>(initial, evolve, aggregated.State, aggregated.Version));
-    }
+    public void Remember<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, TState state, long version, Guid lastEventId) =>
+        Store(streamId, new Entry<TState>(initial, evolve, state, version, lastEventId) { IsCommitted = true });
 
     /// <summary>
-    /// Folds events this store has just committed into the stream's entry, when it was at the
-    /// version they were appended on; any other entry is dropped.
+    /// Folds the events of an append just queued into the stream's entry, as pending, when it was
+    /// at the version they are appended on; any other entry is dropped.
     /// </summary>
-    public void Advance(string streamId, IReadOnlyList<object> events, long newVersion)
+    public void Advance(string streamId, IReadOnlyList<object> events, long newVersion, Guid lastEventId)
     {
         if (!_entries.TryGetValue(streamId, out var entry)) return;
-        var advanced = entry.Version == newVersion - events.Count ? entry.Advance(events, newVersion) : null;
+        var advanced = entry.Version == newVersion - events.Count ? entry.Advance(events, newVersion, lastEventId) : null;
         if (advanced is null || !_entries.TryUpdate(streamId, advanced, entry)) _entries.TryRemove(streamId, out _);
+    }
+
+    /// <summary>The append that took the stream to <paramref name="version"/> committed.</summary>
+    public void Committed(string streamId, long version)
+    {
+        if (_entries.TryGetValue(streamId, out var entry) && entry.Version == version && !entry.IsCommitted)
+            _entries.TryUpdate(streamId, entry with { IsCommitted = true }, entry);
     }
 
     public void Forget(string streamId) => _entries.TryRemove(streamId, out _);
@@ -61,15 +70,17 @@ internal sealed class AggregateCache(int capacity)
         }
     }
 
-    private abstract record Entry(long Version)
+    private abstract record Entry(long Version, Guid LastEventId)
     {
-        /// <summary>The entry with <paramref name="events"/> folded in; null when the fold throws.</summary>
-        public abstract Entry? Advance(IReadOnlyList<object> events, long newVersion);
+        public bool IsCommitted { get; init; }
+
+        /// <summary>The entry with <paramref name="events"/> folded in, pending; null when the fold throws.</summary>
+        public abstract Entry? Advance(IReadOnlyList<object> events, long newVersion, Guid lastEventId);
     }
 
-    private sealed record Entry<TState>(TState Initial, Func<TState, object, TState> Evolve, TState State, long Version) : Entry(Version)
+    private sealed record Entry<TState>(TState Initial, Func<TState, object, TState> Evolve, TState State, long Version, Guid LastEventId) : Entry(Version, LastEventId)
     {
-        public override Entry? Advance(IReadOnlyList<object> events, long newVersion)
+        public override Entry? Advance(IReadOnlyList<object> events, long newVersion, Guid lastEventId)
         {
             var state = State;
             try
@@ -82,7 +93,7 @@ internal sealed class AggregateCache(int capacity)
             {
                 return null;
             }
-            return this with { State = state, Version = newVersion };
+            return this with { State = state, Version = newVersion, LastEventId = lastEventId, IsCommitted = false };
         }
     }
 }

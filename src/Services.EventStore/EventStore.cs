@@ -87,18 +87,33 @@ public sealed class EventStore : IAsyncDisposable
     /// Appends, and runs the commands <paramref name="alongside"/> creates in the same transaction
     /// (rows that must exist exactly when the events do). It is called again on each attempt.
     /// </summary>
+    /// <remarks>
+    /// The append is queued before this method returns its task: from then on, a later append to
+    /// any of its streams commits after it (in the same transaction or a later one), and
+    /// <see cref="FetchForWritingAsync"/> folds its events in. A decision may so build on an append
+    /// still committing; if that append fails, the later one fails on its expected version.
+    /// </remarks>
     public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata? metadata, Func<IEnumerable<NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken = default)
     {
         metadata ??= EventMetadata.None;
         var prepared = PreparedAppend.Create(appends, metadata, _registry);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_aggregates is not null)
+        {
+            foreach (var stream in prepared.Streams.Where(s => !s.IsCheck))
+            {
+                if (stream.Expected == ExpectedVersion.Any) _aggregates.Forget(stream.StreamId);
+                else _aggregates.Advance(stream.StreamId, stream.Events, stream.Expected.Value + stream.Events.Count, stream.EventIds[^1]);
+            }
+        }
         try
         {
             return await _groupCommit.AppendAsync(new PendingAppend(prepared, metadata, alongside, cancellationToken));
         }
-        catch (StreamVersionConflictException)
+        catch
         {
-            // The decision was taken on a state another writer had moved past: fold it again next time.
+            // Not committed (or, after a lost connection, not known to be): its events leave the
+            // cache, and so does a state another writer had moved past. Folded again next time.
             foreach (var stream in prepared.Streams) _aggregates?.Forget(stream.StreamId);
             throw;
         }
@@ -123,7 +138,8 @@ public sealed class EventStore : IAsyncDisposable
             // A statement of the group failed: nothing of it was written. Anything else (a broken
             // connection, the server going away during the commit): each member first looks whether it was.
             var mayHaveCommitted = ex is not (StreamVersionConflictException or PostgresException { InvariantSeverity: "ERROR" });
-            await Task.WhenAll(group.Select(append => CommitAloneAsync(append, mayHaveCommitted)));
+            // In arrival order: an append may have been decided on the events of one before it.
+            foreach (var append in group) await CommitAloneAsync(append, mayHaveCommitted);
             return;
         }
         for (var i = 0; i < group.Count; i++) Succeed(group[i], results[i]);
@@ -166,16 +182,12 @@ public sealed class EventStore : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Moves cached aggregates forward before the caller (and the next append to these streams,
-    /// which waits for this one) can fold them again.
-    /// </summary>
+    /// <summary>Plain folds may serve the cached states this append left once it committed.</summary>
     private void Succeed(PendingAppend append, AppendResult result)
     {
         if (_aggregates is not null)
         {
-            foreach (var stream in append.Prepared.Streams.Where(s => !s.IsCheck))
-                _aggregates.Advance(stream.StreamId, stream.Events, result.VersionOf(stream.StreamId));
+            foreach (var stream in append.Prepared.AppendedStreamIds) _aggregates.Committed(stream, result.VersionOf(stream));
         }
         append.Succeed(result);
     }
@@ -188,6 +200,7 @@ public sealed class EventStore : IAsyncDisposable
     {
         var streams = group
             .SelectMany((append, member) => append.Prepared.Streams.Select(stream => (Stream: stream, Member: member)))
+            // Stable: appends to one stream keep their arrival order, each on the version the one before left.
             .OrderBy(entry => entry.Stream.StreamId, StringComparer.Ordinal)
             .ToList();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -274,9 +287,34 @@ public sealed class EventStore : IAsyncDisposable
     /// </summary>
     public async Task<Aggregated<TState>> AggregateStreamAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken = default)
     {
+        var folded = await FoldAsync(streamId, initial, evolve, cancellationToken);
+        return new Aggregated<TState>(folded.State, folded.Version);
+    }
+
+    /// <summary>
+    /// Folds a stream for a decision to be appended with <see cref="FetchedStream{TState}.Expected"/>
+    /// (Marten's <c>FetchForWriting</c>): from the aggregate cache without reading, when this store
+    /// folded or appended it last, including appends still committing (see
+    /// <see cref="AppendAsync(IReadOnlyList{StreamAppend}, EventMetadata?, Func{IEnumerable{NpgsqlBatchCommand}}?, CancellationToken)"/>).
+    /// Another node may have moved the stream since: the append then fails on its expected version
+    /// (an unchanged stream with <see cref="StreamAppend.Unchanged"/>), and the stream is read again
+    /// next time. An answer given without appending (a refusal) must first <see cref="CheckVersionsAsync"/>.
+    /// </summary>
+    public Task<FetchedStream<TState>> FetchForWritingAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(evolve);
-        var folded = new Aggregated<TState>(initial, 0);
-        if (_aggregates?.TryGet(streamId, initial, evolve, out var cached) == true) folded = cached;
+        StreamIds.Validate(streamId);
+        return _aggregates?.TryGet(streamId, initial, evolve, pending: true, out var cached) == true
+            ? Task.FromResult(cached)
+            : FoldAsync(streamId, initial, evolve, cancellationToken);
+    }
+
+    /// <summary>The committed fold in the cache moved forward by the events appended since, or the whole stream folded.</summary>
+    private async Task<FetchedStream<TState>> FoldAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evolve);
+        var folded = new FetchedStream<TState>(initial, 0, ExpectedVersion.NoStream);
+        if (_aggregates?.TryGet(streamId, initial, evolve, pending: false, out var cached) == true) folded = cached;
         var events = await ReadStreamAsync(streamId, folded.Version + 1, cancellationToken);
         if (events.Count == 0) return folded;
         var state = folded.State;
@@ -284,46 +322,33 @@ public sealed class EventStore : IAsyncDisposable
         {
             if (recorded.Data is not null) state = evolve(state, recorded.Data);
         }
-        folded = new Aggregated<TState>(state, events[^1].StreamVersion);
-        _aggregates?.Remember(streamId, initial, evolve, folded);
-        return folded;
-    }
-
-    /// <summary>
-    /// Folds a stream for a decision that will be appended with the version returned (Marten's
-    /// <c>FetchForWriting</c>): from the aggregate cache without reading, when this store folded or
-    /// appended it last. Another node may have moved the stream since: the append then fails on its
-    /// expected version (an unchanged stream with <see cref="StreamAppend.Unchanged"/>), and the
-    /// stream is read again next time. An answer given without appending (a refusal) must first
-    /// <see cref="CheckVersionsAsync"/>.
-    /// </summary>
-    public Task<Aggregated<TState>> FetchForWritingAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(evolve);
-        StreamIds.Validate(streamId);
-        return _aggregates?.TryGet(streamId, initial, evolve, out var cached) == true
-            ? Task.FromResult(cached)
-            : AggregateStreamAsync(streamId, initial, evolve, cancellationToken);
+        var last = events[^1];
+        _aggregates?.Remember(streamId, initial, evolve, state, last.StreamVersion, last.EventId);
+        return new FetchedStream<TState>(state, last.StreamVersion, ExpectedVersion.Exactly(last.StreamVersion, last.EventId));
     }
 
     /// <summary>
     /// Throws a <see cref="StreamVersionConflictException"/> (and forgets the cached folds) when a
-    /// stream is no longer at the version a decision was taken on; one round trip for all of them.
+    /// stream is no longer as a decision expected it; one round trip for all of them.
     /// </summary>
-    public async Task CheckVersionsAsync(IReadOnlyDictionary<string, long> versions, CancellationToken cancellationToken = default)
+    public async Task CheckVersionsAsync(IReadOnlyDictionary<string, ExpectedVersion> expected, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(versions);
-        if (versions.Count == 0) return;
-        await using var command = _dataSource.CreateCommand(
-            "select s.id, coalesce((select max(e.stream_version) from es_events e where e.stream_id = s.id), 0) from unnest($1::text[]) s(id)");
-        command.Parameters.Add(new NpgsqlParameter { Value = versions.Keys.ToArray() });
+        ArgumentNullException.ThrowIfNull(expected);
+        if (expected.Count == 0) return;
+        await using var command = _dataSource.CreateCommand("""
+            select s.id, coalesce(e.stream_version, 0), e.event_id
+            from unnest($1::text[]) s(id)
+            left join lateral (select stream_version, event_id from es_events where stream_id = s.id order by stream_version desc limit 1) e on true
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.Keys.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var (streamId, actual) = (reader.GetString(0), reader.GetInt64(1));
-            if (actual == versions[streamId]) continue;
-            foreach (var stream in versions.Keys) _aggregates?.Forget(stream);
-            throw new StreamVersionConflictException(streamId, ExpectedVersion.Exactly(versions[streamId]), actual);
+            var wanted = expected[streamId];
+            if (actual == wanted.Value && (wanted.LastEventId is null || wanted.LastEventId == reader.GetGuid(2))) continue;
+            foreach (var stream in expected.Keys) _aggregates?.Forget(stream);
+            throw new StreamVersionConflictException(streamId, wanted, actual);
         }
     }
 

@@ -26,12 +26,13 @@ internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metad
 /// Group commit: appends that arrive while earlier ones are committing wait, then commit together
 /// in one transaction (one round trip, one WAL flush) instead of one transaction each. Commits are
 /// what bounds appends under concurrency; a lone append still commits at once, on its caller's
-/// thread. An append waits while another one to any of its streams is committing, and a group holds
-/// appends to distinct streams only: appends to one stream commit in arrival order, each on the
-/// version the previous one left (version checks of unchanged streams do not count: a group commits
-/// after the one before it, so a check sees every append that committed earlier). If a group's transaction fails (a version conflict in any member,
-/// a fault), nothing of it was written and each member runs again alone, so that one append's
-/// conflict never becomes another's.
+/// thread. Appends to one stream commit in arrival order, each on the version the previous one
+/// left: in one group their statements keep that order, and an append never overtakes an earlier
+/// one to any of its streams (version checks of unchanged streams do not count: a group commits
+/// after the one before it, so a check sees every append that committed earlier). If a group's
+/// transaction fails (a version conflict in any member, a fault), nothing of it was written and
+/// each member runs again alone, in arrival order, so that one append's conflict never becomes
+/// another's unless it was decided on it.
 /// </summary>
 internal sealed class GroupCommit(
     Func<IReadOnlyList<PendingAppend>, Task> commitGroup,
@@ -107,11 +108,14 @@ internal sealed class GroupCommit(
         }
     }
 
-    /// <summary>The oldest waiting appends free to commit, in arrival order, none sharing a stream.</summary>
+    /// <summary>
+    /// The oldest waiting appends free to commit, in arrival order: none to a stream that an
+    /// earlier group is still committing or that an append left waiting also changes.
+    /// </summary>
     private List<PendingAppend> TakeGroup()
     {
         var group = new List<PendingAppend>();
-        var blocked = new HashSet<string>(StringComparer.Ordinal);
+        var left = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < _waiting.Count && group.Count < maxGroupSize; i++)
         {
             var append = _waiting[i];
@@ -121,14 +125,16 @@ internal sealed class GroupCommit(
                 _waiting.RemoveAt(i--);
                 continue;
             }
-            var free = !append.Prepared.AppendedStreamIds.Any(s => _committingStreams.Contains(s) || blocked.Contains(s));
-            // A later append to the same stream must not overtake this one, taken or not.
-            foreach (var stream in append.Prepared.AppendedStreamIds) blocked.Add(stream);
-            if (!free) continue;
-            foreach (var stream in append.Prepared.AppendedStreamIds) _committingStreams.Add(stream);
+            if (append.Prepared.AppendedStreamIds.Any(s => _committingStreams.Contains(s) || left.Contains(s)))
+            {
+                // A later append to the same streams must not overtake this one.
+                left.UnionWith(append.Prepared.AppendedStreamIds);
+                continue;
+            }
             group.Add(append);
             _waiting.RemoveAt(i--);
         }
+        foreach (var append in group) _committingStreams.UnionWith(append.Prepared.AppendedStreamIds);
         return group;
     }
 }

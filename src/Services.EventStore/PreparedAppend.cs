@@ -58,12 +58,13 @@ internal sealed class PreparedAppend
     {
         if (stream.IsCheck)
         {
-            var check = new NpgsqlBatchCommand("select es_check_version($1, $2)");
+            var check = new NpgsqlBatchCommand("select es_check_version($1, $2, $3)");
             check.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
             check.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            check.Parameters.Add(LastEventParameter(stream.Expected));
             return check;
         }
-        var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7)");
+        var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7, $8)");
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -71,8 +72,12 @@ internal sealed class PreparedAppend
         command.Parameters.Add(new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(LastEventParameter(stream.Expected));
         return command;
     }
+
+    private static NpgsqlParameter LastEventParameter(ExpectedVersion expected) =>
+        new() { Value = expected.LastEventId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
 }
 
 /// <param name="Events">The events as given, folded into cached aggregates once committed.</param>

@@ -38,3 +38,9 @@ public sealed record FeedPage(IReadOnlyList<RecordedEvent> Events, FeedPosition 
 
 /// <summary>A stream folded into a state, with the version it was folded at (0 when the stream does not exist).</summary>
 public sealed record Aggregated<TState>(TState State, long Version);
+
+/// <summary>
+/// A stream folded for a decision (<see cref="EventStore.FetchForWritingAsync"/>): its state, its
+/// version, and what the decision's append must expect of it.
+/// </summary>
+public sealed record FetchedStream<TState>(TState State, long Version, ExpectedVersion Expected);

@@ -59,7 +59,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
-    public async Task Appends_to_one_stream_never_share_a_group_and_commit_in_arrival_order()
+    public async Task Appends_to_one_stream_commit_in_one_group_in_arrival_order()
     {
         var stream = NewStream();
         await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
@@ -73,7 +73,36 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         var results = await Task.WhenAll(appends);
 
         results.Select(r => r.VersionOf(stream)).ShouldBe([2L, 3L, 4L, 5L]);
+        results.Select(r => r.LastPosition.TransactionId).Distinct().Count().ShouldBe(1);
         (await _store.ReadStreamAsync(stream)).Select(e => ((Counted)e.Data!).Number).ShouldBe([0, 1, 2, 3, 4]);
+    }
+
+    [Fact]
+    public async Task When_an_append_fails_the_ones_decided_on_its_events_fail_even_if_another_writer_took_its_version()
+    {
+        var (stream, other) = (NewStream(), NewStream());
+        await using var cached = new EventStore(fixture.DataSource, StoreFixture.NewRegistry(), cachedAggregates: 10);
+        await using var anotherNode = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
+        Func<int, object, int> count = (total, _) => total + 1;
+        await cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+        await cached.AppendAsync(other, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+        await cached.FetchForWritingAsync(stream, 0, count);
+        Task<AppendResult> doomed = null!, decidedOnIt = null!, unrelated = null!;
+        await WhileCommitSlotsAreHeldAsync(cached, async () =>
+        {
+            var first = await cached.FetchForWritingAsync(stream, 0, count);
+            doomed = cached.AppendAsync([new StreamAppend(stream, "thing", first.Expected, [new Counted(1)])]);
+            var onIt = await cached.FetchForWritingAsync(stream, 0, count);
+            (onIt.State, onIt.Version).ShouldBe((2, 2L), "the queued append is folded in");
+            decidedOnIt = cached.AppendAsync([new StreamAppend(stream, "thing", onIt.Expected, [new Counted(2)])]);
+            unrelated = cached.AppendAsync(other, "thing", ExpectedVersion.Exactly(1), [new Counted(1)]);
+        }, beforeRelease: () => anotherNode.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(-1)]));
+
+        (await Should.ThrowAsync<StreamVersionConflictException>(doomed)).ActualVersion.ShouldBe(2);
+        (await Should.ThrowAsync<StreamVersionConflictException>(decidedOnIt)).StreamId.ShouldBe(stream, "version 2 exists, but with another writer's event");
+        (await unrelated).VersionOf(other).ShouldBe(2);
+        (await _store.ReadStreamAsync(stream)).Select(e => ((Counted)e.Data!).Number).ShouldBe([0, -1]);
+        (await cached.FetchForWritingAsync(stream, 0, count)).Version.ShouldBe(2, "the failed appends left the cache");
     }
 
     [Fact]
@@ -95,9 +124,11 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
 
     /// <summary>
     /// Holds every commit slot with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
-    /// (whose appends must wait), then lets everything commit.
+    /// (whose appends must wait), then <paramref name="beforeRelease"/>, then lets everything commit.
     /// </summary>
-    private async Task WhileCommitSlotsAreHeldAsync(Func<Task> meanwhile)
+    private Task WhileCommitSlotsAreHeldAsync(Func<Task> meanwhile) => WhileCommitSlotsAreHeldAsync(_store, meanwhile);
+
+    private async Task WhileCommitSlotsAreHeldAsync(EventStore store, Func<Task> meanwhile, Func<Task>? beforeRelease = null)
     {
         var key = Random.Shared.NextInt64(1, long.MaxValue);
         Task<AppendResult>[] holders;
@@ -105,12 +136,13 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         {
             await Advisory(connection, "pg_advisory_lock", key);
             holders = Enumerable.Range(0, EventStore.MaxConcurrentCommits)
-                .Select(_ => _store.AppendAsync(
+                .Select(_ => store.AppendAsync(
                     [new StreamAppend(NewStream(), "thing", ExpectedVersion.NoStream, [new Happened("holder")])], null,
                     () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")]))
                 .ToArray();
             await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= EventStore.MaxConcurrentCommits, "the holders wait on the lock");
             await meanwhile();
+            if (beforeRelease is not null) await beforeRelease();
             await Advisory(connection, "pg_advisory_unlock", key);
         }
         await Task.WhenAll(holders);

@@ -22,22 +22,25 @@ public sealed class CommandRunner(StreamLocks locks, EventStore.EventStore store
         })
         .Build();
 
-    public async Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken)
-    {
-        using var held = await locks.AcquireAsync(streamIds, cancellationToken);
-        return await _retry.ExecuteAsync(async ct => await attempt(ct), cancellationToken);
-    }
+    public Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken) =>
+        RunAsync(streamIds, (_, ct) => attempt(ct), cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="decide"/> with the streams it loads; whatever it answers was decided on
-    /// current states: its append checked them, or they are confirmed before answering.
+    /// current states: its append checked them, or they are confirmed before answering. The streams
+    /// are free for the next command as soon as the append is queued: it decides on these events
+    /// and commits after them (or fails with them).
     /// </summary>
-    public Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<LoadedStreams, CancellationToken, Task<TResult>> decide, CancellationToken cancellationToken) =>
-        RunAsync(streamIds, async ct =>
+    public async Task<TResult> RunAsync<TResult>(IEnumerable<string> streamIds, Func<LoadedStreams, CancellationToken, Task<TResult>> decide, CancellationToken cancellationToken)
+    {
+        var ids = streamIds.ToList();
+        return await _retry.ExecuteAsync(async ct =>
         {
-            var streams = new LoadedStreams(store);
+            using var held = await locks.AcquireAsync(ids, ct);
+            var streams = new LoadedStreams(store, held);
             var result = await decide(streams, ct);
             await streams.ConfirmAsync(ct);
             return result;
         }, cancellationToken);
+    }
 }

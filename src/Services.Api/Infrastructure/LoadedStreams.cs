@@ -12,9 +12,10 @@ namespace Services.Api.Infrastructure;
 /// <see cref="CommandRunner.RunAsync{TResult}(IEnumerable{string}, Func{LoadedStreams, CancellationToken, Task{TResult}}, CancellationToken)"/>:
 /// a version conflict then loads and decides again.
 /// </summary>
-public sealed class LoadedStreams(EventStore.EventStore store)
+/// <param name="locks">This process's locks on the command's streams, released once its append is queued.</param>
+public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? locks = null)
 {
-    private readonly Dictionary<string, (string Type, long Version)> _loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Type, long Version, ExpectedVersion Expected)> _loaded = new(StringComparer.Ordinal);
     private bool _appended;
 
     /// <summary>The stream's state (null when it does not exist yet), remembering its version.</summary>
@@ -22,7 +23,7 @@ public sealed class LoadedStreams(EventStore.EventStore store)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var loaded = await store.FetchForWritingAsync(stream, cancellationToken);
-        _loaded[stream.Id] = (stream.Type, loaded.Version);
+        _loaded[stream.Id] = (stream.Type, loaded.Version, loaded.Expected);
         return loaded.State;
     }
 
@@ -33,7 +34,7 @@ public sealed class LoadedStreams(EventStore.EventStore store)
     public TState? New<TState>(StreamRef<TState> stream) where TState : class
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _loaded[stream.Id] = (stream.Type, 0);
+        _loaded[stream.Id] = (stream.Type, 0, ExpectedVersion.NoStream);
         return null;
     }
 
@@ -60,13 +61,15 @@ public sealed class LoadedStreams(EventStore.EventStore store)
         var changed = changes.Where(change => change.Events.Count > 0).ToList();
         var appends = changed
             .Select(change => _loaded.TryGetValue(change.StreamId, out var loaded)
-                ? new StreamAppend(change.StreamId, loaded.Type, ExpectedVersion.Exactly(loaded.Version), change.Events)
+                ? new StreamAppend(change.StreamId, loaded.Type, loaded.Expected, change.Events)
                 : throw new InvalidOperationException($"Stream '{change.StreamId}' was not loaded: a decision may only change streams it was decided on."))
             .Concat(_loaded
                 .Where(loaded => !changed.Exists(change => change.StreamId == loaded.Key))
-                .Select(loaded => StreamAppend.Unchanged(loaded.Key, ExpectedVersion.Exactly(loaded.Value.Version))))
+                .Select(loaded => StreamAppend.Unchanged(loaded.Key, loaded.Value.Expected)))
             .ToList();
-        var result = await store.AppendAsync(appends, metadata, alongside, cancellationToken);
+        var committing = store.AppendAsync(appends, metadata, alongside, cancellationToken);
+        locks?.Dispose();
+        var result = await committing;
         _appended = true;
         return result;
     }
@@ -76,7 +79,7 @@ public sealed class LoadedStreams(EventStore.EventStore store)
     /// conflict when a stream it was decided on has moved since it was loaded, so that it is decided again.
     /// </summary>
     public Task ConfirmAsync(CancellationToken cancellationToken) =>
-        _appended ? Task.CompletedTask : store.CheckVersionsAsync(_loaded.ToDictionary(loaded => loaded.Key, loaded => loaded.Value.Version), cancellationToken);
+        _appended ? Task.CompletedTask : store.CheckVersionsAsync(_loaded.ToDictionary(loaded => loaded.Key, loaded => loaded.Value.Expected), cancellationToken);
 
     /// <summary>The version a stream was loaded at (0 when it did not exist).</summary>
     public long VersionOf(string streamId) => _loaded[streamId].Version;

@@ -19,10 +19,10 @@ public static class StoreExtensions
         store.LoadAsync(stream.Id, stream.Evolve, cancellationToken);
 
     /// <summary>The stream's state for a decision, from the store's cache when it has it (see <see cref="LoadedStreams"/>).</summary>
-    public static Task<Aggregated<TState?>> FetchForWritingAsync<TState>(this EventStore.EventStore store, StreamRef<TState> stream, CancellationToken cancellationToken)
+    public static Task<FetchedStream<TState?>> FetchForWritingAsync<TState>(this EventStore.EventStore store, StreamRef<TState> stream, CancellationToken cancellationToken)
         where TState : class =>
         stream.Id.Length > EventStore.EventStore.MaxStreamIdLength
-            ? Task.FromResult(new Aggregated<TState?>(null, 0))
+            ? Task.FromResult(new FetchedStream<TState?>(null, 0, ExpectedVersion.NoStream))
             : store.FetchForWritingAsync(stream.Id, default(TState), stream.Evolve, cancellationToken);
 
     /// <summary>Events for a stream, expected at the version they were decided on (0: the stream must not exist yet).</summary>
