@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Infrastructure;
-using Services.Api.Offers;
 using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.EventStore.Projections;
@@ -37,7 +36,6 @@ public static class GetOfferAvailabilityEndpoint
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         NpgsqlDataSource db,
-        EventStore.EventStore store,
         ProjectionDaemon daemon,
         TimeProvider time,
         HttpContext http,
@@ -58,24 +56,32 @@ public static class GetOfferAvailabilityEndpoint
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
-        if ((await store.LoadAsync(Offer.Stream(offerId), cancellationToken)).State is null) return Problems.NotFound("offer");
-
+        // One statement tells an unknown offer (no row) from an offer without slots in range (one row of nulls).
         await using var command = ReadModelSql.Command(db, """
-            select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
-            from rm_catalog_slots
-            where offer_id = $1 and start_at >= $2 and ($3::timestamptz is null or start_at < $3)
-              and ($4::text is null or status = $4)
-              and ($5::timestamptz is null or (start_at, slot_id) > ($5, $6::text))
-            order by start_at, slot_id
-            limit $7
+            select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, s.status
+            from rm_catalog_offers o
+            left join lateral (
+                select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
+                from rm_catalog_slots
+                where offer_id = o.offer_id and start_at >= $2 and ($3::timestamptz is null or start_at < $3)
+                  and ($4::text is null or status = $4)
+                  and ($5::timestamptz is null or (start_at, slot_id) > ($5, $6::text))
+                order by start_at, slot_id
+                limit $7
+            ) s on true
+            where o.offer_id = $1
+            order by s.start_at, s.slot_id
             """,
             offerId, Utc(since), to is { } e ? Utc(e) : null, statusFilter is { } s ? Wire(s) : null,
             cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
         var rows = new List<SlotResponse>();
+        var offerKnown = false;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
+                offerKnown = true;
+                if (reader.IsDBNull(0)) break;
                 var capacity = reader.GetInt32(4);
                 var reserved = reader.GetInt32(5);
                 rows.Add(new SlotResponse(
@@ -83,6 +89,7 @@ public static class GetOfferAvailabilityEndpoint
                     capacity, reserved, capacity - reserved, reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value));
             }
         }
+        if (!offerKnown) return Problems.NotFound("offer");
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id)));
     }
 }

@@ -32,13 +32,15 @@ public static class RevokeApiKeyEndpoint
             .ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
-        string organizationId, string keyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        string organizationId, string keyId, Caller caller, ApiKeyCache keys, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
             state => Organization.IsManagedBy(state.Id, caller), ifMatch: null,
             state => Organization.Decide(new RevokeApiKey(organizationId, keyId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
             alongside: _ => [ApiKeyRows.Revoke(keyId)]);
+        // This node refuses the key from the next request on; the others when the NOTIFY reaches them.
+        keys.Forget(keyId);
         return change.ToHttp(http.Response, _ => TypedResults.NoContent());
     }
 }

@@ -17,9 +17,13 @@ public static class ApiKeyRows
         return command;
     }
 
+    /// <summary>Also tells every node, at commit, to drop the key from its cache (<see cref="ApiKeyRevocationListener"/>).</summary>
     public static NpgsqlBatchCommand Revoke(string keyId)
     {
-        var command = new NpgsqlBatchCommand("update api_keys set revoked_at = now() where key_id = $1 and revoked_at is null");
+        var command = new NpgsqlBatchCommand($"""
+            with revoked as (update api_keys set revoked_at = now() where key_id = $1 and revoked_at is null returning key_id)
+            select pg_notify('{ApiKeyRevocationListener.Channel}', key_id) from revoked
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = keyId, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
     }

@@ -10,6 +10,9 @@ public static class SecurityExtensions
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
                 options => options.OperatorKey = configuration["Auth:OperatorKey"]);
         services.AddAuthorization();
+        services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(ApiKeyCacheOptions.Section).Get<ApiKeyCacheOptions>() ?? new ApiKeyCacheOptions());
+        services.AddSingleton<ApiKeyCache>();
+        if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ApiKeyRevocationListener>();
         return services;
     }
 

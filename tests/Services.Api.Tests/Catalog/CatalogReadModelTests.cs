@@ -184,6 +184,26 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task Availability_of_an_offer_without_slots_is_an_empty_page_for_any_organization_whatever_its_status()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var reader = await api.RegisterAsync(OrganizationKind.Company);
+        var (offer, published) = await PublishAsync(club, NewTerritory());
+        var (withdrawn, _) = await PublishAsync(club, NewTerritory());
+        await api.ScheduleSlotAsync(club, withdrawn.Id, Http.Catalog.InDays(2));
+        var withdrawal = await club.Client.PostAsync($"/v1/offers/{withdrawn.Id}/withdraw", null);
+        withdrawal.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var page = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?minPosition={published}");
+        var later = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{withdrawn.Id}/availability?from={Iso(Http.Catalog.InDays(3))}&minPosition={withdrawal.Position()}");
+
+        page.Data.ShouldBeEmpty();
+        page.Next.ShouldBeNull();
+        later.Data.ShouldBeEmpty();
+        (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{withdrawn.Id}/availability")).Data.ShouldHaveSingleItem();
+    }
+
+    [Fact]
     public async Task Availability_of_an_unknown_offer_is_404_and_bad_parameters_are_400_naming_them()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);

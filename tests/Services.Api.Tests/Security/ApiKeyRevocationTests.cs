@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Services.Api.Common;
+using Services.Api.Organizations;
+using Services.Api.Security;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Security;
+
+/// <summary>
+/// Keys are cached on every node; a second node runs on the fixture's database with a cache lifetime
+/// of an hour, so that only a revocation it hears (or a reconnection) can make it refuse a cached key.
+/// </summary>
+public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_key_revoked_on_one_node_is_refused_at_once_by_another_that_had_it_cached()
+    {
+        await using var other = await ListeningNodeAsync();
+        var (club, issued, onOther) = await KeyCachedOnAsync(other, OrganizationKind.Club);
+
+        (await club.Client.DeleteAsync($"/v1/organizations/{club.Id}/api-keys/{issued.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        await UntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{club.Id}")).StatusCode == HttpStatusCode.Unauthorized,
+            "the other node refuses the revoked key");
+        Keys(other).TryGet(issued.Id, out _).ShouldBeFalse();
+        (await Client(other, club.Client.DefaultRequestHeaders.Authorization!.Parameter!).GetAsync($"/v1/organizations/{club.Id}"))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_cached_key_answers_without_the_database_until_the_node_reconnects_to_hear_revocations()
+    {
+        await using var other = await ListeningNodeAsync();
+        var (company, issued, onOther) = await KeyCachedOnAsync(other, OrganizationKind.Company);
+
+        // Revoked behind every node's back: no NOTIFY, as when a node's listening connection was down.
+        (await api.CountAsync("with revoked as (update api_keys set revoked_at = now() where key_id = $1 returning 1) select count(*) from revoked", issued.Id)).ShouldBe(1);
+        (await onOther.GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await api.CountAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and application_name = $1",
+            ApiKeyRevocationListener.ApplicationName)).ShouldBeGreaterThan(0);
+
+        await UntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{company.Id}")).StatusCode == HttpStatusCode.Unauthorized,
+            "the reconnected node forgets what it kept before");
+        await UntilAsync(() => Task.FromResult(Keys(other).IsTrusted), "the node listens again");
+    }
+
+    [Fact]
+    public async Task Unknown_keys_and_wrong_secrets_are_401_and_never_kept()
+    {
+        await using var other = await ListeningNodeAsync();
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var issued = await IssueKeyAsync(company);
+        var unknownId = Ids.New(Ids.ApiKey);
+        var wrongSecret = issued.Key[..^64] + new string('0', 64);
+
+        await (await Client(other, $"{ApiKeySecrets.Prefix}{unknownId}_{new string('0', 64)}").GetAsync($"/v1/organizations/{company.Id}"))
+            .ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await Client(other, wrongSecret).GetAsync($"/v1/organizations/{company.Id}")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+
+        Keys(other).TryGet(unknownId, out _).ShouldBeFalse();
+        Keys(other).TryGet(issued.Id, out _).ShouldBeFalse();
+        (await Client(other, issued.Key).GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await Client(other, wrongSecret).GetAsync($"/v1/organizations/{company.Id}")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    /// <summary>Another node on the fixture's database, once it hears revocations (before that it keeps no key).</summary>
+    private async Task<WebApplicationFactory<Program>> ListeningNodeAsync()
+    {
+        var node = api.Factory.WithWebHostBuilder(web => web.UseSetting("Auth:KeyCache:Lifetime", "01:00:00"));
+        node.CreateClient().Dispose();
+        await UntilAsync(() => Task.FromResult(Keys(node).IsTrusted), "the node listens for revocations");
+        return node;
+    }
+
+    /// <summary>A new key of a new organization, used once on <paramref name="node"/> so that the node keeps it.</summary>
+    private async Task<(Actor Owner, IssuedApiKeyResponse Issued, HttpClient OnNode)> KeyCachedOnAsync(WebApplicationFactory<Program> node, OrganizationKind kind)
+    {
+        var owner = await api.RegisterAsync(kind);
+        var issued = await IssueKeyAsync(owner);
+        var onNode = Client(node, issued.Key);
+        (await onNode.GetAsync($"/v1/organizations/{owner.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        Keys(node).TryGet(issued.Id, out _).ShouldBeTrue();
+        return (owner, issued, onNode);
+    }
+
+    private static ApiKeyCache Keys(WebApplicationFactory<Program> node) => node.Services.GetRequiredService<ApiKeyCache>();
+
+    private static HttpClient Client(WebApplicationFactory<Program> node, string key)
+    {
+        var client = node.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static async Task<IssuedApiKeyResponse> IssueKeyAsync(Actor organization)
+    {
+        var issued = await organization.Client.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
+        issued.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var giveUp = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > giveUp) throw new TimeoutException($"Waited {Deadline.TotalSeconds:0} s for: {what}.");
+            await Task.Delay(20);
+        }
+    }
+}
