@@ -38,7 +38,18 @@ public sealed class CommandRunner(StreamLocks locks, EventStore.EventStore store
         {
             using var held = await locks.AcquireAsync(ids, ct);
             var streams = new LoadedStreams(store, held);
-            var result = await decide(streams, ct);
+            TResult result;
+            try
+            {
+                result = await decide(streams, ct);
+            }
+            catch (Exception ex) when (ex is not (StreamVersionConflictException or OperationCanceledException))
+            {
+                // Cached states of several streams may disagree (another node changed one of them): a
+                // decision that cannot make sense of them is taken again on current states, if they moved.
+                await streams.ConfirmAsync(ct);
+                throw;
+            }
             await streams.ConfirmAsync(ct);
             return result;
         }, cancellationToken);

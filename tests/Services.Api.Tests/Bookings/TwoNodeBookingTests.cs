@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Services.Api.Bookings;
 using Services.Api.Common;
@@ -75,5 +76,26 @@ public sealed class TwoNodeBookingTests(ApiFixture api) : IClassFixture<ApiFixtu
         suspended.StatusCode.ShouldBe(HttpStatusCode.OK, await suspended.Content.ReadAsStringAsync());
 
         await (await company.PostBookingAsync(subscription.Id, second.Id)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_suspended");
+    }
+    [Fact]
+    public async Task A_slot_cancelled_here_after_a_booking_on_the_other_node_releases_every_booking()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var here = await api.BookAsync(company, subscription.Id, slot.Id, beneficiaryRef: "emp-1");
+        var bookedThere = await OnOtherNode(company).PostBookingAsync(subscription.Id, slot.Id, beneficiaryRef: "emp-2");
+        bookedThere.StatusCode.ShouldBe(HttpStatusCode.Created, await bookedThere.Content.ReadAsStringAsync());
+        var there = (await bookedThere.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
+        // Reading the slot here folds its new booking in, while this node's fold of the subscription is still the old one.
+        (await api.GetSlotAsync(club, slot.Id)).Reserved.ShouldBe(2);
+
+        await api.CancelSlotAsync(club, slot.Id);
+
+        (await api.GetBookingAsync(company, here.Id)).Status.ShouldBe(BookingStatus.Cancelled);
+        (await api.GetBookingAsync(company, there.Id)).Status.ShouldBe(BookingStatus.Cancelled);
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.ShouldAllBe(month => month.UnitsUsed == 0);
     }
 }

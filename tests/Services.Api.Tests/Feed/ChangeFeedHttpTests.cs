@@ -146,10 +146,10 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         {
             for (var i = 0; i < 40; i++)
             {
-                var result = i % 2 == 0
-                    ? await store.AppendAsync(Organization.StreamId(club.Id), Organization.StreamType, ExpectedVersion.Any, [new OrganizationRenamed($"Club {w}-{i}")])
-                    : await store.AppendAsync($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.Any, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]);
-                foreach (var id in await EventIdsAsync(store, result)) written.Add(id);
+                IReadOnlyList<object> events = i % 2 == 0 ? [new OrganizationRenamed($"Club {w}-{i}")] : [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()];
+                var stream = i % 2 == 0 ? Organization.StreamId(club.Id) : $"offer-{Ids.New(Ids.Offer)}";
+                var result = await store.AppendAsync(stream, i % 2 == 0 ? Organization.StreamType : "offer", ExpectedVersion.Any, events);
+                foreach (var id in await EventIdsAsync(store, stream, result, events.Count)) written.Add(id);
             }
         })).ToList();
 
@@ -177,16 +177,11 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         seen.Select(e => e.Id).ShouldBe(operatorOrder);
     }
 
-    private static async Task<IReadOnlyList<Guid>> EventIdsAsync(EventStore.EventStore store, AppendResult result)
+    /// <summary>The ids of the <paramref name="count"/> events one append wrote (appends to one stream may share a transaction).</summary>
+    private static async Task<IEnumerable<Guid>> EventIdsAsync(EventStore.EventStore store, string stream, AppendResult result, int count)
     {
-        var last = result.LastPosition;
-        var streamEvents = new List<Guid>();
-        foreach (var stream in result.StreamVersions.Keys)
-        {
-            var events = await store.ReadStreamAsync(stream);
-            streamEvents.AddRange(events.Where(e => e.Position.TransactionId == last.TransactionId).Select(e => e.EventId));
-        }
-        return streamEvents;
+        var version = result.VersionOf(stream);
+        return (await store.ReadStreamAsync(stream, version - count + 1)).Where(e => e.StreamVersion <= version).Select(e => e.EventId);
     }
 
     [Fact]
