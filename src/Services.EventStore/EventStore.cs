@@ -193,8 +193,9 @@ public sealed class EventStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// One transaction for the whole group: streams are locked in one global order (so that two
-    /// transactions cannot deadlock), then each member's rows alongside.
+    /// One transaction for the whole group: its appends in stream order (one global order, so that
+    /// two transactions cannot deadlock), as one statement unless a member appends at any version,
+    /// then each member's rows alongside.
     /// </summary>
     private async Task<AppendResult[]> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
     {
@@ -206,7 +207,8 @@ public sealed class EventStore : IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // A batch runs in one implicit transaction: a failure in any statement rolls back all of them.
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var (stream, _) in streams) batch.BatchCommands.Add(PreparedAppend.ToCommand(stream));
+        var statements = AppendStatements.For(streams);
+        statements.AddTo(batch);
         foreach (var append in group)
         {
             foreach (var command in append.Alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
@@ -217,22 +219,7 @@ public sealed class EventStore : IAsyncDisposable
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            foreach (var (stream, member) in streams)
-            {
-                if (stream.IsCheck)
-                {
-                    versions[member][stream.StreamId] = stream.Expected.Value;
-                    await reader.NextResultAsync(cancellationToken);
-                    continue;
-                }
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    versions[member][stream.StreamId] = reader.GetInt64(0);
-                    var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(1));
-                    if (position > last[member]) last[member] = position;
-                }
-                await reader.NextResultAsync(cancellationToken);
-            }
+            await statements.ReadAsync(reader, versions, last, cancellationToken);
             // Reading every result surfaces a failure of any command alongside.
             while (await reader.NextResultAsync(cancellationToken)) { }
         }

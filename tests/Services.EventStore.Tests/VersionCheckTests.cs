@@ -41,6 +41,20 @@ public sealed class VersionCheckTests(StoreFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
+    public async Task An_append_at_any_version_checks_its_unchanged_streams_too()
+    {
+        var (offer, log) = (NewStream("offer"), NewStream("log"));
+        await fixture.Store.AppendAsync(offer, "offer", ExpectedVersion.NoStream, [new Happened("published"), new Happened("revised")]);
+        StreamAppend Logged(long offerVersion) => StreamAppend.Unchanged(offer, ExpectedVersion.Exactly(offerVersion));
+
+        await fixture.Store.AppendAsync([Logged(2), new StreamAppend(log, "log", ExpectedVersion.Any, [new Happened("seen at 2")])]);
+        await Should.ThrowAsync<StreamVersionConflictException>(() =>
+            fixture.Store.AppendAsync([Logged(1), new StreamAppend(log, "log", ExpectedVersion.Any, [new Happened("seen at 1")])]));
+
+        (await fixture.Store.ReadStreamAsync(log)).Select(e => e.Data).ShouldBe([new Happened("seen at 2")]);
+    }
+
+    [Fact]
     public async Task Checks_of_one_stream_by_concurrent_appends_do_not_conflict_with_each_other()
     {
         var offer = NewStream("offer");

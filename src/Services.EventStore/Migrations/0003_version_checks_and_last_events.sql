@@ -67,3 +67,40 @@ begin
     end if;
 end;
 $$;
+
+-- A whole group of appends at known versions in one statement (one call instead of one per
+-- stream). Per stream entry, in the caller's order: p_expected 0 (must not exist), n > 0 (event n
+-- must exist, and be p_expected_event_ids[i] when given) or -2 (nothing to check: an earlier entry
+-- of this call leaves the stream there); p_check_only: a stream the decision did not change, which
+-- must have nothing after p_expected. Every expectation is checked first ('ES409' as es_append),
+-- then the events are inserted in the order given, each at its version in p_versions (a version
+-- taken meanwhile raises the unique violation of es_events_stream_version_key).
+create function es_append_all(
+    p_stream_ids text[], p_expected bigint[], p_expected_event_ids uuid[], p_check_only boolean[],
+    p_event_streams int[], p_event_ids uuid[], p_versions bigint[], p_stream_types text[],
+    p_event_types text[], p_data jsonb[], p_metadata jsonb[])
+returns table (event_id uuid, stream_version bigint, global_position bigint, transaction_id xid8)
+language plpgsql as $$
+#variable_conflict use_column
+declare
+    v_conflict record;
+begin
+    select s.id, s.expected into v_conflict
+    from unnest(p_stream_ids, p_expected, p_expected_event_ids, p_check_only) as s(id, expected, eid, check_only)
+    where (s.expected > 0 and not exists (
+            select 1 from es_events e where e.stream_id = s.id and e.stream_version = s.expected
+                and (s.eid is null or e.event_id = s.eid)))
+       or (s.check_only and exists (select 1 from es_events e where e.stream_id = s.id and e.stream_version > s.expected))
+    limit 1;
+    if found then
+        perform es_version_conflict(v_conflict.id, v_conflict.expected);
+    end if;
+    return query
+    insert into es_events as ev (event_id, stream_id, stream_type, stream_version, event_type, data, metadata)
+    select x.id, p_stream_ids[x.s], x.st, x.v, x.t, x.d, x.m
+    from unnest(p_event_streams, p_event_ids, p_versions, p_stream_types, p_event_types, p_data, p_metadata)
+        with ordinality as x(s, id, v, st, t, d, m, n)
+    order by x.n
+    returning ev.event_id, ev.stream_version, ev.global_position, ev.transaction_id;
+end;
+$$;

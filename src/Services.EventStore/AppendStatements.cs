@@ -1,0 +1,120 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Services.EventStore;
+
+/// <summary>The statements that append a group's streams, and the reading of what they inserted.</summary>
+internal abstract class AppendStatements
+{
+    /// <param name="streams">Each member's streams, in stream order; appends to one stream in arrival order.</param>
+    public static AppendStatements For(IReadOnlyList<(PreparedStream Stream, int Member)> streams) =>
+        streams.All(entry => entry.Stream.Expected != ExpectedVersion.Any) ? new GroupStatement(streams) : new StreamStatements(streams);
+
+    public abstract void AddTo(NpgsqlBatch batch);
+
+    /// <summary>Reads the inserted events into each member's stream versions and last feed position.</summary>
+    public abstract Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A group's appends at known versions as one call of <c>es_append_all</c>: one statement for the
+/// whole group instead of one per stream, every expectation checked before any event is inserted.
+/// </summary>
+internal sealed class GroupStatement : AppendStatements
+{
+    /// <summary>An entry whose expectation an earlier entry of the same call meets: nothing to check.</summary>
+    private const long Chained = -2;
+
+    private readonly IReadOnlyList<(PreparedStream Stream, int Member)> _streams;
+    private readonly Dictionary<Guid, (int Member, string StreamId)> _events = [];
+    private readonly NpgsqlBatchCommand _command;
+
+    public GroupStatement(IReadOnlyList<(PreparedStream Stream, int Member)> streams)
+    {
+        _streams = streams;
+        var (ids, expected, expectedEvents, checkOnly) = (new string[streams.Count], new long[streams.Count], new Guid?[streams.Count], new bool[streams.Count]);
+        var (eventStreams, eventIds, versions, streamTypes, eventTypes, data, metadata) = (new List<int>(), new List<Guid>(), new List<long>(), new List<string>(), new List<string>(), new List<string>(), new List<string>());
+        // Where this call leaves each stream it appends to, for the entries after it.
+        var tips = new Dictionary<string, (long Version, Guid LastEventId)>(StringComparer.Ordinal);
+        for (var i = 0; i < streams.Count; i++)
+        {
+            var (stream, member) = streams[i];
+            var chained = tips.TryGetValue(stream.StreamId, out var tip) && tip.Version == stream.Expected.Value
+                && (stream.Expected.LastEventId is null || stream.Expected.LastEventId == tip.LastEventId);
+            ids[i] = stream.StreamId;
+            expected[i] = chained ? Chained : stream.Expected.Value;
+            expectedEvents[i] = stream.Expected.LastEventId;
+            checkOnly[i] = stream.IsCheck && !chained;
+            for (var e = 0; e < stream.EventIds.Length; e++)
+            {
+                eventStreams.Add(i + 1);
+                eventIds.Add(stream.EventIds[e]);
+                versions.Add(stream.Expected.Value + e + 1);
+                streamTypes.Add(stream.StreamType);
+                eventTypes.Add(stream.EventTypes[e]);
+                data.Add(stream.Data[e]);
+                metadata.Add(stream.Metadata[e]);
+                _events[stream.EventIds[e]] = (member, stream.StreamId);
+            }
+            if (!stream.IsCheck) tips[stream.StreamId] = (stream.Expected.Value + stream.EventIds.Length, stream.EventIds[^1]);
+        }
+        _command = new NpgsqlBatchCommand("select * from es_append_all($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = expected, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                new NpgsqlParameter { Value = expectedEvents, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter { Value = checkOnly, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean },
+                new NpgsqlParameter { Value = eventStreams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                new NpgsqlParameter { Value = eventIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new NpgsqlParameter { Value = versions.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                new NpgsqlParameter { Value = streamTypes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = eventTypes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = data.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                new NpgsqlParameter { Value = metadata.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+            },
+        };
+    }
+
+    public override void AddTo(NpgsqlBatch batch) => batch.BatchCommands.Add(_command);
+
+    public override async Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken)
+    {
+        foreach (var (stream, member) in _streams.Where(entry => entry.Stream.IsCheck)) versions[member][stream.StreamId] = stream.Expected.Value;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (member, streamId) = _events[reader.GetGuid(0)];
+            var version = reader.GetInt64(1);
+            if (version > versions[member].GetValueOrDefault(streamId)) versions[member][streamId] = version;
+            var position = new FeedPosition(reader.GetFieldValue<ulong>(3), reader.GetInt64(2));
+            if (position > last[member]) last[member] = position;
+        }
+        await reader.NextResultAsync(cancellationToken);
+    }
+}
+
+/// <summary>One <c>es_append</c> (or <c>es_check_version</c>) per stream: appends at any version need it.</summary>
+internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int Member)> streams) : AppendStatements
+{
+    public override void AddTo(NpgsqlBatch batch)
+    {
+        foreach (var (stream, _) in streams) batch.BatchCommands.Add(PreparedAppend.ToCommand(stream));
+    }
+
+    public override async Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken)
+    {
+        foreach (var (stream, member) in streams)
+        {
+            if (stream.IsCheck) versions[member][stream.StreamId] = stream.Expected.Value;
+            // A check returns one row of nothing (void).
+            while (await reader.ReadAsync(cancellationToken) && !stream.IsCheck)
+            {
+                versions[member][stream.StreamId] = reader.GetInt64(0);
+                var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(1));
+                if (position > last[member]) last[member] = position;
+            }
+            await reader.NextResultAsync(cancellationToken);
+        }
+    }
+}
