@@ -98,7 +98,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             Notifier.StartListening();
             _stopping = new CancellationTokenSource();
             var token = _stopping.Token;
-            _feedReader = Task.Run(() => Feed.RunAsync(token), CancellationToken.None);
+            if (_projections.Count > 0) _feedReader = Task.Run(() => Feed.RunAsync(token), CancellationToken.None);
             _coordinator = Task.Run(() => CoordinateAsync(token), CancellationToken.None);
         }
         finally
