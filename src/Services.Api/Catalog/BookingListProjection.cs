@@ -1,6 +1,7 @@
 using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Offers;
+using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.Listings.ReadModelValues;
@@ -11,7 +12,9 @@ namespace Services.Api.Listings;
 /// Shard <c>booking-list</c>: one row per booking (rm_bookings) with its lifecycle, and the club and
 /// providers of its offer (from the shard's own lookup rm_booking_offers, filled from offer events),
 /// so that a list can be scoped to what each organization may see. Contact details are kept as the
-/// event has them, ciphertext only: the list opens them for readers who may see them.
+/// event has them, ciphertext only: the list opens them for readers who may see them. A page's booking
+/// rows are folded first (<see cref="RowFold{TRow, TChange}"/>): a booking requested and confirmed in
+/// one page is one insert, and the page's changes to older bookings one update.
 /// </summary>
 public sealed class BookingListProjection : IProjection
 {
@@ -22,52 +25,108 @@ public sealed class BookingListProjection : IProjection
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new PageBatch(context);
+        var bookings = new RowFold<BookingRequested, BookingChange>(BookingChange.Merge);
         foreach (var recorded in page)
         {
             var id = EntityId(recorded.StreamId);
             switch (recorded.Data)
             {
                 case OfferPublished e:
+                    Insert(batch, bookings); // they read the offer as it was before this event
                     batch.Add("insert into rm_booking_offers (offer_id, club_id, provider_ids) values ($1, $2, $3)",
                         e.OfferId, e.ClubId, e.ProviderIds.ToArray());
                     break;
                 case OfferRevised e:
+                    Insert(batch, bookings);
                     batch.Add("update rm_booking_offers set provider_ids = $2 where offer_id = $1", id, e.ProviderIds.ToArray());
                     batch.Add("update rm_bookings set provider_ids = $2 where offer_id = $1", id, e.ProviderIds.ToArray());
                     break;
                 case BookingRequested e:
-                    batch.Add("""
-                        insert into rm_bookings (booking_id, company_id, subscription_id, offer_id, club_id, provider_ids, slot_id,
-                            slot_start, quantity, beneficiary_ref, status, requested_at, contact_key_id, contact_ciphertext)
-                        select $1, $2, $3, $4, o.club_id, coalesce(o.provider_ids, '{}'), $5, $6, $7, $8, $9, $10, $11::text, $12::text
-                        from (select 1) one left join rm_booking_offers o on o.offer_id = $4
-                        """,
-                        e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, Utc(e.SlotStart), e.Quantity, e.BeneficiaryRef,
-                        Wire(BookingStatus.Requested), Utc(e.RequestedAt), e.Contact?.KeyId, e.Contact?.Ciphertext);
+                    bookings.Insert(e.BookingId, e);
                     break;
                 case BookingConfirmed:
-                    batch.Add("update rm_bookings set status = $2 where booking_id = $1", id, Wire(BookingStatus.Confirmed));
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Confirmed)));
                     break;
                 case BookingWaitlisted e:
-                    batch.Add("update rm_bookings set status = $2, waitlist_position_at_join = $3, waitlisted_seq = $4 where booking_id = $1",
-                        id, Wire(BookingStatus.Waitlisted), e.Position, recorded.Position.GlobalPosition);
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Waitlisted), WaitlistPosition: e.Position, WaitlistedSeq: recorded.Position.GlobalPosition));
                     break;
                 case BookingPromoted:
-                    batch.Add("update rm_bookings set status = $2, promoted_at = $3 where booking_id = $1",
-                        id, Wire(BookingStatus.Confirmed), Utc(recorded.Timestamp));
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Confirmed), PromotedAt: Utc(recorded.Timestamp)));
                     break;
                 case BookingExpired:
-                    batch.Add("update rm_bookings set status = $2 where booking_id = $1", id, Wire(BookingStatus.Expired));
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Expired)));
                     break;
                 case BookingCancelled e:
-                    batch.Add("update rm_bookings set status = $2, cancel_reason = $3 where booking_id = $1", id, Wire(BookingStatus.Cancelled), e.Reason);
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Cancelled), CancelReason: e.Reason));
                     break;
                 case AttendanceRecorded e:
-                    batch.Add("update rm_bookings set attendance = $2 where booking_id = $1", id, Wire(e.Outcome));
+                    bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome)));
                     break;
             }
         }
+        Insert(batch, bookings);
+        Change(batch, bookings);
         await batch.ExecuteAsync(cancellationToken);
+    }
+
+    /// <summary>The bookings requested so far in the page, with what happened to them since, in one statement.</summary>
+    private static void Insert(PageBatch batch, RowFold<BookingRequested, BookingChange> bookings)
+    {
+        var rows = bookings.TakeInserts();
+        if (rows.Count == 0) return;
+        batch.Add("""
+            insert into rm_bookings (booking_id, company_id, subscription_id, offer_id, club_id, provider_ids, slot_id,
+                slot_start, quantity, beneficiary_ref, status, requested_at, contact_key_id, contact_ciphertext,
+                waitlist_position_at_join, waitlisted_seq, promoted_at, cancel_reason, attendance)
+            select b.booking_id, b.company_id, b.subscription_id, b.offer_id, o.club_id, coalesce(o.provider_ids, '{}'), b.slot_id,
+                b.slot_start, b.quantity, b.beneficiary_ref, b.status, b.requested_at, b.contact_key_id, b.contact_ciphertext,
+                b.waitlist_position, b.waitlisted_seq, b.promoted_at, b.cancel_reason, b.attendance
+            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::text[],
+                        $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::bigint[], $15::timestamptz[], $16::text[], $17::text[])
+                as b(booking_id, company_id, subscription_id, offer_id, slot_id, slot_start, quantity, beneficiary_ref,
+                     status, requested_at, contact_key_id, contact_ciphertext, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance)
+            left join rm_booking_offers o on o.offer_id = b.offer_id
+            """,
+            rows.Select(r => r.Row.BookingId).ToArray(), rows.Select(r => r.Row.CompanyId).ToArray(),
+            rows.Select(r => r.Row.SubscriptionId).ToArray(), rows.Select(r => r.Row.OfferId).ToArray(),
+            rows.Select(r => r.Row.SlotId).ToArray(), rows.Select(r => Utc(r.Row.SlotStart)).ToArray(),
+            rows.Select(r => r.Row.Quantity).ToArray(), rows.Select(r => r.Row.BeneficiaryRef).ToArray(),
+            rows.Select(r => r.Change?.Status ?? Wire(BookingStatus.Requested)).ToArray(), rows.Select(r => Utc(r.Row.RequestedAt)).ToArray(),
+            rows.Select(r => r.Row.Contact?.KeyId).ToArray(), rows.Select(r => r.Row.Contact?.Ciphertext).ToArray(),
+            rows.Select(r => r.Change?.WaitlistPosition).ToArray(), rows.Select(r => r.Change?.WaitlistedSeq).ToArray(),
+            rows.Select(r => r.Change?.PromotedAt).ToArray(), rows.Select(r => r.Change?.CancelReason).ToArray(),
+            rows.Select(r => r.Change?.Attendance).ToArray());
+    }
+
+    /// <summary>The page's changes to bookings requested in earlier pages, merged per booking, in one statement.</summary>
+    private static void Change(PageBatch batch, RowFold<BookingRequested, BookingChange> bookings)
+    {
+        var changes = bookings.TakeChanges();
+        if (changes.Count == 0) return;
+        batch.Add("""
+            update rm_bookings b set status = coalesce(c.status, b.status),
+                waitlist_position_at_join = coalesce(c.waitlist_position, b.waitlist_position_at_join),
+                waitlisted_seq = coalesce(c.waitlisted_seq, b.waitlisted_seq), promoted_at = coalesce(c.promoted_at, b.promoted_at),
+                cancel_reason = coalesce(c.cancel_reason, b.cancel_reason), attendance = coalesce(c.attendance, b.attendance)
+            from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[])
+                as c(booking_id, status, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance)
+            where b.booking_id = c.booking_id
+            """,
+            changes.Select(c => c.Id).ToArray(), changes.Select(c => c.Change.Status).ToArray(),
+            changes.Select(c => c.Change.WaitlistPosition).ToArray(), changes.Select(c => c.Change.WaitlistedSeq).ToArray(),
+            changes.Select(c => c.Change.PromotedAt).ToArray(), changes.Select(c => c.Change.CancelReason).ToArray(),
+            changes.Select(c => c.Change.Attendance).ToArray());
+    }
+
+    /// <summary>What booking events set on a row (null: left as it is); none clears a value.</summary>
+    private sealed record BookingChange(
+        string? Status = null, int? WaitlistPosition = null, long? WaitlistedSeq = null, DateTimeOffset? PromotedAt = null,
+        string? CancelReason = null, string? Attendance = null)
+    {
+        /// <summary>The change <paramref name="earlier"/> then <paramref name="later"/> make together.</summary>
+        public static BookingChange Merge(BookingChange earlier, BookingChange later) => new(
+            later.Status ?? earlier.Status, later.WaitlistPosition ?? earlier.WaitlistPosition, later.WaitlistedSeq ?? earlier.WaitlistedSeq,
+            later.PromotedAt ?? earlier.PromotedAt, later.CancelReason ?? earlier.CancelReason, later.Attendance ?? earlier.Attendance);
     }
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

@@ -28,8 +28,10 @@ public sealed class CatalogProjection : IProjection
         where s.slot_id = any($1)
         """;
 
+    /// <summary>A page's seats held or waited for, in one statement (see <see cref="BookingEntryUpserts"/>).</summary>
     private const string Enter = """
-        insert into rm_catalog_slot_entries (slot_id, booking_id, kind, quantity) values ($1, $2, $3, $4)
+        insert into rm_catalog_slot_entries (slot_id, booking_id, kind, quantity)
+        select * from unnest($1::text[], $2::text[], $3::text[], $4::int[])
         on conflict (slot_id, booking_id) do update set kind = excluded.kind, quantity = excluded.quantity
         """;
 
@@ -39,9 +41,12 @@ public sealed class CatalogProjection : IProjection
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new PageBatch(context);
         var recount = new HashSet<string>(StringComparer.Ordinal);
+        var entries = new BookingEntryUpserts(Enter);
         foreach (var recorded in page)
         {
             var id = EntityId(recorded.StreamId);
+            // Entries leave the run of upserts only for another write to the entries, kept in feed order.
+            if (recorded.Data is SlotCancelled or SeatReleased or WaitlistLeft or WaitlistExpired) entries.Flush(batch);
             switch (recorded.Data)
             {
                 case OfferPublished e:
@@ -89,7 +94,7 @@ public sealed class CatalogProjection : IProjection
                     recount.Add(id);
                     break;
                 case SeatReserved e:
-                    batch.Add(Enter, id, e.BookingId, "confirmed", e.Quantity);
+                    entries.Add(id, e.BookingId, "confirmed", e.Quantity);
                     recount.Add(id);
                     break;
                 case SeatReleased e:
@@ -97,7 +102,7 @@ public sealed class CatalogProjection : IProjection
                     recount.Add(id);
                     break;
                 case WaitlistJoined e:
-                    batch.Add(Enter, id, e.BookingId, "waitlisted", e.Quantity);
+                    entries.Add(id, e.BookingId, "waitlisted", e.Quantity);
                     recount.Add(id);
                     break;
                 case WaitlistLeft e:
@@ -105,7 +110,7 @@ public sealed class CatalogProjection : IProjection
                     recount.Add(id);
                     break;
                 case WaitlistPromoted e:
-                    batch.Add(Enter, id, e.BookingId, "confirmed", e.Quantity);
+                    entries.Add(id, e.BookingId, "confirmed", e.Quantity);
                     recount.Add(id);
                     break;
                 case WaitlistExpired e:
@@ -114,6 +119,7 @@ public sealed class CatalogProjection : IProjection
                     break;
             }
         }
+        entries.Flush(batch);
         if (recount.Count > 0) batch.Add(Recount, (object)recount.Order(StringComparer.Ordinal).ToArray()); // one text[] parameter, not params
         await batch.ExecuteAsync(cancellationToken);
     }

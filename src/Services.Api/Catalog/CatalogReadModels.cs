@@ -88,3 +88,26 @@ internal static class ReadModelSql
     public static string? NullableString(this NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
+
+/// <summary>
+/// A page's run of upserts into a table keyed by (owner, booking) with a text value and a quantity,
+/// written as one statement from arrays instead of one per event. Within a run the last upsert of a
+/// key wins, as it would one by one; any other write to the table must <see cref="Flush"/> the run
+/// first, so that statements on the table still apply in feed order.
+/// </summary>
+/// <param name="sql">The upsert, reading <c>unnest($1::text[], $2::text[], $3::text[], $4::int[])</c>: owner, booking, value, quantity.</param>
+internal sealed class BookingEntryUpserts(string sql)
+{
+    private readonly Dictionary<(string Owner, string BookingId), (string Value, int Quantity)> _rows = [];
+
+    public void Add(string owner, string bookingId, string value, int quantity) => _rows[(owner, bookingId)] = (value, quantity);
+
+    public void Flush(PageBatch batch)
+    {
+        if (_rows.Count == 0) return;
+        batch.Add(sql,
+            _rows.Keys.Select(k => k.Owner).ToArray(), _rows.Keys.Select(k => k.BookingId).ToArray(),
+            _rows.Values.Select(v => v.Value).ToArray(), _rows.Values.Select(v => v.Quantity).ToArray());
+        _rows.Clear();
+    }
+}

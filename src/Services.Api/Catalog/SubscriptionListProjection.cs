@@ -21,6 +21,11 @@ public sealed class SubscriptionListProjection : IProjection
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new PageBatch(context);
+        var units = new BookingEntryUpserts("""
+            insert into rm_subscription_units (subscription_id, booking_id, month, quantity)
+            select * from unnest($1::text[], $2::text[], $3::text[], $4::int[])
+            on conflict (subscription_id, booking_id) do update set month = excluded.month, quantity = excluded.quantity
+            """);
         foreach (var recorded in page)
         {
             var id = EntityId(recorded.StreamId);
@@ -47,16 +52,15 @@ public sealed class SubscriptionListProjection : IProjection
                         id, e.EndsOn, Wire(SubscriptionStatus.Cancelled));
                     break;
                 case UnitsCounted e:
-                    batch.Add("""
-                        insert into rm_subscription_units (subscription_id, booking_id, month, quantity) values ($1, $2, $3, $4)
-                        on conflict (subscription_id, booking_id) do update set month = excluded.month, quantity = excluded.quantity
-                        """, id, e.BookingId, e.Month, e.Quantity);
+                    units.Add(id, e.BookingId, e.Month, e.Quantity);
                     break;
                 case UnitsReleased e:
+                    units.Flush(batch); // in feed order with the page's earlier counts
                     batch.Add("delete from rm_subscription_units where subscription_id = $1 and booking_id = $2", id, e.BookingId);
                     break;
             }
         }
+        units.Flush(batch);
         await batch.ExecuteAsync(cancellationToken);
     }
 

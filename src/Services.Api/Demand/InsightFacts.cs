@@ -4,6 +4,7 @@ using Services.Api.Common;
 using Services.Api.Needs;
 using Services.Api.Offers;
 using Services.Api.Organizations;
+using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 using Services.EventStore;
@@ -34,7 +35,9 @@ public enum InsightTables
 /// </summary>
 /// <remarks>
 /// Every event becomes at most one SQL statement, executed in feed order in one batch per page, inside the
-/// page's transaction. Lookups (the time zone of a slot's offer, the unit price at booking time) are
+/// page's transaction, except bookings: their rows are folded per page (<see cref="RowFold{TRow, TChange}"/>),
+/// a booking requested and confirmed in one page is one insert, and the page's other booking changes
+/// one update. Lookups (the time zone of a slot's offer, the unit price at booking time) are
 /// done in SQL against this shard's own tables, so a page never depends on the clock or on other shards.
 /// </remarks>
 public sealed class InsightFacts(string prefix, InsightTables tables)
@@ -65,7 +68,10 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new NpgsqlBatch(context.Connection, context.Transaction);
-        foreach (var recorded in page) Add(batch, recorded);
+        var bookings = new RowFold<BookingRequested, BookingChange>(BookingChange.Merge);
+        foreach (var recorded in page) Add(batch, bookings, recorded);
+        InsertBookings(batch, bookings);
+        ChangeBookings(batch, bookings);
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -77,7 +83,7 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
 
     private bool Keeps(InsightTables table) => tables.HasFlag(table);
 
-    private void Add(NpgsqlBatch batch, RecordedEvent recorded)
+    private void Add(NpgsqlBatch batch, RowFold<BookingRequested, BookingChange> bookings, RecordedEvent recorded)
     {
         var p = Prefix;
         var at = recorded.Timestamp.ToUniversalTime();
@@ -97,6 +103,7 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                 break;
 
             case OfferPublished e when Keeps(InsightTables.Offers):
+                InsertBookings(batch, bookings); // they read the unit price as it was before this event
                 Command(batch, $"""
                     insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price)
                     values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
@@ -105,6 +112,7 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                 AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
             case OfferRevised e when Keeps(InsightTables.Offers):
+                InsertBookings(batch, bookings);
                 Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
                     IdOf(recorded, Offer.StreamId("")), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
                 AddTerms(batch, IdOf(recorded, Offer.StreamId("")), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
@@ -127,31 +135,25 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                 break;
 
             case BookingRequested e when Keeps(InsightTables.Bookings):
-                Command(batch, $"""
-                    insert into {p}_bookings (booking_id, company_id, subscription_id, offer_id, slot_id, quantity, beneficiary_ref, unit_price, requested_at, status)
-                    select $1, $2, $3, $4, $5, $6, $7, coalesce(o.unit_price, 0), $8, 'requested'
-                    from (select 1) one left join {p}_offers o on o.offer_id = $4
-                    on conflict do nothing
-                    """,
-                    e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, e.Quantity, e.BeneficiaryRef, e.RequestedAt.ToUniversalTime());
+                bookings.Insert(e.BookingId, e);
                 break;
             case BookingConfirmed when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, "status = 'confirmed', confirmed = true");
+                bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true));
                 break;
             case BookingPromoted when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, "status = 'confirmed', confirmed = true, promoted = true");
+                bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true, Promoted: true));
                 break;
             case BookingWaitlisted when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, "status = 'waitlisted', waitlisted = true");
+                bookings.Change(BookingIdOf(recorded), new BookingChange("waitlisted", Waitlisted: true));
                 break;
             case BookingExpired when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, "status = 'expired'");
+                bookings.Change(BookingIdOf(recorded), new BookingChange("expired"));
                 break;
             case BookingCancelled when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, "status = 'cancelled'");
+                bookings.Change(BookingIdOf(recorded), new BookingChange("cancelled"));
                 break;
             case AttendanceRecorded e when Keeps(InsightTables.Bookings):
-                BookingUpdate(batch, recorded, e.Outcome == AttendanceOutcome.Attended ? "attendance = 'attended'" : "attendance = 'no_show'");
+                bookings.Change(BookingIdOf(recorded), new BookingChange(Attendance: e.Outcome == AttendanceOutcome.Attended ? "attended" : "no_show"));
                 break;
 
             case Subscribed e when Keeps(InsightTables.Subscriptions):
@@ -186,8 +188,50 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
             offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0);
     }
 
-    private void BookingUpdate(NpgsqlBatch batch, RecordedEvent recorded, string set) =>
-        Command(batch, $"update {Prefix}_bookings set {set} where booking_id = $1", IdOf(recorded, Booking.StreamId("")));
+    /// <summary>The bookings requested so far in the page, with what happened to them since, in one statement.</summary>
+    private void InsertBookings(NpgsqlBatch batch, RowFold<BookingRequested, BookingChange> bookings)
+    {
+        var rows = bookings.TakeInserts();
+        if (rows.Count == 0) return;
+        Command(batch, $"""
+            insert into {Prefix}_bookings (booking_id, company_id, subscription_id, offer_id, slot_id, quantity, beneficiary_ref, unit_price,
+                requested_at, status, confirmed, waitlisted, promoted, attendance)
+            select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.quantity, b.beneficiary_ref, coalesce(o.unit_price, 0),
+                b.requested_at, b.status, b.confirmed, b.waitlisted, b.promoted, b.attendance
+            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[],
+                        $9::text[], $10::bool[], $11::bool[], $12::bool[], $13::text[])
+                as b(booking_id, company_id, subscription_id, offer_id, slot_id, quantity, beneficiary_ref, requested_at,
+                     status, confirmed, waitlisted, promoted, attendance)
+            left join {Prefix}_offers o on o.offer_id = b.offer_id
+            on conflict do nothing
+            """,
+            rows.Select(r => r.Row.BookingId).ToArray(), rows.Select(r => r.Row.CompanyId).ToArray(),
+            rows.Select(r => r.Row.SubscriptionId).ToArray(), rows.Select(r => r.Row.OfferId).ToArray(),
+            rows.Select(r => r.Row.SlotId).ToArray(), rows.Select(r => r.Row.Quantity).ToArray(),
+            rows.Select(r => r.Row.BeneficiaryRef).ToArray(), rows.Select(r => r.Row.RequestedAt.ToUniversalTime()).ToArray(),
+            rows.Select(r => r.Change?.Status ?? "requested").ToArray(), rows.Select(r => r.Change?.Confirmed ?? false).ToArray(),
+            rows.Select(r => r.Change?.Waitlisted ?? false).ToArray(), rows.Select(r => r.Change?.Promoted ?? false).ToArray(),
+            rows.Select(r => r.Change?.Attendance).ToArray());
+    }
+
+    /// <summary>The page's changes to bookings requested in earlier pages, merged per booking, in one statement.</summary>
+    private void ChangeBookings(NpgsqlBatch batch, RowFold<BookingRequested, BookingChange> bookings)
+    {
+        var changes = bookings.TakeChanges();
+        if (changes.Count == 0) return;
+        Command(batch, $"""
+            update {Prefix}_bookings b set status = coalesce(c.status, b.status), confirmed = b.confirmed or c.confirmed,
+                waitlisted = b.waitlisted or c.waitlisted, promoted = b.promoted or c.promoted, attendance = coalesce(c.attendance, b.attendance)
+            from unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $5::bool[], $6::text[])
+                as c(booking_id, status, confirmed, waitlisted, promoted, attendance)
+            where b.booking_id = c.booking_id
+            """,
+            changes.Select(c => c.Id).ToArray(), changes.Select(c => c.Change.Status).ToArray(),
+            changes.Select(c => c.Change.Confirmed).ToArray(), changes.Select(c => c.Change.Waitlisted).ToArray(),
+            changes.Select(c => c.Change.Promoted).ToArray(), changes.Select(c => c.Change.Attendance).ToArray());
+    }
+
+    private static string BookingIdOf(RecordedEvent recorded) => IdOf(recorded, Booking.StreamId(""));
 
     /// <summary>The aggregate id of an event that does not carry it: the stream id without its type prefix.</summary>
     private static string IdOf(RecordedEvent recorded, string streamPrefix) =>
@@ -198,5 +242,17 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>
+    /// What booking events change in a fact row: a status or attendance set (null: left as it is),
+    /// flags only ever raised ("ever confirmed", "ever waited", "promoted").
+    /// </summary>
+    private sealed record BookingChange(string? Status = null, bool Confirmed = false, bool Waitlisted = false, bool Promoted = false, string? Attendance = null)
+    {
+        /// <summary>The change <paramref name="earlier"/> then <paramref name="later"/> make together.</summary>
+        public static BookingChange Merge(BookingChange earlier, BookingChange later) => new(
+            later.Status ?? earlier.Status, earlier.Confirmed || later.Confirmed, earlier.Waitlisted || later.Waitlisted,
+            earlier.Promoted || later.Promoted, later.Attendance ?? earlier.Attendance);
     }
 }

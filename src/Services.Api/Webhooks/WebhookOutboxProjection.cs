@@ -21,6 +21,10 @@ namespace Services.Api.Webhooks;
 /// effects, not a rebuildable read model. <see cref="ResetAsync"/> therefore empties only the audience
 /// lookups, never the deliveries: a rebuild re-runs the events, and the unique (webhook, event) key
 /// with the webhook's creation position keeps it from queuing anything twice (nothing is resent).
+/// Pages commit without waiting for their WAL flush (see the daemon): a crash may take away the last
+/// pages' delivery rows, but with their checkpoint, so they are queued again. The worker sends a
+/// delivery only after its claim committed, synchronously, which flushes the WAL past the row's own
+/// commit: nothing is sent for a row that a crash could still take away.
 /// </remarks>
 public sealed class WebhookOutboxProjection : IProjection
 {

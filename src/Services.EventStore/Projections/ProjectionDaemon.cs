@@ -20,8 +20,11 @@ namespace Services.EventStore.Projections;
 /// more than its share and other nodes are alive. All nodes must register the same projections.</para>
 /// <para>Processing: see <see cref="IProjection"/>. Each page of up to <see cref="ProjectionDaemonOptions.PageSize"/>
 /// events commits with a compare-and-set of the checkpoint; when no row matches, another node moved the
-/// checkpoint and this node stops the shard. Shards wake on the store's <see cref="FeedNotifier"/> and poll.</para>
-/// <para>Connections: one per running shard plus one for the node, held from the store's data source.</para>
+/// checkpoint and this node stops the shard. Shards at the head take their pages from the node's
+/// <see cref="SharedFeed"/>, which reads each page once for all of them, wakes on the store's
+/// <see cref="FeedNotifier"/> and polls; shards behind it read the feed on their own.</para>
+/// <para>Connections: one per running shard plus one for the node, held from the store's data source, and
+/// one taken from the pool for each read of the shared feed.</para>
 /// </remarks>
 public sealed class ProjectionDaemon : IAsyncDisposable
 {
@@ -37,6 +40,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly int _rotation;
     private CancellationTokenSource? _stopping;
     private Task _coordinator = Task.CompletedTask;
+    private Task _feedReader = Task.CompletedTask;
     private NpgsqlConnection? _nodeConnection;
     private TaskCompletionSource _progress = NewSignal();
     private TaskCompletionSource _coordinatorWake = NewSignal();
@@ -58,6 +62,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             throw new ArgumentException("Projection names must be unique.", nameof(projections));
         // Nodes start their search for shards at different places, so that they do not all race for the same one.
         _rotation = _names.Length == 0 ? 0 : (int)((uint)StringComparer.Ordinal.GetHashCode(Options.NodeId) % (uint)_names.Length);
+        Feed = new SharedFeed(this);
     }
 
     public ProjectionDaemonOptions Options { get; }
@@ -72,6 +77,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     internal EventTypeRegistry Registry => _store.Registry;
 
     internal FeedNotifier Notifier => _store.Notifier;
+
+    /// <summary>The node's one reader of the feed's head, shared by its caught-up shards.</summary>
+    internal SharedFeed Feed { get; }
 
     /// <summary>Creates missing checkpoint rows and starts acquiring shards. Returns at once.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -90,6 +98,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             Notifier.StartListening();
             _stopping = new CancellationTokenSource();
             var token = _stopping.Token;
+            if (_projections.Count > 0) _feedReader = Task.Run(() => Feed.RunAsync(token), CancellationToken.None);
             _coordinator = Task.Run(() => CoordinateAsync(token), CancellationToken.None);
         }
         finally
@@ -107,6 +116,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             if (_stopping is null) return;
             await _stopping.CancelAsync();
             await _coordinator;
+            await _feedReader;
             await Task.WhenAll(_runners.Values.Select(r => r.StopAsync()));
             _runners.Clear();
             await CloseNodeConnectionAsync();

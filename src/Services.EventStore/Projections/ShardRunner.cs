@@ -192,7 +192,7 @@ internal sealed class ShardRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Take the signals before reading: a commit in between cannot be missed.
-            var changed = _daemon.Notifier.Changed;
+            var changed = _daemon.Feed.Advanced;
             var wake = Volatile.Read(ref _wake).Task;
             var limit = isolate > 0 ? 1 : options.PageSize;
             Outcome outcome;
@@ -265,23 +265,25 @@ internal sealed class ShardRunner
     {
         _lastReadCount = -1;
         _pageStartedAt = Stopwatch.GetTimestamp();
-        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
-        // A page need not wait for its WAL flush: its rows and checkpoint commit or vanish together,
-        // and a page lost in a server crash is simply applied again from the events. Appends keep
-        // full durability; read models stop queueing behind them for the disk.
-        await using (var relaxed = new NpgsqlCommand("set local synchronous_commit = off", _connection, transaction))
+        // At the head, the node's shared reader has the page already: nothing to read, and nothing
+        // at all to do when it has nothing new.
+        var events = _daemon.Feed.TryTake(_position, limit);
+        if (events is { Count: 0 })
         {
-            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+            _lastReadCount = 0;
+            return Outcome.Empty;
         }
-        var page = await FeedQuery.ReadPageAsync(_connection, _position, limit, _daemon.Registry, cancellationToken, transaction);
-        _lastReadCount = page.Events.Count;
-        if (page.Events.Count == 0) return Outcome.Empty;
-        await _projection.ApplyAsync(page.Events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
-        var status = await AdvanceAsync(transaction, page.Next, cancellationToken);
+        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        events ??= (await FeedQuery.ReadPageAsync(_connection, _position, limit, _daemon.Registry, cancellationToken, transaction)).Events;
+        _lastReadCount = events.Count;
+        if (events.Count == 0) return Outcome.Empty;
+        await _projection.ApplyAsync(events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
+        var next = events[^1].Position;
+        var status = await AdvanceAsync(transaction, next, cancellationToken);
         if (status is null) return Outcome.Lost;
         await transaction.CommitAsync(CancellationToken.None);
-        Advanced(page.Next);
-        return new Outcome(page.Events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
+        Advanced(next);
+        return new Outcome(events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
     }
 
     /// <summary>Writes the next event to the dead letters and moves the checkpoint past it, in one transaction.</summary>
@@ -336,10 +338,21 @@ internal sealed class ShardRunner
             return true;
         }, cancellationToken);
 
-    /// <summary>The compare-and-set of the checkpoint; null when another node moved it.</summary>
+    /// <summary>
+    /// The compare-and-set of the checkpoint; null when another node moved it. The page's transaction
+    /// then commits without waiting for its WAL flush (synchronous_commit off for this transaction
+    /// only, sent with the compare-and-set: no extra round trip). Exactly-once still holds: the
+    /// read-model rows (or dead letter) and the checkpoint commit or vanish together, so a page lost
+    /// in a server crash left its checkpoint behind too and is simply applied again from the events,
+    /// which are committed durably. Any later synchronous commit (an append, an outbox relay's claim)
+    /// flushes the WAL up to it as well. Appends and every other transaction keep full durability.
+    /// </summary>
     private async Task<string?> AdvanceAsync(NpgsqlTransaction transaction, FeedPosition next, CancellationToken cancellationToken)
     {
-        await using var advance = new NpgsqlCommand(ProjectionSql.AdvanceCheckpoint, _connection, transaction);
+        await using var batch = new NpgsqlBatch(_connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
+        var advance = new NpgsqlBatchCommand(ProjectionSql.AdvanceCheckpoint);
+        batch.BatchCommands.Add(advance);
         advance.Parameters.Add(new NpgsqlParameter { Value = Name });
         advance.Parameters.Add(Xid(_position.TransactionId));
         advance.Parameters.Add(new NpgsqlParameter { Value = _position.GlobalPosition });
@@ -348,7 +361,7 @@ internal sealed class ShardRunner
         advance.Parameters.Add(new NpgsqlParameter { Value = _rebuilding ? ShardStatuses.Rebuilding : ShardStatuses.Running });
         advance.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
         advance.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
-        return (string?)await advance.ExecuteScalarAsync(cancellationToken);
+        return (string?)await batch.ExecuteScalarAsync(cancellationToken);
     }
 
     private async Task<string?> ReadStatusAsync(CancellationToken cancellationToken)
