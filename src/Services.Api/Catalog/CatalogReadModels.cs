@@ -82,6 +82,15 @@ internal static class ReadModelSql
         return command;
     }
 
+    /// <summary>
+    /// What a caller may list: every row for the operator, else the rows <paramref name="own"/>
+    /// selects (its parameters as in the query; <c>$1</c>, whether the caller is the operator, is
+    /// then left unused). Two statements rather than one with <c>$1 or …</c>: a prepared statement
+    /// keeps one generic plan (see EventStoreDataSource), and only one without the operator's
+    /// switch can use the organization's indexes.
+    /// </summary>
+    public static string Scope(bool everything, string own) => everything ? "true" : $"({own})";
+
     public static T? Nullable<T>(this NpgsqlDataReader reader, int ordinal) where T : struct =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
 

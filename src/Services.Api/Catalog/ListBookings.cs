@@ -53,7 +53,7 @@ public static class ListBookingsEndpoint
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.BookingListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        await using var command = ReadModelSql.Command(db, """
+        await using var command = ReadModelSql.Command(db, $"""
             select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.slot_start, b.quantity, b.beneficiary_ref,
                    b.status, b.attendance,
                    case when b.status = 'waitlisted' then (
@@ -62,7 +62,7 @@ public static class ListBookingsEndpoint
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
                    (b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text]) as may_read_contact
             from rm_bookings b
-            where ($1::boolean or b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text])
+            where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text]")}
               and ($3::text is null or b.status = $3)
               and ($4::text is null or b.slot_id = $4)
               and ($5::text is null or b.offer_id = $5)

@@ -55,11 +55,11 @@ public static class ListNeedsEndpoint
                 ? organization.Territories.ToArray()
                 : [];
 
-        await using var command = ReadModelSql.Command(db, """
+        await using var command = ReadModelSql.Command(db, $"""
             select need_id, company_id, category, territory, headcount, description, wished_schedule, status, acknowledged_by,
                    addressed_by_offer_id, recorded_at
             from rm_needs
-            where ($1::boolean or company_id = $2 or territory = any($3::text[]))
+            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $2 or territory = any($3::text[])")}
               and ($4::text is null or territory = $4)
               and ($5::text is null or category = $5)
               and ($6::text is null or status = $6)

@@ -47,10 +47,10 @@ public static class ListSubscriptionsEndpoint
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.SubscriptionListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
-        await using (var command = ReadModelSql.Command(db, """
+        await using (var command = ReadModelSql.Command(db, $"""
             select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at
             from rm_subscriptions
-            where ($1::boolean or company_id = $2 or club_id = $2)
+            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $2 or club_id = $2")}
               and ($3::text is null or offer_id = $3)
               and ($4::text is null or company_id = $4)
               and ($5::text is null or status = $5)
