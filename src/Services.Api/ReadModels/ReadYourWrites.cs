@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.EventStore;
@@ -28,14 +30,33 @@ public static class ReadYourWrites
         return null;
     }
 
-    /// <summary>Null when the read may proceed; a 503 with Retry-After when the read model did not reach the position in time.</summary>
+    /// <summary>
+    /// Null when the read may proceed; a 400 for a position no write can have answered (its
+    /// transaction has not even started); a 503 with Retry-After when the read model did not reach
+    /// the position in time.
+    /// </summary>
     public static async Task<ProblemHttpResult?> WaitAsync(ProjectionDaemon daemon, string shard, FeedPosition? position, HttpResponse response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(daemon);
         ArgumentNullException.ThrowIfNull(response);
-        if (position is not { } wanted || await daemon.WaitForPositionAsync(shard, wanted, MaxWait, cancellationToken)) return null;
+        if (position is not { } wanted || await daemon.WaitForPositionAsync(shard, wanted, TimeSpan.Zero, cancellationToken)) return null;
+        if (await IsAheadOfEveryTransactionAsync(response.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>(), wanted, cancellationToken))
+        {
+            return TypedResults.Problem(new ValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                ["minPosition"] = [$"No write has this position: {wanted} is ahead of every transaction so far. Send the Services-Position header value of a write."],
+            })
+            { Status = StatusCodes.Status400BadRequest, Type = Problems.TypeBase + "invalid_request", Title = "Invalid request", Detail = "The request is invalid; see errors for each field." });
+        }
+        if (await daemon.WaitForPositionAsync(shard, wanted, MaxWait, cancellationToken)) return null;
         response.Headers.RetryAfter = "1";
         return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "read_model_lagging", "Read model not caught up",
             $"The read model has not reached position {wanted} within {MaxWait.TotalSeconds:0} s; retry shortly.");
+    }
+
+    private static async Task<bool> IsAheadOfEveryTransactionAsync(NpgsqlDataSource db, FeedPosition position, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("select pg_snapshot_xmax(pg_current_snapshot())");
+        return position.TransactionId >= (ulong)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

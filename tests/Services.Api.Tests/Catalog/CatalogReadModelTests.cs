@@ -215,6 +215,8 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?from=yesterday")).ShouldBeInvalidAsync("from");
         await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?status=full")).ShouldBeInvalidAsync("status");
         await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?minPosition=x")).ShouldBeInvalidAsync("minPosition");
+        // No write can have answered a position whose transaction has not started: 400 at once, not 503 after waiting.
+        await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?minPosition={ulong.MaxValue}.{long.MaxValue}")).ShouldBeInvalidAsync("minPosition");
         (await api.Anonymous().GetAsync($"/v1/offers/{offer.Id}/availability")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
