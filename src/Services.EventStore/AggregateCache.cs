@@ -34,20 +34,22 @@ internal sealed class AggregateCache(int capacity)
         Store(streamId, new Entry<TState>(initial, evolve, state, version, lastEventId) { IsCommitted = true });
 
     /// <summary>
-    /// Folds the events of an append just queued into the stream's entry, as pending, when it was
-    /// at the version they are appended on; any other entry is dropped.
+    /// Folds the events of an append just queued into the stream's entry, as pending, when it is
+    /// the state they were decided on (its version, and its last event when the append names it);
+    /// any other entry is dropped.
     /// </summary>
-    public void Advance(string streamId, IReadOnlyList<object> events, long newVersion, Guid lastEventId)
+    public void Advance(string streamId, ExpectedVersion expected, IReadOnlyList<object> events, Guid lastEventId)
     {
         if (!_entries.TryGetValue(streamId, out var entry)) return;
-        var advanced = entry.Version == newVersion - events.Count ? entry.Advance(events, newVersion, lastEventId) : null;
+        var decidedOn = entry.Version == expected.Value && (expected.LastEventId is null || expected.LastEventId == entry.LastEventId);
+        var advanced = decidedOn ? entry.Advance(events, expected.Value + events.Count, lastEventId) : null;
         if (advanced is null || !_entries.TryUpdate(streamId, advanced, entry)) _entries.TryRemove(streamId, out _);
     }
 
-    /// <summary>The append that took the stream to <paramref name="version"/> committed.</summary>
-    public void Committed(string streamId, long version)
+    /// <summary>The append that took the stream to <paramref name="version"/>, ending with <paramref name="lastEventId"/>, committed.</summary>
+    public void Committed(string streamId, long version, Guid lastEventId)
     {
-        if (_entries.TryGetValue(streamId, out var entry) && entry.Version == version && !entry.IsCommitted)
+        if (_entries.TryGetValue(streamId, out var entry) && entry.Version == version && entry.LastEventId == lastEventId && !entry.IsCommitted)
             _entries.TryUpdate(streamId, entry with { IsCommitted = true }, entry);
     }
 

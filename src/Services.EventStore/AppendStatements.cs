@@ -34,7 +34,11 @@ internal sealed class GroupStatement : AppendStatements
         _streams = streams;
         var (ids, expected, expectedEvents, checkOnly) = (new string[streams.Count], new long[streams.Count], new Guid?[streams.Count], new bool[streams.Count]);
         var (eventStreams, eventIds, versions, streamTypes, eventTypes, data, metadata) = (new List<int>(), new List<Guid>(), new List<long>(), new List<string>(), new List<string>(), new List<string>(), new List<string>());
-        // Where this call leaves each stream it appends to, for the entries after it.
+        // Where this call leaves each stream it appends to, for the entries after it. An entry that
+        // is not chained is checked against the stream as it was before the call: a version check
+        // decided before an earlier member's append then passes, ordering that decision before the
+        // append; both are in one transaction and neither was acknowledged, so either order is one
+        // the callers could have seen. An append that is not chained fails on the version index.
         var tips = new Dictionary<string, (long Version, Guid LastEventId)>(StringComparer.Ordinal);
         for (var i = 0; i < streams.Count; i++)
         {

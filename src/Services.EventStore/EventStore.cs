@@ -103,7 +103,7 @@ public sealed class EventStore : IAsyncDisposable
             foreach (var stream in prepared.Streams.Where(s => !s.IsCheck))
             {
                 if (stream.Expected == ExpectedVersion.Any) _aggregates.Forget(stream.StreamId);
-                else _aggregates.Advance(stream.StreamId, stream.Events, stream.Expected.Value + stream.Events.Count, stream.EventIds[^1]);
+                else _aggregates.Advance(stream.StreamId, stream.Expected, stream.Events, stream.EventIds[^1]);
             }
         }
         try
@@ -187,7 +187,8 @@ public sealed class EventStore : IAsyncDisposable
     {
         if (_aggregates is not null)
         {
-            foreach (var stream in append.Prepared.AppendedStreamIds) _aggregates.Committed(stream, result.VersionOf(stream));
+            foreach (var stream in append.Prepared.Streams.Where(s => !s.IsCheck))
+                _aggregates.Committed(stream.StreamId, result.VersionOf(stream.StreamId), stream.EventIds[^1]);
         }
         append.Succeed(result);
     }

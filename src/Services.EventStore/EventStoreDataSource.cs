@@ -9,8 +9,8 @@ public static class EventStoreDataSource
     /// One pooled data source per process. Error details are included because the store reads the
     /// conflicting stream and versions from them.
     /// <para>
-    /// Three defaults make an append about half as expensive for the server (a connection string
-    /// that sets the keyword keeps its own value):
+    /// Two defaults make an append about half as expensive for the server (a connection string
+    /// that sets either keyword keeps its own value):
     /// <list type="bullet">
     /// <item><c>No Reset On Close</c>: connections go back to the pool without <c>DISCARD ALL</c>,
     /// which was one more statement per connection use and threw away every cached plan of the
@@ -21,11 +21,6 @@ public static class EventStoreDataSource
     /// that holds them (or take them on a connection from a data source with pooling off).</item>
     /// <item><c>Max Auto Prepare</c>: statements run often (appends, feed pages) become server-side
     /// prepared statements per connection, so they are not parsed and planned on every call.</item>
-    /// <item><c>Options</c> <c>-c plan_cache_mode=force_generic_plan</c>: a prepared statement keeps
-    /// one plan. Left to choose, PostgreSQL planned statements with optional filters
-    /// (<c>$3 is null or …</c>) and array parameters again on every execution: with the 1M-event
-    /// history that was ~70% of its CPU for an availability read. Every such statement here has a
-    /// key or range that an index serves whatever the values.</item>
     /// </list>
     /// </para>
     /// </summary>
@@ -36,7 +31,6 @@ public static class EventStoreDataSource
         builder.ConnectionStringBuilder.IncludeErrorDetail = true;
         if (!given.Contains("noresetonclose")) builder.ConnectionStringBuilder.NoResetOnClose = true;
         if (!given.Contains("maxautoprepare")) builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
-        if (!given.Contains("options")) builder.ConnectionStringBuilder.Options = "-c plan_cache_mode=force_generic_plan";
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             builder.ConnectionStringBuilder.ApplicationName = applicationName;
         return builder.Build();

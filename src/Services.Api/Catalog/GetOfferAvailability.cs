@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -56,24 +58,33 @@ public static class GetOfferAvailabilityEndpoint
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
-        // One statement tells an unknown offer (no row) from an offer without slots in range (one row of nulls).
-        await using var command = ReadModelSql.Command(db, """
+        // One statement tells an unknown offer (no row) from an offer without slots in range (one
+        // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
+        // PostgreSQL planned it again on every call (~70% of its CPU for a read).
+        var parameters = new List<object?> { offerId, Utc(since) };
+        string Parameter(object value)
+        {
+            parameters.Add(value);
+            return $"${parameters.Count}";
+        }
+        var filters = new StringBuilder();
+        if (to is { } end) filters.Append(CultureInfo.InvariantCulture, $" and start_at < {Parameter(Utc(end))}");
+        if (statusFilter is { } wanted) filters.Append(CultureInfo.InvariantCulture, $" and status = {Parameter(Wire(wanted))}");
+        if (cursor is { } k) filters.Append(CultureInfo.InvariantCulture, $" and (start_at, slot_id) > ({Parameter(Utc(k.At))}, {Parameter(k.Id)})");
+        var pageLimit = Parameter(pageSize + 1);
+        await using var command = ReadModelSql.Command(db, $"""
             select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, s.status
             from rm_catalog_offers o
             left join lateral (
                 select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
                 from rm_catalog_slots
-                where offer_id = o.offer_id and start_at >= $2 and ($3::timestamptz is null or start_at < $3)
-                  and ($4::text is null or status = $4)
-                  and ($5::timestamptz is null or (start_at, slot_id) > ($5, $6::text))
+                where offer_id = o.offer_id and start_at >= $2{filters}
                 order by start_at, slot_id
-                limit $7
+                limit {pageLimit}
             ) s on true
             where o.offer_id = $1
             order by s.start_at, s.slot_id
-            """,
-            offerId, Utc(since), to is { } e ? Utc(e) : null, statusFilter is { } s ? Wire(s) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+            """, [.. parameters]);
         var rows = new List<SlotResponse>();
         var offerKnown = false;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -43,10 +43,11 @@ public sealed class CommandRunner(StreamLocks locks, EventStore.EventStore store
             {
                 result = await decide(streams, ct);
             }
-            catch (Exception ex) when (ex is not (StreamVersionConflictException or OperationCanceledException))
+            catch (Exception ex) when (ex is not (StreamVersionConflictException or OperationCanceledException) && !streams.AppendAttempted)
             {
                 // Cached states of several streams may disagree (another node changed one of them): a
-                // decision that cannot make sense of them is taken again on current states, if they moved.
+                // decision that cannot make sense of them is taken again on current states, if they
+                // moved. Not after its append failed: that append may have committed.
                 await streams.ConfirmAsync(ct);
                 throw;
             }

@@ -67,12 +67,16 @@ public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? lock
                 .Where(loaded => !changed.Exists(change => change.StreamId == loaded.Key))
                 .Select(loaded => StreamAppend.Unchanged(loaded.Key, loaded.Value.Expected)))
             .ToList();
+        AppendAttempted = true;
         var committing = store.AppendAsync(appends, metadata, alongside, cancellationToken);
         locks?.Dispose();
         var result = await committing;
         _appended = true;
         return result;
     }
+
+    /// <summary>True once the decision went to the store: whatever happens then, it is not decided again unless the store says it conflicted.</summary>
+    public bool AppendAttempted { get; private set; }
 
     /// <summary>
     /// For an answer that appended nothing (a refusal, a 404, a stale If-Match): throws a version

@@ -19,9 +19,7 @@ public sealed class StreamLocks
             foreach (var id in ordered)
             {
                 var entry = Reference(id);
-                held.Add(id, entry);
-                await entry.Gate.WaitAsync(cancellationToken);
-                entry.Taken = true;
+                await held.WaitAsync(id, entry, cancellationToken);
             }
             return held;
         }
@@ -42,13 +40,10 @@ public sealed class StreamLocks
         }
     }
 
-    private void Release(string id, Entry entry)
+    /// <param name="taken">Whether this holder got the gate (a waiter that gave up did not, and must not open it for the one that has it).</param>
+    private void Release(string id, Entry entry, bool taken)
     {
-        if (entry.Taken)
-        {
-            entry.Taken = false;
-            entry.Gate.Release();
-        }
+        if (taken) entry.Gate.Release();
         lock (_entries)
         {
             if (--entry.References == 0)
@@ -63,18 +58,22 @@ public sealed class StreamLocks
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public int References { get; set; }
-        public bool Taken { get; set; }
     }
 
     private sealed class Held(StreamLocks owner) : IDisposable
     {
-        private readonly List<(string Id, Entry Entry)> _held = [];
+        private readonly List<(string Id, Entry Entry, bool Taken)> _held = [];
 
-        public void Add(string id, Entry entry) => _held.Add((id, entry));
+        public async Task WaitAsync(string id, Entry entry, CancellationToken cancellationToken)
+        {
+            _held.Add((id, entry, false));
+            await entry.Gate.WaitAsync(cancellationToken);
+            _held[^1] = (id, entry, true);
+        }
 
         public void Dispose()
         {
-            for (var i = _held.Count - 1; i >= 0; i--) owner.Release(_held[i].Id, _held[i].Entry);
+            for (var i = _held.Count - 1; i >= 0; i--) owner.Release(_held[i].Id, _held[i].Entry, _held[i].Taken);
             _held.Clear();
         }
     }
