@@ -40,10 +40,20 @@ internal sealed class AggregateCache(int capacity)
     /// </summary>
     public void Advance(string streamId, ExpectedVersion expected, IReadOnlyList<object> events, Guid lastEventId)
     {
-        if (!_entries.TryGetValue(streamId, out var entry)) return;
-        var decidedOn = entry.Version == expected.Value && (expected.LastEventId is null || expected.LastEventId == entry.LastEventId);
-        var advanced = decidedOn ? entry.Advance(events, expected.Value + events.Count, lastEventId) : null;
-        if (advanced is null || !_entries.TryUpdate(streamId, advanced, entry)) _entries.TryRemove(streamId, out _);
+        // The entry may change under us (the append before this one is marked committed meanwhile):
+        // then look again rather than drop it, or the next decision would have to read the stream
+        // while this append is still queued, and fail behind it.
+        while (_entries.TryGetValue(streamId, out var entry))
+        {
+            var decidedOn = entry.Version == expected.Value && (expected.LastEventId is null || expected.LastEventId == entry.LastEventId);
+            var advanced = decidedOn ? entry.Advance(events, expected.Value + events.Count, lastEventId) : null;
+            if (advanced is null)
+            {
+                _entries.TryRemove(KeyValuePair.Create(streamId, entry));
+                return;
+            }
+            if (_entries.TryUpdate(streamId, advanced, entry)) return;
+        }
     }
 
     /// <summary>The append that took the stream to <paramref name="version"/>, ending with <paramref name="lastEventId"/>, committed.</summary>

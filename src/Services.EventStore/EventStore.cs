@@ -317,12 +317,15 @@ public sealed class EventStore : IAsyncDisposable
 
     /// <summary>
     /// Throws a <see cref="StreamVersionConflictException"/> (and forgets the cached folds) when a
-    /// stream is no longer as a decision expected it; one round trip for all of them.
+    /// stream is no longer as a decision expected it; one round trip for all of them. Appends of
+    /// this store still committing to these streams are waited for first: a decision taken on their
+    /// events is confirmed once they have committed, not refused because they had not yet.
     /// </summary>
     public async Task CheckVersionsAsync(IReadOnlyDictionary<string, ExpectedVersion> expected, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(expected);
         if (expected.Count == 0) return;
+        await _groupCommit.SettledAsync(expected.Keys.ToHashSet(StringComparer.Ordinal)).WaitAsync(cancellationToken);
         await using var command = _dataSource.CreateCommand("""
             select s.id, coalesce(e.stream_version, 0), e.event_id
             from unnest($1::text[]) s(id)

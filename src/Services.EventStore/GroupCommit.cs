@@ -42,6 +42,7 @@ internal sealed class GroupCommit(
     private readonly object _gate = new();
     private readonly List<PendingAppend> _waiting = [];
     private readonly HashSet<string> _committingStreams = new(StringComparer.Ordinal);
+    private readonly List<PendingAppend> _committing = [];
     private int _committers;
 
     public async Task<AppendResult> AppendAsync(PendingAppend append)
@@ -101,7 +102,10 @@ internal sealed class GroupCommit(
         lock (_gate)
         {
             foreach (var append in group)
+            {
                 foreach (var stream in append.Prepared.AppendedStreamIds) _committingStreams.Remove(stream);
+                _committing.Remove(append);
+            }
             if (_waiting.Count > 0) return true;
             _committers--;
             return false;
@@ -135,6 +139,24 @@ internal sealed class GroupCommit(
             _waiting.RemoveAt(i--);
         }
         foreach (var append in group) _committingStreams.UnionWith(append.Prepared.AppendedStreamIds);
+        _committing.AddRange(group);
         return group;
+    }
+
+    /// <summary>Completes once every append queued or committing now to any of <paramref name="streamIds"/> has its outcome.</summary>
+    public Task SettledAsync(IReadOnlySet<string> streamIds)
+    {
+        Task[] outcomes;
+        lock (_gate)
+        {
+            outcomes = _waiting.Concat(_committing)
+                .Where(append => append.Prepared.AppendedStreamIds.Any(streamIds.Contains))
+                .Select(append => (Task)append.Outcome)
+                .ToArray();
+        }
+        // Their failures are their own callers' to see: only their end matters here.
+        return outcomes.Length == 0
+            ? Task.CompletedTask
+            : Task.WhenAll(outcomes).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

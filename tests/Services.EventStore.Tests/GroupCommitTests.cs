@@ -106,6 +106,29 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task A_decision_on_an_append_still_committing_is_confirmed_once_it_has_committed()
+    {
+        var stream = NewStream();
+        await using var cached = new EventStore(fixture.DataSource, StoreFixture.NewRegistry(), cachedAggregates: 10);
+        Func<int, object, int> count = (total, _) => total + 1;
+        await cached.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+        await cached.FetchForWritingAsync(stream, 0, count);
+        Task<AppendResult> pending = null!;
+        Task confirming = null!;
+        await WhileCommitSlotsAreHeldAsync(cached, async () =>
+        {
+            var before = await cached.FetchForWritingAsync(stream, 0, count);
+            pending = cached.AppendAsync([new StreamAppend(stream, "thing", before.Expected, [new Counted(1)])]);
+            var onIt = await cached.FetchForWritingAsync(stream, 0, count);
+            confirming = cached.CheckVersionsAsync(new Dictionary<string, ExpectedVersion> { [stream] = onIt.Expected });
+            confirming.IsCompleted.ShouldBeFalse("it waits for the append it was decided on");
+        });
+
+        await pending;
+        await confirming;
+    }
+
+    [Fact]
     public async Task An_append_whose_caller_gives_up_while_it_waits_leaves_the_queue_and_is_never_written()
     {
         var stream = NewStream();
