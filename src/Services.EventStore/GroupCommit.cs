@@ -41,7 +41,6 @@ internal sealed class GroupCommit(
 {
     private readonly object _gate = new();
     private readonly List<PendingAppend> _waiting = [];
-    private readonly HashSet<string> _committingStreams = new(StringComparer.Ordinal);
     private readonly List<PendingAppend> _committing = [];
     private int _committers;
 
@@ -101,11 +100,7 @@ internal sealed class GroupCommit(
         }
         lock (_gate)
         {
-            foreach (var append in group)
-            {
-                foreach (var stream in append.Prepared.AppendedStreamIds) _committingStreams.Remove(stream);
-                _committing.Remove(append);
-            }
+            foreach (var append in group) _committing.Remove(append);
             if (_waiting.Count > 0) return true;
             _committers--;
             return false;
@@ -119,6 +114,7 @@ internal sealed class GroupCommit(
     private List<PendingAppend> TakeGroup()
     {
         var group = new List<PendingAppend>();
+        var committing = _committing.SelectMany(append => append.Prepared.AppendedStreamIds).ToHashSet(StringComparer.Ordinal);
         var left = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < _waiting.Count && group.Count < maxGroupSize; i++)
         {
@@ -129,7 +125,7 @@ internal sealed class GroupCommit(
                 _waiting.RemoveAt(i--);
                 continue;
             }
-            if (append.Prepared.AppendedStreamIds.Any(s => _committingStreams.Contains(s) || left.Contains(s)))
+            if (append.Prepared.AppendedStreamIds.Any(s => committing.Contains(s) || left.Contains(s)))
             {
                 // A later append to the same streams must not overtake this one.
                 left.UnionWith(append.Prepared.AppendedStreamIds);
@@ -138,7 +134,6 @@ internal sealed class GroupCommit(
             group.Add(append);
             _waiting.RemoveAt(i--);
         }
-        foreach (var append in group) _committingStreams.UnionWith(append.Prepared.AppendedStreamIds);
         _committing.AddRange(group);
         return group;
     }

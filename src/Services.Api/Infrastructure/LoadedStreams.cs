@@ -16,7 +16,6 @@ namespace Services.Api.Infrastructure;
 public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? locks = null)
 {
     private readonly Dictionary<string, (string Type, long Version, ExpectedVersion Expected)> _loaded = new(StringComparer.Ordinal);
-    private bool _appended;
 
     /// <summary>The stream's state (null when it does not exist yet), remembering its version.</summary>
     public async Task<TState?> LoadAsync<TState>(StreamRef<TState> stream, CancellationToken cancellationToken) where TState : class
@@ -70,20 +69,18 @@ public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? lock
         AppendAttempted = true;
         var committing = store.AppendAsync(appends, metadata, alongside, cancellationToken);
         locks?.Dispose();
-        var result = await committing;
-        _appended = true;
-        return result;
+        return await committing;
     }
 
     /// <summary>True once the decision went to the store: whatever happens then, it is not decided again unless the store says it conflicted.</summary>
     public bool AppendAttempted { get; private set; }
 
     /// <summary>
-    /// For an answer that appended nothing (a refusal, a 404, a stale If-Match): throws a version
+    /// For an answer that did not append (a refusal, a 404, a stale If-Match): throws a version
     /// conflict when a stream it was decided on has moved since it was loaded, so that it is decided again.
     /// </summary>
     public Task ConfirmAsync(CancellationToken cancellationToken) =>
-        _appended ? Task.CompletedTask : store.CheckVersionsAsync(_loaded.ToDictionary(loaded => loaded.Key, loaded => loaded.Value.Expected), cancellationToken);
+        AppendAttempted ? Task.CompletedTask : store.CheckVersionsAsync(_loaded.ToDictionary(loaded => loaded.Key, loaded => loaded.Value.Expected), cancellationToken);
 
     /// <summary>The version a stream was loaded at (0 when it did not exist).</summary>
     public long VersionOf(string streamId) => _loaded[streamId].Version;
