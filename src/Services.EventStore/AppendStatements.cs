@@ -7,8 +7,12 @@ namespace Services.EventStore;
 internal abstract class AppendStatements
 {
     /// <param name="streams">Each member's streams, in stream order; appends to one stream in arrival order.</param>
-    public static AppendStatements For(IReadOnlyList<(PreparedStream Stream, int Member)> streams) =>
-        streams.All(entry => entry.Stream.Expected != ExpectedVersion.Any) ? new GroupStatement(streams) : new StreamStatements(streams);
+    public static AppendStatements For(IReadOnlyList<(PreparedStream Stream, int Member)> streams) => streams switch
+    {
+        [var only] when only.Stream.Expected != ExpectedVersion.Any && !only.Stream.IsCheck => new OneStreamStatement(only.Stream),
+        _ when streams.All(entry => entry.Stream.Expected != ExpectedVersion.Any) => new GroupStatement(streams),
+        _ => new StreamStatements(streams),
+    };
 
     public abstract void AddTo(NpgsqlBatch batch);
 
@@ -120,5 +124,56 @@ internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int
             }
             await reader.NextResultAsync(cancellationToken);
         }
+    }
+}
+
+/// <summary>
+/// An append to one stream at a known version, the commonest one (a command on one aggregate, a
+/// lone writer), as a plain statement: neither a plpgsql call nor per-stream arrays. A lone
+/// writer's append costs PostgreSQL ~245 instead of ~280 µs of CPU (medians of three interleaved
+/// runs of ops/Services.Bench append-one). Same errors as the group: 'ES409' when the stream is
+/// not at the expected version (and event), the version index's unique violation when it was
+/// moved meanwhile.
+/// </summary>
+internal sealed class OneStreamStatement(PreparedStream stream) : AppendStatements
+{
+    public override void AddTo(NpgsqlBatch batch) => batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        with inserted as (
+            insert into es_events as ev (event_id, stream_id, stream_type, stream_version, event_type, data, metadata)
+            select x.id, $1, $2, $3 + x.n, x.t, x.d, x.m
+            from unnest($5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[]) with ordinality as x(id, t, d, m, n)
+            where $3 = 0 or exists (
+                select 1 from es_events e where e.stream_id = $1 and e.stream_version = $3 and ($4::uuid is null or e.event_id = $4))
+            order by x.n
+            returning ev.stream_version, ev.global_position, ev.transaction_id
+        )
+        select stream_version, global_position, transaction_id from inserted
+        union all
+        -- Nothing inserted: the stream is behind the expected version; raises, so nothing alongside commits.
+        select null, null, null where case when exists (select 1 from inserted) then false else es_version_conflict($1, $3) is null end
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+            PreparedAppend.LastEventParameter(stream.Expected),
+            new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+            new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+        },
+    });
+
+    public override async Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[0][stream.StreamId] = Math.Max(versions[0].GetValueOrDefault(stream.StreamId), reader.GetInt64(0));
+            var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(1));
+            if (position > last[0]) last[0] = position;
+        }
+        await reader.NextResultAsync(cancellationToken);
     }
 }

@@ -76,7 +76,7 @@ internal sealed class PreparedAppend
         return command;
     }
 
-    private static NpgsqlParameter LastEventParameter(ExpectedVersion expected) =>
+    internal static NpgsqlParameter LastEventParameter(ExpectedVersion expected) =>
         new() { Value = expected.LastEventId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
 }
 
