@@ -19,6 +19,8 @@ public static class DatabaseExtensions
         services.AddSingleton(sp => new EventStore.EventStore(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve, cachedAggregates));
         services.AddSingleton<Idempotency>();
+        services.AddSingleton<IdempotencyKeyRetention>();
+        if (!IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyRetention>());
         services.AddSingleton<StreamLocks>();
         services.AddSingleton<CommandRunner>();
         services.AddSingleton(TimeProvider.System);
