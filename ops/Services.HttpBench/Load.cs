@@ -12,12 +12,41 @@ internal delegate HttpRequestMessage NextRequest(int client, long n);
 
 internal sealed record PhaseResult(long Count, double Rate, double P50, double P99, long ServerErrors, long OtherErrors, string Statuses, Dictionary<string, object> Server);
 
+/// <summary>
+/// How the requests at or above the p99 came: as stalls that hold up every client at once (few
+/// episodes of overlapping slow requests, each as many as there are clients: a pause of the API
+/// process, a disk flush, a lock) or one by one (queueing on busy cores).
+/// </summary>
+internal sealed record SlowRequests(int Count, int Episodes, int Largest, double LongestMs)
+{
+    /// <param name="requests">Start and latency (ms) of every measured request.</param>
+    public static SlowRequests Of(IEnumerable<(double Start, double Latency)> requests, double p99)
+    {
+        var slow = requests.Where(r => r.Latency >= p99).OrderBy(r => r.Start).ToList();
+        var episodes = new List<(double From, double To, int Count)>();
+        foreach (var (start, latency) in slow)
+        {
+            if (episodes.Count > 0 && start <= episodes[^1].To)
+                episodes[^1] = (episodes[^1].From, Math.Max(episodes[^1].To, start + latency), episodes[^1].Count + 1);
+            else
+                episodes.Add((start, start + latency, 1));
+        }
+        return new SlowRequests(slow.Count, episodes.Count,
+            episodes.Count == 0 ? 0 : episodes.Max(e => e.Count),
+            episodes.Count == 0 ? 0 : Math.Round(episodes.Max(e => e.To - e.From), 1));
+    }
+
+    public override string ToString() =>
+        $"{Count} requests at or above the p99 in {Episodes} episodes of overlapping requests (largest: {Largest} requests over {LongestMs:F0} ms)";
+}
+
 internal static class Load
 {
     /// <summary>
     /// <paramref name="clients"/> clients, each on its own connection, send requests back to back
     /// for warm-up + duration. Requests that start and end inside the measured window give the rate
     /// and the latencies; answers are counted by status over the whole phase (warm-up included).
+    /// The slow requests are logged as <see cref="SlowRequests"/>.
     /// </summary>
     public static async Task<PhaseResult> ClosedLoopAsync(
         Api api, int clients, NextRequest next, HttpStatusCode expected, Options options, NpgsqlDataSource db, string prefix, bool statements)
@@ -25,7 +54,7 @@ internal static class Load
         var connections = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => api.ConnectAsync(TimeSpan.FromSeconds(30))));
         var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
         var end = warmup + TimeSpan.FromSeconds(options.DurationSeconds);
-        var latencies = new List<double>[clients];
+        var latencies = new List<(double Start, double Latency)>[clients];
         var statuses = new Dictionary<int, long>[clients];
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, clients).Select(k => Task.Run(async () =>
@@ -50,7 +79,7 @@ internal static class Load
                 }
                 var done = clock.Elapsed;
                 counts[status] = counts.GetValueOrDefault(status) + 1;
-                if (status == (int)expected && start >= warmup && done <= end) mine.Add((done - start).TotalMilliseconds);
+                if (status == (int)expected && start >= warmup && done <= end) mine.Add((start.TotalMilliseconds, (done - start).TotalMilliseconds));
             }
         })).ToArray();
 
@@ -64,9 +93,11 @@ internal static class Load
         await Task.WhenAll(loops);
         foreach (var connection in connections) connection.Dispose();
 
-        var all = latencies.SelectMany(l => l).Order().ToArray();
+        var all = latencies.SelectMany(l => l).Select(r => r.Latency).Order().ToArray();
+        var p99 = Stats.Percentile(all, 0.99);
+        Stats.Log($"  {prefix}: {SlowRequests.Of(latencies.SelectMany(l => l), p99)}");
         var byStatus = statuses.SelectMany(s => s).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
-        return new PhaseResult(all.Length, all.Length / options.DurationSeconds, Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99),
+        return new PhaseResult(all.Length, all.Length / options.DurationSeconds, Stats.Percentile(all, 0.5), p99,
             byStatus.Where(s => s.Key >= 500).Sum(s => s.Value),
             byStatus.Where(s => s.Key != (int)expected && s.Key < 500).Sum(s => s.Value),
             string.Join(", ", byStatus.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key.ToString())}: {s.Value}")),

@@ -17,7 +17,6 @@ internal sealed class AggregateCache(int capacity)
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <param name="pending">True to also serve a state with events not committed yet (for a decision that appends after them).</param>
-    /// <param name="pending">True to also serve a state with events not committed yet (for a decision that appends after them).</param>
     public bool TryGet<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, bool pending, out FetchedStream<TState> fetched)
     {
         if (_entries.TryGetValue(streamId, out var found) && found is Entry<TState> entry && (pending || entry.IsCommitted)
