@@ -13,31 +13,45 @@ internal delegate HttpRequestMessage NextRequest(int client, long n);
 internal sealed record PhaseResult(long Count, double Rate, double P50, double P99, long ServerErrors, long OtherErrors, string Statuses, Dictionary<string, object> Server);
 
 /// <summary>
-/// How the requests at or above the p99 came: as stalls that hold up every client at once (few
-/// episodes of overlapping slow requests, each as many as there are clients: a pause of the API
-/// process, a disk flush, a lock) or one by one (queueing on busy cores).
+/// How the requests at or above the p99 came: as stalls that hold up every client at once (a pause
+/// of the API process, a disk flush, a lock) or one by one (queueing on busy cores). Overlapping
+/// slow requests form an episode; what tells a stall is how many of them were in flight at the
+/// same instant (its peak), since a chain of overlapping requests can also grow from queueing.
+/// Only answered requests count: a stall that ends in timeouts is in the phase's error counts.
 /// </summary>
-internal sealed record SlowRequests(int Count, int Episodes, int Largest, double LongestMs)
+internal sealed record SlowRequests(int Count, int Clients, int Episodes, int Stalls, int Peak, int PeakCount, double PeakMs)
 {
     /// <param name="requests">Start and latency (ms) of every measured request.</param>
-    public static SlowRequests Of(IEnumerable<(double Start, double Latency)> requests, double p99)
+    public static SlowRequests Of(IReadOnlyList<(double Start, double Latency)> requests, double p99, int clients)
     {
         var slow = requests.Where(r => r.Latency >= p99).OrderBy(r => r.Start).ToList();
-        var episodes = new List<(double From, double To, int Count)>();
-        foreach (var (start, latency) in slow)
+        var episodes = new List<List<(double Start, double Latency)>>();
+        var end = double.MinValue;
+        foreach (var request in slow)
         {
-            if (episodes.Count > 0 && start <= episodes[^1].To)
-                episodes[^1] = (episodes[^1].From, Math.Max(episodes[^1].To, start + latency), episodes[^1].Count + 1);
-            else
-                episodes.Add((start, start + latency, 1));
+            if (episodes.Count == 0 || request.Start > end) episodes.Add([]);
+            episodes[^1].Add(request);
+            end = Math.Max(end, request.Start + request.Latency);
         }
-        return new SlowRequests(slow.Count, episodes.Count,
-            episodes.Count == 0 ? 0 : episodes.Max(e => e.Count),
-            episodes.Count == 0 ? 0 : Math.Round(episodes.Max(e => e.To - e.From), 1));
+        var peaks = episodes.Select(e => (Requests: e, Peak: PeakInFlight(e))).ToList();
+        var top = peaks.MaxBy(e => e.Peak);
+        return new SlowRequests(slow.Count, clients, episodes.Count,
+            peaks.Count(e => 2 * e.Peak >= clients),
+            top.Peak, top.Requests?.Count ?? 0,
+            top.Requests is null ? 0 : Math.Round(top.Requests.Max(r => r.Start + r.Latency) - top.Requests[0].Start, 1));
+    }
+
+    /// <summary>The most requests in flight at one instant (a sweep over starts and ends; an end before a start at the same instant).</summary>
+    private static int PeakInFlight(IEnumerable<(double Start, double Latency)> requests)
+    {
+        var (inFlight, peak) = (0, 0);
+        foreach (var (_, change) in requests.SelectMany(r => new[] { (r.Start, 1), (r.Start + r.Latency, -1) }).OrderBy(e => e.Item1).ThenBy(e => e.Item2))
+            peak = Math.Max(peak, inFlight += change);
+        return peak;
     }
 
     public override string ToString() =>
-        $"{Count} requests at or above the p99 in {Episodes} episodes of overlapping requests (largest: {Largest} requests over {LongestMs:F0} ms)";
+        $"{Count} requests at or above the p99 in {Episodes} episodes of overlapping requests; in {Stalls} of them at least half of the {Clients} clients were slow at one instant (most: {Peak} at once, in an episode of {PeakCount} requests over {PeakMs:F0} ms)";
 }
 
 internal static class Load
@@ -95,7 +109,7 @@ internal static class Load
 
         var all = latencies.SelectMany(l => l).Select(r => r.Latency).Order().ToArray();
         var p99 = Stats.Percentile(all, 0.99);
-        Stats.Log($"  {prefix}: {SlowRequests.Of(latencies.SelectMany(l => l), p99)}");
+        Stats.Log($"  {prefix}: {SlowRequests.Of(latencies.SelectMany(l => l).ToList(), p99, clients)}");
         var byStatus = statuses.SelectMany(s => s).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
         return new PhaseResult(all.Length, all.Length / options.DurationSeconds, Stats.Percentile(all, 0.5), p99,
             byStatus.Where(s => s.Key >= 500).Sum(s => s.Value),

@@ -9,7 +9,7 @@ internal abstract class AppendStatements
     /// <param name="streams">Each member's streams, in stream order; appends to one stream in arrival order.</param>
     public static AppendStatements For(IReadOnlyList<(PreparedStream Stream, int Member)> streams) => streams switch
     {
-        [var only] when only.Stream.Expected != ExpectedVersion.Any && !only.Stream.IsCheck => new OneStreamStatement(only.Stream),
+        [var only] when only.Stream.Expected != ExpectedVersion.Any && !only.Stream.IsCheck => new OneStreamStatement(only.Stream, only.Member),
         _ when streams.All(entry => entry.Stream.Expected != ExpectedVersion.Any) => new GroupStatement(streams),
         _ => new StreamStatements(streams),
     };
@@ -132,10 +132,10 @@ internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int
 /// lone writer), as a plain statement: neither a plpgsql call nor per-stream arrays. A lone
 /// writer's append costs PostgreSQL ~245 instead of ~280 µs of CPU (medians of three interleaved
 /// runs of ops/Services.Bench append-one). Same errors as the group: 'ES409' when the stream is
-/// not at the expected version (and event), the version index's unique violation when it was
-/// moved meanwhile.
+/// behind the expected version or its event there is not the expected one; the version index's
+/// unique violation when the stream is ahead (it exists, for an append that expects no stream).
 /// </summary>
-internal sealed class OneStreamStatement(PreparedStream stream) : AppendStatements
+internal sealed class OneStreamStatement(PreparedStream stream, int member) : AppendStatements
 {
     public override void AddTo(NpgsqlBatch batch) => batch.BatchCommands.Add(new NpgsqlBatchCommand("""
         with inserted as (
@@ -149,7 +149,8 @@ internal sealed class OneStreamStatement(PreparedStream stream) : AppendStatemen
         )
         select stream_version, global_position, transaction_id from inserted
         union all
-        -- Nothing inserted: the stream is behind the expected version; raises, so nothing alongside commits.
+        -- Nothing inserted: the stream is behind (or its last event is another); raises, so nothing
+        -- alongside commits. es_version_conflict must stay volatile, or it could be run while planning.
         select null, null, null where case when exists (select 1 from inserted) then false else es_version_conflict($1, $3) is null end
         """)
     {
@@ -170,9 +171,9 @@ internal sealed class OneStreamStatement(PreparedStream stream) : AppendStatemen
     {
         while (await reader.ReadAsync(cancellationToken))
         {
-            versions[0][stream.StreamId] = Math.Max(versions[0].GetValueOrDefault(stream.StreamId), reader.GetInt64(0));
+            versions[member][stream.StreamId] = Math.Max(versions[member].GetValueOrDefault(stream.StreamId), reader.GetInt64(0));
             var position = new FeedPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(1));
-            if (position > last[0]) last[0] = position;
+            if (position > last[member]) last[member] = position;
         }
         await reader.NextResultAsync(cancellationToken);
     }

@@ -4,10 +4,12 @@ namespace Services.Api.Infrastructure;
 
 /// <summary>
 /// Idempotency keys are kept <c>Idempotency:RetentionHours</c> (48 by default, never less than the
-/// 24 the API promises), then deleted, every <c>Idempotency:PurgeIntervalMinutes</c> (60). A retry
-/// with a key older than that is a new request. Deleted in small batches, each its own short
-/// transaction: a long one would hold back the event feed, which only moves past transactions older
-/// than every running one. Several nodes may run it: deleting twice deletes nothing.
+/// 24 the API promises), then deleted: a minute after start-up, then every
+/// <c>Idempotency:PurgeIntervalMinutes</c> (60). A retry with a key older than that is a new
+/// request. Ages are measured on the database's clock, the one that stamped the keys. Deleted in
+/// small batches, each its own short transaction: a long one would hold back the event feed, which
+/// only moves past transactions older than every running one. Several nodes may run it at once:
+/// each skips the rows another is deleting.
 /// </summary>
 public sealed class IdempotencyKeyRetention(
     NpgsqlDataSource db,
@@ -16,7 +18,7 @@ public sealed class IdempotencyKeyRetention(
     ILogger<IdempotencyKeyRetention> logger) : BackgroundService
 {
     public const int MinimumHours = 24;
-    private const int BatchSize = 2_000;
+    internal const int BatchSize = 2_000;
 
     public TimeSpan Retention { get; } = TimeSpan.FromHours(Math.Max(MinimumHours, configuration.GetValue("Idempotency:RetentionHours", 48)));
 
@@ -24,33 +26,38 @@ public sealed class IdempotencyKeyRetention(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not at once: the schema may still be migrating. Not only after a whole interval: a node
+        // restarted more often than that would never purge.
+        await Task.Delay(TimeSpan.FromMinutes(1), time, stoppingToken);
         using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        do
         {
             try
             {
                 var deleted = await PurgeOnceAsync(stoppingToken);
                 if (deleted > 0) logger.LogInformation("Deleted {Count} idempotency keys older than {Retention}", deleted, Retention);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Deleting old idempotency keys failed; retrying at the next tick");
             }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Deletes every key reserved before the retention period; answers how many.</summary>
+    /// <summary>Deletes every key reserved longer ago than the retention; answers how many.</summary>
     public async Task<long> PurgeOnceAsync(CancellationToken cancellationToken)
     {
-        var before = (time.GetUtcNow() - Retention).ToUniversalTime();
         long total = 0;
         while (true)
         {
             await using var command = db.CreateCommand("""
                 delete from idempotency_keys
-                where ctid in (select ctid from idempotency_keys where created_at < $1 limit $2)
+                where ctid in (
+                    select ctid from idempotency_keys where created_at < now() - $1
+                    limit $2 for update skip locked)
                 """);
-            command.Parameters.Add(new NpgsqlParameter { Value = before });
+            command.Parameters.Add(new NpgsqlParameter { Value = Retention });
             command.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
             var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
             total += deleted;

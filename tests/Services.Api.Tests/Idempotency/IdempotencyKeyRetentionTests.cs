@@ -20,10 +20,11 @@ public sealed class IdempotencyKeyRetentionTests(ApiFixture api) : IClassFixture
         var (old, young) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
         (await PostNeedAsync(company, old)).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await PostNeedAsync(company, young)).StatusCode.ShouldBe(HttpStatusCode.Created);
-        await BackdateAsync(old, TimeSpan.FromHours(49));
-        await BackdateAsync(young, TimeSpan.FromHours(47));
+        var retention = api.Service<IdempotencyKeyRetention>();
+        await BackdateAsync(old, retention.Retention + TimeSpan.FromHours(1));
+        await BackdateAsync(young, retention.Retention - TimeSpan.FromHours(1));
 
-        var deleted = await api.Service<IdempotencyKeyRetention>().PurgeOnceAsync(CancellationToken.None);
+        var deleted = await retention.PurgeOnceAsync(CancellationToken.None);
 
         deleted.ShouldBeGreaterThanOrEqualTo(1);
         (await KeyExistsAsync(old)).ShouldBeFalse();
@@ -39,13 +40,14 @@ public sealed class IdempotencyKeyRetentionTests(ApiFixture api) : IClassFixture
     [Fact]
     public async Task More_old_keys_than_one_batch_are_all_deleted()
     {
-        const int count = 4_500;
+        const int count = 2 * IdempotencyKeyRetention.BatchSize + 500;
         await using (var insert = api.Service<NpgsqlDataSource>().CreateCommand("""
             insert into idempotency_keys (organization_id, key, created_at)
-            select 'org_retention_batch', 'key-' || g, now() - interval '3 days' from generate_series(1, $1) g
+            select 'org_retention_batch', 'key-' || g, now() - $2 from generate_series(1, $1) g
             """))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = count });
+            insert.Parameters.Add(new NpgsqlParameter { Value = api.Service<IdempotencyKeyRetention>().Retention + TimeSpan.FromDays(1) });
             await insert.ExecuteNonQueryAsync();
         }
 
