@@ -15,7 +15,8 @@ namespace Services.Api.Infrastructure;
 /// answer is stored right after: a retry with the same key and body gets the first answer again
 /// (with <c>Idempotent-Replayed: true</c>); with another body, 409 <c>idempotency_key_reused</c>;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>. Keys are per
-/// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors (5xx) are not stored: retry them.
+/// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
+/// (5xx) are not stored: retry them.
 /// </summary>
 public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsService problems)
 {
