@@ -137,13 +137,13 @@ internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int
 /// </summary>
 internal sealed class OneStreamStatement(PreparedStream stream, int member) : AppendStatements
 {
-    public override void AddTo(NpgsqlBatch batch) => batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+    public override void AddTo(NpgsqlBatch batch) => batch.BatchCommands.Add(PreparedAppend.WithAppendParameters(new NpgsqlBatchCommand("""
         with inserted as (
             insert into es_events as ev (event_id, stream_id, stream_type, stream_version, event_type, data, metadata)
             select x.id, $1, $2, $3 + x.n, x.t, x.d, x.m
-            from unnest($5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[]) with ordinality as x(id, t, d, m, n)
+            from unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) with ordinality as x(id, t, d, m, n)
             where $3 = 0 or exists (
-                select 1 from es_events e where e.stream_id = $1 and e.stream_version = $3 and ($4::uuid is null or e.event_id = $4))
+                select 1 from es_events e where e.stream_id = $1 and e.stream_version = $3 and ($8::uuid is null or e.event_id = $8))
             order by x.n
             returning ev.stream_version, ev.global_position, ev.transaction_id
         )
@@ -152,20 +152,7 @@ internal sealed class OneStreamStatement(PreparedStream stream, int member) : Ap
         -- Nothing inserted: the stream is behind (or its last event is another); raises, so nothing
         -- alongside commits. es_version_conflict must stay volatile, or it could be run while planning.
         select null, null, null where case when exists (select 1 from inserted) then false else es_version_conflict($1, $3) is null end
-        """)
-    {
-        Parameters =
-        {
-            new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-            PreparedAppend.LastEventParameter(stream.Expected),
-            new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-            new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-            new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-        },
-    });
+        """), stream));
 
     public override async Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken)
     {

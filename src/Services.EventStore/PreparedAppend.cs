@@ -64,7 +64,15 @@ internal sealed class PreparedAppend
             check.Parameters.Add(LastEventParameter(stream.Expected));
             return check;
         }
-        var command = new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7, $8)");
+        return WithAppendParameters(new NpgsqlBatchCommand("select * from es_append($1, $2, $3, $4, $5, $6, $7, $8)"), stream);
+    }
+
+    /// <summary>
+    /// A stream's append as parameters $1 to $8: stream id, stream type, expected version, then the
+    /// events' ids, types, data and metadata as arrays, and the expected last event id (or null).
+    /// </summary>
+    public static NpgsqlBatchCommand WithAppendParameters(NpgsqlBatchCommand command, PreparedStream stream)
+    {
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -76,7 +84,7 @@ internal sealed class PreparedAppend
         return command;
     }
 
-    internal static NpgsqlParameter LastEventParameter(ExpectedVersion expected) =>
+    private static NpgsqlParameter LastEventParameter(ExpectedVersion expected) =>
         new() { Value = expected.LastEventId is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
 }
 
