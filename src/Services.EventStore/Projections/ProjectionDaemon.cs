@@ -54,6 +54,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.PageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Options.PageSize, FeedQuery.MaxPageSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.PageTarget, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxPageInterval, Options.MinPageInterval);
         ArgumentException.ThrowIfNullOrWhiteSpace(Options.NodeId);
         _projections = projections.ToList();
         _names = _projections.Select(p => p.Name).ToArray();

@@ -17,6 +17,17 @@ public sealed class ProjectionDaemonOptions
     /// </summary>
     public TimeSpan MinPageInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// Every page costs each shard a transaction, however few events it holds: while commits keep
+    /// coming, a caught-up shard lets this many events gather before its next page, waiting at
+    /// most until <see cref="MaxPageInterval"/> after the start of its last page. A shard whose last
+    /// page is older than that (a quiet feed) starts at once.
+    /// </summary>
+    public int PageTarget { get; init; } = 100;
+
+    /// <summary>The longest a caught-up shard waits for <see cref="PageTarget"/> events, from the start of its last page.</summary>
+    public TimeSpan MaxPageInterval { get; init; } = TimeSpan.FromMilliseconds(40);
+
     /// <summary>How often a node counts live nodes, renews its leases and tries to acquire unowned shards.</summary>
     public TimeSpan AcquireInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -258,13 +258,28 @@ internal sealed class ShardRunner
             // of them in one transaction, instead of one transaction per commit and shard.
             var sincePage = Stopwatch.GetElapsedTime(_pageStartedAt);
             if (sincePage < options.MinPageInterval) await Task.Delay(options.MinPageInterval - sincePage, cancellationToken);
+            await GatherAsync(options, cancellationToken);
+        }
+    }
+
+    /// <summary>While commits keep coming, waits for <see cref="ProjectionDaemonOptions.PageTarget"/> events at the head, up to <see cref="ProjectionDaemonOptions.MaxPageInterval"/> after the last page started.</summary>
+    private async Task GatherAsync(ProjectionDaemonOptions options, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Take the signal before counting: an advance in between cannot be missed.
+            var advanced = _daemon.Feed.Advanced;
+            var left = options.MaxPageInterval - Stopwatch.GetElapsedTime(_pageStartedAt);
+            // Off the shared run (behind it, or the reader restarting) there is nothing to count: go.
+            if (left <= TimeSpan.Zero || (_daemon.Feed.CountAfter(_position) ?? int.MaxValue) >= options.PageTarget) return;
+            await FeedNotifier.WaitAsync(advanced, left, cancellationToken);
         }
     }
 
     private async Task<Outcome> ProcessPageAsync(int limit, CancellationToken cancellationToken)
     {
         _lastReadCount = -1;
-        _pageStartedAt = Stopwatch.GetTimestamp();
+        var startedAt = Stopwatch.GetTimestamp();
         // At the head, the node's shared reader has the page already: nothing to read, and nothing
         // at all to do when it has nothing new.
         var events = _daemon.Feed.TryTake(_position, limit);
@@ -277,6 +292,8 @@ internal sealed class ShardRunner
         events ??= (await FeedQuery.ReadPageAsync(_connection, _position, limit, _daemon.Registry, cancellationToken, transaction)).Events;
         _lastReadCount = events.Count;
         if (events.Count == 0) return Outcome.Empty;
+        // Only pages count, not looks that found nothing: on a quiet feed, a commit is applied at once.
+        _pageStartedAt = startedAt;
         await _projection.ApplyAsync(events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
         var next = events[^1].Position;
         var status = await AdvanceAsync(transaction, next, cancellationToken);

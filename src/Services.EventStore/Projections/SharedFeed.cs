@@ -57,6 +57,16 @@ internal sealed class SharedFeed
         }
     }
 
+    /// <summary>How many events the run holds after <paramref name="after"/>; null when it does not cover that position.</summary>
+    public int? CountAfter(FeedPosition after)
+    {
+        lock (_gate)
+        {
+            if (!_following || after < _start || after > _tail) return null;
+            return _events.Count - FirstAfter(after);
+        }
+    }
+
     /// <summary>Follows the head until cancelled: a page whenever commits arrive, at most one per <see cref="ProjectionDaemonOptions.MinPageInterval"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {

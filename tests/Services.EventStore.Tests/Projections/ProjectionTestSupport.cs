@@ -6,10 +6,14 @@ namespace Services.EventStore.Tests.Projections;
 
 internal static class Projected
 {
+    private static readonly ProjectionDaemonOptions Defaults = new();
+
     /// <summary>Fast retries and polling, so that the tests stay quick.</summary>
-    public static ProjectionDaemonOptions Options(string node) => new()
+    public static ProjectionDaemonOptions Options(string node, int? pageTarget = null, TimeSpan? maxPageInterval = null) => new()
     {
         NodeId = node,
+        PageTarget = pageTarget ?? Defaults.PageTarget,
+        MaxPageInterval = maxPageInterval ?? Defaults.MaxPageInterval,
         PageSize = 100,
         PollInterval = TimeSpan.FromMilliseconds(200),
         AcquireInterval = TimeSpan.FromMilliseconds(200),

@@ -8,6 +8,7 @@ internal sealed class RecordingProjection(string name) : IProjection
 {
     private readonly List<RecordedEvent> _seen = [];
     private TaskCompletionSource? _gate;
+    private int _pages;
 
     public string Name { get; } = name;
 
@@ -19,6 +20,9 @@ internal sealed class RecordingProjection(string name) : IProjection
         }
     }
 
+    /// <summary>How many pages it was handed.</summary>
+    public int Pages => Volatile.Read(ref _pages);
+
     /// <summary>Pages wait until <see cref="Release"/>.</summary>
     public void Hold() => Volatile.Write(ref _gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
@@ -29,6 +33,7 @@ internal sealed class RecordingProjection(string name) : IProjection
         var gate = Volatile.Read(ref _gate);
         if (gate is not null) await gate.Task.WaitAsync(cancellationToken);
         lock (_seen) _seen.AddRange(page);
+        Interlocked.Increment(ref _pages);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

@@ -1,0 +1,58 @@
+using Services.EventStore.Projections;
+using static Services.EventStore.Tests.Projections.Projected;
+
+namespace Services.EventStore.Tests.Projections;
+
+public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    [Fact]
+    public async Task Under_a_steady_stream_of_small_commits_a_shard_at_the_head_gathers_them_into_few_pages()
+    {
+        var projection = new RecordingProjection("gathering");
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-gathering", pageTarget: 1_000, maxPageInterval: TimeSpan.FromSeconds(2)));
+        var marker = await AtTheHeadAsync(daemon, projection, "gathering-marker");
+        var pagesBefore = projection.Pages;
+
+        // Twenty commits of one event each, one after the other: without gathering, a page each
+        // (or one per read of the node's feed reader, every few milliseconds).
+        var last = (await AppendManyAsync(fixture.Store, "steady", 20, perAppend: 1)).LastPosition;
+        await WaitCaughtUpAsync(daemon, projection.Name, last);
+
+        (projection.Pages - pagesBefore).ShouldBeLessThanOrEqualTo(2, "the commits of the gathering window go in one page (two if they straddle it)");
+        var feed = (await Feed.ReadAvailableAsync(fixture.Store, marker)).Select(e => e.EventId).ToList();
+        feed.Count.ShouldBe(20);
+        projection.Seen.Where(e => e.Position > marker).Select(e => e.EventId).ShouldBe(feed, "every event once, in feed order");
+    }
+
+    [Fact]
+    public async Task A_commit_on_a_quiet_feed_is_applied_at_once_without_waiting_for_others()
+    {
+        var projection = new RecordingProjection("quiet");
+        await using (var first = new ProjectionDaemon(fixture.Store, [projection], Options("node-quiet-1")))
+        {
+            await AtTheHeadAsync(first, projection, "quiet-history");
+        }
+
+        // Back at its checkpoint, at the head: the shard has nothing to apply, only looks that find
+        // nothing (every 200 ms). A window this long would hold the lone commit past the wait below.
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-quiet-2", pageTarget: 1_000, maxPageInterval: TimeSpan.FromSeconds(60)));
+        await daemon.StartAsync();
+        var head = await fixture.Store.ReadHeadAsync();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.OwnedShards.Contains(projection.Name) && daemon.Feed.CountAfter(head) is not null),
+            "the second node owns the shard and its reader follows the head");
+        var lone = (await AppendManyAsync(fixture.Store, "lone", 1)).LastPosition;
+
+        (await daemon.WaitForPositionAsync(projection.Name, lone, TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue("a lone commit on a quiet feed does not wait for a page's worth of events");
+    }
+
+    /// <summary>Starts the daemon and waits until its shard applies pages from the node's shared reader; returns the last position applied.</summary>
+    private async Task<FeedPosition> AtTheHeadAsync(ProjectionDaemon daemon, RecordingProjection projection, string prefix)
+    {
+        await daemon.StartAsync();
+        var marker = (await AppendManyAsync(fixture.Store, prefix, 1)).LastPosition;
+        await WaitCaughtUpAsync(daemon, projection.Name, marker);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.Feed.CountAfter(marker) is not null), "the node's reader is past the marker");
+        return marker;
+    }
+}
