@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 
@@ -14,13 +13,12 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     public string? OperatorKey { get; set; }
 }
 
-/// <summary>Bearer API keys: the operator key from configuration, or an organization's key from the database (through <see cref="ApiKeyCache"/>).</summary>
+/// <summary>Bearer API keys: the operator key from configuration, or an organization's key from the database (through <see cref="ApiKeyLookup"/>).</summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    NpgsqlDataSource dataSource,
-    ApiKeyCache keys,
+    ApiKeyLookup keys,
     IProblemDetailsService problems)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
@@ -40,22 +38,9 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret)) return AuthenticateResult.Fail("Unknown API key.");
 
-        var key = keys.TryGet(keyId, out var kept) ? kept : await FindAsync(keyId, secret);
+        var key = await keys.FindAsync(keyId, secret, Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(key.SecretHash, secret)) return AuthenticateResult.Fail("Unknown or revoked API key.");
         return Success(key.Caller, keyId);
-    }
-
-    /// <summary>The unrevoked key from the database, kept in the cache when the secret matches (unknown keys are not kept).</summary>
-    private async Task<VerifiedKey?> FindAsync(string keyId, string secret)
-    {
-        var generation = keys.Generation;
-        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, secret_hash from api_keys where key_id = $1 and revoked_at is null");
-        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
-        await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
-        if (!await reader.ReadAsync(Context.RequestAborted)) return null;
-        var key = new VerifiedKey(new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1))), reader.GetFieldValue<byte[]>(2));
-        if (ApiKeySecrets.Matches(key.SecretHash, secret)) keys.Keep(keyId, key, generation);
-        return key;
     }
 
     private AuthenticateResult Success(Caller caller, string keyId) =>

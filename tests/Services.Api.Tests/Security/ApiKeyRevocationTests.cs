@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Services.Api.Common;
 using Services.Api.Organizations;
 using Services.Api.Security;
@@ -69,6 +70,35 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
         Keys(other).TryGet(issued.Id, out _).ShouldBeFalse();
         (await Client(other, issued.Key).GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await (await Client(other, wrongSecret).GetAsync($"/v1/organizations/{company.Id}")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task Requests_arriving_together_with_an_uncached_key_share_one_query_and_then_the_cache()
+    {
+        await using var other = await ListeningNodeAsync();
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var issued = await IssueKeyAsync(company);
+        ApiKeySecrets.TryParse(issued.Key, out var keyId, out var secret).ShouldBeTrue();
+        var lookup = other.Services.GetRequiredService<ApiKeyLookup>();
+
+        // The table locked meanwhile, so that every request arrives while a query is still out.
+        Task<VerifiedKey?[]> lookups;
+        await using (var locker = new NpgsqlConnection(api.ConnectionString))
+        {
+            await locker.OpenAsync();
+            await using var transaction = await locker.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("lock table api_keys in access exclusive mode", locker, transaction)) await lockTable.ExecuteNonQueryAsync();
+            lookups = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => lookup.FindAsync(keyId, secret, CancellationToken.None)));
+            await UntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from api_keys where key_id%'") > 0,
+                "a lookup waits for the table");
+            await transaction.CommitAsync();
+        }
+        var found = await lookups;
+
+        found[0].ShouldNotBeNull().Caller.OrganizationId.ShouldBe(company.Id);
+        found.ShouldAllBe(key => ReferenceEquals(key, found[0]), "every request got the answer of the one query");
+        Keys(other).TryGet(keyId, out var kept).ShouldBeTrue();
+        kept.ShouldBeSameAs(found[0]);
     }
 
     /// <summary>Another node on the fixture's database, once it hears revocations (before that it keeps no key).</summary>

@@ -1,0 +1,78 @@
+using Npgsql;
+using Services.Api.Common;
+
+namespace Services.Api.Security;
+
+/// <summary>
+/// Finds an API key: in <see cref="ApiKeyCache"/>, else in the database. Requests that arrive
+/// together with the same uncached key share one query: after a start-up, or a reconnection that
+/// emptied the cache, a burst of requests is not a burst of identical queries. A request never
+/// joins a query begun before a revocation was heard.
+/// </summary>
+public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
+{
+    private readonly Dictionary<string, Query> _queries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.</summary>
+    public async Task<VerifiedKey?> FindAsync(string keyId, string secret, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(keyId, out var kept)) return kept;
+        var generation = cache.Generation;
+        Query query;
+        var asks = false;
+        lock (_gate)
+        {
+            if (!_queries.TryGetValue(keyId, out query!) || query.Generation != generation)
+            {
+                query = new Query(generation);
+                _queries[keyId] = query;
+                asks = true;
+            }
+        }
+        if (asks) _ = AskAsync(keyId, secret, query);
+        // One request giving up does not cancel the query the others wait for.
+        return await query.Answer.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task AskAsync(string keyId, string secret, Query query)
+    {
+        try
+        {
+            var key = await ReadAsync(keyId);
+            // Kept before the query ends, so that a request arriving after it finds the key cached;
+            // only when the secret that asked matches (unknown keys, and guesses, are never kept).
+            if (key is not null && ApiKeySecrets.Matches(key.SecretHash, secret)) cache.Keep(keyId, key, query.Generation);
+            query.Answer.TrySetResult(key);
+        }
+#pragma warning disable CA1031 // Every waiting request gets the fault (the database away: 503).
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            query.Answer.TrySetException(ex);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_queries.TryGetValue(keyId, out var current) && current == query) _queries.Remove(keyId);
+            }
+        }
+    }
+
+    private async Task<VerifiedKey?> ReadAsync(string keyId)
+    {
+        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, secret_hash from api_keys where key_id = $1 and revoked_at is null");
+        command.Parameters.Add(new NpgsqlParameter { Value = keyId });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync()) return null;
+        return new VerifiedKey(new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1))), reader.GetFieldValue<byte[]>(2));
+    }
+
+    private sealed class Query(long generation)
+    {
+        public long Generation { get; } = generation;
+
+        public TaskCompletionSource<VerifiedKey?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
