@@ -4,10 +4,11 @@ using Services.Api.Common;
 namespace Services.Api.Security;
 
 /// <summary>
-/// Finds an API key: in <see cref="ApiKeyCache"/>, else in the database. Requests that arrive
-/// together with the same uncached key share one query: after a start-up, or a reconnection that
-/// emptied the cache, a burst of requests is not a burst of identical queries. A request never
-/// joins a query begun before a revocation was heard.
+/// Finds an API key: in <see cref="ApiKeyCache"/>, else in the database. While revocations are
+/// heard, requests that arrive together with the same uncached key share one query: after a
+/// start-up, or a reconnection that emptied the cache, a burst of requests is not a burst of
+/// identical queries. A request never joins a query begun before a revocation was heard; while
+/// none can be heard, each request asks the database itself.
 /// </summary>
 public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
 {
@@ -18,6 +19,7 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
     public async Task<VerifiedKey?> FindAsync(string keyId, string secret, CancellationToken cancellationToken)
     {
         if (cache.TryGet(keyId, out var kept)) return kept;
+        if (!cache.IsTrusted) return await ReadAsync(keyId, cancellationToken);
         var generation = cache.Generation;
         Query query;
         var asks = false;
@@ -30,26 +32,27 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
                 asks = true;
             }
         }
-        if (asks) _ = AskAsync(keyId, secret, query);
+        if (asks) _ = AskAsync(keyId, query);
         // One request giving up does not cancel the query the others wait for.
-        return await query.Answer.Task.WaitAsync(cancellationToken);
+        var key = await query.Answer.Task.WaitAsync(cancellationToken);
+        // Kept by any request whose secret matches: unknown keys, and guesses, are never kept.
+        if (key is not null && ApiKeySecrets.Matches(key.SecretHash, secret)) cache.Keep(keyId, key, query.Generation);
+        return key;
     }
 
-    private async Task AskAsync(string keyId, string secret, Query query)
+    private async Task AskAsync(string keyId, Query query)
     {
         try
         {
-            var key = await ReadAsync(keyId);
-            // Kept before the query ends, so that a request arriving after it finds the key cached;
-            // only when the secret that asked matches (unknown keys, and guesses, are never kept).
-            if (key is not null && ApiKeySecrets.Matches(key.SecretHash, secret)) cache.Keep(keyId, key, query.Generation);
-            query.Answer.TrySetResult(key);
+            query.Answer.TrySetResult(await ReadAsync(keyId, CancellationToken.None));
         }
 #pragma warning disable CA1031 // Every waiting request gets the fault (the database away: 503).
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             query.Answer.TrySetException(ex);
+            // Observed here too: the requests that waited for it may all have given up.
+            _ = query.Answer.Task.Exception;
         }
         finally
         {
@@ -60,12 +63,12 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
         }
     }
 
-    private async Task<VerifiedKey?> ReadAsync(string keyId)
+    private async Task<VerifiedKey?> ReadAsync(string keyId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("select organization_id, organization_kind, secret_hash from api_keys where key_id = $1 and revoked_at is null");
         command.Parameters.Add(new NpgsqlParameter { Value = keyId });
-        await using var reader = await command.ExecuteReaderAsync();
-        if (!await reader.ReadAsync()) return null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
         return new VerifiedKey(new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1))), reader.GetFieldValue<byte[]>(2));
     }
 

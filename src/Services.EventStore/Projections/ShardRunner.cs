@@ -247,32 +247,35 @@ internal sealed class ShardRunner
                 await TryRecordStatusAsync(ShardStatuses.Running);
             }
             await FeedNotifier.WaitAsync(Task.WhenAny(changed, wake), options.PollInterval, cancellationToken);
+            // Under a steady stream of commits, wait a little so that the next page takes several
+            // of them in one transaction, instead of one transaction per commit and shard.
+            var sincePage = Stopwatch.GetElapsedTime(_pageStartedAt);
+            if (sincePage < options.MinPageInterval) await Task.Delay(options.MinPageInterval - sincePage, cancellationToken);
+            await GatherAsync(options, wake, cancellationToken);
             // A rebuild asked for on another node shows in the checkpoint's status; a page's
             // checkpoint update reads it too, so only a shard with nothing to do needs to look.
             if ((wake.IsCompleted || !changed.IsCompleted) && await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
             {
                 if (!await ResetAsync(rebuild: true, cancellationToken)) return;
-                continue;
             }
-            // Under a steady stream of commits, wait a little so that the next page takes several
-            // of them in one transaction, instead of one transaction per commit and shard.
-            var sincePage = Stopwatch.GetElapsedTime(_pageStartedAt);
-            if (sincePage < options.MinPageInterval) await Task.Delay(options.MinPageInterval - sincePage, cancellationToken);
-            await GatherAsync(options, cancellationToken);
         }
     }
 
-    /// <summary>While commits keep coming, waits for <see cref="ProjectionDaemonOptions.PageTarget"/> events at the head, up to <see cref="ProjectionDaemonOptions.MaxPageInterval"/> after the last page started.</summary>
-    private async Task GatherAsync(ProjectionDaemonOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// While commits keep coming, waits for <see cref="ProjectionDaemonOptions.PageTarget"/> events at the
+    /// head, up to <see cref="ProjectionDaemonOptions.MaxPageInterval"/> after the last page started, or
+    /// until the shard is woken (a rebuild asked for).
+    /// </summary>
+    private async Task GatherAsync(ProjectionDaemonOptions options, Task wake, CancellationToken cancellationToken)
     {
-        while (true)
+        while (!wake.IsCompleted)
         {
             // Take the signal before counting: an advance in between cannot be missed.
             var advanced = _daemon.Feed.Advanced;
             var left = options.MaxPageInterval - Stopwatch.GetElapsedTime(_pageStartedAt);
             // Off the shared run (behind it, or the reader restarting) there is nothing to count: go.
             if (left <= TimeSpan.Zero || (_daemon.Feed.CountAfter(_position) ?? int.MaxValue) >= options.PageTarget) return;
-            await FeedNotifier.WaitAsync(advanced, left, cancellationToken);
+            await FeedNotifier.WaitAsync(Task.WhenAny(advanced, wake), left, cancellationToken);
         }
     }
 

@@ -9,13 +9,18 @@ public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<Sto
     public async Task Under_a_steady_stream_of_small_commits_a_shard_at_the_head_gathers_them_into_few_pages()
     {
         var projection = new RecordingProjection("gathering");
-        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-gathering", pageTarget: 1_000, maxPageInterval: TimeSpan.FromSeconds(2)));
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-gathering", pageTarget: 100, maxPageInterval: TimeSpan.FromSeconds(3)));
         var marker = await AtTheHeadAsync(daemon, projection, "gathering-marker");
         var pagesBefore = projection.Pages;
 
-        // Twenty commits of one event each, one after the other: without gathering, a page each
-        // (or one per read of the node's feed reader, every few milliseconds).
-        var last = (await AppendManyAsync(fixture.Store, "steady", 20, perAppend: 1)).LastPosition;
+        // Twenty commits of one event each, spread over more than the 10 ms between two reads of
+        // the node's feed reader: without gathering, a page each.
+        var last = FeedPosition.Start;
+        for (var i = 0; i < 20; i++)
+        {
+            last = (await AppendManyAsync(fixture.Store, "steady", 1)).LastPosition;
+            await Task.Delay(15);
+        }
         await WaitCaughtUpAsync(daemon, projection.Name, last);
 
         (projection.Pages - pagesBefore).ShouldBeLessThanOrEqualTo(2, "the commits of the gathering window go in one page (two if they straddle it)");
@@ -35,7 +40,7 @@ public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<Sto
 
         // Back at its checkpoint, at the head: the shard has nothing to apply, only looks that find
         // nothing (every 200 ms). A window this long would hold the lone commit past the wait below.
-        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-quiet-2", pageTarget: 1_000, maxPageInterval: TimeSpan.FromSeconds(60)));
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-quiet-2", pageTarget: 100, maxPageInterval: TimeSpan.FromSeconds(60)));
         await daemon.StartAsync();
         var head = await fixture.Store.ReadHeadAsync();
         await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.OwnedShards.Contains(projection.Name) && daemon.Feed.CountAfter(head) is not null),
@@ -44,6 +49,20 @@ public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<Sto
 
         (await daemon.WaitForPositionAsync(projection.Name, lone, TimeSpan.FromSeconds(10)))
             .ShouldBeTrue("a lone commit on a quiet feed does not wait for a page's worth of events");
+    }
+
+    [Fact]
+    public async Task A_page_starts_as_soon_as_its_target_of_events_is_waiting()
+    {
+        var projection = new RecordingProjection("target");
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-target", pageTarget: 10, maxPageInterval: TimeSpan.FromSeconds(60)));
+        await AtTheHeadAsync(daemon, projection, "target-marker");
+
+        // Right after a page, in a window this long: only reaching the target lets the next one start.
+        var batch = (await AppendManyAsync(fixture.Store, "batch", 10, perAppend: 10)).LastPosition;
+
+        (await daemon.WaitForPositionAsync(projection.Name, batch, TimeSpan.FromSeconds(10)))
+            .ShouldBeTrue("ten events waiting start the page without waiting out the window");
     }
 
     /// <summary>Starts the daemon and waits until its shard applies pages from the node's shared reader; returns the last position applied.</summary>
