@@ -55,7 +55,6 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Options.PageSize, FeedQuery.MaxPageSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.PageTarget, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Options.PageTarget, Options.PageSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxPageInterval, Options.MinPageInterval);
         ArgumentException.ThrowIfNullOrWhiteSpace(Options.NodeId);
         _projections = projections.ToList();

@@ -21,7 +21,7 @@ public sealed class ProjectionDaemonOptions
     /// Every page costs each shard a transaction, however few events it holds: while commits keep
     /// coming, a caught-up shard lets this many events gather before its next page, waiting at
     /// most until <see cref="MaxPageInterval"/> after the start of its last page. A shard whose last
-    /// page is older than that (a quiet feed) starts at once. At most <see cref="PageSize"/>.
+    /// page is older than that (a quiet feed) starts at once. Above <see cref="PageSize"/>, a page's worth is the target.
     /// </summary>
     public int PageTarget { get; init; } = 100;
 

@@ -274,7 +274,7 @@ internal sealed class ShardRunner
             var advanced = _daemon.Feed.Advanced;
             var left = options.MaxPageInterval - Stopwatch.GetElapsedTime(_pageStartedAt);
             // Off the shared run (behind it, or the reader restarting) there is nothing to count: go.
-            if (left <= TimeSpan.Zero || (_daemon.Feed.CountAfter(_position) ?? int.MaxValue) >= options.PageTarget) return;
+            if (left <= TimeSpan.Zero || (_daemon.Feed.CountAfter(_position) ?? int.MaxValue) >= Math.Min(options.PageTarget, options.PageSize)) return;
             await FeedNotifier.WaitAsync(Task.WhenAny(advanced, wake), left, cancellationToken);
         }
     }
