@@ -17,7 +17,11 @@ public static class ServicesApi
     public static WebApplicationBuilder AddServicesApi(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestLineSize = RequestSizeLimits.ServerRequestLineBytes;
+        });
         var services = builder.Services;
         services.Configure<JsonOptions>(options => Json.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -44,7 +48,7 @@ public static class ServicesApi
         app.UseMasterKey();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseBodySizeLimit(MaxRequestBodyBytes);
+        app.UseRequestSizeLimits(MaxRequestBodyBytes);
         app.UseSchemaGate();
         app.UseApiDocs();
         app.UseAuthentication();

@@ -124,4 +124,12 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
 
         await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "body_too_large");
     }
+
+    [Fact]
+    public async Task An_over_long_url_is_refused_with_a_problem()
+    {
+        var response = await api.Operator.GetAsync("/v1/organizations?kind=" + new string('9', 5_000) + "&kind=" + new string('9', 5_000));
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestUriTooLong, "url_too_long");
+    }
 }
