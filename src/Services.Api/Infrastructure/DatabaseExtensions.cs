@@ -40,19 +40,9 @@ public static class DatabaseExtensions
         {
             if (context.Request.Path.StartsWithSegments("/v1") && !context.RequestServices.GetRequiredService<SchemaReadiness>().IsMigrated)
             {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "1";
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
-                    {
-                        Status = StatusCodes.Status503ServiceUnavailable,
-                        Type = Problems.TypeBase + "database_unavailable",
-                        Title = "Service unavailable",
-                        Detail = "The database is unavailable; retry shortly.",
-                    },
-                });
+                await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "database_unavailable", "Service unavailable",
+                    "The database is unavailable; retry shortly.");
                 return;
             }
             await next(context);

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Services.Api.Security;
@@ -18,7 +17,7 @@ namespace Services.Api.Infrastructure;
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
 /// (5xx) are not stored: retry them.
 /// </summary>
-public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsService problems)
+public sealed class Idempotency(NpgsqlDataSource dataSource)
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -49,7 +48,7 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsServ
         }
         if (key.Length > MaxKeyLength || key.Any(char.IsControl))
         {
-            await WriteProblemAsync(context, 400, "invalid_request", "Invalid request", $"{Header} must be 1 to {MaxKeyLength} printable characters.");
+            await Problems.WriteAsync(context, 400, "invalid_request", "Invalid request", $"{Header} must be 1 to {MaxKeyLength} printable characters.");
             return;
         }
 
@@ -82,13 +81,13 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsServ
         if (stored.Status is null)
         {
             context.Response.Headers.RetryAfter = "1";
-            await WriteProblemAsync(context, 409, "idempotency_key_in_progress", "Request in progress",
+            await Problems.WriteAsync(context, 409, "idempotency_key_in_progress", "Request in progress",
                 "A request with this Idempotency-Key is still being processed (or was interrupted after its changes were saved); nothing was done twice.");
             return;
         }
         if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash ?? [], hash))
         {
-            await WriteProblemAsync(context, 409, "idempotency_key_reused", "Idempotency key reused",
+            await Problems.WriteAsync(context, 409, "idempotency_key_reused", "Idempotency key reused",
                 "This Idempotency-Key was used with another request; use a new key for a new request.");
             return;
         }
@@ -148,16 +147,6 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, IProblemDetailsServ
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers) });
         command.Parameters.Add(new NpgsqlParameter { Value = body });
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private Task WriteProblemAsync(HttpContext context, int status, string code, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Type = Problems.TypeBase + code, Title = title, Detail = detail },
-        }).AsTask();
     }
 
     private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body);

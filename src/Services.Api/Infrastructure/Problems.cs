@@ -29,4 +29,16 @@ public static class Problems
 
     public static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Type = TypeBase + code, Title = title, Detail = detail });
+
+    /// <summary>Answers with a problem from outside an endpoint (middleware, authentication), where no result can be returned.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Type = TypeBase + code, Title = title, Detail = detail },
+        });
+    }
 }

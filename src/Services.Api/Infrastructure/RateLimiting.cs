@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Services.Api.Infrastructure;
 
@@ -53,18 +52,8 @@ public sealed class RateLimiting : IDisposable
             return;
         }
         headers.RetryAfter = "1";
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Type = Problems.TypeBase + "rate_limited",
-                Title = "Too many requests",
-                Detail = $"This API key may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.",
-            },
-        });
+        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
+            $"This API key may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.");
     }
 
     private long SecondsUntilFull(long available) =>

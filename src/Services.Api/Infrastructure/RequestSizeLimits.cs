@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Services.Api.Infrastructure;
 
@@ -20,13 +19,13 @@ public static class RequestSizeLimits
             var request = context.Request;
             if ((request.PathBase.Value?.Length ?? 0) + (request.Path.Value?.Length ?? 0) + (request.QueryString.Value?.Length ?? 0) > MaxUrlChars)
             {
-                await RefuseAsync(context, StatusCodes.Status414UriTooLong, "url_too_long", "URL too long",
+                await Problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "url_too_long", "URL too long",
                     $"The URL (path and query) exceeds the limit of {MaxUrlChars} characters.");
                 return;
             }
             if (request.ContentLength > maxBodyBytes)
             {
-                await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", "Body too large",
+                await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", "Body too large",
                     $"The request body exceeds the limit of {maxBodyBytes} bytes.");
                 return;
             }
@@ -34,13 +33,4 @@ public static class RequestSizeLimits
             await next(context);
         });
 
-    private static async Task RefuseAsync(HttpContext context, int status, string code, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Type = Problems.TypeBase + code, Title = title, Detail = detail },
-        });
-    }
 }

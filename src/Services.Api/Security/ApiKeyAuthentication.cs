@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -18,8 +17,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyLookup keys,
-    IProblemDetailsService problems)
+    ApiKeyLookup keys)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -56,13 +54,5 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Write(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Your organization's kind may not perform this operation.");
 
-    private Task Write(int status, string code, string title, string detail)
-    {
-        Response.StatusCode = status;
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails { Status = status, Type = Problems.TypeBase + code, Title = title, Detail = detail },
-        }).AsTask();
-    }
+    private Task Write(int status, string code, string title, string detail) => Problems.WriteAsync(Context, status, code, title, detail);
 }

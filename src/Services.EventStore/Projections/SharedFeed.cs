@@ -51,7 +51,7 @@ internal sealed class SharedFeed
     {
         lock (_gate)
         {
-            if (!_following || after < _start || after > _tail) return null;
+            if (!Covers(after)) return null;
             var first = FirstAfter(after);
             return _events.GetRange(first, Math.Min(limit, _events.Count - first));
         }
@@ -62,8 +62,7 @@ internal sealed class SharedFeed
     {
         lock (_gate)
         {
-            if (!_following || after < _start || after > _tail) return null;
-            return _events.Count - FirstAfter(after);
+            return Covers(after) ? _events.Count - FirstAfter(after) : null;
         }
     }
 
@@ -147,6 +146,9 @@ internal sealed class SharedFeed
         }
         Signal();
     }
+
+    /// <summary>Whether the run holds every event after <paramref name="after"/> (call under the gate).</summary>
+    private bool Covers(FeedPosition after) => _following && after >= _start && after <= _tail;
 
     /// <summary>Index of the first kept event after <paramref name="after"/> (binary search: positions increase).</summary>
     private int FirstAfter(FeedPosition after)
