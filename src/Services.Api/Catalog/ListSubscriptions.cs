@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -66,13 +65,13 @@ public static class ListSubscriptionsEndpoint
             {
                 rows.Add((new SubscriptionState(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), ImmutableDictionary<string, CountedUnits>.Empty),
+                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), QuotaUse.None),
                     reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
             }
         }
 
         var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.SubscribedAt, r.State.Id));
-        var units = new Dictionary<string, ImmutableDictionary<string, CountedUnits>.Builder>(StringComparer.Ordinal);
+        var units = new Dictionary<string, QuotaUse>(StringComparer.Ordinal);
         if (page.Data.Count > 0)
         {
             await using var command = ReadModelSql.Command(db,
@@ -82,15 +81,13 @@ public static class ListSubscriptionsEndpoint
             while (await reader.ReadAsync(cancellationToken))
             {
                 var subscriptionId = reader.GetString(0);
-                if (!units.TryGetValue(subscriptionId, out var builder))
-                    units[subscriptionId] = builder = ImmutableDictionary.CreateBuilder<string, CountedUnits>(StringComparer.Ordinal);
-                builder[reader.GetString(1)] = new CountedUnits(reader.GetString(2), reader.GetInt32(3));
+                units[subscriptionId] = units.GetValueOrDefault(subscriptionId, QuotaUse.None).Count(reader.GetString(1), new CountedUnits(reader.GetString(2), reader.GetInt32(3)));
             }
         }
         var now = time.GetUtcNow();
         return TypedResults.Ok(new Page<SubscriptionResponse>(
             [.. page.Data.Select(r => SubscriptionResponse.From(
-                units.TryGetValue(r.State.Id, out var counted) ? r.State with { UnitsByBooking = counted.ToImmutable() } : r.State,
+                units.TryGetValue(r.State.Id, out var counted) ? r.State with { Units = counted } : r.State,
                 Today(r.TimeZone, now)))],
             page.Next));
     }

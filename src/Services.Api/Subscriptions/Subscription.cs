@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Services.Api.Common;
 
@@ -33,11 +32,11 @@ public sealed record SubscriptionState(
     int MonthlyQuota,
     DateOnly StartsOn,
     DateOnly? EndsOn,
-    ImmutableDictionary<string, CountedUnits> UnitsByBooking)
+    QuotaUse Units)
 {
     public bool IsCancelled => EndsOn is not null;
 
-    public int UnitsUsedIn(string month) => UnitsByBooking.Values.Where(units => units.Month == month).Sum(units => units.Quantity);
+    public int UnitsUsedIn(string month) => Units.In(month);
 }
 
 public static partial class Subscription
@@ -52,18 +51,18 @@ public static partial class Subscription
     {
         (null, Subscribed e) => new SubscriptionState(
             e.SubscriptionId, e.CompanyId, e.OfferId, e.ClubId, e.MonthlyQuota, e.StartsOn, EndsOn: null,
-            ImmutableDictionary<string, CountedUnits>.Empty),
+            QuotaUse.None),
         ({ } s, QuotaChanged e) => s with { MonthlyQuota = e.MonthlyQuota },
         ({ } s, SubscriptionCancelled e) => s with { EndsOn = e.EndsOn },
-        ({ } s, UnitsCounted e) => s with { UnitsByBooking = s.UnitsByBooking.SetItem(e.BookingId, new CountedUnits(e.Month, e.Quantity)) },
-        ({ } s, UnitsReleased e) => s with { UnitsByBooking = s.UnitsByBooking.Remove(e.BookingId) },
+        ({ } s, UnitsCounted e) => s with { Units = s.Units.Count(e.BookingId, new CountedUnits(e.Month, e.Quantity)) },
+        ({ } s, UnitsReleased e) => s with { Units = s.Units.Release(e.BookingId) },
         _ => state,
     };
 
     /// <summary>Gives back to the quota everything a booking took, in the month it was counted in.</summary>
     internal static UnitsReleased Release(SubscriptionState subscription, string bookingId)
     {
-        var units = subscription.UnitsByBooking[bookingId];
+        var units = subscription.Units.ByBooking[bookingId];
         return new UnitsReleased(bookingId, units.Month, units.Quantity);
     }
 

@@ -34,7 +34,7 @@ public sealed record SubscriptionResponse(
     public static SubscriptionResponse From(SubscriptionState state, DateOnly today)
     {
         var current = Subscription.MonthOf(today);
-        var months = state.UnitsByBooking.Values.Select(units => units.Month)
+        var months = state.Units.Months
             .Where(month => string.CompareOrdinal(month, current) >= 0)
             .Append(current)
             .Append(Subscription.MonthOf(today.AddMonths(1)))

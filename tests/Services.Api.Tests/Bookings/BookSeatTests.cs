@@ -87,6 +87,22 @@ public sealed class BookSeatTests
             .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 4));
 
     [Fact]
+    public void Units_counted_again_for_a_booking_replace_its_earlier_count() =>
+        Booking.Decide(
+                Book(4), null, SlotWith(),
+                SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 5), new UnitsCounted("bkg_a", "2025-03", 2), new UnitsCounted("bkg_b", "2025-03", 1)),
+                OfferWith(), Now)
+            .ThenRefused("quota_exceeded").Detail.ShouldContain("used 3 of its 6 units for 2025-03");
+
+    [Fact]
+    public void A_booking_released_then_counted_in_another_month_leaves_the_first_month_free() =>
+        Booking.Decide(
+                Book(6), null, SlotWith(),
+                SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 4), new UnitsCounted("bkg_a", "2025-04", 4)),
+                OfferWith(), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 6));
+
+    [Fact]
     public void The_slots_month_is_the_one_of_the_offers_time_zone()
     {
         var lateOnMarch31InUtcButAprilInFigeac = new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero);

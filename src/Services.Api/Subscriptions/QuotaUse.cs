@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace Services.Api.Subscriptions;
+
+/// <summary>
+/// The units a subscription's bookings took from its quota: per booking, to give them back, and
+/// per month, so that checking the quota costs the same after ten bookings or a hundred thousand.
+/// </summary>
+public sealed class QuotaUse
+{
+    public static readonly QuotaUse None = new(
+        ImmutableDictionary.Create<string, CountedUnits>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
+
+    private readonly ImmutableDictionary<string, int> _byMonth;
+
+    private QuotaUse(ImmutableDictionary<string, CountedUnits> byBooking, ImmutableDictionary<string, int> byMonth)
+    {
+        ByBooking = byBooking;
+        _byMonth = byMonth;
+    }
+
+    public ImmutableDictionary<string, CountedUnits> ByBooking { get; }
+
+    /// <summary>The months some booking took units of.</summary>
+    public IEnumerable<string> Months => _byMonth.Keys;
+
+    public int In(string month) => _byMonth.GetValueOrDefault(month);
+
+    /// <summary>The booking's units, in place of any it took before.</summary>
+    public QuotaUse Count(string bookingId, CountedUnits units)
+    {
+        var without = Release(bookingId);
+        return new QuotaUse(without.ByBooking.SetItem(bookingId, units), without._byMonth.SetItem(units.Month, without.In(units.Month) + units.Quantity));
+    }
+
+    public QuotaUse Release(string bookingId)
+    {
+        if (!ByBooking.TryGetValue(bookingId, out var units)) return this;
+        var left = In(units.Month) - units.Quantity;
+        return new QuotaUse(ByBooking.Remove(bookingId), left == 0 ? _byMonth.Remove(units.Month) : _byMonth.SetItem(units.Month, left));
+    }
+}
