@@ -71,26 +71,28 @@ public static class ListSubscriptionsEndpoint
         }
 
         var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.SubscribedAt, r.State.Id));
-        var units = new Dictionary<string, QuotaUse>(StringComparer.Ordinal);
+        // Totals per month, not a row per booking: a subscription's list entry costs the same after years of bookings.
+        var units = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         if (page.Data.Count > 0)
         {
             await using var command = ReadModelSql.Command(db,
-                "select subscription_id, booking_id, month, quantity from rm_subscription_units where subscription_id = any($1)",
+                "select subscription_id, month, sum(quantity)::int from rm_subscription_units where subscription_id = any($1) group by subscription_id, month",
                 (object)page.Data.Select(r => r.State.Id).ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var subscriptionId = reader.GetString(0);
-                units[subscriptionId] = units.GetValueOrDefault(subscriptionId, QuotaUse.None).Count(reader.GetString(1), new CountedUnits(reader.GetString(2), reader.GetInt32(3)));
+                if (!units.TryGetValue(subscriptionId, out var months)) units[subscriptionId] = months = new Dictionary<string, int>(StringComparer.Ordinal);
+                months[reader.GetString(1)] = reader.GetInt32(2);
             }
         }
         var now = time.GetUtcNow();
         return TypedResults.Ok(new Page<SubscriptionResponse>(
-            [.. page.Data.Select(r => SubscriptionResponse.From(
-                units.TryGetValue(r.State.Id, out var counted) ? r.State with { Units = counted } : r.State,
-                Today(r.TimeZone, now)))],
+            [.. page.Data.Select(r => SubscriptionResponse.From(r.State, units.GetValueOrDefault(r.State.Id) ?? NoUnits, Today(r.TimeZone, now)))],
             page.Next));
     }
+
+    private static readonly Dictionary<string, int> NoUnits = [];
 
     /// <summary>Today in the offer's calendar, which quota months follow (UTC if the zone is unknown here).</summary>
     private static DateOnly Today(string timeZone, DateTimeOffset now) =>

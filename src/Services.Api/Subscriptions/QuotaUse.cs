@@ -22,8 +22,8 @@ public sealed class QuotaUse
 
     public ImmutableDictionary<string, CountedUnits> ByBooking { get; }
 
-    /// <summary>The months some booking took units of.</summary>
-    public IEnumerable<string> Months => _byMonth.Keys;
+    /// <summary>Units taken per month (<c>YYYY-MM</c>), for the months some booking took units of.</summary>
+    public IReadOnlyDictionary<string, int> ByMonth => _byMonth;
 
     public int In(string month) => _byMonth.GetValueOrDefault(month);
 

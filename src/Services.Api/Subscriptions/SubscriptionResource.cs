@@ -31,10 +31,15 @@ public sealed record SubscriptionResponse(
     DateOnly? EndsOn,
     IReadOnlyList<SubscriptionMonthUsage> Usage)
 {
-    public static SubscriptionResponse From(SubscriptionState state, DateOnly today)
+    public static SubscriptionResponse From(SubscriptionState state, DateOnly today) => From(state, state.Units.ByMonth, today);
+
+    /// <param name="unitsByMonth">Units taken per month (months without any may be left out).</param>
+    public static SubscriptionResponse From(SubscriptionState state, IReadOnlyDictionary<string, int> unitsByMonth, DateOnly today)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(unitsByMonth);
         var current = Subscription.MonthOf(today);
-        var months = state.Units.Months
+        var months = unitsByMonth.Keys
             .Where(month => string.CompareOrdinal(month, current) >= 0)
             .Append(current)
             .Append(Subscription.MonthOf(today.AddMonths(1)))
@@ -46,7 +51,7 @@ public sealed record SubscriptionResponse(
             state.MonthlyQuota, state.StartsOn, state.EndsOn,
             [.. months.Select(month =>
             {
-                var used = state.UnitsUsedIn(month);
+                var used = unitsByMonth.GetValueOrDefault(month);
                 return new SubscriptionMonthUsage(month, used, Math.Max(0, state.MonthlyQuota - used));
             })]);
     }

@@ -25,6 +25,7 @@ public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFix
         var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 5);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
         var kept = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
+        var alsoKept = await api.BookAsync(company, subscription.Id, slot.Id);
         var released = await api.BookAsync(company, subscription.Id, slot.Id);
         await api.CancelBookingAsync(company, released.Id);
         (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(8), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -37,10 +38,10 @@ public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFix
         listed.Status.ShouldBe(SubscriptionStatus.Cancelled);
         listed.MonthlyQuota.ShouldBe(8);
         listed.EndsOn.ShouldNotBeNull();
-        listed.Usage.Sum(u => u.UnitsUsed).ShouldBe(kept.Quantity);
+        listed.Usage.Sum(u => u.UnitsUsed).ShouldBe(kept.Quantity + alsoKept.Quantity);
         await using var command = api.Service<NpgsqlDataSource>().CreateCommand("select count(*) from rm_subscription_units where subscription_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = subscription.Id });
-        ((long)(await command.ExecuteScalarAsync())!).ShouldBe(1);
+        ((long)(await command.ExecuteScalarAsync())!).ShouldBe(2);
     }
 
     [Fact]
