@@ -65,13 +65,13 @@ public static class ListSubscriptionsEndpoint
             {
                 rows.Add((new SubscriptionState(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), QuotaUse.None),
+                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), Units: QuotaUse.None), // its use per month is read below, as totals
                     reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
             }
         }
 
         var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.SubscribedAt, r.State.Id));
-        // Totals per month, not a row per booking: a subscription's list entry costs the same after years of bookings.
+        // One row per month comes back, not one per booking ever made (PostgreSQL still reads those to sum them).
         var units = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         if (page.Data.Count > 0)
         {
@@ -88,11 +88,9 @@ public static class ListSubscriptionsEndpoint
         }
         var now = time.GetUtcNow();
         return TypedResults.Ok(new Page<SubscriptionResponse>(
-            [.. page.Data.Select(r => SubscriptionResponse.From(r.State, units.GetValueOrDefault(r.State.Id) ?? NoUnits, Today(r.TimeZone, now)))],
+            [.. page.Data.Select(r => SubscriptionResponse.From(r.State, units.GetValueOrDefault(r.State.Id) ?? QuotaUse.None.ByMonth, Today(r.TimeZone, now)))],
             page.Next));
     }
-
-    private static readonly Dictionary<string, int> NoUnits = [];
 
     /// <summary>Today in the offer's calendar, which quota months follow (UTC if the zone is unknown here).</summary>
     private static DateOnly Today(string timeZone, DateTimeOffset now) =>

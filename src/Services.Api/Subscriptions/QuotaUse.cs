@@ -5,6 +5,7 @@ namespace Services.Api.Subscriptions;
 /// <summary>
 /// The units a subscription's bookings took from its quota: per booking, to give them back, and
 /// per month, so that checking the quota costs the same after ten bookings or a hundred thousand.
+/// A month is listed while it has units: a booking takes at least one (BookSeat refuses less).
 /// </summary>
 public sealed class QuotaUse
 {

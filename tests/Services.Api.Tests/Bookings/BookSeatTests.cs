@@ -95,7 +95,7 @@ public sealed class BookSeatTests
             .ThenRefused("quota_exceeded").Detail.ShouldContain("used 3 of its 6 units for 2025-03");
 
     [Fact]
-    public void A_booking_released_then_counted_in_another_month_leaves_the_first_month_free() =>
+    public void A_booking_counted_again_in_another_month_leaves_the_first_month_free() =>
         Booking.Decide(
                 Book(6), null, SlotWith(),
                 SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 4), new UnitsCounted("bkg_a", "2025-04", 4)),
