@@ -13,15 +13,16 @@ public sealed class QuotaUse
         ImmutableDictionary.Create<string, CountedUnits>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
 
+    private readonly ImmutableDictionary<string, CountedUnits> _byBooking;
     private readonly ImmutableDictionary<string, int> _byMonth;
 
     private QuotaUse(ImmutableDictionary<string, CountedUnits> byBooking, ImmutableDictionary<string, int> byMonth)
     {
-        ByBooking = byBooking;
+        _byBooking = byBooking;
         _byMonth = byMonth;
     }
 
-    public ImmutableDictionary<string, CountedUnits> ByBooking { get; }
+    public IReadOnlyDictionary<string, CountedUnits> ByBooking => _byBooking;
 
     /// <summary>Units taken per month (<c>YYYY-MM</c>), for the months some booking took units of.</summary>
     public IReadOnlyDictionary<string, int> ByMonth => _byMonth;
@@ -32,13 +33,13 @@ public sealed class QuotaUse
     public QuotaUse Count(string bookingId, CountedUnits units)
     {
         var without = Release(bookingId);
-        return new QuotaUse(without.ByBooking.SetItem(bookingId, units), without._byMonth.SetItem(units.Month, without.In(units.Month) + units.Quantity));
+        return new QuotaUse(without._byBooking.SetItem(bookingId, units), without._byMonth.SetItem(units.Month, without.In(units.Month) + units.Quantity));
     }
 
     public QuotaUse Release(string bookingId)
     {
-        if (!ByBooking.TryGetValue(bookingId, out var units)) return this;
+        if (!_byBooking.TryGetValue(bookingId, out var units)) return this;
         var left = In(units.Month) - units.Quantity;
-        return new QuotaUse(ByBooking.Remove(bookingId), left == 0 ? _byMonth.Remove(units.Month) : _byMonth.SetItem(units.Month, left));
+        return new QuotaUse(_byBooking.Remove(bookingId), left == 0 ? _byMonth.Remove(units.Month) : _byMonth.SetItem(units.Month, left));
     }
 }
