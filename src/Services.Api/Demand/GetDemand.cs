@@ -121,9 +121,9 @@ public static class DemandEndpoints
         var positionCheck = new Validation();
         var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, DemandProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        await using var command = dataSource.CreateCommand(Sql("rm_" + DemandProjection.ShardName));
+        await using var command = dataSource.CreateCommand(Sql(InsightsProjection.Prefix));
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)category ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = from is { } start ? InsightNames.WeekStart(start) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });

@@ -12,26 +12,12 @@ using Services.EventStore.Projections;
 
 namespace Services.Api.Demand;
 
-/// <summary>Which fact tables a shard keeps (see migration 0003_insights.sql).</summary>
-[Flags]
-public enum InsightTables
-{
-    None = 0,
-    Offers = 1,
-    Slots = 2,
-    Bookings = 4,
-    OfferTerms = 8,
-    Subscriptions = 16,
-    Needs = 32,
-    Organizations = 64,
-}
-
 /// <summary>
 /// The facts the demand, usage and indicators read models are computed from: offers, their terms over time,
 /// slots (with their local date in the offer's time zone), bookings (with what happened to them),
-/// subscriptions, needs, organizations and club memberships. Each shard keeps its own copy under its own
-/// table prefix (<c>rm_demand_…</c>, <c>rm_usage_…</c>, <c>rm_indicators_…</c>), filled only from the events
-/// it reads, so shards never read each other's tables and a rebuild equals the live run.
+/// subscriptions, needs, organizations and club memberships, under one table prefix (<c>rm_insights_…</c>).
+/// One copy serves the three read models: they are sums computed from these rows when read, so a copy
+/// per read model would only write every booking three times.
 /// </summary>
 /// <remarks>
 /// Every event becomes at most one SQL statement, executed in feed order in one batch per page, inside the
@@ -40,28 +26,15 @@ public enum InsightTables
 /// one update. Lookups (the time zone of a slot's offer, the unit price at booking time) are
 /// done in SQL against this shard's own tables, so a page never depends on the clock or on other shards.
 /// </remarks>
-public sealed class InsightFacts(string prefix, InsightTables tables)
+public sealed class InsightFacts(string prefix)
 {
     public string Prefix { get; } = prefix;
 
-    public IReadOnlyList<string> TableNames { get; } = TablesOf(prefix, tables);
-
-    private static List<string> TablesOf(string prefix, InsightTables tables)
-    {
-        var names = new List<string>();
-        if (tables.HasFlag(InsightTables.Offers)) names.Add($"{prefix}_offers");
-        if (tables.HasFlag(InsightTables.Slots)) names.Add($"{prefix}_slots");
-        if (tables.HasFlag(InsightTables.Bookings)) names.Add($"{prefix}_bookings");
-        if (tables.HasFlag(InsightTables.OfferTerms)) names.Add($"{prefix}_offer_terms");
-        if (tables.HasFlag(InsightTables.Subscriptions)) names.Add($"{prefix}_subscriptions");
-        if (tables.HasFlag(InsightTables.Needs)) names.Add($"{prefix}_needs");
-        if (tables.HasFlag(InsightTables.Organizations))
-        {
-            names.Add($"{prefix}_organizations");
-            names.Add($"{prefix}_memberships");
-        }
-        return names;
-    }
+    public IReadOnlyList<string> TableNames { get; } =
+    [
+        $"{prefix}_offers", $"{prefix}_slots", $"{prefix}_bookings", $"{prefix}_offer_terms", $"{prefix}_subscriptions",
+        $"{prefix}_needs", $"{prefix}_organizations", $"{prefix}_memberships",
+    ];
 
     public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
     {
@@ -81,28 +54,26 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
         await truncate.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private bool Keeps(InsightTables table) => tables.HasFlag(table);
-
     private void Add(NpgsqlBatch batch, RowFold<BookingRequested, BookingChange> bookings, RecordedEvent recorded)
     {
         var p = Prefix;
         var at = recorded.Timestamp.ToUniversalTime();
         switch (recorded.Data)
         {
-            case OrganizationRegistered e when Keeps(InsightTables.Organizations):
+            case OrganizationRegistered e:
                 Command(batch, $"insert into {p}_organizations (organization_id, kind, territories) values ($1, $2, $3) on conflict do nothing",
                     e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray());
                 break;
-            case MemberAdmitted e when Keeps(InsightTables.Organizations):
+            case MemberAdmitted e:
                 Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at) values ($1, $2, $3) on conflict do nothing",
                     IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
                 break;
-            case MemberRemoved e when Keeps(InsightTables.Organizations):
+            case MemberRemoved e:
                 Command(batch, $"update {p}_memberships set removed_at = $3 where club_id = $1 and company_id = $2 and removed_at is null",
                     IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
                 break;
 
-            case OfferPublished e when Keeps(InsightTables.Offers):
+            case OfferPublished e:
                 InsertBookings(batch, bookings); // they read the unit price as it was before this event
                 Command(batch, $"""
                     insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price)
@@ -111,14 +82,14 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                     e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount);
                 AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
-            case OfferRevised e when Keeps(InsightTables.Offers):
+            case OfferRevised e:
                 InsertBookings(batch, bookings);
                 Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
                     IdOf(recorded, Offer.StreamId("")), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
                 AddTerms(batch, IdOf(recorded, Offer.StreamId("")), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
 
-            case SlotScheduled e when Keeps(InsightTables.Slots):
+            case SlotScheduled e:
                 Command(batch, $"""
                     insert into {p}_slots (slot_id, offer_id, start_at, local_date, capacity)
                     select $1, $2, $3, ($3 at time zone coalesce(o.time_zone, 'UTC'))::date, $4
@@ -127,44 +98,44 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                     """,
                     e.SlotId, e.OfferId, e.Start.ToUniversalTime(), e.Capacity);
                 break;
-            case SlotCapacityChanged e when Keeps(InsightTables.Slots):
+            case SlotCapacityChanged e:
                 Command(batch, $"update {p}_slots set capacity = $2 where slot_id = $1", IdOf(recorded, Slot.StreamId("")), e.Capacity);
                 break;
-            case SlotCancelled when Keeps(InsightTables.Slots):
+            case SlotCancelled:
                 Command(batch, $"update {p}_slots set cancelled = true where slot_id = $1", IdOf(recorded, Slot.StreamId("")));
                 break;
 
-            case BookingRequested e when Keeps(InsightTables.Bookings):
+            case BookingRequested e:
                 bookings.Insert(e.BookingId, e);
                 break;
-            case BookingConfirmed when Keeps(InsightTables.Bookings):
+            case BookingConfirmed:
                 bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true));
                 break;
-            case BookingPromoted when Keeps(InsightTables.Bookings):
+            case BookingPromoted:
                 bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true, Promoted: true));
                 break;
-            case BookingWaitlisted when Keeps(InsightTables.Bookings):
+            case BookingWaitlisted:
                 bookings.Change(BookingIdOf(recorded), new BookingChange("waitlisted", Waitlisted: true));
                 break;
-            case BookingExpired when Keeps(InsightTables.Bookings):
+            case BookingExpired:
                 bookings.Change(BookingIdOf(recorded), new BookingChange("expired"));
                 break;
-            case BookingCancelled when Keeps(InsightTables.Bookings):
+            case BookingCancelled:
                 bookings.Change(BookingIdOf(recorded), new BookingChange("cancelled"));
                 break;
-            case AttendanceRecorded e when Keeps(InsightTables.Bookings):
+            case AttendanceRecorded e:
                 bookings.Change(BookingIdOf(recorded), new BookingChange(Attendance: e.Outcome == AttendanceOutcome.Attended ? "attended" : "no_show"));
                 break;
 
-            case Subscribed e when Keeps(InsightTables.Subscriptions):
+            case Subscribed e:
                 Command(batch, $"insert into {p}_subscriptions (subscription_id, company_id, offer_id, starts_on) values ($1, $2, $3, $4) on conflict do nothing",
                     e.SubscriptionId, e.CompanyId, e.OfferId, e.StartsOn);
                 break;
-            case SubscriptionCancelled e when Keeps(InsightTables.Subscriptions):
+            case SubscriptionCancelled e:
                 Command(batch, $"update {p}_subscriptions set ends_on = $2 where subscription_id = $1", IdOf(recorded, Subscription.StreamId("")), e.EndsOn);
                 break;
 
-            case NeedRecorded e when Keeps(InsightTables.Needs):
+            case NeedRecorded e:
                 var recordedAt = e.RecordedAt.ToUniversalTime();
                 Command(batch, $"""
                     insert into {p}_needs (need_id, company_id, category, territory, headcount, recorded_at, recorded_date)
@@ -172,7 +143,7 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
                     """,
                     e.NeedId, e.CompanyId, WireName.Of(e.Category), e.Territory, e.Headcount, recordedAt, DateOnly.FromDateTime(recordedAt.UtcDateTime));
                 break;
-            case NeedAddressed or NeedWithdrawn when Keeps(InsightTables.Needs):
+            case NeedAddressed or NeedWithdrawn:
                 Command(batch, $"update {p}_needs set closed_at = $2 where need_id = $1 and closed_at is null", IdOf(recorded, Need.StreamId("")), at);
                 break;
         }
@@ -180,7 +151,6 @@ public sealed class InsightFacts(string prefix, InsightTables tables)
 
     private void AddTerms(NpgsqlBatch batch, string offerId, long version, DateTimeOffset validFrom, Money monthlyFee, Money unitPrice, CoFunding? coFunding)
     {
-        if (!Keeps(InsightTables.OfferTerms)) return;
         Command(batch, $"""
             insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp)
             values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing

@@ -1,18 +1,21 @@
 using Npgsql;
-using Services.Api.Indicators;
 using Services.Api.ReadModels;
-using Services.Api.Usage;
 using Services.EventStore;
 using Services.EventStore.Projections;
 
 namespace Services.Api.Demand;
 
-/// <summary>A shard that keeps its own <see cref="InsightFacts"/>.</summary>
-public abstract class InsightProjection(string name, InsightTables tables) : IProjection
+/// <summary>Shard <c>insights</c>: the <see cref="InsightFacts"/> the demand, usage and indicators reads are computed from.</summary>
+public sealed class InsightsProjection : IProjection
 {
-    public string Name { get; } = name;
+    public const string ShardName = "insights";
 
-    public InsightFacts Facts { get; } = new($"rm_{name}", tables);
+    /// <summary>The tables' prefix, <c>rm_insights_offers</c> and so on.</summary>
+    public const string Prefix = "rm_insights";
+
+    public InsightFacts Facts { get; } = new(Prefix);
+
+    public string Name => ShardName;
 
     public Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken) =>
         Facts.ApplyAsync(page, context, cancellationToken);
@@ -21,16 +24,7 @@ public abstract class InsightProjection(string name, InsightTables tables) : IPr
         Facts.ResetAsync(connection, transaction, cancellationToken);
 }
 
-public sealed class DemandProjection() : InsightProjection(ShardName, InsightTables.Offers | InsightTables.Slots | InsightTables.Bookings | InsightTables.Needs)
-{
-    public const string ShardName = "demand";
-}
-
 public static class InsightReadModels
 {
-    /// <summary>The demand, usage and indicators shards.</summary>
-    public static IServiceCollection AddInsightReadModels(this IServiceCollection services) => services
-        .AddProjection<DemandProjection>()
-        .AddProjection<UsageProjection>()
-        .AddProjection<IndicatorsProjection>();
+    public static IServiceCollection AddInsightReadModels(this IServiceCollection services) => services.AddProjection<InsightsProjection>();
 }

@@ -146,10 +146,10 @@ public static class IndicatorsEndpoints
         var positionCheck = new Validation();
         var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, IndicatorsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var last = first.AddMonths(months).AddDays(-1);
-        var prefix = "rm_" + IndicatorsProjection.ShardName;
+        var prefix = InsightsProjection.Prefix;
         await using var command = dataSource.CreateCommand(Sql(prefix));
         command.Parameters.Add(new NpgsqlParameter { Value = territory });
         command.Parameters.Add(new NpgsqlParameter { Value = first });

@@ -83,9 +83,9 @@ public static class UsageEndpoints
         var positionCheck = new Validation();
         var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, UsageProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        var facts = await UsageStatements.ReadLinesAsync(dataSource, "rm_" + UsageProjection.ShardName, companyId, firstDay, territory: null, cancellationToken);
+        var facts = await UsageStatements.ReadLinesAsync(dataSource, InsightsProjection.Prefix, companyId, firstDay, territory: null, cancellationToken);
         var lines = facts.Select(UsageStatements.Price).ToList();
         return TypedResults.Ok(new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines)));
     }

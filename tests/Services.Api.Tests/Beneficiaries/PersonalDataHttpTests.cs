@@ -7,10 +7,9 @@ using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Feed;
-using Services.Api.Indicators;
+using Services.Api.Demand;
 using Services.Api.Tests.Http;
 using Services.Api.Tests.Listings;
-using Services.Api.Usage;
 using Services.Api.Webhooks;
 using BookingList = Services.Api.Listings.CatalogReadModels;
 
@@ -167,8 +166,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         (await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={erased}")).ShouldBe(indicatorsBefore);
         await api.RebuildEqualsLiveAsync(BookingList.BookingListShard, "rm_booking_offers", "rm_bookings");
         await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedProjection.Lookups.Tables, "rm_feed"]);
-        await api.RebuildEqualsLiveAsync(UsageProjection.ShardName, "rm_usage_bookings", "rm_usage_subscriptions");
-        await api.RebuildEqualsLiveAsync(IndicatorsProjection.ShardName, "rm_indicators_bookings", "rm_indicators_subscriptions");
+        await api.RebuildEqualsLiveAsync(InsightsProjection.ShardName, $"{InsightsProjection.Prefix}_bookings", $"{InsightsProjection.Prefix}_subscriptions");
         (await api.GetBookingAsync(scene.Club, first.Id)).Contact.ShouldBe(BookingContact.Erased);
     }
 

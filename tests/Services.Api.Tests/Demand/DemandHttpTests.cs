@@ -8,7 +8,7 @@ namespace Services.Api.Tests.Demand;
 
 public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables = ["rm_demand_offers", "rm_demand_slots", "rm_demand_bookings", "rm_demand_needs"];
+    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
 
     private static readonly DateOnly Monday = new(2026, 3, 2); // ISO week 2026-W10
 
@@ -69,7 +69,7 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, await store.SlotAsync(offer, At(Monday)), 1, "e1", Confirmed);
         var elsewhere = await store.OfferAsync(club.Id, [otherTerritory]);
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", elsewhere, await store.SlotAsync(elsewhere, At(Monday)), 5, "e1", Confirmed);
-        await store.CaughtUpAsync(DemandProjection.ShardName);
+        await store.CaughtUpAsync(InsightsProjection.ShardName);
 
         (await ReadAsync(club.Client, "from=2026-03-01", store)).Data.ShouldHaveSingleItem().Territory.ShouldBe(mine);
         (await ReadAsync(partnerHere.Client, $"territory={mine}", store)).Data.ShouldHaveSingleItem().UnitsRequested.ShouldBe(1);
@@ -122,6 +122,6 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await store.CancelSlotAsync((await store.SlotAsync(offer, At(Monday.AddDays(1)))).Id);
         await store.WithdrawNeedAsync(await store.NeedAsync("org_companyaaaaaaaaaaaaaaaaaa", territory, 4, At(Monday)));
 
-        await store.RebuildEqualsLiveAsync(DemandProjection.ShardName, Tables);
+        await store.RebuildEqualsLiveAsync(InsightsProjection.ShardName, Tables);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Indicators;
 using Services.Api.Tests.Demand;
 using Services.Api.Tests.Http;
@@ -11,11 +12,7 @@ namespace Services.Api.Tests.Indicators;
 
 public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables =
-    [
-        "rm_indicators_offers", "rm_indicators_slots", "rm_indicators_bookings", "rm_indicators_offer_terms",
-        "rm_indicators_subscriptions", "rm_indicators_needs", "rm_indicators_organizations", "rm_indicators_memberships",
-    ];
+    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
 
     /// <summary>Next month: memberships and closures appended now happen before its end.</summary>
     private static readonly DateOnly Month = new DateOnly(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1).AddMonths(1);
@@ -179,6 +176,6 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         await store.BookAsync(company, offer, slot, 2, "e2", Expired);
         await store.WithdrawNeedAsync(await store.NeedAsync(company, territory, 8, At(Month)));
 
-        await store.RebuildEqualsLiveAsync(IndicatorsProjection.ShardName, Tables);
+        await store.RebuildEqualsLiveAsync(InsightsProjection.ShardName, Tables);
     }
 }

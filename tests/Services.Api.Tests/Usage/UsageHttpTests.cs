@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Tests.Demand;
 using Services.Api.Tests.Http;
 using Services.Api.Usage;
@@ -11,8 +12,7 @@ namespace Services.Api.Tests.Usage;
 
 public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables =
-        ["rm_usage_offers", "rm_usage_slots", "rm_usage_bookings", "rm_usage_offer_terms", "rm_usage_subscriptions"];
+    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
 
     private static readonly DateOnly March = new(2026, 3, 1);
 
@@ -172,6 +172,6 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e1", Attended);
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 1, "e2", Promoted);
 
-        await store.RebuildEqualsLiveAsync(UsageProjection.ShardName, Tables);
+        await store.RebuildEqualsLiveAsync(InsightsProjection.ShardName, Tables);
     }
 }
