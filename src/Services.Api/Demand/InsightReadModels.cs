@@ -26,5 +26,6 @@ public sealed class InsightsProjection : IProjection
 
 public static class InsightReadModels
 {
+    /// <summary>The insights shard (the demand, usage and indicators endpoints map their own routes).</summary>
     public static IServiceCollection AddInsightReadModels(this IServiceCollection services) => services.AddProjection<InsightsProjection>();
 }

@@ -18,8 +18,8 @@ public sealed record UsageLineFacts(
     long UnitCharges);
 
 /// <summary>
-/// Usage statements, computed from a shard's facts (the usage shard for statements, the indicators shard
-/// for co-funding spent, each on its own tables).
+/// Usage statements, computed from the insight facts: the statements themselves, and the co-funding
+/// spent that the indicators sum, from the same rows, so the two always agree.
 /// </summary>
 /// <remarks>
 /// Rules: a month is a calendar month of the offer's time zone (as quotas are). A line exists for each offer

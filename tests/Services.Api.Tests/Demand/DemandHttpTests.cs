@@ -8,8 +8,6 @@ namespace Services.Api.Tests.Demand;
 
 public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
-
     private static readonly DateOnly Monday = new(2026, 3, 2); // ISO week 2026-W10
 
     private async Task<DemandResponse> ReadAsync(HttpClient client, string query, InsightStore store)

@@ -24,6 +24,13 @@ public sealed class InsightStore(ApiFixture api)
 
     public FeedPosition Last { get; private set; } = FeedPosition.Start;
 
+    /// <summary>The insight facts' tables, written out here (not taken from the code) so that a table the code forgets to reset fails the rebuild tests.</summary>
+    public static readonly string[] Tables =
+    [
+        "rm_insights_offers", "rm_insights_slots", "rm_insights_bookings", "rm_insights_offer_terms",
+        "rm_insights_subscriptions", "rm_insights_needs", "rm_insights_organizations", "rm_insights_memberships",
+    ];
+
     public static readonly DateTimeOffset Long = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public async Task AppendAsync(string streamId, string streamType, params object[] events)

@@ -12,8 +12,6 @@ namespace Services.Api.Tests.Indicators;
 
 public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
-
     /// <summary>Next month: memberships and closures appended now happen before its end.</summary>
     private static readonly DateOnly Month = new DateOnly(DateTime.UtcNow.Year, DateTime.UtcNow.Month, 1).AddMonths(1);
 

@@ -12,8 +12,6 @@ namespace Services.Api.Tests.Usage;
 
 public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly string[] Tables = [.. new InsightFacts(InsightsProjection.Prefix).TableNames];
-
     private static readonly DateOnly March = new(2026, 3, 1);
 
     private static async Task<UsageStatementResponse> StatementAsync(HttpClient client, string companyId, string month, InsightStore store) =>
