@@ -42,7 +42,7 @@ public sealed record DemandResponse(IReadOnlyList<DemandWeekResponse> Data);
 
 public static class DemandEndpoints
 {
-    private static string Sql(string p) => $"""
+    private static readonly string Sql = $"""
         with facts as (
             select t.territory, o.category, s.local_date as day, b.company_id,
                    b.quantity as requested,
@@ -52,13 +52,13 @@ public static class DemandEndpoints
                    case when b.status = 'cancelled' then b.quantity else 0 end as cancelled,
                    case when b.attendance = 'attended' then b.quantity else 0 end as attended,
                    0 as needs, 0 as headcount
-            from {p}_bookings b
-            join {p}_slots s on s.slot_id = b.slot_id
-            join {p}_offers o on o.offer_id = b.offer_id
+            from {InsightsProjection.Prefix}_bookings b
+            join {InsightsProjection.Prefix}_slots s on s.slot_id = b.slot_id
+            join {InsightsProjection.Prefix}_offers o on o.offer_id = b.offer_id
             cross join lateral unnest(o.territories) as t(territory)
             union all
             select n.territory, n.category, n.recorded_date, n.company_id, 0, 0, 0, 0, 0, 0, 1, n.headcount
-            from {p}_needs n
+            from {InsightsProjection.Prefix}_needs n
         )
         select territory, category, date_trunc('week', day)::date as week_start,
                sum(requested)::int, sum(confirmed)::int, sum(waitlisted)::int, sum(expired)::int, sum(cancelled)::int,
@@ -123,7 +123,7 @@ public static class DemandEndpoints
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        await using var command = dataSource.CreateCommand(Sql(InsightsProjection.Prefix));
+        await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)category ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = from is { } start ? InsightNames.WeekStart(start) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });

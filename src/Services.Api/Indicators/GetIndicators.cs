@@ -55,24 +55,24 @@ public static class IndicatorsEndpoints
     public static string PeopleCount(long count) =>
         count < SmallestShownCount ? "<5" : count.ToString(CultureInfo.InvariantCulture);
 
-    private static string Sql(string p) => $"""
+    private static readonly string Sql = $"""
         with offers as (
-            select offer_id from {p}_offers where $1 = any(territories)
+            select offer_id from {InsightsProjection.Prefix}_offers where $1 = any(territories)
         ), period_slots as (
-            select s.slot_id, s.capacity, s.cancelled from {p}_slots s join offers o on o.offer_id = s.offer_id
+            select s.slot_id, s.capacity, s.cancelled from {InsightsProjection.Prefix}_slots s join offers o on o.offer_id = s.offer_id
             where s.local_date between $2 and $3
         ), period_bookings as (
-            select b.* from {p}_bookings b join period_slots s on s.slot_id = b.slot_id
+            select b.* from {InsightsProjection.Prefix}_bookings b join period_slots s on s.slot_id = b.slot_id
         ), open_needs as (
-            select n.headcount from {p}_needs n
+            select n.headcount from {InsightsProjection.Prefix}_needs n
             where n.territory = $1 and n.recorded_at < $4 and (n.closed_at is null or n.closed_at >= $4)
         )
         select
-            (select count(distinct m.company_id) from {p}_memberships m
-             join {p}_organizations c on c.organization_id = m.club_id
+            (select count(distinct m.company_id) from {InsightsProjection.Prefix}_memberships m
+             join {InsightsProjection.Prefix}_organizations c on c.organization_id = m.club_id
              where m.admitted_at < $4 and (m.removed_at is null or m.removed_at >= $4)
-               and ($1 = any(c.territories) or exists (select 1 from {p}_offers o where o.club_id = m.club_id and $1 = any(o.territories))))::int,
-            (select count(distinct s.company_id) from {p}_subscriptions s join offers o on o.offer_id = s.offer_id
+               and ($1 = any(c.territories) or exists (select 1 from {InsightsProjection.Prefix}_offers o where o.club_id = m.club_id and $1 = any(o.territories))))::int,
+            (select count(distinct s.company_id) from {InsightsProjection.Prefix}_subscriptions s join offers o on o.offer_id = s.offer_id
              where s.starts_on <= $3 and coalesce(s.ends_on, 'infinity'::date) >= $2)::int,
             (select count(distinct (b.company_id, b.beneficiary_ref)) from period_bookings b where b.attendance = 'attended')::int,
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.attendance = 'attended')::bigint,
@@ -149,8 +149,7 @@ public static class IndicatorsEndpoints
         if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
         var last = first.AddMonths(months).AddDays(-1);
-        var prefix = InsightsProjection.Prefix;
-        await using var command = dataSource.CreateCommand(Sql(prefix));
+        await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = territory });
         command.Parameters.Add(new NpgsqlParameter { Value = first });
         command.Parameters.Add(new NpgsqlParameter { Value = last });
@@ -175,7 +174,7 @@ public static class IndicatorsEndpoints
         long coFunding = 0;
         for (var m = 0; m < months; m++)
         {
-            var lines = await UsageStatements.ReadLinesAsync(dataSource, prefix, companyId: null, first.AddMonths(m), territory, cancellationToken);
+            var lines = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, first.AddMonths(m), territory, cancellationToken);
             coFunding += lines.Sum(line => UsageStatements.Price(line).CoFunding.Amount);
         }
 

@@ -85,7 +85,7 @@ public static class UsageEndpoints
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        var facts = await UsageStatements.ReadLinesAsync(dataSource, InsightsProjection.Prefix, companyId, firstDay, territory: null, cancellationToken);
+        var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId, firstDay, territory: null, cancellationToken);
         var lines = facts.Select(UsageStatements.Price).ToList();
         return TypedResults.Ok(new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines)));
     }

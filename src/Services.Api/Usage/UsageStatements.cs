@@ -33,10 +33,10 @@ public sealed record UsageLineFacts(
 /// </remarks>
 public static class UsageStatements
 {
-    public static string LinesSql(string prefix) => $"""
+    private static readonly string LinesSql = $"""
         with sub_lines as (
             select s.company_id, s.offer_id, min(greatest(s.starts_on, $2::date)) as first_day
-            from {prefix}_subscriptions s
+            from {InsightsProjection.Prefix}_subscriptions s
             where ($1::text is null or s.company_id = $1) and s.starts_on <= $3::date and coalesce(s.ends_on, 'infinity'::date) >= $2::date
             group by s.company_id, s.offer_id
         ), unit_lines as (
@@ -44,7 +44,7 @@ public static class UsageStatements
                    coalesce(sum(b.quantity) filter (where b.attendance = 'attended'), 0)::int as attended,
                    coalesce(sum(b.quantity) filter (where b.attendance = 'no_show'), 0)::int as no_show,
                    coalesce(sum(b.quantity * b.unit_price), 0)::bigint as unit_charges
-            from {prefix}_bookings b join {prefix}_slots sl on sl.slot_id = b.slot_id
+            from {InsightsProjection.Prefix}_bookings b join {InsightsProjection.Prefix}_slots sl on sl.slot_id = b.slot_id
             where ($1::text is null or b.company_id = $1) and b.attendance is not null and sl.local_date between $2::date and $3::date
             group by b.company_id, b.offer_id
         ), lines as (
@@ -55,10 +55,10 @@ public static class UsageStatements
         select l.company_id, l.offer_id, o.title, o.category, l.first_day is not null as subscribed,
                coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges
         from lines l
-        join {prefix}_offers o on o.offer_id = l.offer_id
+        join {InsightsProjection.Prefix}_offers o on o.offer_id = l.offer_id
         left join lateral (
             select t.monthly_fee, t.co_funding_bp
-            from {prefix}_offer_terms t
+            from {InsightsProjection.Prefix}_offer_terms t
             where t.offer_id = l.offer_id
             order by t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) desc,
                      case when t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) then t.version end desc nulls last,
@@ -71,10 +71,10 @@ public static class UsageStatements
 
     /// <summary>The lines of <paramref name="month"/> (its first day), for one company or (null) all, of offers serving <paramref name="territory"/> or (null) any.</summary>
     public static async Task<IReadOnlyList<UsageLineFacts>> ReadLinesAsync(
-        NpgsqlDataSource dataSource, string prefix, string? companyId, DateOnly month, string? territory, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, string? companyId, DateOnly month, string? territory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand(LinesSql(prefix));
+        await using var command = dataSource.CreateCommand(LinesSql);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)companyId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = month });
         command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
