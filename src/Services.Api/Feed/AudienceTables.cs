@@ -29,10 +29,17 @@ internal sealed class AudienceTables(string prefix)
         var lookups = new PageLookups();
         await LoadAsync(page, context, lookups, cancellationToken);
         var audiences = new List<IReadOnlyList<string>>(page.Count);
+        var booked = new List<(string BookingId, BookingParties Parties)>();
         foreach (var recorded in page)
         {
-            Observe(recorded, lookups, batch);
+            Observe(recorded, lookups, batch, booked);
             audiences.Add(EventAudience.Of(recorded.StreamId, recorded.Data, lookups));
+        }
+        // Every booking adds a row: one statement for the page's, not one each (nothing else writes the table).
+        if (booked.Count > 0)
+        {
+            batch.Add($"insert into {prefix}_bookings (booking_id, company_id, offer_id) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict (booking_id) do nothing",
+                booked.Select(b => b.BookingId).ToArray(), booked.Select(b => b.Parties.CompanyId).ToArray(), booked.Select(b => b.Parties.OfferId).ToArray());
         }
         return audiences;
     }
@@ -111,7 +118,7 @@ internal sealed class AudienceTables(string prefix)
         batch.BatchCommands.Add(command);
     }
 
-    private void Observe(RecordedEvent recorded, PageLookups lookups, PageBatch batch)
+    private void Observe(RecordedEvent recorded, PageLookups lookups, PageBatch batch, List<(string BookingId, BookingParties Parties)> booked)
     {
         switch (recorded.Data)
         {
@@ -135,9 +142,9 @@ internal sealed class AudienceTables(string prefix)
                     e.SubscriptionId, e.CompanyId, e.ClubId);
                 break;
             case BookingRequested e:
-                lookups.Bookings[e.BookingId] = new(e.CompanyId, e.OfferId);
-                batch.Add($"insert into {prefix}_bookings (booking_id, company_id, offer_id) values ($1, $2, $3) on conflict (booking_id) do nothing",
-                    e.BookingId, e.CompanyId, e.OfferId);
+                var parties = new BookingParties(e.CompanyId, e.OfferId);
+                lookups.Bookings[e.BookingId] = parties;
+                booked.Add((e.BookingId, parties));
                 if (e.Contact is not null) ObserveContact(e, lookups, batch);
                 break;
             case NeedRecorded e:
