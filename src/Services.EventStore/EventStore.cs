@@ -127,9 +127,10 @@ public sealed class EventStore : IAsyncDisposable
             return;
         }
         AppendResult[] results;
+        bool announced;
         try
         {
-            results = await CommitOnceAsync(group, CancellationToken.None);
+            (results, announced) = await CommitOnceAsync(group, CancellationToken.None);
         }
 #pragma warning disable CA1031 // Whatever failed, each member gets its own answer, alone.
         catch (Exception ex)
@@ -143,7 +144,7 @@ public sealed class EventStore : IAsyncDisposable
             return;
         }
         for (var i = 0; i < group.Count; i++) Succeed(group[i], results[i]);
-        _notifier.Pulse();
+        _notifier.Pulse(announced);
     }
 
     private async Task CommitAloneAsync(PendingAppend append, bool mayHaveCommitted)
@@ -151,6 +152,7 @@ public sealed class EventStore : IAsyncDisposable
         try
         {
             var attempts = mayHaveCommitted ? 1 : 0;
+            var announced = false;
             var result = await _retry.ExecuteAsync(async ct =>
             {
                 // An earlier attempt may have committed before its answer was lost: its events,
@@ -161,7 +163,8 @@ public sealed class EventStore : IAsyncDisposable
                 if (retried && await FindCommittedAsync(append.Prepared, ct) is { } committed) return committed;
                 try
                 {
-                    return (await CommitOnceAsync([append], ct))[0];
+                    (var results, announced) = await CommitOnceAsync([append], ct);
+                    return results[0];
                 }
                 catch (StreamVersionConflictException) when (retried)
                 {
@@ -170,7 +173,7 @@ public sealed class EventStore : IAsyncDisposable
                 }
             }, append.CancellationToken);
             Succeed(append, result);
-            _notifier.Pulse();
+            _notifier.Pulse(announced);
         }
         catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
         {
@@ -196,9 +199,10 @@ public sealed class EventStore : IAsyncDisposable
     /// <summary>
     /// One transaction for the whole group: its appends in stream order (one global order, so that
     /// two transactions cannot deadlock), as one statement unless a member appends at any version,
-    /// then each member's rows alongside.
+    /// then each member's rows alongside, and the NOTIFY to other nodes when its turn has come
+    /// (<see cref="FeedNotifier"/>); true with the results when the transaction carried it.
     /// </summary>
-    private async Task<AppendResult[]> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    private async Task<(AppendResult[] Results, bool Announced)> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
     {
         var streams = group
             .SelectMany((append, member) => append.Prepared.Streams.Select(stream => (Stream: stream, Member: member)))
@@ -215,6 +219,8 @@ public sealed class EventStore : IAsyncDisposable
             foreach (var command in append.Alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
             foreach (var command in _withEveryAppend?.Invoke(append.Metadata) ?? []) batch.BatchCommands.Add(command);
         }
+        var announced = _notifier.TakeTurn();
+        if (announced) batch.BatchCommands.Add(FeedNotifier.NotifyCommand());
         var versions = group.Select(append => new Dictionary<string, long>(append.Prepared.Streams.Count, StringComparer.Ordinal)).ToArray();
         var last = new FeedPosition[group.Count];
         try
@@ -232,7 +238,7 @@ public sealed class EventStore : IAsyncDisposable
         {
             throw (Exception?)await ConflictAheadAsync(connection, group, cancellationToken) ?? ex;
         }
-        return group.Select((_, member) => new AppendResult(versions[member], last[member])).ToArray();
+        return (group.Select((_, member) => new AppendResult(versions[member], last[member])).ToArray(), announced);
     }
 
     private async Task<AppendResult?> FindCommittedAsync(PreparedAppend prepared, CancellationToken cancellationToken)

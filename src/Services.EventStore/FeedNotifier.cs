@@ -1,17 +1,21 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace Services.EventStore;
 
 /// <summary>
 /// Tells feed readers that new events may have committed. Appends in this process wake local
-/// readers at once; other nodes hear a NOTIFY sent after the commit. The NOTIFY is sent outside
-/// the appending transaction on purpose: PostgreSQL serializes the commits of notifying
-/// transactions on one global lock, which would cap concurrent appends at one commit at a time.
-/// Several appends that finish together share one NOTIFY, and NOTIFYs are at least
-/// <see cref="NotifyInterval"/> apart: under load, one short transaction (and round trip) covers
-/// every append of that interval instead of adding one per append. Other nodes hear of a commit at
-/// most that much later; local readers are woken at once. A lost wake-up only delays readers,
-/// who also poll.
+/// readers at once; other nodes hear a NOTIFY, at most one per <see cref="NotifyInterval"/>. An
+/// append whose turn has come carries the NOTIFY in its own transaction (no round trip or
+/// transaction of its own); the appends after it within the interval carry none, and if no append
+/// carries the next one, a NOTIFY is sent alone two intervals after the first of them (one would
+/// race the append taking the next turn). Under steady appends that never happens: a NOTIFY sent
+/// alone every interval cost a lone writer about a fifth of its appends per second (BENCHMARKS.md).
+/// PostgreSQL serializes the commits of notifying transactions on one global lock, so only one
+/// append per interval takes it. Other nodes hear of a commit at most two intervals later; local
+/// readers are woken at once. A lost wake-up only delays
+/// readers, who also poll. Commits of one store are sequential (one committer), so an append that
+/// carried the NOTIFY announced every commit before it.
 /// </summary>
 public sealed class FeedNotifier : IAsyncDisposable
 {
@@ -24,13 +28,32 @@ public sealed class FeedNotifier : IAsyncDisposable
     private readonly SemaphoreSlim _notifyRequested = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
+    private readonly Timer _trailing;
     private TaskCompletionSource _changed = NewSignal();
     private Task? _listener;
+    private long _lastNotifyAt; // Stopwatch timestamp of the last NOTIFY sent or carried (0: none yet)
+    private int _unannounced; // 1 while a commit is announced by no NOTIFY
+    private int _trailingArmed;
 
     internal FeedNotifier(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource;
+        _trailing = new Timer(_ => SendTrailing(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _sender = Task.Run(SendNotificationsAsync);
+    }
+
+    /// <summary>The NOTIFY an append carries; its payload is the appending transaction's id.</summary>
+    internal static NpgsqlBatchCommand NotifyCommand() => new($"select pg_notify('{Channel}', pg_current_xact_id()::text)");
+
+    /// <summary>
+    /// True when the append about to commit should carry the NOTIFY (<see cref="NotifyCommand"/>):
+    /// none for <see cref="NotifyInterval"/>. It then counts as sent, whether or not it commits.
+    /// </summary>
+    internal bool TakeTurn()
+    {
+        var last = Volatile.Read(ref _lastNotifyAt);
+        if (last != 0 && Stopwatch.GetElapsedTime(last) < NotifyInterval) return false;
+        return Interlocked.CompareExchange(ref _lastNotifyAt, Stopwatch.GetTimestamp(), last) == last;
     }
 
     /// <summary>
@@ -39,16 +62,39 @@ public sealed class FeedNotifier : IAsyncDisposable
     /// </summary>
     public Task Changed => Volatile.Read(ref _changed).Task;
 
-    /// <summary>Called after a commit: wakes local readers and asks for a NOTIFY to other nodes.</summary>
-    public void Pulse()
+    /// <summary>
+    /// Called after a commit: wakes local readers. Other nodes heard of it when the commit carried
+    /// the NOTIFY (<paramref name="announced"/>); otherwise one is sent alone two intervals later,
+    /// unless an append carries one first.
+    /// </summary>
+    public void Pulse(bool announced)
     {
         WakeLocal();
-        if (_notifyRequested.CurrentCount == 0)
+        if (announced)
         {
-            try { _notifyRequested.Release(); }
-            catch (SemaphoreFullException) { /* a NOTIFY is already due and will cover this commit */ }
-            catch (ObjectDisposedException) { /* the store is closing: nobody is left to notify */ }
+            Volatile.Write(ref _unannounced, 0);
+            if (Interlocked.Exchange(ref _trailingArmed, 0) == 1) ChangeTrailing(Timeout.InfiniteTimeSpan);
+            return;
         }
+        Volatile.Write(ref _unannounced, 1);
+        if (Interlocked.Exchange(ref _trailingArmed, 1) == 0) ChangeTrailing(2 * NotifyInterval);
+    }
+
+    private void ChangeTrailing(TimeSpan dueIn)
+    {
+        try { _trailing.Change(dueIn, Timeout.InfiniteTimeSpan); }
+        catch (ObjectDisposedException) { /* the store is closing: nobody is left to notify */ }
+    }
+
+    /// <summary>No append carried a NOTIFY for the commits since the last one: the sender sends it alone.</summary>
+    private void SendTrailing()
+    {
+        Volatile.Write(ref _trailingArmed, 0);
+        if (Interlocked.Exchange(ref _unannounced, 0) == 0) return;
+        Volatile.Write(ref _lastNotifyAt, Stopwatch.GetTimestamp());
+        try { _notifyRequested.Release(); }
+        catch (SemaphoreFullException) { /* a NOTIFY is already due and will cover these commits */ }
+        catch (ObjectDisposedException) { /* the store is closing */ }
     }
 
     /// <summary>Starts listening to other nodes' appends (idempotent). Readers on other nodes need this.</summary>
@@ -86,12 +132,8 @@ public sealed class FeedNotifier : IAsyncDisposable
             try
             {
                 await _notifyRequested.WaitAsync(token);
-                await using (var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')"))
-                {
-                    await command.ExecuteNonQueryAsync(token);
-                }
-                // Appends committed meanwhile ask for the next NOTIFY, which covers them all.
-                await Task.Delay(NotifyInterval, token);
+                await using var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')");
+                await command.ExecuteNonQueryAsync(token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -160,6 +202,7 @@ public sealed class FeedNotifier : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        await _trailing.DisposeAsync();
         await _sender;
         if (_listener is not null) await _listener;
         _stopping.Dispose();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using static Services.EventStore.Tests.TestEvents;
 
@@ -31,6 +32,68 @@ public sealed class NotifierTests(StoreFixture fixture) : IClassFixture<StoreFix
         await fixture.Store.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
 
         await changed.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task An_append_whose_turn_has_come_carries_the_notify_in_its_own_transaction()
+    {
+        await using var listener = await Listener.StartAsync(fixture.ConnectionString);
+        await using var node = new EventStore(fixture.DataSource, StoreFixture.NewRegistry()); // nothing notified yet: its turn has come
+
+        var result = await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
+
+        // Sent alone, the NOTIFY would come from a transaction of its own, with an empty payload.
+        (await listener.NextAsync(Patience)).ShouldBe(result.LastPosition.TransactionId.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Appends_that_carry_no_notify_are_still_announced_to_other_nodes()
+    {
+        await using var listener = await Listener.StartAsync(fixture.ConnectionString);
+        await using var node = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
+        await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
+        await listener.NextAsync(Patience);
+
+        // Within the interval after the one that notified: no later append comes to carry the next NOTIFY.
+        await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("b")]);
+
+        await listener.NextAsync(Patience);
+    }
+
+    /// <summary>A session listening to the store's channel, as another node's would.</summary>
+    private sealed class Listener : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly Queue<string> _payloads = new();
+
+        private Listener(NpgsqlConnection connection)
+        {
+            _connection = connection;
+            _connection.Notification += (_, e) => _payloads.Enqueue(e.Payload);
+        }
+
+        public static async Task<Listener> StartAsync(string connectionString)
+        {
+            var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var listen = new NpgsqlCommand($"listen {FeedNotifier.Channel}", connection);
+            await listen.ExecuteNonQueryAsync();
+            return new Listener(connection);
+        }
+
+        /// <summary>The payload of the next notification.</summary>
+        public async Task<string> NextAsync(TimeSpan patience)
+        {
+            var deadline = DateTime.UtcNow + patience;
+            while (_payloads.Count == 0)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !await _connection.WaitAsync(left)) throw new TimeoutException($"No notification within {patience}.");
+            }
+            return _payloads.Dequeue();
+        }
+
+        public ValueTask DisposeAsync() => _connection.DisposeAsync();
     }
 }
 
