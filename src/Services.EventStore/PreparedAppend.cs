@@ -71,15 +71,28 @@ internal sealed class PreparedAppend
     /// A stream's append as parameters $1 to $8: stream id, stream type, expected version, then the
     /// events' ids, types, data and metadata as arrays, and the expected last event id (or null).
     /// </summary>
-    public static NpgsqlBatchCommand WithAppendParameters(NpgsqlBatchCommand command, PreparedStream stream)
+    public static NpgsqlBatchCommand WithAppendParameters(NpgsqlBatchCommand command, PreparedStream stream) => WithParameters(command, stream,
+        new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+        new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+        new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+        new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+
+    /// <summary>The parameters of <see cref="WithAppendParameters"/> for a stream's only event: its id, type, data and metadata as plain values.</summary>
+    public static NpgsqlBatchCommand WithOneEventParameters(NpgsqlBatchCommand command, PreparedStream stream) => WithParameters(command, stream,
+        new NpgsqlParameter { Value = stream.EventIds[0], NpgsqlDbType = NpgsqlDbType.Uuid },
+        new NpgsqlParameter { Value = stream.EventTypes[0], NpgsqlDbType = NpgsqlDbType.Text },
+        new NpgsqlParameter { Value = stream.Data[0], NpgsqlDbType = NpgsqlDbType.Jsonb },
+        new NpgsqlParameter { Value = stream.Metadata[0], NpgsqlDbType = NpgsqlDbType.Jsonb });
+
+    private static NpgsqlBatchCommand WithParameters(NpgsqlBatchCommand command, PreparedStream stream, NpgsqlParameter ids, NpgsqlParameter types, NpgsqlParameter data, NpgsqlParameter metadata)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = stream.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = stream.EventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = stream.EventTypes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = stream.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = stream.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(ids);
+        command.Parameters.Add(types);
+        command.Parameters.Add(data);
+        command.Parameters.Add(metadata);
         command.Parameters.Add(LastEventParameter(stream.Expected));
         return command;
     }
