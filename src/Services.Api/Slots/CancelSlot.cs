@@ -29,7 +29,7 @@ public static partial class Slot
         if (state.Cancelled) return Cancelled(state);
         if (state.HasStarted(now)) return Started(state);
 
-        var bookingIds = state.Confirmed.Keys.Order(StringComparer.Ordinal).Concat(state.Waitlist.Select(w => w.BookingId));
+        var bookingIds = state.Confirmed.ByBooking.Keys.Order(StringComparer.Ordinal).Concat(state.Waitlist.Select(w => w.BookingId));
         var ended = EndedBookings.Of(bookingIds, new BookingCancelled(BookingCancelled.SlotCancelled), bookings, subscriptions);
         return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason)], ended.Bookings, ended.Subscriptions));
     }
@@ -78,5 +78,5 @@ public static class CancelSlotEndpoint
             }, http, cancellationToken);
     }
 
-    private static IEnumerable<string> BookingIds(SlotState slot) => slot.Confirmed.Keys.Concat(slot.Waitlist.Select(w => w.BookingId));
+    private static IEnumerable<string> BookingIds(SlotState slot) => slot.Confirmed.ByBooking.Keys.Concat(slot.Waitlist.Select(w => w.BookingId));
 }

@@ -31,11 +31,11 @@ public sealed record SlotState(
     DateTimeOffset Start,
     DateTimeOffset End,
     int Capacity,
-    ImmutableDictionary<string, int> Confirmed,
+    SeatHolds Confirmed,
     ImmutableList<WaitlistEntry> Waitlist,
     bool Cancelled)
 {
-    public int Reserved => Confirmed.Values.Sum();
+    public int Reserved => Confirmed.Total;
 
     public int Remaining => Capacity - Reserved;
 
@@ -50,7 +50,7 @@ public static partial class Slot
 
     public static SlotState? Evolve(SlotState? state, object @event) => state is null
         ? @event is SlotScheduled e
-            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, ImmutableDictionary<string, int>.Empty, [], Cancelled: false)
+            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], Cancelled: false)
             : null
         : Apply(state, @event);
 
@@ -58,15 +58,15 @@ public static partial class Slot
     internal static SlotState Apply(SlotState state, object @event) => @event switch
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
-        SlotCancelled => state with { Cancelled = true, Confirmed = state.Confirmed.Clear(), Waitlist = [] },
-        SeatReserved e => state with { Confirmed = state.Confirmed.SetItem(e.BookingId, e.Quantity) },
-        SeatReleased e => state with { Confirmed = state.Confirmed.Remove(e.BookingId) },
+        SlotCancelled => state with { Cancelled = true, Confirmed = SeatHolds.None, Waitlist = [] },
+        SeatReserved e => state with { Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity) },
+        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId) },
         WaitlistJoined e => state with { Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity)) },
         WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId) },
         WaitlistPromoted e => state with
         {
             Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId),
-            Confirmed = state.Confirmed.SetItem(e.BookingId, e.Quantity),
+            Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),
         },
         WaitlistExpired e => state with { Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)) },
         _ => state,
