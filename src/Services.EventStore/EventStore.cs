@@ -16,6 +16,7 @@ public sealed class EventStore : IAsyncDisposable
     public const int MaxStreamIdLength = 200;
     private const string ConflictSqlState = "ES409";
     private const string UniqueViolation = "23505";
+    private const string NotifyQueueFull = "54000";
     private const string StreamVersionKey = "es_events_stream_version_key";
 
     // One append transaction in flight per store: whatever arrives meanwhile forms the next group.
@@ -200,9 +201,9 @@ public sealed class EventStore : IAsyncDisposable
     /// One transaction for the whole group: its appends in stream order (one global order, so that
     /// two transactions cannot deadlock), as one statement unless a member appends at any version,
     /// then each member's rows alongside, and the NOTIFY to other nodes when its turn has come
-    /// (<see cref="FeedNotifier"/>); true with the results when the transaction carried it.
+    /// (<see cref="FeedNotifier"/>) and <paramref name="mayNotify"/>; true with the results when the transaction carried it.
     /// </summary>
-    private async Task<(AppendResult[] Results, bool Announced)> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    private async Task<(AppendResult[] Results, bool Announced)> CommitOnceAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken, bool mayNotify = true)
     {
         var streams = group
             .SelectMany((append, member) => append.Prepared.Streams.Select(stream => (Stream: stream, Member: member)))
@@ -219,7 +220,7 @@ public sealed class EventStore : IAsyncDisposable
             foreach (var command in append.Alongside?.Invoke() ?? []) batch.BatchCommands.Add(command);
             foreach (var command in _withEveryAppend?.Invoke(append.Metadata) ?? []) batch.BatchCommands.Add(command);
         }
-        var announced = _notifier.TakeTurn();
+        var announced = mayNotify && _notifier.TakeTurn();
         if (announced) batch.BatchCommands.Add(FeedNotifier.NotifyCommand());
         var versions = group.Select(append => new Dictionary<string, long>(append.Prepared.Streams.Count, StringComparer.Ordinal)).ToArray();
         var last = new FeedPosition[group.Count];
@@ -229,6 +230,12 @@ public sealed class EventStore : IAsyncDisposable
             await statements.ReadAsync(reader, versions, last, cancellationToken);
             // Reading every result surfaces a failure of any command alongside.
             while (await reader.NextResultAsync(cancellationToken)) { }
+        }
+        catch (PostgresException ex) when (announced && ex.SqlState == NotifyQueueFull)
+        {
+            // A listener far behind filled PostgreSQL's queue (the commit failed, nothing was
+            // written): the events matter more than waking other nodes, who also poll.
+            return await CommitOnceAsync(group, cancellationToken, mayNotify: false);
         }
         catch (PostgresException ex) when (ex.SqlState == ConflictSqlState)
         {

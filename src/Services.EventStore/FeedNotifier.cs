@@ -11,17 +11,17 @@ namespace Services.EventStore;
 /// carries the next one, a NOTIFY is sent alone two intervals after the first of them (one would
 /// race the append taking the next turn). Under steady appends that never happens: a NOTIFY sent
 /// alone every interval cost a lone writer about a fifth of its appends per second (BENCHMARKS.md).
-/// PostgreSQL serializes the commits of notifying transactions on one global lock, so only one
-/// append per interval takes it. Other nodes hear of a commit at most two intervals later; local
-/// readers are woken at once. A lost wake-up only delays
-/// readers, who also poll. Commits of one store are sequential (one committer), so an append that
-/// carried the NOTIFY announced every commit before it.
+/// PostgreSQL serializes the commits of notifying transactions on one global lock, held until the
+/// commit is flushed, so only one append per interval takes it. Other nodes hear of a commit at
+/// most two intervals later; local readers are woken at once. A lost wake-up only delays readers,
+/// who also poll. Commits of one store are sequential (one committer), so an append that carried
+/// the NOTIFY announced every commit before it.
 /// </summary>
 public sealed class FeedNotifier : IAsyncDisposable
 {
     public const string Channel = "es_events";
 
-    /// <summary>The shortest time between two NOTIFYs sent by one process.</summary>
+    /// <summary>About the shortest time between two NOTIFYs of one store (one sent alone may follow one carried by an append sooner).</summary>
     public static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(25);
 
     private readonly NpgsqlDataSource _dataSource;
@@ -42,7 +42,10 @@ public sealed class FeedNotifier : IAsyncDisposable
         _sender = Task.Run(SendNotificationsAsync);
     }
 
-    /// <summary>The NOTIFY an append carries; its payload is the appending transaction's id.</summary>
+    /// <summary>
+    /// The NOTIFY an append carries. Its payload is the appending transaction's id, so that a
+    /// listener can tell which commit woke it (the ones sent alone carry none).
+    /// </summary>
     internal static NpgsqlBatchCommand NotifyCommand() => new($"select pg_notify('{Channel}', pg_current_xact_id()::text)");
 
     /// <summary>
@@ -67,7 +70,7 @@ public sealed class FeedNotifier : IAsyncDisposable
     /// the NOTIFY (<paramref name="announced"/>); otherwise one is sent alone two intervals later,
     /// unless an append carries one first.
     /// </summary>
-    public void Pulse(bool announced)
+    internal void Pulse(bool announced)
     {
         WakeLocal();
         if (announced)
@@ -132,17 +135,29 @@ public sealed class FeedNotifier : IAsyncDisposable
             try
             {
                 await _notifyRequested.WaitAsync(token);
-                await using var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')");
-                await command.ExecuteNonQueryAsync(token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 return;
             }
-            catch (NpgsqlException)
-            {
-                // The database is away; readers poll, and the next append asks again.
-            }
+            await TryNotifyAsync(token);
+        }
+    }
+
+    private async Task TryNotifyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = _dataSource.CreateCommand($"select pg_notify('{Channel}', '')");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (NpgsqlException)
+        {
+            // The database is away; readers poll, and the next commit asks again.
         }
     }
 
@@ -201,8 +216,14 @@ public sealed class FeedNotifier : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
         await _trailing.DisposeAsync();
+        // The last commits must not wait for other nodes' polling because this store is closing.
+        if (Interlocked.Exchange(ref _unannounced, 0) == 1)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await TryNotifyAsync(patience.Token);
+        }
+        await _stopping.CancelAsync();
         await _sender;
         if (_listener is not null) await _listener;
         _stopping.Dispose();

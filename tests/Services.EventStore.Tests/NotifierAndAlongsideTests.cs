@@ -33,6 +33,20 @@ public sealed class NotifierTests(StoreFixture fixture) : IClassFixture<StoreFix
 
         await changed.WaitAsync(Patience);
     }
+}
+
+/// <summary>
+/// Which transaction announces a commit to other nodes. A database of its own: nothing but each
+/// test's own store notifies while it listens.
+/// </summary>
+public sealed class CarriedNotifyTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private static string Xid(AppendResult result) => result.LastPosition.TransactionId.ToString(CultureInfo.InvariantCulture);
+
+    private static Task<AppendResult> AppendAsync(EventStore node) =>
+        node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
 
     [Fact]
     public async Task An_append_whose_turn_has_come_carries_the_notify_in_its_own_transaction()
@@ -40,24 +54,40 @@ public sealed class NotifierTests(StoreFixture fixture) : IClassFixture<StoreFix
         await using var listener = await Listener.StartAsync(fixture.ConnectionString);
         await using var node = new EventStore(fixture.DataSource, StoreFixture.NewRegistry()); // nothing notified yet: its turn has come
 
-        var result = await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
+        var result = await AppendAsync(node);
 
         // Sent alone, the NOTIFY would come from a transaction of its own, with an empty payload.
-        (await listener.NextAsync(Patience)).ShouldBe(result.LastPosition.TransactionId.ToString(CultureInfo.InvariantCulture));
+        (await listener.NextAsync(Patience)).ShouldBe(Xid(result));
     }
 
     [Fact]
-    public async Task Appends_that_carry_no_notify_are_still_announced_to_other_nodes()
+    public async Task A_commit_that_carried_no_notify_is_announced_alone()
     {
         await using var listener = await Listener.StartAsync(fixture.ConnectionString);
         await using var node = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
-        await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("a")]);
-        await listener.NextAsync(Patience);
+        var first = await AppendAsync(node);
+        (await listener.NextAsync(Patience)).ShouldBe(Xid(first));
+        node.Notifier.TakeTurn(); // the turn is taken now, whatever the clock says
 
-        // Within the interval after the one that notified: no later append comes to carry the next NOTIFY.
-        await node.AppendAsync($"notify-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [new Happened("b")]);
+        var second = await AppendAsync(node);
 
-        await listener.NextAsync(Patience);
+        // Alone, unless the machine stalled a whole interval and the append carried it after all.
+        (await listener.NextAsync(Patience)).ShouldBeOneOf("", Xid(second));
+    }
+
+    [Fact]
+    public async Task A_store_closing_announces_its_last_commits()
+    {
+        await using var listener = await Listener.StartAsync(fixture.ConnectionString);
+        var node = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
+        var first = await AppendAsync(node);
+        (await listener.NextAsync(Patience)).ShouldBe(Xid(first));
+        node.Notifier.TakeTurn();
+        var second = await AppendAsync(node);
+
+        await node.DisposeAsync();
+
+        (await listener.NextAsync(Patience)).ShouldBeOneOf("", Xid(second));
     }
 
     /// <summary>A session listening to the store's channel, as another node's would.</summary>
