@@ -31,10 +31,11 @@ internal sealed class PageBatch(ProjectionContext context) : IAsyncDisposable
 {
     private readonly NpgsqlBatch _batch = new(context.Connection, context.Transaction);
 
+    /// <param name="parameters">Values (null: SQL null), or parameters where the value alone does not name the type.</param>
     public void Add(string sql, params object?[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        foreach (var value in parameters) command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
         _batch.BatchCommands.Add(command);
     }
 

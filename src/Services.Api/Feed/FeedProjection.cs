@@ -31,8 +31,6 @@ public sealed class FeedProjection : IProjection
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new PageBatch(context);
         var audiences = await Lookups.AudiencesAsync(page, context, batch, cancellationToken);
-        await batch.ExecuteAsync(cancellationToken);
-
         var keys = new List<string>();
         var xids = new List<ulong>();
         var positions = new List<long>();
@@ -47,17 +45,17 @@ public sealed class FeedProjection : IProjection
                 eventIds.Add(page[i].EventId);
             }
         }
-        if (keys.Count == 0) return;
-        await using var insert = context.CreateCommand("""
-            insert into rm_feed (audience, transaction_id, global_position, event_id)
-            select * from unnest($1::text[], $2::xid8[], $3::bigint[], $4::uuid[])
-            on conflict do nothing
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 });
-        insert.Parameters.Add(new NpgsqlParameter { Value = positions.ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = eventIds.ToArray() });
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        if (keys.Count > 0)
+        {
+            batch.Add("""
+                insert into rm_feed (audience, transaction_id, global_position, event_id)
+                select * from unnest($1::text[], $2::xid8[], $3::bigint[], $4::uuid[])
+                on conflict do nothing
+                """,
+                keys.ToArray(), new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 }, positions.ToArray(), eventIds.ToArray());
+        }
+        // The lookups' changes and the page's rows in one round trip.
+        await batch.ExecuteAsync(cancellationToken);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
