@@ -43,7 +43,7 @@ internal sealed class PreparedAppend
             for (var i = 0; i < count; i++)
             {
                 var @event = append.Events[i] ?? throw new ArgumentException($"Event {i} for stream '{append.StreamId}' is null.", nameof(appends));
-                stream.EventIds[i] = Guid.CreateVersion7();
+                stream.EventIds[i] = EventIds.NewId();
                 stream.EventTypes[i] = registry.NameOf(@event.GetType());
                 stream.Data[i] = registry.Serialize(@event);
                 stream.Metadata[i] = metadataJson;
