@@ -27,7 +27,7 @@ public sealed class EventStore : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventTypeRegistry _registry;
-    private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline<AppendResult> _retry;
     private readonly FeedNotifier _notifier;
     private readonly GroupCommit _groupCommit;
     private readonly AggregateCache? _aggregates;
@@ -50,11 +50,13 @@ public sealed class EventStore : IAsyncDisposable
         _withEveryAppend = withEveryAppend;
         _notifier = new FeedNotifier(dataSource);
         _groupCommit = new GroupCommit(CommitGroupAsync, MaxConcurrentCommits, MaxGroupSize);
-        _retry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        // Typed to the append's result: an untyped pipeline bridges every call through two more
+        // asynchronous layers, on a lone writer's path between two appends.
+        _retry = new ResiliencePipelineBuilder<AppendResult>()
+            .AddRetry(new RetryStrategyOptions<AppendResult>
             {
                 // Transient faults only; a version conflict is an answer, not a fault.
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsRetryable),
+                ShouldHandle = new PredicateBuilder<AppendResult>().Handle<NpgsqlException>(IsRetryable),
                 MaxRetryAttempts = 3,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
