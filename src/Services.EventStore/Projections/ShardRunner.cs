@@ -51,6 +51,8 @@ internal sealed class ShardRunner
 
     public string Name => _projection.Name;
 
+    private IShardObserver? Observer => _projection as IShardObserver;
+
     /// <summary>Completes when the shard stops running (asked to, lost, failed or its connection broke).</summary>
     public Task Completion => _loop;
 
@@ -156,6 +158,7 @@ internal sealed class ShardRunner
         var token = _stop.Token;
         try
         {
+            Observer?.Running();
             await LoopAsync(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -171,6 +174,7 @@ internal sealed class ShardRunner
         }
         finally
         {
+            Observer?.NotRunning();
             _daemon.WakeCoordinator();
         }
     }
@@ -297,13 +301,22 @@ internal sealed class ShardRunner
         if (events.Count == 0) return Outcome.Empty;
         // Only pages count, not looks that found nothing: on a quiet feed, a commit is applied at once.
         _pageStartedAt = startedAt;
-        await _projection.ApplyAsync(events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
-        var next = events[^1].Position;
-        var status = await AdvanceAsync(transaction, next, cancellationToken);
-        if (status is null) return Outcome.Lost;
-        await transaction.CommitAsync(CancellationToken.None);
-        Advanced(next);
-        return new Outcome(events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
+        Observer?.PageApplying(events);
+        try
+        {
+            await _projection.ApplyAsync(events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
+            var next = events[^1].Position;
+            var status = await AdvanceAsync(transaction, next, cancellationToken);
+            if (status is null) return Outcome.Lost;
+            await transaction.CommitAsync(CancellationToken.None);
+            Advanced(next);
+            return new Outcome(events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
+        }
+        finally
+        {
+            // Committed, or never will be: its rows are invisible to others until then, and forever if rolled back.
+            Observer?.PageApplied();
+        }
     }
 
     /// <summary>Writes the next event to the dead letters and moves the checkpoint past it, in one transaction.</summary>
@@ -342,6 +355,7 @@ internal sealed class ShardRunner
     private async Task<bool> ResetAsync(bool rebuild, CancellationToken cancellationToken) =>
         await _transient.ExecuteAsync(async ct =>
         {
+            Observer?.NotRunning();
             await using var transaction = await _connection.BeginTransactionAsync(ct);
             await _projection.ResetAsync(_connection, transaction, ct);
             await using var reset = new NpgsqlCommand(ProjectionSql.ResetCheckpoint, _connection, transaction);
@@ -353,6 +367,7 @@ internal sealed class ShardRunner
             reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
             if (await reset.ExecuteScalarAsync(ct) is null) return false;
             await transaction.CommitAsync(CancellationToken.None);
+            Observer?.Running();
             _rebuilding = rebuild;
             Advanced(FeedPosition.Start);
             return true;
