@@ -85,7 +85,7 @@ public static class Program
         figures["max_bookings_per_s"] = Math.Round(maxBookings);
 
         // 3. Rebuild of the catalog shard over the whole history.
-        var catalog = new TimedProjection(new CatalogProjection());
+        var catalog = new TimedProjection(new CatalogProjection(new AvailabilityCache(TimeProvider.System)));
         var daemonOptions = new ProjectionDaemonOptions
         {
             PageSize = options.PageSize,

@@ -11,8 +11,9 @@ namespace Services.Api.Listings;
 /// Shard <c>catalog</c>: offers (rm_catalog_offers) and slots with their availability (rm_catalog_slots),
 /// from offer and slot events. The seats each booking holds or waits for are mirrored in
 /// rm_catalog_slot_entries so that reserved units and waitlist length are recounted, never drifted.
+/// Keeps <see cref="AvailabilityCache"/> in step with its rows.
 /// </summary>
-public sealed class CatalogProjection : IProjection
+public sealed class CatalogProjection(AvailabilityCache availability) : IProjection, IShardObserver
 {
     public string Name => CatalogReadModels.CatalogShard;
 
@@ -123,6 +124,14 @@ public sealed class CatalogProjection : IProjection
         if (recount.Count > 0) batch.Add(Recount, (object)recount.Order(StringComparer.Ordinal).ToArray()); // one text[] parameter, not params
         await batch.ExecuteAsync(cancellationToken);
     }
+
+    public void Running() => availability.Running();
+
+    public void PageApplying(IReadOnlyList<RecordedEvent> page) => availability.PageApplying(page);
+
+    public void PageApplied() => availability.PageApplied();
+
+    public void NotRunning() => availability.NotRunning();
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ public static class CatalogReadModels
 
     public static IServiceCollection AddCatalogReadModels(this IServiceCollection services)
     {
+        services.AddSingleton<AvailabilityCache>();
         services.AddProjection<CatalogProjection>();
         services.AddProjection<BookingListProjection>();
         services.AddProjection<SubscriptionListProjection>();

@@ -39,6 +39,7 @@ public static class GetOfferAvailabilityEndpoint
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         NpgsqlDataSource db,
         ProjectionDaemon daemon,
+        AvailabilityCache cache,
         TimeProvider time,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -58,6 +59,10 @@ public static class GetOfferAvailabilityEndpoint
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        // The default query's answer is kept in memory; it includes any position the read waited for.
+        var firstPage = from is null && to is null && statusFilter is null && cursor is null && pageSize == DefaultLimit;
+        if (firstPage && cache.TryGet(offerId, since, out var kept)) return TypedResults.Ok(kept);
+        var ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
         // PostgreSQL planned it again on every call (~70% of its CPU for a read).
@@ -101,6 +106,8 @@ public static class GetOfferAvailabilityEndpoint
             }
         }
         if (!offerKnown) return Problems.NotFound("offer");
-        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id)));
+        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id));
+        cache.Keep(ticket, offerId, page);
+        return TypedResults.Ok(page);
     }
 }

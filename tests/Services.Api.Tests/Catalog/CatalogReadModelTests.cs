@@ -165,6 +165,39 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task The_default_availability_read_kept_in_memory_shows_every_change_once_the_read_model_has_it()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var later = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(5), capacity: 2);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var reader = await api.RegisterAsync(OrganizationKind.Company);
+        await api.CaughtUpAsync(Shard);
+        async Task<IReadOnlyList<SlotResponse>> DefaultPageAsync(string query = "") =>
+            (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability{query}")).Data;
+
+        (await DefaultPageAsync()).ShouldHaveSingleItem().Reserved.ShouldBe(0);
+        api.Service<AvailabilityCache>().TryGet(offer.Id, DateTimeOffset.UtcNow, out _).ShouldBeTrue("the default read is kept");
+
+        var booked = await company.PostBookingAsync(subscription.Id, later.Id);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await DefaultPageAsync($"?minPosition={booked.Position()}")).ShouldHaveSingleItem().Reserved.ShouldBe(1);
+
+        var sooner = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(4));
+        await api.CaughtUpAsync(Shard);
+        (await DefaultPageAsync()).Select(s => s.Id).ShouldBe([sooner.Id, later.Id]);
+
+        await api.ChangeSlotCapacityAsync(club, later.Id, 5);
+        await api.CancelSlotAsync(club, sooner.Id);
+        await api.CaughtUpAsync(Shard);
+        var page = await DefaultPageAsync();
+        page[0].Status.ShouldBe(SlotStatus.Cancelled);
+        page[1].ShouldBe(await api.GetSlotAsync(reader, later.Id));
+        page[1].Capacity.ShouldBe(5);
+    }
+
+    [Fact]
     public async Task Availability_pages_in_start_order_and_reads_its_writes()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);

@@ -5,18 +5,6 @@ namespace Services.Api.Tests.Security;
 
 public sealed class ApiKeyCacheTests
 {
-    /// <summary>Only the monotonic clock matters to the cache; this one moves when told.</summary>
-    private sealed class ManualTimestamps : TimeProvider
-    {
-        private long _now;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _now);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _now, by.Ticks);
-    }
-
     private static readonly VerifiedKey Key = new(new Caller("org_aaaaaaaaaaaaaaaaaaaaaaaa", OrganizationKind.Company), [1, 2, 3]);
 
     private readonly ManualTimestamps _time = new();
