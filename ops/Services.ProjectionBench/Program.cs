@@ -255,7 +255,7 @@ internal sealed record Options(
 /// page); while recording, also each page's apply time and the gap from the end of one apply to the
 /// start of the next (checkpoint update, commit, reading the next page, and any idle wait).
 /// </summary>
-internal sealed class TimedProjection(IProjection inner) : IProjection
+internal sealed class TimedProjection(IProjection inner) : IProjection, IShardObserver
 {
     private readonly object _gate = new();
     private readonly List<double> _applyMs = [], _gapMs = [];
@@ -285,6 +285,15 @@ internal sealed class TimedProjection(IProjection inner) : IProjection
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         inner.ResetAsync(connection, transaction, cancellationToken);
+
+    // What the daemon tells the inner projection, so that the timed shard does all the work the API's does.
+    public void Running(FeedPosition position) => (inner as IShardObserver)?.Running(position);
+
+    public void PageApplying(IReadOnlyList<RecordedEvent> page) => (inner as IShardObserver)?.PageApplying(page);
+
+    public void PageApplied(FeedPosition position) => (inner as IShardObserver)?.PageApplied(position);
+
+    public void NotRunning() => (inner as IShardObserver)?.NotRunning();
 
     public PageCounters Snapshot() => new(Interlocked.Read(ref _pages), Interlocked.Read(ref _events), (double)Interlocked.Read(ref _ticks) / Stopwatch.Frequency);
 

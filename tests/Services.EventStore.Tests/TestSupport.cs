@@ -4,22 +4,6 @@ using NpgsqlTypes;
 
 namespace Services.EventStore.Tests;
 
-/// <summary>Waiting on conditions, with a deadline and a message that says what never happened.</summary>
-internal static class Eventually
-{
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > (timeout ?? Timeout)) throw new TimeoutException($"Timed out waiting until {what}.");
-            await Task.Delay(10);
-        }
-    }
-}
-
 /// <summary>A feed reader as a projection runs one: from a cursor, page after page, waking on the notifier.</summary>
 internal static class Feed
 {

@@ -125,11 +125,11 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
         await batch.ExecuteAsync(cancellationToken);
     }
 
-    public void Running() => availability.Running();
+    public void Running(FeedPosition position) => availability.Running(position);
 
     public void PageApplying(IReadOnlyList<RecordedEvent> page) => availability.PageApplying(page);
 
-    public void PageApplied() => availability.PageApplied();
+    public void PageApplied(FeedPosition position) => availability.PageApplied(position);
 
     public void NotRunning() => availability.NotRunning();
 

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.ComponentModel;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
@@ -29,7 +32,7 @@ public static class GetOfferAvailabilityEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<Results<Ok<Page<SlotResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+    private static async Task<Results<Ok<Page<SlotResponse>>, SerializedJson, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId,
         [Description("Only slots starting at or after this instant (default now).")] DateTimeOffset? from,
         [Description("Only slots starting before this instant.")] DateTimeOffset? to,
@@ -40,6 +43,7 @@ public static class GetOfferAvailabilityEndpoint
         NpgsqlDataSource db,
         ProjectionDaemon daemon,
         AvailabilityCache cache,
+        IOptions<JsonOptions> json,
         TimeProvider time,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -59,9 +63,9 @@ public static class GetOfferAvailabilityEndpoint
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
-        // The default query's answer is kept in memory; it includes any position the read waited for.
+        // The default query's answer is kept in memory (AvailabilityCache says when it is still the rows').
         var firstPage = from is null && to is null && statusFilter is null && cursor is null && pageSize == DefaultLimit;
-        if (firstPage && cache.TryGet(offerId, since, out var kept)) return TypedResults.Ok(kept);
+        if (firstPage && cache.TryGet(offerId, since, readPosition, out var kept)) return new SerializedJson(kept);
         var ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
@@ -107,7 +111,9 @@ public static class GetOfferAvailabilityEndpoint
         }
         if (!offerKnown) return Problems.NotFound("offer");
         var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id));
-        cache.Keep(ticket, offerId, page);
-        return TypedResults.Ok(page);
+        if (!firstPage) return TypedResults.Ok(page);
+        var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
+        cache.Keep(ticket, offerId, since, page.Data, body);
+        return new SerializedJson(body);
     }
 }

@@ -6,22 +6,29 @@ namespace Services.EventStore.Projections;
 /// While the shard runs on this node, its read model changes only through this node's pages (or a
 /// reset); on any other node it may change at any time, unseen.
 /// </summary>
-/// <remarks>Called on the shard's loop, between database calls: be quick, and never throw.</remarks>
+/// <remarks>Called on the shard's loop, between database calls: be quick. An exception is reported, not rethrown.</remarks>
 public interface IShardObserver
 {
     /// <summary>
-    /// The shard runs on this node from now on: until <see cref="NotRunning"/>, every change to the
-    /// read model is bracketed by <see cref="PageApplying"/> and <see cref="PageApplied"/>. Anything
-    /// kept from before may be stale.
+    /// The shard runs on this node from now on, its read model at <paramref name="position"/>: until
+    /// <see cref="NotRunning"/>, every change to it is bracketed by <see cref="PageApplying"/> and
+    /// <see cref="PageApplied"/>. Anything kept from before may be stale.
     /// </summary>
-    void Running();
+    void Running(FeedPosition position);
 
     /// <summary>A page's transaction begins: what these events touch may change from now on.</summary>
     void PageApplying(IReadOnlyList<RecordedEvent> page);
 
-    /// <summary>The page's transaction ended (committed, or rolled back and changed nothing): rows read from now on include it.</summary>
-    void PageApplied();
+    /// <summary>
+    /// The page's transaction committed, or will not commit (it failed, or the shard was lost): rows
+    /// read from now on are at <paramref name="position"/>, the page's last event or where the
+    /// shard was before it.
+    /// </summary>
+    void PageApplied(FeedPosition position);
 
-    /// <summary>The shard stopped running here (stopped, lost, failed), or its read model is about to be emptied.</summary>
+    /// <summary>
+    /// The shard stopped running here (stopped, lost, failed), or its read model is about to be
+    /// emptied. May come more than once.
+    /// </summary>
     void NotRunning();
 }

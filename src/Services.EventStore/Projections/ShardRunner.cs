@@ -51,7 +51,21 @@ internal sealed class ShardRunner
 
     public string Name => _projection.Name;
 
-    private IShardObserver? Observer => _projection as IShardObserver;
+    /// <summary>Tells the projection, when it observes its shard (<see cref="IShardObserver"/>); its faults are reported, never rethrown.</summary>
+    private void Observe(Action<IShardObserver> call)
+    {
+        if (_projection is not IShardObserver observer) return;
+        try
+        {
+            call(observer);
+        }
+#pragma warning disable CA1031 // An observer's fault must not stop the shard.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _daemon.ReportError(Name, ex);
+        }
+    }
 
     /// <summary>Completes when the shard stops running (asked to, lost, failed or its connection broke).</summary>
     public Task Completion => _loop;
@@ -158,7 +172,7 @@ internal sealed class ShardRunner
         var token = _stop.Token;
         try
         {
-            Observer?.Running();
+            Observe(o => o.Running(_position));
             await LoopAsync(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -169,12 +183,14 @@ internal sealed class ShardRunner
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            // Before recording the error, which may wait on a dying connection.
+            Observe(o => o.NotRunning());
             _daemon.ReportError(Name, ex);
             if (!IsBroken) await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
         }
         finally
         {
-            Observer?.NotRunning();
+            Observe(o => o.NotRunning());
             _daemon.WakeCoordinator();
         }
     }
@@ -301,21 +317,26 @@ internal sealed class ShardRunner
         if (events.Count == 0) return Outcome.Empty;
         // Only pages count, not looks that found nothing: on a quiet feed, a commit is applied at once.
         _pageStartedAt = startedAt;
-        Observer?.PageApplying(events);
+        Observe(o => o.PageApplying(events));
         try
         {
             await _projection.ApplyAsync(events, new ProjectionContext(Name, _connection, transaction, _rebuilding), cancellationToken);
             var next = events[^1].Position;
             var status = await AdvanceAsync(transaction, next, cancellationToken);
-            if (status is null) return Outcome.Lost;
+            if (status is null)
+            {
+                // Another node runs the shard already.
+                Observe(o => o.NotRunning());
+                return Outcome.Lost;
+            }
             await transaction.CommitAsync(CancellationToken.None);
             Advanced(next);
             return new Outcome(events.Count, status == ShardStatuses.RebuildRequested ? OutcomeKind.RebuildRequested : OutcomeKind.Applied);
         }
         finally
         {
-            // Committed, or never will be: its rows are invisible to others until then, and forever if rolled back.
-            Observer?.PageApplied();
+            // Committed, or it will not be: until it is rolled back, its rows are invisible to other sessions.
+            Observe(o => o.PageApplied(_position));
         }
     }
 
@@ -355,7 +376,7 @@ internal sealed class ShardRunner
     private async Task<bool> ResetAsync(bool rebuild, CancellationToken cancellationToken) =>
         await _transient.ExecuteAsync(async ct =>
         {
-            Observer?.NotRunning();
+            Observe(o => o.NotRunning());
             await using var transaction = await _connection.BeginTransactionAsync(ct);
             await _projection.ResetAsync(_connection, transaction, ct);
             await using var reset = new NpgsqlCommand(ProjectionSql.ResetCheckpoint, _connection, transaction);
@@ -367,9 +388,9 @@ internal sealed class ShardRunner
             reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
             if (await reset.ExecuteScalarAsync(ct) is null) return false;
             await transaction.CommitAsync(CancellationToken.None);
-            Observer?.Running();
             _rebuilding = rebuild;
             Advanced(FeedPosition.Start);
+            Observe(o => o.Running(FeedPosition.Start));
             return true;
         }, cancellationToken);
 

@@ -14,7 +14,7 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
     {
         var daemon = api.Service<ProjectionDaemon>();
         // A node takes its shards over its first acquisition rounds.
-        await WaitUntilAsync(async () => (await daemon.GetStatusAsync()) is { Count: 7 } all && all.All(s => s.Owner == daemon.NodeId));
+        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()) is { Count: 7 } all && all.All(s => s.Owner == daemon.NodeId), "this node runs every shard", TimeSpan.FromSeconds(20));
 
         var shards = (await api.Operator.GetFromJsonAsync<List<ProjectionStatusResponse>>("/v1/admin/projections", ApiFixture.JsonOptions))!;
 
@@ -47,14 +47,5 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
         await (await club.Client.GetAsync("/v1/admin/projections")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await club.Client.PostAsync("/v1/admin/projections/catalog/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await api.Operator.PostAsync("/v1/admin/projections/nothing/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 }

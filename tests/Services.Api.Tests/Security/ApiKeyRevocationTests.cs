@@ -18,8 +18,6 @@ namespace Services.Api.Tests.Security;
 /// </summary>
 public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
-
     [Fact]
     public async Task A_key_revoked_on_one_node_is_refused_at_once_by_another_that_had_it_cached()
     {
@@ -28,7 +26,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
 
         (await club.Client.DeleteAsync($"/v1/organizations/{club.Id}/api-keys/{issued.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
-        await UntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{club.Id}")).StatusCode == HttpStatusCode.Unauthorized,
+        await Eventually.WaitUntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{club.Id}")).StatusCode == HttpStatusCode.Unauthorized,
             "the other node refuses the revoked key");
         Keys(other).TryGet(issued.Id, out _).ShouldBeFalse();
         (await Client(other, club.Client.DefaultRequestHeaders.Authorization!.Parameter!).GetAsync($"/v1/organizations/{club.Id}"))
@@ -48,9 +46,9 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
         (await api.CountAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and application_name = $1",
             ApiKeyRevocationListener.ApplicationName)).ShouldBeGreaterThan(0);
 
-        await UntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{company.Id}")).StatusCode == HttpStatusCode.Unauthorized,
+        await Eventually.WaitUntilAsync(async () => (await onOther.GetAsync($"/v1/organizations/{company.Id}")).StatusCode == HttpStatusCode.Unauthorized,
             "the reconnected node forgets what it kept before");
-        await UntilAsync(() => Task.FromResult(Keys(other).IsTrusted), "the node listens again");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(Keys(other).IsTrusted), "the node listens again");
     }
 
     [Fact]
@@ -89,7 +87,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
             await using var transaction = await locker.BeginTransactionAsync();
             await using (var lockTable = new NpgsqlCommand("lock table api_keys in access exclusive mode", locker, transaction)) await lockTable.ExecuteNonQueryAsync();
             lookups = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => lookup.FindAsync(keyId, secret, CancellationToken.None)));
-            await UntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from api_keys where key_id%'") > 0,
+            await Eventually.WaitUntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from api_keys where key_id%'") > 0,
                 "a lookup waits for the table");
             await transaction.CommitAsync();
         }
@@ -106,7 +104,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var node = api.Factory.WithWebHostBuilder(web => web.UseSetting("Auth:KeyCache:Lifetime", "01:00:00"));
         node.CreateClient().Dispose();
-        await UntilAsync(() => Task.FromResult(Keys(node).IsTrusted), "the node listens for revocations");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(Keys(node).IsTrusted), "the node listens for revocations");
         return node;
     }
 
@@ -135,15 +133,5 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
         var issued = await organization.Client.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
         issued.StatusCode.ShouldBe(HttpStatusCode.Created);
         return (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var giveUp = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > giveUp) throw new TimeoutException($"Waited {Deadline.TotalSeconds:0} s for: {what}.");
-            await Task.Delay(20);
-        }
     }
 }

@@ -34,14 +34,35 @@ public sealed class ShardObserverTests(StoreFixture fixture) : IClassFixture<Sto
         await daemon.StartAsync();
         var head = await AppendManyAsync(fixture.Store, "reset", 10);
         await WaitCaughtUpAsync(daemon, observed.Name, head.LastPosition);
+        await observed.SettledAsync();
         var before = observed.Calls.Count;
 
         await daemon.RebuildAsync(observed.Name);
         await WaitCaughtUpAsync(daemon, observed.Name, head.LastPosition);
+        await observed.SettledAsync();
 
         var calls = observed.Calls.Skip(before).ToList();
         calls.Take(3).ShouldBe(["not running", "reset", "running"]);
         calls.Skip(3).ShouldContain("applied, committed");
+    }
+
+    [Fact]
+    public async Task A_page_that_failed_is_applied_for_the_observer_at_the_position_before_it()
+    {
+        var observed = new ObservedProjection("observed-failure", fixture.DataSource);
+        await using var daemon = new ProjectionDaemon(fixture.Store, [observed], Options("node-f"));
+        await daemon.StartAsync();
+        var first = await AppendManyAsync(fixture.Store, "failing", 5);
+        await WaitCaughtUpAsync(daemon, observed.Name, first.LastPosition);
+        await observed.SettledAsync();
+        var before = observed.Calls.Count;
+        observed.Failures = 1;
+
+        var head = await AppendManyAsync(fixture.Store, "failing", 5);
+        await WaitCaughtUpAsync(daemon, observed.Name, head.LastPosition);
+        await observed.SettledAsync();
+
+        observed.Calls.Skip(before).ShouldBe(["applying, not committed", "apply failed", "applied, not committed", "applying, not committed", "apply", "applied, committed"]);
     }
 
     /// <summary>Logs the observer's calls and the projection's, each with whether the page's checkpoint had committed.</summary>
@@ -60,8 +81,23 @@ public sealed class ShardObserverTests(StoreFixture fixture) : IClassFixture<Sto
             }
         }
 
+        /// <summary>
+        /// Waits for the observer to hear of the last page: its checkpoint is visible to others
+        /// as soon as it commits, a moment before.
+        /// </summary>
+        public Task SettledAsync() => Eventually.WaitUntilAsync(() => Task.FromResult(Calls[^1] == "applied, committed"), "the last page is applied");
+
+        /// <summary>How many pages fail before pages apply.</summary>
+        public int Failures { get; set; }
+
         public Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
         {
+            if (Failures > 0)
+            {
+                Failures--;
+                Log("apply failed");
+                throw new InvalidOperationException("Cannot project this page yet.");
+            }
             Log("apply");
             return Task.CompletedTask;
         }
@@ -72,7 +108,7 @@ public sealed class ShardObserverTests(StoreFixture fixture) : IClassFixture<Sto
             return Task.CompletedTask;
         }
 
-        public void Running() => Log("running");
+        public void Running(FeedPosition position) => Log("running");
 
         public void PageApplying(IReadOnlyList<RecordedEvent> page)
         {
@@ -80,7 +116,9 @@ public sealed class ShardObserverTests(StoreFixture fixture) : IClassFixture<Sto
             Log(CommittedUpTo() >= _pageEnd ? "applying, committed" : "applying, not committed");
         }
 
-        public void PageApplied() => Log(CommittedUpTo() >= _pageEnd ? "applied, committed" : "applied, not committed");
+        public void PageApplied(FeedPosition position) => Log(CommittedUpTo() >= _pageEnd
+            ? position == _pageEnd ? "applied, committed" : "applied, committed but told otherwise"
+            : position < _pageEnd ? "applied, not committed" : "applied, not committed but told otherwise");
 
         public void NotRunning() => Log("not running");
 
