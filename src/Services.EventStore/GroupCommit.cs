@@ -114,8 +114,9 @@ internal sealed class GroupCommit(
     private List<PendingAppend> TakeGroup()
     {
         var group = new List<PendingAppend>();
-        var committing = _committing.SelectMany(append => append.Prepared.AppendedStreamIds).ToHashSet(StringComparer.Ordinal);
-        var left = new HashSet<string>(StringComparer.Ordinal);
+        // Streams no append of this group may touch: being committed, or left waiting by an earlier
+        // append. Built only when needed (a lone writer has none).
+        HashSet<string>? taken = _committing.Count == 0 ? null : _committing.SelectMany(append => append.Prepared.AppendedStreamIds).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < _waiting.Count && group.Count < maxGroupSize; i++)
         {
             var append = _waiting[i];
@@ -125,10 +126,10 @@ internal sealed class GroupCommit(
                 _waiting.RemoveAt(i--);
                 continue;
             }
-            if (append.Prepared.AppendedStreamIds.Any(s => committing.Contains(s) || left.Contains(s)))
+            if (taken is not null && append.Prepared.AppendedStreamIds.Any(taken.Contains))
             {
                 // A later append to the same streams must not overtake this one.
-                left.UnionWith(append.Prepared.AppendedStreamIds);
+                taken.UnionWith(append.Prepared.AppendedStreamIds);
                 continue;
             }
             group.Add(append);

@@ -6,12 +6,16 @@ namespace Services.EventStore;
 /// <summary>An append checked and serialized before anything touches the database.</summary>
 internal sealed class PreparedAppend
 {
-    private PreparedAppend(IReadOnlyList<PreparedStream> streams) => Streams = streams;
+    private PreparedAppend(IReadOnlyList<PreparedStream> streams)
+    {
+        Streams = streams;
+        AppendedStreamIds = [.. streams.Where(s => !s.IsCheck).Select(s => s.StreamId)];
+    }
 
     public IReadOnlyList<PreparedStream> Streams { get; }
 
     /// <summary>The streams that get events (the others are version checks).</summary>
-    public IEnumerable<string> AppendedStreamIds => Streams.Where(s => !s.IsCheck).Select(s => s.StreamId);
+    public IReadOnlyList<string> AppendedStreamIds { get; }
 
     public Guid[] AllEventIds => Streams.SelectMany(s => s.EventIds).ToArray();
 
