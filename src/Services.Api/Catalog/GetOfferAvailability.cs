@@ -19,6 +19,9 @@ public static class GetOfferAvailabilityEndpoint
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
+    /// <summary>A page's JSON as kept in <see cref="AvailabilityCache"/>, written as is (the API document declares the typed page).</summary>
+    private static FileContentHttpResult KeptJson(byte[] json) => TypedResults.Bytes(json, "application/json; charset=utf-8");
+
     public static void MapGetOfferAvailability(this IEndpointRouteBuilder offers) =>
         offers.MapGet("/{offerId}/availability", Handle)
             .WithName("getOfferAvailability")
@@ -32,7 +35,7 @@ public static class GetOfferAvailabilityEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<Results<Ok<Page<SlotResponse>>, SerializedJson, ValidationProblem, ProblemHttpResult>> Handle(
+    private static async Task<Results<Ok<Page<SlotResponse>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId,
         [Description("Only slots starting at or after this instant (default now).")] DateTimeOffset? from,
         [Description("Only slots starting before this instant.")] DateTimeOffset? to,
@@ -65,7 +68,7 @@ public static class GetOfferAvailabilityEndpoint
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
         // The default query's answer is kept in memory (AvailabilityCache says when it is still the rows').
         var firstPage = from is null && to is null && statusFilter is null && cursor is null && pageSize == DefaultLimit;
-        if (firstPage && cache.TryGet(offerId, since, readPosition, out var kept)) return new SerializedJson(kept);
+        if (firstPage && cache.TryGet(offerId, since, readPosition, out var kept)) return KeptJson(kept);
         var ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
@@ -114,6 +117,6 @@ public static class GetOfferAvailabilityEndpoint
         if (!firstPage) return TypedResults.Ok(page);
         var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
         cache.Keep(ticket, offerId, since, page.Data, body);
-        return new SerializedJson(body);
+        return KeptJson(body);
     }
 }
