@@ -7,7 +7,7 @@ namespace Services.HttpBench;
 /// <summary>
 /// Where a measured window's time went: CPU of the API process and of PostgreSQL (/proc), the
 /// database's transactions and rollbacks (each autocommit statement is a transaction, a version
-/// conflict is a rollback), what the active backends waited on (pg_stat_activity and ungranted
+/// conflict is a rollback), the cluster's WAL (bytes, full-page images) and checkpoints, what the active backends waited on (pg_stat_activity and ungranted
 /// pg_locks, sampled every ~10 ms on a connection of its own), and, when pg_stat_statements is
 /// loaded, the statements executed.
 /// </summary>
@@ -19,13 +19,13 @@ internal sealed class Probe : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HostCpu _host = HostCpu.Start();
     private readonly double _apiCpu, _postgresCpu;
-    private readonly (long Commits, long Rollbacks) _xacts;
+    private readonly DatabaseCounters _xacts;
     private readonly Dictionary<string, long> _waits = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _sampler;
     private long _samples;
 
-    private Probe(NpgsqlDataSource db, int apiPid, int postmaster, bool statements, (long, long) xacts)
+    private Probe(NpgsqlDataSource db, int apiPid, int postmaster, bool statements, DatabaseCounters xacts)
     {
         _db = db;
         _apiPid = apiPid;
@@ -59,7 +59,7 @@ internal sealed class Probe : IAsyncDisposable
             await using var reset = db.CreateCommand("select pg_stat_statements_reset()");
             await reset.ExecuteNonQueryAsync();
         }
-        var probe = new Probe(db, apiPid, await ProcessCpu.PostmasterAsync(db), statements, await TransactionsAsync(db));
+        var probe = new Probe(db, apiPid, await ProcessCpu.PostmasterAsync(db), statements, await DatabaseCounters.ReadAsync(db));
         probe._sampler = Task.Run(() => probe.SampleAsync(probe._stop.Token));
         return probe;
     }
@@ -73,7 +73,7 @@ internal sealed class Probe : IAsyncDisposable
         var busy = _host.BusySince();
         await _stop.CancelAsync();
         if (_sampler is not null) await _sampler;
-        var (commits, rollbacks) = await TransactionsAsync(_db);
+        var (commits, rollbacks, walBytes, walFullPages, checkpoints) = await DatabaseCounters.ReadAsync(_db);
         var ops = Math.Max(1, operations);
         var figures = new Dictionary<string, object>
         {
@@ -84,10 +84,14 @@ internal sealed class Probe : IAsyncDisposable
             [$"{prefix}_host_busy_pct"] = Math.Round(100 * busy),
             [$"{prefix}_xacts_per_op"] = Math.Round((double)(commits - _xacts.Commits) / ops, 2),
             [$"{prefix}_rollbacks"] = rollbacks - _xacts.Rollbacks,
+            [$"{prefix}_wal_kb_per_op"] = Math.Round((double)(walBytes - _xacts.WalBytes) / 1024 / ops, 2),
+            [$"{prefix}_wal_fpi_per_op"] = Math.Round((double)(walFullPages - _xacts.WalFullPages) / ops, 2),
+            [$"{prefix}_checkpoints"] = checkpoints - _xacts.Checkpoints,
         };
         Stats.Log($"  CPU per operation: API {figures[$"{prefix}_api_cpu_us"]} us, postgres {figures[$"{prefix}_postgres_cpu_us"]} us "
             + $"(API {figures[$"{prefix}_api_cpu_pct"]}%, postgres {figures[$"{prefix}_postgres_cpu_pct"]}% of one core; host {figures[$"{prefix}_host_busy_pct"]}% busy of {Environment.ProcessorCount} cores, load average {HostCpu.LoadAverage()})");
         Stats.Log($"  database: {figures[$"{prefix}_xacts_per_op"]} transactions per operation (projection pages included), {figures[$"{prefix}_rollbacks"]} rollbacks (any cause: read-only transactions ended without commit count too)");
+        Stats.Log($"  WAL (whole cluster): {figures[$"{prefix}_wal_kb_per_op"]} kB and {figures[$"{prefix}_wal_fpi_per_op"]} full-page images per operation, {figures[$"{prefix}_checkpoints"]} checkpoints begun");
         var waits = _waits.OrderByDescending(w => w.Value).Take(8).Select(w => $"{w.Key} {(double)w.Value / Math.Max(1, _samples):F2}");
         Stats.Log($"  waits (mean backends per sample, {_samples} samples): {string.Join(", ", waits)}");
         if (_statements) figures[$"{prefix}_statements_per_op"] = await StatementsAsync(ops);
@@ -124,16 +128,6 @@ internal sealed class Probe : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
-    private static async Task<(long, long)> TransactionsAsync(NpgsqlDataSource db)
-    {
-        // The statistics collector publishes at most every 10 ms or so: a fresh snapshot per call.
-        await using var command = db.CreateCommand("select pg_stat_clear_snapshot(); select xact_commit, xact_rollback from pg_stat_database where datname = current_database()");
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.NextResultAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
-    }
-
     private async Task<double> StatementsAsync(long ops)
     {
         await using var command = _db.CreateCommand("""
@@ -159,5 +153,24 @@ internal sealed class Probe : IAsyncDisposable
         await _stop.CancelAsync();
         if (_sampler is not null) await _sampler;
         _stop.Dispose();
+    }
+}
+
+/// <summary>The database's transactions and rollbacks, and the cluster's WAL and checkpoints begun, at one instant.</summary>
+internal sealed record DatabaseCounters(long Commits, long Rollbacks, decimal WalBytes, long WalFullPages, long Checkpoints)
+{
+    public static async Task<DatabaseCounters> ReadAsync(NpgsqlDataSource db)
+    {
+        // The statistics collector publishes at most every 10 ms or so: a fresh snapshot per call.
+        await using var command = db.CreateCommand("""
+            select pg_stat_clear_snapshot();
+            select d.xact_commit, d.xact_rollback, w.wal_bytes, w.wal_fpi, b.checkpoints_timed + b.checkpoints_req
+            from pg_stat_database d, pg_stat_wal w, pg_stat_bgwriter b
+            where d.datname = current_database()
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return new DatabaseCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetDecimal(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 }
