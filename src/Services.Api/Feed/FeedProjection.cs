@@ -45,12 +45,14 @@ public sealed class FeedProjection : IProjection
                 eventIds.Add(page[i].EventId);
             }
         }
+        // A plain insert, without 'on conflict': a page is applied once (its rows commit with the
+        // checkpoint) and a rebuild empties the table first, so a row is never there already, and
+        // each row spares PostgreSQL the speculative insertion (~3 us; 11 rows per booking).
         if (keys.Count > 0)
         {
             batch.Add("""
                 insert into rm_feed (audience, transaction_id, global_position, event_id)
                 select * from unnest($1::text[], $2::xid8[], $3::bigint[], $4::uuid[])
-                on conflict do nothing
                 """,
                 keys.ToArray(), new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 }, positions.ToArray(), eventIds.ToArray());
         }
