@@ -10,7 +10,10 @@ namespace Services.Api.Listings;
 /// <summary>
 /// Shard <c>catalog</c>: offers (rm_catalog_offers) and slots with their availability (rm_catalog_slots),
 /// from offer and slot events. The seats each booking holds or waits for are mirrored in
-/// rm_catalog_slot_entries so that reserved units and waitlist length are recounted, never drifted.
+/// rm_catalog_slot_entries. A slot's reserved units and waitlist length move by what its entry rows
+/// became less what they were, read by the statement that changes them: a seat event repeated, or
+/// about an entry the slot no longer has, moves nothing, and the cost does not grow with the slot's
+/// bookings as a recount's did (~100 us of PostgreSQL per booking on the bench's 1,000-seat slots).
 /// Keeps <see cref="AvailabilityCache"/> in step with its rows.
 /// </summary>
 public sealed class CatalogProjection(AvailabilityCache availability) : IProjection, IShardObserver
@@ -18,22 +21,39 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
     public string Name => CatalogReadModels.CatalogShard;
 
     /// <summary>
-    /// Recounts the slots whose entries the page changed, once each, after all of the page's entry
-    /// changes: the counts depend only on the entries, so this equals recounting after every event,
-    /// with one statement per page instead of one per seat event.
+    /// A page's seats held or waited for, in one statement (see <see cref="BookingEntryUpserts"/>),
+    /// and the slots' counts moved by what the entries became less what they were. Every statement
+    /// runs on one snapshot, so <c>replaced</c> reads the entries as they were before the upsert.
     /// </summary>
-    private const string Recount = """
-        update rm_catalog_slots s set
-            reserved = coalesce((select sum(quantity) from rm_catalog_slot_entries e where e.slot_id = s.slot_id and e.kind = 'confirmed'), 0),
-            waitlist_length = (select count(*) from rm_catalog_slot_entries e where e.slot_id = s.slot_id and e.kind = 'waitlisted')
-        where s.slot_id = any($1)
+    private const string Enter = """
+        with page_entries (slot_id, booking_id, kind, quantity) as (select * from unnest($1::text[], $2::text[], $3::text[], $4::int[])),
+        replaced as (
+            select e.slot_id, e.kind, e.quantity from rm_catalog_slot_entries e join page_entries p using (slot_id, booking_id)),
+        entered as (
+            insert into rm_catalog_slot_entries (slot_id, booking_id, kind, quantity) select * from page_entries
+            on conflict (slot_id, booking_id) do update set kind = excluded.kind, quantity = excluded.quantity
+            returning slot_id, kind, quantity),
+        changes as (
+            select slot_id, kind, quantity, 1 as sign from entered
+            union all
+            select slot_id, kind, quantity, -1 from replaced)
+        update rm_catalog_slots s set reserved = s.reserved + d.reserved, waitlist_length = s.waitlist_length + d.waiting
+        from (select slot_id,
+                coalesce(sum(sign * quantity) filter (where kind = 'confirmed'), 0) as reserved,
+                coalesce(sum(sign) filter (where kind = 'waitlisted'), 0) as waiting
+            from changes group by slot_id) d
+        where s.slot_id = d.slot_id
         """;
 
-    /// <summary>A page's seats held or waited for, in one statement (see <see cref="BookingEntryUpserts"/>).</summary>
-    private const string Enter = """
-        insert into rm_catalog_slot_entries (slot_id, booking_id, kind, quantity)
-        select * from unnest($1::text[], $2::text[], $3::text[], $4::int[])
-        on conflict (slot_id, booking_id) do update set kind = excluded.kind, quantity = excluded.quantity
+    /// <summary>Deletes the entries <paramref name="condition"/> selects, and takes them off their slots' counts.</summary>
+    private static string Remove(string condition) => $"""
+        with removed as (delete from rm_catalog_slot_entries where {condition} returning slot_id, kind, quantity)
+        update rm_catalog_slots s set reserved = s.reserved - d.reserved, waitlist_length = s.waitlist_length - d.waiting
+        from (select slot_id,
+                coalesce(sum(quantity) filter (where kind = 'confirmed'), 0) as reserved,
+                count(*) filter (where kind = 'waitlisted') as waiting
+            from removed group by slot_id) d
+        where s.slot_id = d.slot_id
         """;
 
     public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
@@ -41,7 +61,6 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(context);
         await using var batch = new PageBatch(context);
-        var recount = new HashSet<string>(StringComparer.Ordinal);
         var entries = new BookingEntryUpserts(Enter);
         foreach (var recorded in page)
         {
@@ -90,38 +109,30 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
                     batch.Add("update rm_catalog_slots set capacity = $2 where slot_id = $1", id, e.Capacity);
                     break;
                 case SlotCancelled:
-                    batch.Add("delete from rm_catalog_slot_entries where slot_id = $1", id);
+                    batch.Add(Remove("slot_id = $1"), id);
                     batch.Add("update rm_catalog_slots set status = $2 where slot_id = $1", id, SlotStatusOf(cancelled: true));
-                    recount.Add(id);
                     break;
                 case SeatReserved e:
                     entries.Add(id, e.BookingId, "confirmed", e.Quantity);
-                    recount.Add(id);
                     break;
                 case SeatReleased e:
-                    batch.Add("delete from rm_catalog_slot_entries where slot_id = $1 and booking_id = $2", id, e.BookingId);
-                    recount.Add(id);
+                    batch.Add(Remove("slot_id = $1 and booking_id = $2"), id, e.BookingId);
                     break;
                 case WaitlistJoined e:
                     entries.Add(id, e.BookingId, "waitlisted", e.Quantity);
-                    recount.Add(id);
                     break;
                 case WaitlistLeft e:
-                    batch.Add("delete from rm_catalog_slot_entries where slot_id = $1 and booking_id = $2 and kind = 'waitlisted'", id, e.BookingId);
-                    recount.Add(id);
+                    batch.Add(Remove("slot_id = $1 and booking_id = $2 and kind = 'waitlisted'"), id, e.BookingId);
                     break;
                 case WaitlistPromoted e:
                     entries.Add(id, e.BookingId, "confirmed", e.Quantity);
-                    recount.Add(id);
                     break;
                 case WaitlistExpired e:
-                    batch.Add("delete from rm_catalog_slot_entries where slot_id = $1 and booking_id = any($2) and kind = 'waitlisted'", id, e.BookingIds.ToArray());
-                    recount.Add(id);
+                    batch.Add(Remove("slot_id = $1 and booking_id = any($2) and kind = 'waitlisted'"), id, e.BookingIds.ToArray());
                     break;
             }
         }
         entries.Flush(batch);
-        if (recount.Count > 0) batch.Add(Recount, (object)recount.Order(StringComparer.Ordinal).ToArray()); // one text[] parameter, not params
         await batch.ExecuteAsync(cancellationToken);
     }
 

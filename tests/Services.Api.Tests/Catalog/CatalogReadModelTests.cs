@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Listings;
 using Services.Api.Offers;
@@ -162,6 +163,39 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
             .Data.Select(s => s.Id).ShouldBe([slots[2].Id]);
         (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?to={Iso(first.AddDays(1))}"))
             .Data.Select(s => s.Id).ShouldBe([slots[1].Id]);
+    }
+
+    [Fact]
+    public async Task A_slots_counts_follow_each_seat_change_made_in_a_later_page_than_the_entry_it_changes()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(4), capacity: 2);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var reader = await api.RegisterAsync(OrganizationKind.Provider);
+        // Each step waits for the shard, so that it lands in a page of its own, after the entries it changes.
+        async Task CountsAsync(int reserved, int waitlisted)
+        {
+            await api.CaughtUpAsync(Shard);
+            // A filter reads the rows, not the default page kept in memory.
+            var row = (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled")).Data.ShouldHaveSingleItem();
+            (row.Reserved, row.WaitlistLength).ShouldBe((reserved, waitlisted));
+            row.ShouldBe(await api.GetSlotAsync(reader, slot.Id));
+        }
+
+        var first = await api.BookAsync(company, subscription.Id, slot.Id);
+        await CountsAsync(1, 0);
+        var second = await api.BookAsync(company, subscription.Id, slot.Id);
+        var third = await api.BookAsync(company, subscription.Id, slot.Id);
+        third.Status.ShouldBe(BookingStatus.Waitlisted);
+        await CountsAsync(2, 1);
+        await api.CancelBookingAsync(company, first.Id); // its seat goes to the third, waitlisted until now
+        await CountsAsync(2, 0);
+        await api.CancelBookingAsync(company, third.Id);
+        await CountsAsync(1, 0);
+        await api.CancelBookingAsync(company, second.Id);
+        await CountsAsync(0, 0);
     }
 
     [Fact]
