@@ -42,7 +42,7 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
                 coalesce(sum(sign * quantity) filter (where kind = 'confirmed'), 0) as reserved,
                 coalesce(sum(sign) filter (where kind = 'waitlisted'), 0) as waiting
             from changes group by slot_id) d
-        where s.slot_id = d.slot_id
+        where s.slot_id = d.slot_id and (d.reserved <> 0 or d.waiting <> 0)
         """;
 
     /// <summary>Deletes the entries <paramref name="condition"/> selects, and takes them off their slots' counts.</summary>

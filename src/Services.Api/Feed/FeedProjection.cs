@@ -47,7 +47,11 @@ public sealed class FeedProjection : IProjection
         }
         // A plain insert, without 'on conflict': a page is applied once (its rows commit with the
         // checkpoint) and a rebuild empties the table first, so a row is never there already, and
-        // each row spares PostgreSQL the speculative insertion (~3 us; 11 rows per booking).
+        // each row spares PostgreSQL the speculative insertion (~3 us; 11 rows per booking). Should a
+        // commit succeed while the client sees it fail on a live connection, the replayed page fails
+        // on the key; after the daemon's retries its checkpoint update finds the position moved and
+        // the shard is handed over as lost, as 'on conflict' led to at once (during a rebuild, the
+        // shard stops as failed instead).
         if (keys.Count > 0)
         {
             batch.Add("""

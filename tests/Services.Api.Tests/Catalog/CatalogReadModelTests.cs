@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Listings;
@@ -182,6 +183,15 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
             var row = (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled")).Data.ShouldHaveSingleItem();
             (row.Reserved, row.WaitlistLength).ShouldBe((reserved, waitlisted));
             row.ShouldBe(await api.GetSlotAsync(reader, slot.Id));
+            // The counts are moved by deltas: they must still equal what the entries add up to.
+            await using var recount = api.Service<NpgsqlDataSource>().CreateCommand("""
+                select coalesce(sum(quantity) filter (where kind = 'confirmed'), 0)::int, (count(*) filter (where kind = 'waitlisted'))::int
+                from rm_catalog_slot_entries where slot_id = $1
+                """);
+            recount.Parameters.Add(new NpgsqlParameter { Value = slot.Id });
+            await using var entries = await recount.ExecuteReaderAsync();
+            (await entries.ReadAsync()).ShouldBeTrue();
+            (entries.GetInt32(0), entries.GetInt32(1)).ShouldBe((reserved, waitlisted));
         }
 
         var first = await api.BookAsync(company, subscription.Id, slot.Id);
