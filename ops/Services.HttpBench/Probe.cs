@@ -7,9 +7,9 @@ namespace Services.HttpBench;
 /// <summary>
 /// Where a measured window's time went: CPU of the API process and of PostgreSQL (/proc), the
 /// database's transactions and rollbacks (each autocommit statement is a transaction, a version
-/// conflict is a rollback), the cluster's WAL (bytes, full-page images) and checkpoints, what the active backends waited on (pg_stat_activity and ungranted
-/// pg_locks, sampled every ~10 ms on a connection of its own), and, when pg_stat_statements is
-/// loaded, the statements executed.
+/// conflict is a rollback), the cluster's WAL (bytes, full-page images) and checkpoints begun,
+/// what the active backends waited on (pg_stat_activity and ungranted pg_locks, sampled every
+/// ~10 ms on a connection of its own), and, when pg_stat_statements is loaded, the statements executed.
 /// </summary>
 internal sealed class Probe : IAsyncDisposable
 {

@@ -150,13 +150,12 @@ public static class Program
         return Api.Request(HttpMethod.Post, "/v1/bookings", keys[booker.CompanyId], body);
     }
 
-    /// <summary>Seats reserved on the slot in the availability read model, once it includes <paramref name="position"/>.</summary>
     /// <summary>
     /// Every measured phase starts from a checkpoint, as pgbench's does (bench.sh). Otherwise the
     /// checkpoint that the history's and the vacuum's WAL call for begins inside a window, and its
     /// full-page images (the first change of each page after a checkpoint logs the whole page)
-    /// and writes are billed to that phase alone: 1.4 full pages and 17 kB of WAL per booking
-    /// then, against 0.1 and 11 kB without.
+    /// and writes are billed to that phase alone: at 1M events, 1.4 full pages and 17 kB of WAL
+    /// per booking then, against 0.5 and 12 kB from a checkpoint (ops/PERFORMANCE.md).
     /// </summary>
     private static async Task CheckpointAsync(Npgsql.NpgsqlDataSource db)
     {
@@ -165,6 +164,7 @@ public static class Program
         await checkpoint.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Seats reserved on the slot in the availability read model, once it includes <paramref name="position"/>.</summary>
     private static async Task<int> ReservedAsync(Api api, string offerId, string slotId, string key, string? position)
     {
         using var client = await api.ConnectAsync(TimeSpan.FromSeconds(30));
