@@ -34,7 +34,6 @@ public sealed class FeedProjection : IProjection
         var keys = new List<string>();
         var xids = new List<ulong>();
         var positions = new List<long>();
-        var eventIds = new List<Guid>();
         for (var i = 0; i < page.Count; i++)
         {
             foreach (var key in audiences[i])
@@ -42,7 +41,6 @@ public sealed class FeedProjection : IProjection
                 keys.Add(key);
                 xids.Add(page[i].Position.TransactionId);
                 positions.Add(page[i].Position.GlobalPosition);
-                eventIds.Add(page[i].EventId);
             }
         }
         // A plain insert, without 'on conflict': a page is applied once (its rows commit with the
@@ -55,10 +53,10 @@ public sealed class FeedProjection : IProjection
         if (keys.Count > 0)
         {
             batch.Add("""
-                insert into rm_feed (audience, transaction_id, global_position, event_id)
-                select * from unnest($1::text[], $2::xid8[], $3::bigint[], $4::uuid[])
+                insert into rm_feed (audience, transaction_id, global_position)
+                select * from unnest($1::text[], $2::xid8[], $3::bigint[])
                 """,
-                keys.ToArray(), new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 }, positions.ToArray(), eventIds.ToArray());
+                keys.ToArray(), new NpgsqlParameter { Value = xids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 }, positions.ToArray());
         }
         // The lookups' changes and the page's rows in one round trip.
         await batch.ExecuteAsync(cancellationToken);
