@@ -19,19 +19,19 @@ internal sealed class Probe : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HostCpu _host = HostCpu.Start();
     private readonly double _apiCpu, _postgresCpu;
-    private readonly DatabaseCounters _xacts;
+    private readonly DatabaseCounters _before;
     private readonly Dictionary<string, long> _waits = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _sampler;
     private long _samples;
 
-    private Probe(NpgsqlDataSource db, int apiPid, int postmaster, bool statements, DatabaseCounters xacts)
+    private Probe(NpgsqlDataSource db, int apiPid, int postmaster, bool statements, DatabaseCounters before)
     {
         _db = db;
         _apiPid = apiPid;
         _postmaster = postmaster;
         _statements = statements;
-        _xacts = xacts;
+        _before = before;
         _apiCpu = apiPid > 0 ? ProcessCpu.Seconds(apiPid) : 0;
         _postgresCpu = ProcessCpu.PostgresSeconds(postmaster);
     }
@@ -82,11 +82,11 @@ internal sealed class Probe : IAsyncDisposable
             [$"{prefix}_api_cpu_pct"] = Math.Round(100 * api / seconds),
             [$"{prefix}_postgres_cpu_pct"] = Math.Round(100 * postgres / seconds),
             [$"{prefix}_host_busy_pct"] = Math.Round(100 * busy),
-            [$"{prefix}_xacts_per_op"] = Math.Round((double)(commits - _xacts.Commits) / ops, 2),
-            [$"{prefix}_rollbacks"] = rollbacks - _xacts.Rollbacks,
-            [$"{prefix}_wal_kb_per_op"] = Math.Round((double)(walBytes - _xacts.WalBytes) / 1024 / ops, 2),
-            [$"{prefix}_wal_fpi_per_op"] = Math.Round((double)(walFullPages - _xacts.WalFullPages) / ops, 2),
-            [$"{prefix}_checkpoints"] = checkpoints - _xacts.Checkpoints,
+            [$"{prefix}_xacts_per_op"] = Math.Round((double)(commits - _before.Commits) / ops, 2),
+            [$"{prefix}_rollbacks"] = rollbacks - _before.Rollbacks,
+            [$"{prefix}_wal_kb_per_op"] = Math.Round((double)(walBytes - _before.WalBytes) / 1024 / ops, 2),
+            [$"{prefix}_wal_fpi_per_op"] = Math.Round((double)(walFullPages - _before.WalFullPages) / ops, 2),
+            [$"{prefix}_checkpoints"] = checkpoints - _before.Checkpoints,
         };
         Stats.Log($"  CPU per operation: API {figures[$"{prefix}_api_cpu_us"]} us, postgres {figures[$"{prefix}_postgres_cpu_us"]} us "
             + $"(API {figures[$"{prefix}_api_cpu_pct"]}%, postgres {figures[$"{prefix}_postgres_cpu_pct"]}% of one core; host {figures[$"{prefix}_host_busy_pct"]}% busy of {Environment.ProcessorCount} cores, load average {HostCpu.LoadAverage()})");
