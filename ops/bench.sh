@@ -8,13 +8,16 @@
 #
 # Each benchmark runs on a fresh database that is dropped at the end. The last output line is one
 # JSON object with the figures. Settings (environment): BENCH_DURATION (s, default 10),
-# BENCH_WARMUP (s, default 2), BENCH_WRITERS (default 8), BENCH_MIN_EVENTS (default 200000).
+# BENCH_WARMUP (s, default 2), BENCH_WRITERS (default 8), BENCH_MIN_EVENTS (default 200000);
+# for store, BENCH_ROUNDS (10) slices of BENCH_SLICE s (3) of appends, each followed by pgbench's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ops/pg.sh
 
 BENCH_DURATION="${BENCH_DURATION:-10}"
 BENCH_WARMUP="${BENCH_WARMUP:-2}"
+BENCH_ROUNDS="${BENCH_ROUNDS:-10}"
+BENCH_SLICE="${BENCH_SLICE:-3}"
 BENCH_WRITERS="${BENCH_WRITERS:-8}"
 BENCH_MIN_EVENTS="${BENCH_MIN_EVENTS:-200000}"
 
@@ -171,30 +174,24 @@ bench_store() {
   local db="bench_store_$$" cs
   bench_create_database "$db"
   cs="$BENCH_CS"
-  log "${BENCH_WRITERS} writers, ${BENCH_WARMUP} s warm-up + ${BENCH_DURATION} s per run"
+  log "${BENCH_WRITERS} writers, ${BENCH_WARMUP} s warm-up, then ${BENCH_ROUNDS} rounds of ${BENCH_SLICE} s of appends and ${BENCH_SLICE} s of pgbench"
   pgbench_prepare "$db" "$(dotnet "$bench_dll" "$cs" payload)"
 
-  local opts=(--duration "$BENCH_DURATION" --warmup "$BENCH_WARMUP" --writers "$BENCH_WRITERS" --min-events "$BENCH_MIN_EVENTS")
+  # Each append phase takes turns with its pgbench counterpart (as many clients), slice after slice
+  # (see ops/Services.Bench): both see the same minutes of this machine.
+  local opts=(--duration "$BENCH_SLICE" --warmup "$BENCH_WARMUP" --writers "$BENCH_WRITERS" --min-events "$BENCH_MIN_EVENTS"
+    --rounds "$BENCH_ROUNDS" --pgbench "$BENCH_TMP/insert.sql")
   local results="$BENCH_TMP/results.jsonl"
-
-  store_phase() { # phase name [environment assignments]
+  store_phase() { # phase [environment assignments]
     psql -d "$db" -qAtc "checkpoint" >/dev/null
-    local cpu; cpu="$(cpu_sample)"
-    env "${@:3}" dotnet "$bench_dll" "$cs" "$1" "${opts[@]}" | tail -n 1 >>"$results"
-    echo "{\"host_cpu_busy_pct_$2\": $(cpu_busy_since "$cpu")}" >>"$results"
+    env "${@:2}" dotnet "$bench_dll" "$cs" "$1" "${opts[@]}" | tail -n 1 >>"$results"
   }
-  # Each store run is followed by its pgbench counterpart, so that both see the same machine state.
-  store_phase append-new append_new
-  pgbench_phase "$db" "$results" 8 2
-  store_phase append-one append_one
-  pgbench_phase "$db" "$results" 1 1
-  store_phase read-feed read_feed DOTNET_GCgen0size="$read_gen0"
+  store_phase append-new
+  store_phase append-one
+  store_phase read-feed DOTNET_GCgen0size="$read_gen0"
 
-  jq -cs --arg fsync "$BENCH_FSYNC" --arg sc "$BENCH_SYNC_COMMIT" --argjson writers "$BENCH_WRITERS" --argjson duration "$BENCH_DURATION" '
-    add
-    | .ratio_new_streams = ((.append_new_streams_eps / .pgbench_tps_c8) * 1000 | round / 1000)
-    | .ratio_one_stream = ((.append_one_stream_eps / .pgbench_tps_c1) * 1000 | round / 1000)
-    | . + {fsync: $fsync, synchronous_commit: $sc, writers: $writers, duration_s: $duration}' "$results"
+  jq -cs --arg fsync "$BENCH_FSYNC" --arg sc "$BENCH_SYNC_COMMIT" --argjson writers "$BENCH_WRITERS" --argjson rounds "$BENCH_ROUNDS" --argjson slice "$BENCH_SLICE" '
+    add | . + {fsync: $fsync, synchronous_commit: $sc, writers: $writers, rounds: $rounds, slice_s: $slice}' "$results"
 }
 
 # ./ops/bench.sh projections: lag of the catalog read model (append → visible in availability) under

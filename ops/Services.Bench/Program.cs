@@ -10,9 +10,12 @@ namespace Services.Bench;
 using EventStore = Services.EventStore.EventStore;
 
 /// <summary>
-/// Event store benchmark phases, one per invocation (ops/bench.sh interleaves them with pgbench):
+/// Event store benchmark phases, one per invocation:
 ///   append-new   one ~300-byte event to a new stream per append, N concurrent writers
 ///   append-one   one event per append to one existing stream with its expected version, 1 writer
+///                (both: --rounds slices of --duration s after the warm-up; with --pgbench, that
+///                script runs as many clients after each slice, and each ratio is the median of the
+///                rounds' ratios)
 ///   read-feed    the global feed from the start in pages through ReadFeedAsync (bulk-loads first
 ///                when fewer than --min-events exist)
 /// Progress goes to stderr; the last stdout line is a JSON object with the phase's figures.
@@ -23,7 +26,7 @@ public static class Program
     {
         if (args.Length < 2)
         {
-            await Console.Error.WriteLineAsync("usage: Services.Bench <connection-string> append-new|append-one|read-feed|payload [--duration s] [--warmup s] [--writers n] [--min-events n] [--page n]");
+            await Console.Error.WriteLineAsync("usage: Services.Bench <connection-string> append-new|append-one|read-feed|payload [--duration s] [--warmup s] [--writers n] [--min-events n] [--page n] [--rounds n] [--pgbench script]");
             return 2;
         }
         // Socket completions run on the epoll thread instead of hopping to a thread-pool worker:
@@ -60,34 +63,34 @@ public static class Program
     private static async Task<Dictionary<string, object>> AppendNewStreamsAsync(EventStore store, Options options)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
-        var @event = BenchEvents.Sample();
-        var (count, seconds, cpu) = await MeasureAsync(options, options.Writers, async (writer, counter, stop) =>
+        IReadOnlyList<object> events = [BenchEvents.Sample()];
+        var measured = await MeasureAsync(store, options, options.Writers, "append-new", async (writer, counter, stop) =>
         {
-            IReadOnlyList<object> events = [@event];
-            for (long i = 0; !stop.IsCancellationRequested; i++)
+            // The counter goes on from slice to slice: every stream is new.
+            while (!stop.IsCancellationRequested)
             {
-                await store.AppendAsync(string.Create(CultureInfo.InvariantCulture, $"order-{run}-{writer}-{i}"), "order", ExpectedVersion.NoStream, events);
+                await store.AppendAsync(string.Create(CultureInfo.InvariantCulture, $"order-{run}-{writer}-{counter.Value}"), "order", ExpectedVersion.NoStream, events);
                 counter.Increment();
             }
         });
-        var eps = count / seconds;
-        await Console.Error.WriteLineAsync($"append-new: {count} events in {seconds:F1} s with {options.Writers} writers = {eps:F0} events/s");
-        return new()
+        await Console.Error.WriteLineAsync($"append-new: {measured.Count} events in {measured.Seconds:F1} s with {options.Writers} writers = {measured.Count / measured.Seconds:F0} events/s");
+        var figures = new Dictionary<string, object>
         {
-            ["append_new_streams_eps"] = Math.Round(eps, 1),
+            ["append_new_streams_eps"] = Math.Round(Stats.Median(measured.Rates), 1),
             ["append_new_streams_writers"] = options.Writers,
-            ["append_new_client_cpu_us"] = cpu.ClientMicroseconds,
-            ["append_new_postgres_cpu_us"] = cpu.PostgresMicroseconds,
+            ["append_new_client_cpu_us"] = measured.Cpu.ClientMicroseconds,
+            ["append_new_postgres_cpu_us"] = measured.Cpu.PostgresMicroseconds,
         };
+        measured.AddYardstick(figures, options.Writers, "ratio_new_streams");
+        return figures;
     }
 
     private static async Task<Dictionary<string, object>> AppendOneStreamAsync(EventStore store, Options options)
     {
         var stream = $"order-one-{Guid.NewGuid():N}";
-        var @event = BenchEvents.Sample();
-        IReadOnlyList<object> events = [@event];
+        IReadOnlyList<object> events = [BenchEvents.Sample()];
         var version = (await store.AppendAsync(stream, "order", ExpectedVersion.NoStream, events)).VersionOf(stream);
-        var (count, seconds, cpu) = await MeasureAsync(options, 1, async (_, counter, stop) =>
+        var measured = await MeasureAsync(store, options, 1, "append-one", async (_, counter, stop) =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -95,14 +98,15 @@ public static class Program
                 counter.Increment();
             }
         });
-        var eps = count / seconds;
-        await Console.Error.WriteLineAsync($"append-one: {count} events in {seconds:F1} s with 1 writer = {eps:F0} events/s (stream at version {version})");
-        return new()
+        await Console.Error.WriteLineAsync($"append-one: {measured.Count} events in {measured.Seconds:F1} s with 1 writer = {measured.Count / measured.Seconds:F0} events/s (stream at version {version})");
+        var figures = new Dictionary<string, object>
         {
-            ["append_one_stream_eps"] = Math.Round(eps, 1),
-            ["append_one_client_cpu_us"] = cpu.ClientMicroseconds,
-            ["append_one_postgres_cpu_us"] = cpu.PostgresMicroseconds,
+            ["append_one_stream_eps"] = Math.Round(Stats.Median(measured.Rates), 1),
+            ["append_one_client_cpu_us"] = measured.Cpu.ClientMicroseconds,
+            ["append_one_postgres_cpu_us"] = measured.Cpu.PostgresMicroseconds,
         };
+        measured.AddYardstick(figures, 1, "ratio_one_stream");
+        return figures;
     }
 
     private static async Task<Dictionary<string, object>> ReadFeedAsync(EventStore store, Options options)
@@ -150,7 +154,7 @@ public static class Program
             after = page.Next;
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        var used = cpu.PerOperation(read);
+        var used = cpu.Stop().PerOperation(read);
         await Console.Error.WriteLineAsync(used.ToString());
         var eps = read / seconds;
         await Console.Error.WriteLineAsync($"read-feed: {read} of {total} events in {seconds:F2} s, pages of {options.Page} = {eps:F0} events/s (checksum {checksum})");
@@ -185,24 +189,67 @@ public static class Program
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Runs <paramref name="writers"/> loops for warm-up plus duration; counts what completed in the measured window.</summary>
-    private static async Task<(long Count, double Seconds, CpuUse Cpu)> MeasureAsync(Options options, int writers, Func<int, Counter, CancellationToken, Task> loop)
+    /// <summary>
+    /// Runs <paramref name="writers"/> loops for the warm-up, then for one slice in each round,
+    /// counting what completed in the slices; with --pgbench, pgbench runs as many clients after
+    /// each slice, the loops stopped. This machine's flush latency drifts from one minute to the next
+    /// (the same binary alone made 1,471 to 2,574 lone appends a second within three minutes): short
+    /// slices taking turns see the same drift, and the median of their ratios sets it aside.
+    /// </summary>
+    private static async Task<Measured> MeasureAsync(EventStore store, Options options, int writers, string phase, Func<int, Counter, CancellationToken, Task> loop)
     {
-        using var stop = new CancellationTokenSource();
         var counters = Enumerable.Range(0, writers).Select(_ => new Counter()).ToArray();
-        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(() => loop(w, counters[w], stop.Token))).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
-        var startCount = counters.Sum(c => c.Value);
-        var cpu = ClientCpu.Start();
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds));
-        var endCount = counters.Sum(c => c.Value);
-        var seconds = clock.Elapsed.TotalSeconds;
-        var used = cpu.PerOperation(endCount - startCount);
+        await SliceAsync(options.WarmupSeconds);
+        var database = new NpgsqlConnectionStringBuilder(store.DataSource.ConnectionString).Database!;
+        var rates = new List<double>();
+        var yardsticks = new List<Pgbench.Slice>();
+        var (count, seconds, cpu) = (0L, 0.0, new CpuWindow(0, 0, 0));
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            var slice = await SliceAsync(options.DurationSeconds);
+            (count, seconds, cpu) = (count + slice.Count, seconds + slice.Seconds, cpu + slice.Cpu);
+            rates.Add(slice.Count / slice.Seconds);
+            var line = string.Create(CultureInfo.InvariantCulture, $"round {round}: {phase} {slice.Count / slice.Seconds:F0} events/s");
+            if (options.Pgbench is { } script)
+            {
+                var yardstick = await Pgbench.RunAsync(script, database, writers, (int)options.DurationSeconds, ClientCpu.Postmaster);
+                yardsticks.Add(yardstick);
+                line += string.Create(CultureInfo.InvariantCulture, $", pgbench c{writers} {yardstick.Tps:F0} tps: ratio {rates[^1] / yardstick.Tps:F3}");
+            }
+            await Console.Error.WriteLineAsync(line);
+        }
+        var used = cpu.PerOperation(count);
         await Console.Error.WriteLineAsync(used.ToString());
-        await stop.CancelAsync();
-        await Task.WhenAll(tasks);
-        return (endCount - startCount, seconds, used);
+        return new Measured(count, seconds, used, [.. rates], [.. yardsticks]);
+
+        async Task<(long Count, double Seconds, CpuWindow Cpu)> SliceAsync(double duration)
+        {
+            using var stop = new CancellationTokenSource();
+            var start = counters.Sum(c => c.Value);
+            var window = ClientCpu.Start();
+            var tasks = counters.Select((counter, w) => Task.Run(() => loop(w, counter, stop.Token))).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(duration));
+            var done = counters.Sum(c => c.Value) - start;
+            var used = window.Stop();
+            await stop.CancelAsync();
+            await Task.WhenAll(tasks);
+            return (done, used.Seconds, used);
+        }
+    }
+
+    /// <summary>What a phase's slices did, and pgbench's slices after them when it ran.</summary>
+    private sealed record Measured(long Count, double Seconds, CpuUse Cpu, double[] Rates, Pgbench.Slice[] Yardsticks)
+    {
+        /// <summary>pgbench's median rate, its PostgreSQL CPU per transaction, and the median of the rounds' ratios.</summary>
+        public void AddYardstick(Dictionary<string, object> figures, int clients, string ratio)
+        {
+            if (Yardsticks.Length == 0) return;
+            var ratios = Rates.Zip(Yardsticks, (rate, slice) => Math.Round(rate / slice.Tps, 3)).ToArray();
+            figures[$"pgbench_tps_c{clients}"] = Math.Round(Stats.Median(Yardsticks.Select(slice => slice.Tps)), 1);
+            figures[$"pgbench_c{clients}_postgres_cpu_us"] = Math.Round(1e6 * Yardsticks.Sum(s => s.PostgresCpuSeconds) / Yardsticks.Sum(s => s.Transactions), 1);
+            figures[ratio] = Math.Round(Stats.Median(ratios), 3);
+            figures[$"{ratio}_rounds"] = ratios;
+        }
     }
 
     /// <summary>
@@ -212,7 +259,7 @@ public static class Program
     private sealed class ClientCpu
     {
         private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        private readonly double _server = ProcessCpu.PostgresSeconds(Postmaster);
+        private readonly Dictionary<int, double> _server = ProcessCpu.PostgresSnapshot(Postmaster);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
 
         /// <summary>The cluster whose processes count (other clusters on the machine do not).</summary>
@@ -220,13 +267,21 @@ public static class Program
 
         public static ClientCpu Start() => new();
 
+        public CpuWindow Stop() => new(
+            _clock.Elapsed.TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds,
+            ProcessCpu.PostgresSecondsBetween(_server, ProcessCpu.PostgresSnapshot(Postmaster)));
+    }
+
+    /// <summary>Seconds of a window, and CPU seconds of this process and of PostgreSQL in it.</summary>
+    private sealed record CpuWindow(double Seconds, double Client, double Server)
+    {
+        public static CpuWindow operator +(CpuWindow a, CpuWindow b) => new(a.Seconds + b.Seconds, a.Client + b.Client, a.Server + b.Server);
+
         public CpuUse PerOperation(long operations)
         {
-            var seconds = _clock.Elapsed.TotalSeconds;
-            var client = (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
-            var server = ProcessCpu.PostgresSeconds(Postmaster) - _server;
             operations = Math.Max(operations, 1);
-            return new CpuUse(100 * client / seconds, 100 * server / seconds, Math.Round(1e6 * client / operations, 1), Math.Round(1e6 * server / operations, 1));
+            return new CpuUse(100 * Client / Seconds, 100 * Server / Seconds, Math.Round(1e6 * Client / operations, 1), Math.Round(1e6 * Server / operations, 1));
         }
     }
 
@@ -244,11 +299,11 @@ public static class Program
         public void Increment() => Volatile.Write(ref _value, _value + 1); // one writer per counter
     }
 
-    private sealed record Options(double DurationSeconds, double WarmupSeconds, int Writers, long MinEvents, int Page)
+    private sealed record Options(double DurationSeconds, double WarmupSeconds, int Writers, long MinEvents, int Page, int Rounds, string? Pgbench)
     {
         public static Options Parse(ReadOnlySpan<string> args)
         {
-            var options = new Options(10, 2, 8, 200_000, 1000);
+            var options = new Options(10, 2, 8, 200_000, 1000, 1, null);
             for (var i = 0; i + 1 < args.Length; i += 2)
             {
                 var value = args[i + 1];
@@ -259,6 +314,8 @@ public static class Program
                     "--writers" => options with { Writers = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--min-events" => options with { MinEvents = long.Parse(value, CultureInfo.InvariantCulture) },
                     "--page" => options with { Page = int.Parse(value, CultureInfo.InvariantCulture) },
+                    "--rounds" => options with { Rounds = int.Parse(value, CultureInfo.InvariantCulture) },
+                    "--pgbench" => options with { Pgbench = value },
                     _ => throw new ArgumentException($"unknown option {args[i]}"),
                 };
             }

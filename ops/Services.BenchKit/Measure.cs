@@ -15,6 +15,15 @@ public static class Stats
         return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }
 
+    /// <summary>The middle value (the mean of the two middle ones for an even count); NaN when empty.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
     /// <summary>Progress goes to stderr: stdout ends with the figures' JSON line.</summary>
     public static void Log(string message) => Console.Error.WriteLine(message);
 }
@@ -93,26 +102,42 @@ public static class ProcessCpu
     /// <summary>
     /// The postmaster <paramref name="postmaster"/> and its children: one cluster's processes, not
     /// the other clusters running on the machine. A backend that exits takes its time away: sample
-    /// while the connections are open.
+    /// while the connections are open, or compare snapshots (<see cref="PostgresSecondsBetween"/>).
     /// </summary>
-    public static double PostgresSeconds(int postmaster)
+    public static double PostgresSeconds(int postmaster) => PostgresSnapshot(postmaster).Values.Sum();
+
+    /// <summary>CPU seconds of each process of the cluster so far, by pid.</summary>
+    public static Dictionary<int, double> PostgresSnapshot(int postmaster)
     {
-        if (postmaster <= 0) return 0;
-        double ticks = 0;
+        var seconds = new Dictionary<int, double>();
+        if (postmaster <= 0) return seconds;
+        var parent = postmaster.ToString(CultureInfo.InvariantCulture);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = Fields(stat);
-                var pid = stat.AsSpan(0, stat.IndexOf(' ', StringComparison.Ordinal));
-                if (fields[1] != postmaster.ToString(CultureInfo.InvariantCulture) && !pid.SequenceEqual(postmaster.ToString(CultureInfo.InvariantCulture))) continue;
-                ticks += Ticks(stat);
+                var pid = int.Parse(stat.AsSpan(0, stat.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+                if (Fields(stat)[1] != parent && pid != postmaster) continue;
+                seconds[pid] = Ticks(stat) / TicksPerSecond;
             }
             catch (IOException) { /* the process ended, or not a process */ }
             catch (UnauthorizedAccessException) { }
+            catch (FormatException) { /* not a process directory */ }
         }
-        return ticks / TicksPerSecond;
+        return seconds;
+    }
+
+    /// <summary>
+    /// The CPU seconds spent between two snapshots by the processes alive at the second one. Backends
+    /// that exited in between (a previous client's, still closing at the first snapshot) count
+    /// neither their earlier time, as a difference of sums would, nor their last moments.
+    /// </summary>
+    public static double PostgresSecondsBetween(IReadOnlyDictionary<int, double> before, IReadOnlyDictionary<int, double> after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        return after.Sum(process => process.Value - before.GetValueOrDefault(process.Key));
     }
 
     /// <summary>The fields after the command name (which may hold spaces): [0] state, [1] parent pid, [11] utime, [12] stime.</summary>
