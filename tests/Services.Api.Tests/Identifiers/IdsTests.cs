@@ -1,0 +1,34 @@
+using Services.Api.Common;
+
+namespace Services.Api.Tests.Identifiers;
+
+public sealed class IdsTests
+{
+    [Fact]
+    public void Ids_sort_by_the_millisecond_they_were_made_in()
+    {
+        long[] instants = [0, 1, 31, 32, 1_023, 1_024, 1_795_000_000_000, 1_795_000_000_001, 1_795_000_001_000, (1L << 50) - 1];
+        var ids = instants.Select(ms => Ids.New(Ids.Booking, ms)).ToList();
+        ids.ShouldBe(ids.Order(StringComparer.Ordinal).ToList());
+        ids.ShouldAllBe(id => Ids.IsWellFormed(id, Ids.Booking));
+    }
+
+    [Fact]
+    public void Ids_made_in_one_millisecond_differ_by_their_random_part()
+    {
+        var ids = Enumerable.Range(0, 1_000).Select(_ => Ids.New(Ids.Slot, 1_795_000_000_000)).ToList();
+        ids.Distinct(StringComparer.Ordinal).Count().ShouldBe(ids.Count);
+        ids.Select(id => id[..(Ids.Slot.Length + 1 + 10)]).Distinct().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public void A_new_id_starts_with_the_current_time()
+    {
+        var before = Ids.New(Ids.Offer, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var id = Ids.New(Ids.Offer);
+        var after = Ids.New(Ids.Offer, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        string.CompareOrdinal(id[..14], before[..14]).ShouldBeGreaterThanOrEqualTo(0);
+        string.CompareOrdinal(id[..14], after[..14]).ShouldBeLessThanOrEqualTo(0);
+        Ids.IsWellFormed(id, Ids.Offer).ShouldBeTrue();
+    }
+}
