@@ -7,9 +7,10 @@
 #                           reads, on a 1M-event history, against pgbench (see ops/PERFORMANCE.md)
 #
 # Each benchmark runs on a fresh database that is dropped at the end. The last output line is one
-# JSON object with the figures. Settings (environment): BENCH_DURATION (s, default 10),
-# BENCH_WARMUP (s, default 2), BENCH_WRITERS (default 8), BENCH_MIN_EVENTS (default 200000);
-# for store, BENCH_ROUNDS (10) slices of BENCH_SLICE s (3) of appends, each followed by pgbench's.
+# JSON object with the figures. Settings (environment): BENCH_WARMUP (s, default 2); for store,
+# BENCH_WRITERS (default 8), BENCH_MIN_EVENTS (events to read, default 200000), BENCH_ROUNDS (10)
+# slices of BENCH_SLICE s (3, whole seconds, at least 2) of appends, each followed by pgbench's;
+# for http, BENCH_DURATION (s, default 10) per measured phase (more settings at each bench below).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source ops/pg.sh

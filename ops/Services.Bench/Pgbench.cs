@@ -12,7 +12,7 @@ namespace Services.Bench;
 /// </summary>
 internal static partial class Pgbench
 {
-    /// <summary>Transactions per second, and PostgreSQL's CPU per transaction over the slice's middle.</summary>
+    /// <summary>Transactions per second; PostgreSQL's CPU seconds over the slice's middle, and the transactions in that window.</summary>
     public sealed record Slice(double Tps, double PostgresCpuSeconds, double Transactions);
 
     public static async Task<Slice> RunAsync(string script, string database, int clients, int seconds, int postmaster)
@@ -24,15 +24,26 @@ internal static partial class Pgbench
         using var pgbench = Process.Start(start) ?? throw new InvalidOperationException("pgbench did not start");
         var output = pgbench.StandardOutput.ReadToEndAsync();
         var errors = pgbench.StandardError.ReadToEndAsync();
-        // PostgreSQL's CPU is sampled while pgbench's backends live (one that exits takes its time
-        // away), from its connections being made to just before its end.
+        // PostgreSQL's CPU is sampled while pgbench's backends live (a backend gone at the second
+        // snapshot does not count), from its connections being made to just before its end.
         await Task.Delay(TimeSpan.FromSeconds(0.5));
         var before = ProcessCpu.PostgresSnapshot(postmaster);
         var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds - 0.8));
         var cpu = ProcessCpu.PostgresSecondsBetween(before, ProcessCpu.PostgresSnapshot(postmaster));
         var windowSeconds = window.Elapsed.TotalSeconds;
-        await pgbench.WaitForExitAsync();
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 60)))
+        {
+            try
+            {
+                await pgbench.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                pgbench.Kill(entireProcessTree: true);
+                throw new TimeoutException($"pgbench still ran {seconds + 60} s after it started: {await errors}");
+            }
+        }
         var tps = Tps().Match(await output);
         if (pgbench.ExitCode != 0 || !tps.Success)
             throw new InvalidOperationException($"pgbench failed (exit {pgbench.ExitCode}): {await errors}");

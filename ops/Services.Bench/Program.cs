@@ -244,11 +244,11 @@ public static class Program
         public void AddYardstick(Dictionary<string, object> figures, int clients, string ratio)
         {
             if (Yardsticks.Length == 0) return;
-            var ratios = Rates.Zip(Yardsticks, (rate, slice) => Math.Round(rate / slice.Tps, 3)).ToArray();
+            var ratios = Rates.Zip(Yardsticks, (rate, slice) => rate / slice.Tps).ToArray();
             figures[$"pgbench_tps_c{clients}"] = Math.Round(Stats.Median(Yardsticks.Select(slice => slice.Tps)), 1);
             figures[$"pgbench_c{clients}_postgres_cpu_us"] = Math.Round(1e6 * Yardsticks.Sum(s => s.PostgresCpuSeconds) / Yardsticks.Sum(s => s.Transactions), 1);
             figures[ratio] = Math.Round(Stats.Median(ratios), 3);
-            figures[$"{ratio}_rounds"] = ratios;
+            figures[$"{ratio}_rounds"] = ratios.Select(r => Math.Round(r, 3)).ToArray();
         }
     }
 
@@ -319,6 +319,12 @@ public static class Program
                     _ => throw new ArgumentException($"unknown option {args[i]}"),
                 };
             }
+            if (options.Rounds < 1) throw new ArgumentException("--rounds must be at least 1");
+            // pgbench takes whole seconds (-T), and its CPU window needs room inside them.
+            if (options.Pgbench is not null && (options.DurationSeconds < 2 || options.DurationSeconds % 1 != 0))
+                throw new ArgumentException("with --pgbench, --duration must be a whole number of seconds, at least 2");
+            // pgbench at 1 client is the lone writer's yardstick: the new-streams phase would overwrite its figures.
+            if (options.Pgbench is not null && options.Writers < 2) throw new ArgumentException("with --pgbench, --writers must be at least 2");
             return options;
         }
     }

@@ -129,9 +129,9 @@ public static class ProcessCpu
     }
 
     /// <summary>
-    /// The CPU seconds spent between two snapshots by the processes alive at the second one. Backends
-    /// that exited in between (a previous client's, still closing at the first snapshot) count
-    /// neither their earlier time, as a difference of sums would, nor their last moments.
+    /// The CPU seconds spent between two snapshots by the processes alive at the second one. A
+    /// backend that exited in between (a previous client's, still closing at the first snapshot)
+    /// counts for nothing: a difference of sums would subtract all the time it had used before.
     /// </summary>
     public static double PostgresSecondsBetween(IReadOnlyDictionary<int, double> before, IReadOnlyDictionary<int, double> after)
     {

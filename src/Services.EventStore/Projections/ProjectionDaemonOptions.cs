@@ -23,8 +23,8 @@ public sealed class ProjectionDaemonOptions
     /// most until <see cref="MaxPageInterval"/> after the start of its last page. A shard whose last
     /// page is older than that (a quiet feed) starts at once. Above <see cref="PageSize"/>, a page's worth is the target.
     /// At 300, the HTTP bench's ~5,000 events/s make a page every 40 ms instead of every ~20 (at
-    /// 100): 0.54 instead of 0.63 transactions per booking and ~10% less PostgreSQL CPU, for ~8 ms
-    /// more projection lag at the median under bench.sh projections' load (see ops/PERFORMANCE.md).
+    /// 100): 0.54 instead of 0.63 transactions per booking and ~10% less PostgreSQL CPU, for up to
+    /// ~20 ms more projection lag under a steady load (see ops/PERFORMANCE.md).
     /// </summary>
     public int PageTarget { get; init; } = 300;
 

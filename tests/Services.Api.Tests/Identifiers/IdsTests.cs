@@ -4,10 +4,13 @@ namespace Services.Api.Tests.Identifiers;
 
 public sealed class IdsTests
 {
+    private const int TimeLength = 10;
+
     [Fact]
     public void Ids_sort_by_the_millisecond_they_were_made_in()
     {
-        long[] instants = [0, 1, 31, 32, 1_023, 1_024, 1_795_000_000_000, 1_795_000_000_001, 1_795_000_001_000, (1L << 50) - 1];
+        // Every digit in each of the last two places, then carries and the largest instant.
+        long[] instants = [.. Enumerable.Range(0, 32 * 32).Select(ms => (long)ms), 1_795_000_000_000, 1_795_000_000_001, 1_795_000_001_000, (1L << 50) - 1];
         var ids = instants.Select(ms => Ids.New(Ids.Booking, ms)).ToList();
         ids.ShouldBe(ids.Order(StringComparer.Ordinal).ToList());
         ids.ShouldAllBe(id => Ids.IsWellFormed(id, Ids.Booking));
@@ -18,7 +21,7 @@ public sealed class IdsTests
     {
         var ids = Enumerable.Range(0, 1_000).Select(_ => Ids.New(Ids.Slot, 1_795_000_000_000)).ToList();
         ids.Distinct(StringComparer.Ordinal).Count().ShouldBe(ids.Count);
-        ids.Select(id => id[..(Ids.Slot.Length + 1 + 10)]).Distinct().ShouldHaveSingleItem();
+        ids.Select(id => id[..(Ids.Slot.Length + 1 + TimeLength)]).Distinct().ShouldHaveSingleItem();
     }
 
     [Fact]
@@ -27,8 +30,9 @@ public sealed class IdsTests
         var before = Ids.New(Ids.Offer, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var id = Ids.New(Ids.Offer);
         var after = Ids.New(Ids.Offer, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        string.CompareOrdinal(id[..14], before[..14]).ShouldBeGreaterThanOrEqualTo(0);
-        string.CompareOrdinal(id[..14], after[..14]).ShouldBeLessThanOrEqualTo(0);
+        var time = Ids.Offer.Length + 1 + TimeLength;
+        string.CompareOrdinal(id[..time], before[..time]).ShouldBeGreaterThanOrEqualTo(0);
+        string.CompareOrdinal(id[..time], after[..time]).ShouldBeLessThanOrEqualTo(0);
         Ids.IsWellFormed(id, Ids.Offer).ShouldBeTrue();
     }
 }
