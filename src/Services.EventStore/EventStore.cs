@@ -146,8 +146,11 @@ public sealed class EventStore : IAsyncDisposable
             foreach (var append in group) await CommitAloneAsync(append, mayHaveCommitted);
             return;
         }
-        for (var i = 0; i < group.Count; i++) Succeed(group[i], results[i]);
+        // Every member's state first: a member's caller resumes as soon as it is answered (PendingAppend),
+        // and its next decision may read any stream of the group.
+        for (var i = 0; i < group.Count; i++) Remember(group[i], results[i]);
         _notifier.Pulse(announced);
+        for (var i = 0; i < group.Count; i++) group[i].Succeed(results[i]);
     }
 
     private async Task CommitAloneAsync(PendingAppend append, bool mayHaveCommitted)
@@ -175,8 +178,9 @@ public sealed class EventStore : IAsyncDisposable
                     throw;
                 }
             }, append.CancellationToken);
-            Succeed(append, result);
+            Remember(append, result);
             _notifier.Pulse(announced);
+            append.Succeed(result);
         }
         catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
         {
@@ -189,14 +193,11 @@ public sealed class EventStore : IAsyncDisposable
     }
 
     /// <summary>Plain folds may serve the cached states this append left once it committed.</summary>
-    private void Succeed(PendingAppend append, AppendResult result)
+    private void Remember(PendingAppend append, AppendResult result)
     {
-        if (_aggregates is not null)
-        {
-            foreach (var stream in append.Prepared.Streams.Where(s => !s.IsCheck))
-                _aggregates.Committed(stream.StreamId, result.VersionOf(stream.StreamId), stream.EventIds[^1]);
-        }
-        append.Succeed(result);
+        if (_aggregates is null) return;
+        foreach (var stream in append.Prepared.Streams.Where(s => !s.IsCheck))
+            _aggregates.Committed(stream.StreamId, result.VersionOf(stream.StreamId), stream.EventIds[^1]);
     }
 
     /// <summary>

@@ -129,6 +129,32 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task Callers_of_a_group_that_append_again_at_once_commit_in_the_next_group()
+    {
+        // A member's caller resumes on the committer's thread: its next append must queue behind
+        // the group, not wait for a committer that is busy answering the group.
+        var streams = Enumerable.Range(0, 10).Select(_ => NewStream()).ToList();
+        List<Task<(AppendResult First, AppendResult Second)>> callers = [];
+        await WhileCommitSlotsAreHeldAsync(() =>
+        {
+            callers.AddRange(streams.Select(async (stream, i) =>
+            {
+                var first = await _store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(i)]);
+                var second = await _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(first.VersionOf(stream)), [new Counted(-i)]);
+                return (first, second);
+            }));
+            return Task.CompletedTask;
+        });
+
+        var results = await Task.WhenAll(callers).WaitAsync(Eventually.Timeout);
+
+        results.Select(r => r.First.LastPosition.TransactionId).Distinct().ShouldHaveSingleItem("the first appends were one group");
+        results.ShouldAllBe(r => r.Second.LastPosition > r.First.LastPosition);
+        foreach (var (stream, i) in streams.Select((stream, i) => (stream, i)))
+            (await _store.ReadStreamAsync(stream)).Select(e => ((Counted)e.Data!).Number).ShouldBe([i, -i]);
+    }
+
+    [Fact]
     public async Task An_append_whose_caller_gives_up_while_it_waits_leaves_the_queue_and_is_never_written()
     {
         var stream = NewStream();
