@@ -4,10 +4,10 @@ namespace Services.EventStore;
 /// <remarks>
 /// Its outcome is set on the committer's thread, and the caller resumes right there: the committer
 /// runs each member's continuation (the rest of its request) in turn, instead of waking a
-/// thread-pool worker for each. On our VM a wake-up costs more than the work it hands over: 200k
-/// HTTP bench runs gave a median of 1,117 bookings/s against 997, API CPU 501 against 566 µs per
-/// booking (ops/PERFORMANCE.md). Hence: succeed and fail outside any lock, and only once every
-/// member's cached state is committed. A cancellation is the exception: it comes under the group's
+/// thread-pool worker for each. On our VM a wake-up costs about as much as the work it hands over:
+/// six interleaved pairs of 200k HTTP bench runs gave medians of 1,176 against 1,118 bookings/s,
+/// 477 against 502 µs of API CPU per booking, p99 22.0 against 25.2 ms (ops/PERFORMANCE.md).
+/// Hence: succeed and fail outside any lock, and only once every member's cached state is committed. A cancellation is the exception: it comes under the group's
 /// lock or in a token's callback, so its continuation goes to the thread pool.
 /// </remarks>
 internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metadata, Func<IEnumerable<Npgsql.NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
