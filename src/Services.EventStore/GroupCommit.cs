@@ -7,8 +7,9 @@ namespace Services.EventStore;
 /// thread-pool worker for each. On our VM a wake-up costs about as much as the work it hands over:
 /// six interleaved pairs of 200k HTTP bench runs gave medians of 1,176 against 1,118 bookings/s,
 /// 477 against 502 µs of API CPU per booking, p99 22.0 against 25.2 ms (ops/PERFORMANCE.md).
-/// Hence: succeed and fail outside any lock, and only once every member's cached state is committed. A cancellation is the exception: it comes under the group's
-/// lock or in a token's callback, so its continuation goes to the thread pool.
+/// Hence: succeed and fail outside any lock, and only once every member's cached state is
+/// committed. A cancellation is the exception: it comes under the group's lock or in a token's
+/// callback, so its continuation goes to the thread pool.
 /// </remarks>
 internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metadata, Func<IEnumerable<Npgsql.NpgsqlBatchCommand>>? alongside, CancellationToken cancellationToken)
 {
