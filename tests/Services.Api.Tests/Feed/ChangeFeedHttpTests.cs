@@ -185,6 +185,24 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task A_transaction_longer_than_a_projection_page_and_a_feed_row_is_read_whole_and_rebuilt_alike()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club, Territory());
+        await api.CaughtUpAsync(Shard);
+        var (_, cursor) = await ReadAllAsync(club.Client);
+        var store = api.Service<EventStore.EventStore>();
+        // More events than a page of the daemon (500), over three buckets of positions.
+        var renames = Enumerable.Range(0, 2 * FeedProjection.BucketWidth + 100).Select(i => (object)new OrganizationRenamed($"Club {i}")).ToList();
+        var stream = Organization.StreamId(club.Id);
+        var appended = await store.AppendAsync(stream, Organization.StreamType, ExpectedVersion.Any, renames);
+        await api.CaughtUpAsync(Shard);
+
+        var (read, _) = await ReadAllAsync(club.Client, cursor, limit: 7);
+        read.Select(e => e.Id).ShouldBe(await EventIdsAsync(store, stream, appended, renames.Count));
+        await api.RebuildEqualsLiveAsync(Shard, ["rm_feed"]);
+    }
+
+    [Fact]
     public async Task A_stored_cursor_resumes_exactly_after_the_last_event_read()
     {
         var s = await SceneAsync();
