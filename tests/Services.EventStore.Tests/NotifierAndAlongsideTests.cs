@@ -20,6 +20,18 @@ public sealed class NotifierTests(StoreFixture fixture) : IClassFixture<StoreFix
     }
 
     [Fact]
+    public async Task A_wait_ends_quietly_at_its_timeout_and_throws_when_cancelled()
+    {
+        var never = new TaskCompletionSource().Task;
+        await FeedNotifier.WaitAsync(never, TimeSpan.FromMilliseconds(20), CancellationToken.None);
+
+        using var cancelled = new CancellationTokenSource();
+        var waiting = FeedNotifier.WaitAsync(never, Patience, cancelled.Token);
+        await cancelled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(waiting);
+    }
+
+    [Fact]
     public async Task Another_node_listening_is_woken_by_an_append()
     {
         await using var otherSource = EventStoreDataSource.Create(fixture.ConnectionString, "other-node");

@@ -1,0 +1,37 @@
+using Services.Api.Feed;
+using Services.Api.Slots;
+
+namespace Services.Api.Tests.Feed;
+
+public sealed class EventAudienceTests
+{
+    private sealed class Lookups(OfferParties offer) : IAudienceLookups
+    {
+        public OfferParties? Offer(string offerId) => offerId == "off_1" ? offer : null;
+
+        public string? OfferOfSlot(string slotId) => slotId == "slt_1" ? "off_1" : null;
+
+        public SubscriptionParties? Subscription(string subscriptionId) => null;
+
+        public BookingParties? Booking(string bookingId) => null;
+
+        public NeedParties? Need(string needId) => null;
+
+        public IReadOnlyList<string> OffersBookedWithContact(string companyId, string beneficiaryRef) => [];
+    }
+
+    [Fact]
+    public void An_audience_is_sorted_and_names_each_organization_once()
+    {
+        // The club also provides its offer, and the company booking is one of its providers.
+        var lookups = new Lookups(new OfferParties("org_club", ["org_zeta", "org_club", "org_alpha"]));
+
+        var audience = EventAudience.Of("slot-slt_1", new SeatReserved("bkg_1", "org_zeta", 1), lookups);
+
+        audience.ShouldBe(["org_alpha", "org_club", "org_zeta"]);
+    }
+
+    [Fact]
+    public void A_slot_of_an_unknown_offer_is_seen_by_the_company_named_only() =>
+        EventAudience.Of("slot-slt_2", new SeatReserved("bkg_1", "org_company", 1), new Lookups(new OfferParties("org_club", []))).ShouldBe(["org_company"]);
+}
