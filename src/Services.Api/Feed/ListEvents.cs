@@ -148,35 +148,25 @@ public static class ListEventsEndpoint
     private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadVisibleAsync(
         NpgsqlDataSource db, IReadOnlyList<string> keys, FeedPosition after, int limit, CancellationToken cancellationToken)
     {
-        // One snapshot, so the positions read are a prefix of the feed (see FeedProjection). Per audience
-        // key (one index range each), the first 'limit' rows holding a position after the cursor; of
-        // those, the first 'limit' distinct (transaction, bucket) keys hold at least 'limit' events, and
-        // every row of any audience at or below the last of them is among the candidates (an audience
-        // with more rows below it would make 'limit' keys before it). So no event below the last one
-        // listed is left out. An event seen through two keys is listed once.
+        // One snapshot, so the positions read are a prefix of the feed (see FeedProjection). A row is a
+        // run of one transaction's positions; the rows of one audience never overlap. Per audience key
+        // (one index range each), its first 'limit' rows holding a position after the cursor: the
+        // events of a row left out come after 'limit' events of that audience alone, so none of them is
+        // among the first 'limit'. An event seen through two keys is listed once.
         await using var command = db.CreateCommand("""
-            with candidates as (
-                select h.transaction_id, h.bucket, h.positions
+            with visible as (
+                select distinct r.transaction_id, p.global_position
                 from unnest($1::text[]) a(audience)
                 cross join lateral (
-                    select f.transaction_id, f.bucket, f.positions from rm_feed f
-                    where f.audience = a.audience and (f.transaction_id, f.bucket) >= ($2, $3)
-                      and (f.transaction_id, f.positions[cardinality(f.positions)]) > ($2, $4)
-                    order by f.transaction_id, f.bucket
-                    limit $5) h),
-            last as (
-                select transaction_id, bucket
-                from (select distinct transaction_id, bucket from candidates order by transaction_id, bucket limit $5) k
-                order by transaction_id desc, bucket desc
-                limit 1),
-            visible as (
-                select distinct c.transaction_id, p.global_position
-                from candidates c
-                join last on (c.transaction_id, c.bucket) <= (last.transaction_id, last.bucket)
-                cross join unnest(c.positions) p(global_position)
-                where (c.transaction_id, p.global_position) > ($2, $4)
-                order by c.transaction_id, p.global_position
-                limit $5)
+                    select f.transaction_id, f.positions from rm_feed f
+                    where f.audience = a.audience and f.transaction_id >= $2
+                      and (f.transaction_id, f.positions[cardinality(f.positions)]) > ($2, $3)
+                    order by f.transaction_id, f.first_position
+                    limit $4) r
+                cross join unnest(r.positions) p(global_position)
+                where (r.transaction_id, p.global_position) > ($2, $3)
+                order by r.transaction_id, p.global_position
+                limit $4)
             select e.transaction_id, e.global_position, e.event_id, e.stream_id, e.event_type, e.data::text, e.created_at
             from visible v
             join es_events e on e.transaction_id = v.transaction_id and e.global_position = v.global_position
@@ -184,7 +174,6 @@ public static class ListEventsEndpoint
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition / FeedProjection.BucketWidth });
         command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         var items = new List<(FeedPosition, EventResponse)>();

@@ -1,0 +1,86 @@
+using Npgsql;
+using NpgsqlTypes;
+using Services.Api.Common;
+using Services.Api.Feed;
+using Services.Api.Organizations;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+using Services.EventStore;
+
+namespace Services.Api.Tests.Feed;
+
+/// <summary>
+/// The change feed's reading against rows cut every way a projection page can cut them: several of the
+/// caller's audience keys, each with its own runs of one transaction's positions, overlapping and
+/// sharing events. A database of its own: these rows are written by the test, not by the shard.
+/// </summary>
+public sealed class FeedPagingTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    // Page sizes and seeds within the API key's rate limit (bursts of 300 requests).
+    [Fact]
+    public async Task Every_page_size_reads_each_visible_event_once_in_order_however_the_rows_are_cut()
+    {
+        var territory = "paging-" + Guid.NewGuid().ToString("N")[..8];
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+        var (_, cursor) = await ChangeFeedHttpTests.ReadAllAsync(club.Client);
+        var store = api.Service<EventStore.EventStore>();
+        var appends = Enumerable.Range(0, 10)
+            .Select(_ => new StreamAppend($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.NoStream, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]))
+            .ToList();
+        await store.AppendAsync(appends);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+        var events = new List<RecordedEvent>();
+        foreach (var append in appends) events.AddRange(await store.ReadStreamAsync(append.StreamId));
+        events = [.. events.OrderBy(e => e.Position.GlobalPosition)];
+        var xid = events[0].Position.TransactionId;
+        string[] audiences = [club.Id, EventAudience.Everyone, EventAudience.Territory(territory)];
+
+        for (var seed = 0; seed < 6; seed++)
+        {
+            var random = new Random(seed);
+            var rows = new List<(string Audience, long[] Positions)>();
+            var visible = new SortedSet<long>();
+            foreach (var audience in audiences)
+            {
+                var positions = events.Select(e => e.Position.GlobalPosition).Where(_ => random.NextDouble() < 0.6).ToList();
+                visible.UnionWith(positions);
+                for (var i = 0; i < positions.Count;)
+                {
+                    var run = Math.Min(random.Next(1, 6), positions.Count - i);
+                    rows.Add((audience, [.. positions.Skip(i).Take(run)]));
+                    i += run;
+                }
+            }
+            await ReplaceRowsAsync(xid, rows);
+            var expected = events.Where(e => visible.Contains(e.Position.GlobalPosition)).Select(e => e.EventId).ToList();
+
+            foreach (var limit in new[] { 1, 2, 3, 5 })
+            {
+                var (read, _) = await ChangeFeedHttpTests.ReadAllAsync(club.Client, cursor, limit);
+                read.Select(e => e.Id).ShouldBe(expected, $"seed {seed}, limit {limit}");
+            }
+        }
+    }
+
+    private async Task ReplaceRowsAsync(ulong xid, IReadOnlyList<(string Audience, long[] Positions)> rows)
+    {
+        await using var connection = await api.Service<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var delete = new NpgsqlCommand("delete from rm_feed where transaction_id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new NpgsqlParameter { Value = xid, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            await delete.ExecuteNonQueryAsync();
+        }
+        foreach (var (audience, positions) in rows)
+        {
+            await using var insert = new NpgsqlCommand("insert into rm_feed (audience, transaction_id, first_position, positions) values ($1, $2, $3, $4)", connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter { Value = audience });
+            insert.Parameters.Add(new NpgsqlParameter { Value = xid, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            insert.Parameters.Add(new NpgsqlParameter { Value = positions[0] });
+            insert.Parameters.Add(new NpgsqlParameter { Value = positions });
+            await insert.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+    }
+}
