@@ -219,7 +219,9 @@ bench_projections() {
 # then pgbench's one-row insert at 8 clients on the same database. Settings: BENCH_HTTP_EVENTS
 # (history size, default 1000000), BENCH_HTTP_WARMUP (s, 5: the API's tiered JIT is still busy
 # after 2 s) and BENCH_DURATION (s, 10) for each measured phase (BENCH_WARMUP for pgbench), BENCH_API_URL (default http://127.0.0.1:5180), BENCH_HOT_REQUESTS (1000),
-# BENCH_CATCHUP_TIMEOUT (s, 900: projections catching up with the history).
+# BENCH_CATCHUP_TIMEOUT (s, 900: projections catching up with the history), BENCH_HTTP_ROUNDS (5) and
+# BENCH_HTTP_SLICE (s, 3): rounds of bookings at 8 clients each followed by pgbench's insert, whose
+# median ratio is ratio_book_rounds (ratio_book stays the one 10 s window against the final pgbench).
 bench_http() {
   pg_ensure
   bench_libpq_env
@@ -246,9 +248,11 @@ bench_http() {
   log "API: pid $api_pid on $url (log: $api_log)"
 
   local results="$BENCH_TMP/results.jsonl"
+  pgbench_prepare "$db" "$(dotnet "$bench_dll" payload)"
   if ! BENCH_OPERATOR_KEY="$key" dotnet "$bench_dll" "$cs" --api "$url" --api-pid "$api_pid" \
       --events "${BENCH_HTTP_EVENTS:-1000000}" --warmup "${BENCH_HTTP_WARMUP:-5}" --duration "$BENCH_DURATION" \
-      --hot-requests "${BENCH_HOT_REQUESTS:-1000}" --catchup-timeout "${BENCH_CATCHUP_TIMEOUT:-900}" >"$BENCH_TMP/http.out"; then
+      --hot-requests "${BENCH_HOT_REQUESTS:-1000}" --catchup-timeout "${BENCH_CATCHUP_TIMEOUT:-900}" \
+      --pgbench "$BENCH_TMP/insert.sql" --rounds "${BENCH_HTTP_ROUNDS:-5}" --slice "${BENCH_HTTP_SLICE:-3}" >"$BENCH_TMP/http.out"; then
     log "Services.HttpBench failed; the API's log ends with:"; tail -n 30 "$api_log" >&2; exit 1
   fi
   tail -n 1 "$BENCH_TMP/http.out" >>"$results"
@@ -256,7 +260,6 @@ bench_http() {
   log "API peak resident memory (VmHWM): $((hwm_kb / 1024)) MB"
   grep -E '^(fail|crit)' "$api_log" | head -n 5 >&2 || true
 
-  pgbench_prepare "$db" "$(dotnet "$bench_dll" payload)"
   pgbench_phase "$db" "$results" 8 2
 
   jq -cs --arg fsync "$BENCH_FSYNC" --arg sc "$BENCH_SYNC_COMMIT" --argjson hwm "$hwm_kb" '

@@ -4,7 +4,7 @@ namespace Services.HttpBench;
 
 internal sealed record Options(
     string Api, int ApiPid, long Events, int GenWriters, double WarmupSeconds, double DurationSeconds,
-    int HotRequests, int HotCapacity, double CatchUpTimeoutSeconds)
+    int HotRequests, int HotCapacity, double CatchUpTimeoutSeconds, string? PgbenchScript, int Rounds, int SliceSeconds)
 {
     /// <summary>Booking phases: these many concurrent clients, one after the other.</summary>
     public static readonly int[] BookingClients = [8, 32];
@@ -13,7 +13,7 @@ internal sealed record Options(
 
     public static Options Parse(ReadOnlySpan<string> args)
     {
-        var o = new Options("http://127.0.0.1:5180", 0, 1_000_000, 4, 5, 10, 1000, 20, 900);
+        var o = new Options("http://127.0.0.1:5180", 0, 1_000_000, 4, 5, 10, 1000, 20, 900, null, 5, 3);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var v = args[i + 1];
@@ -30,6 +30,9 @@ internal sealed record Options(
                 "--hot-requests" => o with { HotRequests = I() },
                 "--hot-capacity" => o with { HotCapacity = I() },
                 "--catchup-timeout" => o with { CatchUpTimeoutSeconds = D() },
+                "--pgbench" => o with { PgbenchScript = v },
+                "--rounds" => o with { Rounds = I() },
+                "--slice" => o with { SliceSeconds = I() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

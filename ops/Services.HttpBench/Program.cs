@@ -22,6 +22,8 @@ using EventStore = Services.EventStore.EventStore;
 ///   3. catch-up  GET /v1/admin/projections until no shard is behind;
 ///   4. book      POST /v1/bookings, closed loop at 8 then 32 clients, each client on its own lane
 ///                (its offer's slots in turn, its subscriptions in turn, each with its company's key);
+///                with --pgbench, then --rounds slices of bookings at 8 clients, each followed by one
+///                of pgbench's insert (the script given), for the ratio of the two over the same minutes;
 ///   5. storm     --hot-requests clients, connected beforehand, book the hot slot at the same instant;
 ///                confirmed seats counted from the answers and from GET availability (read-your-writes);
 ///   6. read      GET /v1/offers/{id}/availability on random offers of the history, 8 clients.
@@ -44,7 +46,7 @@ public static class Program
         }
         if (args.Length < 1 || Environment.GetEnvironmentVariable("BENCH_OPERATOR_KEY") is not { Length: > 0 } operatorKey)
         {
-            await Console.Error.WriteLineAsync("usage: BENCH_OPERATOR_KEY=… Services.HttpBench <connection-string> --api URL --api-pid PID [--events n] [--gen-writers n] [--warmup s] [--duration s] [--hot-requests n] [--hot-capacity n] [--catchup-timeout s]");
+            await Console.Error.WriteLineAsync("usage: BENCH_OPERATOR_KEY=… Services.HttpBench <connection-string> --api URL --api-pid PID [--events n] [--gen-writers n] [--warmup s] [--duration s] [--hot-requests n] [--hot-capacity n] [--catchup-timeout s] [--pgbench script --rounds n --slice s]");
             await Console.Error.WriteLineAsync("       Services.HttpBench payload");
             return 2;
         }
@@ -100,6 +102,12 @@ public static class Program
             foreach (var (name, value) in result.Server) figures[name] = value;
             bookingServerErrors += result.ServerErrors;
         }
+        if (options.PgbenchScript is { } script)
+        {
+            var rounds = await AlternateWithPgbenchAsync(api, world, keys, options, script, db, args[0]);
+            bookingServerErrors += rounds.ServerErrors;
+            foreach (var (name, value) in rounds.Figures) figures[name] = value;
+        }
         figures["book_5xx"] = bookingServerErrors;
 
         // 5. The hot-slot storm.
@@ -139,6 +147,44 @@ public static class Program
         figures["total_s"] = Math.Round(total.Elapsed.TotalSeconds);
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
+    }
+
+    /// <summary>
+    /// Slices of bookings at 8 clients, each followed by as long a slice of pgbench's insert at 8
+    /// clients: both see the same minutes of this noisy machine, so the median of the rounds' ratios
+    /// moves less than one booking window against one pgbench run minutes later (ratio_book).
+    /// </summary>
+    private static async Task<(Dictionary<string, object?> Figures, long ServerErrors)> AlternateWithPgbenchAsync(
+        Api api, World world, Dictionary<string, string> keys, Options options, string script, Npgsql.NpgsqlDataSource db, string connectionString)
+    {
+        const int clients = 8;
+        var postmaster = await ProcessCpu.PostmasterAsync(db);
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
+        var slice = options with { WarmupSeconds = 1, DurationSeconds = options.SliceSeconds };
+        Stats.Log($"rounds: {options.Rounds} × ({options.SliceSeconds} s of bookings, then {options.SliceSeconds} s of pgbench), {clients} clients each");
+        var rates = new List<double>();
+        var yardsticks = new List<double>();
+        long serverErrors = 0, otherErrors = 0;
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            var bookings = await Load.ClosedLoopAsync(api, clients, (k, n) => BookingRequest(world.LoadOffers[k % Lanes], keys, k, n),
+                HttpStatusCode.Created, slice, db, $"round{round}", statements: false);
+            var pgbench = await Pgbench.RunAsync(script, database, clients, options.SliceSeconds, postmaster);
+            Stats.Log($"round {round}: {bookings.Rate:F0} bookings/s, pgbench {pgbench.Tps:F0} tps, ratio {bookings.Rate / pgbench.Tps:F3}");
+            rates.Add(bookings.Rate);
+            yardsticks.Add(pgbench.Tps);
+            serverErrors += bookings.ServerErrors;
+            otherErrors += bookings.OtherErrors;
+        }
+        return (new Dictionary<string, object?>
+        {
+            ["book_rps_c8_rounds"] = Math.Round(Stats.Median(rates), 1),
+            ["pgbench_tps_c8_rounds"] = Math.Round(Stats.Median(yardsticks), 1),
+            ["ratio_book_rounds"] = Math.Round(Stats.Median(rates.Zip(yardsticks, (rate, tps) => rate / tps)), 3),
+            ["book_other_non201_rounds"] = otherErrors,
+            ["rounds"] = options.Rounds,
+            ["slice_s"] = options.SliceSeconds,
+        }, serverErrors);
     }
 
     /// <summary>The n-th booking of a lane's client: its slots in turn, its subscriptions in turn.</summary>

@@ -1,16 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Services.BenchKit;
-
-namespace Services.Bench;
+namespace Services.BenchKit;
 
 /// <summary>
 /// pgbench's equivalent transaction (the script ops/bench.sh writes) for one slice, as the yardstick
-/// of the appends measured right before it. Connection settings come from the PG* variables
-/// ops/bench.sh exports.
+/// of the appends or bookings measured right before it. Connection settings come from the PG*
+/// variables ops/bench.sh exports.
 /// </summary>
-internal static partial class Pgbench
+public static partial class Pgbench
 {
     /// <summary>Transactions per second; PostgreSQL's CPU seconds over the slice's middle, and the transactions in that window.</summary>
     public sealed record Slice(double Tps, double PostgresCpuSeconds, double Transactions);
