@@ -134,7 +134,8 @@ SQL
 # pgbench with that insert after a warm-up; appends its figures as one JSON object to the results file.
 pgbench_phase() { # db results clients threads
   local db="$1" results="$2"
-  psql -d "$db" -qAtc "checkpoint" >/dev/null
+  # From an empty table (the HTTP bench's rounds insert into it first) and a checkpoint.
+  psql -d "$db" -qAt -c "truncate pgbench_events" -c "checkpoint" >/dev/null
   pgbench -n -f "$BENCH_TMP/insert.sql" -c "$3" -j "$4" -T "$BENCH_WARMUP" "$db" >/dev/null 2>&1
   local cpu out tps pg_ticks; cpu="$(cpu_sample)"
   # PostgreSQL's CPU over the middle of the run, sampled beside it while pgbench's backends are alive

@@ -102,8 +102,9 @@ public static class Program
             foreach (var (name, value) in result.Server) figures[name] = value;
             bookingServerErrors += result.ServerErrors;
         }
-        if (options.PgbenchScript is { } script)
+        if (options.PgbenchScript is { } script && options.Rounds > 0)
         {
+            await CheckpointAsync(db);
             var rounds = await AlternateWithPgbenchAsync(api, world, keys, options, script, db, args[0]);
             bookingServerErrors += rounds.ServerErrors;
             foreach (var (name, value) in rounds.Figures) figures[name] = value;

@@ -23,7 +23,7 @@ public sealed class FeedPagingTests(ApiFixture api) : IClassFixture<ApiFixture>
         var territory = "paging-" + Guid.NewGuid().ToString("N")[..8];
         var club = await api.RegisterAsync(OrganizationKind.Club, territory);
         await api.CaughtUpAsync(FeedRegistration.FeedShard);
-        var (_, cursor) = await ChangeFeedHttpTests.ReadAllAsync(club.Client);
+        var (_, cursor) = await FeedReading.ReadAllAsync(club.Client);
         var store = api.Service<EventStore.EventStore>();
         var appends = Enumerable.Range(0, 10)
             .Select(_ => new StreamAppend($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.NoStream, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]))
@@ -57,7 +57,7 @@ public sealed class FeedPagingTests(ApiFixture api) : IClassFixture<ApiFixture>
 
             foreach (var limit in new[] { 1, 2, 3, 5 })
             {
-                var (read, _) = await ChangeFeedHttpTests.ReadAllAsync(club.Client, cursor, limit);
+                var (read, _) = await FeedReading.ReadAllAsync(club.Client, cursor, limit);
                 read.Select(e => e.Id).ShouldBe(expected, $"seed {seed}, limit {limit}");
             }
         }

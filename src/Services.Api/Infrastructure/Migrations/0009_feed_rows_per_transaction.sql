@@ -1,8 +1,9 @@
 -- The feed keeps one row per page of the feed shard, audience key and transaction, holding the
 -- positions in ascending order, instead of one row per audience key and event: a booking's group
 -- commit (~15 events, ~11 rows per booking) now writes one row per audience key. Existing rows are
--- grouped the same way, at most 500 positions (a page) per row. Stored cursors stay valid (they are
--- positions). Upgrade every node at once: a node still running the old code would write the old
+-- cut, per audience key and transaction, into runs of at most 500 ascending positions (a page's
+-- most), whose ranges do not interleave, as the reader requires. Stored cursors stay valid (they
+-- are positions). Upgrade every node at once: a node still running the old code would write the old
 -- columns.
 create table rm_feed_pages (
     audience       text     not null,
