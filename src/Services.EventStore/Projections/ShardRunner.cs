@@ -20,7 +20,7 @@ internal sealed class ShardRunner
     private readonly NpgsqlConnection _connection;
     private readonly CancellationTokenSource _stop = new();
     private readonly ResiliencePipeline _transient;
-    private TaskCompletionSource _wake = NewSignal();
+    private CancellationTokenSource _wake;
     private long _pageStartedAt;
     private FeedPosition _position;
     private readonly string _initialStatus;
@@ -36,6 +36,7 @@ internal sealed class ShardRunner
         _position = position;
         _initialStatus = status;
         _rebuilding = status == ShardStatuses.Rebuilding;
+        _wake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         _transient = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -70,7 +71,24 @@ internal sealed class ShardRunner
     /// <summary>Completes when the shard stops running (asked to, lost, failed or its connection broke).</summary>
     public Task Completion => _loop;
 
-    public void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+    /// <summary>Ends the shard's current wait (a rebuild asked for).</summary>
+    /// <remarks>
+    /// A token (linked to the shard's stop) rather than a task: the shard's waits then need no
+    /// <c>Task.WhenAny</c> of it and the feed's signal, whose completion was the API's one managed hot
+    /// spot during bookings (ops/PERFORMANCE.md, session 13). The replaced source is cancelled, not
+    /// disposed: the loop may be reading its token at that moment.
+    /// </remarks>
+    public void Wake()
+    {
+        try
+        {
+            Interlocked.Exchange(ref _wake, CancellationTokenSource.CreateLinkedTokenSource(_stop.Token)).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The shard has stopped: nothing waits.
+        }
+    }
 
     /// <summary>Takes the shard if no other session holds it; null when another node runs it.</summary>
     public static async Task<ShardRunner?> TryStartAsync(ProjectionDaemon daemon, IProjection projection, CancellationToken cancellationToken)
@@ -135,6 +153,7 @@ internal sealed class ShardRunner
             }
         }
         await CloseAsync(_connection);
+        _wake.Dispose();
         _stop.Dispose();
     }
 
@@ -213,7 +232,7 @@ internal sealed class ShardRunner
             cancellationToken.ThrowIfCancellationRequested();
             // Take the signals before reading: a commit in between cannot be missed.
             var changed = _daemon.Feed.Advanced;
-            var wake = Volatile.Read(ref _wake).Task;
+            var wake = Volatile.Read(ref _wake).Token;
             var limit = isolate > 0 ? 1 : options.PageSize;
             Outcome outcome;
             try
@@ -266,15 +285,15 @@ internal sealed class ShardRunner
                 _rebuilding = false;
                 await TryRecordStatusAsync(ShardStatuses.Running);
             }
-            await FeedNotifier.WaitAsync(Task.WhenAny(changed, wake), options.PollInterval, cancellationToken);
+            await changed.WaitAsync(options.PollInterval, wake).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // Under a steady stream of commits, wait a little so that the next page takes several
             // of them in one transaction, instead of one transaction per commit and shard.
             var sincePage = Stopwatch.GetElapsedTime(_pageStartedAt);
             if (sincePage < options.MinPageInterval) await Task.Delay(options.MinPageInterval - sincePage, cancellationToken);
-            await GatherAsync(options, wake, cancellationToken);
+            await GatherAsync(options, wake);
             // A rebuild asked for on another node shows in the checkpoint's status; a page's
             // checkpoint update reads it too, so only a shard with nothing to do needs to look.
-            if ((wake.IsCompleted || !changed.IsCompleted) && await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
+            if ((wake.IsCancellationRequested || !changed.IsCompleted) && await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested)
             {
                 if (!await ResetAsync(rebuild: true, cancellationToken)) return;
             }
@@ -284,19 +303,15 @@ internal sealed class ShardRunner
     /// <summary>
     /// While commits keep coming, waits for <see cref="ProjectionDaemonOptions.PageTarget"/> events at the
     /// head, up to <see cref="ProjectionDaemonOptions.MaxPageInterval"/> after the last page started, or
-    /// until the shard is woken (a rebuild asked for).
+    /// until the shard is woken (a rebuild asked for). Off the shared run (behind it, or the reader
+    /// restarting) there is nothing to count: it goes at once.
     /// </summary>
-    private async Task GatherAsync(ProjectionDaemonOptions options, Task wake, CancellationToken cancellationToken)
+    private async Task GatherAsync(ProjectionDaemonOptions options, CancellationToken wake)
     {
-        while (!wake.IsCompleted)
-        {
-            // Take the signal before counting: an advance in between cannot be missed.
-            var advanced = _daemon.Feed.Advanced;
-            var left = options.MaxPageInterval - Stopwatch.GetElapsedTime(_pageStartedAt);
-            // Off the shared run (behind it, or the reader restarting) there is nothing to count: go.
-            if (left <= TimeSpan.Zero || (_daemon.Feed.CountAfter(_position) ?? int.MaxValue) >= Math.Min(options.PageTarget, options.PageSize)) return;
-            await FeedNotifier.WaitAsync(Task.WhenAny(advanced, wake), left, cancellationToken);
-        }
+        var left = options.MaxPageInterval - Stopwatch.GetElapsedTime(_pageStartedAt);
+        if (left <= TimeSpan.Zero) return;
+        var gathered = _daemon.Feed.Gathered(_position, Math.Min(options.PageTarget, options.PageSize));
+        await gathered.WaitAsync(left, wake).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task<Outcome> ProcessPageAsync(int limit, CancellationToken cancellationToken)
@@ -473,8 +488,6 @@ internal sealed class ShardRunner
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 
     private static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private enum OutcomeKind { Applied, Lost, RebuildRequested }
 

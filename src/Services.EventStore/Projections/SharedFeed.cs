@@ -31,6 +31,7 @@ internal sealed class SharedFeed
     private FeedPosition _tail;
     private bool _following;
     private TaskCompletionSource _advanced = NewSignal();
+    private readonly List<Gathering> _gatherings = [];
 
     public SharedFeed(ProjectionDaemon daemon)
     {
@@ -63,6 +64,25 @@ internal sealed class SharedFeed
         lock (_gate)
         {
             return Covers(after) ? _events.Count - FirstAfter(after) : null;
+        }
+    }
+
+    /// <summary>
+    /// Completes once the run holds <paramref name="count"/> events after <paramref name="after"/>, or
+    /// no longer covers that position (at once if either holds already). A gathering shard is woken
+    /// once, instead of at every page this reader adds: on this machine a wake-up costs tens of
+    /// microseconds of CPU, and seven shards counting at every page took ~10% of the API's CPU
+    /// during bookings (ops/PERFORMANCE.md, session 13). A gathering nobody awaits any more goes
+    /// when the run reaches its count or moves past its position, within a few pages.
+    /// </summary>
+    public Task Gathered(FeedPosition after, int count)
+    {
+        lock (_gate)
+        {
+            if (Reached(after, count)) return Task.CompletedTask;
+            var gathering = new Gathering(after, count, NewSignal());
+            _gatherings.Add(gathering);
+            return gathering.Signal.Task;
         }
     }
 
@@ -122,6 +142,7 @@ internal sealed class SharedFeed
         }
         var page = await FeedQuery.ReadPageAsync(connection, _tail, _daemon.Options.PageSize, _daemon.Registry, cancellationToken);
         if (page.Events.Count == 0) return 0;
+        List<Gathering> reached;
         lock (_gate)
         {
             _events.AddRange(page.Events);
@@ -132,20 +153,36 @@ internal sealed class SharedFeed
                 _start = _events[surplus - 1].Position;
                 _events.RemoveRange(0, surplus);
             }
+            reached = TakeGatherings(g => Reached(g.After, g.Count));
         }
+        foreach (var gathering in reached) gathering.Signal.TrySetResult();
         Signal();
         return page.Events.Count;
     }
 
     private void Forget()
     {
+        List<Gathering> dropped;
         lock (_gate)
         {
             _following = false;
             _events.Clear();
+            dropped = TakeGatherings(_ => true);
         }
+        foreach (var gathering in dropped) gathering.Signal.TrySetResult();
         Signal();
     }
+
+    /// <summary>Removes and returns the gatherings that <paramref name="done"/> selects (call under the gate).</summary>
+    private List<Gathering> TakeGatherings(Predicate<Gathering> done)
+    {
+        var taken = _gatherings.FindAll(done);
+        if (taken.Count > 0) _gatherings.RemoveAll(done);
+        return taken;
+    }
+
+    /// <summary>Whether a gathering is over: the run holds its count, or no longer covers its position (call under the gate).</summary>
+    private bool Reached(FeedPosition after, int count) => !Covers(after) || _events.Count - FirstAfter(after) >= count;
 
     /// <summary>Whether the run holds every event after <paramref name="after"/> (call under the gate).</summary>
     private bool Covers(FeedPosition after) => _following && after >= _start && after <= _tail;
@@ -169,4 +206,6 @@ internal sealed class SharedFeed
         await Task.Delay(delay, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed record Gathering(FeedPosition After, int Count, TaskCompletionSource Signal);
 }
