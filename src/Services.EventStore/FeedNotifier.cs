@@ -111,9 +111,9 @@ public sealed class FeedNotifier : IAsyncDisposable
 
     /// <summary>Waits for a wake-up or the timeout, whichever comes first; never throws on timeout.</summary>
     /// <remarks>
-    /// The timeout is the common case (a caught-up shard ends each page's gathering on it, ~25 times a
-    /// second per shard under load), so it is not thrown and caught: an exception costs far more CPU
-    /// and memory than the wait. Cancellation still throws.
+    /// The timeout is the common case for those who poll (the shared feed reader on a quiet feed, the
+    /// daemon's coordinator every interval), so it is not thrown and caught: an exception costs far
+    /// more CPU and memory than the wait. Cancellation still throws.
     /// </remarks>
     public static async Task WaitAsync(Task changed, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -71,8 +71,8 @@ internal sealed class SharedFeed
     /// Completes once the run holds <paramref name="count"/> events after <paramref name="after"/>, or
     /// no longer covers that position (at once if either holds already). A gathering shard is woken
     /// once, instead of at every page this reader adds: on this machine a wake-up costs tens of
-    /// microseconds of CPU, and seven shards counting at every page took ~10% of the API's CPU
-    /// during bookings (ops/PERFORMANCE.md, session 13). A gathering nobody awaits any more goes
+    /// microseconds of CPU, and seven shards counting at every page were in ~10% of the API's profile
+    /// samples during bookings (ops/PERFORMANCE.md, session 13). A gathering nobody awaits any more goes
     /// when the run reaches its count or moves past its position, within a few pages.
     /// </summary>
     public Task Gathered(FeedPosition after, int count)
