@@ -240,10 +240,12 @@ bench_http() {
 
   # As ops/run.sh starts it, with the bench's database, a fresh operator key and per-key rate limits
   # out of the way (the defaults would answer 429 long before the database is the limit).
+  # BENCH_API_ENV: extra NAME=value settings for the API process alone (a runtime switch to try).
+  local api_env; read -ra api_env <<<"${BENCH_API_ENV:-}"
   ConnectionStrings__Postgres="$cs" Auth__OperatorKey="$key" ASPNETCORE_ENVIRONMENT=Production Demo__Enabled=false \
     Secrets__MasterKey="$(head -c 32 /dev/urandom | base64)" \
     RateLimits__Burst=100000000 RateLimits__PerSecond=100000000 \
-    dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot "$PWD/src/Services.Api/bin/Release/net10.0" --urls "$url" >"$api_log" 2>&1 &
+    env "${api_env[@]}" dotnet src/Services.Api/bin/Release/net10.0/Services.Api.dll --contentRoot "$PWD/src/Services.Api/bin/Release/net10.0" --urls "$url" >"$api_log" 2>&1 &
   local api_pid=$!
   on_exit "kill $api_pid 2>/dev/null; wait $api_pid 2>/dev/null"
   log "API: pid $api_pid on $url (log: $api_log)"
