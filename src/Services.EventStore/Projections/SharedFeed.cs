@@ -58,15 +58,6 @@ internal sealed class SharedFeed
         }
     }
 
-    /// <summary>How many events the run holds after <paramref name="after"/>; null when it does not cover that position.</summary>
-    public int? CountAfter(FeedPosition after)
-    {
-        lock (_gate)
-        {
-            return Covers(after) ? _events.Count - FirstAfter(after) : null;
-        }
-    }
-
     /// <summary>
     /// Completes once the run holds <paramref name="count"/> events after <paramref name="after"/>, or
     /// no longer covers that position (at once if either holds already). A gathering shard is woken

@@ -43,7 +43,7 @@ public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<Sto
         await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-quiet-2", pageTarget: 100, maxPageInterval: TimeSpan.FromSeconds(60)));
         await daemon.StartAsync();
         var head = await fixture.Store.ReadHeadAsync();
-        await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.OwnedShards.Contains(projection.Name) && daemon.Feed.CountAfter(head) is not null),
+        await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.OwnedShards.Contains(projection.Name) && FollowsFrom(daemon, head)),
             "the second node owns the shard and its reader follows the head");
         var lone = (await AppendManyAsync(fixture.Store, "lone", 1)).LastPosition;
 
@@ -71,7 +71,10 @@ public sealed class PageGatheringTests(StoreFixture fixture) : IClassFixture<Sto
         await daemon.StartAsync();
         var marker = (await AppendManyAsync(fixture.Store, prefix, 1)).LastPosition;
         await WaitCaughtUpAsync(daemon, projection.Name, marker);
-        await Eventually.WaitUntilAsync(() => Task.FromResult(daemon.Feed.CountAfter(marker) is not null), "the node's reader is past the marker");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(FollowsFrom(daemon, marker)), "the node's reader is past the marker");
         return marker;
     }
+
+    /// <summary>Whether the node's shared reader holds every event after <paramref name="position"/> (shards there take their pages from it).</summary>
+    private static bool FollowsFrom(ProjectionDaemon daemon, FeedPosition position) => daemon.Feed.TryTake(position, 0) is not null;
 }
