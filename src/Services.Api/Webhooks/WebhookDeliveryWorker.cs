@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,8 +20,9 @@ namespace Services.Api.Webhooks;
 /// Each attempt runs through a Polly pipeline per endpoint URL: a timeout per attempt and a circuit
 /// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
 /// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
-/// MaxAttempts, then the delivery is 'failed' (it can be redelivered). An open circuit postpones the
-/// delivery without counting an attempt. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
+/// MaxAttempts, then the delivery is 'failed' (it can be redelivered). A delivery not sent because
+/// the circuit is open, or because its signing secret does not open, counts as a failed attempt,
+/// with the reason. Deliveries of a deleted webhook are never sent. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
 /// </summary>
 public sealed class WebhookDeliveryWorker(
     NpgsqlDataSource db,
@@ -88,12 +90,13 @@ public sealed class WebhookDeliveryWorker(
             update webhook_deliveries d set next_attempt_at = $2
             from webhooks w
             where d.delivery_id in (
-                    select delivery_id from webhook_deliveries
-                    where status = 'pending' and next_attempt_at <= $1
-                    order by next_attempt_at, delivery_id
+                    select due.delivery_id from webhook_deliveries due
+                    join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
+                    where due.status = 'pending' and due.next_attempt_at <= $1
+                    order by due.next_attempt_at, due.delivery_id
                     limit $3
-                    for update skip locked)
-              and w.webhook_id = d.webhook_id and w.deleted_at is null and w.sealed_secret is not null
+                    for update of due skip locked)
+              and w.webhook_id = d.webhook_id
             returning d.delivery_id, d.webhook_id, d.event_id, d.body, d.attempts, d.schedule_start, w.url, w.sealed_secret, d.created_at
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
@@ -112,46 +115,72 @@ public sealed class WebhookDeliveryWorker(
 
     private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)
     {
-        var pipeline = _pipelines.GetOrAdd(delivery.Url, _ => BuildPipeline());
+        // Claimed a while ago (a batch sends one delivery after another): the webhook may have been
+        // deleted since, and its deliveries with it.
+        if (!await StillPendingAsync(delivery.DeliveryId, cancellationToken)) return;
         var attemptedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        int? statusCode = null;
-        string? error = null;
+        var (statusCode, error) = await AttemptAsync(delivery, cancellationToken);
+        var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
+        await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
+        if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
+        else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, delivery.Attempts + 1, error);
+    }
+
+    /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
+    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, CancellationToken cancellationToken)
+    {
+        string secret;
         try
         {
+            secret = WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret);
+        }
+        catch (CryptographicException)
+        {
+            // Sealed under another master key (it was changed, or a development node made up its
+            // own): an attempt that fails until the key is restored, not a fault of the worker.
+            logger.LogWarning("Webhook {WebhookId}: its signing secret does not open with this node's master key", delivery.WebhookId);
+            return (null, "Not sent: the webhook's signing secret cannot be opened with the platform's current master key.");
+        }
+        try
+        {
+            var pipeline = _pipelines.GetOrAdd(delivery.Url, _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
-                var secret = WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret);
                 request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, time.GetUtcNow(), delivery.Body));
                 request.Headers.Add(EventIdHeader, delivery.EventId.ToString());
                 request.Headers.Add(DeliveryIdHeader, delivery.DeliveryId);
                 request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Services-Webhooks", "1"));
                 return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, cancellationToken);
-            statusCode = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode) error = $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd();
+            var statusCode = (int)response.StatusCode;
+            return (statusCode, response.IsSuccessStatusCode ? null : $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd());
         }
         catch (BrokenCircuitException)
         {
-            await PostponeAsync(delivery, cancellationToken);
-            return;
+            // Counted like a failed attempt, so that the back-off and the attempt limit hold while
+            // an endpoint stays down: a backlog is not carried from one break to the next forever.
+            return (null, "Not sent: attempts to this URL keep failing, so sending to it is paused for a while (circuit open).");
         }
         catch (TimeoutRejectedException)
         {
-            error = $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s.";
+            return (null, $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s.");
         }
         catch (HttpRequestException ex)
         {
-            error = Truncate(ex.Message);
+            return (null, Truncate(ex.Message));
         }
-        var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
-        await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
-        if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
-        else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, delivery.Attempts + 1, error);
+    }
+
+    private async Task<bool> StillPendingAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("select exists (select 1 from webhook_deliveries where delivery_id = $1 and status = 'pending')");
+        command.Parameters.Add(new NpgsqlParameter { Value = deliveryId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private async Task RecordAsync(Claimed delivery, DateTimeOffset attemptedAt, int? statusCode, int durationMs, string? error, CancellationToken cancellationToken)
@@ -166,21 +195,17 @@ public sealed class WebhookDeliveryWorker(
         await using var batch = db.CreateBatch();
         Add(batch, "insert into webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error) values ($1, $2, $3, $4, $5, $6)",
             delivery.DeliveryId, attempt, attemptedAt.ToUniversalTime(), statusCode, durationMs, error);
+        // A delivery its webhook's deletion ended while this attempt ran stays ended, unless the
+        // attempt got through.
         Add(batch, """
-            update webhook_deliveries set attempts = $2, status = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6,
+            update webhook_deliveries set attempts = $2, last_status_code = $5, last_error = $6,
+                status = case when status = 'pending' or $3 = 'delivered' then $3 else status end,
+                next_attempt_at = case when status = 'pending' then $4::timestamptz end,
                 delivered_at = case when $3 = 'delivered' then $7 else delivered_at end
             where delivery_id = $1
             """,
             delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime());
         await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task PostponeAsync(Claimed delivery, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("update webhook_deliveries set next_attempt_at = $2 where delivery_id = $1 and status = 'pending'");
-        command.Parameters.Add(new NpgsqlParameter { Value = delivery.DeliveryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (time.GetUtcNow() + TimeSpan.FromSeconds(_options.CircuitBreakSeconds)).ToUniversalTime() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private ResiliencePipeline<HttpResponseMessage> BuildPipeline() =>

@@ -17,7 +17,10 @@ using Services.Api.Webhooks;
 
 namespace Services.Api.Tests.Webhooks;
 
-/// <summary>A loopback HTTP receiver (Kestrel on 127.0.0.1:0) that answers 500 to its first <c>failFirst</c> requests.</summary>
+/// <summary>
+/// A loopback HTTP receiver (Kestrel on 127.0.0.1:0) that answers 500 to its first <c>failFirst</c>
+/// requests, after running <c>onFirstRequest</c> (if any) when the first one arrives.
+/// </summary>
 internal sealed class Receiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -27,22 +30,26 @@ internal sealed class Receiver : IAsyncDisposable
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
-    private Receiver(WebApplication app, int failFirst)
+    private readonly Func<Task>? _onFirstRequest;
+
+    private Receiver(WebApplication app, int failFirst, Func<Task>? onFirstRequest)
     {
         _app = app;
         _failuresLeft = failFirst;
+        _onFirstRequest = onFirstRequest;
     }
 
     public string Url => _app.Urls.Single() + "/hook";
 
-    public static async Task<Receiver> StartAsync(TimeProvider clock, int failFirst)
+    public static async Task<Receiver> StartAsync(TimeProvider clock, int failFirst, Func<Task>? onFirstRequest = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var receiver = new Receiver(app, failFirst);
+        var receiver = new Receiver(app, failFirst, onFirstRequest);
         app.MapPost("/hook", async (HttpRequest request) =>
         {
+            if (receiver.Requests.IsEmpty && receiver._onFirstRequest is { } first) await first();
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var status = Interlocked.Decrement(ref receiver._failuresLeft) >= 0 ? 500 : 204;
@@ -63,13 +70,14 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     /// The API on the fixture's database with loopback HTTP allowed, a clock set by hand and the periodic
     /// worker out of the way (the fixture's own worker is stopped too): the test calls RunOnceAsync.
     /// </summary>
-    private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock)
+    private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock, params (string Key, string Value)[] settings)
     {
         await api.Service<WebhookDeliveryWorker>().StopAsync(CancellationToken.None);
         var factory = api.Factory.WithWebHostBuilder(web =>
         {
             web.UseSetting("Webhooks:AllowHttpLoopback", "true");
             web.UseSetting("Webhooks:PollIntervalSeconds", "86400");
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
             web.ConfigureTestServices(services =>
             {
                 services.RemoveAll<TimeProvider>();
@@ -179,6 +187,115 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         last.EventId.ShouldBe(target.EventId.ToString());
         last.DeliveryId.ShouldBe(target.Id);
         (await DeliveriesAsync(companyClient, webhook.Id)).Single(d => d.Id == target.Id).AttemptCount.ShouldBe(target.AttemptCount + 1);
+    }
+
+    /// <summary>A company's webhook for its bookings, and the deliveries three bookings queue.</summary>
+    private async Task<(Actor Company, CreatedWebhookResponse Webhook)> CompanyWithDeliveriesAsync(ClockedApi clocked, string url)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var webhook = await CreateAsync(clocked.ClientFor(company), url, "booking.*");
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        for (var i = 0; i < 3; i++) await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        return (company, webhook);
+    }
+
+    /// <summary>
+    /// Earlier tests of this class leave webhooks that would see this test's events (one for every
+    /// type gets the offers published in its territory) and deliveries due to receivers long gone:
+    /// both end here, so that a run claims only this test's deliveries.
+    /// </summary>
+    private async Task RetireEarlierWebhooksAsync()
+    {
+        await ExecuteAsync("update webhooks set deleted_at = now() where deleted_at is null");
+        await ExecuteAsync("update webhook_deliveries set status = 'failed', next_attempt_at = null where status = 'pending'");
+    }
+
+    private async Task ExecuteAsync(string sql, params object[] values)
+    {
+        await using var command = api.Service<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_webhook_deleted_while_its_deliveries_go_out_gets_nothing_more_and_holds_up_no_other_webhook()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock, ("Webhooks:BatchSize", "2"));
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        HttpClient? deleting = null;
+        string? deletedId = null;
+        await using var deleted = await Receiver.StartAsync(clock, failFirst: 1, onFirstRequest: async () =>
+            (await deleting!.DeleteAsync($"/v1/webhooks/{deletedId}")).StatusCode.ShouldBe(HttpStatusCode.NoContent));
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, deleted.Url);
+        (deleting, deletedId) = (clocked.ClientFor(company), webhook.Id);
+        await using var live = await Receiver.StartAsync(clock, failFirst: 0);
+        await CompanyWithDeliveriesAsync(clocked, live.Url);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        // The run claims two of the deleted webhook's deliveries (its oldest); the first one's
+        // receiver deletes the webhook before answering 500. The second is not sent, and the
+        // failed attempt does not put the first back in the queue.
+        (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
+        deleted.Requests.Count.ShouldBe(1);
+        (await api.CountAsync("select count(*) from webhook_deliveries where webhook_id = $1 and status = 'pending'", webhook.Id)).ShouldBe(0);
+
+        // Deliveries of a deleted webhook left pending (as the outbox's insert racing the deletion
+        // leaves them) are the oldest due, yet the next run sends the live webhook's.
+        await ExecuteAsync("update webhook_deliveries set status = 'pending', next_attempt_at = created_at - interval '1 hour' where webhook_id = $1", webhook.Id);
+        (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
+        live.Requests.Count.ShouldBe(2);
+        deleted.Requests.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_stays_down_has_every_delivery_failed_within_its_attempts_even_while_its_circuit_is_open()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock, ("Webhooks:CircuitMinimumThroughput", "2"), ("Webhooks:MaxAttempts", "3"));
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: int.MaxValue);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        var client = clocked.ClientFor(company);
+        var queued = await DeliveriesAsync(client, webhook.Id);
+        queued.Count.ShouldBeGreaterThan(2);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        // Two failures open the circuit: the rest of the run is not sent, and says why.
+        await worker.RunOnceAsync(CancellationToken.None);
+        receiver.Requests.Count.ShouldBe(2);
+        var first = await DeliveriesAsync(client, webhook.Id);
+        first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == "pending");
+        first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued.Count - 2);
+
+        await DrainAsync(clocked, worker, client, webhook.Id);
+        (await DeliveriesAsync(client, webhook.Id)).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
+    }
+
+    [Fact]
+    public async Task A_signing_secret_that_no_longer_opens_fails_the_attempt_and_sends_nothing()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        // Sealed under another master key (the platform's was changed).
+        await ExecuteAsync("update webhooks set sealed_secret = decode(md5(webhook_id) || md5(url), 'hex') where webhook_id = $1", webhook.Id);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        (await worker.RunOnceAsync(CancellationToken.None)).ShouldBeGreaterThan(0);
+        receiver.Requests.ShouldBeEmpty();
+        var deliveries = await DeliveriesAsync(clocked.ClientFor(company), webhook.Id);
+        deliveries.ShouldAllBe(d => d.Status == "pending" && d.AttemptCount == 1);
+        deliveries.ShouldAllBe(d => d.Attempts[0].Error!.Contains("signing secret"));
     }
 
     [Fact]
