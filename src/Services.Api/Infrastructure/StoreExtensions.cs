@@ -18,6 +18,19 @@ public static class StoreExtensions
         where TState : class =>
         store.LoadAsync(stream.Id, stream.Evolve, cancellationToken);
 
+    /// <summary>The states of the streams of one type that exist among <paramref name="ids"/>, by id.</summary>
+    public static async Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(
+        this EventStore.EventStore store, IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken)
+        where TState : class
+    {
+        var states = new Dictionary<string, TState>(StringComparer.Ordinal);
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            if ((await store.LoadAsync(stream(id), cancellationToken)).State is { } state) states[id] = state;
+        }
+        return states;
+    }
+
     /// <summary>The stream's state for a decision, from the store's cache when it has it (see <see cref="LoadedStreams"/>).</summary>
     public static Task<FetchedStream<TState?>> FetchForWritingAsync<TState>(this EventStore.EventStore store, StreamRef<TState> stream, CancellationToken cancellationToken)
         where TState : class =>

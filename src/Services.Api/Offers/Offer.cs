@@ -107,4 +107,17 @@ public static partial class Offer
         coFunding is not null && !Organization.IsA(OrganizationKind.Partner, coFunding.PartnerId, partner, out var refusal)
             ? refusal
             : null;
+
+    /// <summary>
+    /// Each listed provider must be a registered provider: the list grants access to the offer's
+    /// bookings (beneficiaries' contact details included) and to recording attendance.
+    /// </summary>
+    private static Refusal? ProvidersRefusal(IReadOnlyList<string> providerIds, IReadOnlyDictionary<string, OrganizationState> providers)
+    {
+        foreach (var id in providerIds)
+        {
+            if (!Organization.IsA(OrganizationKind.Provider, id, providers.GetValueOrDefault(id), out var refusal)) return refusal;
+        }
+        return null;
+    }
 }

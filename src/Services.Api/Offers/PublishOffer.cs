@@ -23,13 +23,16 @@ public sealed record PublishOffer(
 public static partial class Offer
 {
     /// <param name="partner">The co-funding partner's state; null when the offer has no co-funding.</param>
+    /// <param name="providers">The listed providers that exist, by id.</param>
     public static Decision<IReadOnlyList<object>> Decide(
-        PublishOffer command, OfferState? state, OrganizationState? club, OrganizationState? partner, DateTimeOffset now)
+        PublishOffer command, OfferState? state, OrganizationState? club, OrganizationState? partner,
+        IReadOnlyDictionary<string, OrganizationState> providers, DateTimeOffset now)
     {
         if (state is not null)
             return Decision.Refuse("offer_exists", $"Offer {command.OfferId} already exists.");
         if (!Organization.IsA(OrganizationKind.Club, command.ClubId, club, out var refusal)) return refusal;
         if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
+        if (ProvidersRefusal(command.ProviderIds, providers) is { } providersRefusal) return providersRefusal;
 
         return Decision.Accept(new OfferPublished(
             command.OfferId, command.ClubId, command.Category, command.Title, command.Description,
@@ -69,7 +72,7 @@ public static class PublishOfferEndpoint
         offers.MapPost("", Handle)
             .WithName("publishOffer")
             .WithSummary("Publish an offer")
-            .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner.")
+            .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -94,7 +97,8 @@ public static class PublishOfferEndpoint
         var command = new PublishOffer(
             offerId, clubId, request.Category, request.Title.Trim(), request.Description.Trim(), request.Territories,
             request.TimeZone, request.MonthlyFee, request.UnitPrice, request.CoFunding, request.ProviderIds ?? []);
-        var decision = Offer.Decide(command, null, club, partner, time.GetUtcNow());
+        var providers = await store.LoadManyAsync(command.ProviderIds, Organization.Stream, cancellationToken);
+        var decision = Offer.Decide(command, null, club, partner, providers, time.GetUtcNow());
         if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
         var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
         Writes.Answered(http.Response, result, stream.Id);

@@ -20,11 +20,14 @@ public sealed record ReviseOffer(
 public static partial class Offer
 {
     /// <param name="partner">The co-funding partner's state; null when the revised offer has no co-funding.</param>
-    public static Decision<IReadOnlyList<object>> Decide(ReviseOffer command, OfferState? state, OrganizationState? partner, DateTimeOffset now)
+    /// <param name="providers">The listed providers that exist, by id.</param>
+    public static Decision<IReadOnlyList<object>> Decide(
+        ReviseOffer command, OfferState? state, OrganizationState? partner, IReadOnlyDictionary<string, OrganizationState> providers, DateTimeOffset now)
     {
         if (state is null) return NotFound(command.OfferId);
         if (state.Status == OfferStatus.Withdrawn) return Withdrawn(state);
         if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
+        if (ProvidersRefusal(command.ProviderIds, providers) is { } providersRefusal) return providersRefusal;
 
         return Decision.Accept(new OfferRevised(
             command.Title, command.Description, command.Territories, command.MonthlyFee,
@@ -91,7 +94,8 @@ public static class ReviseOfferEndpoint
         {
             var command = request.ToCommand(offer);
             var partner = command.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(command.CoFunding.PartnerId), ct)).State;
-            return Offer.Decide(command, offer, partner, time.GetUtcNow());
+            var providers = await store.LoadManyAsync(command.ProviderIds, Organization.Stream, ct);
+            return Offer.Decide(command, offer, partner, providers, time.GetUtcNow());
         }, http, cancellationToken);
     }
 }

@@ -190,6 +190,26 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Only_registered_providers_are_listed_as_an_offers_providers()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: [provider.Id, company.Id]), ApiFixture.JsonOptions);
+        (await byCompany.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
+        var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
+
+        // Listing another club would let it read the offer's bookings and record attendance.
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [otherClub.Id]), ApiFixture.JsonOptions);
+        await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider");
+        var byNobody = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [Ids.New(Ids.Organization)]), ApiFixture.JsonOptions);
+        await byNobody.ShouldBeProblemAsync(HttpStatusCode.Conflict, "organization_not_found");
+        (await club.Client.GetFromJsonAsync<OfferResponse>($"/v1/offers/{offer.Id}", ApiFixture.JsonOptions))!.ProviderIds.ShouldBe([provider.Id]);
+    }
+
+    [Fact]
     public async Task An_unknown_or_malformed_offer_id_is_404()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
