@@ -177,14 +177,12 @@ public sealed class EventStore : IAsyncDisposable
                     if (await FindCommittedAsync(append.Prepared, ct) is { } committedMeanwhile) return committedMeanwhile;
                     throw;
                 }
-            }, append.CancellationToken);
+            // Not the caller's token: once taken, an append commits and gets its answer, as in a
+            // group. Cancelled after the server committed, it would be reported as not written.
+            }, CancellationToken.None);
             Remember(append, result);
             _notifier.Pulse(announced);
             append.Succeed(result);
-        }
-        catch (OperationCanceledException) when (append.CancellationToken.IsCancellationRequested)
-        {
-            append.Cancel();
         }
         catch (Exception ex)
         {

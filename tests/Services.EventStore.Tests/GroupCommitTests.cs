@@ -171,6 +171,30 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         (await _store.ReadStreamAsync(stream)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task An_append_whose_caller_gives_up_once_it_is_committing_commits_and_is_answered()
+    {
+        var stream = NewStream();
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
+        using var giveUp = new CancellationTokenSource();
+        Task<AppendResult> committing;
+        await using (var connection = await fixture.DataSource.OpenConnectionAsync())
+        {
+            await Advisory(connection, "pg_advisory_lock", key);
+            // A lone append: its transaction runs at once, and waits inside the server on the lock.
+            committing = _store.AppendAsync([new StreamAppend(stream, "thing", ExpectedVersion.NoStream, [new Counted(1)])], null,
+                () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")], giveUp.Token);
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 1, "the append waits on the lock");
+            await giveUp.CancelAsync();
+            await Advisory(connection, "pg_advisory_unlock", key);
+        }
+
+        var result = await committing.WaitAsync(Eventually.Timeout);
+
+        result.VersionOf(stream).ShouldBe(1);
+        (await _store.ReadStreamAsync(stream)).Single().Data.ShouldBe(new Counted(1));
+    }
+
     /// <summary>
     /// Holds every commit slot with appends blocked on an advisory lock, runs <paramref name="meanwhile"/>
     /// (whose appends must wait), then <paramref name="beforeRelease"/>, then lets everything commit.

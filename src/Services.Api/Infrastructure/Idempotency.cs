@@ -71,7 +71,9 @@ public sealed class Idempotency(NpgsqlDataSource dataSource)
         {
             context.Response.Body = original;
         }
-        if (context.Response.StatusCode < 500) await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), context.RequestAborted);
+        // Stored even when the client has left meanwhile: its changes may be committed, and its
+        // retry must get this answer, not a key held "in progress" for as long as keys are kept.
+        if (context.Response.StatusCode < 500) await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), CancellationToken.None);
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }

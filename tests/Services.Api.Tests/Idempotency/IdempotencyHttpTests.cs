@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Npgsql;
 using Services.Api.Common;
+using Services.Api.Security;
 using Services.Api.Tests.Http;
+using Services.EventStore;
 
 namespace Services.Api.Tests.Idempotency;
 
@@ -70,6 +73,46 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
 
         await retry.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
         (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_before_its_answer_gets_that_answer_on_retry()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        using var leaves = new CancellationTokenSource();
+        var http = new DefaultHttpContext { RequestAborted = leaves.Token, User = new Caller(company.Id, OrganizationKind.Company).ToPrincipal("test", "key") };
+        http.Request.Method = "POST";
+        http.Request.Path = "/v1/needs";
+        http.Request.Headers[Services.Api.Infrastructure.Idempotency.Header] = key;
+        http.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(Need));
+        http.Response.Body = new MemoryStream();
+
+        // The request's changes commit with the key's reservation, then the client goes away.
+        async Task CommitThenLeaveAsync(HttpContext context)
+        {
+            await using var batch = api.Service<NpgsqlDataSource>().CreateBatch();
+            foreach (var command in Services.Api.Infrastructure.Idempotency.Reserve(new EventMetadata { ActorOrganizationId = company.Id, IdempotencyKey = key }))
+                batch.BatchCommands.Add(command);
+            await batch.ExecuteNonQueryAsync();
+            context.Response.StatusCode = StatusCodes.Status201Created;
+            await context.Response.WriteAsync("""{"id":"ned_first"}""");
+            await leaves.CancelAsync();
+        }
+        try
+        {
+            await new Services.Api.Infrastructure.Idempotency(api.Service<NpgsqlDataSource>()).InvokeAsync(http, CommitThenLeaveAsync);
+        }
+        catch (OperationCanceledException)
+        {
+            // Writing the answer to a client that has left.
+        }
+
+        var retry = await PostNeedAsync(company, key, Need);
+
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created);
+        retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        (await retry.Content.ReadAsStringAsync()).ShouldBe("""{"id":"ned_first"}""");
     }
 
     [Fact]
