@@ -107,6 +107,10 @@ public static class DemandEndpoints
         if (territory is not null) validation.Territory("territory", territory);
         if (category is not null && !InsightNames.TryCategory(category, out _))
             validation.Add("category", $"One of {InsightNames.CategoryList}.");
+        foreach (var (field, day) in new[] { ("from", from), ("to", to) })
+        {
+            if (day is { } d && !InsightNames.IsWithinYears(d)) validation.Add(field, $"A day of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
+        }
         if (from is { } f && to is { } t && t < f) validation.Add("to", "Must not be before 'from'.");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
 

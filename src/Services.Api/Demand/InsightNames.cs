@@ -30,16 +30,24 @@ public static class InsightNames
 
     public static string CategoryList => string.Join(", ", Enum.GetValues<Category>().Select(c => WireName.Of(c)));
 
+    /// <summary>
+    /// The years a period may name: what these read models can hold, with room on both sides. Beyond
+    /// them the period's end, or its ISO week, would not be a date at all.
+    /// </summary>
+    public const int FirstYear = 2000, LastYear = 2999;
+
+    public static bool IsWithinYears(DateOnly day) => day.Year is >= FirstYear and <= LastYear;
+
     /// <summary>A month <c>YYYY-MM</c>, as its first day.</summary>
     public static bool TryMonth([NotNullWhen(true)] string? text, out DateOnly firstDay) =>
-        DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out firstDay) && text!.Length == 7;
+        DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out firstDay) && text!.Length == 7 && IsWithinYears(firstDay);
 
     /// <summary>A quarter <c>YYYY-Qn</c>, as its first day.</summary>
     public static bool TryQuarter([NotNullWhen(true)] string? text, out DateOnly firstDay)
     {
         firstDay = default;
         if (text is not { Length: 7 } || text[4] != '-' || text[5] != 'Q' || text[6] is < '1' or > '4') return false;
-        if (!int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < 1) return false;
+        if (!int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < FirstYear or > LastYear) return false;
         firstDay = new DateOnly(year, (text[6] - '1') * 3 + 1, 1);
         return true;
     }

@@ -71,9 +71,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         StatusCodes.Status413PayloadTooLarge => new ProblemDetails { Status = 413, Type = Problems.TypeBase + "body_too_large", Title = "Body too large", Detail = "The request body exceeds the size limit of this API." },
         StatusCodes.Status415UnsupportedMediaType => new ProblemDetails { Status = 415, Type = Problems.TypeBase + "unsupported_media_type", Title = "Unsupported media type", Detail = "Send the body as application/json." },
+        // "Implicit body inferred for parameter "request" but no body was provided. …" / "Required parameter "X request" was not provided from body."
+        _ when bad.Message.Contains("no body was provided", StringComparison.Ordinal) || bad.Message.EndsWith("not provided from body.", StringComparison.Ordinal)
+            => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
         _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["Invalid value for this parameter."] }),
         _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["This parameter is required."] }),
-        _ when bad.Message.Contains("body was not provided", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
         _ => new ProblemDetails { Status = bad.StatusCode, Type = Problems.TypeBase + "bad_request", Title = "Bad request", Detail = bad.Message },
     };
 

@@ -16,6 +16,7 @@ public readonly record struct PageCursor(DateTimeOffset At, string Id)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
+    private static readonly long MaxMicros = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / 10;
 
     public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
         string.Create(CultureInfo.InvariantCulture, $"{At.ToUnixTimeMilliseconds() * 1000 + At.Ticks % TimeSpan.TicksPerMillisecond / 10}:{Id}")));
@@ -29,6 +30,8 @@ public readonly record struct PageCursor(DateTimeOffset At, string Id)
             var raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text));
             var colon = raw.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0 || !long.TryParse(raw.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var micros)) return false;
+            // A crafted cursor: past any instant, or an id PostgreSQL cannot take as text (NUL).
+            if (micros > MaxMicros || raw.AsSpan(colon + 1).ContainsAnyInRange('\0', '\x1f')) return false;
             cursor = new PageCursor(DateTimeOffset.UnixEpoch.AddTicks(micros * 10), raw[(colon + 1)..]);
             return true;
         }

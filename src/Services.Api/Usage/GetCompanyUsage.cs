@@ -73,7 +73,7 @@ public static class UsageEndpoints
         CancellationToken cancellationToken)
     {
         if (!InsightNames.TryMonth(month, out var firstDay))
-            return Problems.Invalid("month", "A month is required, as YYYY-MM (e.g. 2026-03).");
+            return Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
         if (!caller.IsOperator && caller.OrganizationId != companyId) return Problems.NotFound("company");
         if (caller.IsOperator)
         {

@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Net;
+using System.Text;
 using Services.Api.Common;
 using Services.Api.Tests.Http;
 
@@ -20,5 +22,46 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
 
         await (await club.Client.SendAsync(forbidden)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await api.Anonymous().SendAsync(anonymous)).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Theory]
+    [InlineData("/v1/offers")]
+    [InlineData("/v1/bookings")]
+    [InlineData("/v1/needs")]
+    [InlineData("/v1/webhooks")]
+    public async Task A_crafted_cursor_is_refused_naming_after(string list)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        foreach (var raw in new[] { "900000000000000000:x", "1:\0", "1:a\u0001b" })
+        {
+            var after = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(raw));
+            await (await company.Client.GetAsync($"{list}?after={after}")).ShouldBeInvalidAsync("after");
+        }
+    }
+
+    [Theory]
+    [InlineData("/v1/demand?to=9999-12-31", "to")]
+    [InlineData("/v1/demand?from=0001-01-01", "from")]
+    [InlineData("/v1/indicators?territory=grand-figeac&month=9999-12", "month")]
+    [InlineData("/v1/indicators?territory=grand-figeac&quarter=9999-Q4", "quarter")]
+    [InlineData("/v1/indicators?territory=grand-figeac&month=0001-01", "month")]
+    public async Task Periods_at_the_ends_of_the_calendar_are_refused_naming_the_field(string path, string field) =>
+        await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field);
+
+    [Fact]
+    public async Task A_usage_statement_of_year_9999_is_refused_naming_month()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.GetAsync($"/v1/companies/{company.Id}/usage?month=9999-12")).ShouldBeInvalidAsync("month");
+    }
+
+    [Theory]
+    [InlineData("/v1/needs")]
+    [InlineData("/v1/bookings")]
+    [InlineData("/v1/webhooks")]
+    public async Task A_change_without_a_body_is_refused_naming_body(string path)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.PostAsync(path, null)).ShouldBeInvalidAsync("body");
     }
 }
