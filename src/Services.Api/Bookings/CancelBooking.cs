@@ -64,7 +64,7 @@ public static class CancelBookingEndpoint
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string bookingId, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var booking = Booking.Stream(bookingId);
         // A booking's slot, subscription and offer never change: read them first to know which streams to lock.
         var first = (await store.LoadAsync(booking, cancellationToken)).State;

@@ -44,7 +44,7 @@ public static class RecordAttendanceEndpoint
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string bookingId, RecordAttendanceRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var booking = Booking.Stream(bookingId);
         // The offer of a booking never changes: read it first to know who delivers it.
         var first = (await store.LoadAsync(booking, cancellationToken)).State;

@@ -8,6 +8,10 @@ public static class ETags
     public static void Set(HttpResponse response, long version) =>
         response.Headers.ETag = new EntityTagHeaderValue($"\"{version}\"").ToString();
 
+    /// <summary>The answer to an If-Match that <see cref="TryReadIfMatch"/> cannot read.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem UnreadableIfMatch() =>
+        Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+
     /// <summary>The version named by If-Match; null when absent or '*'. False when it cannot be a version.</summary>
     public static bool TryReadIfMatch(HttpRequest request, out long? version)
     {

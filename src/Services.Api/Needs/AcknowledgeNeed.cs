@@ -46,7 +46,7 @@ public static class AcknowledgeNeedEndpoint
     private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string needId, AcknowledgeNeedRequest? request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         request ??= new AcknowledgeNeedRequest();
         var validation = request.Validate(caller);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);

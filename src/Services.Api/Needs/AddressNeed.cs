@@ -48,7 +48,7 @@ public static class AddressNeedEndpoint
     private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string needId, AddressNeedRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var offer = (await store.LoadAsync(Offer.Stream(request.OfferId), cancellationToken)).State;

@@ -34,7 +34,7 @@ public static class WithdrawNeedEndpoint
     private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string needId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var change = await runner.ChangeAsync(store, Need.Stream(needId), "need",
             need => Need.IsManagedBy(need, caller), ifMatch,
             need => Need.Decide(new WithdrawNeed(needId), need, time.GetUtcNow()),

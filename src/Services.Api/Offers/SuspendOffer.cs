@@ -40,7 +40,7 @@ public static class SuspendOfferEndpoint
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId, SuspendOfferRequest? request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request?.Validate() ?? new Validation();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch,

@@ -34,7 +34,7 @@ public static class WithdrawOfferEndpoint
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch,
             (offer, _) => Task.FromResult(Offer.Decide(new WithdrawOffer(offerId), offer, time.GetUtcNow())), http, cancellationToken);
     }

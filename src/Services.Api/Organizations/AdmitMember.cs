@@ -35,17 +35,19 @@ public static class AdmitMemberEndpoint
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string clubId, AdmitMemberRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var company = (await store.LoadAsync(Organization.Stream(request.CompanyId), cancellationToken)).State;
         if (company is null) return Problems.NotFound("company");
         var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
-            club => Organization.IsManagedBy(club.Id, caller), ifMatch: null,
+            club => Organization.IsManagedBy(club.Id, caller), ifMatch,
             club => Organization.Decide(new AdmitMember(clubId, request.CompanyId), club, company, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         return change.ToHttp(http.Response, club => TypedResults.Ok(OrganizationResponse.From(club, caller)));

@@ -37,18 +37,20 @@ public static class IssueApiKeyEndpoint
             .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<Created<IssuedApiKeyResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string organizationId, IssueApiKeyRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var keyId = Ids.New(Ids.ApiKey);
         var (token, hash) = ApiKeySecrets.Issue(keyId);
         var label = request.Label.Trim();
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
-            state => Organization.IsManagedBy(state.Id, caller), ifMatch: null,
+            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
             state => Organization.Decide(new IssueApiKey(organizationId, keyId, label, ApiKeySecrets.Prefix), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
             alongside: state => [ApiKeyRows.Insert(keyId, organizationId, state.Kind.ToString(), hash, label)]);

@@ -28,13 +28,15 @@ public static class RemoveMemberEndpoint
             .WithDescription("The club itself or the operator. Existing subscriptions run on; new ones are refused.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         string clubId, string companyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
-            club => Organization.IsManagedBy(club.Id, caller), ifMatch: null,
+            club => Organization.IsManagedBy(club.Id, caller), ifMatch,
             club => Organization.Decide(new RemoveMember(clubId, companyId), club, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         return change.ToHttp(http.Response, _ => TypedResults.NoContent());

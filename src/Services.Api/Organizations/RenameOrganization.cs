@@ -37,7 +37,7 @@ public static class RenameOrganizationEndpoint
     private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string organizationId, RenameOrganizationRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",

@@ -29,13 +29,15 @@ public static class RevokeApiKeyEndpoint
             .WithSummary("Revoke an API key")
             .WithDescription("The organization itself or the operator. The key stops working at once.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         string organizationId, string keyId, Caller caller, ApiKeyCache keys, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
-            state => Organization.IsManagedBy(state.Id, caller), ifMatch: null,
+            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
             state => Organization.Decide(new RevokeApiKey(organizationId, keyId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
             alongside: _ => [ApiKeyRows.Revoke(keyId)]);

@@ -57,7 +57,7 @@ public static class CancelSlotEndpoint
     private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string slotId, CancelSlotRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,

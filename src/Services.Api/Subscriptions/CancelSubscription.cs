@@ -44,7 +44,7 @@ public static class CancelSubscriptionEndpoint
     private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string subscriptionId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return Problems.Invalid("If-Match", "Send the ETag of the resource, e.g. \"3\".");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var subscription = Subscription.Stream(subscriptionId);
         // The company of a subscription never changes: read it first to know which streams to lock.
         var first = (await store.LoadAsync(subscription, cancellationToken)).State;

@@ -107,7 +107,7 @@ public sealed partial class ServicesClient
     /// Publish an offer
     /// </summary>
     /// <remarks>
-    /// A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner.
+    /// A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider.
     /// </remarks>
     [Operation("publishOffer", "POST", "/v1/offers")]
     public Task<ApiResponse<OfferResponse>> PublishOfferAsync(PublishOfferRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -82,6 +82,32 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task Members_and_keys_change_only_on_the_version_an_if_match_names()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var version = (await club.Client.GetAsync($"/v1/organizations/{club.Id}")).Headers.ETag!.Tag;
+        HttpRequestMessage At(string tag, HttpMethod method, string path, object? body = null)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: ApiFixture.JsonOptions) };
+            request.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue(tag));
+            return request;
+        }
+        const string Stale = "\"1\"";
+
+        var members = $"/v1/clubs/{club.Id}/members";
+        await (await club.Client.SendAsync(At(Stale, HttpMethod.Post, members, new AdmitMemberRequest(company.Id)))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await club.Client.SendAsync(At(version, HttpMethod.Post, members, new AdmitMemberRequest(company.Id)))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await club.Client.SendAsync(At(Stale, HttpMethod.Delete, $"{members}/{company.Id}"))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        await (await club.Client.SendAsync(At(Stale, HttpMethod.Post, $"/v1/organizations/{club.Id}/api-keys", new IssueApiKeyRequest("intranet"))))
+            .ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        var keys = await club.Client.PostAsJsonAsync($"/v1/organizations/{club.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
+        var key = (await keys.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        await (await club.Client.SendAsync(At(Stale, HttpMethod.Delete, $"/v1/organizations/{club.Id}/api-keys/{key.Id}"))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await api.ClientWithKey(key.Key).GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Rename_with_a_stale_if_match_is_412_and_with_the_current_one_succeeds()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
