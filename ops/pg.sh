@@ -23,7 +23,8 @@ pg_find_bin() {
     PG_BIN="$(dirname "$(readlink -f "$(command -v pg_ctl)")")"
     return 0
   fi
-  for candidate in /usr/lib/postgresql/*/bin; do
+  # The newest installed major version (15 sorts after 9.6 only by version).
+  for candidate in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV); do
     if [[ -x "$candidate/pg_ctl" && -x "$candidate/initdb" ]]; then PG_BIN="$candidate"; return 0; fi
   done
   echo "PostgreSQL server binaries (initdb, pg_ctl) not found: install PostgreSQL 15 or later (Debian/Ubuntu: 'sudo apt-get install postgresql'), or set ConnectionStrings__Postgres to an existing server." >&2
@@ -86,6 +87,7 @@ pg_start() {
 
 pg_stop() {
   local mode="${1:-fast}"
+  [[ -f "$PG_DATA/PG_VERSION" ]] || return 0
   pg_init
   if pg_is_running; then pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m "$mode" -w stop >/dev/null; fi
 }
@@ -106,7 +108,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   case "${1:-}" in
     start) pg_start; pg_local_connection_string ;;
     stop) pg_stop "${2:-fast}" ;;
-    status) pg_init; if pg_is_running; then echo "running on 127.0.0.1:$PG_PORT ($PG_DATA)"; else echo "stopped"; exit 3; fi ;;
+    status) [[ -f "$PG_DATA/PG_VERSION" ]] || { echo "stopped (no cluster yet)"; exit 3; }; pg_init; if pg_is_running; then echo "running on 127.0.0.1:$PG_PORT ($PG_DATA)"; else echo "stopped"; exit 3; fi ;;
     psql) pg_start; shift; exec psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" "$@" ;;
     *) echo "usage: $0 start|stop|status|psql" >&2; exit 2 ;;
   esac

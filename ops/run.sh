@@ -11,7 +11,7 @@ state_dir="${SERVICES_STATE_DIR:-.pg}"
 mkdir -p "$state_dir"
 if [[ -z "${Auth__OperatorKey:-}" ]]; then
   # A local operator key, made once and kept with the local cluster.
-  [[ -s "$state_dir/operator-key" ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^/svc_operator_/' > "$state_dir/operator-key"
+  [[ -s "$state_dir/operator-key" ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^/svc_operator_/' > "$state_dir/operator-key")
   export Auth__OperatorKey="$(cat "$state_dir/operator-key")"
 fi
 if [[ -z "${Secrets__MasterKey:-}" ]]; then

@@ -1,3 +1,4 @@
+using Npgsql;
 using Services.Api.Infrastructure;
 using Services.EventStore.Projections;
 
@@ -25,7 +26,7 @@ public static class ProjectionHosting
 /// Starts the daemon once the schema is migrated (at once when the database is up at start-up,
 /// later when it comes up); stops it, releasing its shards, at shutdown.
 /// </summary>
-public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store) : IHostedService, IDisposable
+public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store, ILogger<ProjectionHost> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _started = Task.CompletedTask;
@@ -51,10 +52,24 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
         }
     }
 
-    private Task StartDaemonAsync(CancellationToken cancellationToken)
+    private async Task StartDaemonAsync(CancellationToken cancellationToken)
     {
         store.Notifier.StartListening();
-        return daemon.StartAsync(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                await daemon.StartAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient)
+            {
+                // The database went away again since the migration: without this node's daemon
+                // its read models would stand still until the next restart.
+                logger.LogWarning(ex, "Projection daemon could not start; retrying in a second");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
     }
 
     // A host may be stopped twice (and after disposal) when test factories derived from it are disposed.

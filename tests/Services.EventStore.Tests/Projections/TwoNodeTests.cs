@@ -1,3 +1,4 @@
+using Npgsql;
 using Services.EventStore.Projections;
 using static Services.EventStore.Tests.Projections.Projected;
 
@@ -9,6 +10,24 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
 
     private static ProjectionDaemon Node(EventStore store, string node, string[]? shards = null) =>
         new(store, (shards ?? Shards).Select(s => new CountingProjection(s, s, node)), Options(node));
+
+    [Theory]
+    [InlineData(ProjectionSql.LockNode)]
+    [InlineData(ProjectionSql.TryLockShard)]
+    public async Task A_session_that_takes_a_lock_has_the_server_notice_a_vanished_node_within_seconds(string takeLock)
+    {
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using (var take = new NpgsqlCommand(takeLock, connection))
+        {
+            take.Parameters.Add(new NpgsqlParameter { Value = $"keepalive-{Guid.NewGuid():N}" });
+            ((bool)(await take.ExecuteScalarAsync())!).ShouldBeTrue();
+        }
+        await using var show = new NpgsqlCommand("select current_setting('tcp_keepalives_idle')::int + current_setting('tcp_keepalives_interval')::int * current_setting('tcp_keepalives_count')::int", connection);
+        // Over TCP (the tests connect to 127.0.0.1) the settings apply: idle, then unanswered probes.
+        ((int)(await show.ExecuteScalarAsync())!).ShouldBeLessThanOrEqualTo(30);
+        await using var unlock = new NpgsqlCommand("select pg_advisory_unlock_all()", connection);
+        await unlock.ExecuteNonQueryAsync();
+    }
 
     [Fact]
     public async Task When_a_node_loses_its_connections_its_shards_are_run_again_exactly_once()
