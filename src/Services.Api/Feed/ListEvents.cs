@@ -9,6 +9,7 @@ using NpgsqlTypes;
 using Services.Api.Beneficiaries;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Needs;
 using Services.Api.Organizations;
 using Services.Api.ReadModels;
 using Services.Api.Security;
@@ -21,19 +22,30 @@ namespace Services.Api.Feed;
 /// <param name="Id">The event id: the same in the feed and in every delivery (de-duplicate on it).</param>
 /// <param name="Type">The stable event name, e.g. <c>booking.confirmed</c>.</param>
 /// <param name="Position">The event's place in the global order, usable as <c>minPosition</c>.</param>
-/// <param name="Data">The event's fields, as stored, except personal data: contact details read <c>{"status": "withheld"}</c>.</param>
+/// <param name="Data">
+/// The event's fields, as stored, except personal data (contact details read <c>{"status": "withheld"}</c>)
+/// and, for partners, the company that recorded a need.
+/// </param>
 public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, string Position, JsonElement Data)
 {
-    public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json) =>
-        new(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), WithoutPersonalData(json));
+    /// <param name="reader">Who reads it: the operator and every other kind read the same, except partners.</param>
+    public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json, OrganizationKind reader) =>
+        new(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), Shown(json, WithholdsRequester(reader, streamId)));
+
+    /// <summary>
+    /// Partners read the demand of their territories without learning which company asked (as
+    /// <c>GET /v1/needs</c> answers them): events of a need reach them without <c>companyId</c>.
+    /// </summary>
+    public static bool WithholdsRequester(OrganizationKind reader, string streamId) =>
+        reader == OrganizationKind.Partner && streamId.StartsWith(Need.StreamType + "-", StringComparison.Ordinal);
 
     /// <summary>
     /// Sealed contact details (<see cref="SealedContact"/>) never leave in the feed or a webhook, not even as
     /// ciphertext: a leaked master key must not open copies kept by receivers. Readers get them from the booking.
     /// </summary>
-    private static JsonElement WithoutPersonalData(string json)
+    private static JsonElement Shown(string json, bool withoutRequester)
     {
-        if (!json.Contains("\"ciphertext\"", StringComparison.Ordinal))
+        if (!withoutRequester && !json.Contains("\"ciphertext\"", StringComparison.Ordinal))
         {
             using var document = JsonDocument.Parse(json);
             return document.RootElement.Clone();
@@ -44,6 +56,7 @@ public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTi
             if (value is JsonObject field && field.ContainsKey("keyId") && field.ContainsKey("ciphertext"))
                 data[name] = new JsonObject { ["status"] = "withheld" };
         }
+        if (withoutRequester) data.Remove("companyId");
         return JsonSerializer.SerializeToElement(data);
     }
 }
@@ -120,7 +133,7 @@ public static class ListEventsEndpoint
 
         var items = caller.IsOperator
             ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)
-            : await ReadVisibleAsync(db, await KeysAsync(caller, store, cancellationToken), cursor, pageSize, cancellationToken);
+            : await ReadVisibleAsync(db, caller.Kind, await KeysAsync(caller, store, cancellationToken), cursor, pageSize, cancellationToken);
         var next = items.Count == 0 ? cursor : items[^1].Position;
         return TypedResults.Ok(new EventPage([.. items.Select(i => i.Event)], FeedCursor.Encode(next)));
     }
@@ -142,11 +155,11 @@ public static class ListEventsEndpoint
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var page = await FeedQuery.ReadPageAsync(connection, after, limit, registry, cancellationToken);
-        return [.. page.Events.Select(e => (e.Position, EventResponse.From(e.EventId, e.EventType, e.StreamId, e.Timestamp, e.Position, e.Json)))];
+        return [.. page.Events.Select(e => (e.Position, EventResponse.From(e.EventId, e.EventType, e.StreamId, e.Timestamp, e.Position, e.Json, OrganizationKind.Operator)))];
     }
 
     private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadVisibleAsync(
-        NpgsqlDataSource db, IReadOnlyList<string> keys, FeedPosition after, int limit, CancellationToken cancellationToken)
+        NpgsqlDataSource db, OrganizationKind kind, IReadOnlyList<string> keys, FeedPosition after, int limit, CancellationToken cancellationToken)
     {
         // One snapshot, so the positions read are a prefix of the feed (see FeedProjection). A row is a
         // run of one transaction's positions; the rows of one audience never overlap. Per audience key
@@ -181,7 +194,7 @@ public static class ListEventsEndpoint
         while (await reader.ReadAsync(cancellationToken))
         {
             var position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-            items.Add((position, EventResponse.From(reader.GetGuid(2), reader.GetString(4), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(6), position, reader.GetString(5))));
+            items.Add((position, EventResponse.From(reader.GetGuid(2), reader.GetString(4), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(6), position, reader.GetString(5), kind)));
         }
         return items;
     }

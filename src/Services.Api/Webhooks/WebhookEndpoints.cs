@@ -144,11 +144,11 @@ public static class WebhookEndpoints
         var createdAt = time.GetUtcNow();
         string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
         await using var command = ReadModelSql.Command(db, """
-            insert into webhooks (webhook_id, organization_id, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
-            values ($1, $2, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
+            insert into webhooks (webhook_id, organization_id, organization_kind, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
+            values ($1, $2, $12, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
             """,
             id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, WebhookSecrets.Seal(masterKey, id, secret),
-            null, after.GlobalPosition, createdAt.ToUniversalTime());
+            null, after.GlobalPosition, createdAt.ToUniversalTime(), WireName.Of(caller.Kind));
         // The feed head when created: only later events are delivered (xid8 needs its type named).
         command.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
@@ -50,6 +51,7 @@ public sealed class WebhookOutboxProjection : IProjection
         var positions = new List<long>();
         var times = new List<DateTimeOffset>();
         var bodies = new List<string>();
+        var partnerBodies = new List<string?>();
         var audienceIndexes = new List<int>();
         var audienceKeys = new List<string>();
         for (var i = 0; i < page.Count; i++)
@@ -62,7 +64,8 @@ public sealed class WebhookOutboxProjection : IProjection
             xids.Add(recorded.Position.TransactionId);
             positions.Add(recorded.Position.GlobalPosition);
             times.Add(recorded.Timestamp.ToUniversalTime());
-            bodies.Add(Body(recorded));
+            bodies.Add(Body(recorded, OrganizationKind.Operator));
+            partnerBodies.Add(EventResponse.WithholdsRequester(OrganizationKind.Partner, recorded.StreamId) ? Body(recorded, OrganizationKind.Partner) : null);
             foreach (var key in audiences[i])
             {
                 audienceIndexes.Add(i);
@@ -73,11 +76,12 @@ public sealed class WebhookOutboxProjection : IProjection
 
         await using var insert = context.CreateCommand("""
             with ev as (
-                select * from unnest($1::int[], $2::uuid[], $3::text[], $4::xid8[], $5::bigint[], $6::timestamptz[], $7::text[])
-                    as e(idx, event_id, event_type, xid, pos, occurred_at, body)),
+                select * from unnest($1::int[], $2::uuid[], $3::text[], $4::xid8[], $5::bigint[], $6::timestamptz[], $7::text[], $10::text[])
+                    as e(idx, event_id, event_type, xid, pos, occurred_at, body, partner_body)),
             aud as (select * from unnest($8::int[], $9::text[]) as a(idx, audience))
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
-            select 'dlv_' || left(md5(w.webhook_id || ev.event_id::text), 24), w.webhook_id, ev.event_id, ev.event_type, ev.body,
+            select 'dlv_' || left(md5(w.webhook_id || ev.event_id::text), 24), w.webhook_id, ev.event_id, ev.event_type,
+                   case when w.organization_kind = 'partner' then coalesce(ev.partner_body, ev.body) else ev.body end,
                    'pending', ev.occurred_at, ev.occurred_at
             from ev
             join webhooks w on w.deleted_at is null
@@ -98,6 +102,7 @@ public sealed class WebhookOutboxProjection : IProjection
         insert.Parameters.Add(new NpgsqlParameter { Value = bodies.ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = audienceIndexes.ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = audienceKeys.ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = partnerBodies.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -105,9 +110,9 @@ public sealed class WebhookOutboxProjection : IProjection
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         Lookups.TruncateAsync(connection, transaction, [], cancellationToken);
 
-    /// <summary>The delivery body: the event as the change feed shows it.</summary>
-    internal static string Body(RecordedEvent recorded) => JsonSerializer.Serialize(
-        EventResponse.From(recorded.EventId, recorded.EventType, recorded.StreamId, recorded.Timestamp, recorded.Position, recorded.Json), BodyJson);
+    /// <summary>The delivery body: the event as the change feed shows it to the webhook's organization.</summary>
+    internal static string Body(RecordedEvent recorded, OrganizationKind reader) => JsonSerializer.Serialize(
+        EventResponse.From(recorded.EventId, recorded.EventType, recorded.StreamId, recorded.Timestamp, recorded.Position, recorded.Json, reader), BodyJson);
 
     private static async Task<bool> AnyWebhookAsync(ProjectionContext context, CancellationToken cancellationToken)
     {

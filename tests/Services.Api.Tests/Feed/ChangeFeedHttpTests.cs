@@ -81,11 +81,19 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         company.Where(e => e.Type == "organization.api_key_issued").Select(e => e.StreamId).Distinct().ShouldBe([$"organization-{s.Company.Id}"]);
         club.ShouldNotContain(e => e.Type == "organization.api_key_issued" && e.StreamId != $"organization-{s.Club.Id}");
 
-        // The operator sees everything, and each organization's feed is a subsequence of it, with the same payloads.
+        // Partners read the demand without learning which company asked, as GET /v1/needs answers them.
+        club.Single(e => e.StreamId == needStream && e.Type == "need.recorded").Data.GetProperty("companyId").GetString().ShouldBe(s.Company.Id);
+        var toPartner = partner.Single(e => e.StreamId == needStream && e.Type == "need.recorded");
+        toPartner.Data.TryGetProperty("companyId", out _).ShouldBeFalse();
+        toPartner.Data.GetProperty("headcount").GetInt32().ShouldBeGreaterThan(0);
+        partner.ShouldNotContain(e => e.Data.GetRawText().Contains(s.Company.Id, StringComparison.Ordinal));
+
+        // The operator sees everything, and each organization's feed is a subsequence of it, with the
+        // same payloads (but for what partners do not see of a need).
         var byId = all.ToDictionary(e => e.Id);
         foreach (var feed in new[] { company, other, club, provider, partner, farClub })
         {
-            foreach (var e in feed)
+            foreach (var e in feed.Where(e => feed != partner || e.StreamId != needStream))
             {
                 byId.ShouldContainKey(e.Id);
                 byId[e.Id].Position.ShouldBe(e.Position);

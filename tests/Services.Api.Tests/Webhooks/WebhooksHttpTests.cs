@@ -299,6 +299,30 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_partners_webhook_gets_the_needs_of_its_territory_without_the_company_that_recorded_them()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var __ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterMemberAsync(club);
+        await CreateAsync(clocked.ClientFor(partner), receiver.Url, "need.*");
+        var need = await api.RecordNeedAsync(company);
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        var recorded = receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement)
+            .Single(e => e.GetProperty("type").GetString() == "need.recorded" && e.GetProperty("data").GetProperty("needId").GetString() == need.Id);
+        recorded.GetProperty("data").TryGetProperty("companyId", out _).ShouldBeFalse();
+        receiver.Requests.ShouldNotContain(r => r.Body.Contains(company.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_webhook_is_managed_by_its_organization_only_and_its_secret_is_shown_once()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
