@@ -48,6 +48,39 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task A_version_check_waits_for_another_nodes_append_in_flight_to_that_stream_and_then_refuses()
+    {
+        var offer = NewStream("offer");
+        await _store.AppendAsync(offer, "offer", ExpectedVersion.NoStream, [new Happened("published")]);
+        var booking = NewStream("booking");
+
+        // Another node appends to the offer (a withdrawal) and is held before its commit; this
+        // node then books on the offer as it was, checking that it has not moved.
+        await using var otherNode = new EventStore(fixture.DataSource, StoreFixture.NewRegistry());
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
+        Task<AppendResult> withdrawal, booked;
+        await using (var locker = await fixture.DataSource.OpenConnectionAsync())
+        {
+            await using (var take = new NpgsqlCommand($"select pg_advisory_lock({key})", locker)) await take.ExecuteScalarAsync();
+            withdrawal = Task.Run(() => otherNode.AppendAsync(
+                [new StreamAppend(offer, "offer", ExpectedVersion.Exactly(1), [new Happened("withdrawn")])], null,
+                () => [new NpgsqlBatchCommand($"select pg_advisory_xact_lock({key})")]));
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 1, "the withdrawal waits before its commit");
+            booked = Task.Run(() => _store.AppendAsync(
+                [new StreamAppend(booking, "booking", ExpectedVersion.NoStream, [new Happened("booked")]), StreamAppend.Unchanged(offer, ExpectedVersion.Exactly(1))]));
+            await Eventually.WaitUntilAsync(async () => booked.IsCompleted || await Sql.LockWaitersAsync(fixture.DataSource) >= 2, "the booking is answered or waits");
+            booked.IsCompleted.ShouldBeFalse("the check must not pass while an append to its stream is in flight");
+            await using (var release = new NpgsqlCommand($"select pg_advisory_unlock({key})", locker)) await release.ExecuteScalarAsync();
+        }
+
+        (await withdrawal).VersionOf(offer).ShouldBe(2);
+        var conflict = await Should.ThrowAsync<StreamVersionConflictException>(booked);
+        conflict.StreamId.ShouldBe(offer);
+        conflict.ActualVersion.ShouldBe(2);
+        (await _store.ReadStreamAsync(booking)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Of_twenty_concurrent_appenders_at_the_same_expected_version_exactly_one_wins()
     {
         var stream = NewStream();
