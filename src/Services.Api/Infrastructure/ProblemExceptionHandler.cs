@@ -48,6 +48,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
         var message = json.Message switch
         {
+            var m when m.StartsWith(UtcInstantConverter.OffsetRequired, StringComparison.Ordinal) => UtcInstantConverter.OffsetRequired,
             var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
             var m when m.Contains("null", StringComparison.OrdinalIgnoreCase) => "This field is required and may not be null.",
             var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",

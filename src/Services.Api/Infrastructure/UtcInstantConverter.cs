@@ -4,11 +4,22 @@ using System.Text.Json.Serialization;
 
 namespace Services.Api.Infrastructure;
 
-/// <summary>Instants go out as RFC 3339 in UTC with a 'Z' (<c>2026-11-23T07:30:00Z</c>); any offset is accepted in.</summary>
+/// <summary>
+/// Instants go out as RFC 3339 in UTC with a 'Z' (<c>2026-11-23T07:30:00Z</c>); any offset is accepted
+/// in, but an offset there must be: a time without one would be read in the server's time zone.
+/// </summary>
 public sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
 {
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.GetDateTimeOffset();
+    public const string OffsetRequired = "An instant with its offset is expected, e.g. 2026-11-23T07:30:00Z or 2026-11-23T08:30:00+01:00.";
+
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString() ?? "";
+        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        if (time < 0 || text.AsSpan(time).IndexOfAny("Zz+-") < 0)
+            throw new JsonException(OffsetRequired);
+        return reader.GetDateTimeOffset();
+    }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
     {

@@ -110,6 +110,8 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     [InlineData("{\"slots\":[{\"start\":\"2099-01-01T09:00:00Z\",\"end\":\"2099-01-03T09:00:00Z\",\"capacity\":2}]}", "slots[0].end")]
     [InlineData("{\"slots\":[{\"start\":\"2099-01-01T09:00:00Z\",\"end\":\"2099-01-01T10:00:00Z\",\"capacity\":\"2\"}]}", "slots[0].capacity")]
     [InlineData("{\"slots\":[{\"start\":\"tomorrow\",\"end\":\"2099-01-01T10:00:00Z\",\"capacity\":2}]}", "slots[0].start")]
+    [InlineData("{\"slots\":[{\"start\":\"2099-01-01T09:00:00\",\"end\":\"2099-01-01T10:00:00Z\",\"capacity\":2}]}", "slots[0].start")] // no offset: whose 9 o'clock?
+    [InlineData("{\"slots\":[{\"start\":\"2099-01-01T09:00:00Z\",\"end\":\"2099-01-01T10:00:00\",\"capacity\":2}]}", "slots[0].end")]
     [InlineData("{\"slots\":[{\"start\":\"2099-01-01T09:00:00Z\",\"end\":\"2099-01-01T10:00:00Z\",\"capacity\":2,\"room\":\"B\"}]}", "slots[0].room")]
     [InlineData("{}", "slots")]
     public async Task Invalid_schedules_are_400_naming_the_field(string json, string field)
