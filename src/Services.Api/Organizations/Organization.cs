@@ -26,7 +26,8 @@ public sealed record ApiKeyRevoked(string KeyId);
 /// <summary>On the company's stream, so that "one active subscription per company and offer" is decided from one stream.</summary>
 public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 
-public sealed record SubscriptionClosed(string SubscriptionId, string OfferId);
+/// <param name="EndsOn">The cancelled subscription's last day (offer's calendar); absent from events before it was recorded.</param>
+public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 
 public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked);
 
@@ -38,7 +39,8 @@ public sealed record OrganizationState(
     string? Siret,
     ImmutableHashSet<string> Members,
     ImmutableDictionary<string, IssuedApiKey> ApiKeys,
-    ImmutableDictionary<string, string> ActiveSubscriptionsByOffer);
+    ImmutableDictionary<string, string> ActiveSubscriptionsByOffer,
+    ImmutableDictionary<string, DateOnly> CancelledSubscriptionsEndingOn);
 
 public static partial class Organization
 {
@@ -50,14 +52,22 @@ public static partial class Organization
     {
         (null, OrganizationRegistered e) => new OrganizationState(
             e.OrganizationId, e.Kind, e.Name, e.Territories, e.Siret, [],
-            ImmutableDictionary<string, IssuedApiKey>.Empty, ImmutableDictionary<string, string>.Empty),
+            ImmutableDictionary<string, IssuedApiKey>.Empty, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, DateOnly>.Empty),
         ({ } s, OrganizationRenamed e) => s with { Name = e.Name },
         ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId) },
         ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId) },
         ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false)) },
         ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
-        ({ } s, SubscriptionOpened e) => s with { ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.SetItem(e.OfferId, e.SubscriptionId) },
-        ({ } s, SubscriptionClosed e) => s with { ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.Remove(e.OfferId) },
+        ({ } s, SubscriptionOpened e) => s with
+        {
+            ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.SetItem(e.OfferId, e.SubscriptionId),
+            CancelledSubscriptionsEndingOn = s.CancelledSubscriptionsEndingOn.Remove(e.OfferId),
+        },
+        ({ } s, SubscriptionClosed e) => s with
+        {
+            ActiveSubscriptionsByOffer = s.ActiveSubscriptionsByOffer.Remove(e.OfferId),
+            CancelledSubscriptionsEndingOn = e.EndsOn is { } endsOn ? s.CancelledSubscriptionsEndingOn.SetItem(e.OfferId, endsOn) : s.CancelledSubscriptionsEndingOn,
+        },
         _ => state,
     };
 

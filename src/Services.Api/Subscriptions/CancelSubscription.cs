@@ -24,7 +24,7 @@ public static partial class Subscription
         var endsOn = new DateOnly(today.Year, today.Month, DateTime.DaysInMonth(today.Year, today.Month));
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],
-            Company: [new SubscriptionClosed(state.Id, state.OfferId)]));
+            Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
     }
 }
 
@@ -34,7 +34,7 @@ public static class CancelSubscriptionEndpoint
         subscriptions.MapPost("/{subscriptionId}/cancel", Handle)
             .WithName("cancelSubscription")
             .WithSummary("Cancel a subscription")
-            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once. Accepts If-Match.")
+            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -32,6 +32,9 @@ public static partial class Subscription
             return Decision.Refuse("not_a_member", $"Company {command.CompanyId} is not a member of club {offer.ClubId}, which runs offer {offer.Id}.");
         if (company.ActiveSubscriptionsByOffer.TryGetValue(offer.Id, out var existing))
             return Decision.Refuse("subscription_exists", $"Company {command.CompanyId} already has subscription {existing} to offer {offer.Id}.");
+        if (company.CancelledSubscriptionsEndingOn.TryGetValue(offer.Id, out var endsOn) && command.StartsOn <= endsOn)
+            return Decision.Refuse("subscription_exists",
+                $"Company {command.CompanyId}'s cancelled subscription to offer {offer.Id} runs until {endsOn:yyyy-MM-dd}: a new one starts on {endsOn.AddDays(1):yyyy-MM-dd} at the earliest.");
         if (command.MonthlyQuota < 1)
             return Decision.Refuse("invalid_quota", $"A monthly quota is at least 1 unit; got {command.MonthlyQuota}.");
 
@@ -63,7 +66,7 @@ public static class SubscribeEndpoint
         subscriptions.MapPost("", Handle)
             .WithName("subscribe")
             .WithSummary("Subscribe a company to an offer")
-            .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer; the monthly quota caps the units its bookings take in each month of the offer's calendar.")
+            .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -78,8 +81,8 @@ public static class SubscribeEndpoint
         // An offer's time zone never changes, so the start date can be checked before taking the locks.
         var offerNow = (await store.LoadAsync(Offer.Stream(request.OfferId), cancellationToken)).State;
         if (offerNow is null) return Problems.NotFound("offer");
-        var startsOn = request.StartsOn ?? offerNow.LocalDate(time.GetUtcNow());
-        if (startsOn < offerNow.LocalDate(time.GetUtcNow()))
+        var today = Subscription.Today(offerNow, time.GetUtcNow());
+        if (request.StartsOn < today)
             return Problems.Invalid("startsOn", "A subscription cannot start in the past (in the offer's time zone).");
 
         var subscription = Subscription.Stream(Ids.New(Ids.Subscription));
@@ -93,6 +96,7 @@ public static class SubscribeEndpoint
             if (companyState is null) return Change<SubscriptionState>.NotFound("company");
             var club = offer is null ? null : await streams.LoadAsync(Organization.Stream(offer.ClubId), ct);
             var state = streams.New(subscription);
+            var startsOn = request.StartsOn ?? Subscription.FirstFreeDay(companyState, request.OfferId, today);
             var decision = Subscription.Decide(
                 new Subscribe(subscriptionId, companyId, request.OfferId, request.MonthlyQuota, startsOn), state, offer, club, companyState, now);
             if (decision.Refusal is { } refusal) return Refusals.ToChange<SubscriptionState>(refusal);
@@ -101,7 +105,6 @@ public static class SubscribeEndpoint
                 [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
             return Change<SubscriptionState>.Done(subscription.Fold(state, outcome.Subscription)!, result.VersionOf(subscription.Id), result.LastPosition);
         }, cancellationToken);
-        var today = Subscription.Today(offerNow, time.GetUtcNow());
         return change.ToHttp(http.Response, state => TypedResults.Created($"/v1/subscriptions/{state.Id}", SubscriptionResponse.From(state, today)));
     }
 }

@@ -2,6 +2,7 @@ using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
 using Services.Api.Offers;
+using Services.Api.Organizations;
 using Services.Api.Security;
 
 namespace Services.Api.Subscriptions;
@@ -75,6 +76,10 @@ public static partial class Subscription
     /// <summary>Today in the offer's calendar, which quota months follow.</summary>
     internal static DateOnly Today(OfferState? offer, DateTimeOffset now) =>
         offer?.LocalDate(now) ?? DateOnly.FromDateTime(now.UtcDateTime);
+
+    /// <summary>The first day a new subscription of <paramref name="company"/> to the offer may start: today, or the day after a cancelled one ends.</summary>
+    internal static DateOnly FirstFreeDay(OrganizationState company, string offerId, DateOnly today) =>
+        company.CancelledSubscriptionsEndingOn.TryGetValue(offerId, out var endsOn) && endsOn >= today ? endsOn.AddDays(1) : today;
 }
 
 public static class SubscriptionEndpoints

@@ -274,7 +274,7 @@ public sealed partial class ServicesClient
     /// Subscribe a company to an offer
     /// </summary>
     /// <remarks>
-    /// A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer; the monthly quota caps the units its bookings take in each month of the offer's calendar.
+    /// A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.
     /// </remarks>
     [Operation("subscribe", "POST", "/v1/subscriptions")]
     public Task<ApiResponse<SubscriptionResponse>> SubscribeAsync(SubscribeRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -330,7 +330,7 @@ public sealed partial class ServicesClient
     /// Cancel a subscription
     /// </summary>
     /// <remarks>
-    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once. Accepts If-Match.
+    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.
     /// </remarks>
     [Operation("cancelSubscription", "POST", "/v1/subscriptions/{subscriptionId}/cancel")]
     public Task<ApiResponse<SubscriptionResponse>> CancelSubscriptionAsync(string subscriptionId, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -14,7 +14,7 @@ public sealed class CancelSubscriptionTests
         var outcome = Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
 
         outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 31)));
-        outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId));
+        outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId, new DateOnly(2025, 3, 31)));
     }
 
     [Fact]

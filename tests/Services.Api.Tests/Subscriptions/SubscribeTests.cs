@@ -39,6 +39,16 @@ public sealed class SubscribeTests
             .ThenAccepted().Company.ShouldBeEvents(new SubscriptionOpened(SubscriptionId, OfferId));
 
     [Fact]
+    public void A_new_subscription_starts_after_the_cancelled_one_ends()
+    {
+        var cancelled = CompanyWith(new SubscriptionOpened("sub_earlier", OfferId), new SubscriptionClosed("sub_earlier", OfferId, StartsOn.AddDays(3)));
+
+        Subscription.Decide(Command with { StartsOn = StartsOn.AddDays(3) }, null, OfferWith(), ClubWithMember, cancelled, Now)
+            .ThenRefused("subscription_exists").Detail.ShouldContain(StartsOn.AddDays(4).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Subscription.Decide(Command with { StartsOn = StartsOn.AddDays(4) }, null, OfferWith(), ClubWithMember, cancelled, Now).ThenAccepted();
+    }
+
+    [Fact]
     public void A_withdrawn_offer_takes_no_new_subscriptions() =>
         Subscription.Decide(Command, null, OfferWith(new OfferWithdrawn()), ClubWithMember, CompanyWith(), Now).ThenRefused("offer_withdrawn");
 

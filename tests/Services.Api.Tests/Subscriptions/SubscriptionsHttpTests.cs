@@ -195,9 +195,15 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
         var second = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
         await second.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists");
 
-        (await company.Client.PostAsync($"/v1/subscriptions/{first.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var cancelled = await company.Client.PostAsync($"/v1/subscriptions/{first.Id}/cancel", null);
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var endsOn = (await cancelled.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!.EndsOn!.Value;
+        // While the cancelled one runs (to the end of its month), a new one cannot overlap it; by default it starts after.
+        var overlapping = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, StartsOn: endsOn), ApiFixture.JsonOptions);
+        await overlapping.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists");
         var again = await api.SubscribeAsync(company, offerId);
         again.Id.ShouldNotBe(first.Id);
+        again.StartsOn.ShouldBe(endsOn.AddDays(1));
     }
 
     [Fact]
