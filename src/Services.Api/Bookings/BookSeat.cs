@@ -56,8 +56,9 @@ public static partial class Booking
             command.BookingId, command.CompanyId, subscription.Id, slot.OfferId, slot.Id, slot.Start,
             command.Quantity, command.BeneficiaryRef, now, command.Contact);
         var counted = new UnitsCounted(command.BookingId, month, command.Quantity);
-        // A newcomer never overtakes the waitlist, even when a smaller booking would fit the seats left.
-        if (slot.Waitlist.IsEmpty && slot.Remaining >= command.Quantity)
+        // First fit, as when seats are freed (Waitlist.Promote): no waiting booking fits the seats left
+        // (it would have been promoted), so a newcomer that fits takes them rather than leave them empty.
+        if (slot.Remaining >= command.Quantity)
             return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
                 Booking: [requested, new BookingConfirmed()],
                 Slot: [new SeatReserved(command.BookingId, command.CompanyId, command.Quantity)],

@@ -55,12 +55,15 @@ public sealed class BookSeatTests
     }
 
     [Fact]
-    public void A_new_booking_does_not_overtake_the_waitlist_even_when_it_would_fit()
+    public void A_new_booking_that_fits_the_seats_left_takes_them_past_a_waiting_booking_too_large_for_them()
     {
         var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 2), new WaitlistJoined("bkg_w1", OtherCompanyId, 3, 1));
+        slot.Remaining.ShouldBeLessThan(3);
 
-        Booking.Decide(Book(1), null, slot, SubscriptionWith(), OfferWith(), Now)
-            .ThenAccepted().Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, 1, 2));
+        Booking.Decide(Book(slot.Remaining), null, slot, SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, slot.Remaining));
+        Booking.Decide(Book(slot.Remaining + 1), null, slot, SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, slot.Remaining + 1, 2));
     }
 
     [Fact]
