@@ -22,6 +22,12 @@ public static partial class Subscription
 
         var today = offer.LocalDate(now);
         var endsOn = new DateOnly(today.Year, today.Month, DateTime.DaysInMonth(today.Year, today.Month));
+        // Bookings past the end would hold seats with no subscription to count them against (no
+        // fee, and a new subscription's quota on top): they go first.
+        var later = state.Units.ByMonth.Where(month => string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0).Sum(month => month.Value);
+        if (later > 0)
+            return Decision.Refuse("subscription_has_later_bookings",
+                $"Subscription {state.Id} has {later} units booked after {endsOn:yyyy-MM-dd}, when it would end: cancel those bookings first.");
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],
             Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
@@ -34,7 +40,7 @@ public static class CancelSubscriptionEndpoint
         subscriptions.MapPost("/{subscriptionId}/cancel", Handle)
             .WithName("cancelSubscription")
             .WithSummary("Cancel a subscription")
-            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
+            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

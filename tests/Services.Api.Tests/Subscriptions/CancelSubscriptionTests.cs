@@ -27,6 +27,17 @@ public sealed class CancelSubscriptionTests
     }
 
     [Fact]
+    public void A_subscription_with_bookings_after_its_end_is_not_cancelled_until_they_are()
+    {
+        object[] booked = [new UnitsCounted("bkg_march", "2025-03", 2), new UnitsCounted("bkg_april", "2025-04", 3)];
+
+        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(booked), OfferWith(), Now)
+            .ThenRefused("subscription_has_later_bookings").Detail.ShouldContain("3 units");
+        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith([.. booked, new UnitsReleased("bkg_april", "2025-04", 3)]), OfferWith(), Now)
+            .ThenAccepted();
+    }
+
+    [Fact]
     public void A_subscription_is_cancelled_once() =>
         Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31))), OfferWith(), Now)
             .ThenRefused("subscription_cancelled");
