@@ -138,9 +138,10 @@ internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int
 /// </summary>
 internal sealed class OneStreamStatement(PreparedStream stream, int member) : AppendStatements
 {
-    // The stream's lock first, held to the commit (0004_stream_locks.sql): a version check of this
-    // stream by another node waits for this append, then sees it. The version index, not this
-    // statement's snapshot, catches an append committed meanwhile.
+    // Takes the stream's lock, held to the commit (0004_stream_locks.sql): another node's version
+    // check of this stream waits for this append, then sees it. The rest of the guard may read
+    // before the lock is granted (a gating filter): the version index, not this statement's
+    // snapshot, catches an append committed meanwhile.
     private const string Guard = "pg_advisory_xact_lock(hashtextextended($1, 0)) is not null and ($3 = 0 or exists (select 1 from es_events e where e.stream_id = $1 and e.stream_version = $3 and ($8::uuid is null or e.event_id = $8)))";
 
     // Nothing inserted: the stream is behind (or its last event is another); raises, so nothing

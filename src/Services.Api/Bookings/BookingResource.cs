@@ -1,4 +1,5 @@
 using Services.Api.Beneficiaries;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
 using Services.Api.Offers;
@@ -64,7 +65,7 @@ public static partial class Booking
     public static bool IsVisibleTo(BookingState booking, OfferState? offer, Caller caller) =>
         caller.IsOperator
         || caller.OrganizationId == booking.CompanyId
-        || offer is not null && (caller.OrganizationId == offer.ClubId || offer.ProviderIds.Contains(caller.OrganizationId));
+        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller));
 
     /// <summary>
     /// Who reads the beneficiary's contact details: the booking company and those who deliver the
@@ -72,7 +73,7 @@ public static partial class Booking
     /// </summary>
     public static bool MayReadContact(BookingState booking, OfferState? offer, Caller caller) =>
         caller.OrganizationId == booking.CompanyId
-        || offer is not null && (caller.OrganizationId == offer.ClubId || offer.ProviderIds.Contains(caller.OrganizationId));
+        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller));
 
     /// <summary>The booking company, the offer's club and the operator may cancel it.</summary>
     public static bool IsCancellableBy(BookingState booking, OfferState? offer, Caller caller) =>
@@ -80,7 +81,11 @@ public static partial class Booking
 
     /// <summary>Whoever delivers the offer records attendance: its club, its providers, the operator.</summary>
     public static bool IsDeliveredBy(OfferState? offer, Caller caller) =>
-        caller.IsOperator || offer is not null && (caller.OrganizationId == offer.ClubId || offer.ProviderIds.Contains(caller.OrganizationId));
+        caller.IsOperator || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller));
+
+    /// <summary>A provider the offer lists (an offer published before providers were checked may list another kind: it gets nothing).</summary>
+    private static bool IsProviderOf(OfferState offer, Caller caller) =>
+        caller.Kind == OrganizationKind.Provider && offer.ProviderIds.Contains(caller.OrganizationId);
 
     internal static int? WaitlistPosition(BookingState booking, SlotState? slot)
     {

@@ -60,9 +60,9 @@ public static class ListBookingsEndpoint
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                   (b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text]) as may_read_contact
+                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])) as may_read_contact
             from rm_bookings b
-            where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or b.provider_ids @> array[$2::text]")}
+            where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])")}
               and ($3::text is null or b.status = $3)
               and ($4::text is null or b.slot_id = $4)
               and ($5::text is null or b.offer_id = $5)
@@ -75,7 +75,7 @@ public static class ListBookingsEndpoint
             """,
             caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider);
         var rows = new List<(BookingResponse Booking, DateTimeOffset RequestedAt)>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -38,16 +38,11 @@ public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? lock
     }
 
     /// <summary>Loads several streams of one type, keyed by the id they were asked with.</summary>
-    public async Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken) where TState : class
+    public Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken) where TState : class
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(stream);
-        var states = new Dictionary<string, TState>(StringComparer.Ordinal);
-        foreach (var id in ids.Distinct(StringComparer.Ordinal))
-        {
-            if (await LoadAsync(stream(id), cancellationToken) is { } state) states[id] = state;
-        }
-        return states;
+        return StoreExtensions.CollectAsync(ids, id => LoadAsync(stream(id), cancellationToken));
     }
 
     /// <summary>

@@ -19,14 +19,19 @@ public static class StoreExtensions
         store.LoadAsync(stream.Id, stream.Evolve, cancellationToken);
 
     /// <summary>The states of the streams of one type that exist among <paramref name="ids"/>, by id.</summary>
-    public static async Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(
+    public static Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(
         this EventStore.EventStore store, IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken)
+        where TState : class =>
+        CollectAsync(ids, async id => (await store.LoadAsync(stream(id), cancellationToken)).State);
+
+    /// <summary>The states <paramref name="load"/> finds for <paramref name="ids"/> (each loaded once), by id.</summary>
+    internal static async Task<IReadOnlyDictionary<string, TState>> CollectAsync<TState>(IEnumerable<string> ids, Func<string, Task<TState?>> load)
         where TState : class
     {
         var states = new Dictionary<string, TState>(StringComparer.Ordinal);
         foreach (var id in ids.Distinct(StringComparer.Ordinal))
         {
-            if ((await store.LoadAsync(stream(id), cancellationToken)).State is { } state) states[id] = state;
+            if (await load(id) is { } state) states[id] = state;
         }
         return states;
     }

@@ -112,7 +112,7 @@ public static partial class Offer
     /// Each listed provider must be a registered provider: the list grants access to the offer's
     /// bookings (beneficiaries' contact details included) and to recording attendance.
     /// </summary>
-    private static Refusal? ProvidersRefusal(IReadOnlyList<string> providerIds, IReadOnlyDictionary<string, OrganizationState> providers)
+    private static Refusal? ProvidersRefusal(IEnumerable<string> providerIds, IReadOnlyDictionary<string, OrganizationState> providers)
     {
         foreach (var id in providerIds)
         {

@@ -20,14 +20,16 @@ public sealed record ReviseOffer(
 public static partial class Offer
 {
     /// <param name="partner">The co-funding partner's state; null when the revised offer has no co-funding.</param>
-    /// <param name="providers">The listed providers that exist, by id.</param>
+    /// <param name="providers">The providers the revision adds that exist, by id.</param>
     public static Decision<IReadOnlyList<object>> Decide(
         ReviseOffer command, OfferState? state, OrganizationState? partner, IReadOnlyDictionary<string, OrganizationState> providers, DateTimeOffset now)
     {
         if (state is null) return NotFound(command.OfferId);
         if (state.Status == OfferStatus.Withdrawn) return Withdrawn(state);
         if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
-        if (ProvidersRefusal(command.ProviderIds, providers) is { } providersRefusal) return providersRefusal;
+        // Those already listed stay as they are (an offer published before providers were checked
+        // may list another kind, which gets no access for it): a revision of its title still goes through.
+        if (ProvidersRefusal(command.ProviderIds.Except(state.ProviderIds, StringComparer.Ordinal), providers) is { } providersRefusal) return providersRefusal;
 
         return Decision.Accept(new OfferRevised(
             command.Title, command.Description, command.Territories, command.MonthlyFee,
@@ -94,7 +96,7 @@ public static class ReviseOfferEndpoint
         {
             var command = request.ToCommand(offer);
             var partner = command.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(command.CoFunding.PartnerId), ct)).State;
-            var providers = await store.LoadManyAsync(command.ProviderIds, Organization.Stream, ct);
+            var providers = await store.LoadManyAsync(command.ProviderIds.Except(offer.ProviderIds, StringComparer.Ordinal), Organization.Stream, ct);
             return Offer.Decide(command, offer, partner, providers, time.GetUtcNow());
         }, http, cancellationToken);
     }

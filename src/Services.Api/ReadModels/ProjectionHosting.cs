@@ -32,11 +32,25 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
     private Task _started = Task.CompletedTask;
     private int _stopped;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (readiness.IsMigrated) return _started = StartDaemonAsync(cancellationToken);
-        _started = StartWhenMigratedAsync(_stopping.Token);
-        return Task.CompletedTask;
+        if (!readiness.IsMigrated)
+        {
+            _started = StartWhenMigratedAsync(_stopping.Token);
+            return;
+        }
+        store.Notifier.StartListening();
+        try
+        {
+            await daemon.StartAsync(cancellationToken);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient)
+        {
+            // The database went away again since the migration: the host starts, and the daemon
+            // when the database is back (without it, this node's read models would stand still).
+            logger.LogWarning(ex, "Projection daemon could not start; retrying every second");
+            _started = KeepStartingAsync(_stopping.Token);
+        }
     }
 
     private async Task StartWhenMigratedAsync(CancellationToken cancellationToken)
@@ -44,7 +58,8 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
         try
         {
             await readiness.Migrated.WaitAsync(cancellationToken);
-            await StartDaemonAsync(cancellationToken);
+            store.Notifier.StartListening();
+            await KeepStartingAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -52,23 +67,27 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
         }
     }
 
-    private async Task StartDaemonAsync(CancellationToken cancellationToken)
+    private async Task KeepStartingAsync(CancellationToken cancellationToken)
     {
-        store.Notifier.StartListening();
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                await daemon.StartAsync(cancellationToken);
-                return;
+                try
+                {
+                    await daemon.StartAsync(cancellationToken);
+                    return;
+                }
+                catch (NpgsqlException ex) when (ex.IsTransient)
+                {
+                    logger.LogDebug("Projection daemon could not start yet: {Message}", ex.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
             }
-            catch (NpgsqlException ex) when (ex.IsTransient)
-            {
-                // The database went away again since the migration: without this node's daemon
-                // its read models would stand still until the next restart.
-                logger.LogWarning(ex, "Projection daemon could not start; retrying in a second");
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while the database was away.
         }
     }
 

@@ -16,18 +16,23 @@ internal static class ProjectionSql
     public const string EnsureCheckpoints = "insert into es_checkpoints (name) select unnest($1::text[]) on conflict (name) do nothing";
 
     /// <summary>
-    /// For the session that takes a lock: the server notices a node that vanished without closing
-    /// its connections (power lost, network cut) within ~25 s instead of the kernel's default of
-    /// over two hours, and its locks, so its shards, go to another node. No effect over a Unix socket.
+    /// For the session that took a lock: the server notices a node that vanished without closing its
+    /// connections (power lost, network cut) within ~25 s instead of the kernel's default of over two
+    /// hours, and its locks, so its shards, go to another node. Set only once the lock is taken, and
+    /// reset with the locks (<see cref="UnlockAll"/>): pooled connections keep no session state. No
+    /// effect over a Unix socket.
     /// </summary>
     private const string NoticeVanishedNode =
-        "set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)";
+        "set_config('tcp_keepalives_idle', '10', false) || set_config('tcp_keepalives_interval', '5', false) || set_config('tcp_keepalives_count', '3', false)";
 
-    public const string LockNode = $"select pg_try_advisory_lock({NodeLockClass}, hashtext($1)), {NoticeVanishedNode}";
+    // The attempt in a subquery of its own: evaluated once, before the settings depend on it.
+    private const string WhenTaken = $"locked, case when locked then {NoticeVanishedNode} end";
 
-    public const string TryLockShard = $"select pg_try_advisory_lock({ShardLockClass}, hashtext($1)), {NoticeVanishedNode}";
+    public const string LockNode = $"select {WhenTaken} from (select pg_try_advisory_lock({NodeLockClass}, hashtext($1)) as locked) attempt";
 
-    public const string UnlockAll = "select pg_advisory_unlock_all()";
+    public const string TryLockShard = $"select {WhenTaken} from (select pg_try_advisory_lock({ShardLockClass}, hashtext($1)) as locked) attempt";
+
+    public const string UnlockAll = "select pg_advisory_unlock_all(); reset tcp_keepalives_idle; reset tcp_keepalives_interval; reset tcp_keepalives_count";
 
     /// <summary>$1 node, $2 lease, $3 names this node runs.</summary>
     public const string RenewLeases = "update es_checkpoints set lease_until = now() + $2 where owner = $1 and name = any($3)";

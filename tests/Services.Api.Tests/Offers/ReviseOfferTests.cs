@@ -47,4 +47,8 @@ public sealed class ReviseOfferTests
     public void A_revised_offer_lists_registered_providers_only() =>
         Offer.Decide(Revise(), OfferWith(), null, new Dictionary<string, OrganizationState> { [ProviderId] = Provider(), [SecondDriverId] = ClubWith() }, Now)
             .ThenRefused("not_a_provider").Detail.ShouldContain(SecondDriverId);
+
+    [Fact]
+    public void Providers_already_listed_are_not_checked_again() =>
+        Offer.Decide(Revise(), OfferWith(), null, new Dictionary<string, OrganizationState> { [SecondDriverId] = Provider() }, Now).ThenAccepted();
 }

@@ -1,0 +1,36 @@
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Offers;
+using Services.Api.Security;
+using static Services.Api.Tests.Bookings.BookingExamples;
+using static Services.Api.Tests.Offers.OfferExamples;
+using static Services.Api.Tests.Organizations.OrganizationExamples;
+
+namespace Services.Api.Tests.Bookings;
+
+public sealed class BookingAccessTests
+{
+    /// <summary>Listed among the offer's providers by an offer published before providers were checked.</summary>
+    private static readonly OfferState ListingAnotherCompany = OfferWith(new OfferRevised(
+        "Morning shuttle", "From Figeac station.", [Territory], Money.Euros(2_000), Money.Euros(300), null, [ProviderId, OtherCompanyId]));
+
+    [Fact]
+    public void The_offers_providers_read_deliver_and_see_contact_details_of_its_bookings()
+    {
+        var provider = new Caller(ProviderId, OrganizationKind.Provider);
+
+        Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, provider).ShouldBeTrue();
+        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, provider).ShouldBeTrue();
+        Booking.IsDeliveredBy(ListingAnotherCompany, provider).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void An_organization_of_another_kind_listed_as_a_provider_gets_nothing_for_it()
+    {
+        var listed = new Caller(OtherCompanyId, OrganizationKind.Company);
+
+        Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, listed).ShouldBeFalse();
+        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, listed).ShouldBeFalse();
+        Booking.IsDeliveredBy(ListingAnotherCompany, listed).ShouldBeFalse();
+    }
+}
