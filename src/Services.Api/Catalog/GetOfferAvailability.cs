@@ -51,7 +51,7 @@ public static class GetOfferAvailabilityEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = new Validation();
+        var validation = new Validation().InstantsInQuery(http.Request, "from", "to");
         var pageSize = limit ?? DefaultLimit;
         validation.Range("limit", pageSize, 1, MaxLimit);
         PageCursor? cursor = null;

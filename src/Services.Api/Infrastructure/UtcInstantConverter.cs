@@ -14,11 +14,16 @@ public sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
 
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var text = reader.GetString() ?? "";
-        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
-        if (time < 0 || text.AsSpan(time).IndexOfAny("Zz+-") < 0)
-            throw new JsonException(OffsetRequired);
+        if (!HasOffset(reader.GetString() ?? "")) throw new JsonException(OffsetRequired);
         return reader.GetDateTimeOffset();
+    }
+
+    /// <summary>Whether an instant's text names its offset ('Z' or ±hh:mm after the time).</summary>
+    public static bool HasOffset(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        return time >= 0 && text.AsSpan(time).IndexOfAny("Zz+-") >= 0;
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)

@@ -28,6 +28,18 @@ public sealed partial class Validation
             : this;
     }
 
+    /// <summary>Instants in the query string need their offset too (see <see cref="UtcInstantConverter"/>).</summary>
+    public Validation InstantsInQuery(HttpRequest request, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var name in names)
+        {
+            if (request.Query.TryGetValue(name, out var values) && values.Any(value => value is not null && !UtcInstantConverter.HasOffset(value)))
+                Add(name, UtcInstantConverter.OffsetRequired);
+        }
+        return this;
+    }
+
     public Validation Range(string field, long value, long min, long max) =>
         value < min || value > max ? Add(field, $"Must be between {min} and {max}; got {value}.") : this;
 

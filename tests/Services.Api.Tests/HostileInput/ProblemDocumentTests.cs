@@ -64,4 +64,16 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         var company = await api.RegisterAsync(OrganizationKind.Company);
         await (await company.Client.PostAsync(path, null)).ShouldBeInvalidAsync("body");
     }
+
+    [Theory]
+    [InlineData("/v1/bookings?from=2099-01-01T09:00:00", "from")]
+    [InlineData("/v1/offers?to=2099-01-01T09:00:00", "to")]
+    [InlineData("/v1/offers/{offer}/availability?from=2099-01-01", "from")]
+    public async Task An_instant_in_the_query_without_its_offset_is_refused_naming_the_parameter(string path, string field)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        await (await club.Client.GetAsync(path.Replace("{offer}", offer.Id, StringComparison.Ordinal))).ShouldBeInvalidAsync(field);
+        (await club.Client.GetAsync(path.Replace("{offer}", offer.Id, StringComparison.Ordinal).Split('=')[0] + "=2099-01-01T09:00:00Z")).StatusCode.ShouldNotBe(HttpStatusCode.BadRequest);
+    }
 }
