@@ -298,8 +298,10 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         deliveries.ShouldAllBe(d => d.Attempts[0].Error!.Contains("signing secret"));
     }
 
-    [Fact]
-    public async Task A_partners_webhook_gets_the_needs_of_its_territory_without_the_company_that_recorded_them()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // by a node of the version before the owner's kind was kept, during an upgrade
+    public async Task A_partners_webhook_gets_the_needs_of_its_territory_without_the_company_that_recorded_them(bool madeWithoutItsKind)
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
         var (clocked, worker) = await ClockedAsync(clock);
@@ -309,7 +311,8 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var partner = await api.RegisterAsync(OrganizationKind.Partner);
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var company = await api.RegisterMemberAsync(club);
-        await CreateAsync(clocked.ClientFor(partner), receiver.Url, "need.*");
+        var webhook = await CreateAsync(clocked.ClientFor(partner), receiver.Url, "need.*");
+        if (madeWithoutItsKind) await ExecuteAsync("update webhooks set organization_kind = null where webhook_id = $1", webhook.Id);
         var need = await api.RecordNeedAsync(company);
         await api.CaughtUpAsync(FeedRegistration.OutboxShard);
         clock.Advance(TimeSpan.FromMinutes(1));
