@@ -15,9 +15,10 @@ namespace Services.Api.Infrastructure;
 /// (with <c>Idempotent-Replayed: true</c>); with another body, 409 <c>idempotency_key_reused</c>;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>. Keys are per
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
-/// (5xx) are not stored: retry them.
+/// (5xx) are not stored: retry them. Stored answers are sealed with the <see cref="MasterKey"/>: some
+/// carry an API key's token, a webhook's secret or contact details.
 /// </summary>
-public sealed class Idempotency(NpgsqlDataSource dataSource)
+public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey)
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -115,17 +116,31 @@ public sealed class Idempotency(NpgsqlDataSource dataSource)
     private async Task<StoredAnswer?> FindAsync(string organizationId, string key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "select request_hash, status, content_type, headers::text, body from idempotency_keys where organization_id = $1 and key = $2");
+            "select request_hash, status, content_type, headers::text, body, body_sealed from idempotency_keys where organization_id = $1 and key = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
         command.Parameters.Add(new NpgsqlParameter { Value = key });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
+        var status = reader.IsDBNull(1) ? null : (int?)reader.GetInt32(1);
+        var body = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
+        if (status is not null && reader.GetBoolean(5))
+        {
+            try
+            {
+                body = masterKey.Unwrap(body, Context(organizationId, key));
+            }
+            catch (CryptographicException)
+            {
+                // Sealed under another master key: the answer is lost, its changes are not; said as in progress.
+                status = null;
+            }
+        }
         return new StoredAnswer(
             reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0),
-            reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            status,
             reader.IsDBNull(2) ? null : reader.GetString(2),
             reader.IsDBNull(3) ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [],
-            reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4));
+            body);
     }
 
     private async Task StoreAsync(string organizationId, string key, byte[] hash, HttpResponse response, byte[] body, CancellationToken cancellationToken)
@@ -134,11 +149,11 @@ public sealed class Idempotency(NpgsqlDataSource dataSource)
         // Completes the reservation made with the events, or records an answer that wrote nothing
         // (a refusal is replayed too, as the answer to that request).
         await using var command = dataSource.CreateCommand("""
-            insert into idempotency_keys (organization_id, key, request_hash, status, content_type, headers, body)
-            values ($1, $2, $3, $4, $5, $6::jsonb, $7)
+            insert into idempotency_keys (organization_id, key, request_hash, status, content_type, headers, body, body_sealed)
+            values ($1, $2, $3, $4, $5, $6::jsonb, $7, true)
             on conflict (organization_id, key) do update
             set request_hash = excluded.request_hash, status = excluded.status, content_type = excluded.content_type,
-                headers = excluded.headers, body = excluded.body
+                headers = excluded.headers, body = excluded.body, body_sealed = true
             where idempotency_keys.status is null
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
@@ -147,9 +162,11 @@ public sealed class Idempotency(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = response.StatusCode });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers) });
-        command.Parameters.Add(new NpgsqlParameter { Value = body });
+        command.Parameters.Add(new NpgsqlParameter { Value = masterKey.Wrap(body, Context(organizationId, key)) });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static string Context(string organizationId, string key) => $"idempotency:{organizationId}:{key}";
 
     private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body);
 }
