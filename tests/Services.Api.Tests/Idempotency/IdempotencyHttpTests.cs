@@ -67,7 +67,7 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var key = Guid.NewGuid().ToString();
         await PostNeedAsync(company, key, Need);
         // What a crash between the commit and storing the answer leaves: the key reserved with the events, no answer.
-        await ExecuteAsync($"update idempotency_keys set status = null, body = null, request_hash = null where key = '{key}'");
+        await api.ExecuteAsync("update idempotency_keys set status = null, body = null, request_hash = null where key = $1", key);
 
         var retry = await PostNeedAsync(company, key, Need);
 
@@ -186,11 +186,5 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         await using var command = api.Service<NpgsqlDataSource>().CreateCommand("select count(distinct stream_id) from es_events where metadata->>'idempotencyKey' = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = key });
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var command = api.Service<NpgsqlDataSource>().CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 }

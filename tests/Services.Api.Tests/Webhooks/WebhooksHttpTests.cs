@@ -210,15 +210,8 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     /// </summary>
     private async Task RetireEarlierWebhooksAsync()
     {
-        await ExecuteAsync("update webhooks set deleted_at = now() where deleted_at is null");
-        await ExecuteAsync("update webhook_deliveries set status = 'failed', next_attempt_at = null where status = 'pending'");
-    }
-
-    private async Task ExecuteAsync(string sql, params object[] values)
-    {
-        await using var command = api.Service<Npgsql.NpgsqlDataSource>().CreateCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
-        await command.ExecuteNonQueryAsync();
+        await api.ExecuteAsync("update webhooks set deleted_at = now() where deleted_at is null");
+        await api.ExecuteAsync("update webhook_deliveries set status = 'failed', next_attempt_at = null where status = 'pending'");
     }
 
     [Fact]
@@ -247,7 +240,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         // Deliveries of a deleted webhook left pending (as the outbox's insert racing the deletion
         // leaves them) are the oldest due, yet the next run sends the live webhook's.
-        await ExecuteAsync("update webhook_deliveries set status = 'pending', next_attempt_at = created_at - interval '1 hour' where webhook_id = $1", webhook.Id);
+        await api.ExecuteAsync("update webhook_deliveries set status = 'pending', next_attempt_at = created_at - interval '1 hour' where webhook_id = $1", webhook.Id);
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
         live.Requests.Count.ShouldBe(2);
         deleted.Requests.Count.ShouldBe(1);
@@ -288,7 +281,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
         // Sealed under another master key (the platform's was changed).
-        await ExecuteAsync("update webhooks set sealed_secret = decode(md5(webhook_id) || md5(url), 'hex') where webhook_id = $1", webhook.Id);
+        await api.ExecuteAsync("update webhooks set sealed_secret = decode(md5(webhook_id) || md5(url), 'hex') where webhook_id = $1", webhook.Id);
         clock.Advance(TimeSpan.FromMinutes(1));
 
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBeGreaterThan(0);
@@ -312,7 +305,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var company = await api.RegisterMemberAsync(club);
         var webhook = await CreateAsync(clocked.ClientFor(partner), receiver.Url, "need.*");
-        if (madeWithoutItsKind) await ExecuteAsync("update webhooks set organization_kind = null where webhook_id = $1", webhook.Id);
+        if (madeWithoutItsKind) await api.ExecuteAsync("update webhooks set organization_kind = null where webhook_id = $1", webhook.Id);
         var need = await api.RecordNeedAsync(company);
         await api.CaughtUpAsync(FeedRegistration.OutboxShard);
         clock.Advance(TimeSpan.FromMinutes(1));
