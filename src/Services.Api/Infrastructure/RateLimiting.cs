@@ -13,12 +13,14 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// A token bucket per API key (per client address before authentication). Every answer carries
-/// RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset; a refused request gets 429 with
-/// Retry-After and a problem document.
+/// A token bucket per API key, and one per client address for requests without a valid key. Every
+/// answer carries RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset; a refused request gets
+/// 429 with Retry-After and a problem document.
 /// </summary>
 public sealed class RateLimiting : IDisposable
 {
+    private const string AddressSpent = "services:address-spent";
+
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _limiter;
 
@@ -35,26 +37,44 @@ public sealed class RateLimiting : IDisposable
         }));
     }
 
+    /// <summary>
+    /// Whether authenticating this request may ask the database about its key. Requests with unknown
+    /// or revoked keys draw on their address's bucket (below, once authentication failed); once it is
+    /// empty, a flood of made-up keys must not cost a query each before its 429. Peeking takes nothing:
+    /// a key that turns out valid draws on its own bucket.
+    /// </summary>
+    public bool MayLookUpKey(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_limiter.GetStatistics(AddressPartition(context)) is not { CurrentAvailablePermits: <= 0 }) return true;
+        context.Items[AddressSpent] = true;
+        return false;
+    }
+
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var partition = context.User.FindFirst("services:key")?.Value ?? "ip:" + context.Connection.RemoteIpAddress;
+        var key = context.User.FindFirst("services:key")?.Value;
+        var partition = key ?? AddressPartition(context);
         using var lease = _limiter.AttemptAcquire(partition);
         var available = _limiter.GetStatistics(partition)?.CurrentAvailablePermits ?? 0;
         var headers = context.Response.Headers;
         headers["RateLimit-Limit"] = _options.Burst.ToString(CultureInfo.InvariantCulture);
         headers["RateLimit-Remaining"] = Math.Max(0, available).ToString(CultureInfo.InvariantCulture);
         headers["RateLimit-Reset"] = SecondsUntilFull(available).ToString(CultureInfo.InvariantCulture);
-        if (lease.IsAcquired)
+        if (lease.IsAcquired && !context.Items.ContainsKey(AddressSpent))
         {
             await next(context);
             return;
         }
         headers.RetryAfter = "1";
+        var sender = key is null ? "This client address, without a valid API key," : "This API key";
         await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
-            $"This API key may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.");
+            $"{sender} may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.");
     }
+
+    private static string AddressPartition(HttpContext context) => "ip:" + context.Connection.RemoteIpAddress;
 
     private long SecondsUntilFull(long available) =>
         (long)Math.Ceiling(Math.Max(0, _options.Burst - available) / (double)Math.Max(1, _options.PerSecond));

@@ -17,7 +17,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyLookup keys)
+    ApiKeyLookup keys,
+    RateLimiting limits)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -36,6 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret)) return AuthenticateResult.Fail("Unknown API key.");
 
+        if (!keys.IsKept(keyId) && !limits.MayLookUpKey(Context)) return AuthenticateResult.Fail("Too many requests without a valid API key from this address.");
         var key = await keys.FindAsync(keyId, secret, Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(key.SecretHash, secret)) return AuthenticateResult.Fail("Unknown or revoked API key.");
         return Success(key.Caller, keyId);

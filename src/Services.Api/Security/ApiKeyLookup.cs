@@ -15,6 +15,9 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
     private readonly Dictionary<string, Query> _queries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    /// <summary>True when finding this key asks no database.</summary>
+    public bool IsKept(string keyId) => cache.TryGet(keyId, out _);
+
     /// <summary>The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.</summary>
     public async Task<VerifiedKey?> FindAsync(string keyId, string secret, CancellationToken cancellationToken)
     {
