@@ -98,4 +98,44 @@ public sealed class TwoNodeBookingTests(ApiFixture api) : IClassFixture<ApiFixtu
         (await api.GetBookingAsync(company, there.Id)).Status.ShouldBe(BookingStatus.Cancelled);
         (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.ShouldAllBe(month => month.UnitsUsed == 0);
     }
+
+    [Fact]
+    public async Task Simultaneous_bookings_of_one_slot_on_both_nodes_confirm_its_seats_once_and_queue_the_rest_in_distinct_positions()
+    {
+        const int capacity = 5;
+        const int perCompanyAndNode = 10;
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: capacity);
+        var members = new List<(Actor Here, Actor There, string SubscriptionId)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var company = await api.RegisterMemberAsync(club);
+            members.Add((company, OnOtherNode(company), (await api.SubscribeAsync(company, offer.Id, monthlyQuota: 100)).Id));
+        }
+
+        // Each node queues the requests on one slot behind each other, so only the two nodes race:
+        // every append meets the version the other node may just have moved.
+        using var start = new SemaphoreSlim(0);
+        var requests = members
+            .SelectMany(member => new[] { member.Here, member.There }.SelectMany(actor => Enumerable.Range(0, perCompanyAndNode).Select(async n =>
+            {
+                await start.WaitAsync();
+                return await actor.PostBookingAsync(member.SubscriptionId, slot.Id, beneficiaryRef: $"emp-{n:D2}");
+            })))
+            .ToList();
+        start.Release(requests.Count);
+        var answers = await Task.WhenAll(requests);
+
+        foreach (var answer in answers) answer.StatusCode.ShouldBe(HttpStatusCode.Created, await answer.Content.ReadAsStringAsync());
+        var bookings = await Task.WhenAll(answers.Select(async a => (await a.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!));
+        bookings.Count(b => b.Status == BookingStatus.Confirmed).ShouldBe(capacity);
+        bookings.Where(b => b.Status == BookingStatus.Waitlisted).Select(b => b.WaitlistPosition!.Value).Order()
+            .ShouldBe(Enumerable.Range(1, requests.Count - capacity));
+        var seen = await api.GetSlotAsync(club, slot.Id);
+        seen.Reserved.ShouldBe(capacity);
+        seen.WaitlistLength.ShouldBe(requests.Count - capacity);
+        foreach (var (here, _, subscriptionId) in members)
+            (await api.GetSubscriptionAsync(here, subscriptionId)).Usage.Sum(u => u.UnitsUsed).ShouldBe(2 * perCompanyAndNode);
+    }
 }
