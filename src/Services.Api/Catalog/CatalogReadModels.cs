@@ -84,6 +84,14 @@ internal static class ReadModelSql
         return command;
     }
 
+    /// <summary>The same, as one statement of a batch.</summary>
+    public static NpgsqlBatchCommand BatchCommand(string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
+    }
+
     /// <summary>
     /// What a caller may list: every row for the operator, else the rows <paramref name="own"/>
     /// selects (its parameters as in the query; <c>$1</c>, whether the caller is the operator, is

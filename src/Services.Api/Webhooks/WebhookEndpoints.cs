@@ -133,7 +133,7 @@ public static class WebhookEndpoints
 
     private static async Task<Results<Created<CreatedWebhookResponse>, ValidationProblem>> Create(
         CreateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
-        MasterKey masterKey, TimeProvider time, CancellationToken cancellationToken)
+        MasterKey masterKey, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = request.Validate(options.Value, store.Registry);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -143,15 +143,20 @@ public static class WebhookEndpoints
         var after = await store.ReadHeadAsync(cancellationToken);
         var createdAt = time.GetUtcNow();
         string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
-        await using var command = ReadModelSql.Command(db, """
+        var insert = ReadModelSql.BatchCommand("""
             insert into webhooks (webhook_id, organization_id, organization_kind, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
             values ($1, $2, $12, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
             """,
             id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, WebhookSecrets.Seal(masterKey, id, secret),
             null, after.GlobalPosition, createdAt.ToUniversalTime(), WireName.Of(caller.Kind));
         // The feed head when created: only later events are delivered (xid8 needs its type named).
-        command.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        insert.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
+        // One transaction with the Idempotency-Key's reservation, as for events: two retries racing
+        // each other make one webhook, not two with different secrets.
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(insert);
+        foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         return TypedResults.Created($"/v1/webhooks/{id}",
             new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));
     }

@@ -158,6 +158,25 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Simultaneous_webhook_creations_with_one_key_make_one_webhook()
+    {
+        // A webhook is a row, not events: its key must be reserved with that row all the same.
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        const string webhook = """{"url":"https://hooks.example/in","eventTypes":["booking.confirmed"]}""";
+        var keys = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid().ToString()).ToList();
+
+        var answers = await Task.WhenAll(keys.SelectMany(key => Enumerable.Range(0, 4).Select(_ => PostAsync(company, "/v1/webhooks", key, webhook))));
+
+        foreach (var answer in answers)
+            answer.StatusCode.ShouldBeOneOf([HttpStatusCode.Created, HttpStatusCode.Conflict], await answer.Content.ReadAsStringAsync());
+        (await api.CountAsync("select count(*) from webhooks where organization_id = $1", company.Id)).ShouldBe(keys.Count);
+        var ids = new HashSet<string>();
+        foreach (var created in answers.Where(a => a.StatusCode == HttpStatusCode.Created))
+            ids.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+        ids.Count.ShouldBe(keys.Count);
+    }
+
+    [Fact]
     public async Task A_refused_request_is_replayed_as_refused()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
