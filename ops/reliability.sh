@@ -14,6 +14,7 @@
 # The API processes listen on 127.0.0.1, three ports from $RELIABILITY_API_PORT (default 5281).
 # Progress goes to stderr and node logs to .pg/reliability/logs; the last stdout line is one JSON
 # object (acked, lost, duplicates, pg_restart_recovery_s, failover_s, part_* = passed|failed|skipped,
+# the seat invariants overbooked, seat_mismatches, waitlist_mismatches, idle_seats, usage_mismatches,
 # and the hostile console's fields). The exit code is non-zero when any target is missed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -6,19 +6,23 @@ namespace Services.Reliability;
 
 /// <summary>What one part's load left behind.</summary>
 /// <param name="InDoubtSaved">Bookings in doubt (no final answer) that exist, once: their request was saved but its answer lost.</param>
-internal sealed record AuditResult(int Acked, int Lost, int Duplicates, int InDoubt, int InDoubtSaved, int Refused, int ServerErrors, int RebuildMismatches)
+/// <param name="Seats">The seat and quota invariants over the whole marketplace, as this part left it.</param>
+internal sealed record AuditResult(int Acked, int Lost, int Duplicates, int InDoubt, int InDoubtSaved, int Refused, int ServerErrors, int RebuildMismatches, SeatFindings Seats)
 {
-    public bool Passed => Lost == 0 && Duplicates == 0 && Refused == 0 && ServerErrors == 0 && RebuildMismatches == 0;
+    public bool Passed => Lost == 0 && Duplicates == 0 && Refused == 0 && ServerErrors == 0 && RebuildMismatches == 0 && Seats.Intact;
 }
 
 /// <summary>
 /// After a load: every booking answered 201 exists (read from its stream, and in the booking list
 /// once the read models caught up); no beneficiaryRef has two bookings; no answer was a 5xx other
-/// than 503; and the read models equal what a rebuild from the events gives.
+/// than 503; no slot is overbooked nor its seats, waitlist or quota usage inconsistent (<see cref="SeatAudit"/>);
+/// and the read models equal what a rebuild from the events gives.
 /// </summary>
 internal sealed class Audit(Marketplace market, Shards shards, Database database)
 {
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(120);
+
+    private readonly SeatAudit _seats = new(market, shards);
 
     public async Task<AuditResult> CheckAsync(BookingLoad load, Uri node)
     {
@@ -45,7 +49,9 @@ internal sealed class Audit(Marketplace market, Shards shards, Database database
         foreach (var refusal in load.Refused.Take(5)) Progress.Log($"{load.Label}: booking {refusal.BeneficiaryRef} refused: {refusal.Status} {refusal.Problem}");
         Progress.Log($"{load.Label}: {acked.Count} acknowledged, {missing.Count} not found by id, {notListed.Count} missing from the list, " +
             $"{duplicates} duplicates, {load.InDoubt.Count} in doubt ({inDoubtSaved} of them saved), {serverErrors} 5xx other than 503");
-        return new AuditResult(acked.Count, lost, duplicates, load.InDoubt.Count, inDoubtSaved, load.Refused.Count, serverErrors, await CompareWithRebuildAsync(node));
+        // Before the rebuild: the live read models are what crashes and failovers may have broken.
+        var seats = await _seats.CheckAsync(node);
+        return new AuditResult(acked.Count, lost, duplicates, load.InDoubt.Count, inDoubtSaved, load.Refused.Count, serverErrors, await CompareWithRebuildAsync(node), seats);
     }
 
     /// <summary>The number of read-model tables whose rows differ from what a rebuild gives.</summary>

@@ -16,6 +16,9 @@ internal sealed class Marketplace
 {
     private const string Territory = "vallee-du-lot";
 
+    /// <summary>The offer's calendar: the month a booking's units count in is its slot's date there.</summary>
+    public const string TimeZone = "Europe/Paris";
+
     private Marketplace(string operatorKey, IReadOnlyList<string> slotIds, IReadOnlyList<Company> companies) =>
         (OperatorKey, SlotIds, Companies) = (operatorKey, slotIds, companies);
 
@@ -36,7 +39,7 @@ internal sealed class Marketplace
         var offer = (await client.PublishOfferAsync(new PublishOfferRequest
         {
             ClubId = club.Id, Category = Category.Mobility, Title = "Navette de la zone d'activité", Description = "Shuttle seats booked under faults.",
-            Territories = [Territory], TimeZone = "Europe/Paris",
+            Territories = [Territory], TimeZone = TimeZone,
             MonthlyFee = new Money { Amount = 5000, Currency = "EUR" }, UnitPrice = new Money { Amount = 250, Currency = "EUR" },
         })).Value;
         var tomorrow = DateTimeOffset.UtcNow.Date.AddDays(1);

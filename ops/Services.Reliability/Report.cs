@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 namespace Services.Reliability;
 
 /// <summary>
-/// The suite's result, printed as one JSON line: totals of every part's audit, each part's figures,
+/// The suite's result, printed as one JSON line: totals of every part's audit (the worst audit for the
+/// seat invariants, which each audit checks over the whole marketplace), each part's figures,
 /// <c>part_{name}</c> = passed | failed | skipped (ops/test.sh counts them as tests), and the
 /// hostile-input console's fields when it ran.
 /// </summary>
@@ -53,6 +54,13 @@ internal sealed class Report(bool quick)
             ["refused"] = _audits.Sum(a => a.Refused),
             ["server_errors"] = _audits.Sum(a => a.ServerErrors),
             ["rebuild_mismatches"] = _audits.Sum(a => a.RebuildMismatches),
+            // Every audit checks every slot and subscription: the worst audit, not the sum, or one broken
+            // slot would count once per part after it.
+            ["overbooked"] = Worst(a => a.Seats.Overbooked),
+            ["seat_mismatches"] = Worst(a => a.Seats.SeatMismatches),
+            ["waitlist_mismatches"] = Worst(a => a.Seats.WaitlistMismatches),
+            ["idle_seats"] = Worst(a => a.Seats.IdleSeats),
+            ["usage_mismatches"] = Worst(a => a.Seats.UsageMismatches),
         };
         foreach (var (name, value) in _figures) json[name] = value?.DeepClone();
         foreach (var (name, value) in _parts) json[name] = value?.DeepClone();
@@ -61,4 +69,6 @@ internal sealed class Report(bool quick)
         json["duration_s"] = Progress.Seconds(Stopwatch.GetElapsedTime(_started));
         return json;
     }
+
+    private int Worst(Func<AuditResult, int> count) => _audits.Select(count).DefaultIfEmpty().Max();
 }
