@@ -29,6 +29,7 @@ public static class EraseBeneficiaryEndpoint
         v1.MapDelete("/beneficiaries/{beneficiaryRef}", Handle)
             .WithTags("Beneficiaries")
             .WithName("eraseBeneficiary")
+            .AnswersWithVersion()
             .WithSummary("Erase a beneficiary's personal data")
             .WithDescription(
                 "The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings " +

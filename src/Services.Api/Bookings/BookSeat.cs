@@ -105,6 +105,7 @@ public static class BookSeatEndpoint
     public static void MapBookSeat(this IEndpointRouteBuilder bookings) =>
         bookings.MapPost("", Handle)
             .WithName("bookSeat")
+            .AnswersWithVersion()
             .WithSummary("Book units of a slot")
             .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
             .AllowKinds(OrganizationKind.Company)

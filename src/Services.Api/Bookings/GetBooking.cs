@@ -12,6 +12,7 @@ public static class GetBookingEndpoint
     public static void MapGetBooking(this IEndpointRouteBuilder bookings) =>
         bookings.MapGet("/{bookingId}", Handle)
             .WithName("getBooking")
+            .AnswersWithVersion()
             .WithSummary("Read a booking")
             .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -47,10 +47,12 @@ public static class OpenApiExtensions
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Responses ??= [];
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one." });
+                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized)." });
                 operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
                 return Task.CompletedTask;
             });
+            options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
+            options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema
             // generator: say it, and say which ones may be null, so that typed clients get both right.
             options.AddSchemaTransformer((schema, context, _) =>

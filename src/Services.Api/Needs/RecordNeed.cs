@@ -53,6 +53,7 @@ public static class RecordNeedEndpoint
     public static void MapRecordNeed(this IEndpointRouteBuilder needs) =>
         needs.MapPost("", Handle)
             .WithName("recordNeed")
+            .AnswersWithVersion()
             .WithSummary("Record a need (company)")
             .WithDescription("A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId.")
             .AllowKinds(OrganizationKind.Company)

@@ -71,6 +71,7 @@ public static class PublishOfferEndpoint
     public static void MapPublishOffer(this IEndpointRouteBuilder offers) =>
         offers.MapPost("", Handle)
             .WithName("publishOffer")
+            .AnswersWithVersion()
             .WithSummary("Publish an offer")
             .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider.")
             .AllowKinds(OrganizationKind.Club)

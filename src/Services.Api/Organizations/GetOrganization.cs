@@ -9,6 +9,7 @@ public static class GetOrganizationEndpoint
     public static void MapGetOrganization(this IEndpointRouteBuilder organizations) =>
         organizations.MapGet("/{organizationId}", Handle)
             .WithName("getOrganization")
+            .AnswersWithVersion()
             .WithSummary("Read an organization")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -49,6 +49,7 @@ public static class RegisterOrganizationEndpoint
     public static void MapRegisterOrganization(this IEndpointRouteBuilder organizations) =>
         organizations.MapPost("", Handle)
             .WithName("registerOrganization")
+            .AnswersWithVersion()
             .WithSummary("Register an organization (operator)")
             .WithDescription("Registers a club, company (with its SIRET), provider or partner. Issue it an API key next.")
             .AllowKinds()

@@ -29,7 +29,7 @@ public static class RemoveMemberEndpoint
             .AllowKinds(OrganizationKind.Club)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .AcceptsIfMatch();
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         string clubId, string companyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

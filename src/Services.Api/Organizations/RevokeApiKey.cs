@@ -30,7 +30,7 @@ public static class RevokeApiKeyEndpoint
             .WithDescription("The organization itself or the operator. The key stops working at once.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .AcceptsIfMatch();
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         string organizationId, string keyId, Caller caller, ApiKeyCache keys, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

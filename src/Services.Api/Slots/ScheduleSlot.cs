@@ -64,6 +64,7 @@ public static class ScheduleSlotsEndpoint
     public static void MapScheduleSlots(this IEndpointRouteBuilder offerSlots) =>
         offerSlots.MapPost("", Handle)
             .WithName("scheduleSlots")
+            .AnswersWithVersion()
             .WithSummary("Schedule slots of an offer (one or many)")
             .WithDescription("The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots.")
             .AllowKinds(OrganizationKind.Club)

@@ -65,6 +65,7 @@ public static class SubscribeEndpoint
     public static void MapSubscribe(this IEndpointRouteBuilder subscriptions) =>
         subscriptions.MapPost("", Handle)
             .WithName("subscribe")
+            .AnswersWithVersion()
             .WithSummary("Subscribe a company to an offer")
             .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.")
             .AllowKinds(OrganizationKind.Company)

@@ -1,0 +1,28 @@
+namespace Services.Api.Infrastructure;
+
+/// <summary>Endpoint metadata: a successful answer carries the resource's version as <c>ETag</c>.</summary>
+public sealed class VersionedAnswer
+{
+    public static readonly VersionedAnswer Instance = new();
+
+    private VersionedAnswer() { }
+}
+
+/// <summary>Endpoint metadata: the change honours <c>If-Match</c> (412 when the version moved on).</summary>
+public sealed class IfMatchHonoured
+{
+    public static readonly IfMatchHonoured Instance = new();
+
+    private IfMatchHonoured() { }
+}
+
+/// <summary>What the API document declares about versions; the handlers do it through <see cref="ETags"/> and <see cref="Writes"/>.</summary>
+public static class VersionedAnswerExtensions
+{
+    public static RouteHandlerBuilder AnswersWithVersion(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(VersionedAnswer.Instance);
+
+    public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(VersionedAnswer.Instance, IfMatchHonoured.Instance)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+}
