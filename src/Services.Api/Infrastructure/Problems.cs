@@ -12,8 +12,11 @@ public static class Problems
     public static ProblemHttpResult NotFound(string what) =>
         Problem(StatusCodes.Status404NotFound, "not_found", "Not found", $"No {what} with this id is visible to your organization.");
 
+    /// <summary>409 naming the rule; a refusal because something named is unknown (<c>*_not_found</c>) is a 404, wherever the id was given.</summary>
     public static ProblemHttpResult Refused(Refusal refusal) =>
-        Problem(StatusCodes.Status409Conflict, refusal.Code, "The request breaks a business rule", refusal.Detail);
+        refusal.Code.EndsWith("_not_found", StringComparison.Ordinal)
+            ? Problem(StatusCodes.Status404NotFound, "not_found", "Not found", refusal.Detail)
+            : Problem(StatusCodes.Status409Conflict, refusal.Code, "The request breaks a business rule", refusal.Detail);
 
     public static ProblemHttpResult Forbidden(string detail) =>
         Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);

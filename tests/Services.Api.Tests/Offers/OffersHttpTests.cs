@@ -185,8 +185,9 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(company.Id, 3000)), ApiFixture.JsonOptions);
         await byCompany.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
-        var byNobody = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(Ids.New(Ids.Organization), 3000)), ApiFixture.JsonOptions);
-        await byNobody.ShouldBeProblemAsync(HttpStatusCode.Conflict, "organization_not_found");
+        var nobody = Ids.New(Ids.Organization);
+        var byNobody = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(nobody, 3000)), ApiFixture.JsonOptions);
+        (await byNobody.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(nobody);
     }
 
     [Fact]
@@ -204,8 +205,9 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         // Listing another club would let it read the offer's bookings and record attendance.
         var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [otherClub.Id]), ApiFixture.JsonOptions);
         await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider");
-        var byNobody = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [Ids.New(Ids.Organization)]), ApiFixture.JsonOptions);
-        await byNobody.ShouldBeProblemAsync(HttpStatusCode.Conflict, "organization_not_found");
+        var nobody = Ids.New(Ids.Organization);
+        var byNobody = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [nobody]), ApiFixture.JsonOptions);
+        (await byNobody.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(nobody);
         (await club.Client.GetFromJsonAsync<OfferResponse>($"/v1/offers/{offer.Id}", ApiFixture.JsonOptions))!.ProviderIds.ShouldBe([provider.Id]);
     }
 

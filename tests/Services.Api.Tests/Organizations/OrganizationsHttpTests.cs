@@ -48,6 +48,16 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task Revoking_a_key_the_organization_never_had_is_not_found()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var unknown = await club.Client.DeleteAsync($"/v1/organizations/{club.Id}/api-keys/key_aaaaaaaaaaaaaaaaaaaaaaaa");
+
+        (await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain("key_aaaaaaaaaaaaaaaaaaaaaaaa");
+    }
+
+    [Fact]
     public async Task Another_company_is_not_found_and_a_club_sees_only_its_members()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
