@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Services.Api.Admin;
 using Services.Api.Common;
+using Services.Api.Needs;
 using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
 using Services.EventStore.Projections;
 
 namespace Services.Api.Tests.Admin;
@@ -30,13 +32,23 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
         var recorded = await company.Client.PostAsJsonAsync("/v1/needs",
             new { category = "mobility", territory = "grand-figeac", headcount = 4, description = "Night shuttle" }, ApiFixture.JsonOptions);
         var position = recorded.Headers.GetValues("Services-Position").Single();
+        var need = (await company.Client.ListAsync<NeedResponse>($"/v1/needs?minPosition={position}")).Data.ShouldHaveSingleItem();
+        // The list already holds the need, so reading it back proves nothing: a need no event recorded, and the
+        // real one's headcount changed behind the API's back, are what only a real rebuild undoes.
+        var stale = Ids.New(Ids.Need);
+        await api.ExecuteAsync("""
+            insert into rm_needs (need_id, company_id, category, territory, headcount, description, status, acknowledged_by, recorded_at)
+            select $1, company_id, category, territory, headcount, 'Never recorded', status, acknowledged_by, recorded_at from rm_needs where need_id = $2
+            """, stale, need.Id);
+        await api.ExecuteAsync("update rm_needs set headcount = 40 where need_id = $1", need.Id);
+        (await company.Client.ListAsync<NeedResponse>("/v1/needs")).Data.Select(n => (n.Id, n.Headcount)).ShouldBe([(need.Id, 40), (stale, 4)], ignoreOrder: true);
 
         var rebuild = await api.Operator.PostAsync("/v1/admin/projections/need-list/rebuild", null);
 
         rebuild.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var list = await company.Client.GetAsync($"/v1/needs?minPosition={position}");
-        list.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await list.Content.ReadAsStringAsync()).ShouldContain("Night shuttle");
+        var list = await company.Client.ListAsync<NeedResponse>($"/v1/needs?minPosition={position}");
+        list.Data.Select(n => (n.Id, n.Headcount, n.Description)).ShouldBe([(need.Id, 4, "Night shuttle")]);
+        (await api.CountAsync("select count(*) from rm_needs where need_id = $1", stale)).ShouldBe(0, "the stale need outlived the rebuild");
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         (await scene.Company.Client.GetStringAsync($"{usage}&minPosition={erased}")).ShouldBe(usageBefore);
         (await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={erased}")).ShouldBe(indicatorsBefore);
         await api.RebuildEqualsLiveAsync(BookingList.BookingListShard, "rm_booking_offers", "rm_bookings");
-        await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedProjection.Lookups.Tables, FeedReading.FeedEntries]);
+        await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedReading.AudienceLookups("rm_feed"), FeedReading.FeedEntries]);
         await api.RebuildEqualsLiveAsync(InsightsProjection.ShardName, $"{InsightsProjection.Prefix}_bookings", $"{InsightsProjection.Prefix}_subscriptions");
         (await api.GetBookingAsync(scene.Club, first.Id)).Contact.ShouldBe(BookingContact.Erased);
     }

@@ -241,7 +241,7 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     public async Task A_rebuilt_feed_holds_the_same_entries_as_the_live_one()
     {
         await SceneAsync();
-        await api.RebuildEqualsLiveAsync(Shard, [FeedEntries, .. FeedProjection.Lookups.Tables]);
+        await api.RebuildEqualsLiveAsync(Shard, [FeedEntries, .. AudienceLookups("rm_feed")]);
         await api.FeedRowsShouldBeOrderedRunsAsync();
     }
 }

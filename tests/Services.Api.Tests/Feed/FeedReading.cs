@@ -12,6 +12,13 @@ internal static class FeedReading
     /// <summary>The feed's rows as (audience, transaction, position): a rebuild pages the events differently, so it may group them in other rows.</summary>
     public const string FeedEntries = "rm_feed_entries";
 
+    /// <summary>
+    /// The audience lookups of shard 'feed' (prefix rm_feed) or 'webhook-outbox' (rm_outbox), written out from the
+    /// migrations (not taken from the code) so that a lookup the code forgets to reset fails the rebuild tests.
+    /// </summary>
+    public static string[] AudienceLookups(string prefix) =>
+        [$"{prefix}_offers", $"{prefix}_slots", $"{prefix}_subscriptions", $"{prefix}_bookings", $"{prefix}_needs", $"{prefix}_beneficiaries"];
+
     /// <summary>Reads the feed from <paramref name="after"/> until an empty page; asserts order and that next is always set.</summary>
     public static async Task<(List<EventResponse> Events, string Next)> ReadAllAsync(HttpClient client, string? after = null, int limit = 100)
     {
