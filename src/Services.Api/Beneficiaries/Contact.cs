@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Services.Api.Infrastructure;
@@ -13,7 +14,10 @@ namespace Services.Api.Beneficiaries;
 /// <param name="Name">How the provider should address the person, up to 100 characters.</param>
 /// <param name="Email">An e-mail address, up to 254 characters.</param>
 /// <param name="Phone">A phone number, international form preferred (<c>+33 6 12 34 56 78</c>): 6 to 15 digits, spaces, dots, hyphens, parentheses.</param>
-public sealed partial record ContactDetails(string? Name = null, string? Email = null, string? Phone = null)
+public sealed partial record ContactDetails(
+    [property: MaxLength(ContactDetails.MaxName)] string? Name = null,
+    [property: MaxLength(ContactDetails.MaxEmail)] string? Email = null,
+    [property: MaxLength(ContactDetails.MaxPhone)] string? Phone = null)
 {
     public const int MaxName = 100;
     public const int MaxEmail = 254;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Beneficiaries;
@@ -74,7 +75,12 @@ public static partial class Booking
 
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
 /// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company and the offer's club and providers, erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
-public sealed partial record BookSeatRequest(string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, ContactDetails? Contact = null)
+public sealed partial record BookSeatRequest(
+    [property: Id(Ids.Subscription)] string SubscriptionId,
+    [property: Id(Ids.Slot)] string SlotId,
+    [property: Range(1, Booking.MaxQuantity)] int Quantity,
+    [property: StringLength(Booking.MaxBeneficiaryRef, MinimumLength = 1), RegularExpression(BookSeatRequest.OpaqueReferencePattern)] string BeneficiaryRef,
+    ContactDetails? Contact = null)
 {
     public Validation Validate()
     {
@@ -96,7 +102,9 @@ public sealed partial record BookSeatRequest(string SubscriptionId, string SlotI
         return validation;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
+    public const string OpaqueReferencePattern = "^[A-Za-z0-9._:-]+$";
+
+    [GeneratedRegex(OpaqueReferencePattern)]
     private static partial Regex OpaqueReference();
 }
 

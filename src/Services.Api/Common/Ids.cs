@@ -44,6 +44,9 @@ public static class Ids
         return string.Concat(prefix, "_", chars);
     }
 
+    /// <summary>The form <see cref="IsWellFormed"/> checks, as a regular expression.</summary>
+    public static string Pattern(string prefix) => $"^{prefix}_[{Alphabet}]{{{Length}}}$";
+
     /// <summary>Whether <paramref name="id"/> has the form of an id with this prefix (it may still not exist).</summary>
     public static bool IsWellFormed(string? id, string prefix) =>
         id is not null

@@ -106,7 +106,7 @@ public static class IndicatorsEndpoints
     }
 
     private static async Task<Results<Ok<IndicatorsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("Required: the territory code, e.g. grand-figeac.")] string? territory,
+        [Description("The territory code, e.g. grand-figeac."), Required, RegularExpression(Validation.TerritoryPattern)] string? territory,
         [Description("A calendar month, YYYY-MM (or give quarter).")] string? month,
         [Description("A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month).")] string? quarter,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,

@@ -51,6 +51,7 @@ public static class OpenApiExtensions
                 operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
                 return Task.CompletedTask;
             });
+            options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema

@@ -5,6 +5,9 @@ namespace Services.Api.Infrastructure;
 /// <summary>Collects field errors of a request; fields are named as in the JSON body (camelCase paths).</summary>
 public sealed partial class Validation
 {
+    public const string TerritoryPattern = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$";
+    public const int MaxTerritories = 50;
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
     public bool IsValid => _errors.Count == 0;
@@ -46,13 +49,13 @@ public sealed partial class Validation
     public Validation Territory(string field, string? value)
     {
         if (value is null) return Add(field, "This field is required.");
-        return TerritoryPattern().IsMatch(value) ? this : Add(field, "A territory is a lowercase slug of 2 to 64 characters (letters, digits, hyphens), e.g. 'grand-figeac'.");
+        return TerritorySlug().IsMatch(value) ? this : Add(field, "A territory is a lowercase slug of 2 to 64 characters (letters, digits, hyphens), e.g. 'grand-figeac'.");
     }
 
     public Validation Territories(string field, IReadOnlyList<string>? values)
     {
         if (values is null || values.Count == 0) return Add(field, "At least one territory is required.");
-        if (values.Count > 50) return Add(field, $"At most 50 territories; got {values.Count}.");
+        if (values.Count > MaxTerritories) return Add(field, $"At most {MaxTerritories} territories; got {values.Count}.");
         for (var i = 0; i < values.Count; i++) Territory($"{field}[{i}]", values[i]);
         return this;
     }
@@ -63,6 +66,6 @@ public sealed partial class Validation
         return Common.Ids.IsWellFormed(value, prefix) ? this : Add(field, $"Not a valid id: expected '{prefix}_' followed by 24 characters.");
     }
 
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$")]
-    private static partial Regex TerritoryPattern();
+    [GeneratedRegex(TerritoryPattern)]
+    private static partial Regex TerritorySlug();
 }

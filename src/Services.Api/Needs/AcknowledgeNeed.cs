@@ -24,7 +24,7 @@ public static partial class Need
 }
 
 /// <param name="ClubId">The acknowledging club: required from the operator; a club acknowledges as itself.</param>
-public sealed record AcknowledgeNeedRequest(string? ClubId = null)
+public sealed record AcknowledgeNeedRequest([property: Id(Ids.Organization)] string? ClubId = null)
 {
     public Validation Validate(Caller caller) => new Validation().Id("clubId", ClubId, Ids.Organization, required: caller.IsOperator);
 }

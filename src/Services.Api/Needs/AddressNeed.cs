@@ -26,7 +26,7 @@ public static partial class Need
     }
 }
 
-public sealed record AddressNeedRequest(string OfferId)
+public sealed record AddressNeedRequest([property: Id(Ids.Offer)] string OfferId)
 {
     public Validation Validate() => new Validation().Id("offerId", OfferId, Ids.Offer);
 }

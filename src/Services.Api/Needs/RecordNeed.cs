@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -34,11 +35,11 @@ public static partial class Need
 /// <param name="CompanyId">The company the need is recorded for: required from the operator; a company records for itself.</param>
 public sealed record RecordNeedRequest(
     Category Category,
-    string Territory,
-    int Headcount,
-    string Description,
-    string? WishedSchedule = null,
-    string? CompanyId = null)
+    [property: Territory] string Territory,
+    [property: Range(1, Need.MaxHeadcount)] int Headcount,
+    [property: StringLength(Need.MaxDescription, MinimumLength = 1)] string Description,
+    [property: MaxLength(Need.MaxWishedSchedule)] string? WishedSchedule = null,
+    [property: Id(Ids.Organization)] string? CompanyId = null)
 {
     public Validation Validate(Caller caller) => new Validation()
             .Territory("territory", Territory)

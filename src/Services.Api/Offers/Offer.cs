@@ -1,10 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+using Services.Api.Infrastructure;
 using Services.Api.Common;
 using Services.Api.Organizations;
 
 namespace Services.Api.Offers;
 
 /// <summary>A public body paying part of each unit: <see cref="ShareBasisPoints"/> out of 10000.</summary>
-public sealed record CoFunding(string PartnerId, int ShareBasisPoints);
+public sealed record CoFunding([property: Id(Ids.Organization)] string PartnerId, [property: Range(0, CoFunding.MaxShareBasisPoints)] int ShareBasisPoints)
+{
+    public const int MaxShareBasisPoints = 10_000;
+}
 
 public sealed record OfferPublished(
     string OfferId,

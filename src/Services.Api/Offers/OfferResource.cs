@@ -37,6 +37,8 @@ public static partial class Offer
     public const long MaxAmount = 10_000_000;
 
     public const int MaxTitle = 120;
+    public const int MaxTimeZone = 64;
+    public const int MaxReason = 500;
     public const int MaxDescription = 4000;
     public const int MaxProviders = 20;
 }
@@ -71,7 +73,7 @@ internal static class OfferValidation
     public static Validation CoFunding(this Validation validation, string field, CoFunding? coFunding) =>
         coFunding is null
             ? validation
-            : validation.Id($"{field}.partnerId", coFunding.PartnerId, Ids.Organization).Range($"{field}.shareBasisPoints", coFunding.ShareBasisPoints, 0, 10_000);
+            : validation.Id($"{field}.partnerId", coFunding.PartnerId, Ids.Organization).Range($"{field}.shareBasisPoints", coFunding.ShareBasisPoints, 0, Offers.CoFunding.MaxShareBasisPoints);
 
     public static Validation Providers(this Validation validation, string field, IReadOnlyList<string>? providerIds)
     {
@@ -83,8 +85,8 @@ internal static class OfferValidation
 
     public static Validation TimeZone(this Validation validation, string field, string? timeZone)
     {
-        validation.Text(field, timeZone, 64);
-        return timeZone is { Length: > 0 and <= 64 } && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _)
+        validation.Text(field, timeZone, Offer.MaxTimeZone);
+        return timeZone is { Length: > 0 and <= Offer.MaxTimeZone } && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _)
             ? validation.Add(field, "Not a known IANA time zone, e.g. 'Europe/Paris'.")
             : validation;
     }

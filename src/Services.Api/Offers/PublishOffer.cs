@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -44,15 +45,15 @@ public static partial class Offer
 /// <param name="ClubId">The publishing club: the operator must name it; a club may omit it or give its own id.</param>
 public sealed record PublishOfferRequest(
     Category Category,
-    string Title,
-    string Description,
-    IReadOnlyList<string> Territories,
-    string TimeZone,
+    [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string Title,
+    [property: StringLength(Offer.MaxDescription, MinimumLength = 1)] string Description,
+    [property: Territory, Length(1, Validation.MaxTerritories)] IReadOnlyList<string> Territories,
+    [property: StringLength(Offer.MaxTimeZone, MinimumLength = 1)] string TimeZone,
     Money MonthlyFee,
     Money UnitPrice,
     CoFunding? CoFunding = null,
-    IReadOnlyList<string>? ProviderIds = null,
-    string? ClubId = null)
+    [property: Id(Ids.Organization), MaxLength(Offer.MaxProviders)] IReadOnlyList<string>? ProviderIds = null,
+    [property: Id(Ids.Organization)] string? ClubId = null)
 {
     public Validation Validate() => new Validation()
         .Id("clubId", ClubId, Ids.Organization, required: false)

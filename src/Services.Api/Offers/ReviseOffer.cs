@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -39,14 +40,14 @@ public static partial class Offer
 
 /// <summary>Only the fields given change; <c>removeCoFunding: true</c> ends the co-funding. Category and time zone are fixed at publication.</summary>
 public sealed record ReviseOfferRequest(
-    string? Title = null,
-    string? Description = null,
-    IReadOnlyList<string>? Territories = null,
+    [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string? Title = null,
+    [property: StringLength(Offer.MaxDescription, MinimumLength = 1)] string? Description = null,
+    [property: Territory, Length(1, Validation.MaxTerritories)] IReadOnlyList<string>? Territories = null,
     Money? MonthlyFee = null,
     Money? UnitPrice = null,
     CoFunding? CoFunding = null,
     bool RemoveCoFunding = false,
-    IReadOnlyList<string>? ProviderIds = null)
+    [property: Id(Ids.Organization), MaxLength(Offer.MaxProviders)] IReadOnlyList<string>? ProviderIds = null)
 {
     public Validation Validate()
     {

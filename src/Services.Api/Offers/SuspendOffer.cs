@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -18,9 +19,9 @@ public static partial class Offer
     };
 }
 
-public sealed record SuspendOfferRequest(string? Reason = null)
+public sealed record SuspendOfferRequest([property: MaxLength(Offer.MaxReason)] string? Reason = null)
 {
-    public Validation Validate() => new Validation().Text("reason", Reason, 500, required: false);
+    public Validation Validate() => new Validation().Text("reason", Reason, Offer.MaxReason, required: false);
 }
 
 public static class SuspendOfferEndpoint

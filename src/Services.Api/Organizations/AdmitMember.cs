@@ -20,7 +20,7 @@ public static partial class Organization
     }
 }
 
-public sealed record AdmitMemberRequest(string CompanyId)
+public sealed record AdmitMemberRequest([property: Id(Ids.Organization)] string CompanyId)
 {
     public Validation Validate() => new Validation().Id("companyId", CompanyId, Ids.Organization);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
@@ -20,9 +21,11 @@ public static partial class Organization
     }
 }
 
-public sealed record IssueApiKeyRequest(string Label)
+public sealed record IssueApiKeyRequest([property: StringLength(IssueApiKeyRequest.MaxLabel, MinimumLength = 1)] string Label)
 {
-    public Validation Validate() => new Validation().Text("label", Label, 100);
+    public const int MaxLabel = 100;
+
+    public Validation Validate() => new Validation().Text("label", Label, MaxLabel);
 }
 
 /// <summary>The only answer that ever shows <see cref="Key"/>: store it now.</summary>

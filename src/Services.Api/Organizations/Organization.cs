@@ -45,6 +45,7 @@ public sealed record OrganizationState(
 public static partial class Organization
 {
     public const string StreamType = "organization";
+    public const int MaxName = 200;
 
     public static string StreamId(string organizationId) => $"organization-{organizationId}";
 

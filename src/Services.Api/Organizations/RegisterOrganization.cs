@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
@@ -31,11 +32,15 @@ public static partial class Organization
     }
 }
 
-public sealed record RegisterOrganizationRequest(OrganizationKind Kind, string Name, IReadOnlyList<string> Territories, string? Siret = null)
+public sealed record RegisterOrganizationRequest(
+    OrganizationKind Kind,
+    [property: StringLength(Organization.MaxName, MinimumLength = 1)] string Name,
+    [property: Territory, Length(1, Validation.MaxTerritories)] IReadOnlyList<string> Territories,
+    [property: RegularExpression(Organizations.Siret.Pattern)] string? Siret = null)
 {
     public Validation Validate()
     {
-        var validation = new Validation().Text("name", Name, 200).Territories("territories", Territories);
+        var validation = new Validation().Text("name", Name, Organization.MaxName).Territories("territories", Territories);
         if (Kind == OrganizationKind.Operator) validation.Add("kind", "The operator is not an organization one registers.");
         if (Kind == OrganizationKind.Company && Siret is null) validation.Add("siret", "A company is registered with its SIRET (14 digits).");
         if (Kind != OrganizationKind.Company && Siret is not null) validation.Add("siret", "Only companies have a SIRET here.");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
@@ -18,9 +19,9 @@ public static partial class Organization
     }
 }
 
-public sealed record RenameOrganizationRequest(string Name)
+public sealed record RenameOrganizationRequest([property: StringLength(Organization.MaxName, MinimumLength = 1)] string Name)
 {
-    public Validation Validate() => new Validation().Text("name", Name, 200);
+    public Validation Validate() => new Validation().Text("name", Name, Organization.MaxName);
 }
 
 public static class RenameOrganizationEndpoint

@@ -7,6 +7,9 @@ public static class Siret
     // INSEE accepts them when the plain digit sum is a multiple of 5.
     private const string LaPosteSiren = "356000000";
 
+    /// <summary>Its form; the check digit is not a pattern's to say.</summary>
+    public const string Pattern = "^[0-9]{14}$";
+
     public static bool IsValid(string siret) =>
         siret.Length == 14
         && siret.All(char.IsAsciiDigit)

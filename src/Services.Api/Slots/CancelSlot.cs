@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Bookings;
 using Services.Api.Common;
@@ -35,9 +36,9 @@ public static partial class Slot
     }
 }
 
-public sealed record CancelSlotRequest(string Reason)
+public sealed record CancelSlotRequest([property: StringLength(Slot.MaxReason, MinimumLength = 1)] string Reason)
 {
-    public Validation Validate() => new Validation().Text("reason", Reason, 500);
+    public Validation Validate() => new Validation().Text("reason", Reason, Slot.MaxReason);
 }
 
 public static class CancelSlotEndpoint

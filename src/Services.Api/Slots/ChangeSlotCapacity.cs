@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Bookings;
 using Services.Api.Common;
@@ -33,7 +34,7 @@ public static partial class Slot
     }
 }
 
-public sealed record ChangeSlotCapacityRequest(int Capacity)
+public sealed record ChangeSlotCapacityRequest([property: Range(1, Slot.MaxCapacity)] int Capacity)
 {
     public Validation Validate() => new Validation().Range("capacity", Capacity, 1, Slot.MaxCapacity);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -29,9 +30,9 @@ public static partial class Slot
 }
 
 /// <summary>One slot to schedule: instants in RFC 3339 (stored in UTC), capacity in units (seats).</summary>
-public sealed record ScheduleSlotItem(DateTimeOffset Start, DateTimeOffset End, int Capacity);
+public sealed record ScheduleSlotItem(DateTimeOffset Start, DateTimeOffset End, [property: Range(1, Slot.MaxCapacity)] int Capacity);
 
-public sealed record ScheduleSlotsRequest(IReadOnlyList<ScheduleSlotItem> Slots)
+public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequest.MaxSlots)] IReadOnlyList<ScheduleSlotItem> Slots)
 {
     public const int MaxSlots = 100;
 

@@ -43,6 +43,7 @@ public static partial class Slot
 
     /// <summary>Upper bound of a slot's capacity, in units.</summary>
     public const int MaxCapacity = 10_000;
+    public const int MaxReason = 500;
 
     /// <summary>A slot is an appointment, not a season: it lasts at most a day.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -23,7 +24,7 @@ public static partial class Subscription
     }
 }
 
-public sealed record ChangeQuotaRequest(int MonthlyQuota)
+public sealed record ChangeQuotaRequest([property: Range(1, Subscription.MaxMonthlyQuota)] int MonthlyQuota)
 {
     public Validation Validate() => new Validation().Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -46,7 +47,11 @@ public static partial class Subscription
 
 /// <param name="CompanyId">The subscribing company: a company subscribes for itself and may omit it; the operator must give it.</param>
 /// <param name="StartsOn">The first day bookings may fall on, in the offer's calendar; defaults to today.</param>
-public sealed record SubscribeRequest(string OfferId, int MonthlyQuota, DateOnly? StartsOn = null, string? CompanyId = null)
+public sealed record SubscribeRequest(
+    [property: Id(Ids.Offer)] string OfferId,
+    [property: Range(1, Subscription.MaxMonthlyQuota)] int MonthlyQuota,
+    DateOnly? StartsOn = null,
+    [property: Id(Ids.Organization)] string? CompanyId = null)
 {
     public Validation Validate(Caller caller)
     {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -63,7 +64,7 @@ public static class UsageEndpoints
 
     private static async Task<Results<Ok<UsageStatementResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string companyId,
-        [Description("The calendar month, YYYY-MM.")] string? month,
+        [Description("The calendar month, YYYY-MM."), Required] string? month,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
         EventStore.EventStore store,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,16 +17,21 @@ namespace Services.Api.Webhooks;
 
 /// <param name="Url">Where deliveries are POSTed: https:// (plain http only to loopback where the configuration allows it).</param>
 /// <param name="EventTypes">Exact event names (<c>booking.confirmed</c>), a stream's events (<c>booking.*</c>) or all (<c>*</c>).</param>
-public sealed record CreateWebhookRequest(string Url, IReadOnlyList<string> EventTypes, string? Description = null)
+public sealed record CreateWebhookRequest(
+    [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string Url,
+    [property: Length(1, CreateWebhookRequest.MaxEventTypes)] IReadOnlyList<string> EventTypes,
+    [property: MaxLength(CreateWebhookRequest.MaxDescription)] string? Description = null)
 {
+    public const int MaxUrl = 2048;
     public const int MaxEventTypes = 50;
+    public const int MaxDescription = 500;
 
     public Validation Validate(WebhookOptions options, EventTypeRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
         var validation = new Validation();
-        if (validation.Text("url", Url, 2048).IsValid && options.Refuse(Url) is { } why) validation.Add("url", why);
+        if (validation.Text("url", Url, MaxUrl).IsValid && options.Refuse(Url) is { } why) validation.Add("url", why);
         if (EventTypes is null || EventTypes.Count == 0) validation.Add("eventTypes", "At least one event type is required.");
         else if (EventTypes.Count > MaxEventTypes) validation.Add("eventTypes", $"At most {MaxEventTypes} event types; got {EventTypes.Count}.");
         else
@@ -39,7 +45,7 @@ public sealed record CreateWebhookRequest(string Url, IReadOnlyList<string> Even
                 if (!known) validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
             }
         }
-        validation.Text("description", Description, 500, required: false);
+        validation.Text("description", Description, MaxDescription, required: false);
         return validation;
     }
 }

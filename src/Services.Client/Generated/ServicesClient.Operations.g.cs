@@ -894,7 +894,7 @@ public sealed record GetCompanyUsageParameters
 public sealed record GetIndicatorsParameters
 {
     /// <summary>
-    /// Required: the territory code, e.g. grand-figeac.
+    /// The territory code, e.g. grand-figeac.
     /// </summary>
     public string? Territory { get; init; }
 

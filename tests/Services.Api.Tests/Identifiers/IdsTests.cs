@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Services.Api.Common;
 
 namespace Services.Api.Tests.Identifiers;
@@ -14,6 +15,21 @@ public sealed class IdsTests
         var ids = instants.Select(ms => Ids.New(Ids.Booking, ms)).ToList();
         ids.ShouldBe(ids.Order(StringComparer.Ordinal).ToList());
         ids.ShouldAllBe(id => Ids.IsWellFormed(id, Ids.Booking));
+    }
+
+    [Theory]
+    [InlineData("bkg_01jbz3k9x0abcdefghjkmnpq")]
+    [InlineData("bkg_01jbz3k9x0abcdefghjkmnp")]
+    [InlineData("bkg_01jbz3k9x0abcdefghjkmnpqr")]
+    [InlineData("slt_01jbz3k9x0abcdefghjkmnpq")]
+    [InlineData("bkg_01jbz3k9x0abcdefghijkmnp")]
+    [InlineData("bkg_01JBZ3K9X0ABCDEFGHJKMNPQ")]
+    [InlineData("xbkg_01jbz3k9x0abcdefghjkmnpq")]
+    public void The_documented_pattern_of_an_id_says_what_validation_accepts(string candidate)
+    {
+        // The API document gives clients this pattern (SchemaPatterns); the server checks IsWellFormed.
+        Regex.IsMatch(candidate, Ids.Pattern(Ids.Booking)).ShouldBe(Ids.IsWellFormed(candidate, Ids.Booking));
+        Regex.IsMatch(Ids.New(Ids.Booking), Ids.Pattern(Ids.Booking)).ShouldBeTrue();
     }
 
     [Fact]
