@@ -52,6 +52,7 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
+            options.AddSchemaTransformer(OpenApiExamples.ApplyAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema

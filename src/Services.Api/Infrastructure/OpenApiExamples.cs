@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Services.Api.Beneficiaries;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Needs;
+using Services.Api.Offers;
+using Services.Api.Organizations;
+using Services.Api.Slots;
+using Services.Api.Subscriptions;
+using Services.Api.Webhooks;
+
+namespace Services.Api.Infrastructure;
+
+/// <summary>
+/// An example of every request body, built from the request types themselves (so they cannot drift
+/// from their shape) and written as the API reads them; a test posts each one and expects no 400.
+/// They name every organization as the operator must (clubId, companyId); a club or company may leave
+/// its own id out.
+/// </summary>
+internal static class OpenApiExamples
+{
+    private const string Territory = "grand-figeac";
+    private const string Club = "org_01jbz3k9x0c1vbc1vbc1vbc1";
+    private const string Company = "org_01jbz3k9x0c0mpanyc0mpany";
+    private const string Partner = "org_01jbz3k9x0partnerpartner";
+    private const string Provider = "org_01jbz3k9x0pr0v1derpr0v1d";
+    private const string OfferId = "off_01jbz3k9x0sh0tt1esh0tt1e";
+    private const string SlotId = "slt_01jbz3k9x0m0rn1ngm0rn1ng";
+    private const string SubscriptionId = "sub_01jbz3k9x0acmeacmeacme00";
+
+    private static readonly DateTimeOffset Departure = new(2026, 12, 1, 7, 30, 0, TimeSpan.Zero);
+
+    public static readonly IReadOnlyDictionary<Type, object> Requests = new Dictionary<Type, object>
+    {
+        [typeof(RegisterOrganizationRequest)] = new RegisterOrganizationRequest(OrganizationKind.Company, "Ratier-Figeac", [Territory], "32981452800017"),
+        [typeof(RenameOrganizationRequest)] = new RenameOrganizationRequest("Ratier-Figeac (Collins Aerospace)"),
+        [typeof(IssueApiKeyRequest)] = new IssueApiKeyRequest("HR intranet"),
+        [typeof(AdmitMemberRequest)] = new AdmitMemberRequest(Company),
+        [typeof(PublishOfferRequest)] = new PublishOfferRequest(
+            Category.Mobility, "Shuttle Figeac station - activity zone", "Morning and evening shuttle between the station and the Aiguille activity zone.",
+            [Territory], "Europe/Paris", Money.Euros(50_000), Money.Euros(250), new CoFunding(Partner, 3000), [Provider], Club),
+        [typeof(ReviseOfferRequest)] = new ReviseOfferRequest(Title: "Shuttle Figeac station - Aiguille zone", UnitPrice: Money.Euros(200)),
+        [typeof(SuspendOfferRequest)] = new SuspendOfferRequest("Road works until the 15th."),
+        [typeof(ScheduleSlotsRequest)] = new ScheduleSlotsRequest([new ScheduleSlotItem(Departure, Departure.AddMinutes(30), 20)]),
+        [typeof(ChangeSlotCapacityRequest)] = new ChangeSlotCapacityRequest(30),
+        [typeof(CancelSlotRequest)] = new CancelSlotRequest("The driver is ill."),
+        [typeof(SubscribeRequest)] = new SubscribeRequest(OfferId, 40, CompanyId: Company),
+        [typeof(ChangeQuotaRequest)] = new ChangeQuotaRequest(60),
+        [typeof(BookSeatRequest)] = new BookSeatRequest(SubscriptionId, SlotId, 1, "hr-4711", new ContactDetails(Phone: "+33 6 12 34 56 78")),
+        [typeof(RecordAttendanceRequest)] = new RecordAttendanceRequest(AttendanceOutcome.Attended),
+        [typeof(RecordNeedRequest)] = new RecordNeedRequest(Category.Childcare, Territory, 6, "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", Company),
+        [typeof(AcknowledgeNeedRequest)] = new AcknowledgeNeedRequest(Club),
+        [typeof(AddressNeedRequest)] = new AddressNeedRequest(OfferId),
+        [typeof(CreateWebhookRequest)] = new CreateWebhookRequest("https://hr.example.com/hooks/services", ["booking.*", "slot.cancelled"], "HR tool"),
+    };
+
+    public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonPropertyInfo is not null || !Requests.TryGetValue(context.JsonTypeInfo.Type, out var example)) return Task.CompletedTask;
+        var json = context.ApplicationServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        schema.Examples = [WithoutNulls(JsonSerializer.SerializeToNode(example, example.GetType(), json)!)];
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Optional fields left out show as absent, as a client would send them.</summary>
+    private static JsonNode WithoutNulls(JsonNode node)
+    {
+        if (node is JsonObject fields)
+        {
+            foreach (var (name, value) in fields.ToList())
+            {
+                if (value is null) fields.Remove(name);
+                else WithoutNulls(value);
+            }
+        }
+        else if (node is JsonArray items)
+        {
+            foreach (var item in items) if (item is not null) WithoutNulls(item);
+        }
+        return node;
+    }
+}
