@@ -55,6 +55,7 @@ public static class ServicesApi
         app.UseKeyRateLimits();
         app.UseIdempotencyKeys();
         app.UseAuthorization();
+        app.UseBodilessOperations();
         app.MapHealth();
         app.MapApiDocument();
         app.MapV1();

@@ -290,6 +290,22 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_cancellation_refuses_a_body_with_fields_it_would_not_keep_and_takes_an_empty_one()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        var withReason = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("""{"reason":"sick"}"""));
+        var notJson = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("sick"));
+
+        (await withReason.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_request")).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        (await notJson.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_request")).GetProperty("errors").TryGetProperty("body", out _).ShouldBeTrue();
+        (await api.GetBookingAsync(scene.Company, booking.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        var cancelled = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("{ }"));
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_offers_club_and_the_operator_cancel_bookings_and_others_do_not_see_them()
     {
         var scene = await SceneAsync();
