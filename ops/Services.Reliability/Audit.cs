@@ -6,15 +6,17 @@ namespace Services.Reliability;
 
 /// <summary>What one part's load left behind.</summary>
 /// <param name="InDoubtSaved">Bookings in doubt (no final answer) that exist, once: their request was saved but its answer lost.</param>
+/// <param name="InDoubtLost">Bookings in doubt that the API said were committed (their key in progress) and that do not exist.</param>
 /// <param name="Seats">The seat and quota invariants over the whole marketplace, as this part left it.</param>
-internal sealed record AuditResult(int Acked, int Lost, int Duplicates, int InDoubt, int InDoubtSaved, int Refused, int ServerErrors, int RebuildMismatches, SeatFindings Seats)
+internal sealed record AuditResult(int Acked, int Lost, int Duplicates, int InDoubt, int InDoubtSaved, int InDoubtLost, int Refused, int ServerErrors, int RebuildMismatches, SeatFindings Seats)
 {
-    public bool Passed => Lost == 0 && Duplicates == 0 && Refused == 0 && ServerErrors == 0 && RebuildMismatches == 0 && Seats.Intact;
+    public bool Passed => Lost == 0 && InDoubtLost == 0 && Duplicates == 0 && Refused == 0 && ServerErrors == 0 && RebuildMismatches == 0 && Seats.Intact;
 }
 
 /// <summary>
 /// After a load: every booking answered 201 exists (read from its stream, and in the booking list
-/// once the read models caught up); no beneficiaryRef has two bookings; no answer was a 5xx other
+/// once the read models caught up), and so does every booking in doubt whose key the API answered
+/// "in progress" (<see cref="BookingLoad.InDoubtCommitted"/>); no beneficiaryRef has two bookings; no answer was a 5xx other
 /// than 503; no slot is overbooked nor its seats, waitlist or quota usage inconsistent (<see cref="SeatAudit"/>);
 /// and the read models equal what a rebuild from the events gives.
 /// </summary>
@@ -45,13 +47,16 @@ internal sealed class Audit(Marketplace market, Shards shards, Database database
             .GroupBy(b => b.BeneficiaryRef, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var duplicates = byReference.Values.Sum(count => count - 1);
         var inDoubtSaved = load.InDoubt.Count(reference => byReference.GetValueOrDefault(reference) == 1);
+        var inDoubtLost = load.InDoubtCommitted.Where(reference => !byReference.ContainsKey(reference)).ToList();
+        foreach (var reference in inDoubtLost.Take(5)) Progress.Log($"{load.Label}: booking {reference} was in progress (committed), yet does not exist");
         var serverErrors = load.Answers.Count(a => a.Status >= 500 && a.Status != (int)HttpStatusCode.ServiceUnavailable);
         foreach (var refusal in load.Refused.Take(5)) Progress.Log($"{load.Label}: booking {refusal.BeneficiaryRef} refused: {refusal.Status} {refusal.Problem}");
         Progress.Log($"{load.Label}: {acked.Count} acknowledged, {missing.Count} not found by id, {notListed.Count} missing from the list, " +
-            $"{duplicates} duplicates, {load.InDoubt.Count} in doubt ({inDoubtSaved} of them saved), {serverErrors} 5xx other than 503");
+            $"{duplicates} duplicates, {load.InDoubt.Count} in doubt ({inDoubtSaved} of them saved; {load.InDoubtCommitted.Count} committed, " +
+            $"{inDoubtLost.Count} of those missing), {serverErrors} 5xx other than 503");
         // Before the rebuild: the live read models are what crashes and failovers may have broken.
         var seats = await _seats.CheckAsync(node);
-        return new AuditResult(acked.Count, lost, duplicates, load.InDoubt.Count, inDoubtSaved, load.Refused.Count, serverErrors, await CompareWithRebuildAsync(node), seats);
+        return new AuditResult(acked.Count, lost, duplicates, load.InDoubt.Count, inDoubtSaved, inDoubtLost.Count, load.Refused.Count, serverErrors, await CompareWithRebuildAsync(node), seats);
     }
 
     /// <summary>The number of read-model tables whose rows differ from what a rebuild gives.</summary>

@@ -60,6 +60,13 @@ internal sealed class BookingLoad
     /// <summary>beneficiaryRefs of bookings that never got a final answer within <see cref="PendingLimit"/>.</summary>
     public ConcurrentQueue<string> InDoubt { get; } = new();
 
+    /// <summary>
+    /// Those of <see cref="InDoubt"/> whose key the API answered idempotency_key_in_progress: committed, so
+    /// they must exist. The key is reserved in the booking's own transaction, and read back only once
+    /// that transaction committed (an answer stored later completes it).
+    /// </summary>
+    public ConcurrentQueue<string> InDoubtCommitted { get; } = new();
+
     public ConcurrentQueue<Refusal> Refused { get; } = new();
 
     public static BookingLoad Start(Marketplace market, string label, IReadOnlyList<Uri> targets)
@@ -135,6 +142,7 @@ internal sealed class BookingLoad
             }
         }
         InDoubt.Enqueue(request.BeneficiaryRef);
+        if (inProgress is not null) InDoubtCommitted.Enqueue(request.BeneficiaryRef);
     }
 
     /// <summary>Shorter than the API's Retry-After (1 s), so that the figures show when it recovered, not when clients came back.</summary>

@@ -51,6 +51,7 @@ internal sealed class Report(bool quick)
             ["duplicates"] = _audits.Sum(a => a.Duplicates),
             ["in_doubt"] = _audits.Sum(a => a.InDoubt),
             ["in_doubt_saved"] = _audits.Sum(a => a.InDoubtSaved),
+            ["in_doubt_lost"] = _audits.Sum(a => a.InDoubtLost),
             ["refused"] = _audits.Sum(a => a.Refused),
             ["server_errors"] = _audits.Sum(a => a.ServerErrors),
             ["rebuild_mismatches"] = _audits.Sum(a => a.RebuildMismatches),

@@ -116,11 +116,18 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
 
         // Four writers append, each to its own streams and in many small transactions, events the club sees
         // (its own organization stream, and public offer events), while the club reads small pages.
-        using var stop = new CancellationTokenSource();
+        // The writers go in rounds of at least 7 events, and each waits before its next round for a page
+        // that brought events: whatever the speed of either side, the writers cannot finish before the
+        // club has read pages of events written meanwhile. Nor can it stall: a stall needs every event
+        // read, yet each page (7 events at most) lets four more rounds (7 events or more each) go.
+        const int rounds = 8, appendsPerRound = 5;
+        using var pageOfEventsRead = new SemaphoreSlim(0);
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
-            for (var i = 0; i < 40; i++)
+            for (var i = 0; i < rounds * appendsPerRound; i++)
             {
+                if (i > 0 && i % appendsPerRound == 0 && !await pageOfEventsRead.WaitAsync(Eventually.Timeout))
+                    throw new TimeoutException("the club read no page of new events");
                 IReadOnlyList<object> events = i % 2 == 0 ? [new OrganizationRenamed($"Club {w}-{i}")] : [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()];
                 var stream = i % 2 == 0 ? Organization.StreamId(club.Id) : $"offer-{Ids.New(Ids.Offer)}";
                 var result = await store.AppendAsync(stream, i % 2 == 0 ? Organization.StreamType : "offer", ExpectedVersion.Any, events);
@@ -129,14 +136,19 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         })).ToList();
 
         var seen = new List<EventResponse>();
+        var pagesOfEventsWhileWriting = 0;
         var all = Task.WhenAll(writers);
         while (!all.IsCompleted)
         {
             var page = await PageAsync(club.Client, cursor, 7);
             seen.AddRange(page.Data);
             cursor = page.Next;
+            if (page.Data.Count == 0) continue;
+            pagesOfEventsWhileWriting++;
+            pageOfEventsRead.Release(4);
         }
         await all;
+        pagesOfEventsWhileWriting.ShouldBeGreaterThanOrEqualTo(rounds - 1, "pages of events read while the writers went on");
         await api.CaughtUpAsync(Shard);
         var (rest, _) = await ReadAllAsync(club.Client, cursor, 7);
         seen.AddRange(rest);

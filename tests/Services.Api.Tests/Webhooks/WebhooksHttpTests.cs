@@ -224,8 +224,10 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await RetireEarlierWebhooksAsync();
         HttpClient? deleting = null;
         string? deletedId = null;
+        // Only recorded by the receiver: an assertion failing there would only make its answer a 500.
+        HttpStatusCode? deletion = null;
         await using var deleted = await Receiver.StartAsync(clock, failFirst: 1, onFirstRequest: async () =>
-            (await deleting!.DeleteAsync($"/v1/webhooks/{deletedId}")).StatusCode.ShouldBe(HttpStatusCode.NoContent));
+            deletion = (await deleting!.DeleteAsync($"/v1/webhooks/{deletedId}")).StatusCode);
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, deleted.Url);
         (deleting, deletedId) = (clocked.ClientFor(company), webhook.Id);
         await using var live = await Receiver.StartAsync(clock, failFirst: 0);
@@ -236,6 +238,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         // receiver deletes the webhook before answering 500. The second is not sent, and the
         // failed attempt does not put the first back in the queue.
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
+        deletion.ShouldBe(HttpStatusCode.NoContent, "the webhook's deletion while its first delivery went out");
         deleted.Requests.Count.ShouldBe(1);
         (await api.CountAsync("select count(*) from webhook_deliveries where webhook_id = $1 and status = 'pending'", webhook.Id)).ShouldBe(0);
 
@@ -343,6 +346,19 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await (await other.Client.GetAsync($"/v1/webhooks/{created.Id}/deliveries")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await other.Client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.PostAsync($"/v1/webhooks/{created.Id}/deliveries/dlv_nothing/redeliver", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+
+        // A real delivery of another organization's webhook is not sent again by this one: neither
+        // through that webhook, nor through a webhook of its own; the delivery stays as it was.
+        var (owner, delivering) = await CompanyWithDeliveriesAsync(clocked, "https://hooks.example.com/owner");
+        var delivery = (await DeliveriesAsync(clocked.ClientFor(owner), delivering.Id))[0];
+        var others = await CreateAsync(clocked.ClientFor(other), "https://hooks.example.com/other", "booking.*");
+        await (await other.Client.PostAsync($"/v1/webhooks/{delivering.Id}/deliveries/{delivery.Id}/redeliver", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Client.PostAsync($"/v1/webhooks/{others.Id}/deliveries/{delivery.Id}/redeliver", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var after = (await DeliveriesAsync(clocked.ClientFor(owner), delivering.Id)).Single(d => d.Id == delivery.Id);
+        (after.Status, after.AttemptCount, after.NextAttemptAt).ShouldBe((delivery.Status, delivery.AttemptCount, delivery.NextAttemptAt));
+        // Nothing left for later runs of the worker to send to hosts that are not there.
+        (await clocked.ClientFor(owner).DeleteAsync($"/v1/webhooks/{delivering.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await other.Client.DeleteAsync($"/v1/webhooks/{others.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
         (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);

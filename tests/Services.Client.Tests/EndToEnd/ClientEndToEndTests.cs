@@ -44,7 +44,8 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         var cancelled = await company.CancelBookingAsync(read.Value.Id, new RequestOptions { IfMatch = read.ETag });
         cancelled.Value.Status.ShouldBe(BookingStatus.Cancelled);
         var stale = await Should.ThrowAsync<ServicesApiException>(() => company.CancelBookingAsync(read.Value.Id, new RequestOptions { IfMatch = read.ETag }));
-        stale.StatusCode.ShouldBeOneOf(HttpStatusCode.PreconditionFailed, HttpStatusCode.Conflict);
+        stale.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+        stale.Code.ShouldBe("version_mismatch");
 
         // Three pages of one, followed by the auto-pager, reading our own writes.
         var parameters = new ListBookingsParameters { SlotId = slot.Id, Limit = 1, MinPosition = cancelled.Position };

@@ -53,6 +53,10 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
         await Eventually.WaitUntilAsync(() => Task.FromResult(nodeA.OwnedShards.Count == 1 && nodeB.OwnedShards.Count == 1),
             "the nodes share the shards", TimeSpan.FromSeconds(10));
 
+        var lost = nodeA.OwnedShards.Single();
+        var lostSession = (await ShardLockHoldersAsync(shards))[lost];
+        lostSession.Node.ShouldBe("crash-node-a");
+
         // Node A's sessions die (as when its process or network goes): the server frees its locks.
         using var stop = new CancellationTokenSource();
         var appending = Task.Run(async () =>
@@ -62,9 +66,21 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
         });
         (await Sql.CountAsync(fixture.DataSource,
             "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and application_name = 'crash-node-a'")).ShouldBeGreaterThan(0);
-        await Eventually.WaitUntilAsync(() => Task.FromResult(nodeA.OwnedShards.Count + nodeB.OwnedShards.Count == shards.Length
-                && !nodeA.OwnedShards.Intersect(nodeB.OwnedShards).Any()),
-            "every shard runs again", TimeSpan.FromSeconds(10));
+        // The terminated session can never hold the lock again: once it has let go, the shard was
+        // really lost, and whoever runs it later took it anew (node A may win it back, or node B).
+        await Eventually.WaitUntilAsync(async () => (await ShardLockHoldersAsync(shards)).GetValueOrDefault(lost).Pid != lostSession.Pid,
+            $"node A's terminated session lets {lost} go", TimeSpan.FromSeconds(10));
+        // Every shard is run by exactly the node whose session holds its lock: a runner of node A that
+        // has not yet noticed its dead connection would still be listed, and not hold the lock.
+        await Eventually.WaitUntilAsync(async () =>
+            {
+                var holders = await ShardLockHoldersAsync(shards);
+                var (ranByA, ranByB) = (nodeA.OwnedShards, nodeB.OwnedShards);
+                return ranByA.Count + ranByB.Count == shards.Length && !ranByA.Intersect(ranByB).Any()
+                    && shards.All(shard => holders.TryGetValue(shard, out var holder)
+                        && holder.Node == (ranByA.Contains(shard) ? "crash-node-a" : ranByB.Contains(shard) ? "crash-node-b" : null));
+            },
+            "every shard runs again, each on the node that holds its lock", TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         await appending;
 
@@ -126,6 +142,24 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
         {
             await nodeA.DisposeAsync();
         }
+    }
+
+    /// <summary>Per shard, the session that holds its lock now: its backend pid and its node's application name.</summary>
+    private async Task<Dictionary<string, (int Pid, string? Node)>> ShardLockHoldersAsync(string[] shards)
+    {
+        await using var command = fixture.DataSource.CreateCommand($"""
+            select s.name, l.pid, a.application_name
+            from unnest($1::text[]) s(name)
+            join pg_locks l on l.locktype = 'advisory' and l.granted and l.objsubid = 2
+                and l.database = (select oid from pg_database where datname = current_database())
+                and l.classid = {ProjectionSql.ShardLockClass}::oid and l.objid = hashtext(s.name)::oid
+            left join pg_stat_activity a on a.pid = l.pid
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = shards });
+        await using var reader = await command.ExecuteReaderAsync();
+        var holders = new Dictionary<string, (int Pid, string? Node)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync()) holders[reader.GetString(0)] = (reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return holders;
     }
 
     private async Task<HashSet<string>> OwnersAsync()
