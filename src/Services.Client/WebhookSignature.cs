@@ -54,8 +54,8 @@ public static class WebhookSignature
         }
         if (timestamp is null) return "The signature has no timestamp.";
         if (signatures.Count == 0) return "The signature has no v1 entry.";
-        var age = now - DateTimeOffset.FromUnixTimeSeconds(timestamp.Value);
-        if (age.Duration() > tolerance) return $"The signature's timestamp is outside the tolerance of {tolerance}.";
+        // In seconds: a forged timestamp past year 9999 is refused, not thrown on.
+        if (Math.Abs(now.ToUnixTimeSeconds() - timestamp.Value) > tolerance.TotalSeconds) return $"The signature's timestamp is outside the tolerance of {tolerance}.";
         var expected = Compute(secret, timestamp.Value, body);
         var match = false;
         foreach (var signature in signatures) match |= CryptographicOperations.FixedTimeEquals(expected, signature);

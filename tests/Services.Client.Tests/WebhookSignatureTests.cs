@@ -40,6 +40,16 @@ public sealed class WebhookSignatureTests
         WebhookSignature.Verify(Secret, header.Replace($"t={t}", $"t={t + 1}", StringComparison.Ordinal), Body, now: Now).ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("99999999999999")]
+    [InlineData("9223372036854775807")]
+    public void A_timestamp_past_the_calendar_fails_rather_than_throws(string t)
+    {
+        var v1 = WebhookSignature.Sign(Secret, Now, Body).Split(",v1=")[1];
+
+        WebhookSignature.Verify(Secret, $"t={t},v1={v1}", Body, now: Now).ShouldBeFalse();
+    }
+
     [Fact]
     public void A_signature_outside_the_tolerance_fails()
     {

@@ -98,11 +98,12 @@ public sealed partial record BookSeatRequest(
         ArgumentNullException.ThrowIfNull(validation);
         validation.Text("beneficiaryRef", beneficiaryRef, Booking.MaxBeneficiaryRef);
         if (beneficiaryRef is { Length: > 0 and <= Booking.MaxBeneficiaryRef } && !OpaqueReference().IsMatch(beneficiaryRef))
-            validation.Add("beneficiaryRef", "An opaque reference of letters, digits and . _ : - only (no names, e-mail addresses or phone numbers).");
+            validation.Add("beneficiaryRef", "An opaque reference of letters, digits and . _ : - only, not dots alone (no names, e-mail addresses or phone numbers).");
         return validation;
     }
 
-    public const string OpaqueReferencePattern = "^[A-Za-z0-9._:-]+$";
+    /// <summary>Not dots alone: "." and ".." would name no beneficiary in a URL (DELETE /v1/beneficiaries/{beneficiaryRef}).</summary>
+    public const string OpaqueReferencePattern = @"^(?!\.+$)[A-Za-z0-9._:-]+$";
 
     [GeneratedRegex(OpaqueReferencePattern)]
     private static partial Regex OpaqueReference();

@@ -53,8 +53,8 @@ public static class WebhookSignature
             }
         }
         if (t is null || signatures.Count == 0 || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
-        var age = (now ?? DateTimeOffset.UtcNow) - DateTimeOffset.FromUnixTimeSeconds(seconds);
-        if (age.Duration() > tolerance) return false;
+        // In seconds: a forged timestamp past year 9999 is refused, not thrown on.
+        if (Math.Abs((now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds() - seconds) > tolerance.TotalSeconds) return false;
         var expected = Mac(secret, t, body);
         var valid = false;
         foreach (var signature in signatures) valid |= CryptographicOperations.FixedTimeEquals(signature, expected);

@@ -120,6 +120,7 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"Jean Dupont"}""", "beneficiaryRef")]
     [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""", "beneficiaryRef")]
     [InlineData("""{"subscriptionId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":"e1"}""", "subscriptionId")]
+    [InlineData("""{"subscriptionId":"sub_aaaaaaaaaaaaaaaaaaaaaaaa","slotId":"slt_aaaaaaaaaaaaaaaaaaaaaaaa","quantity":1,"beneficiaryRef":".."}""", "beneficiaryRef")]
     public async Task An_invalid_booking_request_is_answered_400_naming_the_field(string json, string field)
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);

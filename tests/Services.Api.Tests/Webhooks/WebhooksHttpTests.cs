@@ -442,6 +442,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(6)).ShouldBeFalse();
         WebhookSignature.Verify("whsec_abc", "garbage", """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
         WebhookSignature.Verify("whsec_abc", null, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        WebhookSignature.Verify("whsec_abc", header.Replace($"t={at.ToUnixTimeSeconds()}", "t=99999999999999", StringComparison.Ordinal), """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
     }
 
     [Theory]
