@@ -15,6 +15,7 @@ public class ApiResponse
         Position = FirstHeader(response.Headers, "Services-Position");
         Location = response.Headers.Location;
         IdempotentReplayed = string.Equals(FirstHeader(response.Headers, "Idempotent-Replayed"), "true", StringComparison.OrdinalIgnoreCase);
+        IdempotencyKey = KeySent(response);
     }
 
     public HttpStatusCode StatusCode { get; }
@@ -31,6 +32,12 @@ public class ApiResponse
 
     /// <summary>True when the server replayed the stored answer of an earlier request with the same Idempotency-Key.</summary>
     public bool IdempotentReplayed { get; }
+
+    /// <summary>The Idempotency-Key the change was sent with (given, or made by the client), or null.</summary>
+    public string? IdempotencyKey { get; }
+
+    internal static string? KeySent(HttpResponseMessage response) =>
+        response.RequestMessage?.Headers.TryGetValues(ServicesClient.IdempotencyKeyHeader, out var keys) == true ? keys.FirstOrDefault() : null;
 
     internal static string? FirstHeader(HttpResponseHeaders headers, string name) =>
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;

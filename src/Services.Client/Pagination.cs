@@ -21,12 +21,25 @@ public static class Pagination
     public static async IAsyncEnumerable<T> ListAllAsync<T>(Func<string?, CancellationToken, Task<IPage<T>>> fetchPage, string? after = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var page in ListPagesAsync(fetchPage, after, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var item in page.Data) yield return item;
+        }
+    }
+
+    /// <summary>
+    /// The same, page by page, each with its <c>next</c>: a change feed reader stores the <c>next</c> of the
+    /// last page it handled and resumes after it, never missing nor repeating an event.
+    /// </summary>
+    public static async IAsyncEnumerable<IPage<T>> ListPagesAsync<T>(Func<string?, CancellationToken, Task<IPage<T>>> fetchPage, string? after = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(fetchPage);
         var cursor = after;
         while (true)
         {
             var page = await fetchPage(cursor, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Data) yield return item;
+            yield return page;
             if (page.Next is null || page.Data.Count == 0 || page.Next == cursor) yield break;
             cursor = page.Next;
         }

@@ -14,10 +14,14 @@ public sealed class ServicesApiException : Exception
 
     public ServicesApiException(string message, Exception innerException) : base(message, innerException) { }
 
-    internal ServicesApiException(HttpStatusCode statusCode, string? type, string? title, string? detail, string? instance,
+    internal ServicesApiException(HttpResponseMessage response, string? type, string? title, string? detail, string? instance,
         IReadOnlyDictionary<string, string[]> errors, string body, string? requestId)
-        : base(BuildMessage(statusCode, title, detail, errors))
+        : base(BuildMessage(response.StatusCode, title, detail, errors))
     {
+        var statusCode = response.StatusCode;
+        Headers = response.Headers;
+        RetryAfter = ServicesClient.RetryAfter(response, DateTimeOffset.UtcNow);
+        IdempotencyKey = ApiResponse.KeySent(response);
         StatusCode = statusCode;
         Type = type;
         Title = title;
@@ -48,12 +52,26 @@ public sealed class ServicesApiException : Exception
     /// <summary>The raw body of the answer.</summary>
     public string Body { get; } = "";
 
+    /// <summary>The server's trace of the request (the problem's traceId), to quote when asking for help.</summary>
     public string? RequestId { get; }
+
+    /// <summary>The answer's headers (RateLimit-*, Retry-After…); null when not built from an answer.</summary>
+    public System.Net.Http.Headers.HttpResponseHeaders? Headers { get; }
+
+    /// <summary>How long the server asked to wait before trying again (429, 503, a key still in progress), or null.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// The Idempotency-Key the change was sent with (given, or made by the client). To try the same change
+    /// again later, send it as <see cref="RequestOptions.IdempotencyKey"/>: the server then never makes it twice.
+    /// A transport failure carries it in <see cref="Exception.Data"/> under <see cref="ServicesClient.IdempotencyKeyHeader"/>.
+    /// </summary>
+    public string? IdempotencyKey { get; }
 
     internal static async Task<ServicesApiException> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var body = response.Content is null ? "" : await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        string? type = null, title = null, detail = null, instance = null;
+        string? type = null, title = null, detail = null, instance = null, traceId = null;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         try
         {
@@ -67,6 +85,7 @@ public sealed class ServicesApiException : Exception
                     title = StringProperty(root, "title");
                     detail = StringProperty(root, "detail");
                     instance = StringProperty(root, "instance");
+                    traceId = StringProperty(root, "traceId");
                     if (root.TryGetProperty("errors", out var map) && map.ValueKind == JsonValueKind.Object)
                     {
                         foreach (var field in map.EnumerateObject())
@@ -83,8 +102,7 @@ public sealed class ServicesApiException : Exception
         {
             // Not a problem document (e.g. a proxy's HTML page): the raw body is kept.
         }
-        return new ServicesApiException(response.StatusCode, type, title ?? response.ReasonPhrase, detail, instance, errors, body,
-            ApiResponse.FirstHeader(response.Headers, "X-Request-Id"));
+        return new ServicesApiException(response, type, title ?? response.ReasonPhrase, detail, instance, errors, body, traceId);
     }
 
     private static string? StringProperty(JsonElement element, string name) =>

@@ -79,7 +79,7 @@ public sealed partial class ServicesClient
         if (key is null && retry && _options.AutoIdempotencyKeys && !IsRetryable(method, null)) key = Guid.NewGuid().ToString("N");
         var pipeline = retry && IsRetryable(method, key) ? _retrying : ResiliencePipeline<HttpResponseMessage>.Empty;
 
-        using var response = await pipeline.ExecuteAsync(async ct =>
+        using var response = await SendWithRetriesAsync(pipeline, key, async ct =>
         {
             using var request = new HttpRequestMessage(method, new Uri(uri, UriKind.Relative));
             if (content is not null)
@@ -104,9 +104,25 @@ public sealed partial class ServicesClient
         return await read(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A failure without an answer still tells which key the change went with: it may have been made.</summary>
+    private static async Task<HttpResponseMessage> SendWithRetriesAsync(ResiliencePipeline<HttpResponseMessage> pipeline, string? key,
+        Func<CancellationToken, ValueTask<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pipeline.ExecuteAsync(send, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (key is not null && ex is HttpRequestException or OperationCanceledException)
+        {
+            ex.Data[IdempotencyKeyHeader] = key;
+            throw;
+        }
+    }
+
     private static ResiliencePipeline<HttpResponseMessage> BuildRetryPipeline(RetryOptions retry)
     {
-        if (!retry.Enabled || retry.MaxRetryAttempts <= 0) return ResiliencePipeline<HttpResponseMessage>.Empty;
+        // Built even when retries are off by default: a call may still ask for them (RequestOptions.Retry).
+        if (retry.MaxRetryAttempts <= 0) return ResiliencePipeline<HttpResponseMessage>.Empty;
         return new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {

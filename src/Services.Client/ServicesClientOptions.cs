@@ -2,7 +2,7 @@ namespace Services.Client;
 
 public sealed class ServicesClientOptions
 {
-    /// <summary>Sent as <c>Authorization: Bearer …</c> unless the HttpClient already carries one.</summary>
+    /// <summary>Sent as <c>Authorization: Bearer …</c> on every call (over the HttpClient's default header), unless <see cref="RequestOptions.ApiKey"/> gives another.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>
@@ -17,6 +17,7 @@ public sealed class ServicesClientOptions
 /// <summary>Retries of transport errors, 408, 429 and 5xx, with exponential back-off and jitter, honouring Retry-After.</summary>
 public sealed class RetryOptions
 {
+    /// <summary>Whether calls are retried unless they say otherwise (<see cref="RequestOptions.Retry"/>).</summary>
     public bool Enabled { get; set; } = true;
 
     public int MaxRetryAttempts { get; set; } = 3;

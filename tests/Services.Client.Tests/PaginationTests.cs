@@ -21,6 +21,21 @@ public sealed class PaginationTests
     }
 
     [Fact]
+    public async Task Pages_come_with_the_cursor_to_store_and_resuming_after_it_repeats_nothing()
+    {
+        var pages = new Dictionary<string, Page> { ["start"] = new([1, 2], "c1"), ["c1"] = new([3, 4], "c2"), ["c2"] = new([5], "c3"), ["c3"] = new([], "c3") };
+        Task<IPage<int>> Fetch(string? after, CancellationToken _) => Task.FromResult<IPage<int>>(pages[after ?? "start"]);
+
+        var firstTwo = await Pagination.ListPagesAsync<int>(Fetch).Take(2).ToListAsync();
+        var stored = firstTwo[^1].Next;
+        var resumed = await Pagination.ListAllAsync<int>(Fetch, stored).ToListAsync();
+
+        firstTwo.SelectMany(page => page.Data).ShouldBe([1, 2, 3, 4]);
+        stored.ShouldBe("c2");
+        resumed.ShouldBe([5]);
+    }
+
+    [Fact]
     public async Task Stops_at_an_empty_page_even_with_a_cursor_as_a_feed_hands_back()
     {
         var calls = 0;

@@ -123,6 +123,17 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_call_asks_for_retries_when_the_client_makes_none()
+    {
+        var server = new ScriptedHandler(_ => Status(HttpStatusCode.ServiceUnavailable), _ => Json(OfferJson));
+        var client = Client(server, new ServicesClientOptions { Retry = new RetryOptions { Enabled = false } });
+
+        (await client.GetOfferAsync("off_1", new RequestOptions { Retry = true })).Value.Id.ShouldBe("off_1");
+
+        server.Requests.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task The_caller_cancelling_is_not_retried()
     {
         using var cancel = new CancellationTokenSource();
@@ -150,6 +161,37 @@ public sealed class RetryTests
         error.Detail.ShouldBe("see errors");
         error.Errors["quantity"].ShouldBe(["Must be at least 1."]);
         error.Message.ShouldContain("quantity: Must be at least 1.");
+    }
+
+    [Fact]
+    public async Task A_change_that_fails_tells_the_key_it_went_with_and_how_long_to_wait()
+    {
+        var server = new ScriptedHandler(_ =>
+        {
+            var busy = Problem(HttpStatusCode.ServiceUnavailable, "https://docs.services.example/problems/busy", """, "traceId":"00-abc-01-00" """);
+            busy.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromMinutes(10));
+            return busy;
+        });
+
+        var error = await Should.ThrowAsync<ServicesApiException>(() => Client(server).PublishOfferAsync(Offer()));
+
+        // Calling again with this key can never book twice; a new call would make a new key.
+        error.IdempotencyKey.ShouldNotBeNullOrEmpty();
+        error.IdempotencyKey.ShouldBe(server.Requests.Single().Key);
+        error.RetryAfter.ShouldBe(TimeSpan.FromMinutes(10));
+        error.RequestId.ShouldBe("00-abc-01-00");
+    }
+
+    [Fact]
+    public async Task A_change_lost_in_transport_still_tells_its_key_and_a_success_tells_it_too()
+    {
+        var lost = new ScriptedHandler(_ => throw new HttpRequestException("reset"));
+
+        var error = await Should.ThrowAsync<HttpRequestException>(() => Client(lost).PublishOfferAsync(Offer()));
+
+        error.Data[ServicesClient.IdempotencyKeyHeader].ShouldBe(lost.Requests.Select(r => r.Key).Distinct().Single());
+        var made = new ScriptedHandler(_ => Json(OfferJson, HttpStatusCode.Created));
+        (await Client(made).PublishOfferAsync(Offer(), new RequestOptions { IdempotencyKey = "k7" })).IdempotencyKey.ShouldBe("k7");
     }
 
     [Fact]

@@ -132,6 +132,10 @@ public sealed partial class ServicesClient
     public IAsyncEnumerable<OfferResponse> ListOffersAutoPagingAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
+    /// <summary>Every page of listOffers with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<OfferResponse>> ListOffersPagesAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
     /// <summary>
     /// Read an offer
     /// </summary>
@@ -175,6 +179,10 @@ public sealed partial class ServicesClient
     /// <summary>Every item of getOfferAvailability, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
     public IAsyncEnumerable<SlotResponse> GetOfferAvailabilityAutoPagingAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of getOfferAvailability with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<SlotResponse>> GetOfferAvailabilityPagesAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Suspend an offer
@@ -299,6 +307,10 @@ public sealed partial class ServicesClient
     public IAsyncEnumerable<SubscriptionResponse> ListSubscriptionsAutoPagingAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
+    /// <summary>Every page of listSubscriptions with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<SubscriptionResponse>> ListSubscriptionsPagesAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
     /// <summary>
     /// Read a subscription and its quota usage
     /// </summary>
@@ -367,6 +379,10 @@ public sealed partial class ServicesClient
     /// <summary>Every item of listBookings, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
     public IAsyncEnumerable<BookingResponse> ListBookingsAutoPagingAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listBookings with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<BookingResponse>> ListBookingsPagesAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Read a booking
@@ -489,6 +505,10 @@ public sealed partial class ServicesClient
     public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
+    /// <summary>Every page of listEvents with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<EventResponse>> ListEventsPagesAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
     /// <summary>
     /// Record a need (company)
     /// </summary>
@@ -517,6 +537,10 @@ public sealed partial class ServicesClient
     /// <summary>Every item of listNeeds, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
     public IAsyncEnumerable<NeedResponse> ListNeedsAutoPagingAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listNeeds with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<NeedResponse>> ListNeedsPagesAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Read a need
@@ -622,6 +646,10 @@ public sealed partial class ServicesClient
     public IAsyncEnumerable<WebhookResponse> ListWebhooksAutoPagingAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
+    /// <summary>Every page of listWebhooks with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<WebhookResponse>> ListWebhooksPagesAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
     /// <summary>
     /// Read a webhook
     /// </summary>
@@ -661,6 +689,10 @@ public sealed partial class ServicesClient
     /// <summary>Every item of listWebhookDeliveries, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
     public IAsyncEnumerable<WebhookDeliveryResponse> ListWebhookDeliveriesAutoPagingAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
         Pagination.ListAllAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listWebhookDeliveries with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<WebhookDeliveryResponse>> ListWebhookDeliveriesPagesAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
 
     /// <summary>
     /// Send a delivery again

@@ -252,14 +252,19 @@ public static class ClientGenerator
             var pageItem = responseType is null ? null : model.PageItemType(responseType);
             if (pageItem is not null && parametersType is not null && otherParameters.Any(p => p.Parameter.GetProperty("name").GetString() == "after"))
             {
-                w.Line();
-                w.Line($"/// <summary>Every item of {Escape(op.OperationId)}, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>");
                 var pagingSignature = signature.Where(x => !x.StartsWith("RequestOptions", StringComparison.Ordinal) && !x.StartsWith("CancellationToken", StringComparison.Ordinal))
                     .Concat(["RequestOptions? options = null", "CancellationToken cancellationToken = default"]);
-                w.Line($"public IAsyncEnumerable<{pageItem}> {pascal}AutoPagingAsync({string.Join(", ", pagingSignature)}) =>");
                 var pathArguments = string.Concat(pathParameters.Select(p => Identifier(p.GetProperty("name").GetString()!) + ", "));
                 var bodyArgument = bodyType is null ? "" : "body, ";
-                w.Line($"    Pagination.ListAllAsync<{pageItem}>(async (after, ct) => (await {pascal}Async({pathArguments}{bodyArgument}(parameters ?? new()) with {{ After = after }}, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);");
+                var fetchPage = $"async (after, ct) => (await {pascal}Async({pathArguments}{bodyArgument}(parameters ?? new()) with {{ After = after }}, options, ct).ConfigureAwait(false)).Value";
+                w.Line();
+                w.Line($"/// <summary>Every item of {Escape(op.OperationId)}, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>");
+                w.Line($"public IAsyncEnumerable<{pageItem}> {pascal}AutoPagingAsync({string.Join(", ", pagingSignature)}) =>");
+                w.Line($"    Pagination.ListAllAsync<{pageItem}>({fetchPage}, parameters?.After, cancellationToken);");
+                w.Line();
+                w.Line($"/// <summary>Every page of {Escape(op.OperationId)} with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>");
+                w.Line($"public IAsyncEnumerable<IPage<{pageItem}>> {pascal}PagesAsync({string.Join(", ", pagingSignature)}) =>");
+                w.Line($"    Pagination.ListPagesAsync<{pageItem}>({fetchPage}, parameters?.After, cancellationToken);");
             }
         }
         w.Close();
