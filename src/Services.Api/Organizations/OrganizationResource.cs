@@ -41,6 +41,7 @@ public static class OrganizationEndpoints
         organizations.MapRegisterOrganization();
         organizations.MapGetOrganization();
         organizations.MapRenameOrganization();
+        organizations.MapApiKeys();
         organizations.MapIssueApiKey();
         organizations.MapRevokeApiKey();
         var clubs = v1.MapGroup("/clubs/{clubId}/members").WithTags("Organizations");

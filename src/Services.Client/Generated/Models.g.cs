@@ -27,6 +27,30 @@ public sealed record AdmitMemberRequest
     public required string CompanyId { get; init; }
 }
 
+public sealed record ApiKeyResponse
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("label")]
+    public required string Label { get; init; }
+
+    [JsonPropertyName("status")]
+    public required ApiKeyStatus Status { get; init; }
+
+    [JsonPropertyName("issuedAt")]
+    public required DateTimeOffset IssuedAt { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ApiKeyStatus>))]
+public enum ApiKeyStatus
+{
+    [JsonStringEnumMemberName("active")]
+    Active,
+    [JsonStringEnumMemberName("revoked")]
+    Revoked,
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<AttendanceOutcome>))]
 public enum AttendanceOutcome
 {
@@ -534,6 +558,15 @@ public sealed record OrganizationResponse
 
     [JsonPropertyName("members")]
     public required IReadOnlyList<string>? Members { get; init; }
+}
+
+public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
+{
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<ApiKeyResponse> Data { get; init; }
+
+    [JsonPropertyName("next")]
+    public required string? Next { get; init; }
 }
 
 public sealed record PageOfBookingResponse : IPage<BookingResponse>

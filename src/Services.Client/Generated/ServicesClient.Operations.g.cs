@@ -48,6 +48,27 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// List an organization's API keys
+    /// </summary>
+    /// <remarks>
+    /// The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.
+    /// </remarks>
+    [Operation("listApiKeys", "GET", "/v1/organizations/{organizationId}/api-keys")]
+    public Task<ApiResponse<PageOfApiKeyResponse>> ListApiKeysAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(organizationId);
+        return SendAsync<PageOfApiKeyResponse>(HttpMethod.Get, $"/v1/organizations/{Segment(Format(organizationId)!)}/api-keys", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listApiKeys, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<ApiKeyResponse> ListApiKeysAutoPagingAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListAllAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listApiKeys with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<ApiKeyResponse>> ListApiKeysPagesAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>
     /// Issue an API key (its secret is shown once)
     /// </summary>
     /// <remarks>
@@ -59,6 +80,20 @@ public sealed partial class ServicesClient
         ArgumentException.ThrowIfNullOrEmpty(organizationId);
         ArgumentNullException.ThrowIfNull(body);
         return SendAsync<IssuedApiKeyResponse>(HttpMethod.Post, $"/v1/organizations/{Segment(Format(organizationId)!)}/api-keys", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Read an API key
+    /// </summary>
+    /// <remarks>
+    /// The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.
+    /// </remarks>
+    [Operation("getApiKey", "GET", "/v1/organizations/{organizationId}/api-keys/{keyId}")]
+    public Task<ApiResponse<ApiKeyResponse>> GetApiKeyAsync(string organizationId, string keyId, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(organizationId);
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        return SendAsync<ApiKeyResponse>(HttpMethod.Get, $"/v1/organizations/{Segment(Format(organizationId)!)}/api-keys/{Segment(Format(keyId)!)}", null, null, null, options, cancellationToken);
     }
 
     /// <summary>
@@ -707,6 +742,20 @@ public sealed partial class ServicesClient
         ArgumentException.ThrowIfNullOrEmpty(deliveryId);
         return SendAsync<WebhookDeliveryResponse>(HttpMethod.Post, $"/v1/webhooks/{Segment(Format(webhookId)!)}/deliveries/{Segment(Format(deliveryId)!)}/redeliver", null, null, null, options, cancellationToken);
     }
+}
+
+/// <summary>Query and header parameters of ListApiKeys.</summary>
+public sealed record ListApiKeysParameters
+{
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
 }
 
 /// <summary>Query and header parameters of ListOffers.</summary>

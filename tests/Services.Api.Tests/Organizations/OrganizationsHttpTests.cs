@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Services.Api.Common;
 using Services.Api.Organizations;
+using Services.Api.ReadModels;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Organizations;
@@ -45,6 +46,32 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
 
         (await second.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await club.Client.GetAsync($"/v1/organizations/{club.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_organization_lists_its_keys_newest_first_with_their_status_and_never_their_secrets()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var stranger = await api.RegisterAsync(OrganizationKind.Club);
+        var intranet = await club.Client.PostAsJsonAsync($"/v1/organizations/{club.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
+        var first = (await intranet.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        var second = (await (await club.Client.PostAsJsonAsync($"/v1/organizations/{club.Id}/api-keys", new IssueApiKeyRequest("hr tool"), ApiFixture.JsonOptions))
+            .Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        (await club.Client.DeleteAsync($"/v1/organizations/{club.Id}/api-keys/{first.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var page = await club.Client.GetAsync($"/v1/organizations/{club.Id}/api-keys?limit=2");
+        var listed = (await page.Content.ReadFromJsonAsync<Page<ApiKeyResponse>>(ApiFixture.JsonOptions))!;
+        var read = await club.Client.GetAsync(intranet.Headers.Location);
+
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        listed.Data.Select(k => (k.Id, k.Label, k.Status)).ShouldBe([(second.Id, "hr tool", ApiKeyStatus.Active), (first.Id, "intranet", ApiKeyStatus.Revoked)]);
+        var rest = (await club.Client.GetFromJsonAsync<Page<ApiKeyResponse>>($"/v1/organizations/{club.Id}/api-keys?limit=2&after={listed.Next}", ApiFixture.JsonOptions))!;
+        rest.Data.ShouldAllBe(k => k.Id != first.Id && k.Id != second.Id);
+        (await page.Content.ReadAsStringAsync()).ShouldNotContain(second.Key);
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await read.Content.ReadFromJsonAsync<ApiKeyResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe(ApiKeyStatus.Revoked);
+        (await stranger.Client.GetAsync($"/v1/organizations/{club.Id}/api-keys")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await stranger.Client.GetAsync(intranet.Headers.Location)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+
+namespace Services.Api.Organizations;
+
+public enum ApiKeyStatus
+{
+    [JsonStringEnumMemberName("active")] Active,
+    [JsonStringEnumMemberName("revoked")] Revoked,
+}
+
+/// <summary>An issued key as its organization sees it: never its secret, which only its issuing answer showed.</summary>
+/// <param name="IssuedAt">When it was issued, to the millisecond.</param>
+public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status, DateTimeOffset IssuedAt)
+{
+    public static ApiKeyResponse From(IssuedApiKey key) =>
+        new(key.KeyId, key.Label, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, Ids.CreatedAt(key.KeyId, Ids.ApiKey));
+}
+
+/// <summary>The keys an organization was issued, so that it knows which to revoke when rotating them.</summary>
+public static class ListApiKeysEndpoint
+{
+    public static void MapApiKeys(this IEndpointRouteBuilder organizations)
+    {
+        organizations.MapGet("/{organizationId}/api-keys", List)
+            .WithName("listApiKeys")
+            .AnswersWithVersion()
+            .WithSummary("List an organization's API keys")
+            .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        organizations.MapGet("/{organizationId}/api-keys/{keyId}", Get)
+            .WithName("getApiKey")
+            .AnswersWithVersion()
+            .WithSummary("Read an API key")
+            .WithDescription("The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem, ProblemHttpResult>> List(
+        string organizationId,
+        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
+        if (loaded.State is null || !Organization.IsManagedBy(loaded.State.Id, caller)) return Problems.NotFound("organization");
+        // Key ids sort by the time they were made: newest first is the ids' descending order.
+        var keys = loaded.State.ApiKeys.Values
+            .Where(key => cursor is not { } from || string.CompareOrdinal(key.KeyId, from.Id) < 0)
+            .OrderByDescending(key => key.KeyId, StringComparer.Ordinal)
+            .Take(pageSize + 1)
+            .Select(ApiKeyResponse.From)
+            .ToList();
+        ETags.Set(http.Response, loaded.Version);
+        return TypedResults.Ok(PageCursor.ToPage(keys, pageSize, key => new PageCursor(key.IssuedAt, key.Id)));
+    }
+
+    private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Get(
+        string organizationId, string keyId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
+        if (loaded.State is null || !Organization.IsManagedBy(loaded.State.Id, caller)) return Problems.NotFound("organization");
+        if (!loaded.State.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
+        ETags.Set(http.Response, loaded.Version);
+        return TypedResults.Ok(ApiKeyResponse.From(key));
+    }
+}
