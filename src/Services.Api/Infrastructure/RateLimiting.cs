@@ -59,16 +59,23 @@ public sealed class RateLimiting : IDisposable
         var partition = key ?? AddressPartition(context);
         using var lease = _limiter.AttemptAcquire(partition);
         var available = _limiter.GetStatistics(partition)?.CurrentAvailablePermits ?? 0;
-        var headers = context.Response.Headers;
-        headers["RateLimit-Limit"] = _options.Burst.ToString(CultureInfo.InvariantCulture);
-        headers["RateLimit-Remaining"] = Math.Max(0, available).ToString(CultureInfo.InvariantCulture);
-        headers["RateLimit-Reset"] = SecondsUntilFull(available).ToString(CultureInfo.InvariantCulture);
+        var (limit, remaining, reset) = (_options.Burst.ToString(CultureInfo.InvariantCulture),
+            Math.Max(0, available).ToString(CultureInfo.InvariantCulture), SecondsUntilFull(available).ToString(CultureInfo.InvariantCulture));
+        // When the answer starts: the exception handler clears the headers of a request that failed.
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers["RateLimit-Limit"] = limit;
+            headers["RateLimit-Remaining"] = remaining;
+            headers["RateLimit-Reset"] = reset;
+            return Task.CompletedTask;
+        });
         if (lease.IsAcquired && !context.Items.ContainsKey(AddressSpent))
         {
             await next(context);
             return;
         }
-        headers.RetryAfter = "1";
+        context.Response.Headers.RetryAfter = "1";
         var sender = key is null ? "This client address, without a valid API key," : "This API key";
         await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
             $"{sender} may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.");

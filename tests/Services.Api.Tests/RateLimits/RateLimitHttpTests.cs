@@ -22,6 +22,20 @@ public sealed class RateLimitHttpTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
+    public async Task An_answer_written_by_the_error_handler_carries_them_too()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        // Malformed JSON fails in model binding: the exception handler clears the answer and writes the 400.
+        var response = await company.Client.PostAsync("/v1/needs", new StringContent("{\"category\":", System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Headers.Contains("RateLimit-Limit").ShouldBeTrue();
+        response.Headers.Contains("RateLimit-Remaining").ShouldBeTrue();
+        response.Headers.Contains("RateLimit-Reset").ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Past_its_burst_a_key_gets_429_with_retry_after_while_another_key_goes_on()
     {
         var first = await api.RegisterAsync(OrganizationKind.Company);
