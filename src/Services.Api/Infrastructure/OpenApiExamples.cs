@@ -17,8 +17,8 @@ using Services.Api.Webhooks;
 namespace Services.Api.Infrastructure;
 
 /// <summary>
-/// An example of every request body, built from the request types themselves (so they cannot drift
-/// from their shape) and written as the API reads them; a test posts each one and expects no 400.
+/// An example of every request body and of the main resources, built from their types (so they cannot
+/// drift from their shape) and written as the API writes JSON; a test posts each request and expects no 400.
 /// They name every organization as the operator must (clubId, companyId); a club or company may leave
 /// its own id out.
 /// </summary>
@@ -59,11 +59,33 @@ internal static class OpenApiExamples
         [typeof(CreateWebhookRequest)] = new CreateWebhookRequest("https://hr.example.com/hooks/services", ["booking.*", "slot.cancelled"], "HR tool"),
     };
 
+    /// <summary>The main resources as they come back, for the answers' schemas (ids as in <see cref="Requests"/>).</summary>
+    public static readonly IReadOnlyDictionary<Type, object> Answers = new Dictionary<Type, object>
+    {
+        [typeof(OrganizationResponse)] = new OrganizationResponse(Company, OrganizationKind.Company, "Ratier-Figeac", [Territory], "32981452800017", null),
+        [typeof(OfferResponse)] = new OfferResponse(OfferId, Club, Category.Mobility, "Shuttle Figeac station - activity zone",
+            "Morning and evening shuttle between the station and the Aiguille activity zone.", [Territory], "Europe/Paris",
+            Money.Euros(50_000), Money.Euros(250), new CoFunding(Partner, 3000), [Provider], OfferStatus.Active),
+        [typeof(SlotResponse)] = new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 19, 1, 0, SlotStatus.Scheduled),
+        [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
+            new DateOnly(2026, 11, 1), null, [new SubscriptionMonthUsage("2026-11", 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
+        [typeof(BookingResponse)] = new BookingResponse("bkg_01jbz3k9x0b00k1ngb00k1ng", Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
+            BookingStatus.Confirmed, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
+        [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
+            "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
+        [typeof(ApiKeyResponse)] = new ApiKeyResponse("key_01jbz3k9x0hrhrhrhrhrhrhr", "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),
+        [typeof(WebhookResponse)] = new WebhookResponse("whk_01jbz3k9x0h00kh00kh00kh0", "https://hr.example.com/hooks/services",
+            ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60)),
+    };
+
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.JsonPropertyInfo is not null || !Requests.TryGetValue(context.JsonTypeInfo.Type, out var example)) return Task.CompletedTask;
+        if (context.JsonPropertyInfo is not null) return Task.CompletedTask;
         var json = context.ApplicationServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        schema.Examples = [WithoutNulls(JsonSerializer.SerializeToNode(example, example.GetType(), json)!)];
+        var type = context.JsonTypeInfo.Type;
+        // A request leaves optional fields out; an answer writes them, null included, as the API does.
+        if (Requests.TryGetValue(type, out var request)) schema.Examples = [WithoutNulls(JsonSerializer.SerializeToNode(request, type, json)!)];
+        else if (Answers.TryGetValue(type, out var answer)) schema.Examples = [JsonSerializer.SerializeToNode(answer, type, json)!];
         return Task.CompletedTask;
     }
 

@@ -52,6 +52,8 @@ public sealed class OpenApiExamplesTests(ApiFixture api) : IClassFixture<ApiFixt
         }
 
         exampled.ShouldBe(OpenApiExamples.Requests.Keys.Select(type => type.Name), ignoreOrder: true);
+        foreach (var answer in OpenApiExamples.Answers.Keys)
+            schemas.GetProperty(answer.Name).TryGetProperty("examples", out _).ShouldBeTrue($"{answer.Name} has no example");
     }
 
     /// <summary>The referenced schema, also of an optional body (<c>oneOf: [null, $ref]</c>).</summary>
