@@ -34,7 +34,7 @@ public sealed partial class ServicesClient
         _retrying = BuildRetryPipeline(_options.Retry);
     }
 
-    /// <summary>The JSON shapes of the API: camelCase, enums as snake_case strings, instants in UTC, nulls left out.</summary>
+    /// <summary>The JSON shapes of the API: camelCase, enums as their wire names (unknown ones read as Unknown), instants in UTC, nulls left out.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
 
     private static JsonSerializerOptions CreateJsonOptions()
@@ -44,7 +44,7 @@ public sealed partial class ServicesClient
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // Enums carry their own converter (TolerantEnumConverter): one here would take precedence over it.
         options.Converters.Add(new UtcInstantConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -42,18 +42,22 @@ public sealed record ApiKeyResponse
     public required DateTimeOffset IssuedAt { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<ApiKeyStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<ApiKeyStatus>))]
 public enum ApiKeyStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("active")]
     Active,
     [JsonStringEnumMemberName("revoked")]
     Revoked,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<AttendanceOutcome>))]
+[JsonConverter(typeof(TolerantEnumConverter<AttendanceOutcome>))]
 public enum AttendanceOutcome
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("attended")]
     Attended,
     [JsonStringEnumMemberName("no_show")]
@@ -132,9 +136,11 @@ public sealed record BookingResponse
     public required BookingContact? Contact { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<BookingStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<BookingStatus>))]
 public enum BookingStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("requested")]
     Requested,
     [JsonStringEnumMemberName("confirmed")]
@@ -153,9 +159,11 @@ public sealed record CancelSlotRequest
     public required string Reason { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<Category>))]
+[JsonConverter(typeof(TolerantEnumConverter<Category>))]
 public enum Category
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("concierge")]
     Concierge,
     [JsonStringEnumMemberName("mobility")]
@@ -199,9 +207,11 @@ public sealed record ContactDetails
     public string? Phone { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<ContactStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<ContactStatus>))]
 public enum ContactStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("available")]
     Available,
     [JsonStringEnumMemberName("erased")]
@@ -463,9 +473,11 @@ public sealed record NeedResponse
     public required DateTimeOffset RecordedAt { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<NeedStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<NeedStatus>))]
 public enum NeedStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("open")]
     Open,
     [JsonStringEnumMemberName("addressed")]
@@ -513,9 +525,11 @@ public sealed record OfferResponse
     public required OfferStatus Status { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<OfferStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<OfferStatus>))]
 public enum OfferStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("active")]
     Active,
     [JsonStringEnumMemberName("suspended")]
@@ -524,9 +538,11 @@ public enum OfferStatus
     Withdrawn,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<OrganizationKind>))]
+[JsonConverter(typeof(TolerantEnumConverter<OrganizationKind>))]
 public enum OrganizationKind
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("club")]
     Club,
     [JsonStringEnumMemberName("company")]
@@ -851,9 +867,11 @@ public sealed record SlotResponse
     public required SlotStatus Status { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<SlotStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<SlotStatus>))]
 public enum SlotStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("scheduled")]
     Scheduled,
     [JsonStringEnumMemberName("cancelled")]
@@ -917,9 +935,11 @@ public sealed record SubscriptionResponse
     public required IReadOnlyList<SubscriptionMonthUsage> Usage { get; init; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<SubscriptionStatus>))]
+[JsonConverter(typeof(TolerantEnumConverter<SubscriptionStatus>))]
 public enum SubscriptionStatus
 {
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
     [JsonStringEnumMemberName("active")]
     Active,
     [JsonStringEnumMemberName("cancelled")]

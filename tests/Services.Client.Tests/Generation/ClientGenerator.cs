@@ -157,9 +157,11 @@ public static class ClientGenerator
             Doc(w, Description(schema));
             if (schema.TryGetProperty("enum", out var values))
             {
-                w.Line($"[JsonConverter(typeof(JsonStringEnumConverter<{name}>))]");
+                w.Line($"[JsonConverter(typeof(TolerantEnumConverter<{name}>))]");
                 w.Line($"public enum {name}");
                 w.Open();
+                w.Line("/// <summary>A value the API added after this client was generated (read only; never sent).</summary>");
+                w.Line("Unknown = -1,");
                 foreach (var value in values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String))
                 {
                     w.Line($"[JsonStringEnumMemberName({Literal(value.GetString()!)})]");
