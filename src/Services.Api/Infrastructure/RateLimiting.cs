@@ -23,30 +23,35 @@ public sealed class RateLimiting : IDisposable
 
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PartitionedRateLimiter<string> _lookups;
 
     public RateLimiting(IConfiguration configuration)
     {
         _options = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
-        _limiter = PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        _limiter = TokenBuckets(_options);
+        _lookups = TokenBuckets(_options);
+    }
+
+    private static PartitionedRateLimiter<string> TokenBuckets(RateLimitOptions options) =>
+        PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = _options.Burst,
-            TokensPerPeriod = _options.PerSecond,
+            TokenLimit = options.Burst,
+            TokensPerPeriod = options.PerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
-    }
 
     /// <summary>
-    /// Whether authenticating this request may ask the database about its key. Requests with unknown
-    /// or revoked keys draw on their address's bucket (below, once authentication failed); once it is
-    /// empty, a flood of made-up keys must not cost a query each before its 429. Peeking takes nothing:
-    /// a key that turns out valid draws on its own bucket.
+    /// Whether authenticating this request may ask the database about its key: each address has a bucket
+    /// of key lookups (keys this node neither keeps nor knows to be unknown), so that a flood of made-up
+    /// keys costs at most that many queries before its 429. A refused request is answered 429 below.
     /// </summary>
     public bool MayLookUpKey(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_limiter.GetStatistics(AddressPartition(context)) is not { CurrentAvailablePermits: <= 0 }) return true;
+        using var lookup = _lookups.AttemptAcquire(AddressPartition(context));
+        if (lookup.IsAcquired) return true;
         context.Items[AddressSpent] = true;
         return false;
     }
@@ -76,9 +81,10 @@ public sealed class RateLimiting : IDisposable
             return;
         }
         context.Response.Headers.RetryAfter = "1";
-        var sender = key is null ? "This client address, without a valid API key," : "This API key";
-        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
-            $"{sender} may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.");
+        var detail = context.Items.ContainsKey(AddressSpent)
+            ? $"This client address presented more API keys this node had to look up than {_options.PerSecond} per second (bursts of {_options.Burst}); retry after the time in Retry-After."
+            : $"{(key is null ? "This client address, without a valid API key," : "This API key")} may send {_options.PerSecond} requests per second (bursts of {_options.Burst}); retry after the time in Retry-After.";
+        await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests", detail);
     }
 
     private static string AddressPartition(HttpContext context) => "ip:" + context.Connection.RemoteIpAddress;
@@ -86,7 +92,11 @@ public sealed class RateLimiting : IDisposable
     private long SecondsUntilFull(long available) =>
         (long)Math.Ceiling(Math.Max(0, _options.Burst - available) / (double)Math.Max(1, _options.PerSecond));
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        _lookups.Dispose();
+    }
 }
 
 public static class RateLimitingExtensions

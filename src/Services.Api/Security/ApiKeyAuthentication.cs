@@ -37,7 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret)) return AuthenticateResult.Fail("Unknown API key.");
 
-        if (!keys.IsKept(keyId) && !limits.MayLookUpKey(Context)) return AuthenticateResult.Fail("Too many requests without a valid API key from this address.");
+        if (keys.NeedsDatabase(keyId) && !limits.MayLookUpKey(Context)) return AuthenticateResult.Fail("Too many key lookups from this address.");
         var key = await keys.FindAsync(keyId, secret, Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(key.SecretHash, secret)) return AuthenticateResult.Fail("Unknown or revoked API key.");
         return Success(key.Caller, keyId);

@@ -10,18 +10,19 @@ namespace Services.Api.Security;
 /// identical queries. A request never joins a query begun before a revocation was heard; while
 /// none can be heard, each request asks the database itself.
 /// </summary>
-public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
+public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache, UnknownApiKeys unknown)
 {
     private readonly Dictionary<string, Query> _queries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    /// <summary>True when finding this key asks no database.</summary>
-    public bool IsKept(string keyId) => cache.TryGet(keyId, out _);
+    /// <summary>False when this node knows the key (kept, or known to be no key) without asking the database.</summary>
+    public bool NeedsDatabase(string keyId) => !cache.TryGet(keyId, out _) && !unknown.Contains(keyId);
 
     /// <summary>The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.</summary>
     public async Task<VerifiedKey?> FindAsync(string keyId, string secret, CancellationToken cancellationToken)
     {
         if (cache.TryGet(keyId, out var kept)) return kept;
+        if (unknown.Contains(keyId)) return null;
         if (!cache.IsTrusted) return await ReadAsync(keyId, cancellationToken);
         var generation = cache.Generation;
         Query query;
@@ -47,7 +48,9 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache)
     {
         try
         {
-            query.Answer.TrySetResult(await ReadAsync(keyId, CancellationToken.None));
+            var key = await ReadAsync(keyId, CancellationToken.None);
+            if (key is null) unknown.Remember(keyId);
+            query.Answer.TrySetResult(key);
         }
 #pragma warning disable CA1031 // Every waiting request gets the fault (the database away: 503).
         catch (Exception ex)

@@ -12,6 +12,7 @@ public static class SecurityExtensions
         services.AddAuthorization();
         services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(ApiKeyCacheOptions.Section).Get<ApiKeyCacheOptions>() ?? new ApiKeyCacheOptions());
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<UnknownApiKeys>();
         services.AddSingleton<ApiKeyLookup>();
         if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ApiKeyRevocationListener>();
         return services;

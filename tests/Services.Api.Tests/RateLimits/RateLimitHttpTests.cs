@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Services.Api.Common;
+using Services.Api.Organizations;
+using Services.Api.Security;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.RateLimits;
@@ -60,25 +64,19 @@ public sealed class RateLimitHttpTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
-    public async Task An_address_that_spent_its_bucket_on_unknown_keys_gets_429_before_any_new_key_is_looked_up()
+    public async Task An_address_that_spent_its_lookups_on_made_up_keys_gets_429_before_any_new_key_is_looked_up()
     {
         var known = await api.RegisterAsync(OrganizationKind.Company);
-        await using var limited = api.Factory.WithWebHostBuilder(web =>
-        {
-            web.UseSetting("RateLimits:Burst", "3");
-            web.UseSetting("RateLimits:PerSecond", "1");
-        });
+        await using var limited = await LimitedNodeAsync();
         var knownClient = WithKey(limited, known);
         (await knownClient.GetAsync($"/v1/organizations/{known.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        var madeUp = limited.CreateClient();
-        madeUp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", $"svc_{Ids.New(Ids.ApiKey)}_{new string('0', 64)}");
 
-        // The bucket refills one request a second, so a refill can fall between the flood and the new
-        // key; a refusal in any of three tries is the behaviour, since without it the new key always passes.
+        // The lookups refill one a second, so a refill can fall between the flood and the new key; a
+        // refusal in any of three tries is the behaviour, since without the budget the new key always passes.
         var refusals = new List<HttpResponseMessage>();
         for (var attempt = 0; attempt < 3 && refusals.Count == 0; attempt++)
         {
-            await SpendAsync(madeUp);
+            await SpendLookupsAsync(limited);
             var fresh = await api.RegisterAsync(OrganizationKind.Company);
             var answer = await WithKey(limited, fresh).GetAsync($"/v1/organizations/{fresh.Id}");
             if (answer.StatusCode == HttpStatusCode.TooManyRequests) refusals.Add(answer);
@@ -87,21 +85,54 @@ public sealed class RateLimitHttpTests(ApiFixture api) : IClassFixture<ApiFixtur
 
         refusals.ShouldNotBeEmpty();
         refusals[0].Headers.RetryAfter.ShouldNotBeNull();
-        await refusals[0].ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
-        // A key verified before the flood has its own bucket and asks nothing of the database.
+        (await refusals[0].ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited")).GetProperty("detail").GetString()!.ShouldContain("look up");
+        // A key verified before the flood asks nothing of the database.
         (await knownClient.GetAsync($"/v1/organizations/{known.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
-    /// <summary>Sends unknown keys until the address's bucket refuses them.</summary>
-    private static async Task SpendAsync(HttpClient madeUp)
+    [Fact]
+    public async Task A_revoked_key_sent_again_and_again_costs_one_lookup_so_the_new_key_of_a_rotation_still_gets_in()
     {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var issued = await company.Client.PostAsJsonAsync($"/v1/organizations/{company.Id}/api-keys", new IssueApiKeyRequest("old worker"), ApiFixture.JsonOptions);
+        var old = (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
+        (await company.Client.DeleteAsync($"/v1/organizations/{company.Id}/api-keys/{old.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await using var limited = await LimitedNodeAsync();
+        var revoked = limited.CreateClient();
+        revoked.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", old.Key);
+
+        // Ten times the lookup burst: each an answer without a valid key (401, then 429 from the address's requests).
+        for (var i = 0; i < 30; i++)
+            (await revoked.GetAsync("/v1/offers")).StatusCode.ShouldBeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests);
+
+        (await WithKey(limited, company).GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>A node with buckets of 3 refilled 1 a second, caching keys (so listening for revocations).</summary>
+    private async Task<WebApplicationFactory<Program>> LimitedNodeAsync()
+    {
+        var node = api.Factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting("RateLimits:Burst", "3");
+            web.UseSetting("RateLimits:PerSecond", "1");
+        });
+        node.CreateClient().Dispose();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(node.Services.GetRequiredService<ApiKeyCache>().IsTrusted), "the node listens for revocations");
+        return node;
+    }
+
+    /// <summary>Sends a different made-up key each time until the address's lookups are refused.</summary>
+    private static async Task SpendLookupsAsync(WebApplicationFactory<Program> node)
+    {
+        var madeUp = node.CreateClient();
         for (var i = 0; i < 20; i++)
         {
+            madeUp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", $"svc_{Ids.New(Ids.ApiKey)}_{new string('0', 64)}");
             var answer = await madeUp.GetAsync("/v1/offers");
-            if (answer.StatusCode == HttpStatusCode.TooManyRequests) return;
-            answer.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            if (answer.StatusCode == HttpStatusCode.TooManyRequests && (await answer.Content.ReadAsStringAsync()).Contains("look up", StringComparison.Ordinal)) return;
+            answer.StatusCode.ShouldBeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests);
         }
-        throw new InvalidOperationException("Twenty unknown keys in a row were never refused with 429.");
+        throw new InvalidOperationException("Twenty made-up keys in a row never ran out of lookups.");
     }
 
     private static HttpClient WithKey(WebApplicationFactory<Program> factory, Actor actor)
