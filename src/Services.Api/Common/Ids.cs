@@ -44,15 +44,6 @@ public static class Ids
         return string.Concat(prefix, "_", chars);
     }
 
-    /// <summary>When a well-formed id was made, to the millisecond (its first characters, see <see cref="New(string)"/>).</summary>
-    public static DateTimeOffset CreatedAt(string id, string prefix)
-    {
-        if (!IsWellFormed(id, prefix)) throw new ArgumentException($"Not a well-formed '{prefix}' id.", nameof(id));
-        var milliseconds = 0L;
-        foreach (var c in id.AsSpan(prefix.Length + 1, TimeLength)) milliseconds = (milliseconds << 5) | (long)Alphabet.IndexOf(c, StringComparison.Ordinal);
-        return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
-    }
-
     /// <summary>The form <see cref="IsWellFormed"/> checks, as a regular expression.</summary>
     public static string Pattern(string prefix) => $"^{prefix}_[{Alphabet}]{{{Length}}}$";
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Services.Api.Infrastructure;
@@ -14,9 +15,13 @@ public static class BodilessOperations
         app.Use(async (context, next) =>
         {
             var request = context.Request;
+            // Only an operation of ours: routing's own 405 endpoint (a wrong method) has no methods listed.
             var takesNoBody = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
-                && context.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is null;
-            if (!takesNoBody || request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+                && context.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is not null
+                && endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is null;
+            var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody
+                ?? (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0));
+            if (!takesNoBody || !hasBody)
             {
                 await next(context);
                 return;
@@ -33,7 +38,7 @@ public static class BodilessOperations
     /// <summary>Each field of the body, or the body itself when it is neither blank nor an empty JSON object.</summary>
     private static async Task<Dictionary<string, string[]>> FieldsGivenAsync(HttpRequest request)
     {
-        using var reader = new StreamReader(request.Body);
+        using var reader = new StreamReader(request.Body, leaveOpen: true);
         var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
         if (string.IsNullOrWhiteSpace(text)) return [];
         try
@@ -42,7 +47,8 @@ public static class BodilessOperations
             if (body.RootElement.ValueKind == JsonValueKind.Object)
             {
                 string[] unused = ["This operation takes no body; the field is not used."];
-                return body.RootElement.EnumerateObject().ToDictionary(field => field.Name, _ => unused, StringComparer.Ordinal);
+                return body.RootElement.EnumerateObject().Select(field => field.Name).Distinct(StringComparer.Ordinal)
+                    .ToDictionary(name => name, _ => unused, StringComparer.Ordinal);
             }
         }
         catch (JsonException)

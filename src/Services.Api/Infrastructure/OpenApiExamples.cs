@@ -37,8 +37,8 @@ internal static class OpenApiExamples
 
     public static readonly IReadOnlyDictionary<Type, object> Requests = new Dictionary<Type, object>
     {
-        [typeof(RegisterOrganizationRequest)] = new RegisterOrganizationRequest(OrganizationKind.Company, "Ratier-Figeac", [Territory], "32981452800017"),
-        [typeof(RenameOrganizationRequest)] = new RenameOrganizationRequest("Ratier-Figeac (Collins Aerospace)"),
+        [typeof(RegisterOrganizationRequest)] = new RegisterOrganizationRequest(OrganizationKind.Company, "Ateliers du Causse", [Territory], "84217659300015"),
+        [typeof(RenameOrganizationRequest)] = new RenameOrganizationRequest("Ateliers du Causse (Figeac site)"),
         [typeof(IssueApiKeyRequest)] = new IssueApiKeyRequest("HR intranet"),
         [typeof(AdmitMemberRequest)] = new AdmitMemberRequest(Company),
         [typeof(PublishOfferRequest)] = new PublishOfferRequest(
@@ -62,7 +62,7 @@ internal static class OpenApiExamples
     /// <summary>The main resources as they come back, for the answers' schemas (ids as in <see cref="Requests"/>).</summary>
     public static readonly IReadOnlyDictionary<Type, object> Answers = new Dictionary<Type, object>
     {
-        [typeof(OrganizationResponse)] = new OrganizationResponse(Company, OrganizationKind.Company, "Ratier-Figeac", [Territory], "32981452800017", null),
+        [typeof(OrganizationResponse)] = new OrganizationResponse(Company, OrganizationKind.Company, "Ateliers du Causse", [Territory], "84217659300015", null),
         [typeof(OfferResponse)] = new OfferResponse(OfferId, Club, Category.Mobility, "Shuttle Figeac station - activity zone",
             "Morning and evening shuttle between the station and the Aiguille activity zone.", [Territory], "Europe/Paris",
             Money.Euros(50_000), Money.Euros(250), new CoFunding(Partner, 3000), [Provider], OfferStatus.Active),

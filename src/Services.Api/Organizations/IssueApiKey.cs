@@ -17,7 +17,7 @@ public static partial class Organization
         if (state.ApiKeys.ContainsKey(command.KeyId))
             return Decision.Refuse("api_key_exists", $"API key {command.KeyId} already exists.");
 
-        return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix));
+        return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix, now));
     }
 }
 

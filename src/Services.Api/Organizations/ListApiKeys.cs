@@ -15,11 +15,14 @@ public enum ApiKeyStatus
 }
 
 /// <summary>An issued key as its organization sees it: never its secret, which only its issuing answer showed.</summary>
-/// <param name="IssuedAt">When it was issued, to the millisecond.</param>
-public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status, DateTimeOffset IssuedAt)
+/// <param name="IssuedAt">When it was issued; null for keys issued before this was recorded.</param>
+public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
 {
     public static ApiKeyResponse From(IssuedApiKey key) =>
-        new(key.KeyId, key.Label, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, Ids.CreatedAt(key.KeyId, Ids.ApiKey));
+        new(key.KeyId, key.Label, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, key.IssuedAt);
+
+    /// <summary>Its place in the list, newest first: keys of unknown issue time last, then by id.</summary>
+    public PageCursor Cursor => new(IssuedAt ?? DateTimeOffset.UnixEpoch, Id);
 }
 
 /// <summary>The keys an organization was issued, so that it knows which to revoke when rotating them.</summary>
@@ -52,16 +55,19 @@ public static class ListApiKeysEndpoint
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
         if (loaded.State is null || !Organization.IsManagedBy(loaded.State.Id, caller)) return Problems.NotFound("organization");
-        // Key ids sort by the time they were made: newest first is the ids' descending order.
         var keys = loaded.State.ApiKeys.Values
-            .Where(key => cursor is not { } from || string.CompareOrdinal(key.KeyId, from.Id) < 0)
-            .OrderByDescending(key => key.KeyId, StringComparer.Ordinal)
-            .Take(pageSize + 1)
             .Select(ApiKeyResponse.From)
+            .Where(key => cursor is not { } from || Before(key.Cursor, from))
+            .OrderByDescending(key => key.Cursor.At).ThenByDescending(key => key.Id, StringComparer.Ordinal)
+            .Take(pageSize + 1)
             .ToList();
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(PageCursor.ToPage(keys, pageSize, key => new PageCursor(key.IssuedAt, key.Id)));
+        return TypedResults.Ok(PageCursor.ToPage(keys, pageSize, key => key.Cursor));
     }
+
+    /// <summary>Whether <paramref name="key"/> comes after <paramref name="cursor"/> in the newest-first order.</summary>
+    private static bool Before(PageCursor key, PageCursor cursor) =>
+        key.At < cursor.At || (key.At == cursor.At && string.CompareOrdinal(key.Id, cursor.Id) < 0);
 
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Get(
         string organizationId, string keyId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)

@@ -19,7 +19,8 @@ public sealed record MemberAdmitted(string CompanyId);
 public sealed record MemberRemoved(string CompanyId);
 
 /// <summary>Never carries the secret nor its hash: events are shared through the change feed.</summary>
-public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix);
+/// <param name="IssuedAt">Absent from events before it was recorded.</param>
+public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null);
 
 public sealed record ApiKeyRevoked(string KeyId);
 
@@ -29,7 +30,7 @@ public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 /// <param name="EndsOn">The cancelled subscription's last day (offer's calendar); absent from events before it was recorded.</param>
 public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 
-public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked);
+public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt);
 
 public sealed record OrganizationState(
     string Id,
@@ -57,7 +58,7 @@ public static partial class Organization
         ({ } s, OrganizationRenamed e) => s with { Name = e.Name },
         ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId) },
         ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId) },
-        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false)) },
+        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt)) },
         ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
         ({ } s, SubscriptionOpened e) => s with
         {

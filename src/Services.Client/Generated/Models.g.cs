@@ -39,7 +39,10 @@ public sealed record ApiKeyResponse
     public required ApiKeyStatus Status { get; init; }
 
     [JsonPropertyName("issuedAt")]
-    public required DateTimeOffset IssuedAt { get; init; }
+    public required DateTimeOffset? IssuedAt { get; init; }
+
+    [JsonPropertyName("cursor")]
+    public PageCursor? Cursor { get; init; }
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<ApiKeyStatus>))]
@@ -574,6 +577,15 @@ public sealed record OrganizationResponse
 
     [JsonPropertyName("members")]
     public required IReadOnlyList<string>? Members { get; init; }
+}
+
+public sealed record PageCursor
+{
+    [JsonPropertyName("at")]
+    public DateTimeOffset? At { get; init; }
+
+    [JsonPropertyName("id")]
+    public string? Id { get; init; }
 }
 
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>

@@ -298,9 +298,13 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         var withReason = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("""{"reason":"sick"}"""));
         var notJson = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("sick"));
+        var twice = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("""{"reason":"a","reason":"b"}"""));
+        var wrongMethod = await scene.Company.Client.PutAsync($"/v1/bookings/{booking.Id}/cancel", Json("""{"reason":"sick"}"""));
 
         (await withReason.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_request")).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
         (await notJson.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_request")).GetProperty("errors").TryGetProperty("body", out _).ShouldBeTrue();
+        (await twice.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_request")).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        wrongMethod.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         (await api.GetBookingAsync(scene.Company, booking.Id)).Status.ShouldBe(BookingStatus.Confirmed);
         var cancelled = await scene.Company.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", Json("{ }"));
         cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());

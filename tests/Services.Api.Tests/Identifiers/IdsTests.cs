@@ -32,13 +32,6 @@ public sealed class IdsTests
         Regex.IsMatch(Ids.New(Ids.Booking), Ids.Pattern(Ids.Booking)).ShouldBeTrue();
     }
 
-    [Theory]
-    [InlineData(0L)]
-    [InlineData(1_795_000_123_456L)]
-    [InlineData(253_402_300_799_999L)]
-    public void An_id_tells_the_millisecond_it_was_made_in(long unixMilliseconds) =>
-        Ids.CreatedAt(Ids.New(Ids.ApiKey, unixMilliseconds), Ids.ApiKey).ShouldBe(DateTimeOffset.UnixEpoch.AddMilliseconds(unixMilliseconds));
-
     [Fact]
     public void Ids_made_in_one_millisecond_differ_by_their_random_part()
     {

@@ -9,7 +9,7 @@ public sealed class IssueApiKeyTests
     [Fact]
     public void A_key_is_issued_with_its_label_and_prefix_only() =>
         Organization.Decide(new IssueApiKey(CompanyId, "key_hr", "HR software", "sk_live_ab12"), CompanyWith(), Now)
-            .Then(new ApiKeyIssued("key_hr", "HR software", "sk_live_ab12"));
+            .Then(new ApiKeyIssued("key_hr", "HR software", "sk_live_ab12", Now));
 
     [Fact]
     public void A_key_id_is_issued_once() =>

@@ -65,8 +65,13 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
 
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         listed.Data.Select(k => (k.Id, k.Label, k.Status)).ShouldBe([(second.Id, "hr tool", ApiKeyStatus.Active), (first.Id, "intranet", ApiKeyStatus.Revoked)]);
+        listed.Data.ShouldAllBe(k => k.IssuedAt != null);
+        listed.Data[0].IssuedAt!.Value.ShouldBeGreaterThanOrEqualTo(listed.Data[1].IssuedAt!.Value);
+        // The key the club was registered with comes last, on the next page.
         var rest = (await club.Client.GetFromJsonAsync<Page<ApiKeyResponse>>($"/v1/organizations/{club.Id}/api-keys?limit=2&after={listed.Next}", ApiFixture.JsonOptions))!;
-        rest.Data.ShouldAllBe(k => k.Id != first.Id && k.Id != second.Id);
+        rest.Data.Select(k => k.Status).ShouldBe([ApiKeyStatus.Active]);
+        rest.Data.Single().Id.ShouldNotBeOneOf(first.Id, second.Id);
+        rest.Next.ShouldBeNull();
         (await page.Content.ReadAsStringAsync()).ShouldNotContain(second.Key);
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await read.Content.ReadFromJsonAsync<ApiKeyResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe(ApiKeyStatus.Revoked);
