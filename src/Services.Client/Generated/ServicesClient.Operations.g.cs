@@ -501,9 +501,10 @@ public sealed partial class ServicesClient
     /// the sums of the lines. Money in cents of EUR.
     /// </remarks>
     [Operation("getCompanyUsage", "GET", "/v1/companies/{companyId}/usage")]
-    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(companyId);
+        ArgumentNullException.ThrowIfNull(parameters);
         return SendAsync<UsageStatementResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
@@ -519,8 +520,9 @@ public sealed partial class ServicesClient
     /// (0 included), so that no figure singles out a person.
     /// </remarks>
     [Operation("getIndicators", "GET", "/v1/indicators")]
-    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         return SendAsync<IndicatorsResponse>(HttpMethod.Get, $"/v1/indicators", new QueryString().Add("territory", parameters?.Territory).Add("month", parameters?.Month).Add("quarter", parameters?.Quarter).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
@@ -963,7 +965,7 @@ public sealed record GetCompanyUsageParameters
     /// <summary>
     /// The calendar month, YYYY-MM.
     /// </summary>
-    public string? Month { get; init; }
+    public required string Month { get; init; }
 
     /// <summary>
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
@@ -977,7 +979,7 @@ public sealed record GetIndicatorsParameters
     /// <summary>
     /// The territory code, e.g. grand-figeac.
     /// </summary>
-    public string? Territory { get; init; }
+    public required string Territory { get; init; }
 
     /// <summary>
     /// A calendar month, YYYY-MM (or give quarter).

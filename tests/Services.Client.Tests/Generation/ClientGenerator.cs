@@ -215,6 +215,8 @@ public static class ClientGenerator
                 .Select(p => (Parameter: p, Property: Pascal(p.GetProperty("name").GetString()!)))
                 .ToList();
             var parametersType = otherParameters.Count > 0 ? pascal + "Parameters" : null;
+            // A required query parameter makes the parameters an argument the call cannot leave out.
+            var parametersRequired = otherParameters.Any(p => IsRequired(p.Parameter));
             if (parametersType is not null) parameterTypes.Add((parametersType, otherParameters));
 
             var (bodyType, bodyRequired) = RequestBody(op.Operation, model);
@@ -223,7 +225,7 @@ public static class ClientGenerator
             var signature = new List<string>();
             foreach (var p in pathParameters) signature.Add($"{ParameterType(p, model)} {Identifier(p.GetProperty("name").GetString()!)}");
             if (bodyType is not null) signature.Add(bodyRequired ? $"{bodyType} body" : $"{bodyType}? body = null");
-            if (parametersType is not null) signature.Add($"{parametersType}? parameters = null");
+            if (parametersType is not null) signature.Add(parametersRequired ? $"{parametersType} parameters" : $"{parametersType}? parameters = null");
             signature.Add("RequestOptions? options = null");
             signature.Add("CancellationToken cancellationToken = default");
 
@@ -238,6 +240,7 @@ public static class ClientGenerator
                 if (ParameterType(p, model) == "string") w.Line($"ArgumentException.ThrowIfNullOrEmpty({identifier});");
             }
             if (bodyType is not null && bodyRequired) w.Line("ArgumentNullException.ThrowIfNull(body);");
+            if (parametersRequired) w.Line("ArgumentNullException.ThrowIfNull(parameters);");
             var path = "$" + Literal(PathTemplate(op.Path, pathParameters));
             var query = otherParameters.Any(p => p.Parameter.GetProperty("in").GetString() == "query")
                 ? "new QueryString()" + string.Concat(otherParameters.Where(p => p.Parameter.GetProperty("in").GetString() == "query")
@@ -252,7 +255,7 @@ public static class ClientGenerator
             w.Close();
 
             var pageItem = responseType is null ? null : model.PageItemType(responseType);
-            if (pageItem is not null && parametersType is not null && otherParameters.Any(p => p.Parameter.GetProperty("name").GetString() == "after"))
+            if (pageItem is not null && parametersType is not null && !parametersRequired && otherParameters.Any(p => p.Parameter.GetProperty("name").GetString() == "after"))
             {
                 var pagingSignature = signature.Where(x => !x.StartsWith("RequestOptions", StringComparison.Ordinal) && !x.StartsWith("CancellationToken", StringComparison.Ordinal))
                     .Concat(["RequestOptions? options = null", "CancellationToken cancellationToken = default"]);
@@ -284,12 +287,15 @@ public static class ClientGenerator
                 first = false;
                 Doc(w, Text(parameter, "description"));
                 var type = ParameterType(parameter, model);
-                w.Line($"public {type}? {property} {{ get; init; }}");
+                w.Line(IsRequired(parameter) ? $"public required {type} {property} {{ get; init; }}" : $"public {type}? {property} {{ get; init; }}");
             }
             w.Close();
         }
         return w.ToString();
     }
+
+    private static bool IsRequired(JsonElement parameter) =>
+        parameter.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.True;
 
     private static string ParameterType(JsonElement parameter, Model model)
     {

@@ -36,6 +36,18 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public void A_required_query_parameter_cannot_be_left_out_of_the_call()
+    {
+        var usage = typeof(ServicesClient).GetMethod(nameof(ServicesClient.GetCompanyUsageAsync))!;
+
+        usage.GetParameters().Single(p => p.Name == "parameters").IsOptional.ShouldBeFalse();
+        typeof(GetCompanyUsageParameters).GetProperty(nameof(GetCompanyUsageParameters.Month))!
+            .IsDefined(typeof(System.Runtime.CompilerServices.RequiredMemberAttribute)).ShouldBeTrue();
+        typeof(GetCompanyUsageParameters).GetProperty(nameof(GetCompanyUsageParameters.MinPosition))!
+            .IsDefined(typeof(System.Runtime.CompilerServices.RequiredMemberAttribute)).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Every_operation_of_the_document_has_exactly_one_client_method_and_every_method_an_operation()
     {
         var documented = ClientGenerator.Operations(await File.ReadAllTextAsync(Repository.OpenApiDocument));
