@@ -50,7 +50,11 @@ public sealed record CreateWebhookRequest(
     }
 }
 
-public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt);
+public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt)
+{
+    /// <summary>A webhook never changes once registered (it is deleted, not edited): its ETag is always this version.</summary>
+    public const long Version = 1;
+}
 
 /// <param name="Secret">The signing secret, shown only in this answer: keep it to verify the Services-Signature header.</param>
 public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
@@ -101,6 +105,7 @@ public static class WebhookEndpoints
         var webhooks = v1.MapGroup("/webhooks").WithTags("Webhooks");
         webhooks.MapPost("", Create)
             .WithName("createWebhook")
+            .AnswersWithVersion()
             .WithSummary("Register a webhook")
             .WithDescription(
                 "Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON " +
@@ -116,13 +121,16 @@ public static class WebhookEndpoints
             .ProducesValidationProblem();
         webhooks.MapGet("/{webhookId}", Get)
             .WithName("getWebhook")
+            .AnswersWithVersion()
             .WithSummary("Read a webhook")
             .ProducesProblem(StatusCodes.Status404NotFound);
         webhooks.MapDelete("/{webhookId}", Delete)
             .WithName("deleteWebhook")
             .WithSummary("Delete a webhook")
-            .WithDescription("Stops deliveries at once; pending deliveries are dropped.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("Stops deliveries at once; pending deliveries are dropped. A webhook is never edited, so its ETag is always \"1\".")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(IfMatchHonoured.Instance)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         webhooks.MapGet("/{webhookId}/deliveries", ListDeliveries)
             .WithName("listWebhookDeliveries")
             .WithSummary("List a webhook's deliveries")
@@ -163,6 +171,7 @@ public static class WebhookEndpoints
         batch.BatchCommands.Add(insert);
         foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        ETags.Set(http.Response, WebhookResponse.Version);
         return TypedResults.Created($"/v1/webhooks/{id}",
             new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));
     }
@@ -185,11 +194,19 @@ public static class WebhookEndpoints
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, w => new PageCursor(w.CreatedAt, w.Id)));
     }
 
-    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string webhookId, Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        await FindAsync(db, webhookId, caller, cancellationToken) is { } webhook ? TypedResults.Ok(webhook) : Problems.NotFound("webhook");
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string webhookId, Caller caller, NpgsqlDataSource db, HttpContext http, CancellationToken cancellationToken)
     {
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } webhook) return Problems.NotFound("webhook");
+        ETags.Set(http.Response, WebhookResponse.Version);
+        return TypedResults.Ok(webhook);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
+        string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (ifMatch is { } expected && expected != WebhookResponse.Version)
+            return await FindAsync(db, webhookId, caller, cancellationToken) is null ? Problems.NotFound("webhook") : Problems.StaleVersion(WebhookResponse.Version);
         await using var batch = db.CreateBatch();
         var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2)");
         delete.Parameters.Add(new NpgsqlParameter { Value = webhookId });

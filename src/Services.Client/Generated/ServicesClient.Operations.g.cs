@@ -701,7 +701,7 @@ public sealed partial class ServicesClient
     /// Delete a webhook
     /// </summary>
     /// <remarks>
-    /// Stops deliveries at once; pending deliveries are dropped.
+    /// Stops deliveries at once; pending deliveries are dropped. A webhook is never edited, so its ETag is always "1".
     /// </remarks>
     [Operation("deleteWebhook", "DELETE", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse> DeleteWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)

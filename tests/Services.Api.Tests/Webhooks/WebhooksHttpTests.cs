@@ -323,7 +323,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
-    public async Task A_webhook_is_managed_by_its_organization_only_and_its_secret_is_shown_once()
+    public async Task A_webhook_is_managed_by_its_organization_only_its_secret_is_shown_once_and_a_stale_if_match_keeps_it()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
         var (clocked, _) = await ClockedAsync(clock);
@@ -360,7 +360,11 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         (await clocked.ClientFor(owner).DeleteAsync($"/v1/webhooks/{delivering.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await other.Client.DeleteAsync($"/v1/webhooks/{others.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
-        (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        read.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        await (await client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        await (await other.Client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        (await client.GetAsync($"/v1/webhooks/{created.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", read.Headers.ETag.Tag))).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await api.Anonymous().GetAsync("/v1/webhooks")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -486,5 +490,12 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var total = Enumerable.Range(1, options.MaxAttempts - 1).Aggregate(TimeSpan.Zero, (sum, n) => sum + options.Backoff(n, 0.5));
         total.TotalHours.ShouldBeInRange(20, 30);
         options.Backoff(1, 0).ShouldBeLessThan(options.Backoff(1, 0.99));
+    }
+
+    private static HttpRequestMessage DeleteIfMatch(string path, string etag)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        return request;
     }
 }
