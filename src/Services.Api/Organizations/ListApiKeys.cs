@@ -21,8 +21,11 @@ public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status
     public static ApiKeyResponse From(IssuedApiKey key) =>
         new(key.KeyId, key.Label, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, key.IssuedAt);
 
-    /// <summary>Its place in the list, newest first: keys of unknown issue time last, then by id.</summary>
-    public PageCursor Cursor => new(IssuedAt ?? DateTimeOffset.UnixEpoch, Id);
+    /// <summary>
+    /// Its place in the list, newest first: keys of unknown issue time last, then by id. To the
+    /// microsecond, as a cursor keeps it, so that the next page starts exactly after it.
+    /// </summary>
+    public PageCursor Cursor => new(IssuedAt is { } at ? at.AddTicks(-(at.Ticks % 10)) : DateTimeOffset.UnixEpoch, Id);
 }
 
 /// <summary>The keys an organization was issued, so that it knows which to revoke when rotating them.</summary>
