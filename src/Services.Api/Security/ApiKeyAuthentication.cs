@@ -37,8 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret)) return AuthenticateResult.Fail("Unknown API key.");
 
-        if (keys.NeedsDatabase(keyId) && !limits.MayLookUpKey(Context)) return AuthenticateResult.Fail("Too many key lookups from this address.");
-        var key = await keys.FindAsync(keyId, secret, Context.RequestAborted);
+        var key = await keys.FindAsync(keyId, secret, () => limits.MayLookUpKey(Context), Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(key.SecretHash, secret)) return AuthenticateResult.Fail("Unknown or revoked API key.");
         return Success(key.Caller, keyId);
     }

@@ -15,15 +15,17 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache,
     private readonly Dictionary<string, Query> _queries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    /// <summary>False when this node knows the key (kept, or known to be no key) without asking the database.</summary>
-    public bool NeedsDatabase(string keyId) => !cache.TryGet(keyId, out _) && !unknown.Contains(keyId);
-
-    /// <summary>The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.</summary>
-    public async Task<VerifiedKey?> FindAsync(string keyId, string secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.
+    /// <paramref name="mayAsk"/> is called only when this request would start a query (not when it joins
+    /// one, nor when the node knows the key either way); when it says no, the answer is null.
+    /// </summary>
+    public async Task<VerifiedKey?> FindAsync(string keyId, string secret, Func<bool> mayAsk, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(mayAsk);
         if (cache.TryGet(keyId, out var kept)) return kept;
         if (unknown.Contains(keyId)) return null;
-        if (!cache.IsTrusted) return await ReadAsync(keyId, cancellationToken);
+        if (!cache.IsTrusted) return mayAsk() ? await ReadAsync(keyId, cancellationToken) : null;
         var generation = cache.Generation;
         Query query;
         var asks = false;
@@ -31,6 +33,7 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache,
         {
             if (!_queries.TryGetValue(keyId, out query!) || query.Generation != generation)
             {
+                if (!mayAsk()) return null;
                 query = new Query(generation);
                 _queries[keyId] = query;
                 asks = true;

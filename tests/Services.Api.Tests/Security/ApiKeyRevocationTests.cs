@@ -82,12 +82,13 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
 
         // The table locked meanwhile, so that every request arrives while a query is still out.
         Task<VerifiedKey?[]> lookups;
+        var asked = 0;
         await using (var locker = new NpgsqlConnection(api.ConnectionString))
         {
             await locker.OpenAsync();
             await using var transaction = await locker.BeginTransactionAsync();
             await using (var lockTable = new NpgsqlCommand("lock table api_keys in access exclusive mode", locker, transaction)) await lockTable.ExecuteNonQueryAsync();
-            lookups = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => lookup.FindAsync(keyId, secret, CancellationToken.None)));
+            lookups = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => lookup.FindAsync(keyId, secret, () => Interlocked.Increment(ref asked) > 0, CancellationToken.None)));
             await Eventually.WaitUntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from api_keys where key_id%'") > 0,
                 "a lookup waits for the table");
             await transaction.CommitAsync();
@@ -96,6 +97,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
 
         found[0].ShouldNotBeNull().Caller.OrganizationId.ShouldBe(company.Id);
         found.ShouldAllBe(key => ReferenceEquals(key, found[0]), "every request got the answer of the one query");
+        asked.ShouldBe(1, "only the request that started the query drew on its address's lookups");
         Keys(other).TryGet(keyId, out var kept).ShouldBeTrue();
         kept.ShouldBeSameAs(found[0]);
     }
