@@ -21,8 +21,7 @@ public sealed class TolerantEnumConverter<TEnum> : JsonConverter<TEnum> where TE
         var attempt = reader;
         try
         {
-            var value = WireNames(options).Read(ref attempt, typeToConvert, options);
-            return value.Equals(Unknown) ? Unknown : value;
+            return WireNames(options).Read(ref attempt, typeToConvert, options);
         }
         catch (JsonException)
         {
