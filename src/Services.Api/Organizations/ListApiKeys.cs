@@ -56,15 +56,14 @@ public static class ListApiKeysEndpoint
     {
         var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
-        if (loaded.State is null || !Organization.IsManagedBy(loaded.State.Id, caller)) return Problems.NotFound("organization");
-        var keys = loaded.State.ApiKeys.Values
+        if (await ManagedAsync(store, organizationId, caller, cancellationToken) is not ({ } state, var version)) return Problems.NotFound("organization");
+        var keys = state.ApiKeys.Values
             .Select(ApiKeyResponse.From)
             .Where(key => cursor is not { } from || Before(key.Cursor, from))
             .OrderByDescending(key => key.Cursor.At).ThenByDescending(key => key.Id, StringComparer.Ordinal)
             .Take(pageSize + 1)
             .ToList();
-        ETags.Set(http.Response, loaded.Version);
+        ETags.Set(http.Response, version);
         return TypedResults.Ok(PageCursor.ToPage(keys, pageSize, key => key.Cursor));
     }
 
@@ -75,10 +74,17 @@ public static class ListApiKeysEndpoint
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Get(
         string organizationId, string keyId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
-        if (loaded.State is null || !Organization.IsManagedBy(loaded.State.Id, caller)) return Problems.NotFound("organization");
-        if (!loaded.State.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
-        ETags.Set(http.Response, loaded.Version);
+        if (await ManagedAsync(store, organizationId, caller, cancellationToken) is not ({ } state, var version)) return Problems.NotFound("organization");
+        if (!state.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
+        ETags.Set(http.Response, version);
         return TypedResults.Ok(ApiKeyResponse.From(key));
+    }
+
+    /// <summary>The organization and its version, when the caller manages it (itself or the operator); else nothing, as for an unknown one.</summary>
+    private static async Task<(OrganizationState? State, long Version)> ManagedAsync(
+        EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken)
+    {
+        var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
+        return loaded.State is { } state && Organization.IsManagedBy(state.Id, caller) ? (state, loaded.Version) : (null, 0);
     }
 }

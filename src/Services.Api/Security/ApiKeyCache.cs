@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Services.Api.Security;
 
 /// <summary>From <c>Auth:KeyCache</c>.</summary>
@@ -30,14 +28,8 @@ public sealed record VerifiedKey(Caller Caller, byte[] SecretHash);
 /// </summary>
 public sealed class ApiKeyCache(ApiKeyCacheOptions options, TimeProvider time)
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
-
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly TimeSpan _lifetime = options.Lifetime;
-    private readonly int _capacity = options.Capacity;
-    private long _count;
+    private readonly ExpiringEntries<VerifiedKey> _entries = new(options.Lifetime, options.Capacity, time);
     private long _generation;
-    private long _nextSweep;
     private volatile bool _trusted;
 
     /// <summary>Take it before looking a key up in the database, and hand it to <see cref="Keep"/>.</summary>
@@ -46,47 +38,31 @@ public sealed class ApiKeyCache(ApiKeyCacheOptions options, TimeProvider time)
     /// <summary>True while revocations are heard, that is, while the cache may be used.</summary>
     public bool IsTrusted => _trusted;
 
-    public int Count => (int)Interlocked.Read(ref _count);
+    public int Count => _entries.Count;
 
-    public bool TryGet(string keyId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VerifiedKey? key)
-    {
-        key = null;
-        if (!_entries.TryGetValue(keyId, out var entry)) return false;
-        if (time.GetTimestamp() >= entry.ExpiresAt)
-        {
-            if (_entries.TryRemove(new KeyValuePair<string, Entry>(keyId, entry))) Interlocked.Decrement(ref _count);
-            return false;
-        }
-        key = entry.Key;
-        return true;
-    }
+    public bool TryGet(string keyId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VerifiedKey? key) => _entries.TryGet(keyId, out key);
 
     /// <summary>Keeps a key the database has just vouched for, unless anything was forgotten since <paramref name="generation"/>.</summary>
     public void Keep(string keyId, VerifiedKey key, long generation)
     {
-        if (!_trusted || _lifetime <= TimeSpan.Zero || Generation != generation) return;
-        var now = time.GetTimestamp();
-        if (Interlocked.Read(ref _count) >= _capacity && !SweptRoom(now)) return;
-        var entry = new Entry(key, now + (long)(_lifetime.TotalSeconds * time.TimestampFrequency));
-        var added = false;
-        _entries.AddOrUpdate(keyId, _ => { added = true; return entry; }, (_, _) => { added = false; return entry; });
-        if (added) Interlocked.Increment(ref _count);
+        if (!_trusted || Generation != generation) return;
+        _entries.Set(keyId, key);
         // A revocation heard while this entry went in: it must not outlive it.
-        if (Generation != generation) Remove(keyId);
+        if (Generation != generation) _entries.Remove(keyId);
     }
 
     /// <summary>The key was revoked: drop it now.</summary>
     public void Forget(string keyId)
     {
         Interlocked.Increment(ref _generation);
-        Remove(keyId);
+        _entries.Remove(keyId);
     }
 
     /// <summary>Revocations are heard from now on; whatever was kept before may have missed one.</summary>
     public void Trust()
     {
         Interlocked.Increment(ref _generation);
-        Clear();
+        _entries.Clear();
         _trusted = true;
     }
 
@@ -95,30 +71,6 @@ public sealed class ApiKeyCache(ApiKeyCacheOptions options, TimeProvider time)
     {
         _trusted = false;
         Interlocked.Increment(ref _generation);
-        Clear();
+        _entries.Clear();
     }
-
-    private void Clear()
-    {
-        foreach (var keyId in _entries.Keys) Remove(keyId);
-    }
-
-    private void Remove(string keyId)
-    {
-        if (_entries.TryRemove(keyId, out _)) Interlocked.Decrement(ref _count);
-    }
-
-    /// <summary>Drops expired entries, at most once per <see cref="SweepInterval"/>; true when that made room.</summary>
-    private bool SweptRoom(long now)
-    {
-        var due = Interlocked.Read(ref _nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + (long)(SweepInterval.TotalSeconds * time.TimestampFrequency), due) != due) return false;
-        foreach (var (keyId, entry) in _entries)
-        {
-            if (now >= entry.ExpiresAt && _entries.TryRemove(new KeyValuePair<string, Entry>(keyId, entry))) Interlocked.Decrement(ref _count);
-        }
-        return Interlocked.Read(ref _count) < _capacity;
-    }
-
-    private sealed record Entry(VerifiedKey Key, long ExpiresAt);
 }
