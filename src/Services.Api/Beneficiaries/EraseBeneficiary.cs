@@ -33,7 +33,7 @@ public static class EraseBeneficiaryEndpoint
             .WithSummary("Erase a beneficiary's personal data")
             .WithDescription(
                 "The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings " +
-                "become unrecoverable everywhere and read as {\"status\": \"erased\"}. Bookings, counts, usage statements and indicators are " +
+                "become unrecoverable everywhere and read as {\"status\": \"erased\"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are " +
                 "unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the " +
                 "companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with " +
                 "contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.")
@@ -60,7 +60,7 @@ public static class EraseBeneficiaryEndpoint
             var keyId = await vault.KeyIdOfAsync(company, beneficiaryRef, ct);
             var events = Beneficiary.Decide(new EraseBeneficiary(company, beneficiaryRef, keyId), state).Events!;
             if (events.Count == 0) return Change<BeneficiaryState?>.Done(state, streams.VersionOf(stream.Id), null);
-            var result = await streams.AppendAsync(Writes.Metadata(http, caller), [(stream.Id, events)], ct, () => [ContactVault.Destroy(keyId!)]);
+            var result = await streams.AppendAsync(Writes.Metadata(http, caller), [(stream.Id, events)], ct, () => [ContactVault.Destroy(keyId!), Idempotency.ForgetWholeAnswers(keyId!)]);
             return Change<BeneficiaryState?>.Done(stream.Fold(state, events), result.VersionOf(stream.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, _ => TypedResults.NoContent());

@@ -51,6 +51,18 @@ public static class BookingContacts
             ? await vault.OpenAsync(contact, cancellationToken)
             : Unread(booking);
     }
+
+    /// <summary>
+    /// <paramref name="shown"/> as the answer to <paramref name="http"/>'s request; when it shows the
+    /// details, a retry's copy of the answer (Idempotency-Key) shows them only while the beneficiary is not erased.
+    /// </summary>
+    public static BookingContact? Answered(HttpContext http, SealedContact? sealedContact, BookingContact? shown)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (shown is { Status: ContactStatus.Available } && sealedContact is not null)
+            http.Features.Set(new PersonalDataInAnswer(sealedContact.KeyId, nameof(BookingResponse.Contact), BookingContact.Erased));
+        return shown;
+    }
 }
 
 public static partial class Booking

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Services.Api.Security;
@@ -16,9 +18,10 @@ namespace Services.Api.Infrastructure;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>. Keys are per
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
 /// (5xx) are not stored: retry them. Stored answers are sealed with the <see cref="MasterKey"/>: some
-/// carry an API key's token, a webhook's secret or contact details.
+/// carry an API key's token, a webhook's secret or contact details; an answer showing contact details
+/// is also kept with them erased, for retries after the beneficiary's erasure (<see cref="PersonalDataInAnswer"/>).
 /// </summary>
-public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey)
+public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -74,7 +77,8 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         }
         // Stored even when the client has left meanwhile: its changes may be committed, and its
         // retry must get this answer, not a key held "in progress" for as long as keys are kept.
-        if (context.Response.StatusCode < 500) await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), CancellationToken.None);
+        if (context.Response.StatusCode < 500)
+            await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), context.Features.Get<PersonalDataInAnswer>(), CancellationToken.None);
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
@@ -113,10 +117,18 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         return sha.GetHashAndReset();
     }
 
+    /// <summary>In the erasure's transaction, after the key's row is deleted: retries then get the answers with the details erased.</summary>
+    public static NpgsqlBatchCommand ForgetWholeAnswers(string dataKeyId)
+    {
+        var command = new NpgsqlBatchCommand("update idempotency_keys set whole_body = null where data_key_id = $1 and whole_body is not null");
+        command.Parameters.Add(new NpgsqlParameter { Value = dataKeyId });
+        return command;
+    }
+
     private async Task<StoredAnswer?> FindAsync(string organizationId, string key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "select request_hash, status, content_type, headers::text, body, body_sealed from idempotency_keys where organization_id = $1 and key = $2");
+            "select request_hash, status, content_type, headers::text, coalesce(whole_body, body), body_sealed, whole_body is not null from idempotency_keys where organization_id = $1 and key = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
         command.Parameters.Add(new NpgsqlParameter { Value = key });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -127,7 +139,7 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         {
             try
             {
-                body = masterKey.Unwrap(body, Context(organizationId, key));
+                body = masterKey.Unwrap(body, Context(organizationId, key, whole: reader.GetBoolean(6)));
             }
             catch (CryptographicException)
             {
@@ -143,17 +155,23 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             body);
     }
 
-    private async Task StoreAsync(string organizationId, string key, byte[] hash, HttpResponse response, byte[] body, CancellationToken cancellationToken)
+    private async Task StoreAsync(
+        string organizationId, string key, byte[] hash, HttpResponse response, byte[] body, PersonalDataInAnswer? personalData, CancellationToken cancellationToken)
     {
         var headers = ReplayedHeaders.Where(name => response.Headers.ContainsKey(name)).ToDictionary(name => name, name => response.Headers[name].ToString());
+        var kept = personalData is null ? body : WithErased(body, personalData);
         // Completes the reservation made with the events, or records an answer that wrote nothing
-        // (a refusal is replayed too, as the answer to that request).
+        // (a refusal is replayed too, as the answer to that request). The whole answer is kept only
+        // while the data key exists, held against its erasure until this commits: an erasure either
+        // waits and then forgets the whole answer, or has deleted the key and the guard finds nothing.
         await using var command = dataSource.CreateCommand("""
-            insert into idempotency_keys (organization_id, key, request_hash, status, content_type, headers, body, body_sealed)
-            values ($1, $2, $3, $4, $5, $6::jsonb, $7, true)
+            with guard as (select 1 from beneficiary_keys where key_id = $8 for share)
+            insert into idempotency_keys (organization_id, key, request_hash, status, content_type, headers, body, body_sealed, data_key_id, whole_body)
+            values ($1, $2, $3, $4, $5, $6::jsonb, $7, true, $8, case when exists (select from guard) then $9 end)
             on conflict (organization_id, key) do update
             set request_hash = excluded.request_hash, status = excluded.status, content_type = excluded.content_type,
-                headers = excluded.headers, body = excluded.body, body_sealed = true
+                headers = excluded.headers, body = excluded.body, body_sealed = true,
+                data_key_id = excluded.data_key_id, whole_body = excluded.whole_body
             where idempotency_keys.status is null
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
@@ -162,11 +180,26 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         command.Parameters.Add(new NpgsqlParameter { Value = response.StatusCode });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)response.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers) });
-        command.Parameters.Add(new NpgsqlParameter { Value = masterKey.Wrap(body, Context(organizationId, key)) });
+        command.Parameters.Add(new NpgsqlParameter { Value = masterKey.Wrap(kept, Context(organizationId, key, whole: false)) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)personalData?.DataKeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = personalData is null ? DBNull.Value : masterKey.Wrap(body, Context(organizationId, key, whole: true)),
+            NpgsqlDbType = NpgsqlDbType.Bytea,
+        });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static string Context(string organizationId, string key) => $"idempotency:{organizationId}:{key}";
+    private byte[] WithErased(byte[] body, PersonalDataInAnswer personalData)
+    {
+        var options = json.Value.SerializerOptions;
+        var answer = JsonNode.Parse(body)!.AsObject();
+        answer[options.PropertyNamingPolicy?.ConvertName(personalData.Property) ?? personalData.Property] = JsonSerializer.SerializeToNode(personalData.Erased, options);
+        return JsonSerializer.SerializeToUtf8Bytes(answer, options);
+    }
+
+    /// <summary>Binds a sealed answer to its organization, key and copy: neither can be opened in another's place.</summary>
+    private static string Context(string organizationId, string key, bool whole) => $"idempotency:{organizationId}:{key}" + (whole ? ":whole" : "");
 
     private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body);
 }

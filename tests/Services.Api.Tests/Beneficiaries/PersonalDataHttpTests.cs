@@ -172,6 +172,43 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task A_retry_after_the_erasure_replays_the_answer_with_the_details_erased()
+    {
+        var scene = await SceneAsync();
+        var beneficiaryRef = NewRef();
+        var contact = NewContact();
+        var booking = JsonSerializer.Serialize(new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
+        var (bookingKey, cancellationKey) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        Task<HttpResponseMessage> BookAsync() => SendWithKeyAsync(scene.Company.Client, HttpMethod.Post, "/v1/bookings", bookingKey, booking);
+        var booked = await ReadAsync(await BookAsync(), HttpStatusCode.Created);
+        Task<HttpResponseMessage> CancelAsync() => SendWithKeyAsync(scene.Club.Client, HttpMethod.Post, $"/v1/bookings/{booked.Id}/cancel", cancellationKey, null);
+        var cancelled = await ReadAsync(await CancelAsync(), HttpStatusCode.OK);
+        cancelled.Contact.ShouldBe(BookingContact.Available(contact));
+        (await ReadAsync(await BookAsync(), HttpStatusCode.Created, replayed: true)).ShouldBe(booked);
+
+        await EraseAsync(scene.Company.Client, beneficiaryRef);
+
+        (await ReadAsync(await BookAsync(), HttpStatusCode.Created, replayed: true)).ShouldBe(booked with { Contact = BookingContact.Erased });
+        (await ReadAsync(await CancelAsync(), HttpStatusCode.OK, replayed: true)).ShouldBe(cancelled with { Contact = BookingContact.Erased });
+        (await api.CountAsync("select count(*) from idempotency_keys where key in ($1, $2) and whole_body is not null", bookingKey, cancellationKey)).ShouldBe(0);
+        (await api.CountAsync("select count(*) from idempotency_keys where key in ($1, $2) and whole_body is null and status is not null", bookingKey, cancellationKey)).ShouldBe(2);
+    }
+
+    private static async Task<HttpResponseMessage> SendWithKeyAsync(HttpClient client, HttpMethod method, string path, string key, string? json)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", key);
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<BookingResponse> ReadAsync(HttpResponseMessage answer, HttpStatusCode status, bool replayed = false)
+    {
+        answer.StatusCode.ShouldBe(status, await answer.Content.ReadAsStringAsync());
+        answer.Headers.Contains("Idempotent-Replayed").ShouldBe(replayed);
+        return (await answer.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
+    }
+
+    [Fact]
     public async Task Erasing_is_idempotent_an_unknown_reference_answers_204_and_neither_appends_an_event()
     {
         var scene = await SceneAsync();
