@@ -116,7 +116,7 @@ public static class BookSeatEndpoint
             .WithName("bookSeat")
             .AnswersWithVersion()
             .WithSummary("Book units of a slot")
-            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -152,7 +152,8 @@ public static class BookSeatEndpoint
             var result = await streams.AppendAsync(Writes.Metadata(http, caller),
                 [(booking.Id, outcome.Booking), (slot.Id, outcome.Slot), (subscription.Id, outcome.Subscription)], ct);
             var booked = booking.Fold(state, outcome.Booking)!;
-            var shown = request.Contact is { } given && Booking.MayReadContact(booked, offer, caller) ? BookingContact.Available(given) : BookingContacts.Unread(booked);
+            var shown = BookingContacts.Answered(http, contact,
+                request.Contact is { } given && Booking.MayReadContact(booked, offer, caller) ? BookingContact.Available(given) : BookingContacts.Unread(booked));
             var response = BookingResponse.From(booked, slot.Fold(slotState, outcome.Slot), shown);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);

@@ -22,12 +22,14 @@ public static partial class Booking
 {
     /// <param name="slot">The booking's slot.</param>
     /// <param name="subscription">The booking's subscription.</param>
+    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
     public static Decision<CancelBookingOutcome> Decide(
         CancelBooking command,
         BookingState? state,
         SlotState? slot,
         SubscriptionState? subscription,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        IReadOnlySet<string>? overQuota = null)
     {
         if (state is null) return NotFound(command.BookingId);
         if (state.Status is not (BookingStatus.Confirmed or BookingStatus.Waitlisted))
@@ -39,7 +41,7 @@ public static partial class Booking
         object freed = state.Status == BookingStatus.Confirmed
             ? new SeatReleased(state.Id, state.Quantity)
             : new WaitlistLeft(state.Id);
-        var promotion = Waitlist.Promote(Slot.Apply(slot, freed));
+        var promotion = Waitlist.Promote(Slot.Apply(slot, freed), overQuota);
         return Decision<CancelBookingOutcome>.Accept(new CancelBookingOutcome(
             Booking: [new BookingCancelled(BookingCancelled.OnRequest)],
             Slot: [freed, .. promotion.Slot],
@@ -54,7 +56,7 @@ public static class CancelBookingEndpoint
         bookings.MapPost("/{bookingId}/cancel", Handle)
             .WithName("cancelBooking")
             .WithSummary("Cancel a booking")
-            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left keeps its place). Accepts If-Match.")
+            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, or whose company is over a monthly quota lowered since it booked, keeps its place). Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company, OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -71,10 +73,10 @@ public static class CancelBookingEndpoint
         if (first is null) return Problems.NotFound("booking");
         var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
         if (!Booking.IsCancellableBy(first, offer, caller)) return Problems.NotFound("booking");
-        var contact = await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken);
+        var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken));
         var slot = Slot.Stream(first.SlotId);
         var subscription = Subscription.Stream(first.SubscriptionId);
-        // Waitlisted bookings only ever change under their slot's lock, so the promoted ones are loaded after deciding.
+        // Waitlisted bookings only ever change under their slot's lock, so the promoted ones (and their subscriptions) are loaded after deciding.
         var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async (streams, ct) =>
         {
             var state = await streams.LoadAsync(booking, ct);
@@ -82,10 +84,13 @@ public static class CancelBookingEndpoint
             if (ifMatch is { } expected && expected != streams.VersionOf(booking.Id)) return Change<BookingResponse>.Stale(streams.VersionOf(booking.Id));
             var slotState = await streams.LoadAsync(slot, ct);
             var subscriptionState = await streams.LoadAsync(subscription, ct);
-            var decision = Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow());
+            var decision = await PromotionQuota.DecideAsync(streams,
+                overQuota => Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow(), overQuota),
+                outcome => outcome.Promoted.Keys,
+                outcome => new Dictionary<string, SubscriptionState> { [state.SubscriptionId] = subscription.Fold(subscriptionState, outcome.Subscription)! },
+                ct);
             if (decision.Refusal is { } refusal) return Refusals.ToChange<BookingResponse>(refusal);
             var outcome = decision.Events!;
-            await streams.LoadManyAsync(outcome.Promoted.Keys, Booking.Stream, ct);
             var result = await streams.AppendAsync(Writes.Metadata(http, caller),
                 [
                     (booking.Id, outcome.Booking),

@@ -4,6 +4,7 @@ using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
+using Services.Api.Subscriptions;
 
 namespace Services.Api.Slots;
 
@@ -14,7 +15,8 @@ public sealed record ChangeSlotCapacityOutcome(IReadOnlyList<object> Slot, IRead
 
 public static partial class Slot
 {
-    public static Decision<ChangeSlotCapacityOutcome> Decide(ChangeSlotCapacity command, SlotState? state, DateTimeOffset now)
+    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
+    public static Decision<ChangeSlotCapacityOutcome> Decide(ChangeSlotCapacity command, SlotState? state, DateTimeOffset now, IReadOnlySet<string>? overQuota = null)
     {
         if (state is null) return NotFound(command.SlotId);
         if (state.Cancelled) return Cancelled(state);
@@ -27,7 +29,7 @@ public static partial class Slot
             return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome([], new Dictionary<string, IReadOnlyList<object>>()));
 
         var changed = new SlotCapacityChanged(command.Capacity);
-        var promotion = Waitlist.Promote(Apply(state, changed));
+        var promotion = Waitlist.Promote(Apply(state, changed), overQuota);
         return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome(
             Slot: [changed, .. promotion.Slot],
             Promoted: promotion.Bookings));
@@ -45,7 +47,7 @@ public static class ChangeSlotCapacityEndpoint
         slots.MapPatch("/{slotId}", Handle)
             .WithName("changeSlotCapacity")
             .WithSummary("Change a slot's capacity")
-            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit). Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -63,10 +65,13 @@ public static class ChangeSlotCapacityEndpoint
             slot => slot.Waitlist.Select(w => Booking.StreamId(w.BookingId)),
             async (streams, slot, ct) =>
             {
-                var decision = Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow());
+                var decision = await PromotionQuota.DecideAsync(streams,
+                    overQuota => Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow(), overQuota),
+                    outcome => outcome.Promoted.Keys,
+                    _ => new Dictionary<string, SubscriptionState>(),
+                    ct);
                 if (decision.Refusal is { } refusal) return refusal;
                 var outcome = decision.Events!;
-                await streams.LoadManyAsync(outcome.Promoted.Keys, Booking.Stream, ct);
                 return Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>.Accept(
                     [(Slot.StreamId(slotId), outcome.Slot), .. outcome.Promoted.Select(p => (Booking.StreamId(p.Key), p.Value))]);
             }, http, cancellationToken);

@@ -9,17 +9,18 @@ internal static class Waitlist
 {
     /// <summary>
     /// First fit, in order: a booking too large for the seats left keeps its place and the ones behind
-    /// it may still get in, so seats are not left empty while someone who fits waits. Quota is not
-    /// checked again: waitlisted units were counted when the booking was made.
+    /// it may still get in, so seats are not left empty while someone who fits waits. A booking whose
+    /// company no longer fits its quota (<paramref name="overQuota"/>: lowered since its units were
+    /// counted) keeps its place too.
     /// </summary>
-    public static Promotion Promote(SlotState slot)
+    public static Promotion Promote(SlotState slot, IReadOnlySet<string>? overQuota)
     {
         var remaining = slot.Remaining;
         var slotEvents = new List<object>();
         var bookingEvents = new Dictionary<string, IReadOnlyList<object>>();
         foreach (var entry in slot.Waitlist)
         {
-            if (entry.Quantity > remaining) continue;
+            if (entry.Quantity > remaining || overQuota?.Contains(entry.BookingId) == true) continue;
             remaining -= entry.Quantity;
             slotEvents.Add(new WaitlistPromoted(entry.BookingId, entry.Quantity));
             bookingEvents.Add(entry.BookingId, [new BookingPromoted()]);

@@ -37,6 +37,13 @@ public sealed record SubscriptionState(
     public bool IsCancelled => EndsOn is not null;
 
     public int UnitsUsedIn(string month) => Units.In(month);
+
+    /// <summary>
+    /// Whether a counted booking's month is within the quota, its own units among those counted: a
+    /// quota lowered since may leave a waiting booking over it, and then it is not promoted.
+    /// </summary>
+    public bool StillFits(string bookingId) =>
+        !Units.ByBooking.TryGetValue(bookingId, out var counted) || UnitsUsedIn(counted.Month) <= MonthlyQuota;
 }
 
 public static partial class Subscription

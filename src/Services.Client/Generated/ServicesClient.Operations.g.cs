@@ -289,7 +289,7 @@ public sealed partial class ServicesClient
     /// Change a slot's capacity
     /// </summary>
     /// <remarks>
-    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit). Send the ETag as If-Match to change only what you read.
+    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("changeSlotCapacity", "PATCH", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> ChangeSlotCapacityAsync(string slotId, ChangeSlotCapacityRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -363,7 +363,7 @@ public sealed partial class ServicesClient
     /// Change a subscription's monthly quota
     /// </summary>
     /// <remarks>
-    /// The subscribing company or the operator. Applies to bookings made from now on; units already counted stay counted. Send the ETag as If-Match to change only what you read.
+    /// The subscribing company or the operator. Applies to bookings made from now on; units already counted stay counted, and a waitlisted booking of a month left over the new quota is not promoted until the month is back within it. Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("changeSubscriptionQuota", "PATCH", "/v1/subscriptions/{subscriptionId}")]
     public Task<ApiResponse<SubscriptionResponse>> ChangeSubscriptionQuotaAsync(string subscriptionId, ChangeQuotaRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -390,7 +390,7 @@ public sealed partial class ServicesClient
     /// Book units of a slot
     /// </summary>
     /// <remarks>
-    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats are free and nobody waits, otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
+    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
     /// </remarks>
     [Operation("bookSeat", "POST", "/v1/bookings")]
     public Task<ApiResponse<BookingResponse>> BookSeatAsync(BookSeatRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -436,7 +436,7 @@ public sealed partial class ServicesClient
     /// Cancel a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left keeps its place). Accepts If-Match.
+    /// The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, or whose company is over a monthly quota lowered since it booked, keeps its place). Accepts If-Match.
     /// </remarks>
     [Operation("cancelBooking", "POST", "/v1/bookings/{bookingId}/cancel")]
     public Task<ApiResponse<BookingResponse>> CancelBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -463,7 +463,7 @@ public sealed partial class ServicesClient
     /// Erase a beneficiary's personal data
     /// </summary>
     /// <remarks>
-    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}. Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
+    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
     /// </remarks>
     [Operation("eraseBeneficiary", "DELETE", "/v1/beneficiaries/{beneficiaryRef}")]
     public Task<ApiResponse> EraseBeneficiaryAsync(string beneficiaryRef, EraseBeneficiaryParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Subscriptions;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Bookings;
@@ -288,6 +289,52 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var slot = await api.GetSlotAsync(scene.Club, scene.SlotId);
         slot.Reserved.ShouldBe(1);
         slot.WaitlistLength.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Freed_seats_pass_over_a_waiting_booking_whose_company_lowered_its_quota_below_its_counted_units()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
+        var roomy = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1).AddDays(1), capacity: 5);
+        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
+        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 2);
+        var behind = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 1);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(2), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await api.CancelBookingAsync(other, taken.Id);
+
+        var passedOver = await api.GetBookingAsync(company, waiting.Id);
+        passedOver.Status.ShouldBe(BookingStatus.Waitlisted);
+        passedOver.WaitlistPosition.ShouldBe(1);
+        (await api.GetBookingAsync(other, behind.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+
+        // Back within its quota, the company's booking gets the next seats.
+        await api.CancelBookingAsync(company, elsewhere.Id);
+        await api.ChangeSlotCapacityAsync(club, full.Id, 3);
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+    }
+
+    [Fact]
+    public async Task A_company_over_its_lowered_quota_that_cancels_on_the_slot_gets_its_own_waiting_booking_promoted()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
+        var confirmed = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
+        var waiting = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(2), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await api.CancelBookingAsync(company, confirmed.Id);
+
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
     }
 
     [Fact]

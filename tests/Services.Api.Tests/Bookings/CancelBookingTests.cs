@@ -45,6 +45,21 @@ public sealed class CancelBookingTests
     }
 
     [Fact]
+    public void A_waitlisted_booking_whose_company_is_over_its_quota_keeps_its_place_and_the_seats_go_to_the_next()
+    {
+        var slot = SlotWith(
+            new SeatReserved(BookingId, CompanyId, 2),
+            new WaitlistJoined("bkg_w1", OtherCompanyId, 2, 1),
+            new WaitlistJoined("bkg_w2", CompanyId, 1, 2));
+
+        var outcome = Booking.Decide(Command, ConfirmedBooking(quantity: 2), slot, SubscriptionWith(new UnitsCounted(BookingId, "2025-03", 2)), Now,
+            overQuota: new HashSet<string> { "bkg_w1" }).ThenAccepted();
+
+        outcome.Slot.ShouldBeEvents(new SeatReleased(BookingId, 2), new WaitlistPromoted("bkg_w2", 1));
+        outcome.Promoted.ShouldBeEvents(("bkg_w2", [new BookingPromoted()]));
+    }
+
+    [Fact]
     public void Cancelling_a_waitlisted_booking_leaves_the_waitlist_and_releases_its_units()
     {
         var slot = SlotWith(new SeatReserved("bkg_x", OtherCompanyId, 4), new WaitlistJoined(BookingId, CompanyId, 1, 1));

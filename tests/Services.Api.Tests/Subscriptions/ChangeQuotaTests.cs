@@ -15,6 +15,18 @@ public sealed class ChangeQuotaTests
         Subscription.Decide(new ChangeQuota(SubscriptionId, 1), SubscriptionWith(new UnitsCounted("bkg_a", "2025-03", 3)), Now).Then(new QuotaChanged(1));
 
     [Fact]
+    public void A_counted_booking_still_fits_while_its_months_units_are_within_the_quota_its_own_among_them()
+    {
+        object[] counted = [new UnitsCounted("bkg_a", "2025-03", 2), new UnitsCounted("bkg_b", "2025-03", 1), new UnitsCounted("bkg_c", "2025-04", 1)];
+
+        SubscriptionWith([.. counted, new QuotaChanged(3)]).StillFits("bkg_a").ShouldBeTrue();
+        var lowered = SubscriptionWith([.. counted, new QuotaChanged(2)]);
+        lowered.StillFits("bkg_a").ShouldBeFalse();
+        lowered.StillFits("bkg_b").ShouldBeFalse();
+        lowered.StillFits("bkg_c").ShouldBeTrue();
+    }
+
+    [Fact]
     public void The_same_quota_changes_nothing() =>
         Subscription.Decide(new ChangeQuota(SubscriptionId, 10), SubscriptionWith(), Now).Then();
 

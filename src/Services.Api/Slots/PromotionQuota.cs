@@ -1,0 +1,46 @@
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Subscriptions;
+
+namespace Services.Api.Slots;
+
+/// <summary>
+/// Decides a change that hands freed seats to waiting bookings until every booking it promotes still
+/// fits its company's quota. Those that do not keep their place and the seats go to the next, which
+/// may bring more bookings in: each round loads only the bookings newly promoted and their
+/// subscriptions (their versions are checked at the append, so a quota changed meanwhile decides again).
+/// </summary>
+internal static class PromotionQuota
+{
+    /// <param name="decide">The decider, given the waiting bookings found over quota so far.</param>
+    /// <param name="promoted">The bookings a decision promotes.</param>
+    /// <param name="decidedSubscriptions">Subscriptions the command already loaded, as its decision leaves them (a cancellation releases units), by id.</param>
+    public static async Task<Decision<TOutcome>> DecideAsync<TOutcome>(
+        LoadedStreams streams,
+        Func<IReadOnlySet<string>, Decision<TOutcome>> decide,
+        Func<TOutcome, IEnumerable<string>> promoted,
+        Func<TOutcome, IReadOnlyDictionary<string, SubscriptionState>> decidedSubscriptions,
+        CancellationToken cancellationToken)
+    {
+        var overQuota = new HashSet<string>(StringComparer.Ordinal);
+        var bookings = new Dictionary<string, BookingState>(StringComparer.Ordinal);
+        var subscriptions = new Dictionary<string, SubscriptionState>(StringComparer.Ordinal);
+        while (true)
+        {
+            var decision = decide(overQuota);
+            if (decision.Refusal is not null) return decision;
+            var known = decidedSubscriptions(decision.Events!);
+            var newlyPromoted = await streams.LoadManyAsync(promoted(decision.Events!).Where(id => !bookings.ContainsKey(id)), Booking.Stream, cancellationToken);
+            foreach (var (id, booking) in newlyPromoted) bookings[id] = booking;
+            var unloaded = newlyPromoted.Values.Select(b => b.SubscriptionId).Where(id => !known.ContainsKey(id) && !subscriptions.ContainsKey(id)).Distinct(StringComparer.Ordinal);
+            foreach (var (id, subscription) in await streams.LoadManyAsync(unloaded, Subscription.Stream, cancellationToken)) subscriptions[id] = subscription;
+            var over = newlyPromoted.Values
+                .Where(booking => (known.GetValueOrDefault(booking.SubscriptionId) ?? subscriptions.GetValueOrDefault(booking.SubscriptionId))?.StillFits(booking.Id) == false)
+                .Select(booking => booking.Id)
+                .ToList();
+            if (over.Count == 0) return decision;
+            overQuota.UnionWith(over);
+        }
+    }
+}
