@@ -56,6 +56,7 @@ public static class ServicesApi
         app.UseIdempotencyKeys();
         app.UseAuthorization();
         app.UseBodilessOperations();
+        app.UseKnownQueryParameters();
         app.MapHealth();
         app.MapApiDocument();
         app.MapV1();

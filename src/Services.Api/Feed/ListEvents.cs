@@ -101,7 +101,7 @@ public static class ListEventsEndpoint
                 "The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass " +
                 "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
                 "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
-                "seat and waitlist events go to the offer's club and providers and the company concerned; subscription events to the " +
+                "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
                 "company and the club; booking events to the company, the club and the providers; need events to the company and the " +
                 "clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the " +
                 "company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. " +
