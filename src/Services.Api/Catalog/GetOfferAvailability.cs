@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Offers;
 using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.EventStore.Projections;
@@ -30,7 +32,8 @@ public static class GetOfferAvailabilityEndpoint
                 "Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, " +
                 "to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status " +
                 "(cancelled slots included unless status=scheduled). Cursor pagination: limit 1 to 500 (default 100), after → next. " +
-                "Read model 'catalog': eventually consistent; pass minPosition to read your writes.")
+                "Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is " +
+                "waited for (up to 5 s, then 503), not answered 404.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -44,6 +47,7 @@ public static class GetOfferAvailabilityEndpoint
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         NpgsqlDataSource db,
+        EventStore.EventStore store,
         ProjectionDaemon daemon,
         AvailabilityCache cache,
         IOptions<JsonOptions> json,
@@ -70,6 +74,32 @@ public static class GetOfferAvailabilityEndpoint
         var firstPage = from is null && to is null && statusFilter is null && cursor is null && pageSize == DefaultLimit;
         if (firstPage && cache.TryGet(offerId, since, readPosition, out var kept)) return KeptJson(kept);
         var ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
+        var slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, cancellationToken);
+        if (slots is null && await PublishedAtAsync(store, offerId, cancellationToken) is { } published)
+        {
+            // The catalog has not applied the offer yet: a client that just published it reads it, as with minPosition.
+            if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, published, http.Response, cancellationToken) is { } notYet) return notYet;
+            ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
+            slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, cancellationToken);
+        }
+        if (slots is null) return Problems.NotFound("offer");
+        var page = PageCursor.ToPage(slots, pageSize, r => new PageCursor(r.Start, r.Id));
+        if (!firstPage) return TypedResults.Ok(page);
+        var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
+        cache.Keep(ticket, offerId, since, page.Data, body);
+        return KeptJson(body);
+    }
+
+    /// <summary>Where the offer's first event is in the feed; null for an offer that was never published.</summary>
+    private static async Task<EventStore.FeedPosition?> PublishedAtAsync(EventStore.EventStore store, string offerId, CancellationToken cancellationToken) =>
+        Ids.IsWellFormed(offerId, Ids.Offer) && (await store.ReadStreamAsync(Offer.StreamId(offerId), 1, cancellationToken)).FirstOrDefault() is { } first
+            ? first.Position
+            : null;
+
+    /// <summary>The page's slots (one more than asked, to tell whether there is a next page); null when the catalog has no such offer.</summary>
+    private static async Task<List<SlotResponse>?> QueryAsync(
+        NpgsqlDataSource db, string offerId, DateTimeOffset since, DateTimeOffset? to, SlotStatus? statusFilter, PageCursor? cursor, int pageSize, CancellationToken cancellationToken)
+    {
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
         // PostgreSQL planned it again on every call (~70% of its CPU for a read).
@@ -112,11 +142,6 @@ public static class GetOfferAvailabilityEndpoint
                     capacity, reserved, capacity - reserved, reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value));
             }
         }
-        if (!offerKnown) return Problems.NotFound("offer");
-        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.Start, r.Id));
-        if (!firstPage) return TypedResults.Ok(page);
-        var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
-        cache.Keep(ticket, offerId, since, page.Data, body);
-        return KeptJson(body);
+        return offerKnown ? rows : null;
     }
 }

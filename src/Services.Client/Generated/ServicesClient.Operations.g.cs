@@ -202,7 +202,7 @@ public sealed partial class ServicesClient
     /// Read an offer's slots and their availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
+    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
     /// </remarks>
     [Operation("getOfferAvailability", "GET", "/v1/offers/{offerId}/availability")]
     public Task<ApiResponse<PageOfSlotResponse>> GetOfferAvailabilityAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -287,6 +287,31 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task Availability_of_an_offer_the_catalog_has_not_applied_yet_waits_for_it_instead_of_answering_404()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        OfferResponse offer;
+        await using (var locker = new NpgsqlConnection(api.ConnectionString))
+        {
+            // The catalog's next page held at its write, so that the offer is certainly not applied while it is read.
+            await locker.OpenAsync();
+            await using var transaction = await locker.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("lock table rm_catalog_offers in exclusive mode", locker, transaction)) await lockTable.ExecuteNonQueryAsync();
+            (offer, _) = await PublishAsync(club, NewTerritory());
+            await Eventually.WaitUntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%rm_catalog_offers%'") > 0,
+                "the catalog's page waits for the table");
+
+            var lagging = await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability");
+
+            await lagging.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, "read_model_lagging");
+            lagging.Headers.RetryAfter.ShouldNotBeNull();
+            await transaction.CommitAsync();
+        }
+
+        (await club.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability")).Data.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Availability_of_an_unknown_offer_is_404_and_bad_parameters_are_400_naming_them()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
