@@ -11,11 +11,19 @@ public sealed record IssueApiKey(string OrganizationId, string KeyId, string Lab
 
 public static partial class Organization
 {
+    /// <summary>
+    /// Active keys an organization may hold: enough for one per integration and a rotation under way.
+    /// Rate limits are per key, and keys share one cache per node: more keys would buy more of both.
+    /// </summary>
+    public const int MaxActiveApiKeys = 20;
+
     public static Decision<IReadOnlyList<object>> Decide(IssueApiKey command, OrganizationState? state, DateTimeOffset now)
     {
         if (state is null) return NotFound(command.OrganizationId);
         if (state.ApiKeys.ContainsKey(command.KeyId))
             return Decision.Refuse("api_key_exists", $"API key {command.KeyId} already exists.");
+        if (state.ApiKeys.Values.Count(key => !key.Revoked) >= MaxActiveApiKeys)
+            return Decision.Refuse("api_key_limit_reached", $"Organization {state.Id} already holds {MaxActiveApiKeys} active API keys; revoke one it no longer uses first.");
 
         return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix, now));
     }
@@ -37,7 +45,8 @@ public static class IssueApiKeyEndpoint
         organizations.MapPost("/{organizationId}/api-keys", Handle)
             .WithName("issueApiKey")
             .WithSummary("Issue an API key (its secret is shown once)")
-            .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept.")
+            .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept. " +
+                $"An organization holds at most {Organization.MaxActiveApiKeys} active keys (409 api_key_limit_reached: revoke one first).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -42,12 +42,12 @@ public static class PublicAddresses
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(allowed);
-        var addresses = IPAddress.TryParse(endPoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken);
+        var addresses = IPAddress.TryParse(endPoint.Host, out var literal) ? [literal] : await ResolveAsync(endPoint.Host, cancellationToken);
         var usable = addresses.Where(allowed).ToArray();
+        // One answer whether the name is unknown or resolves only to refused addresses: telling them
+        // apart would let an organization map the names of the platform's own network.
         if (usable.Length == 0)
-            throw new HttpRequestException($"{endPoint.Host} has no public address; webhooks are delivered to public endpoints only.");
+            throw new HttpRequestException($"{endPoint.Host} does not resolve to a public address; webhooks are delivered to public endpoints only.");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -72,5 +72,17 @@ public static class PublicAddresses
         if (rest == 0) return true;
         var mask = (byte)(0xFF << (8 - rest));
         return (a[whole] & mask) == (n[whole] & mask);
+    }
+
+    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Dns.GetHostAddressesAsync(host, cancellationToken);
+        }
+        catch (SocketException)
+        {
+            return [];
+        }
     }
 }

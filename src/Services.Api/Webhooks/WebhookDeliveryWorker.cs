@@ -144,7 +144,10 @@ public sealed class WebhookDeliveryWorker(
         }
         try
         {
-            var pipeline = _pipelines.GetOrAdd(delivery.Url, _ => BuildPipeline());
+            // One circuit per host, not per URL: URLs that differ only in their path or query would
+            // each get their own failures before opening it, and one organization's webhooks to a
+            // host that never answers would hold the worker that long each.
+            var pipeline = _pipelines.GetOrAdd(new Uri(delivery.Url).GetLeftPart(UriPartial.Authority), _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
@@ -164,7 +167,7 @@ public sealed class WebhookDeliveryWorker(
         {
             // Counted like a failed attempt, so that the back-off and the attempt limit hold while
             // an endpoint stays down: a backlog is not carried from one break to the next forever.
-            return (null, "Not sent: attempts to this URL keep failing, so sending to it is paused for a while (circuit open).");
+            return (null, "Not sent: attempts to this URL's host keep failing, so sending to it is paused for a while (circuit open).");
         }
         catch (TimeoutRejectedException)
         {

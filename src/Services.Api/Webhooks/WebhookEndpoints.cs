@@ -112,8 +112,10 @@ public static class WebhookEndpoints
                 "{id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" " +
                 "keyed with the secret>), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx " +
                 "answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least " +
-                "once: de-duplicate on the event id. The secret is shown only in this answer.")
-            .ProducesValidationProblem();
+                "once: de-duplicate on the event id. The secret is shown only in this answer. An organization has at most " +
+                $"{WebhookOptions.DefaultMaxPerOrganization} webhooks (409 webhook_limit_reached: delete one first).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         webhooks.MapGet("", List)
             .WithName("listWebhooks")
             .WithSummary("List webhooks")
@@ -145,7 +147,7 @@ public static class WebhookEndpoints
         return v1;
     }
 
-    private static async Task<Results<Created<CreatedWebhookResponse>, ValidationProblem>> Create(
+    private static async Task<Results<Created<CreatedWebhookResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
         MasterKey masterKey, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
@@ -157,20 +159,28 @@ public static class WebhookEndpoints
         var after = await store.ReadHeadAsync(cancellationToken);
         var createdAt = time.GetUtcNow();
         string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
+        // Each webhook gets a delivery per event it matches: a bounded number per organization, counted
+        // under a lock of the organization's webhooks so that simultaneous registrations cannot pass it together.
+        var counted = ReadModelSql.BatchCommand("select pg_advisory_xact_lock(hashtextextended('webhooks:' || $1, 0))", caller.OrganizationId);
         var insert = ReadModelSql.BatchCommand("""
             insert into webhooks (webhook_id, organization_id, organization_kind, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
-            values ($1, $2, $12, $3, $4, $5, $6, $7::text, $8, $9, $10, $11)
+            select $1, $2, $12, $3, $4, $5, $6, $7::text, $8, $9, $10, $11
+            where (select count(*) from webhooks where organization_id = $2 and deleted_at is null) < $13
             """,
             id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, WebhookSecrets.Seal(masterKey, id, secret),
-            null, after.GlobalPosition, createdAt.ToUniversalTime(), WireName.Of(caller.Kind));
+            null, after.GlobalPosition, createdAt.ToUniversalTime(), WireName.Of(caller.Kind), options.Value.MaxPerOrganization);
         // The feed head when created: only later events are delivered (xid8 needs its type named).
         insert.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
         // One transaction with the Idempotency-Key's reservation, as for events: two retries racing
         // each other make one webhook, not two with different secrets.
         await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(counted);
         batch.BatchCommands.Add(insert);
         foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (insert.RecordsAffected == 0)
+            return Problems.Refused(new Refusal("webhook_limit_reached",
+                $"This organization already has {options.Value.MaxPerOrganization} webhooks; delete one it no longer uses first."));
         ETags.Set(http.Response, WebhookResponse.Version);
         return TypedResults.Created($"/v1/webhooks/{id}",
             new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));

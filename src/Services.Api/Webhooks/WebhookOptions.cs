@@ -14,6 +14,11 @@ public sealed class WebhookOptions
     /// <summary>Deliveries to private networks (10.x, 192.168.x, fc00::/7 …) over HTTPS: only where receivers live on the platform's own network.</summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    public const int DefaultMaxPerOrganization = 20;
+
+    /// <summary>Webhooks an organization may have at once: every event it may see costs a delivery to each that matches.</summary>
+    public int MaxPerOrganization { get; set; } = DefaultMaxPerOrganization;
+
     public int MaxAttempts { get; set; } = 10;
 
     public double FirstRetrySeconds { get; set; } = 170;
@@ -27,7 +32,7 @@ public sealed class WebhookOptions
 
     public int BatchSize { get; set; } = 50;
 
-    /// <summary>Circuit breaker per endpoint URL (in memory, per node).</summary>
+    /// <summary>Circuit breaker per endpoint host (scheme, host and port; in memory, per node).</summary>
     public int CircuitMinimumThroughput { get; set; } = 10;
 
     public double CircuitFailureRatio { get; set; } = 0.9;

@@ -72,7 +72,7 @@ public sealed partial class ServicesClient
     /// Issue an API key (its secret is shown once)
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept.
+    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
     /// </remarks>
     [Operation("issueApiKey", "POST", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<IssuedApiKeyResponse>> IssueApiKeyAsync(string organizationId, IssueApiKeyRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -658,7 +658,7 @@ public sealed partial class ServicesClient
     /// Register a webhook
     /// </summary>
     /// <remarks>
-    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. The secret is shown only in this answer.
+    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. The secret is shown only in this answer. An organization has at most 20 webhooks (409 webhook_limit_reached: delete one first).
     /// </remarks>
     [Operation("createWebhook", "POST", "/v1/webhooks")]
     public Task<ApiResponse<CreatedWebhookResponse>> CreateWebhookAsync(CreateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

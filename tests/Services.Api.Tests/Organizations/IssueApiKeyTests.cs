@@ -17,6 +17,17 @@ public sealed class IssueApiKeyTests
             .ThenRefused("api_key_exists");
 
     [Fact]
+    public void An_organization_holds_a_bounded_number_of_active_keys_and_a_revoked_one_makes_room()
+    {
+        object[] issued = [.. Enumerable.Range(0, Organization.MaxActiveApiKeys).Select(i => new ApiKeyIssued($"key_{i}", "Integration", "sk_live_ab12"))];
+        var command = new IssueApiKey(CompanyId, "key_next", "Rotation", "sk_live_cd34");
+
+        Organization.Decide(command, CompanyWith(issued), Now).ThenRefused("api_key_limit_reached");
+        Organization.Decide(command, CompanyWith([.. issued, new ApiKeyRevoked("key_0")]), Now)
+            .Then(new ApiKeyIssued("key_next", "Rotation", "sk_live_cd34", Now));
+    }
+
+    [Fact]
     public void An_unknown_organization_gets_no_key() =>
         Organization.Decide(new IssueApiKey(CompanyId, "key_hr", "HR software", "sk_live_ab12"), null, Now)
             .ThenRefused("organization_not_found");

@@ -191,12 +191,14 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     /// <summary>A company's webhook for its bookings, and the deliveries three bookings queue.</summary>
-    private async Task<(Actor Company, CreatedWebhookResponse Webhook)> CompanyWithDeliveriesAsync(ClockedApi clocked, string url)
+    /// <param name="siblingUrl">Another webhook's URL for the same events, when given.</param>
+    private async Task<(Actor Company, CreatedWebhookResponse Webhook)> CompanyWithDeliveriesAsync(ClockedApi clocked, string url, string? siblingUrl = null)
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var webhook = await CreateAsync(clocked.ClientFor(company), url, "booking.*");
+        if (siblingUrl is not null) await CreateAsync(clocked.ClientFor(company), siblingUrl, "booking.*");
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
         for (var i = 0; i < 3; i++) await api.BookAsync(company, subscription.Id, slot.Id);
@@ -258,21 +260,24 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await using var _ = clocked;
         await RetireEarlierWebhooksAsync();
         await using var receiver = await Receiver.StartAsync(clock, failFirst: int.MaxValue);
-        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        // Two webhooks on one host: its circuit is the host's, not each URL's (URLs cost nothing to vary).
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url, siblingUrl: receiver.Url + "?copy=2");
         var client = clocked.ClientFor(company);
-        var queued = await DeliveriesAsync(client, webhook.Id);
-        queued.Count.ShouldBeGreaterThan(2);
+        var sibling = (await client.ListAsync<WebhookResponse>("/v1/webhooks")).Data.Single(w => w.Id != webhook.Id);
+        var queued = (await DeliveriesAsync(client, webhook.Id)).Count + (await DeliveriesAsync(client, sibling.Id)).Count;
+        queued.ShouldBeGreaterThan(4);
         clock.Advance(TimeSpan.FromMinutes(1));
 
-        // Two failures open the circuit: the rest of the run is not sent, and says why.
+        // Two failures open the circuit: the rest of the run is not sent, to either URL, and says why.
         await worker.RunOnceAsync(CancellationToken.None);
         receiver.Requests.Count.ShouldBe(2);
-        var first = await DeliveriesAsync(client, webhook.Id);
+        var first = (await DeliveriesAsync(client, webhook.Id)).Concat(await DeliveriesAsync(client, sibling.Id)).ToList();
         first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == "pending");
-        first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued.Count - 2);
+        first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued - 2);
 
         await DrainAsync(clocked, worker, client, webhook.Id);
-        (await DeliveriesAsync(client, webhook.Id)).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
+        await DrainAsync(clocked, worker, client, sibling.Id);
+        (await DeliveriesAsync(client, webhook.Id)).Concat(await DeliveriesAsync(client, sibling.Id)).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
     }
 
     [Fact]
@@ -368,6 +373,26 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await (await client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await api.Anonymous().GetAsync("/v1/webhooks")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_organization_has_a_bounded_number_of_webhooks_even_registering_them_all_at_once()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        const int max = WebhookOptions.DefaultMaxPerOrganization;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, max + 5).Select(i => company.Client.PostAsJsonAsync(
+            "/v1/webhooks", new CreateWebhookRequest($"https://hooks.example.com/{i}", ["need.*"], "tests"), ApiFixture.JsonOptions)));
+
+        answers.Count(answer => answer.StatusCode == HttpStatusCode.Created).ShouldBe(max);
+        foreach (var refused in answers.Where(answer => answer.StatusCode != HttpStatusCode.Created))
+            await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "webhook_limit_reached");
+        var listed = (await company.Client.ListAsync<WebhookResponse>("/v1/webhooks?limit=100")).Data;
+        listed.Count.ShouldBe(max);
+        (await company.Client.DeleteAsync($"/v1/webhooks/{listed[0].Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await CreateAsync(company.Client, "https://hooks.example.com/replacement", "need.*");
+        (await (await api.RegisterAsync(OrganizationKind.Company)).Client.PostAsJsonAsync(
+            "/v1/webhooks", new CreateWebhookRequest("https://hooks.example.com/other", ["need.*"], "tests"), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Created);
     }
 
     [Fact]
@@ -475,8 +500,12 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var strict = new WebhookOptions();
-        await Should.ThrowAsync<HttpRequestException>(async () =>
+        var refused = await Should.ThrowAsync<HttpRequestException>(async () =>
             await PublicAddresses.ConnectAsync(new DnsEndPoint("localhost", port), strict.MayDeliverTo, CancellationToken.None));
+        // A name that does not exist (RFC 6761) reads the same: the answers do not map the platform's network.
+        var unknown = await Should.ThrowAsync<HttpRequestException>(async () =>
+            await PublicAddresses.ConnectAsync(new DnsEndPoint("webhooks-test.invalid", port), strict.MayDeliverTo, CancellationToken.None));
+        unknown.Message.ShouldBe(refused.Message.Replace("localhost", "webhooks-test.invalid", StringComparison.Ordinal));
 
         var development = new WebhookOptions { AllowHttpLoopback = true };
         await using var stream = await PublicAddresses.ConnectAsync(new DnsEndPoint("localhost", port), development.MayDeliverTo, CancellationToken.None);
