@@ -33,9 +33,10 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     {
         ArgumentNullException.ThrowIfNull(metadata);
         if (metadata.IdempotencyKey is null || metadata.ActorOrganizationId is null) yield break;
-        var command = new NpgsqlBatchCommand("insert into idempotency_keys (organization_id, key) values ($1, $2)");
+        var command = new NpgsqlBatchCommand("insert into idempotency_keys (organization_id, key, request_id) values ($1, $2, $3)");
         command.Parameters.Add(new NpgsqlParameter { Value = metadata.ActorOrganizationId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = metadata.IdempotencyKey, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         yield return command;
     }
 
@@ -77,8 +78,16 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         }
         // Stored even when the client has left meanwhile: its changes may be committed, and its
         // retry must get this answer, not a key held "in progress" for as long as keys are kept.
-        if (context.Response.StatusCode < 500)
-            await StoreAsync(caller.OrganizationId, key, hash, context.Response, buffer.ToArray(), context.Features.Get<PersonalDataInAnswer>(), CancellationToken.None);
+        if (context.Response.StatusCode < 500
+            && !await StoreAsync(caller.OrganizationId, key, hash, context, buffer.ToArray(), CancellationToken.None)
+            && await FindAsync(caller.OrganizationId, key, CancellationToken.None) is { } first)
+        {
+            // A request with this key committed while this one ran (this one wrote nothing: it found
+            // the changes made). The key's answer is that request's, not this one's.
+            context.Response.Clear();
+            await AnswerFromStoredAsync(context, first, hash);
+            return;
+        }
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
@@ -155,9 +164,11 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             body);
     }
 
-    private async Task StoreAsync(
-        string organizationId, string key, byte[] hash, HttpResponse response, byte[] body, PersonalDataInAnswer? personalData, CancellationToken cancellationToken)
+    /// <summary>Completes this request's reservation, or records an answer that wrote nothing; false when another request holds the key.</summary>
+    private async Task<bool> StoreAsync(string organizationId, string key, byte[] hash, HttpContext context, byte[] body, CancellationToken cancellationToken)
     {
+        var response = context.Response;
+        var personalData = context.Features.Get<PersonalDataInAnswer>();
         var headers = ReplayedHeaders.Where(name => response.Headers.ContainsKey(name)).ToDictionary(name => name, name => response.Headers[name].ToString());
         var kept = personalData is null ? body : WithErased(body, personalData);
         // Completes the reservation made with the events, or records an answer that wrote nothing
@@ -172,7 +183,7 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             set request_hash = excluded.request_hash, status = excluded.status, content_type = excluded.content_type,
                 headers = excluded.headers, body = excluded.body, body_sealed = true,
                 data_key_id = excluded.data_key_id, whole_body = excluded.whole_body
-            where idempotency_keys.status is null
+            where idempotency_keys.status is null and idempotency_keys.request_id = $10
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
         command.Parameters.Add(new NpgsqlParameter { Value = key });
@@ -187,7 +198,8 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             Value = personalData is null ? DBNull.Value : masterKey.Wrap(body, Context(organizationId, key, whole: true)),
             NpgsqlDbType = NpgsqlDbType.Bytea,
         });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new NpgsqlParameter { Value = context.TraceIdentifier, NpgsqlDbType = NpgsqlDbType.Text });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private byte[] WithErased(byte[] body, PersonalDataInAnswer personalData)

@@ -92,7 +92,7 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         async Task CommitThenLeaveAsync(HttpContext context)
         {
             await using var batch = api.Service<NpgsqlDataSource>().CreateBatch();
-            foreach (var command in Services.Api.Infrastructure.Idempotency.Reserve(new EventMetadata { ActorOrganizationId = company.Id, IdempotencyKey = key }))
+            foreach (var command in Services.Api.Infrastructure.Idempotency.Reserve(new EventMetadata { ActorOrganizationId = company.Id, IdempotencyKey = key, CorrelationId = context.TraceIdentifier }))
                 batch.BatchCommands.Add(command);
             await batch.ExecuteNonQueryAsync();
             context.Response.StatusCode = StatusCodes.Status201Created;
@@ -113,6 +113,38 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         retry.StatusCode.ShouldBe(HttpStatusCode.Created);
         retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
         (await retry.Content.ReadAsStringAsync()).ShouldBe("""{"id":"ned_first"}""");
+    }
+
+    [Fact]
+    public async Task A_retry_that_ran_alongside_the_first_request_and_wrote_nothing_answers_in_progress_and_leaves_the_key_to_it()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        var http = new DefaultHttpContext { User = new Caller(company.Id, OrganizationKind.Company).ToPrincipal("test", "key"), RequestServices = api.Services };
+        http.Request.Method = "POST";
+        http.Request.Path = "/v1/needs";
+        http.Request.Headers[Services.Api.Infrastructure.Idempotency.Header] = key;
+        http.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(Need));
+        var answer = new MemoryStream();
+        http.Response.Body = answer;
+
+        // The retry passed the key's lookup before the first request committed; that one commits
+        // its changes with the key's reservation meanwhile, and the retry, finding them made, writes nothing.
+        async Task FirstCommitsMeanwhileAsync(HttpContext context)
+        {
+            await using var batch = api.Service<NpgsqlDataSource>().CreateBatch();
+            foreach (var command in Services.Api.Infrastructure.Idempotency.Reserve(new EventMetadata { ActorOrganizationId = company.Id, IdempotencyKey = key, CorrelationId = "the-first-request" }))
+                batch.BatchCommands.Add(command);
+            await batch.ExecuteNonQueryAsync();
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            await context.Response.WriteAsync("""{"type":"…/need_already_recorded"}""");
+        }
+        await api.Service<Services.Api.Infrastructure.Idempotency>().InvokeAsync(http, FirstCommitsMeanwhileAsync);
+
+        http.Response.StatusCode.ShouldBe(StatusCodes.Status409Conflict);
+        Encoding.UTF8.GetString(answer.ToArray()).ShouldContain("idempotency_key_in_progress");
+        http.Response.Headers.RetryAfter.ToString().ShouldBe("1");
+        (await api.CountAsync("select count(*) from idempotency_keys where key = $1 and status is null and request_id = 'the-first-request'", key)).ShouldBe(1);
     }
 
     [Fact]
