@@ -81,7 +81,7 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, int Attempts, int ScheduleStart, string Url, byte[] SealedSecret);
+    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, string Url, byte[] SealedSecret);
 
     private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -97,7 +97,7 @@ public sealed class WebhookDeliveryWorker(
                     limit $3
                     for update of due skip locked)
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, d.event_id, d.body, d.attempts, d.schedule_start, w.url, w.sealed_secret, d.created_at
+            returning d.delivery_id, d.webhook_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -106,8 +106,8 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5),
-                reader.GetString(6), reader.GetFieldValue<byte[]>(7)), reader.GetFieldValue<DateTimeOffset>(8)));
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<byte[]>(5)),
+                reader.GetFieldValue<DateTimeOffset>(6)));
         }
         // Oldest events first, so that a receiver usually sees them in order (not guaranteed: use the feed for order).
         return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
@@ -122,9 +122,9 @@ public sealed class WebhookDeliveryWorker(
         var started = time.GetTimestamp();
         var (statusCode, error) = await AttemptAsync(delivery, cancellationToken);
         var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
-        await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
+        var attempt = await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
         if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
-        else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, delivery.Attempts + 1, error);
+        else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, attempt, error);
     }
 
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
@@ -186,16 +186,30 @@ public sealed class WebhookDeliveryWorker(
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task RecordAsync(Claimed delivery, DateTimeOffset attemptedAt, int? statusCode, int durationMs, string? error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the attempt, numbered from the delivery's row rather than from the claim: a redelivery
+    /// asked while this attempt ran may have had another worker attempt it meanwhile, and both
+    /// attempts are kept, one after the other. Answers the attempt's number.
+    /// </summary>
+    private async Task<int> RecordAsync(Claimed delivery, DateTimeOffset attemptedAt, int? statusCode, int durationMs, string? error, CancellationToken cancellationToken)
     {
-        var attempt = delivery.Attempts + 1;
-        var failures = attempt - delivery.ScheduleStart;
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int attempt, scheduleStart;
+        await using (var current = new NpgsqlCommand("select attempts + 1, schedule_start from webhook_deliveries where delivery_id = $1 for update", connection, transaction))
+        {
+            current.Parameters.Add(new NpgsqlParameter { Value = delivery.DeliveryId });
+            await using var reader = await current.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (attempt, scheduleStart) = (reader.GetInt32(0), reader.GetInt32(1));
+        }
+        var failures = attempt - scheduleStart;
         var (status, next) = error is null
             ? ("delivered", (DateTimeOffset?)null)
             : failures >= _options.MaxAttempts
                 ? ("failed", null)
                 : ("pending", attemptedAt + _options.Backoff(failures, Random.Shared.NextDouble()));
-        await using var batch = db.CreateBatch();
+        await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch, "insert into webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error) values ($1, $2, $3, $4, $5, $6)",
             delivery.DeliveryId, attempt, attemptedAt.ToUniversalTime(), statusCode, durationMs, error);
         // A delivery its webhook's deletion ended while this attempt ran stays ended, unless the
@@ -209,6 +223,8 @@ public sealed class WebhookDeliveryWorker(
             """,
             delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime());
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return attempt;
     }
 
     private ResiliencePipeline<HttpResponseMessage> BuildPipeline() =>

@@ -20,7 +20,7 @@ namespace Services.Api.Tests.Webhooks;
 
 /// <summary>
 /// A loopback HTTP receiver (Kestrel on 127.0.0.1:0) that answers 500 to its first <c>failFirst</c>
-/// requests, after running <c>onFirstRequest</c> (if any) when the first one arrives.
+/// requests, after running <c>onFirstRequest</c> (if any, given the delivery id) when the first one arrives.
 /// </summary>
 internal sealed class Receiver : IAsyncDisposable
 {
@@ -31,9 +31,9 @@ internal sealed class Receiver : IAsyncDisposable
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
-    private readonly Func<Task>? _onFirstRequest;
+    private readonly Func<string, Task>? _onFirstRequest;
 
-    private Receiver(WebApplication app, int failFirst, Func<Task>? onFirstRequest)
+    private Receiver(WebApplication app, int failFirst, Func<string, Task>? onFirstRequest)
     {
         _app = app;
         _failuresLeft = failFirst;
@@ -42,7 +42,7 @@ internal sealed class Receiver : IAsyncDisposable
 
     public string Url => _app.Urls.Single() + "/hook";
 
-    public static async Task<Receiver> StartAsync(TimeProvider clock, int failFirst, Func<Task>? onFirstRequest = null)
+    public static async Task<Receiver> StartAsync(TimeProvider clock, int failFirst, Func<string, Task>? onFirstRequest = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -50,7 +50,7 @@ internal sealed class Receiver : IAsyncDisposable
         var receiver = new Receiver(app, failFirst, onFirstRequest);
         app.MapPost("/hook", async (HttpRequest request) =>
         {
-            if (receiver.Requests.IsEmpty && receiver._onFirstRequest is { } first) await first();
+            if (receiver.Requests.IsEmpty && receiver._onFirstRequest is { } first) await first(request.Headers[WebhookDeliveryWorker.DeliveryIdHeader].ToString());
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var status = Interlocked.Decrement(ref receiver._failuresLeft) >= 0 ? 500 : 204;
@@ -228,7 +228,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         string? deletedId = null;
         // Only recorded by the receiver: an assertion failing there would only make its answer a 500.
         HttpStatusCode? deletion = null;
-        await using var deleted = await Receiver.StartAsync(clock, failFirst: 1, onFirstRequest: async () =>
+        await using var deleted = await Receiver.StartAsync(clock, failFirst: 1, onFirstRequest: async _ =>
             deletion = (await deleting!.DeleteAsync($"/v1/webhooks/{deletedId}")).StatusCode);
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, deleted.Url);
         (deleting, deletedId) = (clocked.ClientFor(company), webhook.Id);
@@ -278,6 +278,37 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await DrainAsync(clocked, worker, client, webhook.Id);
         await DrainAsync(clocked, worker, client, sibling.Id);
         (await DeliveriesAsync(client, webhook.Id)).Concat(await DeliveriesAsync(client, sibling.Id)).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
+    }
+
+    [Fact]
+    public async Task A_redelivery_asked_while_the_delivery_is_being_sent_keeps_both_attempts_and_holds_up_nothing()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        HttpClient? client = null;
+        string? webhookId = null;
+        var redelivered = 0;
+        // While the first attempt is on the wire, its redelivery is asked and another run of the worker sends it.
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: async deliveryId =>
+        {
+            if (Interlocked.Exchange(ref redelivered, 1) == 1) return;
+            (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            await worker.RunOnceAsync(CancellationToken.None);
+        });
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        (client, webhookId) = (clocked.ClientFor(company), webhook.Id);
+        var queued = (await DeliveriesAsync(client, webhook.Id)).Count;
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        var deliveries = await DeliveriesAsync(client, webhook.Id);
+        deliveries.ShouldAllBe(d => d.Status == "delivered");
+        var twice = deliveries.Where(d => d.AttemptCount == 2).ShouldHaveSingleItem();
+        twice.Attempts.Select(a => a.Attempt).Order().ShouldBe([1, 2]);
+        receiver.Requests.Count.ShouldBe(queued + 1);
     }
 
     [Fact]
