@@ -168,9 +168,12 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     private async Task<bool> StoreAsync(string organizationId, string key, byte[] hash, HttpContext context, byte[] body, CancellationToken cancellationToken)
     {
         var response = context.Response;
-        var personalData = context.Features.Get<PersonalDataInAnswer>();
         var headers = ReplayedHeaders.Where(name => response.Headers.ContainsKey(name)).ToDictionary(name => name, name => response.Headers[name].ToString());
-        var kept = personalData is null ? body : WithErased(body, personalData);
+        // Only an answer that shows the details carries them (a refusal does not, whatever the handler said before deciding).
+        var said = response.StatusCode is >= 200 and < 300 ? context.Features.Get<PersonalDataInAnswer>() : null;
+        var erased = said is null ? null : WithErased(body, said);
+        var personalData = erased is null ? null : said;
+        var kept = erased ?? body;
         // Completes the reservation made with the events, or records an answer that wrote nothing
         // (a refusal is replayed too, as the answer to that request). The whole answer is kept only
         // while the data key exists, held against its erasure until this commits: an erasure either
@@ -202,11 +205,13 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private byte[] WithErased(byte[] body, PersonalDataInAnswer personalData)
+    /// <summary>The answer with the details erased; null when it has no such property.</summary>
+    private byte[]? WithErased(byte[] body, PersonalDataInAnswer personalData)
     {
         var options = json.Value.SerializerOptions;
-        var answer = JsonNode.Parse(body)!.AsObject();
-        answer[options.PropertyNamingPolicy?.ConvertName(personalData.Property) ?? personalData.Property] = JsonSerializer.SerializeToNode(personalData.Erased, options);
+        var property = options.PropertyNamingPolicy?.ConvertName(personalData.Property) ?? personalData.Property;
+        if (JsonNode.Parse(body) is not JsonObject answer || !answer.ContainsKey(property)) return null;
+        answer[property] = JsonSerializer.SerializeToNode(personalData.Erased, options);
         return JsonSerializer.SerializeToUtf8Bytes(answer, options);
     }
 

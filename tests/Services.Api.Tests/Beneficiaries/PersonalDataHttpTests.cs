@@ -185,11 +185,18 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var cancelled = await ReadAsync(await CancelAsync(), HttpStatusCode.OK);
         cancelled.Contact.ShouldBe(BookingContact.Available(contact));
         (await ReadAsync(await BookAsync(), HttpStatusCode.Created, replayed: true)).ShouldBe(booked);
+        var refusalKey = Guid.NewGuid().ToString();
+        var refused = await SendWithKeyAsync(scene.Club.Client, HttpMethod.Post, $"/v1/bookings/{booked.Id}/cancel", refusalKey, null);
+        await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "booking_not_cancellable");
 
         await EraseAsync(scene.Company.Client, beneficiaryRef);
 
         (await ReadAsync(await BookAsync(), HttpStatusCode.Created, replayed: true)).ShouldBe(booked with { Contact = BookingContact.Erased });
         (await ReadAsync(await CancelAsync(), HttpStatusCode.OK, replayed: true)).ShouldBe(cancelled with { Contact = BookingContact.Erased });
+        // A refusal showed no details: it is replayed as it was.
+        var refusedAgain = await SendWithKeyAsync(scene.Club.Client, HttpMethod.Post, $"/v1/bookings/{booked.Id}/cancel", refusalKey, null);
+        refusedAgain.Headers.Contains("Idempotent-Replayed").ShouldBeTrue();
+        (await refusedAgain.Content.ReadAsStringAsync()).ShouldBe(await refused.Content.ReadAsStringAsync());
         (await api.CountAsync("select count(*) from idempotency_keys where key in ($1, $2) and whole_body is not null", bookingKey, cancellationKey)).ShouldBe(0);
         (await api.CountAsync("select count(*) from idempotency_keys where key in ($1, $2) and whole_body is null and status is not null", bookingKey, cancellationKey)).ShouldBe(2);
     }
