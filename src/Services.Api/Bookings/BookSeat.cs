@@ -57,8 +57,9 @@ public static partial class Booking
             command.BookingId, command.CompanyId, subscription.Id, slot.OfferId, slot.Id, slot.Start,
             command.Quantity, command.BeneficiaryRef, now, command.Contact);
         var counted = new UnitsCounted(command.BookingId, month, command.Quantity);
-        // First fit, as when seats are freed (Waitlist.Promote): no waiting booking fits the seats left
-        // (it would have been promoted), so a newcomer that fits takes them rather than leave them empty.
+        // First fit, as when seats are freed (Waitlist.Promote): no waiting booking that fits the seats
+        // left was within its quota when they were freed (it would have been promoted), so a newcomer
+        // that fits takes them rather than leave them empty.
         if (slot.Remaining >= command.Quantity)
             return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
                 Booking: [requested, new BookingConfirmed()],

@@ -81,7 +81,7 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, Guid EventId, string Body, string Url, byte[] SealedSecret);
+    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret);
 
     private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -97,7 +97,7 @@ public sealed class WebhookDeliveryWorker(
                     limit $3
                     for update of due skip locked)
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -106,8 +106,8 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<byte[]>(5)),
-                reader.GetFieldValue<DateTimeOffset>(6)));
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6)),
+                reader.GetFieldValue<DateTimeOffset>(7)));
         }
         // Oldest events first, so that a receiver usually sees them in order (not guaranteed: use the feed for order).
         return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
@@ -144,10 +144,11 @@ public sealed class WebhookDeliveryWorker(
         }
         try
         {
-            // One circuit per host, not per URL: URLs that differ only in their path or query would
-            // each get their own failures before opening it, and one organization's webhooks to a
-            // host that never answers would hold the worker that long each.
-            var pipeline = _pipelines.GetOrAdd(new Uri(delivery.Url).GetLeftPart(UriPartial.Authority), _ => BuildPipeline());
+            // One circuit per organization and host, not per URL: URLs that differ only in their path
+            // or query would each get their own failures before opening it, and one organization's
+            // webhooks to a host that never answers would hold the worker that long each. Not per host
+            // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
+            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(delivery.Url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
@@ -167,7 +168,7 @@ public sealed class WebhookDeliveryWorker(
         {
             // Counted like a failed attempt, so that the back-off and the attempt limit hold while
             // an endpoint stays down: a backlog is not carried from one break to the next forever.
-            return (null, "Not sent: attempts to this URL's host keep failing, so sending to it is paused for a while (circuit open).");
+            return (null, "Not sent: this organization's attempts to this URL's host keep failing, so sending to it is paused for a while (circuit open).");
         }
         catch (TimeoutRejectedException)
         {

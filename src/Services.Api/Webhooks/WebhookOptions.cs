@@ -32,7 +32,7 @@ public sealed class WebhookOptions
 
     public int BatchSize { get; set; } = 50;
 
-    /// <summary>Circuit breaker per endpoint host (scheme, host and port; in memory, per node).</summary>
+    /// <summary>Circuit breaker per organization and endpoint host (scheme, host and port; in memory, per node).</summary>
     public int CircuitMinimumThroughput { get; set; } = 10;
 
     public double CircuitFailureRatio { get; set; } = 0.9;

@@ -260,24 +260,30 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await using var _ = clocked;
         await RetireEarlierWebhooksAsync();
         await using var receiver = await Receiver.StartAsync(clock, failFirst: int.MaxValue);
-        // Two webhooks on one host: its circuit is the host's, not each URL's (URLs cost nothing to vary).
+        // Two webhooks of one organization on one host share a circuit (URLs cost nothing to vary);
+        // another organization's webhook to that host has its own.
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url, siblingUrl: receiver.Url + "?copy=2");
+        var (neighbour, neighbours) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
         var client = clocked.ClientFor(company);
         var sibling = (await client.ListAsync<WebhookResponse>("/v1/webhooks")).Data.Single(w => w.Id != webhook.Id);
-        var queued = (await DeliveriesAsync(client, webhook.Id)).Count + (await DeliveriesAsync(client, sibling.Id)).Count;
-        queued.ShouldBeGreaterThan(4);
+        var neighbourClient = clocked.ClientFor(neighbour);
+        async Task<List<WebhookDeliveryResponse>> AllDeliveriesAsync() =>
+            [.. await DeliveriesAsync(client, webhook.Id), .. await DeliveriesAsync(client, sibling.Id), .. await DeliveriesAsync(neighbourClient, neighbours.Id)];
+        var queued = (await AllDeliveriesAsync()).Count;
+        queued.ShouldBeGreaterThan(6);
         clock.Advance(TimeSpan.FromMinutes(1));
 
-        // Two failures open the circuit: the rest of the run is not sent, to either URL, and says why.
+        // Two failures open a circuit: the rest of the run is not sent, to either URL of the organization, and says why.
         await worker.RunOnceAsync(CancellationToken.None);
-        receiver.Requests.Count.ShouldBe(2);
-        var first = (await DeliveriesAsync(client, webhook.Id)).Concat(await DeliveriesAsync(client, sibling.Id)).ToList();
+        receiver.Requests.Count.ShouldBe(4);
+        var first = await AllDeliveriesAsync();
         first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == "pending");
-        first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued - 2);
+        first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued - 4);
 
         await DrainAsync(clocked, worker, client, webhook.Id);
         await DrainAsync(clocked, worker, client, sibling.Id);
-        (await DeliveriesAsync(client, webhook.Id)).Concat(await DeliveriesAsync(client, sibling.Id)).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
+        await DrainAsync(clocked, worker, neighbourClient, neighbours.Id);
+        (await AllDeliveriesAsync()).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
     }
 
     [Fact]
