@@ -14,18 +14,25 @@ namespace Services.Api.Bookings;
 /// <param name="Contact">The beneficiary's contact details, already sealed with its data key (<see cref="ContactVault"/>).</param>
 public sealed record BookSeat(string BookingId, string CompanyId, string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, SealedContact? Contact = null);
 
-public sealed record BookSeatOutcome(IReadOnlyList<object> Booking, IReadOnlyList<object> Slot, IReadOnlyList<object> Subscription);
+/// <param name="Promoted">Events per booking id for waiting bookings promoted first (see <see cref="Booking.Decide(BookSeat, BookingState?, SlotState?, SubscriptionState?, OfferState?, DateTimeOffset, IReadOnlySet{string}?)"/>).</param>
+public sealed record BookSeatOutcome(
+    IReadOnlyList<object> Booking,
+    IReadOnlyList<object> Slot,
+    IReadOnlyList<object> Subscription,
+    IReadOnlyDictionary<string, IReadOnlyList<object>> Promoted);
 
 public static partial class Booking
 {
     /// <param name="offer">The slot's offer.</param>
+    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
     public static Decision<BookSeatOutcome> Decide(
         BookSeat command,
         BookingState? state,
         SlotState? slot,
         SubscriptionState? subscription,
         OfferState? offer,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        IReadOnlySet<string>? overQuota = null)
     {
         if (state is not null)
             return Decision.Refuse("booking_exists", $"Booking {command.BookingId} already exists.");
@@ -57,20 +64,25 @@ public static partial class Booking
             command.BookingId, command.CompanyId, subscription.Id, slot.OfferId, slot.Id, slot.Start,
             command.Quantity, command.BeneficiaryRef, now, command.Contact);
         var counted = new UnitsCounted(command.BookingId, month, command.Quantity);
-        // First fit, as when seats are freed (Waitlist.Promote): no waiting booking that fits the seats
-        // left was within its quota when they were freed (it would have been promoted), so a newcomer
-        // that fits takes them rather than leave them empty.
-        if (slot.Remaining >= command.Quantity)
+        // A waiting booking fits the seats left only if it was passed over for its quota when they were
+        // freed; back within it now, it goes first, in waitlist order (Waitlist.Promote), and the
+        // newcomer is decided on what is left. Then first fit: a newcomer that fits takes the seats
+        // rather than leave them empty.
+        var promotion = Waitlist.Promote(slot, overQuota);
+        var left = promotion.Slot.Aggregate(slot, Slot.Apply);
+        if (left.Remaining >= command.Quantity)
             return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
                 Booking: [requested, new BookingConfirmed()],
-                Slot: [new SeatReserved(command.BookingId, command.CompanyId, command.Quantity)],
-                Subscription: [counted]));
+                Slot: [.. promotion.Slot, new SeatReserved(command.BookingId, command.CompanyId, command.Quantity)],
+                Subscription: [counted],
+                Promoted: promotion.Bookings));
 
-        var position = slot.Waitlist.Count + 1;
+        var position = left.Waitlist.Count + 1;
         return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
             Booking: [requested, new BookingWaitlisted(position)],
-            Slot: [new WaitlistJoined(command.BookingId, command.CompanyId, command.Quantity, position)],
-            Subscription: [counted]));
+            Slot: [.. promotion.Slot, new WaitlistJoined(command.BookingId, command.CompanyId, command.Quantity, position)],
+            Subscription: [counted],
+            Promoted: promotion.Bookings));
     }
 }
 
@@ -145,13 +157,21 @@ public static class BookSeatEndpoint
             var contact = request.Contact is { } details
                 ? await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct)
                 : null;
-            var decision = Booking.Decide(
-                new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact),
-                state, slotState, subscriptionState, offer, time.GetUtcNow());
+            var command = new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact);
+            var decision = await PromotionQuota.DecideAsync(streams,
+                overQuota => Booking.Decide(command, state, slotState, subscriptionState, offer, time.GetUtcNow(), overQuota),
+                outcome => outcome.Promoted.Keys,
+                outcome => new Dictionary<string, SubscriptionState> { [subscriptionState.Id] = subscription.Fold(subscriptionState, outcome.Subscription)! },
+                ct);
             if (decision.Refusal is { } refusal) return Refusals.ToChange<BookingResponse>(refusal);
             var outcome = decision.Events!;
             var result = await streams.AppendAsync(Writes.Metadata(http, caller),
-                [(booking.Id, outcome.Booking), (slot.Id, outcome.Slot), (subscription.Id, outcome.Subscription)], ct);
+                [
+                    (booking.Id, outcome.Booking),
+                    (slot.Id, outcome.Slot),
+                    (subscription.Id, outcome.Subscription),
+                    .. outcome.Promoted.Select(promoted => (Booking.StreamId(promoted.Key), promoted.Value)),
+                ], ct);
             var booked = booking.Fold(state, outcome.Booking)!;
             var shown = BookingContacts.Answered(http, contact,
                 request.Contact is { } given && Booking.MayReadContact(booked, offer, caller) ? BookingContact.Available(given) : BookingContacts.Unread(booked));

@@ -35,7 +35,7 @@ public static class ChangeQuotaEndpoint
         subscriptions.MapPatch("/{subscriptionId}", Handle)
             .WithName("changeSubscriptionQuota")
             .WithSummary("Change a subscription's monthly quota")
-            .WithDescription("The subscribing company or the operator. Applies to bookings made from now on; units already counted stay counted, and a waitlisted booking of a month left over the new quota is passed over when seats are freed (it keeps its place, and may be promoted when seats are freed again once the month is back within quota). Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The subscribing company or the operator. Applies to bookings made from now on; units already counted stay counted, and a waitlisted booking of a month left over the new quota is passed over when seats are freed (it keeps its place, and goes first once the month is back within quota: when seats are next freed or booked on its slot). Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

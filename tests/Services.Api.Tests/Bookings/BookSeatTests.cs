@@ -67,6 +67,22 @@ public sealed class BookSeatTests
     }
 
     [Fact]
+    public void A_waiting_booking_passed_over_for_its_quota_goes_first_once_back_within_it_and_the_newcomer_gets_what_is_left()
+    {
+        // Seats a waiting booking fits are left only when it was passed over for its quota.
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 3), new WaitlistJoined("bkg_w1", OtherCompanyId, 1, 1));
+
+        var backWithin = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted();
+        var stillOver = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now, overQuota: new HashSet<string> { "bkg_w1" }).ThenAccepted();
+
+        backWithin.Slot.ShouldBeEvents(new WaitlistPromoted("bkg_w1", 1), new WaitlistJoined(BookingId, CompanyId, 1, 1));
+        backWithin.Booking.ShouldBeEvents(RequestedNow(), new BookingWaitlisted(1));
+        backWithin.Promoted.ShouldBeEvents(("bkg_w1", [new BookingPromoted()]));
+        stillOver.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 1));
+        stillOver.Promoted.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void The_quota_counts_confirmed_and_waitlisted_units_of_the_slots_month() =>
         Booking.Decide(
                 Book(2), null, SlotWith(),

@@ -321,6 +321,31 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_waiting_booking_passed_over_for_its_quota_goes_before_the_next_booking_once_its_company_is_back_within_it()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
+        var roomy = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1).AddDays(1), capacity: 5);
+        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 1);
+        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 3);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.CancelBookingAsync(other, taken.Id);
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+        await api.CancelBookingAsync(company, elsewhere.Id);
+
+        var next = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        next.Status.ShouldBe(BookingStatus.Waitlisted);
+        next.WaitlistPosition.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_company_over_its_lowered_quota_that_cancels_on_the_slot_gets_its_own_waiting_booking_promoted()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
