@@ -18,20 +18,25 @@ internal static class PromotionQuota
     /// <param name="decidedSubscriptions">Subscriptions the command already loaded, as its decision leaves them (a cancellation releases units), by id.</param>
     public static async Task<Decision<TOutcome>> DecideAsync<TOutcome>(
         LoadedStreams streams,
-        Func<IReadOnlySet<string>, Decision<TOutcome>> decide,
+        Func<IReadOnlySet<string>?, Decision<TOutcome>> decide,
         Func<TOutcome, IEnumerable<string>> promoted,
         Func<TOutcome, IReadOnlyDictionary<string, SubscriptionState>> decidedSubscriptions,
         CancellationToken cancellationToken)
     {
-        var overQuota = new HashSet<string>(StringComparer.Ordinal);
-        var bookings = new Dictionary<string, BookingState>(StringComparer.Ordinal);
-        var subscriptions = new Dictionary<string, SubscriptionState>(StringComparer.Ordinal);
+        // Allocated once something is promoted: a booking runs this too, and mostly nobody is.
+        HashSet<string>? overQuota = null;
+        Dictionary<string, BookingState>? bookings = null;
+        Dictionary<string, SubscriptionState>? subscriptions = null;
         while (true)
         {
             var decision = decide(overQuota);
             if (decision.Refusal is not null) return decision;
+            bookings ??= new Dictionary<string, BookingState>(StringComparer.Ordinal);
+            var toCheck = promoted(decision.Events!).Where(id => !bookings.ContainsKey(id)).ToList();
+            if (toCheck.Count == 0) return decision;
             var known = decidedSubscriptions(decision.Events!);
-            var newlyPromoted = await streams.LoadManyAsync(promoted(decision.Events!).Where(id => !bookings.ContainsKey(id)), Booking.Stream, cancellationToken);
+            subscriptions ??= new Dictionary<string, SubscriptionState>(StringComparer.Ordinal);
+            var newlyPromoted = await streams.LoadManyAsync(toCheck, Booking.Stream, cancellationToken);
             foreach (var (id, booking) in newlyPromoted) bookings[id] = booking;
             var unloaded = newlyPromoted.Values.Select(b => b.SubscriptionId).Where(id => !known.ContainsKey(id) && !subscriptions.ContainsKey(id)).Distinct(StringComparer.Ordinal);
             foreach (var (id, subscription) in await streams.LoadManyAsync(unloaded, Subscription.Stream, cancellationToken)) subscriptions[id] = subscription;
@@ -40,6 +45,7 @@ internal static class PromotionQuota
                 .Select(booking => booking.Id)
                 .ToList();
             if (over.Count == 0) return decision;
+            overQuota ??= new HashSet<string>(StringComparer.Ordinal);
             overQuota.UnionWith(over);
         }
     }

@@ -7,6 +7,8 @@ internal sealed record Promotion(IReadOnlyList<object> Slot, IReadOnlyDictionary
 /// <summary>The one rule for handing freed seats to waiting bookings.</summary>
 internal static class Waitlist
 {
+    private static readonly Promotion Nobody = new([], new Dictionary<string, IReadOnlyList<object>>());
+
     /// <summary>
     /// First fit, in order: a booking too large for the seats left keeps its place and the ones behind
     /// it may still get in, so seats are not left empty while someone who fits waits. A booking whose
@@ -15,6 +17,8 @@ internal static class Waitlist
     /// </summary>
     public static Promotion Promote(SlotState slot, IReadOnlySet<string>? overQuota)
     {
+        // Every booking asks (BookSeat): most find nobody waiting, or no seat left.
+        if (slot.Waitlist.Count == 0 || slot.Remaining <= 0) return Nobody;
         var remaining = slot.Remaining;
         var slotEvents = new List<object>();
         var bookingEvents = new Dictionary<string, IReadOnlyList<object>>();

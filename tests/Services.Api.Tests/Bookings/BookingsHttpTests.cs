@@ -291,8 +291,14 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         slot.WaitlistLength.ShouldBe(0);
     }
 
-    [Fact]
-    public async Task Freed_seats_pass_over_a_waiting_booking_whose_company_lowered_its_quota_below_its_counted_units()
+    /// <summary>Two member companies of a club's offer (the first with a quota of 4); a slot of 2 seats the other took, and a roomier one in the same month.</summary>
+    private sealed record QuotaScene(Actor Club, Actor Company, string SubscriptionId, Actor Other, string OtherSubscriptionId, string FullSlotId, string RoomySlotId, BookingResponse Taken)
+    {
+        public async Task LowerQuotaAsync(int monthlyQuota) =>
+            (await Company.Client.PatchAsJsonAsync($"/v1/subscriptions/{SubscriptionId}", new ChangeQuotaRequest(monthlyQuota), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    private async Task<QuotaScene> QuotaSceneAsync()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var offer = await api.PublishOfferAsync(club);
@@ -302,45 +308,45 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var full = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
         var roomy = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1).AddDays(1), capacity: 5);
         var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
-        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
-        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 2);
-        var behind = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 1);
-        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(2), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        return new QuotaScene(club, company, subscription.Id, other, otherSubscription.Id, full.Id, roomy.Id, taken);
+    }
 
-        await api.CancelBookingAsync(other, taken.Id);
+    [Fact]
+    public async Task Freed_seats_pass_over_a_waiting_booking_whose_company_lowered_its_quota_below_its_counted_units()
+    {
+        var scene = await QuotaSceneAsync();
+        var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.FullSlotId, quantity: 2);
+        var elsewhere = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.RoomySlotId, quantity: 2);
+        var behind = await api.BookAsync(scene.Other, scene.OtherSubscriptionId, scene.FullSlotId, quantity: 1);
+        await scene.LowerQuotaAsync(2);
 
-        var passedOver = await api.GetBookingAsync(company, waiting.Id);
+        await api.CancelBookingAsync(scene.Other, scene.Taken.Id);
+
+        var passedOver = await api.GetBookingAsync(scene.Company, waiting.Id);
         passedOver.Status.ShouldBe(BookingStatus.Waitlisted);
         passedOver.WaitlistPosition.ShouldBe(1);
-        (await api.GetBookingAsync(other, behind.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        (await api.GetBookingAsync(scene.Other, behind.Id)).Status.ShouldBe(BookingStatus.Confirmed);
 
         // Back within its quota, the company's booking gets the next seats.
-        await api.CancelBookingAsync(company, elsewhere.Id);
-        await api.ChangeSlotCapacityAsync(club, full.Id, 3);
-        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        await api.CancelBookingAsync(scene.Company, elsewhere.Id);
+        await api.ChangeSlotCapacityAsync(scene.Club, scene.FullSlotId, 3);
+        (await api.GetBookingAsync(scene.Company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
     }
 
     [Fact]
     public async Task A_waiting_booking_passed_over_for_its_quota_goes_before_the_next_booking_once_its_company_is_back_within_it()
     {
-        var club = await api.RegisterAsync(OrganizationKind.Club);
-        var offer = await api.PublishOfferAsync(club);
-        var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
-        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
-        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
-        var full = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
-        var roomy = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1).AddDays(1), capacity: 5);
-        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
-        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 1);
-        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 3);
-        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(3), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        await api.CancelBookingAsync(other, taken.Id);
-        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
-        await api.CancelBookingAsync(company, elsewhere.Id);
+        var scene = await QuotaSceneAsync();
+        var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.FullSlotId, quantity: 1);
+        var elsewhere = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.RoomySlotId, quantity: 3);
+        await scene.LowerQuotaAsync(3);
+        await api.CancelBookingAsync(scene.Other, scene.Taken.Id);
+        (await api.GetBookingAsync(scene.Company, waiting.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+        await api.CancelBookingAsync(scene.Company, elsewhere.Id);
 
-        var next = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var next = await api.BookAsync(scene.Other, scene.OtherSubscriptionId, scene.FullSlotId, quantity: 2);
 
-        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        (await api.GetBookingAsync(scene.Company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
         next.Status.ShouldBe(BookingStatus.Waitlisted);
         next.WaitlistPosition.ShouldBe(1);
     }
