@@ -31,9 +31,9 @@ internal static class PromotionQuota
         {
             var decision = decide(overQuota);
             if (decision.Refusal is not null) return decision;
-            bookings ??= new Dictionary<string, BookingState>(StringComparer.Ordinal);
-            var toCheck = promoted(decision.Events!).Where(id => !bookings.ContainsKey(id)).ToList();
+            var toCheck = promoted(decision.Events!).Where(id => bookings?.ContainsKey(id) != true).ToList();
             if (toCheck.Count == 0) return decision;
+            bookings ??= new Dictionary<string, BookingState>(StringComparer.Ordinal);
             var known = decidedSubscriptions(decision.Events!);
             subscriptions ??= new Dictionary<string, SubscriptionState>(StringComparer.Ordinal);
             var newlyPromoted = await streams.LoadManyAsync(toCheck, Booking.Stream, cancellationToken);
