@@ -154,9 +154,14 @@ public static class BookSeatEndpoint
             var offer = await streams.LoadAsync(Offer.Stream(slotState.OfferId), ct);
             if (offer is null) return Change<BookingResponse>.NotFound("offer");
             var state = streams.New(booking);
-            var contact = request.Contact is { } details
-                ? await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct)
-                : null;
+            SealedContact? contact = null;
+            if (request.Contact is { } details)
+            {
+                // Checked at the append: an erasure committed after the seal destroyed its key, so the
+                // booking is decided again and sealed with the beneficiary's new one.
+                await streams.LoadAsync(Beneficiary.Stream(subscriptionState.CompanyId, request.BeneficiaryRef), ct);
+                contact = await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct);
+            }
             var command = new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact);
             var decision = await PromotionQuota.DecideAsync(streams,
                 overQuota => Booking.Decide(command, state, slotState, subscriptionState, offer, time.GetUtcNow(), overQuota),

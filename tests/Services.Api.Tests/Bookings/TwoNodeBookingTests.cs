@@ -2,9 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Tests.Http;
+using Services.Testing;
 
 namespace Services.Api.Tests.Bookings;
 
@@ -97,6 +100,46 @@ public sealed class TwoNodeBookingTests(ApiFixture api) : IClassFixture<ApiFixtu
         (await api.GetBookingAsync(company, here.Id)).Status.ShouldBe(BookingStatus.Cancelled);
         (await api.GetBookingAsync(company, there.Id)).Status.ShouldBe(BookingStatus.Cancelled);
         (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.ShouldAllBe(month => month.UnitsUsed == 0);
+    }
+
+    [Fact]
+    public async Task A_booking_sealed_with_a_key_the_other_node_erased_before_it_committed_keeps_its_contact_details()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var blocker = await api.BookAsync(company, subscription.Id, slot.Id, beneficiaryRef: "emp-0");
+        var beneficiaryRef = "emp-" + Guid.NewGuid().ToString("N")[..8];
+        var contact = new ContactDetails("Camille Martin", "camille.martin@example.org", "+33 6 12 34 56 78");
+
+        // This node's committer is held inside another append (the blocker's cancellation waits for its
+        // stream's lock), so the booking below is sealed, then waits to commit while the other node erases.
+        await using var connection = await api.Service<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var holding = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 0))", connection, holding))
+        {
+            hold.Parameters.Add(new NpgsqlParameter { Value = Booking.StreamId(blocker.Id) });
+            await hold.ExecuteNonQueryAsync();
+        }
+        var cancelling = company.Client.PostAsync($"/v1/bookings/{blocker.Id}/cancel", null);
+        await Eventually.WaitUntilAsync(async () => await api.CountAsync(
+            "select count(*) from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and not l.granted and a.datname = current_database()") > 0,
+            "the cancellation waits for its stream's lock");
+        var booking = company.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(subscription.Id, slot.Id, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
+        await Eventually.WaitUntilAsync(async () => await api.CountAsync(
+            "select count(*) from beneficiary_keys where company_id = $1 and beneficiary_ref = $2", company.Id, beneficiaryRef) > 0,
+            "the booking's contact details are sealed");
+        var erased = await OnOtherNode(company).Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}");
+        erased.StatusCode.ShouldBe(HttpStatusCode.NoContent, await erased.Content.ReadAsStringAsync());
+        await holding.RollbackAsync();
+
+        (await cancelling).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var booked = await booking;
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        var id = (await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Id;
+        (await api.GetBookingAsync(company, id)).Contact.ShouldBe(BookingContact.Available(contact), "the booking committed after the erasure");
     }
 
     [Fact]
