@@ -81,7 +81,7 @@ public static class CancelBookingEndpoint
         {
             var state = await streams.LoadAsync(booking, ct);
             if (state is null) return Change<BookingResponse>.NotFound("booking");
-            if (ifMatch is { } expected && expected != streams.VersionOf(booking.Id)) return Change<BookingResponse>.Stale(streams.VersionOf(booking.Id));
+            if (!ifMatch.Allows(streams.VersionOf(booking.Id))) return Change<BookingResponse>.Stale(streams.VersionOf(booking.Id));
             var slotState = await streams.LoadAsync(slot, ct);
             var subscriptionState = await streams.LoadAsync(subscription, ct);
             var decision = await PromotionQuota.DecideAsync(streams,

@@ -49,7 +49,7 @@ public static class Changes
         StreamRef<TState> stream,
         string what,
         Func<TState, bool> visible,
-        long? ifMatch,
+        IfMatch ifMatch,
         Func<TState, Decision<IReadOnlyList<object>>> decide,
         EventMetadata metadata,
         CancellationToken cancellationToken,
@@ -58,7 +58,7 @@ public static class Changes
         {
             var loaded = await store.LoadAsync(stream, ct);
             if (loaded.State is null || !visible(loaded.State)) return Change<TState>.NotFound(what);
-            if (ifMatch is { } expected && expected != loaded.Version) return Change<TState>.Stale(loaded.Version);
+            if (!ifMatch.Allows(loaded.Version)) return Change<TState>.Stale(loaded.Version);
             var decision = decide(loaded.State);
             if (decision.Refusal is { } refusal) return Change<TState>.Refused(refusal);
             // A command that changes nothing (renaming to the same name) appends nothing.

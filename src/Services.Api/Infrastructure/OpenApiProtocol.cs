@@ -56,7 +56,7 @@ internal static class OpenApiProtocol
             operation.Responses["409"].Description += ". Also idempotency_key_reused (this key came with another request) or idempotency_key_in_progress (its first request is still running).";
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
-            operation.Parameters.Add(Header(IfMatch, "An ETag of this resource: the change is made only if it is still the current version (else 412 version_mismatch)."));
+            operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         operation.Responses.TryAdd("503", new OpenApiResponse { Description = "The database is unavailable or the resource too busy (database_unavailable, busy): retry after Retry-After." });
 

@@ -100,7 +100,7 @@ internal static class OfferChanges
         EventStore.EventStore store,
         string offerId,
         Caller caller,
-        long? ifMatch,
+        IfMatch ifMatch,
         Func<OfferState, CancellationToken, Task<Decision<IReadOnlyList<object>>>> decide,
         HttpContext http,
         CancellationToken cancellationToken)
@@ -114,7 +114,7 @@ internal static class OfferChanges
             if (loaded.State is null) return Change<OfferState>.NotFound("offer");
             forbidden = !Offer.IsManagedBy(loaded.State, caller);
             if (forbidden) return Change<OfferState>.NotFound("offer");
-            if (ifMatch is { } expected && expected != loaded.Version) return Change<OfferState>.Stale(loaded.Version);
+            if (!ifMatch.Allows(loaded.Version)) return Change<OfferState>.Stale(loaded.Version);
             var decision = await decide(loaded.State, ct);
             if (decision.Refusal is { } refusal) return Change<OfferState>.Refused(refusal);
             if (decision.Events!.Count == 0) return Change<OfferState>.Done(loaded.State, loaded.Version, null);

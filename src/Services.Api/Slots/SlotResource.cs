@@ -77,7 +77,7 @@ internal static class SlotChanges
         EventStore.EventStore store,
         string slotId,
         Caller caller,
-        long? ifMatch,
+        IfMatch ifMatch,
         Func<SlotState, IEnumerable<string>> related,
         Func<LoadedStreams, SlotState, CancellationToken, Task<Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>>> decide,
         HttpContext http,
@@ -96,7 +96,7 @@ internal static class SlotChanges
             forbidden = offer is null ? !caller.IsOperator : !Slot.IsManagedBy(offer, caller);
             if (forbidden) return Change<SlotState>.NotFound("slot");
             var version = streams.VersionOf(stream.Id);
-            if (ifMatch is { } expected && expected != version) return Change<SlotState>.Stale(version);
+            if (!ifMatch.Allows(version)) return Change<SlotState>.Stale(version);
             var decision = await decide(streams, slot, ct);
             if (decision.Refusal is { } refusal) return Change<SlotState>.Refused(refusal);
             var slotEvents = decision.Events!.Where(c => c.StreamId == stream.Id).SelectMany(c => c.Events).ToList();

@@ -61,7 +61,7 @@ public static class CancelSubscriptionEndpoint
         {
             var state = await streams.LoadAsync(subscription, ct);
             if (state is null) return Change<SubscriptionState>.NotFound("subscription");
-            if (ifMatch is { } expected && expected != streams.VersionOf(subscription.Id)) return Change<SubscriptionState>.Stale(streams.VersionOf(subscription.Id));
+            if (!ifMatch.Allows(streams.VersionOf(subscription.Id))) return Change<SubscriptionState>.Stale(streams.VersionOf(subscription.Id));
             offer = await streams.LoadAsync(Offer.Stream(state.OfferId), ct);
             await streams.LoadAsync(company, ct);
             var decision = Subscription.Decide(new CancelSubscription(subscriptionId), state, offer, time.GetUtcNow());

@@ -215,7 +215,7 @@ public static class WebhookEndpoints
         string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (ifMatch is { } expected && expected != WebhookResponse.Version)
+        if (!ifMatch.Allows(WebhookResponse.Version))
             return await FindAsync(db, webhookId, caller, cancellationToken) is null ? Problems.NotFound("webhook") : Problems.StaleVersion(WebhookResponse.Version);
         await using var batch = db.CreateBatch();
         var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2)");

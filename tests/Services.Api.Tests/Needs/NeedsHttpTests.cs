@@ -329,7 +329,7 @@ public sealed class NeedsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         await (await club.Client.NeedActionAsync(need.Id, "acknowledge", ifMatch: 2)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
         var malformed = new HttpRequestMessage(HttpMethod.Post, $"/v1/needs/{need.Id}/acknowledge");
-        malformed.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"");
+        malformed.Headers.TryAddWithoutValidation("If-Match", "\"1");
         await (await club.Client.SendAsync(malformed)).ShouldBeInvalidAsync("If-Match");
     }
 

@@ -275,11 +275,39 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var offer = await api.PublishOfferAsync(club);
 
         var request = Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "New"));
-        request.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"").ShouldBeTrue();
+        request.Headers.TryAddWithoutValidation("If-Match", "1").ShouldBeTrue();
 
         var response = await club.Client.SendAsync(request);
 
         await response.ShouldBeInvalidAsync("If-Match");
+    }
+
+    [Theory]
+    [InlineData("W/\"1\"")]
+    [InlineData("\"v1\"")]
+    [InlineData("W/\"1\", \"7\"")]
+    public async Task An_if_match_that_names_no_current_version_strongly_is_412(string ifMatch)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var request = Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "New"));
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch).ShouldBeTrue();
+
+        await (await club.Client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+    }
+
+    [Fact]
+    public async Task An_if_match_list_allows_the_change_when_one_of_its_tags_is_the_current_version()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var request = Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "New"));
+        request.Headers.TryAddWithoutValidation("If-Match", "\"7\", W/\"1\", \"1\"").ShouldBeTrue();
+
+        var response = await club.Client.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
