@@ -55,15 +55,7 @@ public static class GetOfferAvailabilityEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = new Validation().InstantsInQuery(http.Request, "from", "to");
-        var pageSize = limit ?? DefaultLimit;
-        validation.Range("limit", pageSize, 1, MaxLimit);
-        PageCursor? cursor = null;
-        if (after is not null)
-        {
-            if (PageCursor.TryDecode(after, out var decoded)) cursor = decoded;
-            else validation.Add("after", "Not a cursor from this list: pass the 'next' value of the previous page.");
-        }
+        var validation = PageCursor.Validate(limit, after, Ids.Slot, out var pageSize, out var cursor, DefaultLimit, MaxLimit).InstantsInQuery(http.Request, "from", "to");
         var statusFilter = validation.Filter<SlotStatus>("status", status);
         var since = from ?? time.GetUtcNow();
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");

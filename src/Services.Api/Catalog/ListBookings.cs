@@ -43,7 +43,7 @@ public static class ListBookingsEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor).InstantsInQuery(http.Request, "from", "to");
+        var validation = PageCursor.Validate(limit, after, Ids.Booking, out var pageSize, out var cursor).InstantsInQuery(http.Request, "from", "to");
         var statusFilter = validation.Filter<BookingStatus>("status", status);
         validation.Id("slotId", slotId, Ids.Slot, required: false)
             .Id("offerId", offerId, Ids.Offer, required: false)

@@ -40,7 +40,7 @@ public static class ListNeedsEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, Ids.Need, out var pageSize, out var cursor);
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<NeedStatus>("status", status);
         if (territory is not null) validation.Territory("territory", territory);

@@ -39,7 +39,7 @@ public static class ListOffersEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor).InstantsInQuery(http.Request, "from", "to");
+        var validation = PageCursor.Validate(limit, after, Ids.Offer, out var pageSize, out var cursor).InstantsInQuery(http.Request, "from", "to");
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<OfferStatus>("status", status) ?? OfferStatus.Active;
         if (territory is not null) validation.Territory("territory", territory);

@@ -38,7 +38,7 @@ public static class ListSubscriptionsEndpoint
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, Ids.Subscription, out var pageSize, out var cursor);
         var statusFilter = validation.Filter<SubscriptionStatus>("status", status);
         validation.Id("offerId", offerId, Ids.Offer, required: false).Id("companyId", companyId, Ids.Organization, required: false);
         var readPosition = ReadYourWrites.Parse(validation, minPosition);

@@ -54,7 +54,7 @@ public static class ListApiKeysEndpoint
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, Ids.ApiKey, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ManagedAsync(store, organizationId, caller, cancellationToken) is not ({ } state, var version)) return Problems.NotFound("organization");
         var keys = state.ApiKeys.Values

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 
 namespace Services.Api.ReadModels;
@@ -21,7 +22,7 @@ public readonly record struct PageCursor(DateTimeOffset At, string Id)
     public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
         string.Create(CultureInfo.InvariantCulture, $"{At.ToUnixTimeMilliseconds() * 1000 + At.Ticks % TimeSpan.TicksPerMillisecond / 10}:{Id}")));
 
-    public static bool TryDecode(string? text, out PageCursor cursor)
+    private static bool TryDecode(string? text, out PageCursor cursor)
     {
         cursor = default;
         if (string.IsNullOrEmpty(text) || text.Length > 200) return false;
@@ -41,16 +42,20 @@ public readonly record struct PageCursor(DateTimeOffset At, string Id)
         }
     }
 
-    /// <summary>Checks <c>limit</c> and <c>after</c> of a list request.</summary>
-    public static Validation Validate(int? limit, string? after, out int pageSize, out PageCursor? cursor)
+    /// <summary>
+    /// Checks <c>limit</c> and <c>after</c> of a list request. A cursor must end at an item of this
+    /// list (its id has the list's <paramref name="idPrefix"/>): another list's cursor would be read as
+    /// a position in this one and silently skip or repeat items.
+    /// </summary>
+    public static Validation Validate(int? limit, string? after, string idPrefix, out int pageSize, out PageCursor? cursor, int defaultLimit = DefaultLimit, int maxLimit = MaxLimit)
     {
         var validation = new Validation();
-        pageSize = limit ?? DefaultLimit;
-        validation.Range("limit", pageSize, 1, MaxLimit);
+        pageSize = limit ?? defaultLimit;
+        validation.Range("limit", pageSize, 1, maxLimit);
         cursor = null;
         if (after is not null)
         {
-            if (TryDecode(after, out var decoded)) cursor = decoded;
+            if (TryDecode(after, out var decoded) && Ids.IsWellFormed(decoded.Id, idPrefix)) cursor = decoded;
             else validation.Add("after", "Not a cursor from this list: pass the 'next' value of the previous page.");
         }
         return validation;

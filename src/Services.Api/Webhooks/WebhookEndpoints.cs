@@ -191,7 +191,7 @@ public static class WebhookEndpoints
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         await using var command = ReadModelSql.Command(db, $"""
             select {WebhookColumns} from webhooks
@@ -241,7 +241,7 @@ public static class WebhookEndpoints
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, DeliveryPrefix, out var pageSize, out var cursor);
         if (status is not null && status is not ("pending" or "delivered" or "failed")) validation.Add("status", "One of: pending, delivered, failed.");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");

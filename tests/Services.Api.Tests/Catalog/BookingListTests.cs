@@ -190,6 +190,20 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_cursor_of_another_list_is_400_rather_than_a_position_in_this_one()
+    {
+        var scene = await SceneAsync();
+        await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "emp-1");
+        var second = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId, beneficiaryRef: "emp-2");
+        var bookings = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?limit=1&minPosition={second.Position()}");
+
+        bookings.Next.ShouldNotBeNull();
+        await (await scene.Company.Client.GetAsync($"/v1/offers?after={bookings.Next}")).ShouldBeInvalidAsync("after");
+        await (await scene.Company.Client.GetAsync($"/v1/subscriptions?after={bookings.Next}")).ShouldBeInvalidAsync("after");
+        (await scene.Company.Client.GetAsync($"/v1/bookings?after={bookings.Next}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task The_booking_list_rebuilt_from_the_events_equals_the_live_one()
     {
         var scene = await SceneAsync(capacity: 1);
