@@ -16,7 +16,10 @@ namespace Services.Api.Webhooks;
 /// Sends the outbox (webhook_deliveries). Each run claims due deliveries in one short transaction
 /// (<c>for update skip locked</c>, so several nodes share the work, and a lease: next_attempt_at is
 /// pushed past the run, so a node that dies mid-run leaves them due again later), then POSTs each
-/// one outside any transaction (an open transaction would hold back the feed readers' xmin).
+/// one outside any transaction (an open transaction would hold back the feed readers' xmin). Each
+/// organization's deliveries go out in a lane of their own, oldest first, one after another; runs
+/// claim only for organizations without a lane on this node, so a slow or hanging receiver holds up
+/// its own organization and no other.
 /// Each attempt runs through a Polly pipeline per endpoint URL: a timeout per attempt and a circuit
 /// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
 /// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
@@ -40,6 +43,9 @@ public sealed class WebhookDeliveryWorker(
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
 
+    /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
+    private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await readiness.Migrated.WaitAsync(stoppingToken);
@@ -55,53 +61,103 @@ public sealed class WebhookDeliveryWorker(
                     await WebhookSecrets.SealClearSecretsAsync(db, masterKey, stoppingToken);
                     clearSecretsSealed = true;
                 }
-                while (await RunOnceAsync(stoppingToken) > 0 && !stoppingToken.IsCancellationRequested)
+                while ((await StartDueAsync(stoppingToken)).Claimed > 0 && !stoppingToken.IsCancellationRequested)
                 {
-                    // a full batch may mean more is due: go on at once
+                    // a full batch may mean more is due for organizations still without a lane: go on at once
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
             {
                 logger.LogWarning(ex, "Webhook delivery run failed; retrying at the next tick");
             }
         }
+        await Task.WhenAll(_lanes.Values);
     }
 
-    /// <summary>Claims the deliveries due now and sends each once; answers how many were claimed.</summary>
+    /// <summary>Claims the deliveries due now and sends each once; answers how many were claimed once they are sent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var claimed = await ClaimAsync(now, cancellationToken);
-        foreach (var delivery in claimed) await SendAsync(delivery, cancellationToken);
-        return claimed.Count;
+        var (claimed, lanes) = await StartDueAsync(cancellationToken);
+        await Task.WhenAll(lanes);
+        return claimed;
+    }
+
+    /// <summary>
+    /// Claims the deliveries due now of organizations without a lane on this node (as many
+    /// organizations as lanes are free) and starts a lane for each; answers how many were claimed and
+    /// the lanes, which end once their deliveries are sent.
+    /// </summary>
+    public async Task<(int Claimed, IReadOnlyList<Task> Lanes)> StartDueAsync(CancellationToken cancellationToken)
+    {
+        var free = Math.Max(1, _options.ConcurrentOrganizations) - _lanes.Count;
+        if (free <= 0) return (0, []);
+        var claimed = await ClaimAsync(time.GetUtcNow(), [.. _lanes.Keys], free, cancellationToken);
+        return (claimed.Count, [.. claimed.GroupBy(d => d.OrganizationId).Select(deliveries => StartLane(deliveries.Key, [.. deliveries], cancellationToken))]);
+    }
+
+    private Task StartLane(string organizationId, List<Claimed> deliveries, CancellationToken cancellationToken)
+    {
+        // Registered before it runs, so that a lane that ends at once is not registered after it ended.
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lanes[organizationId] = ended.Task;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var delivery in deliveries) await SendAsync(delivery, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the deliveries not sent are due again when their lease ends.
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning(ex, "Webhook deliveries of organization {OrganizationId} stopped; the rest are due again when their lease ends", organizationId);
+            }
+            finally
+            {
+                _lanes.TryRemove(KeyValuePair.Create(organizationId, ended.Task));
+                ended.SetResult();
+            }
+        }, CancellationToken.None);
+        return ended.Task;
     }
 
     /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
     private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret);
 
-    private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
+    /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
+    private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, string[] busy, int organizations, CancellationToken cancellationToken)
     {
         var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
         await using var command = db.CreateCommand("""
+            with due as (
+                select due.delivery_id, live.organization_id, due.next_attempt_at
+                from webhook_deliveries due
+                join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
+                where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4)
+                order by due.next_attempt_at, due.delivery_id
+                limit $3
+                for update of due skip locked
+            ), served as (
+                select organization_id from due group by organization_id order by min(next_attempt_at) limit $5
+            )
             update webhook_deliveries d set next_attempt_at = $2
             from webhooks w
-            where d.delivery_id in (
-                    select due.delivery_id from webhook_deliveries due
-                    join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
-                    where due.status = 'pending' and due.next_attempt_at <= $1
-                    order by due.next_attempt_at, due.delivery_id
-                    limit $3
-                    for update of due skip locked)
+            where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
             returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(1, _options.BatchSize) });
+        command.Parameters.Add(new NpgsqlParameter { Value = busy });
+        command.Parameters.Add(new NpgsqlParameter { Value = organizations });
         var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -32,6 +32,12 @@ public sealed class WebhookOptions
 
     public int BatchSize { get; set; } = 50;
 
+    /// <summary>
+    /// Organizations whose deliveries go out at once on a node, each one's after another: a receiver
+    /// that hangs until the attempt's timeout holds up its own organization's deliveries only.
+    /// </summary>
+    public int ConcurrentOrganizations { get; set; } = 16;
+
     /// <summary>Circuit breaker per organization and endpoint host (scheme, host and port; in memory, per node).</summary>
     public int CircuitMinimumThroughput { get; set; } = 10;
 

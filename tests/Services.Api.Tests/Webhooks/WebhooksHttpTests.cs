@@ -15,6 +15,7 @@ using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
 using Services.Api.Tests.Listings;
 using Services.Api.Webhooks;
+using Services.Testing;
 
 namespace Services.Api.Tests.Webhooks;
 
@@ -287,6 +288,37 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_receiver_that_hangs_holds_up_its_own_organization_and_no_other()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock, ("Webhooks:AttemptTimeoutSeconds", "120"));
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hanging = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: _ => answer.Task);
+        await using var healthy = await Receiver.StartAsync(clock, failFirst: 0);
+        var (slow, slowWebhook) = await CompanyWithDeliveriesAsync(clocked, hanging.Url);
+        var (other, otherWebhook) = await CompanyWithDeliveriesAsync(clocked, healthy.Url);
+        var slowQueued = (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).Count;
+        var otherQueued = (await DeliveriesAsync(clocked.ClientFor(other), otherWebhook.Id)).Count;
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        // The hanging receiver's deliveries are the oldest due: sent one after another, they would hold
+        // the other organization's until the attempt's timeout.
+        var (claimed, lanes) = await worker.StartDueAsync(CancellationToken.None);
+        claimed.ShouldBe(slowQueued + otherQueued);
+        lanes.Count.ShouldBe(2);
+        await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(clocked.ClientFor(other), otherWebhook.Id)).All(d => d.Status == "delivered"),
+            "the other organization's deliveries are delivered while the first receiver hangs", TimeSpan.FromSeconds(20));
+        hanging.Requests.ShouldBeEmpty();
+
+        answer.SetResult();
+        await Task.WhenAll(lanes).WaitAsync(TimeSpan.FromSeconds(30));
+        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == "delivered");
+        hanging.Requests.Count.ShouldBe(slowQueued);
+    }
+
+    [Fact]
     public async Task A_redelivery_asked_while_the_delivery_is_being_sent_keeps_both_attempts_and_holds_up_nothing()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
@@ -296,12 +328,15 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         HttpClient? client = null;
         string? webhookId = null;
         var redelivered = 0;
-        // While the first attempt is on the wire, its redelivery is asked and another run of the worker sends it.
+        var (otherNode, otherWorker) = await ClockedAsync(clock);
+        await using var __ = otherNode;
+        // While the first attempt is on the wire, its redelivery is asked and another node's worker
+        // sends it (this node's lane for the organization is still busy with the first).
         await using var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: async deliveryId =>
         {
             if (Interlocked.Exchange(ref redelivered, 1) == 1) return;
             (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-            await worker.RunOnceAsync(CancellationToken.None);
+            await otherWorker.RunOnceAsync(CancellationToken.None);
         });
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
         (client, webhookId) = (clocked.ClientFor(company), webhook.Id);
