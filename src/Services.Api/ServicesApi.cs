@@ -34,6 +34,7 @@ public static class ServicesApi
         services.AddSingleton<Beneficiaries.ContactVault>();
         services.AddApiDocument();
         services.AddSingleton<RateLimiting>();
+        services.AddReverseProxies(builder.Configuration);
         services.AddProjectionDaemon();
         services.AddInsightReadModels();
         services.AddCatalogReadModels();
@@ -45,6 +46,7 @@ public static class ServicesApi
     public static WebApplication UseServicesApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseReverseProxies();
         app.UseMasterKey();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
