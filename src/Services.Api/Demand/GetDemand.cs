@@ -55,7 +55,8 @@ public static class DemandEndpoints
             from {InsightsProjection.Prefix}_bookings b
             join {InsightsProjection.Prefix}_slots s on s.slot_id = b.slot_id
             join {InsightsProjection.Prefix}_offers o on o.offer_id = b.offer_id
-            cross join lateral unnest(o.territories) as t(territory)
+            -- Distinct: an offer published before territories were checked for repeats may list one twice.
+            cross join lateral (select distinct unnest(o.territories)) as t(territory)
             union all
             select n.territory, n.category, n.recorded_date, n.company_id, 0, 0, 0, 0, 0, 0, 1, n.headcount
             from {InsightsProjection.Prefix}_needs n

@@ -57,6 +57,8 @@ public sealed partial class Validation
         if (values is null || values.Count == 0) return Add(field, "At least one territory is required.");
         if (values.Count > MaxTerritories) return Add(field, $"At most {MaxTerritories} territories; got {values.Count}.");
         for (var i = 0; i < values.Count; i++) Territory($"{field}[{i}]", values[i]);
+        if (values.Where(value => value is not null).GroupBy(value => value, StringComparer.Ordinal).FirstOrDefault(same => same.Count() > 1) is { } twice)
+            Add(field, $"Each territory once: '{twice.Key}' is listed {twice.Count()} times.");
         return this;
     }
 

@@ -55,6 +55,21 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task An_offer_that_lists_a_territory_twice_counts_its_bookings_there_once()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var club = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        // Published before territories were checked for repeats.
+        var offer = await store.OfferAsync(club, [territory, territory], Category.Mobility);
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, await store.SlotAsync(offer, At(Monday.AddDays(2))), 2, "e1", Attended);
+
+        var week = (await ReadAsync(api.Operator, $"territory={territory}", store)).Data.ShouldHaveSingleItem();
+
+        (week.UnitsRequested, week.UnitsConfirmed, week.UnitsAttended).ShouldBe((2, 2, 2));
+    }
+
+    [Fact]
     public async Task Clubs_and_partners_see_the_demand_of_their_own_territories_only()
     {
         var store = new InsightStore(api);

@@ -115,6 +115,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     [InlineData("\"timeZone\":\"Mars/Olympus_Mons\",", "timeZone")]
     [InlineData("\"territories\":[\"Grand Figeac\"],", "territories[0]")]
     [InlineData("\"territories\":[],", "territories")]
+    [InlineData("\"territories\":[\"grand-figeac\",\"causses\",\"grand-figeac\"],", "territories")]
     [InlineData("\"monthlyFee\":{\"amount\":-1,\"currency\":\"EUR\"},", "monthlyFee.amount")]
     [InlineData("\"unitPrice\":{\"amount\":10000001,\"currency\":\"EUR\"},", "unitPrice.amount")]
     [InlineData("\"unitPrice\":{\"amount\":100,\"currency\":\"USD\"},", "unitPrice.currency")]
