@@ -55,8 +55,11 @@ public sealed class BookingFoldTests(ApiFixture api) : IClassFixture<ApiFixture>
         for (var i = 0; i < Lives.Length; i++)
         {
             // The price aside: the bookings appended apart came after the revision.
-            WithoutPrice(await FactsAsync(store, together[i])).ShouldBe(WithoutPrice(await FactsAsync(store, apart[i])), $"life {i}");
-            (await ListedAsync(store, together[i])).ShouldBe(await ListedAsync(store, apart[i]), $"life {i}");
+            var (facts, listed) = (await FactsAsync(store, together[i]), await ListedAsync(store, together[i]));
+            facts.ShouldNotBe("missing", $"life {i}");
+            listed.ShouldNotBe("missing", $"life {i}");
+            WithoutPrice(facts).ShouldBe(WithoutPrice(await FactsAsync(store, apart[i])), $"life {i}");
+            listed.ShouldBe(await ListedAsync(store, apart[i]), $"life {i}");
         }
         // A booking takes the unit price of its request, even when a revision follows in the same page.
         (await FactsAsync(store, beforeRevision)).ShouldStartWith("1000|");

@@ -118,6 +118,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var clock = new FakeClock(DateTimeOffset.UtcNow);
         var (clocked, worker) = await ClockedAsync(clock);
         await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
         await using var receiver = await Receiver.StartAsync(clock, failFirst: 3);
 
         var club = await api.RegisterAsync(OrganizationKind.Club);
@@ -294,8 +295,13 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var (clocked, worker) = await ClockedAsync(clock, ("Webhooks:AttemptTimeoutSeconds", "120"));
         await using var _ = clocked;
         await RetireEarlierWebhooksAsync();
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hanging = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: _ => answer.Task);
+        await using var hanging = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: _ =>
+        {
+            reached.TrySetResult();
+            return answer.Task;
+        });
         await using var healthy = await Receiver.StartAsync(clock, failFirst: 0);
         var (slow, slowWebhook) = await CompanyWithDeliveriesAsync(clocked, hanging.Url);
         var (other, otherWebhook) = await CompanyWithDeliveriesAsync(clocked, healthy.Url);
@@ -308,8 +314,11 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var (claimed, lanes) = await worker.StartDueAsync(CancellationToken.None);
         claimed.ShouldBe(slowQueued + otherQueued);
         lanes.Count.ShouldBe(2);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(clocked.ClientFor(other), otherWebhook.Id)).All(d => d.Status == "delivered"),
             "the other organization's deliveries are delivered while the first receiver hangs", TimeSpan.FromSeconds(20));
+        // Its own organization's deliveries wait behind it: none attempted, nor sent alongside.
+        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == "pending" && d.AttemptCount == 0);
         hanging.Requests.ShouldBeEmpty();
 
         answer.SetResult();
@@ -330,13 +339,15 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var redelivered = 0;
         var (otherNode, otherWorker) = await ClockedAsync(clock);
         await using var __ = otherNode;
+        // Only recorded by the receiver: an assertion failing there would only make its answer a 500.
+        (HttpStatusCode Redelivery, int SentThere)? meanwhile = null;
         // While the first attempt is on the wire, its redelivery is asked and another node's worker
         // sends it (this node's lane for the organization is still busy with the first).
         await using var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: async deliveryId =>
         {
             if (Interlocked.Exchange(ref redelivered, 1) == 1) return;
-            (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-            await otherWorker.RunOnceAsync(CancellationToken.None);
+            var redelivery = (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode;
+            meanwhile = (redelivery, await otherWorker.RunOnceAsync(CancellationToken.None));
         });
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
         (client, webhookId) = (clocked.ClientFor(company), webhook.Id);
@@ -345,6 +356,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         await worker.RunOnceAsync(CancellationToken.None);
 
+        meanwhile.ShouldBe((HttpStatusCode.Accepted, 1), "the redelivery asked while the first attempt was on the wire, and the other node's run that sent it");
         var deliveries = await DeliveriesAsync(client, webhook.Id);
         deliveries.ShouldAllBe(d => d.Status == "delivered");
         var twice = deliveries.Where(d => d.AttemptCount == 2).ShouldHaveSingleItem();

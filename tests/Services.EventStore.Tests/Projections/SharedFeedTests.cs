@@ -10,6 +10,8 @@ public sealed class SharedFeedTests(StoreFixture fixture) : IClassFixture<StoreF
     {
         var first = new RecordingProjection("shared-first");
         var second = new RecordingProjection("shared-second");
+        // The class's database holds the other test's events when it ran first.
+        var earlier = (await Feed.ReadAvailableAsync(fixture.Store, FeedPosition.Start)).Count;
         await AppendManyAsync(fixture.Store, "history", 230);
         await using var daemon = new ProjectionDaemon(fixture.Store, [first, second], Options("node-shared"));
         await daemon.StartAsync();
@@ -25,7 +27,7 @@ public sealed class SharedFeedTests(StoreFixture fixture) : IClassFixture<StoreF
         await WaitCaughtUpAsync(daemon, second.Name, last);
 
         var feed = (await Feed.ReadAvailableAsync(fixture.Store, FeedPosition.Start)).Select(e => e.EventId).ToList();
-        feed.Count.ShouldBe(1031);
+        feed.Count.ShouldBe(earlier + 1031);
         first.Seen.Select(e => e.EventId).ShouldBe(feed, "the first shard saw the feed once, in order");
         second.Seen.Select(e => e.EventId).ShouldBe(feed, "the second shard saw the feed once, in order");
         // At the head both were handed the very same events: one read and one decoding for both.

@@ -14,7 +14,7 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
     [Theory]
     [InlineData(ProjectionSql.LockNode)]
     [InlineData(ProjectionSql.TryLockShard)]
-    public async Task A_session_that_takes_a_lock_has_the_server_notice_a_vanished_node_within_seconds(string takeLock)
+    public async Task A_session_that_takes_a_lock_has_keepalives_set_to_notice_a_vanished_node_within_seconds(string takeLock)
     {
         await using var connection = await fixture.DataSource.OpenConnectionAsync();
         await using (var take = new NpgsqlCommand(takeLock, connection))
