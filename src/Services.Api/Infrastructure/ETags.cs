@@ -19,7 +19,8 @@ public static class ETags
         var header = request.Headers.IfMatch;
         if (string.IsNullOrWhiteSpace(header.ToString())) return true;
         if (!EntityTagHeaderValue.TryParseStrictList(header, out var tags) || tags.Count == 0) return false;
-        if (tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any))) return true;
+        // '*' stands alone (RFC 9110, 13.1.1): next to tags, which versions it allows is anyone's guess.
+        if (tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any))) return tags.Count == 1;
         // If-Match compares strongly (RFC 9110, 13.1.1): a weak tag, or a tag that is none of our
         // versions, matches nothing, so the change answers 412 rather than 400.
         ifMatch = new IfMatch([.. tags

@@ -22,17 +22,20 @@ public static class ReverseProxies
         var networks = new List<System.Net.IPNetwork>();
         foreach (var entry in configuration.GetSection(Section).Get<string[]>() ?? [])
         {
-            if (IPAddress.TryParse(entry, out var address)) addresses.Add(address);
+            // Strict: TryParse would take "10.1" for 10.0.0.1.
+            if (IPAddress.TryParse(entry, out var address) && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || entry.Count(c => c == '.') == 3)) addresses.Add(address);
             else if (System.Net.IPNetwork.TryParse(entry, out var network)) networks.Add(network);
             else throw new InvalidOperationException($"{Section}: '{entry}' is neither an IP address nor a network in CIDR notation (e.g. 10.0.0.0/8).");
         }
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Not the defaults (loopback): only what was named. Every trusted hop is unwound, up to the first address that is not one.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // Not the defaults (loopback): only what was named. One hop: the address the trusted proxy
+            // appended, not what the client wrote before it (a client inside a trusted network would
+            // otherwise pick its address).
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            options.ForwardLimit = null;
+            options.ForwardLimit = 1;
             foreach (var address in addresses) options.KnownProxies.Add(address);
             foreach (var network in networks) options.KnownIPNetworks.Add(network);
         });

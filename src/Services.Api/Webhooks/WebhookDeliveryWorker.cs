@@ -17,9 +17,10 @@ namespace Services.Api.Webhooks;
 /// (<c>for update skip locked</c>, so several nodes share the work, and a lease: next_attempt_at is
 /// pushed past the run, so a node that dies mid-run leaves them due again later), then POSTs each
 /// one outside any transaction (an open transaction would hold back the feed readers' xmin). Each
-/// organization's deliveries go out in a lane of their own, oldest first, one after another; runs
-/// claim only for organizations without a lane on this node, so a slow or hanging receiver holds up
-/// its own organization and no other.
+/// organization's deliveries go out in a lane of their own on this node, oldest first, one after
+/// another, the lane claiming the organization's next due ones itself until none is; runs claim only
+/// for organizations without a lane on this node, so a slow or hanging receiver holds up its own
+/// organization and no other.
 /// Each attempt runs through a Polly pipeline per endpoint URL: a timeout per attempt and a circuit
 /// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
 /// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
@@ -45,6 +46,9 @@ public sealed class WebhookDeliveryWorker(
 
     /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
     private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>One claim at a time on this node, so that two never start lanes for one organization.</summary>
+    private readonly SemaphoreSlim _claiming = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,7 +85,7 @@ public sealed class WebhookDeliveryWorker(
     /// <summary>Claims the deliveries due now and sends each once; answers how many were claimed once they are sent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var (claimed, lanes) = await StartDueAsync(cancellationToken);
+        var (claimed, lanes) = await StartDueAsync(cancellationToken, untilDrained: false);
         await Task.WhenAll(lanes);
         return claimed;
     }
@@ -91,15 +95,27 @@ public sealed class WebhookDeliveryWorker(
     /// organizations as lanes are free) and starts a lane for each; answers how many were claimed and
     /// the lanes, which end once their deliveries are sent.
     /// </summary>
-    public async Task<(int Claimed, IReadOnlyList<Task> Lanes)> StartDueAsync(CancellationToken cancellationToken)
+    /// <param name="untilDrained">
+    /// Whether a lane, its deliveries sent, claims its organization's next due ones itself, until none
+    /// is due: a backlog then goes out at the receiver's pace, not a batch per poll interval.
+    /// </param>
+    public async Task<(int Claimed, IReadOnlyList<Task> Lanes)> StartDueAsync(CancellationToken cancellationToken, bool untilDrained = true)
     {
-        var free = Math.Max(1, _options.ConcurrentOrganizations) - _lanes.Count;
-        if (free <= 0) return (0, []);
-        var claimed = await ClaimAsync(time.GetUtcNow(), [.. _lanes.Keys], free, cancellationToken);
-        return (claimed.Count, [.. claimed.GroupBy(d => d.OrganizationId).Select(deliveries => StartLane(deliveries.Key, [.. deliveries], cancellationToken))]);
+        await _claiming.WaitAsync(cancellationToken);
+        try
+        {
+            var free = Math.Max(1, _options.ConcurrentOrganizations) - _lanes.Count;
+            if (free <= 0) return (0, []);
+            var claimed = await ClaimAsync(time.GetUtcNow(), [.. _lanes.Keys], free, only: null, cancellationToken);
+            return (claimed.Count, [.. claimed.GroupBy(d => d.OrganizationId).Select(deliveries => StartLane(deliveries.Key, [.. deliveries], untilDrained, cancellationToken))]);
+        }
+        finally
+        {
+            _claiming.Release();
+        }
     }
 
-    private Task StartLane(string organizationId, List<Claimed> deliveries, CancellationToken cancellationToken)
+    private Task StartLane(string organizationId, List<Claimed> batch, bool untilDrained, CancellationToken cancellationToken)
     {
         // Registered before it runs, so that a lane that ends at once is not registered after it ended.
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,15 +124,21 @@ public sealed class WebhookDeliveryWorker(
         {
             try
             {
-                foreach (var delivery in deliveries) await SendAsync(delivery, cancellationToken);
+                for (var deliveries = batch; deliveries.Count > 0;
+                     deliveries = untilDrained ? await ClaimAsync(time.GetUtcNow(), [], 1, organizationId, cancellationToken) : [])
+                {
+                    foreach (var delivery in deliveries) await SendAsync(delivery, cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // Stopping: the deliveries not sent are due again when their lease ends.
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+#pragma warning disable CA1031 // Whatever stops a lane is logged: its deliveries come back when their lease ends, and would otherwise fail again unseen.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                logger.LogWarning(ex, "Webhook deliveries of organization {OrganizationId} stopped; the rest are due again when their lease ends", organizationId);
+                logger.LogError(ex, "Webhook deliveries of organization {OrganizationId} stopped; the rest are due again when their lease ends", organizationId);
             }
             finally
             {
@@ -132,7 +154,8 @@ public sealed class WebhookDeliveryWorker(
 
     /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
     /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
-    private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, string[] busy, int organizations, CancellationToken cancellationToken)
+    /// <param name="only">This organization's deliveries only, when given (a lane claiming its next ones).</param>
+    private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, string[] busy, int organizations, string? only, CancellationToken cancellationToken)
     {
         var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
         await using var command = db.CreateCommand("""
@@ -141,6 +164,7 @@ public sealed class WebhookDeliveryWorker(
                 from webhook_deliveries due
                 join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
                 where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4)
+                  and ($6::text is null or live.organization_id = $6)
                 order by due.next_attempt_at, due.delivery_id
                 limit $3
                 for update of due skip locked
@@ -158,6 +182,7 @@ public sealed class WebhookDeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(1, _options.BatchSize) });
         command.Parameters.Add(new NpgsqlParameter { Value = busy });
         command.Parameters.Add(new NpgsqlParameter { Value = organizations });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -92,10 +92,21 @@ public sealed class ReverseProxyTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
-    public void A_trusted_entry_that_is_no_address_stops_the_start_naming_it()
+    public async Task Behind_a_trusted_proxy_only_the_address_it_appended_counts_not_one_the_client_wrote_before_it()
     {
-        using var node = Node(connectionFrom: Proxy, trusted: "proxy.internal");
+        await using var node = Node(connectionFrom: Proxy, trusted: "10.0.0.0/8");
 
-        Should.Throw<InvalidOperationException>(() => node.CreateClient()).Message.ShouldContain("'proxy.internal'");
+        // A client inside the trusted network writes its own X-Forwarded-For; the proxy appends the address it came from.
+        (await AfterThreeFloodsFromAsync(node, "203.0.113.7, 10.9.9.9", other: "203.0.113.8, 10.9.9.9")).ShouldContain(HttpStatusCode.TooManyRequests);
+    }
+
+    [Theory]
+    [InlineData("proxy.internal")]
+    [InlineData("10.1")]
+    public void A_trusted_entry_that_is_no_address_stops_the_start_naming_it(string entry)
+    {
+        using var node = Node(connectionFrom: Proxy, trusted: entry);
+
+        Should.Throw<InvalidOperationException>(() => node.CreateClient()).Message.ShouldContain($"'{entry}'");
     }
 }

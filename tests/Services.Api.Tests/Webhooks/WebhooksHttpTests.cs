@@ -328,6 +328,27 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_lane_sends_its_organizations_backlog_at_the_receivers_pace_not_a_batch_per_poll()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock, ("Webhooks:BatchSize", "2"));
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        var queued = (await DeliveriesAsync(clocked.ClientFor(company), webhook.Id)).Count;
+        queued.ShouldBeGreaterThan(2);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        var (claimed, lanes) = await worker.StartDueAsync(CancellationToken.None);
+        await Task.WhenAll(lanes).WaitAsync(TimeSpan.FromSeconds(30));
+
+        claimed.ShouldBe(2);
+        receiver.Requests.Count.ShouldBe(queued);
+        (await DeliveriesAsync(clocked.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == "delivered");
+    }
+
+    [Fact]
     public async Task A_redelivery_asked_while_the_delivery_is_being_sent_keeps_both_attempts_and_holds_up_nothing()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
