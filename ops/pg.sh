@@ -77,11 +77,12 @@ pg_is_running() {
 pg_start() {
   pg_init
   if ! pg_is_running; then
-    pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null \
+    # The port given now, not only the one written when the cluster was made (SERVICES_PG_PORT may have changed).
+    pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null \
       || { echo "PostgreSQL did not start; see $PG_DATA/server.log" >&2; tail -n 20 "$PG_DATA/server.log" >&2; exit 1; }
   fi
-  if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "select 1 from pg_database where datname = '$PG_DATABASE'" | grep -q 1; then
-    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "create database $PG_DATABASE" >/dev/null
+  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "select 1 from pg_database where datname = '$PG_DATABASE'" | grep -q 1; then
+    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "create database $PG_DATABASE" >/dev/null
   fi
 }
 
@@ -109,7 +110,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     start) pg_start; pg_local_connection_string ;;
     stop) pg_stop "${2:-fast}" ;;
     status) [[ -f "$PG_DATA/PG_VERSION" ]] || { echo "stopped (no cluster yet)"; exit 3; }; pg_init; if pg_is_running; then echo "running on 127.0.0.1:$PG_PORT ($PG_DATA)"; else echo "stopped"; exit 3; fi ;;
-    psql) pg_start; shift; exec psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" "$@" ;;
+    psql) pg_start; shift; exec "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" "$@" ;;
     *) echo "usage: $0 start|stop|status|psql" >&2; exit 2 ;;
   esac
 fi

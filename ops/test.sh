@@ -3,30 +3,50 @@
 # names another server) and ends with one line: "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The summaries parsed below are VSTest's English ones, whatever the machine's language.
+export DOTNET_CLI_UI_LANGUAGE=en
+
+log="$(mktemp)"
+one="$(mktemp)"
+totals=""
+# Whatever stops this script early (no PostgreSQL, no SDK), its last line is still the totals.
+trap 'rm -f "$log" "$one"; [[ -n $totals ]] || echo "0 passed, 1 failed, 0 skipped"' EXIT
+status=0
+command -v dotnet >/dev/null 2>&1 || { echo "The .NET SDK is not installed: install the .NET 10 SDK (see global.json), then run ./ops/test.sh again." >&2; exit 1; }
 source ops/pg.sh
 pg_ensure
 
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-status=0
 if ! dotnet build Services.sln -c Release -nologo -clp:ErrorsOnly; then
-  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
 # One test assembly at a time: the feed only moves past transactions older than the cluster's
 # oldest running one, so a store test that holds a transaction open on purpose would stall the
 # read models of API tests running beside it (lag, never loss; but their waits would time out).
+# Each has 30 minutes: a hung one ends without a summary and counts as failed below.
+summary='^(Passed|Failed|Skipped)! +- '
+crashed=0
 for project in tests/*.Tests/*.Tests.csproj; do
-  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@" 2>&1 | tee -a "$log" || status=$?
+  rc=0
+  timeout 30m dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$one" || rc=$?
+  cat "$one" >>"$log"
+  if [[ $rc -ne 0 ]]; then
+    status=$rc
+    # A host that crashed after its tests still prints "Failed: 0": the failed run counts as one failure.
+    if grep -qE "$summary" "$one" && ! grep -qE "$summary"'Failed: *[1-9]' "$one"; then
+      echo "$project: the test run failed with no failing test (its test host crashed?)" >&2
+      crashed=$((crashed + 1))
+    fi
+  fi
 done
 
 # Each test assembly prints: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
-read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+read -r passed failed skipped < <(grep -E "$summary" "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
   | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+failed=$((failed + crashed))
 assemblies=$(find tests -name '*.Tests.csproj' | wc -l)
-reported=$(grep -cE '^(Passed|Failed)! +- ' "$log" || true)
+reported=$(grep -cE "$summary" "$log" || true)
 if [[ $reported -lt $assemblies ]]; then
-  echo "Only $reported of $assemblies test assemblies reported results (a test host crashed?)" >&2
+  echo "Only $reported of $assemblies test assemblies reported results (a test host crashed or hung?)" >&2
   failed=$((failed + assemblies - reported))
   status=1
 fi
@@ -67,6 +87,7 @@ for part in crash database_restart nodes hostile; do
   esac
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
+totals="$passed passed, $failed failed, $skipped skipped"
+echo "$totals"
 [[ $failed -eq 0 ]] || status=1
 exit $status
