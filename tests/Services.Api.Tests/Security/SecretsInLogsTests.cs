@@ -13,6 +13,7 @@ using Services.Api.Tests.Http;
 using Services.Api.Tests.Webhooks;
 using Services.Api.Webhooks;
 using Services.Client;
+using Services.Testing;
 using Wire = Services.Client.Models;
 
 namespace Services.Api.Tests.Security;
@@ -87,8 +88,11 @@ public sealed class SecretsInLogsTests(ApiFixture api) : IClassFixture<ApiFixtur
         foreach (var refused in new[] { revoked.Key, wrongSecret, "svc_key_garbage", ApiFixture.OperatorKey + "x" })
             (await ClientWithKey(refused).GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         var worker = factory.Services.GetRequiredService<WebhookDeliveryWorker>();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (receiver.Requests.IsEmpty && DateTime.UtcNow < deadline) await worker.RunOnceAsync(CancellationToken.None);
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            await worker.RunOnceAsync(CancellationToken.None);
+            return !receiver.Requests.IsEmpty;
+        }, "the booking's webhook delivery reaches the receiver", TimeSpan.FromSeconds(20));
         var delivered = receiver.Requests.First();
         Services.Api.Webhooks.WebhookSignature.Verify(webhookSecret, delivered.Signature, delivered.Body, Services.Api.Webhooks.WebhookSignature.DefaultTolerance).ShouldBeTrue();
 
