@@ -59,7 +59,7 @@ pg_init() {
 # --- services: private development cluster ---
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
-unix_socket_directories = '$PG_DATA'
+unix_socket_directories = ''
 max_connections = 300
 shared_buffers = 512MB
 fsync = on
@@ -77,8 +77,9 @@ pg_is_running() {
 pg_start() {
   pg_init
   if ! pg_is_running; then
-    # The port given now, not only the one written when the cluster was made (SERVICES_PG_PORT may have changed).
-    pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null \
+    # The port given now, not only the one written when the cluster was made (SERVICES_PG_PORT may have
+    # changed); TCP only, no Unix socket: its path under a deep checkout can pass the 107-byte limit.
+    pg_run_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -o "-p $PG_PORT -k ''" -w -t 60 start >/dev/null \
       || { echo "PostgreSQL did not start; see $PG_DATA/server.log" >&2; tail -n 20 "$PG_DATA/server.log" >&2; exit 1; }
   fi
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "select 1 from pg_database where datname = '$PG_DATABASE'" | grep -q 1; then
