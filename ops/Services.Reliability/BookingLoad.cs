@@ -133,6 +133,11 @@ internal sealed class BookingLoad
                     inProgress ??= Stopwatch.StartNew();
                     await Task.Delay(RetryPause());
                     continue;
+                case (int)HttpStatusCode.Conflict when answer.Problem == "idempotency_key_interrupted":
+                    // Committed, and its answer will not come.
+                    InDoubt.Enqueue(request.BeneficiaryRef);
+                    InDoubtCommitted.Enqueue(request.BeneficiaryRef);
+                    return;
                 case 0 or (int)HttpStatusCode.TooManyRequests or >= 500:
                     await Task.Delay(RetryPause());
                     continue;

@@ -15,7 +15,8 @@ namespace Services.Api.Infrastructure;
 /// the request's events (so a retry can never write them twice, even after a crash), and the
 /// answer is stored right after: a retry with the same key and body gets the first answer again
 /// (with <c>Idempotent-Replayed: true</c>); with another body, 409 <c>idempotency_key_reused</c>;
-/// while the first is still running, 409 <c>idempotency_key_in_progress</c>. Keys are per
+/// while the first is still running, 409 <c>idempotency_key_in_progress</c>; when its answer was lost
+/// (the server stopped between the commit and keeping it), 409 <c>idempotency_key_interrupted</c>. Keys are per
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
 /// (5xx) are not stored: retry them. Stored answers are sealed with the <see cref="MasterKey"/>: some
 /// carry an API key's token, a webhook's secret or contact details; an answer showing contact details
@@ -27,6 +28,12 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     public const int MaxKeyLength = 255;
     public const string ReservationConstraint = "idempotency_keys_pkey";
     private static readonly string[] ReplayedHeaders = ["Location", "ETag", Writes.PositionHeader];
+
+    /// <summary>
+    /// A reservation commits with the request's events and its answer is kept right after: one still
+    /// without an answer this long after was interrupted, and waiting longer will not bring its answer.
+    /// </summary>
+    public static readonly TimeSpan AnswerLostAfter = TimeSpan.FromMinutes(1);
 
     /// <summary>The reservation committed with the events of a request that carried a key.</summary>
     public static IEnumerable<NpgsqlBatchCommand> Reserve(EventMetadata metadata)
@@ -94,6 +101,12 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
 
     private async Task AnswerFromStoredAsync(HttpContext context, StoredAnswer stored, byte[] hash)
     {
+        if (stored.Status is null && stored.AnswerLost)
+        {
+            await Problems.WriteAsync(context, 409, "idempotency_key_interrupted", "Answer lost",
+                "The request with this Idempotency-Key made its changes, but the server stopped before keeping its answer. Nothing was done twice: read the resources it changed to see the result, and send a new key to act again.");
+            return;
+        }
         if (stored.Status is null)
         {
             context.Response.Headers.RetryAfter = "1";
@@ -137,12 +150,14 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     private async Task<StoredAnswer?> FindAsync(string organizationId, string key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "select request_hash, status, content_type, headers::text, coalesce(whole_body, body), body_sealed, whole_body is not null from idempotency_keys where organization_id = $1 and key = $2");
+            "select request_hash, status, content_type, headers::text, coalesce(whole_body, body), body_sealed, whole_body is not null, created_at < now() - $3 from idempotency_keys where organization_id = $1 and key = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId });
         command.Parameters.Add(new NpgsqlParameter { Value = key });
+        command.Parameters.Add(new NpgsqlParameter { Value = AnswerLostAfter });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var status = reader.IsDBNull(1) ? null : (int?)reader.GetInt32(1);
+        var answerLost = reader.GetBoolean(7);
         var body = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
         if (status is not null && reader.GetBoolean(5))
         {
@@ -152,8 +167,8 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             }
             catch (CryptographicException)
             {
-                // Sealed under another master key: the answer is lost, its changes are not; said as in progress.
-                status = null;
+                // Sealed under another master key: the answer is lost, its changes are not.
+                (status, answerLost) = (null, true);
             }
         }
         return new StoredAnswer(
@@ -161,7 +176,8 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             status,
             reader.IsDBNull(2) ? null : reader.GetString(2),
             reader.IsDBNull(3) ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [],
-            body);
+            body,
+            answerLost);
     }
 
     /// <summary>Completes this request's reservation, or records an answer that wrote nothing; false when another request holds the key.</summary>
@@ -218,7 +234,8 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     /// <summary>Binds a sealed answer to its organization, key and copy: neither can be opened in another's place.</summary>
     private static string Context(string organizationId, string key, bool whole) => $"idempotency:{organizationId}:{key}" + (whole ? ":whole" : "");
 
-    private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body);
+    /// <param name="AnswerLost">No answer (<paramref name="Status"/> null) and none will come: see <see cref="AnswerLostAfter"/>.</param>
+    private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body, bool AnswerLost);
 }
 
 public static class IdempotencyExtensions

@@ -53,7 +53,7 @@ internal static class OpenApiProtocol
                 "Any unique string (a UUID): a retry with the same key and body gets the first answer again and changes nothing twice; keys live 48 hours per organization.",
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse { Description = "Conflict" });
-            operation.Responses["409"].Description += ". Also idempotency_key_reused (this key came with another request) or idempotency_key_in_progress (its first request is still running).";
+            operation.Responses["409"].Description += ". Also idempotency_key_reused (this key came with another request), idempotency_key_in_progress (its first request is still running: retry after Retry-After) or idempotency_key_interrupted (its first request made its changes but its answer was lost: read the result, do not retry).";
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));

@@ -72,6 +72,12 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var retry = await PostNeedAsync(company, key, Need);
 
         await retry.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
+        retry.Headers.RetryAfter.ShouldNotBeNull();
+        // A minute on, no answer will come: the retry is told so, and not to wait.
+        await api.ExecuteAsync("update idempotency_keys set created_at = created_at - interval '61 seconds' where key = $1", key);
+        var later = await PostNeedAsync(company, key, Need);
+        await later.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
+        later.Headers.RetryAfter.ShouldBeNull();
         (await EventsWrittenWithAsync(key)).ShouldBe(1);
     }
 
