@@ -427,10 +427,6 @@ public sealed record IssuedApiKeyResponse
     public required string Key { get; init; }
 }
 
-public sealed record JsonElement
-{
-}
-
 public sealed record Money
 {
     [JsonPropertyName("amount")]

@@ -103,7 +103,8 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         var published = await club.PublishOfferAsync(ApiFixture.Offer(territory));
 
         var events = await club.ListEventsAutoPagingAsync(new ListEventsParameters { Limit = 2, MinPosition = published.Position }).ToListAsync();
-        events.ShouldContain(e => e.StreamId.Contains(published.Value.Id, StringComparison.Ordinal));
+        var publication = events.Where(e => e.StreamId.Contains(published.Value.Id, StringComparison.Ordinal) && e.Type == "offer.published").ShouldHaveSingleItem();
+        publication.Data.GetProperty("title").GetString().ShouldBe(published.Value.Title, "the event's data, whole");
         events.Select(e => e.Id).Distinct().Count().ShouldBe(events.Count);
 
         var webhook = await club.CreateWebhookAsync(new CreateWebhookRequest { Url = "https://hooks.example.test/services", EventTypes = ["offer.*"] });

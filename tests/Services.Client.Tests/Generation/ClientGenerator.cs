@@ -98,6 +98,8 @@ public static class ClientGenerator
             if (schema.TryGetProperty("$ref", out var reference))
             {
                 var name = reference.GetString()!.Split('/')[^1];
+                // Any JSON at all (an event's data): System.Text.Json's own type, not a record of no members.
+                if (IsAnyJson(Schemas[name])) return ("JsonElement", false);
                 return (name, EnumAllowsNull(name));
             }
             foreach (var combinator in new[] { "oneOf", "anyOf" })
@@ -130,6 +132,9 @@ public static class ClientGenerator
             return (mapped, typeNullable);
         }
 
+        /// <summary>A schema that says nothing (<c>{}</c>): it admits any JSON.</summary>
+        public static bool IsAnyJson(JsonElement schema) => schema.ValueKind == JsonValueKind.Object && !schema.EnumerateObject().Any();
+
         private static string Nullable((string Type, bool Nullable) type) => type.Nullable ? type.Type + "?" : type.Type;
 
         private static bool IsNullSchema(JsonElement schema) =>
@@ -151,7 +156,7 @@ public static class ClientGenerator
         w.Line("using System.Text.Json.Serialization;");
         w.Line();
         w.Line("namespace Services.Client.Models;");
-        foreach (var (name, schema) in model.Schemas.OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var (name, schema) in model.Schemas.Where(s => !Model.IsAnyJson(s.Value)).OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             w.Line();
             Doc(w, Description(schema));
