@@ -52,6 +52,15 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
+            // Every problem answer carries the request's trace id (ProblemJsonForAnyAccept): said, so
+            // that a strict reader of the schema takes the answer as it comes.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (!typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) || context.JsonPropertyInfo is not null) return Task.CompletedTask;
+                schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                schema.Properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id: quote it when reporting a problem." };
+                return Task.CompletedTask;
+            });
             options.AddSchemaTransformer(OpenApiExamples.ApplyAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);

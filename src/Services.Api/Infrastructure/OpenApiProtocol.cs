@@ -44,7 +44,7 @@ internal static class OpenApiProtocol
         var document = context.Document!;
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         var isChange = !HttpMethods.IsGet(context.Description.HttpMethod ?? HttpMethods.Get);
-        var versioned = metadata.OfType<VersionedAnswer>().Any();
+        var versioned = metadata.OfType<VersionedAnswer>().FirstOrDefault();
         operation.Parameters ??= [];
         operation.Responses ??= [];
         if (isChange)
@@ -58,7 +58,10 @@ internal static class OpenApiProtocol
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
-        operation.Responses.TryAdd("503", new OpenApiResponse { Description = "The database is unavailable or the resource too busy (database_unavailable, busy): retry after Retry-After." });
+        var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
+        operation.Responses.TryAdd("503", new OpenApiResponse());
+        operation.Responses["503"].Description = "The database is unavailable or the resource too busy (database_unavailable, busy" +
+            (waitsForReadModel ? "; read_model_lagging: the read model did not reach minPosition within 5 s" : "") + "): retry after Retry-After.";
 
         foreach (var (status, response) in operation.Responses)
         {
@@ -72,9 +75,9 @@ internal static class OpenApiProtocol
                 foreach (var name in RateLimitHeaders) answer.Headers[name] = new OpenApiHeaderReference(name, document);
             }
             if (!status.StartsWith('2')) continue;
-            if (versioned) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
+            if (versioned is not null) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
             if (status == "201") answer.Headers["Location"] = new OpenApiHeaderReference("Location", document);
-            if (isChange && versioned) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
+            if (isChange && versioned is { WritesEvents: true }) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
             if (isChange) answer.Headers[Replayed] = new OpenApiHeaderReference(Replayed, document);
         }
         return Task.CompletedTask;

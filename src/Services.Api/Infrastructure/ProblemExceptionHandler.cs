@@ -33,7 +33,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             problem = new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." };
         }
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable) httpContext.Response.Headers.RetryAfter = "1";
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable || problem.Type == Problems.TypeBase + "idempotency_key_in_progress")
+            httpContext.Response.Headers.RetryAfter = "1";
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }

@@ -3,9 +3,15 @@ namespace Services.Api.Infrastructure;
 /// <summary>Endpoint metadata: a successful answer carries the resource's version as <c>ETag</c>.</summary>
 public sealed class VersionedAnswer
 {
-    public static readonly VersionedAnswer Instance = new();
+    public static readonly VersionedAnswer Instance = new(writesEvents: true);
 
-    private VersionedAnswer() { }
+    /// <summary>A resource kept outside the events (a webhook): its changes have no feed position.</summary>
+    public static readonly VersionedAnswer OutsideTheEvents = new(writesEvents: false);
+
+    private VersionedAnswer(bool writesEvents) => WritesEvents = writesEvents;
+
+    /// <summary>Whether a change's answer also carries the feed position of its events.</summary>
+    public bool WritesEvents { get; }
 }
 
 /// <summary>Endpoint metadata: the change honours <c>If-Match</c> (412 when the version moved on).</summary>
@@ -19,8 +25,8 @@ public sealed class IfMatchHonoured
 /// <summary>What the API document declares about versions; the handlers do it through <see cref="ETags"/> and <see cref="Writes"/>.</summary>
 public static class VersionedAnswerExtensions
 {
-    public static RouteHandlerBuilder AnswersWithVersion(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(VersionedAnswer.Instance);
+    public static RouteHandlerBuilder AnswersWithVersion(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
+        endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents);
 
     public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint) =>
         endpoint.WithMetadata(VersionedAnswer.Instance, IfMatchHonoured.Instance)

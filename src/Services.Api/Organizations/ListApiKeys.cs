@@ -25,6 +25,7 @@ public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status
     /// Its place in the list, newest first: keys of unknown issue time last, then by id. To the
     /// microsecond, as a cursor keeps it, so that the next page starts exactly after it.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public PageCursor Cursor => new(IssuedAt is { } at ? at.AddTicks(-(at.Ticks % 10)) : DateTimeOffset.UnixEpoch, Id);
 }
 

@@ -105,7 +105,7 @@ public static class WebhookEndpoints
         var webhooks = v1.MapGroup("/webhooks").WithTags("Webhooks");
         webhooks.MapPost("", Create)
             .WithName("createWebhook")
-            .AnswersWithVersion()
+            .AnswersWithVersion(writesEvents: false)
             .WithSummary("Register a webhook")
             .WithDescription(
                 "Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON " +

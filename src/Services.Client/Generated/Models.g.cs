@@ -40,9 +40,6 @@ public sealed record ApiKeyResponse
 
     [JsonPropertyName("issuedAt")]
     public required DateTimeOffset? IssuedAt { get; init; }
-
-    [JsonPropertyName("cursor")]
-    public PageCursor? Cursor { get; init; }
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<ApiKeyStatus>))]
@@ -353,6 +350,12 @@ public sealed record HttpValidationProblemDetails
 
     [JsonPropertyName("errors")]
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Errors { get; init; }
+
+    /// <summary>
+    /// The request's trace id: quote it when reporting a problem.
+    /// </summary>
+    [JsonPropertyName("traceId")]
+    public string? TraceId { get; init; }
 }
 
 public sealed record IndicatorsResponse
@@ -575,15 +578,6 @@ public sealed record OrganizationResponse
     public required IReadOnlyList<string>? Members { get; init; }
 }
 
-public sealed record PageCursor
-{
-    [JsonPropertyName("at")]
-    public DateTimeOffset? At { get; init; }
-
-    [JsonPropertyName("id")]
-    public string? Id { get; init; }
-}
-
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 {
     [JsonPropertyName("data")]
@@ -672,6 +666,12 @@ public sealed record ProblemDetails
 
     [JsonPropertyName("instance")]
     public string? Instance { get; init; }
+
+    /// <summary>
+    /// The request's trace id: quote it when reporting a problem.
+    /// </summary>
+    [JsonPropertyName("traceId")]
+    public string? TraceId { get; init; }
 }
 
 public sealed record ProjectionStatusResponse

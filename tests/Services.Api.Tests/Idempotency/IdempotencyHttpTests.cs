@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Security;
 using Services.Api.Tests.Http;
 using Services.EventStore;
@@ -79,6 +82,23 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         await later.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
         later.Headers.RetryAfter.ShouldBeNull();
         (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_retry_whose_first_request_commits_the_key_while_it_runs_is_told_in_progress_with_retry_after()
+    {
+        var handler = api.Services.GetServices<IExceptionHandler>().OfType<ProblemExceptionHandler>().Single();
+        var http = new DefaultHttpContext { RequestServices = api.Services };
+        var answer = new MemoryStream();
+        http.Response.Body = answer;
+        // What the reservation's insert meets when the first request's transaction took the key first.
+        var taken = new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation, constraintName: Services.Api.Infrastructure.Idempotency.ReservationConstraint);
+
+        (await handler.TryHandleAsync(http, taken, CancellationToken.None)).ShouldBeTrue();
+
+        http.Response.StatusCode.ShouldBe(StatusCodes.Status409Conflict);
+        Encoding.UTF8.GetString(answer.ToArray()).ShouldContain("idempotency_key_in_progress");
+        http.Response.Headers.RetryAfter.ToString().ShouldBe("1");
     }
 
     [Fact]
