@@ -52,6 +52,17 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
+            // The event names an integrator meets in the feed and subscribes webhooks to, from the registry itself.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonPropertyInfo is not { } property
+                    || !((property.DeclaringType == typeof(Feed.EventResponse) && property.Name == "type")
+                         || (property.DeclaringType == typeof(Webhooks.CreateWebhookRequest) && property.Name == "eventTypes")))
+                    return Task.CompletedTask;
+                var names = context.ApplicationServices.GetRequiredService<Services.EventStore.EventTypeRegistry>().Names.Order(StringComparer.Ordinal);
+                schema.Description = $"{schema.Description} Event names: {string.Join(", ", names)}.".TrimStart();
+                return Task.CompletedTask;
+            });
             // Every problem answer carries the request's trace id (ProblemJsonForAnyAccept): said, so
             // that a strict reader of the schema takes the answer as it comes.
             options.AddSchemaTransformer((schema, context, _) =>

@@ -225,6 +225,9 @@ public sealed record CreateWebhookRequest
     [JsonPropertyName("url")]
     public required string Url { get; init; }
 
+    /// <summary>
+    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
 
@@ -315,6 +318,9 @@ public sealed record EventResponse
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
 

@@ -52,6 +52,21 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         schemas.ShouldNotContain("Response");
     }
 
+    [Fact]
+    public async Task The_feed_and_webhook_schemas_name_every_event_an_integrator_can_meet()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var names = api.Service<Services.EventStore.EventTypeRegistry>().Names;
+
+        names.ShouldContain("booking.confirmed");
+        foreach (var (schema, property) in new[] { ("EventResponse", "type"), ("CreateWebhookRequest", "eventTypes") })
+        {
+            var description = schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("description").GetString()!;
+            names.ShouldAllBe(name => description.Contains(name + ",", StringComparison.Ordinal) || description.Contains(name + ".", StringComparison.Ordinal), $"{schema}.{property}");
+        }
+    }
+
     private static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
