@@ -76,7 +76,8 @@ public sealed partial class ServicesClient
         var retry = options?.Retry ?? _options.Retry.Enabled;
         var key = options?.IdempotencyKey;
         // One key per logical call, reused by every attempt: the server answers a retry with the first answer.
-        if (key is null && retry && _options.AutoIdempotencyKeys && !IsRetryable(method, null)) key = Guid.NewGuid().ToString("N");
+        // Also without retries: a change that fails tells its key, to be tried again later with it.
+        if (key is null && _options.AutoIdempotencyKeys && !IsRetryable(method, null)) key = Guid.NewGuid().ToString("N");
         var pipeline = retry && IsRetryable(method, key) ? _retrying : ResiliencePipeline<HttpResponseMessage>.Empty;
 
         using var response = await SendWithRetriesAsync(pipeline, key, async ct =>

@@ -183,6 +183,18 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_change_sent_without_retries_still_goes_with_a_key_it_tells_on_failure()
+    {
+        var server = new ScriptedHandler(_ => Status(HttpStatusCode.ServiceUnavailable));
+
+        var error = await Should.ThrowAsync<ServicesApiException>(() => Client(server).PublishOfferAsync(Offer(), new RequestOptions { Retry = false }));
+
+        server.Requests.Count.ShouldBe(1);
+        error.IdempotencyKey.ShouldNotBeNullOrEmpty();
+        error.IdempotencyKey.ShouldBe(server.Requests.Single().Key);
+    }
+
+    [Fact]
     public async Task A_change_lost_in_transport_still_tells_its_key_and_a_success_tells_it_too()
     {
         var lost = new ScriptedHandler(_ => throw new HttpRequestException("reset"));
