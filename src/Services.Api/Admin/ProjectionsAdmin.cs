@@ -32,7 +32,7 @@ public static class ProjectionsAdmin
             .WithSummary("Rebuild a read model from the events (operator)")
             .WithDescription("Empties the read model and replays every event; readers see it fill up again. Answers once the reset is done.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .AnswersProblems(StatusCodes.Status503ServiceUnavailable, "rebuild_not_started");
         return v1;
     }
 

@@ -133,7 +133,7 @@ public static class BookSeatEndpoint
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quota_exceeded");
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         BookSeatRequest request, Caller caller, CommandRunner runner, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

@@ -60,7 +60,7 @@ public static class CancelBookingEndpoint
             .AllowKinds(OrganizationKind.Company, OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("booking_not_cancellable", "slot_started")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -38,7 +38,7 @@ public static class RecordAttendanceEndpoint
             .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("attendance_already_recorded", "booking_not_confirmed", "slot_not_started")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(

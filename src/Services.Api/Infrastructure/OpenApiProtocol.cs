@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -15,7 +16,25 @@ internal static class OpenApiProtocol
     private const string IfMatch = "If-Match";
     private const string Replayed = "Idempotent-Replayed";
 
+    private const string ProblemCodesExtension = "x-problem-codes";
+
     private static readonly string[] RateLimitHeaders = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"];
+
+    /// <summary>The codes of the answers that middleware or shared code gives for each status, whichever operation it is.</summary>
+    private static readonly Dictionary<string, string[]> CommonProblemCodes = new(StringComparer.Ordinal)
+    {
+        ["400"] = ["invalid_request"],
+        ["401"] = ["unauthorized"],
+        ["403"] = ["forbidden"],
+        ["404"] = ["not_found"],
+        ["412"] = ["version_mismatch"],
+        ["413"] = ["body_too_large"],
+        ["415"] = ["unsupported_media_type"],
+        ["429"] = ["rate_limited"],
+        ["503"] = ["database_unavailable", "busy"],
+    };
+
+    private static readonly string[] IdempotencyProblemCodes = ["idempotency_key_reused", "idempotency_key_in_progress", "idempotency_key_interrupted"];
 
     private static readonly (string Name, JsonSchemaType Type, string Description)[] Headers =
     [
@@ -52,11 +71,24 @@ internal static class OpenApiProtocol
             operation.Parameters.Add(Header(Idempotency.Header,
                 "Any unique string (a UUID): a retry with the same key and body gets the first answer again and changes nothing twice; keys live 48 hours per organization.",
                 Idempotency.MaxKeyLength));
-            operation.Responses.TryAdd("409", new OpenApiResponse { Description = "Conflict" });
-            operation.Responses["409"].Description += ". Also idempotency_key_reused (this key came with another request), idempotency_key_in_progress (its first request is still running: retry after Retry-After) or idempotency_key_interrupted (its first request made its changes but its answer was lost: read the result, do not retry).";
+            operation.Responses.TryAdd("409", new OpenApiResponse());
+        }
+        var refusals = metadata.OfType<ProblemCodes>().Where(codes => codes.Status == StatusCodes.Status409Conflict).SelectMany(codes => codes.Codes).ToList();
+        if (operation.Responses.TryGetValue("409", out var conflict) && conflict is OpenApiResponse conflictAnswer)
+        {
+            conflictAnswer.Description = string.Join(" ",
+                refusals.Count > 0 ? $"A business rule refused the request; the problem's type ends with its code: {string.Join(", ", refusals)}." : "Conflict.",
+                isChange ? "Also idempotency_key_reused (this key came with another request), idempotency_key_in_progress (its first request is still running: retry after Retry-After) or idempotency_key_interrupted (its first request made its changes but its answer was lost: read the result, do not retry)." : "").TrimEnd();
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
+        // Every operation refuses query parameters it does not take (KnownQueryParameters), and every body is held to its limit and type.
+        operation.Responses.TryAdd("400", new OpenApiResponse { Description = "Bad Request" });
+        if (operation.RequestBody is not null)
+        {
+            operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The body is larger than this API takes (body_too_large)." });
+            operation.Responses.TryAdd("415", new OpenApiResponse { Description = "The body is not JSON (unsupported_media_type): send Content-Type: application/json." });
+        }
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());
@@ -68,7 +100,11 @@ internal static class OpenApiProtocol
             if (response is not OpenApiResponse answer) continue;
             answer.Headers ??= new Dictionary<string, IOpenApiHeader>();
             if (status is "429" or "503") answer.Headers[RetryAfter] = new OpenApiHeaderReference(RetryAfter, document);
-            if (status.StartsWith('4') || status.StartsWith('5')) answer.Content ??= ProblemContent(document);
+            if (status.StartsWith('4') || status.StartsWith('5'))
+            {
+                answer.Content ??= ProblemContent(document);
+                DeclareProblemCodes(answer, ProblemCodesOf(status, metadata, isChange, waitsForReadModel));
+            }
             // Sent on other answers too, but these are where a client reads them.
             if (status is "429" || status.StartsWith('2'))
             {
@@ -81,6 +117,23 @@ internal static class OpenApiProtocol
             if (isChange) answer.Headers[Replayed] = new OpenApiHeaderReference(Replayed, document);
         }
         return Task.CompletedTask;
+    }
+
+    private static List<string> ProblemCodesOf(string status, IList<object> metadata, bool isChange, bool waitsForReadModel)
+    {
+        var codes = new List<string>(CommonProblemCodes.GetValueOrDefault(status, []));
+        codes.AddRange(metadata.OfType<ProblemCodes>().Where(declared => declared.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status).SelectMany(declared => declared.Codes));
+        if (status == "409" && isChange) codes.AddRange(IdempotencyProblemCodes);
+        if (status == "503" && waitsForReadModel) codes.Add("read_model_lagging");
+        return codes;
+    }
+
+    /// <summary>Machine-readable, for clients that map each code to their own handling.</summary>
+    private static void DeclareProblemCodes(OpenApiResponse answer, List<string> codes)
+    {
+        if (codes.Count == 0) return;
+        answer.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+        answer.Extensions[ProblemCodesExtension] = new JsonNodeExtension(new JsonArray([.. codes.Distinct(StringComparer.Ordinal).Select(code => JsonValue.Create(code))]));
     }
 
     private static OpenApiParameter Header(string name, string description, int? maxLength = null) => new()

@@ -42,7 +42,7 @@ public static class AddressNeedEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("need_closed", "offer_withdrawn", "category_mismatch", "territory_not_served")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -61,7 +61,7 @@ public static class RecordNeedEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("not_a_company");
 
     private static async Task<Results<Created<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         RecordNeedRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

@@ -79,7 +79,7 @@ public static class PublishOfferEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("not_a_club", "not_a_partner", "not_a_provider");
 
     private static async Task<Results<Created<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         PublishOfferRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

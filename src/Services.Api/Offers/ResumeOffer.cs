@@ -29,7 +29,7 @@ public static class ResumeOfferEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("offer_withdrawn", "offer_not_suspended")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -84,7 +84,7 @@ public static class ReviseOfferEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("offer_withdrawn", "not_a_partner", "not_a_provider")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -35,7 +35,7 @@ public static class AdmitMemberEndpoint
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("not_a_club", "not_a_company", "already_a_member")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(

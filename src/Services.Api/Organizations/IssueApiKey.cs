@@ -49,7 +49,7 @@ public static class IssueApiKeyEndpoint
                 $"An organization holds at most {Organization.MaxActiveApiKeys} active keys (409 api_key_limit_reached: revoke one first).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("api_key_limit_reached")
             .AcceptsIfMatch();
 
     private static async Task<Results<Created<IssuedApiKeyResponse>, ValidationProblem, ProblemHttpResult>> Handle(

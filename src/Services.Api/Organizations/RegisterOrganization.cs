@@ -58,8 +58,7 @@ public static class RegisterOrganizationEndpoint
             .WithSummary("Register an organization (operator)")
             .WithDescription("Registers a club, company (with its SIRET), provider or partner. Issue it an API key next.")
             .AllowKinds()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesValidationProblem();
 
     private static async Task<Results<Created<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         RegisterOrganizationRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ public static class RemoveMemberEndpoint
             .WithDescription("The club itself or the operator. Existing subscriptions run on; new ones are refused.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("not_a_club", "not_a_member")
             .AcceptsIfMatch();
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(

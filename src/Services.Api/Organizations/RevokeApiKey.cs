@@ -29,7 +29,7 @@ public static class RevokeApiKeyEndpoint
             .WithSummary("Revoke an API key")
             .WithDescription("The organization itself or the operator. The key stops working at once.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("api_key_revoked")
             .AcceptsIfMatch();
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(

@@ -52,7 +52,7 @@ public static class CancelSlotEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("slot_cancelled")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -72,7 +72,7 @@ public static class ScheduleSlotsEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("offer_withdrawn", "slot_in_past");
 
     private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, Refusal? Refusal, bool Missing, bool Forbidden);
 

@@ -44,7 +44,7 @@ public static class CancelSubscriptionEndpoint
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("subscription_cancelled", "subscription_has_later_bookings")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(

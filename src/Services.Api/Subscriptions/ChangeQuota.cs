@@ -39,7 +39,7 @@ public static class ChangeQuotaEndpoint
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Refuses("subscription_cancelled")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -76,7 +76,7 @@ public static class SubscribeEndpoint
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("offer_withdrawn", "offer_suspended", "not_a_company", "not_a_member", "subscription_exists");
 
     private static async Task<Results<Created<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         SubscribeRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

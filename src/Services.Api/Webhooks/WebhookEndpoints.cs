@@ -115,7 +115,7 @@ public static class WebhookEndpoints
                 "once: de-duplicate on the event id. The secret is shown only in this answer. An organization has at most " +
                 $"{WebhookOptions.DefaultMaxPerOrganization} webhooks (409 webhook_limit_reached: delete one first).")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Refuses("webhook_limit_reached");
         webhooks.MapGet("", List)
             .WithName("listWebhooks")
             .WithSummary("List webhooks")

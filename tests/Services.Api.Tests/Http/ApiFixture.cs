@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Services.Api.Infrastructure;
 using Services.EventStore;
@@ -47,6 +48,7 @@ public sealed class ApiFixture : IAsyncLifetime
             web.UseSetting("Secrets:MasterKey", MasterKey);
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
+            web.ConfigureTestServices(Contract.CheckAnswers);
         });
         Operator = ClientWithKey(OperatorKey);
     }

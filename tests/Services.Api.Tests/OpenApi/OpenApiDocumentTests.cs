@@ -12,7 +12,7 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     public async Task The_committed_document_is_what_the_code_produces()
     {
         var produced = JsonNode.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"))!;
-        var committed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "api-spec", "openapi.json")))!;
+        var committed = JsonNode.Parse(await File.ReadAllTextAsync(Contract.DocumentPath()))!;
 
         JsonNode.DeepEquals(produced, committed).ShouldBeTrue(
             "api-spec/openapi.json differs from the code: run 'dotnet build src/Services.Api' (Debug) and commit api-spec/openapi.json");
@@ -65,12 +65,5 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
             var description = schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("description").GetString()!;
             names.ShouldAllBe(name => description.Contains(name + ",", StringComparison.Ordinal) || description.Contains(name + ".", StringComparison.Ordinal), $"{schema}.{property}");
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Services.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Services.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Services.Api.Infrastructure;
+
+namespace Services.Api.Tests.Http;
+
+/// <summary>
+/// The published contract (api-spec/openapi.json), checked inside the API under test: an answer whose
+/// status its operation does not declare, or a problem whose code that status does not list
+/// (<c>x-problem-codes</c>), becomes a 500 naming the gap, so that the test which met it fails. Every
+/// answer the API tests provoke is thereby one an integrator could have read about.
+/// </summary>
+public static class Contract
+{
+    public const string ViolationHeader = "Contract-Violation";
+
+    /// <summary>operationId → status → the problem codes it lists.</summary>
+    private static readonly Lazy<Dictionary<string, Dictionary<string, HashSet<string>>>> Operations = new(Load);
+
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Services.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Services.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string DocumentPath() => Path.Combine(RepositoryRoot(), "api-spec", "openapi.json");
+
+    public static void CheckAnswers(IServiceCollection services)
+    {
+        services.AddSingleton<IStartupFilter, StatusCheck>();
+        services.PostConfigure<ProblemDetailsOptions>(options =>
+        {
+            var customize = options.CustomizeProblemDetails;
+            options.CustomizeProblemDetails = context =>
+            {
+                customize?.Invoke(context);
+                CheckProblem(context);
+            };
+        });
+    }
+
+    /// <summary>Why this answer breaks the contract, or null; answers outside any documented operation are not judged.</summary>
+    public static string? Violation(string? operationId, int status, string? problemType)
+    {
+        if (operationId is null || (status >= 500 && status != 503) || !Operations.Value.TryGetValue(operationId, out var responses)) return null;
+        var key = status.ToString(CultureInfo.InvariantCulture);
+        if (!responses.TryGetValue(key, out var codes)) return $"{operationId} does not declare {key}";
+        if (problemType is null) return null;
+        var code = problemType.StartsWith(Problems.TypeBase, StringComparison.Ordinal) ? problemType[Problems.TypeBase.Length..] : problemType;
+        return codes.Contains(code) ? null : $"{operationId} does not list {code} among its {key} problems";
+    }
+
+    private static void CheckProblem(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var problem = context.ProblemDetails;
+        if (Violation(OperationOf(http), problem.Status ?? http.Response.StatusCode, problem.Type ?? "about:blank") is not { } violation) return;
+        problem.Detail = $"Contract violation: {violation}. The answer was {problem.Status} {problem.Type}: {problem.Detail}";
+        problem.Status = StatusCodes.Status500InternalServerError;
+        problem.Type = Problems.TypeBase + "contract_violation";
+        http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        http.Response.Headers[ViolationHeader] = violation;
+    }
+
+    private static string? OperationOf(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
+
+    private static Dictionary<string, Dictionary<string, HashSet<string>>> Load()
+    {
+        var document = JsonNode.Parse(File.ReadAllText(DocumentPath()))!;
+        var operations = new Dictionary<string, Dictionary<string, HashSet<string>>>(StringComparer.Ordinal);
+        foreach (var (_, path) in document["paths"]!.AsObject())
+        {
+            foreach (var (_, operation) in path!.AsObject())
+            {
+                if (operation?["operationId"]?.GetValue<string>() is not { } id) continue;
+                operations[id] = operation["responses"]!.AsObject().ToDictionary(
+                    response => response.Key,
+                    response => (response.Value?["x-problem-codes"]?.AsArray().Select(code => code!.GetValue<string>()) ?? []).ToHashSet(StringComparer.Ordinal),
+                    StringComparer.Ordinal);
+            }
+        }
+        return operations;
+    }
+
+    /// <summary>Judges every answer's status as it starts; a problem's code is judged earlier, in <see cref="CheckProblem"/>, while its body can still change.</summary>
+    private sealed class StatusCheck : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (Violation(OperationOf(context), context.Response.StatusCode, problemType: null) is { } violation)
+                    {
+                        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                        context.Response.Headers[ViolationHeader] = violation;
+                    }
+                    return Task.CompletedTask;
+                });
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
