@@ -24,7 +24,8 @@ namespace Services.Api.Feed;
 /// <param name="Position">The event's place in the global order, usable as <c>minPosition</c>.</param>
 /// <param name="Data">
 /// The event's fields, as stored, except personal data (contact details read <c>{"status": "withheld"}</c>)
-/// and, for partners, the company that recorded a need.
+/// and, for partners, the company that recorded a need. The fields of each type are the schema that
+/// <c>x-event-data</c> names (<c>booking.requested</c> → <c>BookingRequested</c>).
 /// </param>
 public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, string Position, JsonElement Data)
 {

@@ -73,6 +73,8 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(OpenApiExamples.ApplyAsync);
+            options.AddSchemaTransformer(Feed.EventDataSchemas.WithheldContactAsync);
+            options.AddDocumentTransformer(Feed.EventDataSchemas.AddAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema
@@ -82,6 +84,17 @@ public static class OpenApiExtensions
                 var type = context.JsonPropertyInfo?.PropertyType ?? context.JsonTypeInfo.Type;
                 if (type == typeof(DateTimeOffset)) schema.Type = JsonSchemaType.String;
                 else if (type == typeof(DateTimeOffset?)) schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+                return Task.CompletedTask;
+            });
+            // An enum's schema is its values, as strings. The generator adds null to the values of an enum
+            // that a nullable property met first, and the request that takes it then read as taking null
+            // (recordAttendance's outcome); a nullable property says so itself (oneOf null).
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+                if (!type.IsEnum || schema.Enum is null) return Task.CompletedTask;
+                schema.Type = JsonSchemaType.String;
+                schema.Enum = [.. schema.Enum.Where(value => value is not null && value.GetValueKind() != System.Text.Json.JsonValueKind.Null)];
                 return Task.CompletedTask;
             });
             // Every parameter is described (the contract lint, api-spec/.spectral.yml, requires it): a

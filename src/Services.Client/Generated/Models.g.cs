@@ -27,6 +27,21 @@ public sealed record AdmitMemberRequest
     public required string CompanyId { get; init; }
 }
 
+public sealed record ApiKeyIssued
+{
+    [JsonPropertyName("keyId")]
+    public required string KeyId { get; init; }
+
+    [JsonPropertyName("label")]
+    public required string Label { get; init; }
+
+    [JsonPropertyName("prefix")]
+    public required string Prefix { get; init; }
+
+    [JsonPropertyName("issuedAt")]
+    public string? IssuedAt { get; init; }
+}
+
 public sealed record ApiKeyResponse
 {
     [JsonPropertyName("id")]
@@ -40,6 +55,12 @@ public sealed record ApiKeyResponse
 
     [JsonPropertyName("issuedAt")]
     public required DateTimeOffset? IssuedAt { get; init; }
+}
+
+public sealed record ApiKeyRevoked
+{
+    [JsonPropertyName("keyId")]
+    public required string KeyId { get; init; }
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<ApiKeyStatus>))]
@@ -64,6 +85,24 @@ public enum AttendanceOutcome
     NoShow,
 }
 
+public sealed record AttendanceRecorded
+{
+    [JsonPropertyName("outcome")]
+    public required AttendanceOutcome Outcome { get; init; }
+
+    [JsonPropertyName("recordedBy")]
+    public required string RecordedBy { get; init; }
+}
+
+public sealed record BeneficiaryErased
+{
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    [JsonPropertyName("beneficiaryRef")]
+    public required string BeneficiaryRef { get; init; }
+}
+
 public sealed record BookSeatRequest
 {
     [JsonPropertyName("subscriptionId")]
@@ -82,6 +121,16 @@ public sealed record BookSeatRequest
     public ContactDetails? Contact { get; init; }
 }
 
+public sealed record BookingCancelled
+{
+    [JsonPropertyName("reason")]
+    public required string Reason { get; init; }
+}
+
+public sealed record BookingConfirmed
+{
+}
+
 public sealed record BookingContact
 {
     [JsonPropertyName("status")]
@@ -95,6 +144,47 @@ public sealed record BookingContact
 
     [JsonPropertyName("phone")]
     public required string? Phone { get; init; }
+}
+
+public sealed record BookingExpired
+{
+}
+
+public sealed record BookingPromoted
+{
+}
+
+public sealed record BookingRequested
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    [JsonPropertyName("subscriptionId")]
+    public required string SubscriptionId { get; init; }
+
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("slotId")]
+    public required string SlotId { get; init; }
+
+    [JsonPropertyName("slotStart")]
+    public required DateTimeOffset SlotStart { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+
+    [JsonPropertyName("beneficiaryRef")]
+    public required string BeneficiaryRef { get; init; }
+
+    [JsonPropertyName("requestedAt")]
+    public required DateTimeOffset RequestedAt { get; init; }
+
+    [JsonPropertyName("contact")]
+    public WithheldContact? Contact { get; init; }
 }
 
 public sealed record BookingResponse
@@ -151,6 +241,12 @@ public enum BookingStatus
     Cancelled,
     [JsonStringEnumMemberName("expired")]
     Expired,
+}
+
+public sealed record BookingWaitlisted
+{
+    [JsonPropertyName("position")]
+    public required int Position { get; init; }
 }
 
 public sealed record CancelSlotRequest
@@ -304,6 +400,15 @@ public sealed record DemandWeekResponse
     public required int DistinctCompanies { get; init; }
 }
 
+public sealed record DemoTerritoryLoaded
+{
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    [JsonPropertyName("loadedAt")]
+    public required DateTimeOffset LoadedAt { get; init; }
+}
+
 public sealed record EventPage : IPage<EventResponse>
 {
     [JsonPropertyName("data")]
@@ -313,6 +418,9 @@ public sealed record EventPage : IPage<EventResponse>
     public required string Next { get; init; }
 }
 
+/// <summary>
+/// An event as the change feed and webhook deliveries show it. The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.
+/// </summary>
 public sealed record EventResponse
 {
     [JsonPropertyName("id")]
@@ -436,6 +544,18 @@ public sealed record IssuedApiKeyResponse
     public required string Key { get; init; }
 }
 
+public sealed record MemberAdmitted
+{
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+}
+
+public sealed record MemberRemoved
+{
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+}
+
 public sealed record Money
 {
     [JsonPropertyName("amount")]
@@ -443,6 +563,51 @@ public sealed record Money
 
     [JsonPropertyName("currency")]
     public required string Currency { get; init; }
+}
+
+public sealed record NeedAcknowledged
+{
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+}
+
+public sealed record NeedAddressed
+{
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+}
+
+public sealed record NeedRecorded
+{
+    [JsonPropertyName("needId")]
+    public required string NeedId { get; init; }
+
+    /// <summary>
+    /// Absent when a partner reads it.
+    /// </summary>
+    [JsonPropertyName("companyId")]
+    public string? CompanyId { get; init; }
+
+    [JsonPropertyName("category")]
+    public required Category Category { get; init; }
+
+    [JsonPropertyName("territory")]
+    public required string Territory { get; init; }
+
+    [JsonPropertyName("headcount")]
+    public required int Headcount { get; init; }
+
+    [JsonPropertyName("description")]
+    public required string Description { get; init; }
+
+    [JsonPropertyName("wishedSchedule")]
+    public required string? WishedSchedule { get; init; }
+
+    [JsonPropertyName("recordedAt")]
+    public required DateTimeOffset RecordedAt { get; init; }
 }
 
 public sealed record NeedResponse
@@ -494,6 +659,49 @@ public enum NeedStatus
     Withdrawn,
 }
 
+public sealed record NeedWithdrawn
+{
+}
+
+public sealed record OfferPublished
+{
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    [JsonPropertyName("category")]
+    public required Category Category { get; init; }
+
+    [JsonPropertyName("title")]
+    public required string Title { get; init; }
+
+    [JsonPropertyName("description")]
+    public required string Description { get; init; }
+
+    [JsonPropertyName("territories")]
+    public required IReadOnlyList<string> Territories { get; init; }
+
+    [JsonPropertyName("timeZone")]
+    public required string TimeZone { get; init; }
+
+    [JsonPropertyName("monthlyFee")]
+    public required Money MonthlyFee { get; init; }
+
+    [JsonPropertyName("unitPrice")]
+    public required Money UnitPrice { get; init; }
+
+    [JsonPropertyName("coFunding")]
+    public required CoFunding? CoFunding { get; init; }
+
+    [JsonPropertyName("providerIds")]
+    public required IReadOnlyList<string> ProviderIds { get; init; }
+
+    [JsonPropertyName("publishedAt")]
+    public required DateTimeOffset PublishedAt { get; init; }
+}
+
 public sealed record OfferResponse
 {
     [JsonPropertyName("id")]
@@ -533,6 +741,34 @@ public sealed record OfferResponse
     public required OfferStatus Status { get; init; }
 }
 
+public sealed record OfferResumed
+{
+}
+
+public sealed record OfferRevised
+{
+    [JsonPropertyName("title")]
+    public required string Title { get; init; }
+
+    [JsonPropertyName("description")]
+    public required string Description { get; init; }
+
+    [JsonPropertyName("territories")]
+    public required IReadOnlyList<string> Territories { get; init; }
+
+    [JsonPropertyName("monthlyFee")]
+    public required Money MonthlyFee { get; init; }
+
+    [JsonPropertyName("unitPrice")]
+    public required Money UnitPrice { get; init; }
+
+    [JsonPropertyName("coFunding")]
+    public required CoFunding? CoFunding { get; init; }
+
+    [JsonPropertyName("providerIds")]
+    public required IReadOnlyList<string> ProviderIds { get; init; }
+}
+
 [JsonConverter(typeof(TolerantEnumConverter<OfferStatus>))]
 public enum OfferStatus
 {
@@ -544,6 +780,16 @@ public enum OfferStatus
     Suspended,
     [JsonStringEnumMemberName("withdrawn")]
     Withdrawn,
+}
+
+public sealed record OfferSuspended
+{
+    [JsonPropertyName("reason")]
+    public required string? Reason { get; init; }
+}
+
+public sealed record OfferWithdrawn
+{
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<OrganizationKind>))]
@@ -561,6 +807,33 @@ public enum OrganizationKind
     Partner,
     [JsonStringEnumMemberName("operator")]
     Operator,
+}
+
+public sealed record OrganizationRegistered
+{
+    [JsonPropertyName("organizationId")]
+    public required string OrganizationId { get; init; }
+
+    [JsonPropertyName("kind")]
+    public required OrganizationKind Kind { get; init; }
+
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    [JsonPropertyName("territories")]
+    public required IReadOnlyList<string> Territories { get; init; }
+
+    [JsonPropertyName("siret")]
+    public required string? Siret { get; init; }
+
+    [JsonPropertyName("registeredAt")]
+    public required DateTimeOffset RegisteredAt { get; init; }
+}
+
+public sealed record OrganizationRenamed
+{
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
 }
 
 public sealed record OrganizationResponse
@@ -743,6 +1016,12 @@ public sealed record PublishOfferRequest
     public string? ClubId { get; init; }
 }
 
+public sealed record QuotaChanged
+{
+    [JsonPropertyName("monthlyQuota")]
+    public required int MonthlyQuota { get; init; }
+}
+
 public sealed record RebuildStartedResponse
 {
     [JsonPropertyName("name")]
@@ -755,7 +1034,7 @@ public sealed record RebuildStartedResponse
 public sealed record RecordAttendanceRequest
 {
     [JsonPropertyName("outcome")]
-    public required AttendanceOutcome? Outcome { get; init; }
+    public required AttendanceOutcome Outcome { get; init; }
 }
 
 public sealed record RecordNeedRequest
@@ -851,6 +1130,39 @@ public sealed record ScheduledSlotsResponse
     public required IReadOnlyList<SlotResponse> Slots { get; init; }
 }
 
+public sealed record SeatReleased
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+}
+
+public sealed record SeatReserved
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+}
+
+public sealed record SlotCancelled
+{
+    [JsonPropertyName("reason")]
+    public required string Reason { get; init; }
+}
+
+public sealed record SlotCapacityChanged
+{
+    [JsonPropertyName("capacity")]
+    public required int Capacity { get; init; }
+}
+
 public sealed record SlotResponse
 {
     [JsonPropertyName("id")]
@@ -881,6 +1193,24 @@ public sealed record SlotResponse
     public required SlotStatus Status { get; init; }
 }
 
+public sealed record SlotScheduled
+{
+    [JsonPropertyName("slotId")]
+    public required string SlotId { get; init; }
+
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("start")]
+    public required DateTimeOffset Start { get; init; }
+
+    [JsonPropertyName("end")]
+    public required DateTimeOffset End { get; init; }
+
+    [JsonPropertyName("capacity")]
+    public required int Capacity { get; init; }
+}
+
 [JsonConverter(typeof(TolerantEnumConverter<SlotStatus>))]
 public enum SlotStatus
 {
@@ -907,6 +1237,48 @@ public sealed record SubscribeRequest
     public string? CompanyId { get; init; }
 }
 
+public sealed record Subscribed
+{
+    [JsonPropertyName("subscriptionId")]
+    public required string SubscriptionId { get; init; }
+
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    [JsonPropertyName("monthlyQuota")]
+    public required int MonthlyQuota { get; init; }
+
+    [JsonPropertyName("startsOn")]
+    public required DateOnly StartsOn { get; init; }
+
+    [JsonPropertyName("subscribedAt")]
+    public required DateTimeOffset SubscribedAt { get; init; }
+}
+
+public sealed record SubscriptionCancelled
+{
+    [JsonPropertyName("endsOn")]
+    public required DateOnly EndsOn { get; init; }
+}
+
+public sealed record SubscriptionClosed
+{
+    [JsonPropertyName("subscriptionId")]
+    public required string SubscriptionId { get; init; }
+
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("endsOn")]
+    public DateOnly? EndsOn { get; init; }
+}
+
 public sealed record SubscriptionMonthUsage
 {
     [JsonPropertyName("month")]
@@ -917,6 +1289,15 @@ public sealed record SubscriptionMonthUsage
 
     [JsonPropertyName("unitsRemaining")]
     public required int UnitsRemaining { get; init; }
+}
+
+public sealed record SubscriptionOpened
+{
+    [JsonPropertyName("subscriptionId")]
+    public required string SubscriptionId { get; init; }
+
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
 }
 
 public sealed record SubscriptionResponse
@@ -964,6 +1345,30 @@ public sealed record SuspendOfferRequest
 {
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
+}
+
+public sealed record UnitsCounted
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+}
+
+public sealed record UnitsReleased
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
 }
 
 public sealed record UsageLineResponse
@@ -1041,6 +1446,42 @@ public sealed record UsageTotalsResponse
     public required Money AmountDue { get; init; }
 }
 
+public sealed record WaitlistExpired
+{
+    [JsonPropertyName("bookingIds")]
+    public required IReadOnlyList<string> BookingIds { get; init; }
+}
+
+public sealed record WaitlistJoined
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+
+    [JsonPropertyName("position")]
+    public required int Position { get; init; }
+}
+
+public sealed record WaitlistLeft
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+}
+
+public sealed record WaitlistPromoted
+{
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    [JsonPropertyName("quantity")]
+    public required int Quantity { get; init; }
+}
+
 public sealed record WebhookAttemptResponse
 {
     [JsonPropertyName("attempt")]
@@ -1105,4 +1546,61 @@ public sealed record WebhookResponse
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>
+/// Personal data is withheld from the change feed and webhooks: read the booking (GET /v1/bookings/{bookingId}) for its contact details.
+/// </summary>
+public sealed record WithheldContact
+{
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+}
+
+/// <summary>The record each event type's data reads as (<c>EventResponse.ReadData()</c>).</summary>
+public static class EventDataTypes
+{
+    public static IReadOnlyDictionary<string, Type> ByEventType { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        ["beneficiary.erased"] = typeof(BeneficiaryErased),
+        ["booking.attendance_recorded"] = typeof(AttendanceRecorded),
+        ["booking.cancelled"] = typeof(BookingCancelled),
+        ["booking.confirmed"] = typeof(BookingConfirmed),
+        ["booking.expired"] = typeof(BookingExpired),
+        ["booking.promoted"] = typeof(BookingPromoted),
+        ["booking.requested"] = typeof(BookingRequested),
+        ["booking.waitlisted"] = typeof(BookingWaitlisted),
+        ["demo.territory_loaded"] = typeof(DemoTerritoryLoaded),
+        ["need.acknowledged"] = typeof(NeedAcknowledged),
+        ["need.addressed"] = typeof(NeedAddressed),
+        ["need.recorded"] = typeof(NeedRecorded),
+        ["need.withdrawn"] = typeof(NeedWithdrawn),
+        ["offer.published"] = typeof(OfferPublished),
+        ["offer.resumed"] = typeof(OfferResumed),
+        ["offer.revised"] = typeof(OfferRevised),
+        ["offer.suspended"] = typeof(OfferSuspended),
+        ["offer.withdrawn"] = typeof(OfferWithdrawn),
+        ["organization.api_key_issued"] = typeof(ApiKeyIssued),
+        ["organization.api_key_revoked"] = typeof(ApiKeyRevoked),
+        ["organization.member_admitted"] = typeof(MemberAdmitted),
+        ["organization.member_removed"] = typeof(MemberRemoved),
+        ["organization.registered"] = typeof(OrganizationRegistered),
+        ["organization.renamed"] = typeof(OrganizationRenamed),
+        ["organization.subscription_closed"] = typeof(SubscriptionClosed),
+        ["organization.subscription_opened"] = typeof(SubscriptionOpened),
+        ["slot.cancelled"] = typeof(SlotCancelled),
+        ["slot.capacity_changed"] = typeof(SlotCapacityChanged),
+        ["slot.scheduled"] = typeof(SlotScheduled),
+        ["slot.seat_released"] = typeof(SeatReleased),
+        ["slot.seat_reserved"] = typeof(SeatReserved),
+        ["slot.waitlist_expired"] = typeof(WaitlistExpired),
+        ["slot.waitlist_joined"] = typeof(WaitlistJoined),
+        ["slot.waitlist_left"] = typeof(WaitlistLeft),
+        ["slot.waitlist_promoted"] = typeof(WaitlistPromoted),
+        ["subscription.cancelled"] = typeof(SubscriptionCancelled),
+        ["subscription.quota_changed"] = typeof(QuotaChanged),
+        ["subscription.subscribed"] = typeof(Subscribed),
+        ["subscription.units_counted"] = typeof(UnitsCounted),
+        ["subscription.units_released"] = typeof(UnitsReleased),
+    };
 }

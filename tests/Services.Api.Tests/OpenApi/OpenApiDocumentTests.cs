@@ -53,6 +53,36 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Enums_are_strings_and_none_admits_null_whatever_property_met_it_first()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var enums = document.RootElement.GetProperty("components").GetProperty("schemas").EnumerateObject()
+            .Where(schema => schema.Value.TryGetProperty("enum", out _)).ToList();
+
+        enums.Select(schema => schema.Name).ShouldContain("AttendanceOutcome"); // BookingResponse.attendance is nullable, recordAttendance's outcome is not
+        foreach (var schema in enums)
+        {
+            schema.Value.GetProperty("type").GetString().ShouldBe("string", schema.Name);
+            schema.Value.GetProperty("enum").EnumerateArray().ShouldAllBe(value => value.ValueKind == JsonValueKind.String, schema.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Every_event_type_has_the_schema_of_its_data()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var map = schemas.GetProperty("EventResponse").GetProperty("x-event-data").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()!.Split('/')[^1]);
+
+        map.Keys.Order(StringComparer.Ordinal).ShouldBe(api.Service<Services.EventStore.EventTypeRegistry>().Names.Order(StringComparer.Ordinal));
+        foreach (var name in map.Values) schemas.TryGetProperty(name, out _).ShouldBeTrue(name);
+        var requested = schemas.GetProperty(map["booking.requested"]).GetProperty("properties");
+        requested.GetProperty("contact").GetRawText().ShouldContain("#/components/schemas/WithheldContact");
+        requested.GetProperty("contact").GetRawText().ShouldContain("\"null\"");
+        schemas.GetProperty(map["need.recorded"]).GetProperty("required").EnumerateArray().Select(e => e.GetString()).ShouldNotContain("companyId");
+    }
+
+    [Fact]
     public async Task The_feed_and_webhook_schemas_name_every_event_an_integrator_can_meet()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));

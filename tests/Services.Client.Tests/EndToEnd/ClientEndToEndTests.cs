@@ -35,7 +35,11 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         ApiResponse<BookingResponse>? last = null;
         for (var i = 0; i < 3; i++)
         {
-            last = await company.BookSeatAsync(new BookSeatRequest { SubscriptionId = subscription.Id, SlotId = slot.Id, Quantity = 1, BeneficiaryRef = $"EMP-{i}" });
+            last = await company.BookSeatAsync(new BookSeatRequest
+            {
+                SubscriptionId = subscription.Id, SlotId = slot.Id, Quantity = 1, BeneficiaryRef = $"EMP-{i}",
+                Contact = i == 0 ? new ContactDetails { Name = "Camille Martin", Phone = "+33 6 12 34 56 78" } : null,
+            });
             last.Value.Status.ShouldBe(BookingStatus.Confirmed);
         }
 
@@ -55,6 +59,16 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         var all = await company.ListBookingsAutoPagingAsync(parameters).ToListAsync();
         all.Select(b => b.BeneficiaryRef).Order().ShouldBe(["EMP-0", "EMP-1", "EMP-2"]);
         all.Select(b => b.Id).Distinct().Count().ShouldBe(3);
+
+        // Each event the company reads comes as its type's record, the fields the contract names.
+        var events = await company.ListEventsAutoPagingAsync(new ListEventsParameters { MinPosition = cancelled.Position }).ToListAsync();
+        var data = events.Select(e => e.ReadData()).ToList();
+        data.ShouldAllBe(d => !(d is System.Text.Json.JsonElement), "an event type the contract does not describe");
+        var requested = data.OfType<BookingRequested>().Where(b => b.SlotId == slot.Id).ToList();
+        requested.Select(b => b.BeneficiaryRef).Order().ShouldBe(["EMP-0", "EMP-1", "EMP-2"]);
+        requested.Single(b => b.BeneficiaryRef == "EMP-0").Contact.ShouldNotBeNull().Status.ShouldBe("withheld");
+        requested.Single(b => b.BeneficiaryRef == "EMP-1").Contact.ShouldBeNull();
+        data.OfType<BookingCancelled>().ShouldHaveSingleItem().Reason.ShouldBe("on_request");
     }
 
     [Fact]
@@ -105,6 +119,7 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         var events = await club.ListEventsAutoPagingAsync(new ListEventsParameters { Limit = 2, MinPosition = published.Position }).ToListAsync();
         var publication = events.Where(e => e.StreamId.Contains(published.Value.Id, StringComparison.Ordinal) && e.Type == "offer.published").ShouldHaveSingleItem();
         publication.Data.GetProperty("title").GetString().ShouldBe(published.Value.Title, "the event's data, whole");
+        publication.ReadData().ShouldBeOfType<OfferPublished>().MonthlyFee.Amount.ShouldBe(published.Value.MonthlyFee.Amount);
         events.Select(e => e.Id).Distinct().Count().ShouldBe(events.Count);
 
         var webhook = await club.CreateWebhookAsync(new CreateWebhookRequest { Url = "https://hooks.example.test/services", EventTypes = ["offer.*"] });

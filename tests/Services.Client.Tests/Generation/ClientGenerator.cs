@@ -194,7 +194,24 @@ public static class ClientGenerator
             }
             w.Close();
         }
+        WriteEventDataTypes(w, model);
         return w.ToString();
+    }
+
+    /// <summary>The record each event's data reads as, from the contract's <c>x-event-data</c> (event name → schema).</summary>
+    private static void WriteEventDataTypes(Writer w, Model model)
+    {
+        if (!model.Schemas.TryGetValue("EventResponse", out var envelope) || !envelope.TryGetProperty("x-event-data", out var map)) return;
+        w.Line();
+        w.Line("/// <summary>The record each event type's data reads as (<c>EventResponse.ReadData()</c>).</summary>");
+        w.Line("public static class EventDataTypes");
+        w.Open();
+        w.Line("public static IReadOnlyDictionary<string, Type> ByEventType { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)");
+        w.Open();
+        foreach (var entry in map.EnumerateObject().OrderBy(e => e.Name, StringComparer.Ordinal))
+            w.Line($"[{Literal(entry.Name)}] = typeof({entry.Value.GetString()!.Split('/')[^1]}),");
+        w.Close(";");
+        w.Close();
     }
 
     private static string GenerateOperations(JsonElement root, Model model)
@@ -418,10 +435,11 @@ public static class ClientGenerator
             _indent++;
         }
 
-        public void Close()
+        /// <param name="after">What follows the brace: ";" after an initializer.</param>
+        public void Close(string after = "")
         {
             _indent--;
-            Line("}");
+            Line("}" + after);
         }
 
         public override string ToString() => _builder.ToString();
