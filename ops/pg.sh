@@ -98,6 +98,17 @@ pg_local_connection_string() {
   echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$PG_DATABASE"
 }
 
+# Test databases that killed test runs left behind (a class's clean-up never ran): those made over two
+# hours ago, which no test run can still be using (each test assembly has 30 minutes).
+pg_drop_stale_test_databases() {
+  local db
+  for db in $("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
+      "select datname from pg_database where (datname like 'test\\_%' or datname like 'template\\_%') and datname not in ('template0', 'template1')
+         and (pg_stat_file('base/' || oid || '/PG_VERSION')).modification < now() - interval '2 hours'"); do
+    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "drop database if exists \"$db\" with (force)"
+  done
+}
+
 # Exports ConnectionStrings__Postgres, starting the private cluster only when none was given.
 pg_ensure() {
   if [[ -z "${ConnectionStrings__Postgres:-}" ]]; then

@@ -14,7 +14,12 @@ trap 'rm -f "$log" "$one"; [[ -n $totals ]] || echo "0 passed, 1 failed, 0 skipp
 status=0
 command -v dotnet >/dev/null 2>&1 || { echo "The .NET SDK is not installed: install the .NET 10 SDK (see global.json), then run ./ops/test.sh again." >&2; exit 1; }
 source ops/pg.sh
-pg_ensure
+if [[ -z "${ConnectionStrings__Postgres:-}" ]]; then
+  pg_ensure
+  pg_drop_stale_test_databases
+else
+  pg_ensure
+fi
 
 if ! dotnet build Services.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1

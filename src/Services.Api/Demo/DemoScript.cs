@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Needs;
 using Services.Api.Offers;
 using Services.Api.Organizations;
@@ -20,6 +21,8 @@ internal sealed class DemoScript(HttpClient http, DateTimeOffset now)
     private const string Territory = "grand-figeac";
     private const string TimeZone = "Europe/Paris";
     private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
+    private int _step;
 
     public async Task<DemoKeys> RunAsync(CancellationToken cancellationToken)
     {
@@ -117,7 +120,10 @@ internal sealed class DemoScript(HttpClient http, DateTimeOffset now)
 
     private async Task<T> PostAsync<T>(string path, object body, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsync(path, JsonContent.Create(body, body.GetType(), options: DemoTerritory.JsonOptions), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, body.GetType(), options: DemoTerritory.JsonOptions) };
+        // The same key for the same step of every attempt at this load: a resumed load gets the answers of the steps already done.
+        request.Headers.Add(Idempotency.Header, $"demo-{now.UtcTicks}-{++_step}");
+        using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"Demo: POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         return (await response.Content.ReadFromJsonAsync<T>(DemoTerritory.JsonOptions, cancellationToken))!;

@@ -22,7 +22,6 @@ public sealed class DemoTerritory(
     TimeProvider time,
     ILogger<DemoTerritory> logger) : BackgroundService
 {
-    private const string MarkerStream = "demo-territory";
     internal static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,28 +36,15 @@ public sealed class DemoTerritory(
         var keysFile = options.Value.KeysFile ?? Path.Combine(AppContext.BaseDirectory, "demo-keys.json");
         try
         {
-            var keys = await LoadOnceAsync(address, operatorKey, keysFile, stoppingToken);
+            using var http = new HttpClient { BaseAddress = address };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
+            var keys = await new DemoLoader(store, time, logger).LoadOnceAsync(http, keysFile, stoppingToken);
             Print(address, operatorKey, keys, keysFile);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Loading the demo territory failed");
         }
-    }
-
-    private async Task<DemoKeys?> LoadOnceAsync(Uri address, string operatorKey, string keysFile, CancellationToken cancellationToken)
-    {
-        if ((await store.ReadStreamAsync(MarkerStream, 1, cancellationToken)).Count > 0)
-            return File.Exists(keysFile) ? JsonSerializer.Deserialize<DemoKeys>(await File.ReadAllTextAsync(keysFile, cancellationToken), JsonOptions) : null;
-
-        using var http = new HttpClient { BaseAddress = address };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
-        logger.LogInformation("Loading the demo territory (grand-figeac)");
-        var keys = await new DemoScript(http, time.GetUtcNow()).RunAsync(cancellationToken);
-        await store.AppendAsync(MarkerStream, "demo", ExpectedVersion.NoStream, [new DemoTerritoryLoaded(keys.ClubId, time.GetUtcNow())], cancellationToken: cancellationToken);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keysFile))!);
-        await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, JsonOptions), cancellationToken);
-        return keys;
     }
 
     private static void Print(Uri address, string operatorKey, DemoKeys? keys, string keysFile)

@@ -1,4 +1,7 @@
 namespace Services.Api.Demo;
 
+/// <summary>A load of the demo began: a later start resumes it (<see cref="DemoLoader"/>).</summary>
+public sealed record DemoTerritoryLoadStarted(DateTimeOffset StartedAt);
+
 /// <summary>Marks the demo as loaded, so that a restart never loads it twice.</summary>
 public sealed record DemoTerritoryLoaded(string ClubId, DateTimeOffset LoadedAt);

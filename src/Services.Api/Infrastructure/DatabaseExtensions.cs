@@ -13,7 +13,7 @@ public static class DatabaseExtensions
         services.AddSingleton(_ => EventStoreDataSource.Create(
             configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
-        services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
+        services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoadStarted>("demo.territory_load_started").Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
         // Commands fold the streams they decide on; a hot slot's stream grows with every booking.
         var cachedAggregates = configuration.GetValue("EventStore:CachedAggregates", 20_000);
         services.AddSingleton(sp => new EventStore.EventStore(

@@ -322,7 +322,7 @@ public sealed record CreateWebhookRequest
     public required string Url { get; init; }
 
     /// <summary>
-    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
@@ -400,6 +400,12 @@ public sealed record DemandWeekResponse
     public required int DistinctCompanies { get; init; }
 }
 
+public sealed record DemoTerritoryLoadStarted
+{
+    [JsonPropertyName("startedAt")]
+    public required DateTimeOffset StartedAt { get; init; }
+}
+
 public sealed record DemoTerritoryLoaded
 {
     [JsonPropertyName("clubId")]
@@ -427,7 +433,7 @@ public sealed record EventResponse
     public required string Id { get; init; }
 
     /// <summary>
-    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
@@ -1570,6 +1576,7 @@ public static class EventDataTypes
         ["booking.promoted"] = typeof(BookingPromoted),
         ["booking.requested"] = typeof(BookingRequested),
         ["booking.waitlisted"] = typeof(BookingWaitlisted),
+        ["demo.territory_load_started"] = typeof(DemoTerritoryLoadStarted),
         ["demo.territory_loaded"] = typeof(DemoTerritoryLoaded),
         ["need.acknowledged"] = typeof(NeedAcknowledged),
         ["need.addressed"] = typeof(NeedAddressed),

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Services.EventStore;
+
+namespace Services.Api.Demo;
+
+/// <summary>
+/// Loads the demo territory once per database, through the API itself. A load stopped midway (the API
+/// stopped, a request failed) resumes where it stopped at the next start instead of loading a second
+/// territory on top of the first: the first attempt's start is recorded, and every request of the
+/// script carries an Idempotency-Key made from it, so that the requests already made are answered
+/// again from the idempotency store (for the 48 hours keys are kept) and only the rest is done.
+/// </summary>
+internal sealed class DemoLoader(EventStore.EventStore store, TimeProvider time, ILogger logger)
+{
+    private const string MarkerStream = "demo-territory";
+    private const string MarkerStreamType = "demo";
+
+    /// <returns>The demo organizations' keys; null when the demo was loaded earlier and its keys file is gone.</returns>
+    public async Task<DemoKeys?> LoadOnceAsync(HttpClient operatorClient, string keysFile, CancellationToken cancellationToken)
+    {
+        var marks = (await store.ReadStreamAsync(MarkerStream, 1, cancellationToken)).Select(mark => mark.Data).ToList();
+        if (marks.OfType<DemoTerritoryLoaded>().Any())
+            return File.Exists(keysFile) ? JsonSerializer.Deserialize<DemoKeys>(await File.ReadAllTextAsync(keysFile, cancellationToken), DemoTerritory.JsonOptions) : null;
+
+        var started = marks.OfType<DemoTerritoryLoadStarted>().FirstOrDefault();
+        if (started is null)
+        {
+            logger.LogInformation("Loading the demo territory (grand-figeac)");
+            started = new DemoTerritoryLoadStarted(time.GetUtcNow());
+            await store.AppendAsync(MarkerStream, MarkerStreamType, ExpectedVersion.NoStream, [started], cancellationToken: cancellationToken);
+        }
+        else
+        {
+            logger.LogInformation("Resuming the demo territory's load begun at {StartedAt:u}", started.StartedAt);
+        }
+
+        var keys = await new DemoScript(operatorClient, started.StartedAt).RunAsync(cancellationToken);
+        // The keys first: once the territory is marked loaded, they are only ever read from the file.
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keysFile))!);
+        await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, DemoTerritory.JsonOptions), cancellationToken);
+        await store.AppendAsync(MarkerStream, MarkerStreamType, ExpectedVersion.Exactly(1), [new DemoTerritoryLoaded(keys.ClubId, time.GetUtcNow())], cancellationToken: cancellationToken);
+        return keys;
+    }
+}
