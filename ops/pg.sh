@@ -104,7 +104,7 @@ pg_drop_stale_test_databases() {
   local db
   for db in $("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
       "select datname from pg_database where (datname like 'test\\_%' or datname like 'template\\_%') and datname not in ('template0', 'template1')
-         and (pg_stat_file('base/' || oid || '/PG_VERSION')).modification < now() - interval '2 hours'"); do
+         and (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification < now() - interval '2 hours'"); do
     "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "drop database if exists \"$db\" with (force)"
   done
 }

@@ -23,7 +23,7 @@ fi
 export Demo__Enabled="${Demo__Enabled:-true}"
 # In this development run a local receiver (http://127.0.0.1:...) may take webhooks; elsewhere only HTTPS.
 export Webhooks__AllowHttpLoopback="${Webhooks__AllowHttpLoopback:-true}"
-export Demo__KeysFile="${Demo__KeysFile:-$(cd "$state_dir" && pwd)/demo-keys.json}"
+export Demo__KeysFile="${Demo__KeysFile:-$(CDPATH= cd -- "$state_dir" >/dev/null && pwd)/demo-keys.json}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 
 dotnet build src/Services.Api -c Release -nologo -clp:ErrorsOnly

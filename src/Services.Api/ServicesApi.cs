@@ -25,7 +25,7 @@ public static class ServicesApi
         var services = builder.Services;
         services.Configure<JsonOptions>(options => Json.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.GiveOurType);
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonForAnyAccept>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddDatabase(builder.Configuration);

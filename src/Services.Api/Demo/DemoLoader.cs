@@ -15,6 +15,12 @@ internal sealed class DemoLoader(EventStore.EventStore store, TimeProvider time,
     private const string MarkerStream = "demo-territory";
     private const string MarkerStreamType = "demo";
 
+    /// <summary>
+    /// A load resumes with the times it began with: later, its first slots would have started, and
+    /// its requests' kept answers (48 hours at least) expire. Meant for a restart after Ctrl-C.
+    /// </summary>
+    public static readonly TimeSpan ResumableFor = TimeSpan.FromHours(1);
+
     /// <returns>The demo organizations' keys; null when the demo was loaded earlier and its keys file is gone.</returns>
     public async Task<DemoKeys?> LoadOnceAsync(HttpClient operatorClient, string keysFile, CancellationToken cancellationToken)
     {
@@ -28,6 +34,12 @@ internal sealed class DemoLoader(EventStore.EventStore store, TimeProvider time,
             logger.LogInformation("Loading the demo territory (grand-figeac)");
             started = new DemoTerritoryLoadStarted(time.GetUtcNow());
             await store.AppendAsync(MarkerStream, MarkerStreamType, ExpectedVersion.NoStream, [started], cancellationToken: cancellationToken);
+        }
+        else if (time.GetUtcNow() - started.StartedAt > ResumableFor)
+        {
+            throw new InvalidOperationException(
+                $"The demo territory's load begun at {started.StartedAt:u} did not finish and is too old to resume (its first slots may have started, " +
+                "its requests' answers may be gone). Load it into an empty database: stop the API, drop the database (with the private cluster: ./ops/pg.sh psql -d postgres -c 'drop database services'), start again.");
         }
         else
         {

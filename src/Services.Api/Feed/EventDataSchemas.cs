@@ -50,6 +50,9 @@ internal static class EventDataSchemas
     private static async Task<OpenApiSchema> AddComponentAsync(Type type, OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var schema = await context.GetOrCreateSchemaAsync(type, parameterDescription: null, cancellationToken);
+        // Events gain fields over time (with defaults, so that old ones stay readable): a reader must take those it does not know.
+        schema.AdditionalProperties = null;
+        schema.AdditionalPropertiesAllowed = true;
         document.Components!.Schemas![SchemaName(type)] = schema;
         if (type.IsEnum) return schema;
         var nullability = new NullabilityInfoContext();

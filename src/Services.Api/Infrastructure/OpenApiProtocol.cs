@@ -23,12 +23,13 @@ internal static class OpenApiProtocol
     /// <summary>The codes of the answers that middleware or shared code gives for each status, whichever operation it is.</summary>
     private static readonly Dictionary<string, string[]> CommonProblemCodes = new(StringComparer.Ordinal)
     {
-        ["400"] = ["invalid_request"],
+        ["400"] = ["invalid_request", "bad_request"],
         ["401"] = ["unauthorized"],
         ["403"] = ["forbidden"],
         ["404"] = ["not_found"],
         ["412"] = ["version_mismatch"],
         ["413"] = ["body_too_large"],
+        ["414"] = ["url_too_long"],
         ["415"] = ["unsupported_media_type"],
         ["429"] = ["rate_limited"],
         ["503"] = ["database_unavailable", "busy"],
@@ -82,13 +83,13 @@ internal static class OpenApiProtocol
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
-        // Every operation refuses query parameters it does not take (KnownQueryParameters), and every body is held to its limit and type.
+        // Every operation refuses query parameters it does not take (KnownQueryParameters), and any
+        // request a body or URL over the limits (RequestSizeLimits), whether the operation takes a body or not.
         operation.Responses.TryAdd("400", new OpenApiResponse { Description = "Bad Request" });
+        operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The body is larger than this API takes (body_too_large)." });
+        operation.Responses.TryAdd("414", new OpenApiResponse { Description = "The URL, path and query, is longer than this API takes (url_too_long)." });
         if (operation.RequestBody is not null)
-        {
-            operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The body is larger than this API takes (body_too_large)." });
             operation.Responses.TryAdd("415", new OpenApiResponse { Description = "The body is not JSON (unsupported_media_type): send Content-Type: application/json." });
-        }
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());

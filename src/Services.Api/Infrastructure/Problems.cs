@@ -33,6 +33,31 @@ public static class Problems
     public static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
         TypedResults.Problem(new ProblemDetails { Status = status, Type = TypeBase + code, Title = title, Detail = detail });
 
+    /// <summary>
+    /// The answers the framework writes itself (a route that does not exist, a method it does not take,
+    /// a body that routing refused for its media type) get the type of their status as ours do, so that a
+    /// client can branch on the type of every problem.
+    /// </summary>
+    public static void GiveOurType(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Type?.StartsWith(TypeBase, StringComparison.Ordinal) == true) return;
+        var (code, detail) = (problem.Status ?? context.HttpContext.Response.StatusCode) switch
+        {
+            StatusCodes.Status404NotFound => ("not_found", "No resource at this path: see the API document (/openapi/v1.json)."),
+            StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "This path does not take this method: see the API document (/openapi/v1.json)."),
+            StatusCodes.Status413PayloadTooLarge => ("body_too_large", "The request body exceeds the size limit of this API."),
+            StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "Send the body as application/json."),
+            StatusCodes.Status400BadRequest => ("bad_request", null),
+            StatusCodes.Status500InternalServerError => ("internal_error", null),
+            _ => ((string?)null, (string?)null),
+        };
+        if (code is null) return;
+        problem.Type = TypeBase + code;
+        problem.Detail ??= detail;
+    }
+
     /// <summary>Answers with a problem from outside an endpoint (middleware, authentication), where no result can be returned.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {

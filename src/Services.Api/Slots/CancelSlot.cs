@@ -52,7 +52,7 @@ public static class CancelSlotEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("slot_cancelled")
+            .Refuses("slot_cancelled", "slot_started")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(

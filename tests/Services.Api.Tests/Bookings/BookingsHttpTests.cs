@@ -484,6 +484,11 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
             .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
         await (await company.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
+        var club = later.ClientFor(scene.Club);
+        await (await PostAsync(club, $"/v1/slots/{scene.SlotId}/cancel", new Services.Api.Slots.CancelSlotRequest("Driver ill")))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
+        await (await club.PatchAsJsonAsync($"/v1/slots/{scene.SlotId}", new Services.Api.Slots.ChangeSlotCapacityRequest(4), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_started");
     }
 
     [Fact]

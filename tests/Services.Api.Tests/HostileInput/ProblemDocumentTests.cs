@@ -55,6 +55,29 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         await (await company.Client.GetAsync($"/v1/companies/{company.Id}/usage?month=9999-12")).ShouldBeInvalidAsync("month");
     }
 
+    /// <summary>Answered by the exception handler, outside the endpoint: the contract check judges them against their operation too.</summary>
+    [Theory]
+    [InlineData("text/plain", "{}", HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("application/json", "{\"quantity\": ", HttpStatusCode.BadRequest, "invalid_request")]
+    public async Task A_body_that_is_not_json_is_refused_with_a_problem_its_operation_declares(string mediaType, string body, HttpStatusCode status, string code)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, mediaType);
+        await (await company.Client.PostAsync("/v1/bookings", content)).ShouldBeProblemAsync(status, code);
+    }
+
+    /// <summary>Written by the framework (routing chose no operation): typed as ours are, so that a client can branch on every problem's type.</summary>
+    [Theory]
+    [InlineData("GET", "/v1/no-such-thing", HttpStatusCode.NotFound, "not_found")]
+    [InlineData("DELETE", "/v1/bookings", HttpStatusCode.MethodNotAllowed, "method_not_allowed")]
+    public async Task A_path_or_method_the_api_does_not_have_answers_a_problem_of_our_types(string method, string path, HttpStatusCode status, string code)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        var problem = await (await company.Client.SendAsync(request)).ShouldBeProblemAsync(status, code);
+        problem.GetProperty("detail").GetString().ShouldNotBeNullOrEmpty();
+    }
+
     [Theory]
     [InlineData("/v1/needs")]
     [InlineData("/v1/bookings")]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -68,8 +69,9 @@ public static class Contract
         http.Response.Headers[ViolationHeader] = violation;
     }
 
+    /// <summary>The exception handler clears the endpoint before it answers (a 400 for malformed JSON, a 503): its feature keeps it.</summary>
     private static string? OperationOf(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
+        (http.GetEndpoint() ?? http.Features.Get<IExceptionHandlerFeature>()?.Endpoint)?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
 
     private static Dictionary<string, Dictionary<string, HashSet<string>>> Load()
     {
