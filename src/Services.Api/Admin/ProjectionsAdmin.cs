@@ -44,7 +44,7 @@ public static class ProjectionsAdmin
             .ToList());
     }
 
-    private static async Task<Results<Accepted<RebuildStartedResponse>, ProblemHttpResult>> Rebuild(string name, ProjectionDaemon daemon, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<RebuildStartedResponse>, ProblemHttpResult>> Rebuild(string name, ProjectionDaemon daemon, HttpResponse response, CancellationToken cancellationToken)
     {
         var statuses = await daemon.GetStatusAsync(cancellationToken);
         if (statuses.All(s => s.Name != name)) return Problems.NotFound("projection");
@@ -54,6 +54,7 @@ public static class ProjectionsAdmin
         }
         catch (TimeoutException)
         {
+            response.Headers.RetryAfter = "30";
             return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "rebuild_not_started", "Rebuild not started",
                 "No node picked up the rebuild within 30 s; check that the API runs and retry.");
         }

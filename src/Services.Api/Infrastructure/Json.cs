@@ -30,6 +30,9 @@ public static class Json
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // Written as the API writes instants ("…Z"), since the feed and webhooks show events' data as stored;
+        // events stored before read "+00:00", which reads back the same.
+        options.Converters.Add(new UtcInstantConverter());
         return options;
     }
 }

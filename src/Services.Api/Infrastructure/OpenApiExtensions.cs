@@ -82,8 +82,8 @@ public static class OpenApiExtensions
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = context.JsonPropertyInfo?.PropertyType ?? context.JsonTypeInfo.Type;
-                if (type == typeof(DateTimeOffset)) schema.Type = JsonSchemaType.String;
-                else if (type == typeof(DateTimeOffset?)) schema.Type = JsonSchemaType.String | JsonSchemaType.Null;
+                if (type == typeof(DateTimeOffset)) (schema.Type, schema.Format) = (JsonSchemaType.String, "date-time");
+                else if (type == typeof(DateTimeOffset?)) (schema.Type, schema.Format) = (JsonSchemaType.String | JsonSchemaType.Null, "date-time");
                 return Task.CompletedTask;
             });
             // An enum's schema is its values, as strings. The generator adds null to the values of an enum

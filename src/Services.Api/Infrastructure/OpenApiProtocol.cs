@@ -12,6 +12,7 @@ namespace Services.Api.Infrastructure;
 internal static class OpenApiProtocol
 {
     private const string ProblemSchema = "ProblemDetails";
+    private const string ValidationProblemSchema = "HttpValidationProblemDetails";
     private const string RetryAfter = "Retry-After";
     private const string IfMatch = "If-Match";
     private const string Replayed = "Idempotent-Replayed";
@@ -85,7 +86,7 @@ internal static class OpenApiProtocol
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
         // Every operation refuses query parameters it does not take (KnownQueryParameters), and any
         // request a body or URL over the limits (RequestSizeLimits), whether the operation takes a body or not.
-        operation.Responses.TryAdd("400", new OpenApiResponse { Description = "Bad Request" });
+        operation.Responses.TryAdd("400", new OpenApiResponse { Description = "Bad Request", Content = ProblemContent(document, ValidationProblemSchema) });
         operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The body is larger than this API takes (body_too_large)." });
         operation.Responses.TryAdd("414", new OpenApiResponse { Description = "The URL, path and query, is longer than this API takes (url_too_long)." });
         if (operation.RequestBody is not null)
@@ -93,17 +94,20 @@ internal static class OpenApiProtocol
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());
+        var unavailable = metadata.OfType<ProblemCodes>().Where(codes => codes.Status == StatusCodes.Status503ServiceUnavailable).SelectMany(codes => codes.Codes);
         operation.Responses["503"].Description = "The database is unavailable or the resource too busy (database_unavailable, busy" +
-            (waitsForReadModel ? "; read_model_lagging: the read model did not reach minPosition within 5 s" : "") + "): retry after Retry-After.";
+            (waitsForReadModel ? "; read_model_lagging: the read model did not catch up within 5 s" : "") +
+            string.Concat(unavailable.Select(code => "; " + code)) + "): retry after Retry-After.";
 
         foreach (var (status, response) in operation.Responses)
         {
             if (response is not OpenApiResponse answer) continue;
             answer.Headers ??= new Dictionary<string, IOpenApiHeader>();
-            if (status is "429" or "503") answer.Headers[RetryAfter] = new OpenApiHeaderReference(RetryAfter, document);
+            // A 409 carries it when the key's first request is still running (idempotency_key_in_progress).
+            if (status is "429" or "503" || (status == "409" && isChange)) answer.Headers[RetryAfter] = new OpenApiHeaderReference(RetryAfter, document);
             if (status.StartsWith('4') || status.StartsWith('5'))
             {
-                answer.Content ??= ProblemContent(document);
+                answer.Content ??= ProblemContent(document, ProblemSchema);
                 DeclareProblemCodes(answer, ProblemCodesOf(status, metadata, isChange, waitsForReadModel));
             }
             // Sent on other answers too, but these are where a client reads them.
@@ -145,8 +149,8 @@ internal static class OpenApiProtocol
         Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = maxLength },
     };
 
-    private static Dictionary<string, OpenApiMediaType> ProblemContent(OpenApiDocument document) => new()
+    private static Dictionary<string, OpenApiMediaType> ProblemContent(OpenApiDocument document, string schema) => new()
     {
-        ["application/problem+json"] = new OpenApiMediaType { Schema = new OpenApiSchemaReference(ProblemSchema, document) },
+        ["application/problem+json"] = new OpenApiMediaType { Schema = new OpenApiSchemaReference(schema, document) },
     };
 }

@@ -39,7 +39,7 @@ public sealed record ApiKeyIssued
     public required string Prefix { get; init; }
 
     [JsonPropertyName("issuedAt")]
-    public string? IssuedAt { get; init; }
+    public DateTimeOffset? IssuedAt { get; init; }
 }
 
 public sealed record ApiKeyResponse

@@ -103,6 +103,9 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         var booked = company.First(e => e.Type == "booking.requested");
         booked.Data.GetProperty("bookingId").GetString().ShouldBe(s.BookingId);
         booked.OccurredAt.Offset.ShouldBe(TimeSpan.Zero);
+        // Instants in the data are written as the API writes them everywhere, in UTC with a "Z".
+        foreach (var instant in new[] { "slotStart", "requestedAt" })
+            booked.Data.GetProperty(instant).GetString().ShouldEndWith("Z", Case.Sensitive, instant);
     }
 
     [Fact]
