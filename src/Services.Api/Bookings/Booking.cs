@@ -5,9 +5,8 @@ using Services.Api.Common;
 namespace Services.Api.Bookings;
 
 /// <summary>
-/// <see cref="Contact"/> is only ever ciphertext (null when no contact details were given).
-/// <see cref="SlotStart"/> is copied from the slot (whose start never changes) so that attendance
-/// and projections need not load the slot.
+/// A booking was asked for. Its contact details are stored sealed (the change feed shows them withheld;
+/// null when none were given); its slot's start is copied, since a slot's start never changes.
 /// </summary>
 public sealed record BookingRequested(
     string BookingId,

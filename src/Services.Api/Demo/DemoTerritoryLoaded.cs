@@ -1,6 +1,6 @@
 namespace Services.Api.Demo;
 
-/// <summary>A load of the demo began: a later start resumes it (<see cref="DemoLoader"/>).</summary>
+/// <summary>A load of the demo territory began: a later start resumes it if it did not finish.</summary>
 public sealed record DemoTerritoryLoadStarted(DateTimeOffset StartedAt);
 
 /// <summary>Marks the demo as loaded, so that a restart never loads it twice.</summary>

@@ -38,7 +38,7 @@ public interface IAudienceLookups
 /// <summary>
 /// Who may see an event, in ONE place (the change feed and the webhook outbox both use it).
 /// An audience is a set of keys: an organization id, <see cref="Everyone"/> (every organization) or
-/// <c>territory:&lt;slug&gt;</c> (the clubs and partners of that territory; see <see cref="KeysOf"/>).
+/// <c>territory:&lt;slug&gt;</c> (the clubs and partners of that territory; see <see cref="KeysOf(string, OrganizationKind, IReadOnlyList{string})"/>).
 /// The operator sees every event and is never listed. An event with no key is the operator's only.
 /// <list type="bullet">
 /// <item>offer events, and SlotScheduled / SlotCapacityChanged / SlotCancelled: everyone;</item>

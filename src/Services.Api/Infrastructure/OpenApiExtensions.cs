@@ -3,7 +3,7 @@ using Microsoft.OpenApi;
 
 namespace Services.Api.Infrastructure;
 
-public static class OpenApiExtensions
+public static partial class OpenApiExtensions
 {
     public const string DocumentName = "v1";
     private const string BearerScheme = "apiKey";
@@ -97,6 +97,13 @@ public static class OpenApiExtensions
                 schema.Enum = [.. schema.Enum.Where(value => value is not null && value.GetValueKind() != System.Text.Json.JsonValueKind.Null)];
                 return Task.CompletedTask;
             });
+            // Descriptions come from the XML comments, written for C# readers: entities decoded, and a
+            // member they name ("string? EventPage.Next") read as its JSON name (`next`).
+            options.AddSchemaTransformer((schema, _, _) =>
+            {
+                if (schema.Description is { } description) schema.Description = ForReaders(description);
+                return Task.CompletedTask;
+            });
             // Every parameter is described (the contract lint, api-spec/.spectral.yml, requires it): a
             // path parameter whose handler gives no [Description] is described from its name.
             options.AddOperationTransformer((operation, context, _) =>
@@ -109,6 +116,13 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
         });
+
+    internal static string ForReaders(string description) =>
+        CrefMember().Replace(System.Net.WebUtility.HtmlDecode(description), member => $"`{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Groups["member"].Value)}`");
+
+    /// <summary>A member as the comment generator writes a cref: its type, a space, then Owner.Member.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:[A-Za-z]\w*)(?:<[^<>\s]*(?:<[^<>\s]*>)?>)?\?? [A-Z]\w*(?:<\w+>)?\.(?<member>[A-Z]\w*)\b")]
+    private static partial System.Text.RegularExpressions.Regex CrefMember();
 
     /// <summary><c>offerId</c> → "The id of the offer."; <c>/projections/{name}</c> → "The name of the projection."</summary>
     internal static string DescribePathParameter(string name, string route)

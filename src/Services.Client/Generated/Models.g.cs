@@ -11,6 +11,9 @@ namespace Services.Client.Models;
 
 public sealed record AcknowledgeNeedRequest
 {
+    /// <summary>
+    /// The acknowledging club: required from the operator; a club acknowledges as itself.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public string? ClubId { get; init; }
 }
@@ -27,6 +30,9 @@ public sealed record AdmitMemberRequest
     public required string CompanyId { get; init; }
 }
 
+/// <summary>
+/// Never carries the secret nor its hash: events are shared through the change feed.
+/// </summary>
 public sealed record ApiKeyIssued
 {
     [JsonPropertyName("keyId")]
@@ -38,10 +44,16 @@ public sealed record ApiKeyIssued
     [JsonPropertyName("prefix")]
     public required string Prefix { get; init; }
 
+    /// <summary>
+    /// Absent from events before it was recorded.
+    /// </summary>
     [JsonPropertyName("issuedAt")]
     public DateTimeOffset? IssuedAt { get; init; }
 }
 
+/// <summary>
+/// An issued key as its organization sees it: never its secret, which only its issuing answer showed.
+/// </summary>
 public sealed record ApiKeyResponse
 {
     [JsonPropertyName("id")]
@@ -53,6 +65,9 @@ public sealed record ApiKeyResponse
     [JsonPropertyName("status")]
     public required ApiKeyStatus Status { get; init; }
 
+    /// <summary>
+    /// When it was issued; null for keys issued before this was recorded.
+    /// </summary>
     [JsonPropertyName("issuedAt")]
     public required DateTimeOffset? IssuedAt { get; init; }
 }
@@ -94,6 +109,10 @@ public sealed record AttendanceRecorded
     public required string RecordedBy { get; init; }
 }
 
+/// <summary>
+/// The beneficiary's contact details were destroyed (its data key deleted). Carries no personal data:
+/// the company's own opaque reference tells integrators whom to forget.
+/// </summary>
 public sealed record BeneficiaryErased
 {
     [JsonPropertyName("companyId")]
@@ -114,6 +133,9 @@ public sealed record BookSeatRequest
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
+    /// <summary>
+    /// The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.
+    /// </summary>
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 
@@ -131,6 +153,9 @@ public sealed record BookingConfirmed
 {
 }
 
+/// <summary>
+/// A booking's contact details as a reader sees them: the fields only when `status` is available.
+/// </summary>
 public sealed record BookingContact
 {
     [JsonPropertyName("status")]
@@ -146,6 +171,9 @@ public sealed record BookingContact
     public required string? Phone { get; init; }
 }
 
+/// <summary>
+/// The slot started while the booking was still waiting: unmet demand.
+/// </summary>
 public sealed record BookingExpired
 {
 }
@@ -154,6 +182,10 @@ public sealed record BookingPromoted
 {
 }
 
+/// <summary>
+/// A booking was asked for. Its contact details are stored sealed (the change feed shows them withheld;
+/// null when none were given); its slot's start is copied, since a slot's start never changes.
+/// </summary>
 public sealed record BookingRequested
 {
     [JsonPropertyName("bookingId")]
@@ -187,6 +219,12 @@ public sealed record BookingRequested
     public WithheldContact? Contact { get; init; }
 }
 
+/// <summary>
+/// A booking as the API shows it. `waitlistPosition` is the booking's current place in
+/// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
+/// company's own opaque reference. `contact` is null when no contact details were given;
+/// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
+/// </summary>
 public sealed record BookingResponse
 {
     [JsonPropertyName("id")]
@@ -255,6 +293,9 @@ public sealed record CancelSlotRequest
     public required string Reason { get; init; }
 }
 
+/// <summary>
+/// The four kinds of shared service. Serialized as snake_case strings (`spouse_welcome`).
+/// </summary>
 [JsonConverter(typeof(TolerantEnumConverter<Category>))]
 public enum Category
 {
@@ -282,6 +323,9 @@ public sealed record ChangeSlotCapacityRequest
     public required int Capacity { get; init; }
 }
 
+/// <summary>
+/// A public body paying part of each unit: `shareBasisPoints` out of 10000.
+/// </summary>
 public sealed record CoFunding
 {
     [JsonPropertyName("partnerId")]
@@ -291,14 +335,29 @@ public sealed record CoFunding
     public required int ShareBasisPoints { get; init; }
 }
 
+/// <summary>
+/// How to reach the beneficiary, for services that need it (the driver calls the passenger, the
+/// spouse-welcome host writes to the new hire's partner). Personal data: stored only encrypted with a
+/// key of this beneficiary's own, shown only to the booking company and the offer's club and providers,
+/// and destroyed by `DELETE /v1/beneficiaries/{beneficiaryRef}`. At least one field.
+/// </summary>
 public sealed record ContactDetails
 {
+    /// <summary>
+    /// How the provider should address the person, up to 100 characters.
+    /// </summary>
     [JsonPropertyName("name")]
     public string? Name { get; init; }
 
+    /// <summary>
+    /// An e-mail address, up to 254 characters.
+    /// </summary>
     [JsonPropertyName("email")]
     public string? Email { get; init; }
 
+    /// <summary>
+    /// A phone number, international form preferred (`+33 6 12 34 56 78`): 6 to 15 digits, spaces, dots, hyphens, parentheses.
+    /// </summary>
     [JsonPropertyName("phone")]
     public string? Phone { get; init; }
 }
@@ -318,11 +377,14 @@ public enum ContactStatus
 
 public sealed record CreateWebhookRequest
 {
+    /// <summary>
+    /// Where deliveries are POSTed: https:// (plain http only to loopback where the configuration allows it).
+    /// </summary>
     [JsonPropertyName("url")]
     public required string Url { get; init; }
 
     /// <summary>
-    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`). Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
@@ -348,16 +410,25 @@ public sealed record CreatedWebhookResponse
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// The signing secret, shown only in this answer: keep it to verify the Services-Signature header.
+    /// </summary>
     [JsonPropertyName("secret")]
     public required string Secret { get; init; }
 }
 
+/// <summary>
+/// Buckets with any activity, ordered by territory, category and week.
+/// </summary>
 public sealed record DemandResponse
 {
     [JsonPropertyName("data")]
     public required IReadOnlyList<DemandWeekResponse> Data { get; init; }
 }
 
+/// <summary>
+/// Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests).
+/// </summary>
 public sealed record DemandWeekResponse
 {
     [JsonPropertyName("territory")]
@@ -366,46 +437,85 @@ public sealed record DemandWeekResponse
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// The ISO 8601 week, e.g. 2026-W47.
+    /// </summary>
     [JsonPropertyName("week")]
     public required string Week { get; init; }
 
+    /// <summary>
+    /// The Monday of that week.
+    /// </summary>
     [JsonPropertyName("weekStart")]
     public required DateOnly WeekStart { get; init; }
 
+    /// <summary>
+    /// Units of every booking of slots of the week.
+    /// </summary>
     [JsonPropertyName("unitsRequested")]
     public required int UnitsRequested { get; init; }
 
+    /// <summary>
+    /// Units that got seats, at once or promoted from the waitlist (even if cancelled later).
+    /// </summary>
     [JsonPropertyName("unitsConfirmed")]
     public required int UnitsConfirmed { get; init; }
 
+    /// <summary>
+    /// Units that had to wait (whether promoted, expired or cancelled later).
+    /// </summary>
     [JsonPropertyName("unitsWaitlisted")]
     public required int UnitsWaitlisted { get; init; }
 
+    /// <summary>
+    /// Units still waiting when the slot started: unmet demand.
+    /// </summary>
     [JsonPropertyName("unitsExpired")]
     public required int UnitsExpired { get; init; }
 
+    /// <summary>
+    /// Units of bookings cancelled (by request or with their slot).
+    /// </summary>
     [JsonPropertyName("unitsCancelled")]
     public required int UnitsCancelled { get; init; }
 
+    /// <summary>
+    /// Units recorded as attended.
+    /// </summary>
     [JsonPropertyName("unitsAttended")]
     public required int UnitsAttended { get; init; }
 
+    /// <summary>
+    /// Needs recorded in the week (by their recording date, UTC).
+    /// </summary>
     [JsonPropertyName("needsRecorded")]
     public required int NeedsRecorded { get; init; }
 
+    /// <summary>
+    /// The staff those needs concern (sum of headcounts).
+    /// </summary>
     [JsonPropertyName("needsHeadcount")]
     public required int NeedsHeadcount { get; init; }
 
+    /// <summary>
+    /// Companies that booked or recorded a need in this bucket.
+    /// </summary>
     [JsonPropertyName("distinctCompanies")]
     public required int DistinctCompanies { get; init; }
 }
 
+/// <summary>
+/// A load of the demo territory began: a later start resumes it if it did not finish.
+/// </summary>
 public sealed record DemoTerritoryLoadStarted
 {
     [JsonPropertyName("startedAt")]
     public required DateTimeOffset StartedAt { get; init; }
 }
 
+/// <summary>
+/// Marks the demo as loaded, so that a restart never loads it twice.
+/// </summary>
 public sealed record DemoTerritoryLoaded
 {
     [JsonPropertyName("clubId")]
@@ -415,6 +525,9 @@ public sealed record DemoTerritoryLoaded
     public required DateTimeOffset LoadedAt { get; init; }
 }
 
+/// <summary>
+/// A page of the change feed; `next` is always set: store it and pass it as `after`.
+/// </summary>
 public sealed record EventPage : IPage<EventResponse>
 {
     [JsonPropertyName("data")]
@@ -429,11 +542,14 @@ public sealed record EventPage : IPage<EventResponse>
 /// </summary>
 public sealed record EventResponse
 {
+    /// <summary>
+    /// The event id: the same in the feed and in every delivery (de-duplicate on it).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
     /// <summary>
-    /// Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// The stable event name, e.g. `booking.confirmed`. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
@@ -444,9 +560,17 @@ public sealed record EventResponse
     [JsonPropertyName("occurredAt")]
     public required DateTimeOffset OccurredAt { get; init; }
 
+    /// <summary>
+    /// The event's place in the global order, usable as `minPosition`.
+    /// </summary>
     [JsonPropertyName("position")]
     public required string Position { get; init; }
 
+    /// <summary>
+    /// The event's fields, as stored, except personal data (contact details read `{"status": "withheld"}`)
+    /// and, for partners, the company that recorded a need. The fields of each type are the schema that
+    /// `x-event-data` names (`booking.requested` → `BookingRequested`).
+    /// </summary>
     [JsonPropertyName("data")]
     public required JsonElement Data { get; init; }
 }
@@ -478,53 +602,85 @@ public sealed record HttpValidationProblemDetails
     public string? TraceId { get; init; }
 }
 
+/// <summary>
+/// Shared indicators of one territory over a month or a quarter. No personal data; counts of people
+/// (`beneficiariesServed`, `unmetDemandUnits`, `openNeedsHeadcount`) are
+/// strings: the figure when it is 5 or more, `"&lt;5"` otherwise, so that no figure singles out a person.
+/// </summary>
 public sealed record IndicatorsResponse
 {
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
+    /// <summary>
+    /// The month (YYYY-MM) or quarter (YYYY-Qn) asked for.
+    /// </summary>
     [JsonPropertyName("period")]
     public required string Period { get; init; }
 
+    /// <summary>
+    /// First day of the period.
+    /// </summary>
     [JsonPropertyName("from")]
     public required DateOnly From { get; init; }
 
+    /// <summary>
+    /// Last day of the period.
+    /// </summary>
     [JsonPropertyName("to")]
     public required DateOnly To { get; init; }
 
+    /// <summary>
+    /// Companies members, at the end of the period, of clubs serving the territory (registered in it, or with an offer serving it).
+    /// </summary>
     [JsonPropertyName("memberCompanies")]
     public required int MemberCompanies { get; init; }
 
+    /// <summary>
+    /// Companies with a subscription active on at least one day of the period to an offer serving the territory.
+    /// </summary>
     [JsonPropertyName("subscribedCompanies")]
     public required int SubscribedCompanies { get; init; }
 
     /// <summary>
-    /// A count of people: distinct beneficiaries served (attended units) in the period, as a figure from 5 up, or "&lt;5" below 5.
+    /// A count of people: distinct beneficiaries (per company) with units attended on slots of the period. "&lt;5" under 5.
     /// </summary>
     [JsonPropertyName("beneficiariesServed")]
     public required string BeneficiariesServed { get; init; }
 
+    /// <summary>
+    /// Units attended / capacity of the period's slots that were not cancelled, 0..1 (4 decimals); null without capacity.
+    /// </summary>
     [JsonPropertyName("fillRate")]
     public required double? FillRate { get; init; }
 
+    /// <summary>
+    /// Units promoted / units waitlisted on slots of the period, 0..1 (4 decimals); null when nobody waited.
+    /// </summary>
     [JsonPropertyName("waitlistConversion")]
     public required double? WaitlistConversion { get; init; }
 
     /// <summary>
-    /// A count of people: units still waitlisted when their slot started (unmet demand), as a figure from 5 up, or "&lt;5" below 5.
+    /// A count of people: units still waiting when their slot of the period started. "&lt;5" under 5.
     /// </summary>
     [JsonPropertyName("unmetDemandUnits")]
     public required string UnmetDemandUnits { get; init; }
 
+    /// <summary>
+    /// Needs of the territory still open at the end of the period.
+    /// </summary>
     [JsonPropertyName("openNeeds")]
     public required int OpenNeeds { get; init; }
 
     /// <summary>
-    /// A count of people: the headcount of needs open at the end of the period, as a figure from 5 up, or "&lt;5" below 5.
+    /// A count of people: the staff those open needs concern. "&lt;5" under 5.
     /// </summary>
     [JsonPropertyName("openNeedsHeadcount")]
     public required string OpenNeedsHeadcount { get; init; }
 
+    /// <summary>
+    /// Public co-funding of the usage statements of the period's months, for offers serving the territory.
+    /// </summary>
     [JsonPropertyName("coFundingSpent")]
     public required Money CoFundingSpent { get; init; }
 }
@@ -535,6 +691,9 @@ public sealed record IssueApiKeyRequest
     public required string Label { get; init; }
 }
 
+/// <summary>
+/// The only answer that ever shows `key`: store it now.
+/// </summary>
 public sealed record IssuedApiKeyResponse
 {
     [JsonPropertyName("id")]
@@ -562,6 +721,9 @@ public sealed record MemberRemoved
     public required string CompanyId { get; init; }
 }
 
+/// <summary>
+/// An amount in minor units (cents) of a currency; only EUR is accepted today.
+/// </summary>
 public sealed record Money
 {
     [JsonPropertyName("amount")]
@@ -609,6 +771,9 @@ public sealed record NeedRecorded
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// Free text in the company's words ("weekdays 7:30–8:00").
+    /// </summary>
     [JsonPropertyName("wishedSchedule")]
     public required string? WishedSchedule { get; init; }
 
@@ -616,6 +781,10 @@ public sealed record NeedRecorded
     public required DateTimeOffset RecordedAt { get; init; }
 }
 
+/// <summary>
+/// A need as the API shows it. The recording company is named to itself, the clubs of the territory and
+/// the operator; partners read the demand of their territories without learning which company asked.
+/// </summary>
 public sealed record NeedResponse
 {
     [JsonPropertyName("id")]
@@ -645,6 +814,9 @@ public sealed record NeedResponse
     [JsonPropertyName("acknowledgedBy")]
     public required IReadOnlyList<string> AcknowledgedBy { get; init; }
 
+    /// <summary>
+    /// The offer that answered the need, once addressed.
+    /// </summary>
     [JsonPropertyName("addressedByOfferId")]
     public required string? AddressedByOfferId { get; init; }
 
@@ -708,6 +880,9 @@ public sealed record OfferPublished
     public required DateTimeOffset PublishedAt { get; init; }
 }
 
+/// <summary>
+/// An offer as the API shows it. Offers are public: every authenticated organization may read them.
+/// </summary>
 public sealed record OfferResponse
 {
     [JsonPropertyName("id")]
@@ -751,6 +926,9 @@ public sealed record OfferResumed
 {
 }
 
+/// <summary>
+/// Carries every revisable field, so a reader never needs the previous revision to know the current terms.
+/// </summary>
 public sealed record OfferRevised
 {
     [JsonPropertyName("title")]
@@ -798,6 +976,9 @@ public sealed record OfferWithdrawn
 {
 }
 
+/// <summary>
+/// What an organization is, which decides what it may do.
+/// </summary>
 [JsonConverter(typeof(TolerantEnumConverter<OrganizationKind>))]
 public enum OrganizationKind
 {
@@ -842,6 +1023,9 @@ public sealed record OrganizationRenamed
     public required string Name { get; init; }
 }
 
+/// <summary>
+/// An organization as the API shows it. Members are listed to the club itself and the operator.
+/// </summary>
 public sealed record OrganizationResponse
 {
     [JsonPropertyName("id")]
@@ -863,6 +1047,9 @@ public sealed record OrganizationResponse
     public required IReadOnlyList<string>? Members { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 {
     [JsonPropertyName("data")]
@@ -872,6 +1059,9 @@ public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfBookingResponse : IPage<BookingResponse>
 {
     [JsonPropertyName("data")]
@@ -881,6 +1071,9 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfNeedResponse : IPage<NeedResponse>
 {
     [JsonPropertyName("data")]
@@ -890,6 +1083,9 @@ public sealed record PageOfNeedResponse : IPage<NeedResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfOfferResponse : IPage<OfferResponse>
 {
     [JsonPropertyName("data")]
@@ -899,6 +1095,9 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfSlotResponse : IPage<SlotResponse>
 {
     [JsonPropertyName("data")]
@@ -908,6 +1107,9 @@ public sealed record PageOfSlotResponse : IPage<SlotResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 {
     [JsonPropertyName("data")]
@@ -917,6 +1119,9 @@ public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryResponse>
 {
     [JsonPropertyName("data")]
@@ -926,6 +1131,9 @@ public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryRespon
     public required string? Next { get; init; }
 }
 
+/// <summary>
+/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 {
     [JsonPropertyName("data")]
@@ -1018,6 +1226,9 @@ public sealed record PublishOfferRequest
     [JsonPropertyName("providerIds")]
     public IReadOnlyList<string>? ProviderIds { get; init; }
 
+    /// <summary>
+    /// The publishing club: the operator must name it; a club may omit it or give its own id.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public string? ClubId { get; init; }
 }
@@ -1060,6 +1271,9 @@ public sealed record RecordNeedRequest
     [JsonPropertyName("wishedSchedule")]
     public string? WishedSchedule { get; init; }
 
+    /// <summary>
+    /// The company the need is recorded for: required from the operator; a company records for itself.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public string? CompanyId { get; init; }
 }
@@ -1085,6 +1299,9 @@ public sealed record RenameOrganizationRequest
     public required string Name { get; init; }
 }
 
+/// <summary>
+/// Only the fields given change; `removeCoFunding: true` ends the co-funding. Category and time zone are fixed at publication.
+/// </summary>
 public sealed record ReviseOfferRequest
 {
     [JsonPropertyName("title")]
@@ -1112,6 +1329,9 @@ public sealed record ReviseOfferRequest
     public IReadOnlyList<string>? ProviderIds { get; init; }
 }
 
+/// <summary>
+/// One slot to schedule: instants in RFC 3339 (stored in UTC), capacity in units (seats).
+/// </summary>
 public sealed record ScheduleSlotItem
 {
     [JsonPropertyName("start")]
@@ -1130,6 +1350,9 @@ public sealed record ScheduleSlotsRequest
     public required IReadOnlyList<ScheduleSlotItem> Slots { get; init; }
 }
 
+/// <summary>
+/// The slots created, in the order they were asked for.
+/// </summary>
 public sealed record ScheduledSlotsResponse
 {
     [JsonPropertyName("slots")]
@@ -1157,6 +1380,9 @@ public sealed record SeatReserved
     public required int Quantity { get; init; }
 }
 
+/// <summary>
+/// Ends every booking of the slot; they are cancelled on their own streams in the same append.
+/// </summary>
 public sealed record SlotCancelled
 {
     [JsonPropertyName("reason")]
@@ -1169,6 +1395,10 @@ public sealed record SlotCapacityChanged
     public required int Capacity { get; init; }
 }
 
+/// <summary>
+/// A slot as the API shows it: public availability only. Which companies booked it is theirs and
+/// their club's to know, so neither booking nor company ids appear here.
+/// </summary>
 public sealed record SlotResponse
 {
     [JsonPropertyName("id")]
@@ -1236,9 +1466,15 @@ public sealed record SubscribeRequest
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 
+    /// <summary>
+    /// The first day bookings may fall on, in the offer's calendar; defaults to today.
+    /// </summary>
     [JsonPropertyName("startsOn")]
     public DateOnly? StartsOn { get; init; }
 
+    /// <summary>
+    /// The subscribing company: a company subscribes for itself and may omit it; the operator must give it.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public string? CompanyId { get; init; }
 }
@@ -1267,6 +1503,9 @@ public sealed record Subscribed
     public required DateTimeOffset SubscribedAt { get; init; }
 }
 
+/// <summary>
+/// The subscription runs until `endsOn`, the last day of the month it was cancelled in.
+/// </summary>
 public sealed record SubscriptionCancelled
 {
     [JsonPropertyName("endsOn")]
@@ -1281,10 +1520,16 @@ public sealed record SubscriptionClosed
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The cancelled subscription's last day (offer's calendar); absent from events before it was recorded.
+    /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }
 }
 
+/// <summary>
+/// Units a subscription has taken in one month of the offer's calendar (confirmed and waitlisted bookings alike).
+/// </summary>
 public sealed record SubscriptionMonthUsage
 {
     [JsonPropertyName("month")]
@@ -1297,6 +1542,9 @@ public sealed record SubscriptionMonthUsage
     public required int UnitsRemaining { get; init; }
 }
 
+/// <summary>
+/// On the company's stream, so that "one active subscription per company and offer" is decided from one stream.
+/// </summary>
 public sealed record SubscriptionOpened
 {
     [JsonPropertyName("subscriptionId")]
@@ -1306,6 +1554,11 @@ public sealed record SubscriptionOpened
     public required string OfferId { get; init; }
 }
 
+/// <summary>
+/// A subscription as the API shows it. `usage` lists the current and next months (in the
+/// offer's time zone) and every later month with units counted, so a company sees what is left of its quota.
+/// A cancelled subscription still runs until `endsOn`.
+/// </summary>
 public sealed record SubscriptionResponse
 {
     [JsonPropertyName("id")]
@@ -1353,6 +1606,9 @@ public sealed record SuspendOfferRequest
     public string? Reason { get; init; }
 }
 
+/// <summary>
+/// Units a booking takes from the quota of `month` (`YYYY-MM`), whether confirmed or waitlisted.
+/// </summary>
 public sealed record UnitsCounted
 {
     [JsonPropertyName("bookingId")]
@@ -1377,6 +1633,9 @@ public sealed record UnitsReleased
     public required int Quantity { get; init; }
 }
 
+/// <summary>
+/// One offer on a statement. `total` = subscription fee + unit charges; `amountDue` = total − co-funding.
+/// </summary>
 public sealed record UsageLineResponse
 {
     [JsonPropertyName("offerId")]
@@ -1413,6 +1672,9 @@ public sealed record UsageLineResponse
     public required Money AmountDue { get; init; }
 }
 
+/// <summary>
+/// A company's usage statement for a calendar month.
+/// </summary>
 public sealed record UsageStatementResponse
 {
     [JsonPropertyName("companyId")]
@@ -1428,6 +1690,9 @@ public sealed record UsageStatementResponse
     public required UsageTotalsResponse Totals { get; init; }
 }
 
+/// <summary>
+/// Sums of the lines.
+/// </summary>
 public sealed record UsageTotalsResponse
 {
     [JsonPropertyName("subscriptionFees")]
@@ -1479,6 +1744,9 @@ public sealed record WaitlistLeft
     public required string BookingId { get; init; }
 }
 
+/// <summary>
+/// The waitlisted booking now holds its seats.
+/// </summary>
 public sealed record WaitlistPromoted
 {
     [JsonPropertyName("bookingId")]
@@ -1496,6 +1764,9 @@ public sealed record WebhookAttemptResponse
     [JsonPropertyName("attemptedAt")]
     public required DateTimeOffset AttemptedAt { get; init; }
 
+    /// <summary>
+    /// The receiver's HTTP status, or null when no answer came (timeout, connection error).
+    /// </summary>
     [JsonPropertyName("statusCode")]
     public required int? StatusCode { get; init; }
 
@@ -1517,6 +1788,9 @@ public sealed record WebhookDeliveryResponse
     [JsonPropertyName("eventType")]
     public required string EventType { get; init; }
 
+    /// <summary>
+    /// pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).
+    /// </summary>
     [JsonPropertyName("status")]
     public required string Status { get; init; }
 

@@ -53,6 +53,30 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Descriptions_from_the_code_comments_read_as_prose_for_integrators()
+    {
+        var document = JsonNode.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"))!;
+        var descriptions = Descriptions(document).ToList();
+
+        descriptions.Count.ShouldBeGreaterThan(100);
+        descriptions.ShouldContain(d => d.Contains("opaque reference for who uses the seat", StringComparison.Ordinal), "the XML comments are in the contract");
+        descriptions.ShouldContain("A page of the change feed; `next` is always set: store it and pass it as `after`.");
+        foreach (var description in descriptions)
+        {
+            description.ShouldNotContain("&lt;");
+            description.ShouldNotContain("&amp;");
+            System.Text.RegularExpressions.Regex.IsMatch(description, @"\b(string|int|long|bool|DateTimeOffset|DateOnly|Money)\?? [A-Z]\w*\.[A-Z]").ShouldBeFalse(description);
+        }
+    }
+
+    private static IEnumerable<string> Descriptions(JsonNode? node) => node switch
+    {
+        JsonObject o => o.SelectMany(p => p.Key == "description" && p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? [text] : Descriptions(p.Value)),
+        JsonArray a => a.SelectMany(Descriptions),
+        _ => [],
+    };
+
+    [Fact]
     public async Task Enums_are_strings_and_none_admits_null_whatever_property_met_it_first()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
