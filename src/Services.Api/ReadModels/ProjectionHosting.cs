@@ -100,9 +100,12 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
         await daemon.StopAsync();
     }
 
+    /// <summary>
+    /// Disposes only a host that never began stopping: a StopAsync under way (a test factory's host can be
+    /// disposed while it stops) still cancels through the source. One without a timer holds nothing the GC does not free.
+    /// </summary>
     public void Dispose()
     {
-        Interlocked.Exchange(ref _stopped, 1);
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) _stopping.Dispose();
     }
 }
