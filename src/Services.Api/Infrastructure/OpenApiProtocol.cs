@@ -75,7 +75,7 @@ internal static class OpenApiProtocol
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse());
         }
-        var refusals = metadata.OfType<ProblemCodes>().Where(codes => codes.Status == StatusCodes.Status409Conflict).SelectMany(codes => codes.Codes).ToList();
+        var refusals = DeclaredCodes(metadata, "409").ToList();
         if (operation.Responses.TryGetValue("409", out var conflict) && conflict is OpenApiResponse conflictAnswer)
         {
             conflictAnswer.Description = string.Join(" ",
@@ -94,7 +94,7 @@ internal static class OpenApiProtocol
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());
-        var unavailable = metadata.OfType<ProblemCodes>().Where(codes => codes.Status == StatusCodes.Status503ServiceUnavailable).SelectMany(codes => codes.Codes);
+        var unavailable = DeclaredCodes(metadata, "503");
         operation.Responses["503"].Description = "The database is unavailable or the resource too busy (database_unavailable, busy" +
             (waitsForReadModel ? "; read_model_lagging: the read model did not catch up within 5 s" : "") +
             string.Concat(unavailable.Select(code => "; " + code)) + "): retry after Retry-After.";
@@ -127,11 +127,15 @@ internal static class OpenApiProtocol
     private static List<string> ProblemCodesOf(string status, IList<object> metadata, bool isChange, bool waitsForReadModel)
     {
         var codes = new List<string>(CommonProblemCodes.GetValueOrDefault(status, []));
-        codes.AddRange(metadata.OfType<ProblemCodes>().Where(declared => declared.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status).SelectMany(declared => declared.Codes));
+        codes.AddRange(DeclaredCodes(metadata, status));
         if (status == "409" && isChange) codes.AddRange(IdempotencyProblemCodes);
         if (status == "503" && waitsForReadModel) codes.Add("read_model_lagging");
         return codes;
     }
+
+    /// <summary>The codes the endpoint declared for <paramref name="status"/> (<see cref="ProblemCodesExtensions"/>).</summary>
+    private static IEnumerable<string> DeclaredCodes(IList<object> metadata, string status) =>
+        metadata.OfType<ProblemCodes>().Where(declared => declared.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status).SelectMany(declared => declared.Codes);
 
     /// <summary>Machine-readable, for clients that map each code to their own handling.</summary>
     private static void DeclareProblemCodes(OpenApiResponse answer, List<string> codes)
