@@ -47,6 +47,15 @@ public sealed class ProjectionDaemonOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// The longest a shard's statement waits for a lock (a manual <c>LOCK</c>, a long <c>ALTER</c> on a
+    /// read model's table); zero waits forever. A page that has written holds a transaction id, and
+    /// every shard reads only events below the oldest transaction still running: a page stuck on a
+    /// lock would hold back every read model, not only its own. Past this, the page is rolled back,
+    /// the shard shows as retrying, and it tries again after as long again, letting the others through.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Told of every fault (shard name, or null for the node's coordination), for logging. The daemon
     /// handles them itself: retries, dead letters, status and last_error in <c>es_checkpoints</c>.
     /// </summary>

@@ -30,9 +30,11 @@ internal static class ProjectionSql
 
     public const string LockNode = $"select {WhenTaken} from (select pg_try_advisory_lock({NodeLockClass}, hashtext($1)) as locked) attempt";
 
-    public const string TryLockShard = $"select {WhenTaken} from (select pg_try_advisory_lock({ShardLockClass}, hashtext($1)) as locked) attempt";
+    /// <summary>$1 name, $2 lock timeout in milliseconds (<see cref="ProjectionDaemonOptions.LockTimeout"/>), set with the lock.</summary>
+    public const string TryLockShard =
+        $"select locked, case when locked then {NoticeVanishedNode} || set_config('lock_timeout', $2, false) end from (select pg_try_advisory_lock({ShardLockClass}, hashtext($1)) as locked) attempt";
 
-    public const string UnlockAll = "select pg_advisory_unlock_all(); reset tcp_keepalives_idle; reset tcp_keepalives_interval; reset tcp_keepalives_count";
+    public const string UnlockAll = "select pg_advisory_unlock_all(); reset tcp_keepalives_idle; reset tcp_keepalives_interval; reset tcp_keepalives_count; reset lock_timeout";
 
     /// <summary>$1 node, $2 lease, $3 names this node runs.</summary>
     public const string RenewLeases = "update es_checkpoints set lease_until = now() + $2 where owner = $1 and name = any($3)";

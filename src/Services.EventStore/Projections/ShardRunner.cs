@@ -1,5 +1,6 @@
 using System.Data;
 using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using Polly;
@@ -41,7 +42,8 @@ internal sealed class ShardRunner
             .AddRetry(new RetryStrategyOptions
             {
                 // Deadlocks, serialization failures, timeouts: worth another try on the same connection.
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient && !IsBroken),
+                // Not a lock held elsewhere: that one waits out of any transaction (below).
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient && !IsLockTimeout(ex) && !IsBroken),
                 MaxRetryAttempts = 4,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -99,6 +101,7 @@ internal sealed class ShardRunner
             await using (var tryLock = new NpgsqlCommand(ProjectionSql.TryLockShard, connection))
             {
                 tryLock.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
+                tryLock.Parameters.Add(new NpgsqlParameter { Value = ((long)daemon.Options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) });
                 if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
                 {
                     await connection.DisposeAsync();
@@ -242,6 +245,13 @@ internal sealed class ShardRunner
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !IsBroken)
             {
                 _daemon.ReportError(Name, ex);
+                if (IsLockTimeout(ex))
+                {
+                    // Rolled back: until it tries again, no page of this shard holds back the others.
+                    await TryRecordAsync(ShardStatuses.Retrying, $"Waited over {options.LockTimeout.TotalMilliseconds:0} ms for a lock on the read model's tables: {Describe(ex)}");
+                    await Task.Delay(options.LockTimeout, cancellationToken);
+                    continue;
+                }
                 await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
                 if (ex is NpgsqlException { IsTransient: true })
                 {
@@ -484,6 +494,8 @@ internal sealed class ShardRunner
     }
 
     internal static NpgsqlParameter Xid(ulong value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Xid8 };
+
+    private static bool IsLockTimeout(Exception ex) => ex is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable };
 
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 

@@ -9,8 +9,9 @@ internal static class Projected
     private static readonly ProjectionDaemonOptions Defaults = new();
 
     /// <summary>Fast retries and polling, so that the tests stay quick.</summary>
-    public static ProjectionDaemonOptions Options(string node, int? pageTarget = null, TimeSpan? maxPageInterval = null) => new()
+    public static ProjectionDaemonOptions Options(string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null) => new()
     {
+        LockTimeout = lockTimeout ?? Defaults.LockTimeout,
         NodeId = node,
         PageTarget = pageTarget ?? Defaults.PageTarget,
         MaxPageInterval = maxPageInterval ?? Defaults.MaxPageInterval,

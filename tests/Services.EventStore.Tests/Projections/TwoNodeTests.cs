@@ -14,19 +14,28 @@ public sealed class TwoNodeTests(StoreFixture fixture) : IClassFixture<StoreFixt
     [Theory]
     [InlineData(ProjectionSql.LockNode)]
     [InlineData(ProjectionSql.TryLockShard)]
-    public async Task A_session_that_takes_a_lock_has_keepalives_set_to_notice_a_vanished_node_within_seconds(string takeLock)
+    public async Task A_session_that_takes_a_lock_has_keepalives_set_to_notice_a_vanished_node_within_seconds_and_a_shard_a_lock_timeout(string takeLock)
     {
         await using var connection = await fixture.DataSource.OpenConnectionAsync();
         await using (var take = new NpgsqlCommand(takeLock, connection))
         {
             take.Parameters.Add(new NpgsqlParameter { Value = $"keepalive-{Guid.NewGuid():N}" });
+            if (takeLock == ProjectionSql.TryLockShard) take.Parameters.Add(new NpgsqlParameter { Value = "1500" });
             ((bool)(await take.ExecuteScalarAsync())!).ShouldBeTrue();
         }
+        (await LockTimeoutAsync(connection)).ShouldBe(takeLock == ProjectionSql.TryLockShard ? "1500ms" : "0", "a shard's page waits for a lock that long at most");
         // Over TCP (the tests connect to 127.0.0.1) the settings apply: idle, then unanswered probes.
         (await DeadPeerNoticedWithinAsync(connection)).ShouldBeInRange(1, 30);
 
         await using (var unlock = new NpgsqlCommand(ProjectionSql.UnlockAll, connection)) await unlock.ExecuteNonQueryAsync();
         (await DeadPeerNoticedWithinAsync(connection)).ShouldBeGreaterThan(30, "released with the locks: the pooled connection keeps nothing");
+        (await LockTimeoutAsync(connection)).ShouldBe("0");
+    }
+
+    private static async Task<string> LockTimeoutAsync(NpgsqlConnection connection)
+    {
+        await using var show = new NpgsqlCommand("select current_setting('lock_timeout')", connection);
+        return (string)(await show.ExecuteScalarAsync())!;
     }
 
     private static async Task<int> DeadPeerNoticedWithinAsync(NpgsqlConnection connection)

@@ -1,0 +1,43 @@
+using Npgsql;
+using Services.EventStore.Projections;
+using static Services.EventStore.Tests.Projections.Projected;
+
+namespace Services.EventStore.Tests.Projections;
+
+public sealed class LockedReadModelTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    [Fact]
+    public async Task A_page_stuck_on_a_lock_held_elsewhere_gives_way_so_the_other_read_models_keep_following_the_feed()
+    {
+        await using var daemon = new ProjectionDaemon(fixture.Store,
+            [new CountingProjection("locked", "locked"), new CountingProjection("free", "free")],
+            Options("node-l", lockTimeout: TimeSpan.FromMilliseconds(300)));
+        await daemon.StartAsync();
+        var before = await AppendManyAsync(fixture.Store, "before", 10);
+        await WaitCaughtUpAsync(daemon, "locked", before.LastPosition);
+        await WaitCaughtUpAsync(daemon, "free", before.LastPosition);
+
+        await using (var locker = await fixture.DataSource.OpenConnectionAsync())
+        {
+            // The page writes its counts, so takes a transaction id, then waits for its log table.
+            await using var holding = await locker.BeginTransactionAsync();
+            await using (var hold = new NpgsqlCommand("lock table locked_applied in exclusive mode", locker, holding)) await hold.ExecuteNonQueryAsync();
+            await AppendManyAsync(fixture.Store, "while-held", 5);
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 1, "the locked shard's page waits on the lock");
+            var later = await AppendManyAsync(fixture.Store, "later", 5);
+
+            await WaitCaughtUpAsync(daemon, "free", later.LastPosition);
+            var locked = (await daemon.GetStatusAsync()).Single(s => s.Name == "locked");
+            locked.Status.ShouldBe(ShardStatuses.Retrying);
+            locked.LastError.ShouldNotBeNull().ShouldContain("lock");
+            locked.Position.ShouldBe(before.LastPosition);
+            await holding.RollbackAsync();
+
+            await WaitCaughtUpAsync(daemon, "locked", later.LastPosition);
+        }
+
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "locked");
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "free");
+        (await daemon.GetStatusAsync()).Single(s => s.Name == "locked").Status.ShouldBe(ShardStatuses.Running);
+    }
+}
