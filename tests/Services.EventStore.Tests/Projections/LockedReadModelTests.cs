@@ -27,8 +27,10 @@ public sealed class LockedReadModelTests(StoreFixture fixture) : IClassFixture<S
             var later = await AppendManyAsync(fixture.Store, "later", 5);
 
             await WaitCaughtUpAsync(daemon, "free", later.LastPosition);
+            // The free shard may see the later events as soon as the page rolls back, before its status is written.
+            await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()).Single(s => s.Name == "locked").Status == ShardStatuses.Retrying,
+                "the locked shard shows as retrying");
             var locked = (await daemon.GetStatusAsync()).Single(s => s.Name == "locked");
-            locked.Status.ShouldBe(ShardStatuses.Retrying);
             locked.LastError.ShouldNotBeNull().ShouldContain("lock");
             locked.Position.ShouldBe(before.LastPosition);
             await holding.RollbackAsync();
