@@ -56,6 +56,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.PageTarget, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxPageInterval, Options.MinPageInterval);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.LockTimeout, TimeSpan.Zero);
         ArgumentException.ThrowIfNullOrWhiteSpace(Options.NodeId);
         _projections = projections.ToList();
         _names = _projections.Select(p => p.Name).ToArray();

@@ -51,7 +51,8 @@ public sealed class ProjectionDaemonOptions
     /// read model's table); zero waits forever. A page that has written holds a transaction id, and
     /// every shard reads only events below the oldest transaction still running: a page stuck on a
     /// lock would hold back every read model, not only its own. Past this, the page is rolled back,
-    /// the shard shows as retrying, and it tries again after as long again, letting the others through.
+    /// the shard shows as retrying, and it tries again after as long again (then 2, 4 and 8 times as
+    /// long while the lock stays), letting the others through. A reset (rebuild) waits without limit.
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -229,6 +229,7 @@ internal sealed class ShardRunner
         }
 
         var attempts = 0;
+        var locked = 0; // pages in a row that gave way to a lock held elsewhere
         var isolate = 0; // after a page kept failing: events left to apply one per transaction
         while (true)
         {
@@ -247,9 +248,10 @@ internal sealed class ShardRunner
                 _daemon.ReportError(Name, ex);
                 if (IsLockTimeout(ex))
                 {
-                    // Rolled back: until it tries again, no page of this shard holds back the others.
+                    // Rolled back: until it tries again, no page of this shard holds back the others. Each
+                    // try holds them back again while it waits, so the tries grow apart (up to 8 timeouts).
                     await TryRecordAsync(ShardStatuses.Retrying, $"Waited over {options.LockTimeout.TotalMilliseconds:0} ms for a lock on the read model's tables: {Describe(ex)}");
-                    await Task.Delay(options.LockTimeout, cancellationToken);
+                    await Task.Delay(options.LockTimeout * (1 << Math.Min(locked++, 3)), cancellationToken);
                     continue;
                 }
                 await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
@@ -279,6 +281,7 @@ internal sealed class ShardRunner
                 outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
             }
             attempts = 0;
+            locked = 0;
             if (isolate > 0 && outcome.Count > 0) isolate--;
             if (outcome.Kind == OutcomeKind.Lost) return;
             if (outcome.Kind == OutcomeKind.RebuildRequested)
@@ -403,6 +406,9 @@ internal sealed class ShardRunner
         {
             Observe(o => o.NotRunning());
             await using var transaction = await _connection.BeginTransactionAsync(ct);
+            // Emptying the tables waits for their readers, before it takes a transaction id, so its wait holds
+            // back no other shard: it waits as long as it takes rather than start again behind new readers.
+            await using (var patient = new NpgsqlCommand("set local lock_timeout = 0", _connection, transaction)) await patient.ExecuteNonQueryAsync(ct);
             await _projection.ResetAsync(_connection, transaction, ct);
             await using var reset = new NpgsqlCommand(ProjectionSql.ResetCheckpoint, _connection, transaction);
             reset.Parameters.Add(new NpgsqlParameter { Value = Name });

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using Services.EventStore.Projections;
 using static Services.EventStore.Tests.Projections.Projected;
@@ -41,5 +42,35 @@ public sealed class LockedReadModelTests(StoreFixture fixture) : IClassFixture<S
         await ShouldBeExactlyOnceAsync(fixture.DataSource, "locked");
         await ShouldBeExactlyOnceAsync(fixture.DataSource, "free");
         (await daemon.GetStatusAsync()).Single(s => s.Name == "locked").Status.ShouldBe(ShardStatuses.Running);
+    }
+
+    [Fact]
+    public async Task A_rebuild_waits_for_the_readers_of_its_tables_however_long_they_read()
+    {
+        var errors = new ConcurrentQueue<Exception>();
+        var lockTimeout = TimeSpan.FromMilliseconds(200);
+        await using var daemon = new ProjectionDaemon(fixture.Store, [new CountingProjection("reset", "reset")], Options("node-r", lockTimeout: lockTimeout, onError: errors.Enqueue));
+        await daemon.StartAsync();
+        var before = await AppendManyAsync(fixture.Store, "reset-before", 10);
+        await WaitCaughtUpAsync(daemon, "reset", before.LastPosition);
+
+        Task rebuild;
+        await using (var reader = await fixture.DataSource.OpenConnectionAsync())
+        {
+            await using var reading = await reader.BeginTransactionAsync();
+            await using (var read = new NpgsqlCommand("select count(*) from reset", reader, reading)) await read.ExecuteScalarAsync();
+            rebuild = daemon.RebuildAsync("reset", TimeSpan.FromSeconds(15));
+            // The reset's emptying waits for the reader, well past the lock timeout of pages.
+            await Eventually.WaitUntilAsync(async () => await Sql.CountAsync(fixture.DataSource,
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and now() - query_start > $1",
+                lockTimeout * 4) == 1, "the reset waits on the reader for four lock timeouts");
+            await reading.CommitAsync();
+        }
+
+        await rebuild;
+        var after = await AppendManyAsync(fixture.Store, "reset-after", 5);
+        await WaitCaughtUpAsync(daemon, "reset", after.LastPosition);
+        await ShouldBeExactlyOnceAsync(fixture.DataSource, "reset");
+        errors.ShouldBeEmpty();
     }
 }

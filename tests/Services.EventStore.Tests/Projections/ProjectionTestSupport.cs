@@ -9,7 +9,8 @@ internal static class Projected
     private static readonly ProjectionDaemonOptions Defaults = new();
 
     /// <summary>Fast retries and polling, so that the tests stay quick.</summary>
-    public static ProjectionDaemonOptions Options(string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null) => new()
+    public static ProjectionDaemonOptions Options(
+        string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null, Action<Exception>? onError = null) => new()
     {
         LockTimeout = lockTimeout ?? Defaults.LockTimeout,
         NodeId = node,
@@ -22,6 +23,7 @@ internal static class Projected
         RetryDelay = TimeSpan.FromMilliseconds(10),
         OnError = (shard, error) =>
         {
+            onError?.Invoke(error);
             if (error is not InvalidOperationException { Message: var m } || !m.StartsWith("Cannot project", StringComparison.Ordinal))
                 Console.Error.WriteLine($"[{node}] {shard ?? "coordinator"}: {error}");
         },
