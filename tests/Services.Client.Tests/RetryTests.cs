@@ -213,10 +213,10 @@ public sealed class RetryTests
 
         await Client(server).ListOffersAsync(new ListOffersParameters
         {
-            Category = "spouse_welcome", From = new DateTimeOffset(2026, 11, 23, 8, 30, 0, TimeSpan.FromHours(1)), Limit = 5, After = "a b",
+            Category = Category.SpouseWelcome, Status = OfferStatus.Withdrawn, From = new DateTimeOffset(2026, 11, 23, 8, 30, 0, TimeSpan.FromHours(1)), Limit = 5, After = "a b",
         });
 
-        server.Requests[0].Uri.ShouldBe("http://api.test/v1/offers?category=spouse_welcome&from=2026-11-23T07%3A30%3A00Z&limit=5&after=a%20b");
+        server.Requests[0].Uri.ShouldBe("http://api.test/v1/offers?category=spouse_welcome&from=2026-11-23T07%3A30%3A00Z&status=withdrawn&limit=5&after=a%20b");
         server.Requests[0].Authorization.ShouldBe("Bearer svc_key_test");
     }
 

@@ -44,7 +44,7 @@ public static class EraseBeneficiaryEndpoint
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The company's own reference for the beneficiary, as sent in bookings.")] string beneficiaryRef,
-        [Description("The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out.")] string? companyId,
+        [Description("The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out."), Id(Ids.Organization)] string? companyId,
         Caller caller, CommandRunner runner, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = new Validation();

@@ -29,10 +29,14 @@ public sealed record BookingPromoted;
 /// <summary>The slot started while the booking was still waiting: unmet demand.</summary>
 public sealed record BookingExpired;
 
-public sealed record BookingCancelled(string Reason)
+public sealed record BookingCancelled(CancellationReason Reason);
+
+/// <summary>Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CancellationReason>))]
+public enum CancellationReason
 {
-    public const string OnRequest = "on_request";
-    public const string SlotCancelled = "slot_cancelled";
+    [JsonStringEnumMemberName("on_request")] OnRequest,
+    [JsonStringEnumMemberName("slot_cancelled")] SlotCancelled,
 }
 
 public sealed record AttendanceRecorded(AttendanceOutcome Outcome, string RecordedBy);

@@ -43,7 +43,7 @@ public static partial class Booking
             : new WaitlistLeft(state.Id);
         var promotion = Waitlist.Promote(Slot.Apply(slot, freed), overQuota);
         return Decision<CancelBookingOutcome>.Accept(new CancelBookingOutcome(
-            Booking: [new BookingCancelled(BookingCancelled.OnRequest)],
+            Booking: [new BookingCancelled(CancellationReason.OnRequest)],
             Slot: [freed, .. promotion.Slot],
             Subscription: [Subscription.Release(subscription, state.Id)],
             Promoted: promotion.Bookings));

@@ -57,7 +57,7 @@ public sealed class BookingListProjection : IProjection
                     bookings.Change(id, new BookingChange(Wire(BookingStatus.Expired)));
                     break;
                 case BookingCancelled e:
-                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Cancelled), CancelReason: e.Reason));
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Cancelled), CancelReason: Wire(e.Reason)));
                     break;
                 case AttendanceRecorded e:
                     bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome)));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -42,8 +43,8 @@ public static class GetOfferAvailabilityEndpoint
         string offerId,
         [Description("Only slots starting at or after this instant (default now).")] DateTimeOffset? from,
         [Description("Only slots starting before this instant.")] DateTimeOffset? to,
-        [Description("scheduled or cancelled; both when not given.")] string? status,
-        [Description("Page size, 1 to 500 (default 100).")] int? limit,
+        [Description("scheduled or cancelled; both when not given."), OneOf(typeof(SlotStatus))] string? status,
+        [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         NpgsqlDataSource db,

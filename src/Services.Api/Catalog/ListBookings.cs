@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Beneficiaries;
@@ -27,13 +28,13 @@ public static class ListBookingsEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<Page<BookingResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("requested, confirmed, waitlisted, cancelled or expired.")] string? status,
-        [Description("Only bookings of this slot.")] string? slotId,
-        [Description("Only bookings on this offer.")] string? offerId,
-        [Description("Only bookings of this company.")] string? companyId,
+        [Description("requested, confirmed, waitlisted, cancelled or expired."), OneOf(typeof(BookingStatus))] string? status,
+        [Description("Only bookings of this slot."), Id(Ids.Slot)] string? slotId,
+        [Description("Only bookings on this offer."), Id(Ids.Offer)] string? offerId,
+        [Description("Only bookings of this company."), Id(Ids.Organization)] string? companyId,
         [Description("Only bookings of slots starting at or after this instant.")] DateTimeOffset? from,
         [Description("Only bookings of slots starting before this instant.")] DateTimeOffset? to,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
@@ -27,10 +28,10 @@ public static class ListNeedsEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<Page<NeedResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("Only needs in this territory.")] string? territory,
-        [Description("Only needs of this category.")] string? category,
-        [Description("open, addressed or withdrawn.")] string? status,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("Only needs in this territory."), RegularExpression(Validation.TerritoryPattern)] string? territory,
+        [Description("Only needs of this category."), OneOf(typeof(Category))] string? category,
+        [Description("open, addressed or withdrawn."), OneOf(typeof(NeedStatus))] string? status,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,

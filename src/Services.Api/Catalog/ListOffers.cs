@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
@@ -25,12 +26,12 @@ public static class ListOffersEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<Page<OfferResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("Only offers of this category.")] string? category,
-        [Description("Only offers serving this territory.")] string? territory,
+        [Description("Only offers of this category."), OneOf(typeof(Category))] string? category,
+        [Description("Only offers serving this territory."), RegularExpression(Validation.TerritoryPattern)] string? territory,
         [Description("With to: only offers with a scheduled slot with room starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
         [Description("Only offers with a scheduled slot with room starting before this instant.")] DateTimeOffset? to,
-        [Description("active (default), suspended or withdrawn.")] string? status,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("active (default), suspended or withdrawn."), OneOf(typeof(OfferStatus)), DefaultValue("active")] string? status,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         NpgsqlDataSource db,

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
@@ -25,10 +26,10 @@ public static class ListSubscriptionsEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<Page<SubscriptionResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("Only subscriptions to this offer.")] string? offerId,
-        [Description("Only subscriptions of this company.")] string? companyId,
-        [Description("active or cancelled.")] string? status,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("Only subscriptions to this offer."), Id(Ids.Offer)] string? offerId,
+        [Description("Only subscriptions of this company."), Id(Ids.Organization)] string? companyId,
+        [Description("active or cancelled."), OneOf(typeof(SubscriptionStatus))] string? status,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,

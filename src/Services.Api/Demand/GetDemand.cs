@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
@@ -92,8 +93,8 @@ public static class DemandEndpoints
     }
 
     private static async Task<Results<Ok<DemandResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("A territory code, e.g. grand-figeac; default: every territory you may see.")] string? territory,
-        [Description("concierge, mobility, childcare or spouse_welcome; default: all.")] string? category,
+        [Description("A territory code, e.g. grand-figeac; default: every territory you may see."), RegularExpression(Validation.TerritoryPattern)] string? territory,
+        [Description("concierge, mobility, childcare or spouse_welcome; default: all."), OneOf(typeof(Category))] string? category,
         [Description("First day (YYYY-MM-DD): from the ISO week containing it.")] DateOnly? from,
         [Description("Last day (YYYY-MM-DD): up to the end of the ISO week containing it.")] DateOnly? to,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,

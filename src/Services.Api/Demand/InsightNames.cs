@@ -38,6 +38,12 @@ public static class InsightNames
 
     public static bool IsWithinYears(DateOnly day) => day.Year is >= FirstYear and <= LastYear;
 
+    /// <summary>What <see cref="TryMonth"/> takes, for the API document.</summary>
+    public const string MonthPattern = "^2[0-9]{3}-(0[1-9]|1[0-2])$";
+
+    /// <summary>What <see cref="TryQuarter"/> takes, for the API document.</summary>
+    public const string QuarterPattern = "^2[0-9]{3}-Q[1-4]$";
+
     /// <summary>A month <c>YYYY-MM</c>, as its first day.</summary>
     public static bool TryMonth([NotNullWhen(true)] string? text, out DateOnly firstDay) =>
         DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out firstDay) && text!.Length == 7 && IsWithinYears(firstDay);

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -113,7 +114,7 @@ public static class ListEventsEndpoint
 
     private static async Task<Results<Ok<EventPage>, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The 'next' cursor of the previous answer; omit to start from the first event.")] string? after,
-        [Description("Page size, 1 to 500 (default 100).")] int? limit,
+        [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,

@@ -107,8 +107,8 @@ public static class IndicatorsEndpoints
 
     private static async Task<Results<Ok<IndicatorsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The territory code, e.g. grand-figeac."), Required, RegularExpression(Validation.TerritoryPattern)] string? territory,
-        [Description("A calendar month, YYYY-MM (or give quarter).")] string? month,
-        [Description("A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month).")] string? quarter,
+        [Description("A calendar month, YYYY-MM (or give quarter)."), RegularExpression(InsightNames.MonthPattern)] string? month,
+        [Description("A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month)."), RegularExpression(InsightNames.QuarterPattern)] string? quarter,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
         EventStore.EventStore store,

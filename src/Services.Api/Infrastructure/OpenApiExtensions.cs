@@ -77,6 +77,7 @@ public static partial class OpenApiExtensions
             options.AddDocumentTransformer(Feed.EventDataSchemas.AddAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
+            options.AddOperationTransformer(QueryParameterSchemas.ApplyAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema
             // generator: say it, and say which ones may be null, so that typed clients get both right.
             options.AddSchemaTransformer((schema, context, _) =>

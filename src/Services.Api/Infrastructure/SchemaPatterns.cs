@@ -4,8 +4,8 @@ using Services.Api.Common;
 
 namespace Services.Api.Infrastructure;
 
-/// <summary>The property holds an id of this type (<see cref="Ids"/>): the API document gives its pattern.</summary>
-[AttributeUsage(AttributeTargets.Property)]
+/// <summary>The property (or query parameter) holds an id of this type (<see cref="Ids"/>): the API document gives its pattern.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class IdAttribute(string prefix) : Attribute
 {
     public string Prefix { get; } = prefix;

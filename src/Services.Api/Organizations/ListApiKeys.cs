@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
@@ -51,7 +52,7 @@ public static class ListApiKeysEndpoint
 
     private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem, ProblemHttpResult>> List(
         string organizationId,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
     {

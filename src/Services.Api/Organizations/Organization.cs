@@ -24,9 +24,13 @@ public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, Dat
 
 public sealed record ApiKeyRevoked(string KeyId);
 
-/// <summary>On the company's stream, so that "one active subscription per company and offer" is decided from one stream.</summary>
+/// <summary>
+/// The company's side of subscription.subscribed, written with it: a reader following subscription events
+/// can skip it. (On the company's stream, so that one active subscription per company and offer is decided from one stream.)
+/// </summary>
 public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 
+/// <summary>The company's side of subscription.cancelled, written with it: a reader following subscription events can skip it.</summary>
 /// <param name="EndsOn">The cancelled subscription's last day (offer's calendar); absent from events before it was recorded.</param>
 public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 

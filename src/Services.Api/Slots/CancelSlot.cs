@@ -31,7 +31,7 @@ public static partial class Slot
         if (state.HasStarted(now)) return Started(state);
 
         var bookingIds = state.Confirmed.ByBooking.Keys.Order(StringComparer.Ordinal).Concat(state.Waitlist.Select(w => w.BookingId));
-        var ended = EndedBookings.Of(bookingIds, new BookingCancelled(BookingCancelled.SlotCancelled), bookings, subscriptions);
+        var ended = EndedBookings.Of(bookingIds, new BookingCancelled(CancellationReason.SlotCancelled), bookings, subscriptions);
         return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason)], ended.Bookings, ended.Subscriptions));
     }
 }

@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
@@ -64,7 +64,7 @@ public static class UsageEndpoints
 
     private static async Task<Results<Ok<UsageStatementResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string companyId,
-        [Description("The calendar month, YYYY-MM."), Required] string? month,
+        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
         EventStore.EventStore store,

@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -12,6 +12,7 @@ using Services.Api.Listings;
 using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.EventStore;
+using static Services.Api.Listings.ReadModelValues;
 
 namespace Services.Api.Webhooks;
 
@@ -62,12 +63,14 @@ public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList
 /// <param name="StatusCode">The receiver's HTTP status, or null when no answer came (timeout, connection error).</param>
 public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
 
-/// <param name="Status">pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</param>
+/// <summary>Where a delivery stands: pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</summary>
+public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
+
 public sealed record WebhookDeliveryResponse(
     string Id,
     Guid EventId,
     string EventType,
-    string Status,
+    WebhookDeliveryStatus Status,
     int AttemptCount,
     DateTimeOffset? NextAttemptAt,
     DateTimeOffset? DeliveredAt,
@@ -187,7 +190,7 @@ public static class WebhookEndpoints
     }
 
     private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> List(
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
@@ -236,16 +239,16 @@ public static class WebhookEndpoints
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
         string webhookId,
-        [Description("pending, delivered or failed.")] string? status,
-        [Description("Page size, 1 to 100 (default 20).")] int? limit,
+        [Description("pending, delivered or failed."), OneOf(typeof(WebhookDeliveryStatus))] string? status,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = PageCursor.Validate(limit, after, DeliveryPrefix, out var pageSize, out var cursor);
-        if (status is not null && status is not ("pending" or "delivered" or "failed")) validation.Add("status", "One of: pending, delivered, failed.");
+        var statusFilter = validation.Filter<WebhookDeliveryStatus>("status", status);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
-        var rows = await ReadDeliveriesAsync(db, webhookId, null, status, cursor, pageSize + 1, cancellationToken);
+        var rows = await ReadDeliveriesAsync(db, webhookId, null, statusFilter, cursor, pageSize + 1, cancellationToken);
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, d => new PageCursor(d.CreatedAt, d.Id)));
     }
 
@@ -287,7 +290,7 @@ public static class WebhookEndpoints
     }
 
     private static async Task<List<WebhookDeliveryResponse>> ReadDeliveriesAsync(
-        NpgsqlDataSource db, string webhookId, string? deliveryId, string? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)
+        NpgsqlDataSource db, string webhookId, string? deliveryId, WebhookDeliveryStatus? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)
     {
         await using var command = ReadModelSql.Command(db, """
             select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at,
@@ -301,13 +304,13 @@ public static class WebhookEndpoints
               and ($4::timestamptz is null or (d.created_at, d.delivery_id) < ($4, $5::text))
             order by d.created_at desc, d.delivery_id desc
             limit $6
-            """, webhookId, deliveryId, status, cursor?.At.ToUniversalTime(), cursor?.Id, limit);
+            """, webhookId, deliveryId, status is { } s ? Wire(s) : null, cursor?.At.ToUniversalTime(), cursor?.Id, limit);
         var rows = new List<WebhookDeliveryResponse>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var attempts = System.Text.Json.JsonSerializer.Deserialize<List<AttemptRow>>(reader.GetString(8), AttemptJson)!;
-            rows.Add(new WebhookDeliveryResponse(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+            rows.Add(new WebhookDeliveryResponse(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), Parse<WebhookDeliveryStatus>(reader.GetString(3))!.Value, reader.GetInt32(4),
                 reader.Nullable<DateTimeOffset>(5), reader.Nullable<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
                 [.. attempts.Select(a => new WebhookAttemptResponse(a.Attempt, a.AttemptedAt.ToUniversalTime(), a.StatusCode, a.DurationMs, a.Error))]));
         }

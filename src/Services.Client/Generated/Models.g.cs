@@ -146,7 +146,7 @@ public sealed record BookSeatRequest
 public sealed record BookingCancelled
 {
     [JsonPropertyName("reason")]
-    public required string Reason { get; init; }
+    public required CancellationReason Reason { get; init; }
 }
 
 public sealed record BookingConfirmed
@@ -291,6 +291,20 @@ public sealed record CancelSlotRequest
 {
     [JsonPropertyName("reason")]
     public required string Reason { get; init; }
+}
+
+/// <summary>
+/// Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.
+/// </summary>
+[JsonConverter(typeof(TolerantEnumConverter<CancellationReason>))]
+public enum CancellationReason
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("on_request")]
+    OnRequest,
+    [JsonStringEnumMemberName("slot_cancelled")]
+    SlotCancelled,
 }
 
 /// <summary>
@@ -505,7 +519,7 @@ public sealed record DemandWeekResponse
 }
 
 /// <summary>
-/// A load of the demo territory began: a later start resumes it if it did not finish.
+/// A load of the demo territory began: a later start resumes it if it did not finish. The operator's only, like every demo marker.
 /// </summary>
 public sealed record DemoTerritoryLoadStarted
 {
@@ -514,7 +528,7 @@ public sealed record DemoTerritoryLoadStarted
 }
 
 /// <summary>
-/// Marks the demo as loaded, so that a restart never loads it twice.
+/// Marks the demo as loaded, so that a restart never loads it twice. The operator's only.
 /// </summary>
 public sealed record DemoTerritoryLoaded
 {
@@ -1167,6 +1181,30 @@ public sealed record ProblemDetails
     public string? TraceId { get; init; }
 }
 
+/// <summary>
+/// idle (no node runs it), running, retrying (the last page failed: see lastError), rebuilding (catching up
+/// after a reset), rebuild_requested (its owner resets it at its next page), or failed (an event failed
+/// during a rebuild; only a new rebuild restarts it).
+/// </summary>
+[JsonConverter(typeof(TolerantEnumConverter<ProjectionState>))]
+public enum ProjectionState
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("idle")]
+    Idle,
+    [JsonStringEnumMemberName("running")]
+    Running,
+    [JsonStringEnumMemberName("retrying")]
+    Retrying,
+    [JsonStringEnumMemberName("rebuilding")]
+    Rebuilding,
+    [JsonStringEnumMemberName("rebuild_requested")]
+    RebuildRequested,
+    [JsonStringEnumMemberName("failed")]
+    Failed,
+}
+
 public sealed record ProjectionStatusResponse
 {
     [JsonPropertyName("name")]
@@ -1188,7 +1226,7 @@ public sealed record ProjectionStatusResponse
     public required DateTimeOffset? LeaseUntil { get; init; }
 
     [JsonPropertyName("state")]
-    public required string State { get; init; }
+    public required ProjectionState State { get; init; }
 
     [JsonPropertyName("lastError")]
     public required string? LastError { get; init; }
@@ -1245,7 +1283,7 @@ public sealed record RebuildStartedResponse
     public required string Name { get; init; }
 
     [JsonPropertyName("state")]
-    public required string State { get; init; }
+    public required ProjectionState State { get; init; }
 }
 
 public sealed record RecordAttendanceRequest
@@ -1512,6 +1550,9 @@ public sealed record SubscriptionCancelled
     public required DateOnly EndsOn { get; init; }
 }
 
+/// <summary>
+/// The company's side of subscription.cancelled, written with it: a reader following subscription events can skip it.
+/// </summary>
 public sealed record SubscriptionClosed
 {
     [JsonPropertyName("subscriptionId")]
@@ -1543,7 +1584,8 @@ public sealed record SubscriptionMonthUsage
 }
 
 /// <summary>
-/// On the company's stream, so that "one active subscription per company and offer" is decided from one stream.
+/// The company's side of subscription.subscribed, written with it: a reader following subscription events
+/// can skip it. (On the company's stream, so that one active subscription per company and offer is decided from one stream.)
 /// </summary>
 public sealed record SubscriptionOpened
 {
@@ -1788,11 +1830,8 @@ public sealed record WebhookDeliveryResponse
     [JsonPropertyName("eventType")]
     public required string EventType { get; init; }
 
-    /// <summary>
-    /// pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).
-    /// </summary>
     [JsonPropertyName("status")]
-    public required string Status { get; init; }
+    public required WebhookDeliveryStatus Status { get; init; }
 
     [JsonPropertyName("attemptCount")]
     public required int AttemptCount { get; init; }
@@ -1808,6 +1847,22 @@ public sealed record WebhookDeliveryResponse
 
     [JsonPropertyName("attempts")]
     public required IReadOnlyList<WebhookAttemptResponse> Attempts { get; init; }
+}
+
+/// <summary>
+/// Where a delivery stands: pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).
+/// </summary>
+[JsonConverter(typeof(TolerantEnumConverter<WebhookDeliveryStatus>))]
+public enum WebhookDeliveryStatus
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("pending")]
+    Pending,
+    [JsonStringEnumMemberName("delivered")]
+    Delivered,
+    [JsonStringEnumMemberName("failed")]
+    Failed,
 }
 
 public sealed record WebhookResponse

@@ -766,7 +766,7 @@ public sealed record ListOffersParameters
     /// <summary>
     /// Only offers of this category.
     /// </summary>
-    public string? Category { get; init; }
+    public Category? Category { get; init; }
 
     /// <summary>
     /// Only offers serving this territory.
@@ -786,7 +786,7 @@ public sealed record ListOffersParameters
     /// <summary>
     /// active (default), suspended or withdrawn.
     /// </summary>
-    public string? Status { get; init; }
+    public OfferStatus? Status { get; init; }
 
     /// <summary>
     /// Page size, 1 to 100 (default 20).
@@ -820,7 +820,7 @@ public sealed record GetOfferAvailabilityParameters
     /// <summary>
     /// scheduled or cancelled; both when not given.
     /// </summary>
-    public string? Status { get; init; }
+    public SlotStatus? Status { get; init; }
 
     /// <summary>
     /// Page size, 1 to 500 (default 100).
@@ -854,7 +854,7 @@ public sealed record ListSubscriptionsParameters
     /// <summary>
     /// active or cancelled.
     /// </summary>
-    public string? Status { get; init; }
+    public SubscriptionStatus? Status { get; init; }
 
     /// <summary>
     /// Page size, 1 to 100 (default 20).
@@ -878,7 +878,7 @@ public sealed record ListBookingsParameters
     /// <summary>
     /// requested, confirmed, waitlisted, cancelled or expired.
     /// </summary>
-    public string? Status { get; init; }
+    public BookingStatus? Status { get; init; }
 
     /// <summary>
     /// Only bookings of this slot.
@@ -941,7 +941,7 @@ public sealed record GetDemandParameters
     /// <summary>
     /// concierge, mobility, childcare or spouse_welcome; default: all.
     /// </summary>
-    public string? Category { get; init; }
+    public Category? Category { get; init; }
 
     /// <summary>
     /// First day (YYYY-MM-DD): from the ISO week containing it.
@@ -1027,12 +1027,12 @@ public sealed record ListNeedsParameters
     /// <summary>
     /// Only needs of this category.
     /// </summary>
-    public string? Category { get; init; }
+    public Category? Category { get; init; }
 
     /// <summary>
     /// open, addressed or withdrawn.
     /// </summary>
-    public string? Status { get; init; }
+    public NeedStatus? Status { get; init; }
 
     /// <summary>
     /// Page size, 1 to 100 (default 20).
@@ -1070,7 +1070,7 @@ public sealed record ListWebhookDeliveriesParameters
     /// <summary>
     /// pending, delivered or failed.
     /// </summary>
-    public string? Status { get; init; }
+    public WebhookDeliveryStatus? Status { get; init; }
 
     /// <summary>
     /// Page size, 1 to 100 (default 20).

@@ -15,14 +15,23 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
     public async Task The_operator_sees_every_shard_with_its_position_lag_owner_and_state()
     {
         var daemon = api.Service<ProjectionDaemon>();
-        // A node takes its shards over its first acquisition rounds.
-        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()) is { Count: 7 } all && all.All(s => s.Owner == daemon.NodeId), "this node runs every shard", TimeSpan.FromSeconds(20));
+        // A node takes its shards over its first acquisition rounds (and a rebuild by another test of this class ends).
+        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()) is { Count: 7 } all && all.All(s => s.Owner == daemon.NodeId && s.Status == ShardStatuses.Running),
+            "this node runs every shard", TimeSpan.FromSeconds(20));
 
         var shards = (await api.Operator.GetFromJsonAsync<List<ProjectionStatusResponse>>("/v1/admin/projections", ApiFixture.JsonOptions))!;
 
         shards.Select(s => s.Name).ShouldBe(
             ["booking-list", "catalog", "feed", "insights", "need-list", "subscription-list", "webhook-outbox"], ignoreOrder: true);
-        shards.ShouldAllBe(s => s.Owner == daemon.NodeId && s.LagEvents >= 0);
+        shards.ShouldAllBe(s => s.Owner == daemon.NodeId && s.LagEvents >= 0 && s.State == ProjectionState.Running);
+    }
+
+    [Fact]
+    public void Every_status_the_store_records_is_a_state_of_the_contract()
+    {
+        var statuses = typeof(ShardStatuses).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+
+        statuses.Order().ShouldBe(Enum.GetValues<ProjectionState>().Select(s => WireName.Of(s)).Order());
     }
 
     [Fact]

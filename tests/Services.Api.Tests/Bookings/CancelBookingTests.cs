@@ -12,7 +12,7 @@ namespace Services.Api.Tests.Bookings;
 public sealed class CancelBookingTests
 {
     private static readonly CancelBooking Command = new(BookingId);
-    private static readonly BookingCancelled CancelledOnRequest = new(BookingCancelled.OnRequest);
+    private static readonly BookingCancelled CancelledOnRequest = new(CancellationReason.OnRequest);
 
     [Fact]
     public void Cancelling_a_confirmed_booking_releases_its_seats_and_its_units()

@@ -54,7 +54,7 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         await api.AppendAsync(StreamOf(promoted), Booking.StreamType, Requested(promoted, companyId, offerId, at), new BookingWaitlisted(2), new BookingPromoted());
         await api.AppendAsync(StreamOf(expired), Booking.StreamType, Requested(expired, companyId, offerId, at), new BookingWaitlisted(1), new BookingExpired());
         await api.AppendAsync(StreamOf(cancelled), Booking.StreamType, Requested(cancelled, companyId, offerId, at), new BookingConfirmed(),
-            new BookingCancelled(BookingCancelled.OnRequest));
+            new BookingCancelled(CancellationReason.OnRequest));
         await api.AppendAsync(StreamOf(noShow), Booking.StreamType, Requested(noShow, companyId, offerId, at), new BookingConfirmed(),
             new AttendanceRecorded(AttendanceOutcome.NoShow, clubId));
         await api.AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferRevised("Shuttle", "d", ["grand-figeac"], Money.Euros(0), Money.Euros(100), null, [providerId]));

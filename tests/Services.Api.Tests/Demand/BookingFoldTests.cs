@@ -15,7 +15,7 @@ public sealed class BookingFoldTests(ApiFixture api) : IClassFixture<ApiFixture>
     private static readonly object[][] Lives =
     [
         [new BookingWaitlisted(2), new BookingPromoted(), new AttendanceRecorded(AttendanceOutcome.NoShow, "prv")],
-        [new BookingConfirmed(), new BookingCancelled(BookingCancelled.OnRequest)],
+        [new BookingConfirmed(), new BookingCancelled(CancellationReason.OnRequest)],
         [new BookingWaitlisted(1), new BookingExpired()],
     ];
 

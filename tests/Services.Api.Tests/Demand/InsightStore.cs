@@ -110,7 +110,7 @@ public sealed class InsightStore(ApiFixture api)
 
     public static object[] Expired => [new BookingWaitlisted(1), new BookingExpired()];
 
-    public static object[] Cancelled => [new BookingConfirmed(), new BookingCancelled(BookingCancelled.OnRequest)];
+    public static object[] Cancelled => [new BookingConfirmed(), new BookingCancelled(CancellationReason.OnRequest)];
 
     public async Task<string> NeedAsync(string companyId, string territory, int headcount, DateTimeOffset recordedAt, Category category = Category.Mobility)
     {

@@ -36,7 +36,7 @@ public sealed class CancelSlotTests
         var outcome = Slot.Decide(new CancelSlot(SlotId, "Driver ill"), slot, bookings, subscriptions, Now).ThenAccepted();
 
         outcome.Slot.ShouldBeEvents(new SlotCancelled("Driver ill"));
-        var cancelled = new BookingCancelled(BookingCancelled.SlotCancelled);
+        var cancelled = new BookingCancelled(CancellationReason.SlotCancelled);
         outcome.Bookings.ShouldBeEvents(("bkg_a", [cancelled]), ("bkg_b", [cancelled]), ("bkg_c", [cancelled]));
         outcome.Subscriptions.ShouldBeEvents(
             (SubscriptionId, [new UnitsReleased("bkg_a", "2025-03", 2), new UnitsReleased("bkg_c", "2025-03", 1)]),

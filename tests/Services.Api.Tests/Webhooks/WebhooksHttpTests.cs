@@ -106,7 +106,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         for (var round = 0; round < 15; round++)
         {
             await worker.RunOnceAsync(CancellationToken.None);
-            if ((await DeliveriesAsync(client, webhookId)).All(d => d.Status != "pending")) return;
+            if ((await DeliveriesAsync(client, webhookId)).All(d => d.Status != WebhookDeliveryStatus.Pending)) return;
             clocked.Clock.Advance(TimeSpan.FromDays(1));
         }
         throw new ShouldAssertException("deliveries still pending after 15 rounds");
@@ -168,7 +168,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         // Attempts recorded: the retried deliveries show their 500s then the success.
         var deliveries = await DeliveriesAsync(companyClient, webhook.Id);
         deliveries.Count.ShouldBe(expected.Count);
-        deliveries.ShouldAllBe(d => d.Status == "delivered");
+        deliveries.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered);
         deliveries.Sum(d => d.AttemptCount).ShouldBe(expected.Count + 3);
         var retried = deliveries.Where(d => d.AttemptCount > 1).ToList();
         retried.ShouldNotBeEmpty();
@@ -184,7 +184,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var target = deliveries[0];
         var redelivered = await companyClient.PostAsync($"/v1/webhooks/{webhook.Id}/deliveries/{target.Id}/redeliver", null);
         redelivered.StatusCode.ShouldBe(HttpStatusCode.Accepted, await redelivered.Content.ReadAsStringAsync());
-        (await redelivered.Content.ReadFromJsonAsync<WebhookDeliveryResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe("pending");
+        (await redelivered.Content.ReadFromJsonAsync<WebhookDeliveryResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe(WebhookDeliveryStatus.Pending);
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
         var last = receiver.Requests.Last();
         last.EventId.ShouldBe(target.EventId.ToString());
@@ -279,13 +279,13 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await worker.RunOnceAsync(CancellationToken.None);
         receiver.Requests.Count.ShouldBe(4);
         var first = await AllDeliveriesAsync();
-        first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == "pending");
+        first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == WebhookDeliveryStatus.Pending);
         first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued - 4);
 
         await DrainAsync(clocked, worker, client, webhook.Id);
         await DrainAsync(clocked, worker, client, sibling.Id);
         await DrainAsync(clocked, worker, neighbourClient, neighbours.Id);
-        (await AllDeliveriesAsync()).ShouldAllBe(d => d.Status == "failed" && d.AttemptCount == 3);
+        (await AllDeliveriesAsync()).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Failed && d.AttemptCount == 3);
     }
 
     [Fact]
@@ -315,15 +315,15 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         claimed.ShouldBe(slowQueued + otherQueued);
         lanes.Count.ShouldBe(2);
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(clocked.ClientFor(other), otherWebhook.Id)).All(d => d.Status == "delivered"),
+        await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(clocked.ClientFor(other), otherWebhook.Id)).All(d => d.Status == WebhookDeliveryStatus.Delivered),
             "the other organization's deliveries are delivered while the first receiver hangs", TimeSpan.FromSeconds(20));
         // Its own organization's deliveries wait behind it: none attempted, nor sent alongside.
-        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == "pending" && d.AttemptCount == 0);
+        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 0);
         hanging.Requests.ShouldBeEmpty();
 
         answer.SetResult();
         await Task.WhenAll(lanes).WaitAsync(TimeSpan.FromSeconds(30));
-        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == "delivered");
+        (await DeliveriesAsync(clocked.ClientFor(slow), slowWebhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered);
         hanging.Requests.Count.ShouldBe(slowQueued);
     }
 
@@ -345,7 +345,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         claimed.ShouldBe(2);
         receiver.Requests.Count.ShouldBe(queued);
-        (await DeliveriesAsync(clocked.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == "delivered");
+        (await DeliveriesAsync(clocked.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered);
     }
 
     [Fact]
@@ -379,7 +379,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         meanwhile.ShouldBe((HttpStatusCode.Accepted, 1), "the redelivery asked while the first attempt was on the wire, and the other node's run that sent it");
         var deliveries = await DeliveriesAsync(client, webhook.Id);
-        deliveries.ShouldAllBe(d => d.Status == "delivered");
+        deliveries.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered);
         var twice = deliveries.Where(d => d.AttemptCount == 2).ShouldHaveSingleItem();
         twice.Attempts.Select(a => a.Attempt).Order().ShouldBe([1, 2]);
         receiver.Requests.Count.ShouldBe(queued + 1);
@@ -401,7 +401,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBeGreaterThan(0);
         receiver.Requests.ShouldBeEmpty();
         var deliveries = await DeliveriesAsync(clocked.ClientFor(company), webhook.Id);
-        deliveries.ShouldAllBe(d => d.Status == "pending" && d.AttemptCount == 1);
+        deliveries.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 1);
         deliveries.ShouldAllBe(d => d.Attempts[0].Error!.Contains("signing secret"));
     }
 

@@ -68,7 +68,7 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
         requested.Select(b => b.BeneficiaryRef).Order().ShouldBe(["EMP-0", "EMP-1", "EMP-2"]);
         requested.Single(b => b.BeneficiaryRef == "EMP-0").Contact.ShouldNotBeNull().Status.ShouldBe("withheld");
         requested.Single(b => b.BeneficiaryRef == "EMP-1").Contact.ShouldBeNull();
-        data.OfType<BookingCancelled>().ShouldHaveSingleItem().Reason.ShouldBe("on_request");
+        data.OfType<BookingCancelled>().ShouldHaveSingleItem().Reason.ShouldBe(CancellationReason.OnRequest);
     }
 
     [Fact]

@@ -79,6 +79,15 @@ public static class ClientGenerator
 
         public bool IsEnum(string name) => Schemas.TryGetValue(name, out var schema) && schema.TryGetProperty("enum", out _);
 
+        /// <summary>The one enum schema with exactly these values, in this order; null when none or several.</summary>
+        public string? EnumOf(JsonElement values)
+        {
+            var wanted = values.EnumerateArray().Select(v => v.ToString()).ToList();
+            var matches = Schemas.Where(s => s.Value.TryGetProperty("enum", out var own) && own.EnumerateArray().Select(v => v.ToString()).SequenceEqual(wanted))
+                .Select(s => s.Key).Take(2).ToList();
+            return matches.Count == 1 ? matches[0] : null;
+        }
+
         public bool EnumAllowsNull(string name) =>
             Schemas.TryGetValue(name, out var schema) && schema.TryGetProperty("enum", out var values) && values.EnumerateArray().Any(v => v.ValueKind == JsonValueKind.Null);
 
@@ -322,6 +331,8 @@ public static class ClientGenerator
     private static string ParameterType(JsonElement parameter, Model model)
     {
         if (!parameter.TryGetProperty("schema", out var schema)) return "string";
+        // A closed set written out in the parameter (status=confirmed) is the enum of the same values, when one has them.
+        if (schema.TryGetProperty("enum", out var values) && model.EnumOf(values) is { } named) return named;
         var (type, _) = model.TypeOf(schema);
         return type == "JsonElement" ? "string" : type;
     }

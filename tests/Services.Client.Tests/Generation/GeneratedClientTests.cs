@@ -70,6 +70,26 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public void A_query_parameter_that_takes_a_closed_set_is_typed_by_the_enum_of_the_same_values_and_stays_text_otherwise()
+    {
+        const string document = """
+        {"openapi":"3.1.1","paths":{"/v1/bookings":{"get":{"operationId":"listBookings","summary":"Bookings",
+          "parameters":[{"name":"status","in":"query","schema":{"enum":["requested","confirmed"],"type":"string"}},
+                        {"name":"sort","in":"query","schema":{"enum":["newest","oldest"],"type":"string"}},
+                        {"name":"state","in":"query","schema":{"enum":["active"],"type":"string"}}],
+          "responses":{"204":{"description":"No Content"}}}}},
+         "components":{"schemas":{"BookingStatus":{"enum":["requested","confirmed"],"type":"string"},
+          "OfferStatus":{"enum":["active"],"type":"string"},"SubscriptionStatus":{"enum":["active"],"type":"string"}}}}
+        """;
+
+        var operations = ClientGenerator.Generate(document)[ClientGenerator.OperationsFile];
+
+        operations.ShouldContain("public BookingStatus? Status { get; init; }");
+        operations.ShouldContain("public string? Sort { get; init; }", customMessage: "no enum has these values");
+        operations.ShouldContain("public string? State { get; init; }", customMessage: "two enums have these values");
+    }
+
+    [Fact]
     public void The_generator_follows_the_naming_rules()
     {
         ClientGenerator.Pascal("publishOffer").ShouldBe("PublishOffer");
