@@ -14,7 +14,8 @@ namespace Services.Api.Infrastructure;
 /// Idempotency-Key on changes, as Stripe does it. The key is reserved in the same transaction as
 /// the request's events (so a retry can never write them twice, even after a crash), and the
 /// answer is stored right after: a retry with the same key and body gets the first answer again
-/// (with <c>Idempotent-Replayed: true</c>); with another body, 409 <c>idempotency_key_reused</c>;
+/// (with <c>Idempotent-Replayed: true</c>), unless it was refused before it ran (400, 412: see <see cref="IsKept"/>);
+/// with another body, 409 <c>idempotency_key_reused</c>;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>; when its answer was lost
 /// (the server stopped between the commit and keeping it), 409 <c>idempotency_key_interrupted</c>. Keys are per
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
@@ -86,7 +87,7 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         // Stored even when the client has left meanwhile: its changes may be committed, and its
         // retry must get this answer, not a key held "in progress" for as long as keys are kept.
         if (context.Response.StatusCode < 500
-            && !await StoreAsync(caller.OrganizationId, key, hash, context, buffer.ToArray(), CancellationToken.None)
+            && !(IsKept(context.Response.StatusCode) && await StoreAsync(caller.OrganizationId, key, hash, context, buffer.ToArray(), CancellationToken.None))
             && await FindAsync(caller.OrganizationId, key, CancellationToken.None) is { } first)
         {
             // A request with this key committed while this one ran (this one wrote nothing: it found
@@ -98,6 +99,13 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
+
+    /// <summary>
+    /// As Stripe does, an answer given before the change ran is not kept: a request refused as invalid
+    /// (400) or for a stale If-Match (412) changed nothing, and its retry, corrected or with the fresh
+    /// ETag, must run rather than get the refusal again for as long as keys are kept.
+    /// </summary>
+    private static bool IsKept(int status) => status is not (StatusCodes.Status400BadRequest or StatusCodes.Status412PreconditionFailed);
 
     private async Task AnswerFromStoredAsync(HttpContext context, StoredAnswer stored, byte[] hash)
     {

@@ -71,7 +71,7 @@ internal static class OpenApiProtocol
         if (isChange)
         {
             operation.Parameters.Add(Header(Idempotency.Header,
-                "Any unique string (a UUID): a retry with the same key and body gets the first answer again and changes nothing twice; keys live 48 hours per organization.",
+                "Any unique string (a UUID): a retry with the same key and body gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs.",
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse());
         }

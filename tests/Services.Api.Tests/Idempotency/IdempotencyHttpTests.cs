@@ -248,6 +248,37 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         retry.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
     }
 
+    [Fact]
+    public async Task A_refusal_given_before_the_change_ran_is_not_kept_so_that_the_corrected_retry_runs()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 10);
+        var key = Guid.NewGuid().ToString();
+        Task<HttpResponseMessage> ChangeQuotaAsync(string ifMatch)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1/subscriptions/{subscription.Id}") { Content = new StringContent("""{"monthlyQuota":12}""", Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", key);
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            return company.Client.SendAsync(request);
+        }
+
+        await (await ChangeQuotaAsync("\"7\"")).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        var fresh = await ChangeQuotaAsync("\"1\"");
+        var again = await ChangeQuotaAsync("\"1\"");
+
+        fresh.StatusCode.ShouldBe(HttpStatusCode.OK, await fresh.Content.ReadAsStringAsync());
+        fresh.Headers.Contains("Idempotent-Replayed").ShouldBeFalse();
+        again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        again.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+
+        var needKey = Guid.NewGuid().ToString();
+        await (await PostNeedAsync(company, needKey, Need.Replace("childcare", "babysitting", StringComparison.Ordinal))).ShouldBeInvalidAsync("category");
+        (await PostNeedAsync(company, needKey, Need)).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
     private Task<HttpResponseMessage> PostNeedAsync(Actor company, string key, string json) => PostAsync(company, "/v1/needs", key, json);
 
     private static Task<HttpResponseMessage> PostAsync(Actor actor, string path, string key, string json)
