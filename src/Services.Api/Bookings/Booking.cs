@@ -68,7 +68,8 @@ public sealed record BookingState(
     string BeneficiaryRef,
     BookingStatus Status,
     AttendanceOutcome? Attendance,
-    SealedContact? Contact = null);
+    SealedContact? Contact = null,
+    CancellationReason? CancelReason = null);
 
 public static partial class Booking
 {
@@ -84,7 +85,7 @@ public static partial class Booking
         ({ } s, BookingConfirmed or BookingPromoted) => s with { Status = BookingStatus.Confirmed },
         ({ } s, BookingWaitlisted) => s with { Status = BookingStatus.Waitlisted },
         ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },
-        ({ } s, BookingCancelled) => s with { Status = BookingStatus.Cancelled },
+        ({ } s, BookingCancelled e) => s with { Status = BookingStatus.Cancelled, CancelReason = e.Reason },
         ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome },
         _ => state,
     };

@@ -61,7 +61,8 @@ public static class ListBookingsEndpoint
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])) as may_read_contact
+                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])) as may_read_contact,
+                   b.cancel_reason
             from rm_bookings b
             where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])")}
               and ($3::text is null or b.status = $3)
@@ -84,6 +85,7 @@ public static class ListBookingsEndpoint
             while (await reader.ReadAsync(cancellationToken))
             {
                 var attendance = reader.NullableString(9);
+                var cancelReason = reader.NullableString(15);
                 BookingContact? contact = null;
                 if (reader.NullableString(12) is { } keyId)
                 {
@@ -94,7 +96,8 @@ public static class ListBookingsEndpoint
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
-                    attendance is null ? null : Parse<AttendanceOutcome>(attendance), contact), reader.GetFieldValue<DateTimeOffset>(11)));
+                    attendance is null ? null : Parse<AttendanceOutcome>(attendance), cancelReason is null ? null : Parse<CancellationReason>(cancelReason), contact),
+                    reader.GetFieldValue<DateTimeOffset>(11)));
             }
         }
         var opened = await vault.OpenAsync([.. sealedContacts.Select(s => s.Contact)], cancellationToken);

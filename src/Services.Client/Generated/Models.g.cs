@@ -260,6 +260,9 @@ public sealed record BookingResponse
     [JsonPropertyName("attendance")]
     public required AttendanceOutcome? Attendance { get; init; }
 
+    [JsonPropertyName("cancelReason")]
+    public required CancellationReason? CancelReason { get; init; }
+
     [JsonPropertyName("contact")]
     public required BookingContact? Contact { get; init; }
 }
@@ -293,9 +296,6 @@ public sealed record CancelSlotRequest
     public required string Reason { get; init; }
 }
 
-/// <summary>
-/// Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.
-/// </summary>
 [JsonConverter(typeof(TolerantEnumConverter<CancellationReason>))]
 public enum CancellationReason
 {

@@ -5,6 +5,7 @@ using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Subscriptions;
 using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.Bookings;
 
@@ -283,8 +284,12 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         cancelled.Headers.ETag!.Tag.ShouldBe("\"3\"");
         var body = (await cancelled.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
         body.Status.ShouldBe(BookingStatus.Cancelled);
+        body.CancelReason.ShouldBe(CancellationReason.OnRequest);
+        var listed = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={cancelled.Headers.GetValues("Services-Position").Single()}");
+        listed.Data.Single(b => b.Id == confirmed.Id).CancelReason.ShouldBe(CancellationReason.OnRequest);
         var promoted = await api.GetBookingAsync(scene.Company, waiting.Id);
         promoted.Status.ShouldBe(BookingStatus.Confirmed);
+        promoted.CancelReason.ShouldBeNull();
         promoted.WaitlistPosition.ShouldBeNull();
         var slot = await api.GetSlotAsync(scene.Club, scene.SlotId);
         slot.Reserved.ShouldBe(1);

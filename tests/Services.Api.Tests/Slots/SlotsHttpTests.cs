@@ -7,6 +7,7 @@ using Services.Api.Common;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.Slots;
 
@@ -309,8 +310,11 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         cancelled.Headers.ETag!.Tag.ShouldBe("\"4\"");
         (await cancelled.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!
             .ShouldBe(slot with { Reserved = 0, Remaining = 2, WaitlistLength = 0, Status = SlotStatus.Cancelled });
-        (await ReadBookingAsync(company, confirmed.Id)).Status.ShouldBe(BookingStatus.Cancelled);
+        (await ReadBookingAsync(company, confirmed.Id)).ShouldSatisfyAllConditions(
+            b => b.Status.ShouldBe(BookingStatus.Cancelled), b => b.CancelReason.ShouldBe(CancellationReason.SlotCancelled));
         (await ReadBookingAsync(company, waitlisted.Id)).Status.ShouldBe(BookingStatus.Cancelled);
+        var listed = await company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={slot.Id}&minPosition={cancelled.Headers.GetValues("Services-Position").Single()}");
+        listed.Data.Select(b => b.CancelReason).ShouldBe([CancellationReason.SlotCancelled, CancellationReason.SlotCancelled]);
         var subscription = (await company.Client.GetFromJsonAsync<SubscriptionResponse>($"/v1/subscriptions/{subscriptionId}", ApiFixture.JsonOptions))!;
         subscription.Usage.ShouldAllBe(month => month.UnitsUsed == 0);
     }
