@@ -26,7 +26,8 @@ public sealed partial record ContactDetails(
     public Validation Validate(Validation validation, string field)
     {
         ArgumentNullException.ThrowIfNull(validation);
-        if (Name is null && Email is null && Phone is null)
+        // An empty field gives nothing to reach the person by: it counts as left out.
+        if (string.IsNullOrEmpty(Name) && string.IsNullOrEmpty(Email) && string.IsNullOrEmpty(Phone))
             return validation.Add(field, "Give at least one of name, email, phone (or leave contact out).");
         validation.Text($"{field}.name", Name, MaxName, required: false);
         if (validation.Text($"{field}.email", Email, MaxEmail, required: false).IsValid && Email is not null && !EmailPattern().IsMatch(Email))

@@ -262,6 +262,8 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
 
     [Theory]
     [InlineData("""{}""", "contact")]
+    [InlineData("""{"name":""}""", "contact")]
+    [InlineData("""{"name":"","email":"","phone":""}""", "contact")]
     [InlineData("""{"email":"not-an-address"}""", "contact.email")]
     [InlineData("""{"phone":"call me"}""", "contact.phone")]
     [InlineData("""{"phone":"+33 6"}""", "contact.phone")]
