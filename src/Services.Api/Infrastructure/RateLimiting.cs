@@ -60,7 +60,7 @@ public sealed class RateLimiting : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var key = context.User.FindFirst("services:key")?.Value;
+        var key = context.User.FindFirst(Security.Caller.KeyClaim)?.Value;
         var partition = key ?? AddressPartition(context);
         using var lease = _limiter.AttemptAcquire(partition);
         var available = _limiter.GetStatistics(partition)?.CurrentAvailablePermits ?? 0;

@@ -40,6 +40,7 @@ public static class OrganizationEndpoints
         var organizations = v1.MapGroup("/organizations").WithTags("Organizations");
         organizations.MapRegisterOrganization();
         organizations.MapGetOrganization();
+        v1.MapGetCaller();
         organizations.MapRenameOrganization();
         organizations.MapApiKeys();
         organizations.MapIssueApiKey();

@@ -11,6 +11,9 @@ public sealed record Caller(string OrganizationId, OrganizationKind Kind)
 
     public const string KindClaim = "services:kind";
 
+    /// <summary>The claim naming the API key used (<c>key_…</c>, or <c>operator</c>).</summary>
+    public const string KeyClaim = "services:key";
+
     public bool IsOperator => Kind == OrganizationKind.Operator;
 
     public static ValueTask<Caller?> BindAsync(HttpContext context)
@@ -32,6 +35,6 @@ public sealed record Caller(string OrganizationId, OrganizationKind Kind)
             new Claim(ClaimTypes.NameIdentifier, OrganizationId),
             new Claim(KindClaim, Kind.ToString()),
             new Claim(ClaimTypes.Role, Kind.ToString()),
-            new Claim("services:key", keyId),
+            new Claim(KeyClaim, keyId),
         ], scheme));
 }

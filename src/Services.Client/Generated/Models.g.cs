@@ -290,6 +290,30 @@ public sealed record BookingWaitlisted
     public required int Position { get; init; }
 }
 
+/// <summary>
+/// Who an API key acts for.
+/// </summary>
+public sealed record CallerResponse
+{
+    /// <summary>
+    /// The organization the key belongs to: the id the paths that name an organization ask for; `operator` for the operator key.
+    /// </summary>
+    [JsonPropertyName("organizationId")]
+    public required string OrganizationId { get; init; }
+
+    [JsonPropertyName("kind")]
+    public required OrganizationKind Kind { get; init; }
+
+    /// <summary>
+    /// The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.
+    /// </summary>
+    [JsonPropertyName("keyId")]
+    public required string? KeyId { get; init; }
+
+    [JsonPropertyName("organization")]
+    public required OrganizationResponse? Organization { get; init; }
+}
+
 public sealed record CancelSlotRequest
 {
     [JsonPropertyName("reason")]

@@ -111,6 +111,105 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// Who this API key acts for
+    /// </summary>
+    /// <remarks>
+    /// The organization and key behind the Authorization header: an integration's first call, to learn its organizationId (asked for by getCompanyUsage, listApiKeys…), its kind and its territories.
+    /// </remarks>
+    [Operation("getCaller", "GET", "/v1/me")]
+    public Task<ApiResponse<CallerResponse>> GetCallerAsync(RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<CallerResponse>(HttpMethod.Get, $"/v1/me", null, null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Erase a beneficiary's personal data
+    /// </summary>
+    /// <remarks>
+    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
+    /// </remarks>
+    [Operation("eraseBeneficiary", "DELETE", "/v1/beneficiaries/{beneficiaryRef}")]
+    public Task<ApiResponse> EraseBeneficiaryAsync(string beneficiaryRef, EraseBeneficiaryParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(beneficiaryRef);
+        return SendAsync(HttpMethod.Delete, $"/v1/beneficiaries/{Segment(Format(beneficiaryRef)!)}", new QueryString().Add("companyId", parameters?.CompanyId), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Demand per territory, category and ISO week (anticipation)
+    /// </summary>
+    /// <remarks>
+    /// For clubs and partners, of their own territories (the operator: all). Without `territory`, every territory
+    /// the caller may see; a territory that is not the caller's answers 403. Bookings count in the ISO week of
+    /// their slot's local date in the offer's time zone, in every territory the offer serves (its current
+    /// territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
+    /// the weeks containing them and every week between. Buckets without activity are left out.
+    /// </remarks>
+    [Operation("getDemand", "GET", "/v1/demand")]
+    public Task<ApiResponse<DemandResponse>> GetDemandAsync(GetDemandParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<DemandResponse>(HttpMethod.Get, $"/v1/demand", new QueryString().Add("territory", parameters?.Territory).Add("category", parameters?.Category).Add("from", parameters?.From).Add("to", parameters?.To).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// A company's usage statement for a month
+    /// </summary>
+    /// <remarks>
+    /// Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
+    /// subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
+    /// (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
+    /// at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
+    /// when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
+    /// instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
+    /// the sums of the lines. Money in cents of EUR.
+    /// </remarks>
+    [Operation("getCompanyUsage", "GET", "/v1/companies/{companyId}/usage")]
+    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(companyId);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<UsageStatementResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Shared indicators of a territory for a month or a quarter
+    /// </summary>
+    /// <remarks>
+    /// The same figures for the clubs, partners and companies of the territory (their organization's territories)
+    /// and the operator; another territory answers 403. Give exactly one of `month` (YYYY-MM) or `quarter` (YYYY-Qn).
+    /// Slots belong to the period of their local start date in the offer's time zone; offers count in every
+    /// territory they serve now. "At the end of the period" means before midnight UTC after its last day.
+    /// Counts of people (beneficiariesServed, unmetDemandUnits, openNeedsHeadcount) are strings: "&lt;5" below 5
+    /// (0 included), so that no figure singles out a person.
+    /// </remarks>
+    [Operation("getIndicators", "GET", "/v1/indicators")]
+    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<IndicatorsResponse>(HttpMethod.Get, $"/v1/indicators", new QueryString().Add("territory", parameters?.Territory).Add("month", parameters?.Month).Add("quarter", parameters?.Quarter).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Read the change feed
+    /// </summary>
+    /// <remarks>
+    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
+    /// </remarks>
+    [Operation("listEvents", "GET", "/v1/events")]
+    public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listEvents with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<EventResponse>> ListEventsPagesAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>
     /// Admit a company to a club
     /// </summary>
     /// <remarks>
@@ -460,93 +559,6 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
-    /// Erase a beneficiary's personal data
-    /// </summary>
-    /// <remarks>
-    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
-    /// </remarks>
-    [Operation("eraseBeneficiary", "DELETE", "/v1/beneficiaries/{beneficiaryRef}")]
-    public Task<ApiResponse> EraseBeneficiaryAsync(string beneficiaryRef, EraseBeneficiaryParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(beneficiaryRef);
-        return SendAsync(HttpMethod.Delete, $"/v1/beneficiaries/{Segment(Format(beneficiaryRef)!)}", new QueryString().Add("companyId", parameters?.CompanyId), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Demand per territory, category and ISO week (anticipation)
-    /// </summary>
-    /// <remarks>
-    /// For clubs and partners, of their own territories (the operator: all). Without `territory`, every territory
-    /// the caller may see; a territory that is not the caller's answers 403. Bookings count in the ISO week of
-    /// their slot's local date in the offer's time zone, in every territory the offer serves (its current
-    /// territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
-    /// the weeks containing them and every week between. Buckets without activity are left out.
-    /// </remarks>
-    [Operation("getDemand", "GET", "/v1/demand")]
-    public Task<ApiResponse<DemandResponse>> GetDemandAsync(GetDemandParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        return SendAsync<DemandResponse>(HttpMethod.Get, $"/v1/demand", new QueryString().Add("territory", parameters?.Territory).Add("category", parameters?.Category).Add("from", parameters?.From).Add("to", parameters?.To).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// A company's usage statement for a month
-    /// </summary>
-    /// <remarks>
-    /// Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
-    /// subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
-    /// (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
-    /// at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
-    /// when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
-    /// instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
-    /// the sums of the lines. Money in cents of EUR.
-    /// </remarks>
-    [Operation("getCompanyUsage", "GET", "/v1/companies/{companyId}/usage")]
-    public Task<ApiResponse<UsageStatementResponse>> GetCompanyUsageAsync(string companyId, GetCompanyUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(companyId);
-        ArgumentNullException.ThrowIfNull(parameters);
-        return SendAsync<UsageStatementResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Shared indicators of a territory for a month or a quarter
-    /// </summary>
-    /// <remarks>
-    /// The same figures for the clubs, partners and companies of the territory (their organization's territories)
-    /// and the operator; another territory answers 403. Give exactly one of `month` (YYYY-MM) or `quarter` (YYYY-Qn).
-    /// Slots belong to the period of their local start date in the offer's time zone; offers count in every
-    /// territory they serve now. "At the end of the period" means before midnight UTC after its last day.
-    /// Counts of people (beneficiariesServed, unmetDemandUnits, openNeedsHeadcount) are strings: "&lt;5" below 5
-    /// (0 included), so that no figure singles out a person.
-    /// </remarks>
-    [Operation("getIndicators", "GET", "/v1/indicators")]
-    public Task<ApiResponse<IndicatorsResponse>> GetIndicatorsAsync(GetIndicatorsParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        return SendAsync<IndicatorsResponse>(HttpMethod.Get, $"/v1/indicators", new QueryString().Add("territory", parameters?.Territory).Add("month", parameters?.Month).Add("quarter", parameters?.Quarter).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Read the change feed
-    /// </summary>
-    /// <remarks>
-    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
-    /// </remarks>
-    [Operation("listEvents", "GET", "/v1/events")]
-    public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
-    }
-
-    /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
-
-    /// <summary>Every page of listEvents with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<EventResponse>> ListEventsPagesAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
-
-    /// <summary>
     /// Record a need (company)
     /// </summary>
     /// <remarks>
@@ -760,6 +772,101 @@ public sealed record ListApiKeysParameters
     public string? After { get; init; }
 }
 
+/// <summary>Query and header parameters of EraseBeneficiary.</summary>
+public sealed record EraseBeneficiaryParameters
+{
+    /// <summary>
+    /// The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out.
+    /// </summary>
+    public string? CompanyId { get; init; }
+}
+
+/// <summary>Query and header parameters of GetDemand.</summary>
+public sealed record GetDemandParameters
+{
+    /// <summary>
+    /// A territory code, e.g. grand-figeac; default: every territory you may see.
+    /// </summary>
+    public string? Territory { get; init; }
+
+    /// <summary>
+    /// concierge, mobility, childcare or spouse_welcome; default: all.
+    /// </summary>
+    public Category? Category { get; init; }
+
+    /// <summary>
+    /// First day (YYYY-MM-DD): from the ISO week containing it.
+    /// </summary>
+    public DateOnly? From { get; init; }
+
+    /// <summary>
+    /// Last day (YYYY-MM-DD): up to the end of the ISO week containing it.
+    /// </summary>
+    public DateOnly? To { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of GetCompanyUsage.</summary>
+public sealed record GetCompanyUsageParameters
+{
+    /// <summary>
+    /// The calendar month, YYYY-MM.
+    /// </summary>
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of GetIndicators.</summary>
+public sealed record GetIndicatorsParameters
+{
+    /// <summary>
+    /// The territory code, e.g. grand-figeac.
+    /// </summary>
+    public required string Territory { get; init; }
+
+    /// <summary>
+    /// A calendar month, YYYY-MM (or give quarter).
+    /// </summary>
+    public string? Month { get; init; }
+
+    /// <summary>
+    /// A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month).
+    /// </summary>
+    public string? Quarter { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of ListEvents.</summary>
+public sealed record ListEventsParameters
+{
+    /// <summary>
+    /// The 'next' cursor of the previous answer; omit to start from the first event.
+    /// </summary>
+    public string? After { get; init; }
+
+    /// <summary>
+    /// Page size, 1 to 500 (default 100).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
 /// <summary>Query and header parameters of ListOffers.</summary>
 public sealed record ListOffersParameters
 {
@@ -914,101 +1021,6 @@ public sealed record ListBookingsParameters
     /// The next cursor of the previous page.
     /// </summary>
     public string? After { get; init; }
-
-    /// <summary>
-    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
-    /// </summary>
-    public string? MinPosition { get; init; }
-}
-
-/// <summary>Query and header parameters of EraseBeneficiary.</summary>
-public sealed record EraseBeneficiaryParameters
-{
-    /// <summary>
-    /// The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out.
-    /// </summary>
-    public string? CompanyId { get; init; }
-}
-
-/// <summary>Query and header parameters of GetDemand.</summary>
-public sealed record GetDemandParameters
-{
-    /// <summary>
-    /// A territory code, e.g. grand-figeac; default: every territory you may see.
-    /// </summary>
-    public string? Territory { get; init; }
-
-    /// <summary>
-    /// concierge, mobility, childcare or spouse_welcome; default: all.
-    /// </summary>
-    public Category? Category { get; init; }
-
-    /// <summary>
-    /// First day (YYYY-MM-DD): from the ISO week containing it.
-    /// </summary>
-    public DateOnly? From { get; init; }
-
-    /// <summary>
-    /// Last day (YYYY-MM-DD): up to the end of the ISO week containing it.
-    /// </summary>
-    public DateOnly? To { get; init; }
-
-    /// <summary>
-    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
-    /// </summary>
-    public string? MinPosition { get; init; }
-}
-
-/// <summary>Query and header parameters of GetCompanyUsage.</summary>
-public sealed record GetCompanyUsageParameters
-{
-    /// <summary>
-    /// The calendar month, YYYY-MM.
-    /// </summary>
-    public required string Month { get; init; }
-
-    /// <summary>
-    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
-    /// </summary>
-    public string? MinPosition { get; init; }
-}
-
-/// <summary>Query and header parameters of GetIndicators.</summary>
-public sealed record GetIndicatorsParameters
-{
-    /// <summary>
-    /// The territory code, e.g. grand-figeac.
-    /// </summary>
-    public required string Territory { get; init; }
-
-    /// <summary>
-    /// A calendar month, YYYY-MM (or give quarter).
-    /// </summary>
-    public string? Month { get; init; }
-
-    /// <summary>
-    /// A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month).
-    /// </summary>
-    public string? Quarter { get; init; }
-
-    /// <summary>
-    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
-    /// </summary>
-    public string? MinPosition { get; init; }
-}
-
-/// <summary>Query and header parameters of ListEvents.</summary>
-public sealed record ListEventsParameters
-{
-    /// <summary>
-    /// The 'next' cursor of the previous answer; omit to start from the first event.
-    /// </summary>
-    public string? After { get; init; }
-
-    /// <summary>
-    /// Page size, 1 to 500 (default 100).
-    /// </summary>
-    public int? Limit { get; init; }
 
     /// <summary>
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
