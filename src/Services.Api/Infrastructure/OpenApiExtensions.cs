@@ -63,13 +63,21 @@ public static partial class OpenApiExtensions
                 schema.Description = $"{schema.Description} Event names: {string.Join(", ", names)}.".TrimStart();
                 return Task.CompletedTask;
             });
-            // Every problem answer carries the request's trace id (ProblemJsonForAnyAccept): said, so
-            // that a strict reader of the schema takes the answer as it comes.
+            // Every problem answer carries the request's trace id (ProblemJsonForAnyAccept), and its type,
+            // title and status (ours, or the framework's given our type by Problems.GiveOurType): said, so
+            // that a strict reader of the schema takes the answer as it comes and a generated client needs no null checks.
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 if (!typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) || context.JsonPropertyInfo is not null) return Task.CompletedTask;
                 schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
                 schema.Properties["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id: quote it when reporting a problem." };
+                foreach (var always in new[] { "type", "title", "status" })
+                {
+                    if (schema.Properties.TryGetValue(always, out var property) && property is OpenApiSchema { Type: { } type } sent) sent.Type = type & ~JsonSchemaType.Null;
+                }
+                if (schema.Properties["type"] is OpenApiSchema problemType)
+                    problemType.Description = $"{Problems.TypeBase}<code>: the kind of problem, stable; branch on it (the answers' x-problem-codes list the codes).";
+                schema.Required = new HashSet<string>(["type", "title", "status", "traceId"]);
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(OpenApiExamples.ApplyAsync);

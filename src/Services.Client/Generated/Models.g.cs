@@ -615,14 +615,17 @@ public sealed record EventResponse
 
 public sealed record HttpValidationProblemDetails
 {
+    /// <summary>
+    /// https://docs.services.example/problems/&lt;code&gt;: the kind of problem, stable; branch on it (the answers' x-problem-codes list the codes).
+    /// </summary>
     [JsonPropertyName("type")]
-    public string? Type { get; init; }
+    public required string Type { get; init; }
 
     [JsonPropertyName("title")]
-    public string? Title { get; init; }
+    public required string Title { get; init; }
 
     [JsonPropertyName("status")]
-    public int? Status { get; init; }
+    public required int Status { get; init; }
 
     [JsonPropertyName("detail")]
     public string? Detail { get; init; }
@@ -637,7 +640,7 @@ public sealed record HttpValidationProblemDetails
     /// The request's trace id: quote it when reporting a problem.
     /// </summary>
     [JsonPropertyName("traceId")]
-    public string? TraceId { get; init; }
+    public required string TraceId { get; init; }
 }
 
 /// <summary>
@@ -1086,7 +1089,7 @@ public sealed record OrganizationResponse
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 {
@@ -1098,7 +1101,7 @@ public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfBookingResponse : IPage<BookingResponse>
 {
@@ -1110,7 +1113,7 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfNeedResponse : IPage<NeedResponse>
 {
@@ -1122,7 +1125,7 @@ public sealed record PageOfNeedResponse : IPage<NeedResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfOfferResponse : IPage<OfferResponse>
 {
@@ -1134,7 +1137,7 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfSlotResponse : IPage<SlotResponse>
 {
@@ -1146,7 +1149,7 @@ public sealed record PageOfSlotResponse : IPage<SlotResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 {
@@ -1158,7 +1161,7 @@ public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryResponse>
 {
@@ -1170,7 +1173,7 @@ public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryRespon
 }
 
 /// <summary>
-/// A page of a list, newest first; `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 {
@@ -1183,14 +1186,17 @@ public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 
 public sealed record ProblemDetails
 {
+    /// <summary>
+    /// https://docs.services.example/problems/&lt;code&gt;: the kind of problem, stable; branch on it (the answers' x-problem-codes list the codes).
+    /// </summary>
     [JsonPropertyName("type")]
-    public string? Type { get; init; }
+    public required string Type { get; init; }
 
     [JsonPropertyName("title")]
-    public string? Title { get; init; }
+    public required string Title { get; init; }
 
     [JsonPropertyName("status")]
-    public int? Status { get; init; }
+    public required int Status { get; init; }
 
     [JsonPropertyName("detail")]
     public string? Detail { get; init; }
@@ -1202,7 +1208,7 @@ public sealed record ProblemDetails
     /// The request's trace id: quote it when reporting a problem.
     /// </summary>
     [JsonPropertyName("traceId")]
-    public string? TraceId { get; init; }
+    public required string TraceId { get; init; }
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ namespace Services.Api.Tests.Http;
 /// <summary>
 /// The published contract (api-spec/openapi.json), checked inside the API under test: an answer whose
 /// status its operation does not declare, or a problem whose code that status does not list
-/// (<c>x-problem-codes</c>), becomes a 500 naming the gap, so that the test which met it fails. Every
+/// (<c>x-problem-codes</c>), or a problem without the members its schema requires, becomes a 500 naming the gap, so that the test which met it fails. Every
 /// answer the API tests provoke is thereby one an integrator could have read about.
 /// </summary>
 public static class Contract
@@ -61,7 +61,9 @@ public static class Contract
     {
         var http = context.HttpContext;
         var problem = context.ProblemDetails;
-        if (Violation(OperationOf(http), problem.Status ?? http.Response.StatusCode, problem.Type ?? "about:blank") is not { } violation) return;
+        var violation = Violation(OperationOf(http), problem.Status ?? http.Response.StatusCode, problem.Type ?? "about:blank")
+            ?? (problem.Type is null || problem.Title is null || problem.Status is null ? "a problem goes without its type, title or status, which the schema requires" : null);
+        if (violation is null) return;
         problem.Detail = $"Contract violation: {violation}. The answer was {problem.Status} {problem.Type}: {problem.Detail}";
         problem.Status = StatusCodes.Status500InternalServerError;
         problem.Type = Problems.TypeBase + "contract_violation";
