@@ -75,7 +75,7 @@ public static partial class OpenApiExtensions
                 {
                     if (schema.Properties.TryGetValue(always, out var property) && property is OpenApiSchema { Type: { } type } sent) sent.Type = type & ~JsonSchemaType.Null;
                 }
-                if (schema.Properties["type"] is OpenApiSchema problemType)
+                if (schema.Properties.TryGetValue("type", out var typeProperty) && typeProperty is OpenApiSchema problemType)
                     problemType.Description = $"{Problems.TypeBase}<code>: the kind of problem, stable; branch on it (the answers' x-problem-codes list the codes).";
                 schema.Required = new HashSet<string>(["type", "title", "status", "traceId"]);
                 return Task.CompletedTask;

@@ -69,7 +69,7 @@ public sealed record ApiKeyResponse
     /// When it was issued; null for keys issued before this was recorded.
     /// </summary>
     [JsonPropertyName("issuedAt")]
-    public required DateTimeOffset? IssuedAt { get; init; }
+    public DateTimeOffset? IssuedAt { get; init; }
 }
 
 public sealed record ApiKeyRevoked
@@ -162,13 +162,13 @@ public sealed record BookingContact
     public required ContactStatus Status { get; init; }
 
     [JsonPropertyName("name")]
-    public required string? Name { get; init; }
+    public string? Name { get; init; }
 
     [JsonPropertyName("email")]
-    public required string? Email { get; init; }
+    public string? Email { get; init; }
 
     [JsonPropertyName("phone")]
-    public required string? Phone { get; init; }
+    public string? Phone { get; init; }
 }
 
 /// <summary>
@@ -255,16 +255,16 @@ public sealed record BookingResponse
     public required BookingStatus Status { get; init; }
 
     [JsonPropertyName("waitlistPosition")]
-    public required int? WaitlistPosition { get; init; }
+    public int? WaitlistPosition { get; init; }
 
     [JsonPropertyName("attendance")]
-    public required AttendanceOutcome? Attendance { get; init; }
+    public AttendanceOutcome? Attendance { get; init; }
 
     [JsonPropertyName("cancelReason")]
-    public required CancellationReason? CancelReason { get; init; }
+    public CancellationReason? CancelReason { get; init; }
 
     [JsonPropertyName("contact")]
-    public required BookingContact? Contact { get; init; }
+    public BookingContact? Contact { get; init; }
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<BookingStatus>))]
@@ -308,10 +308,10 @@ public sealed record CallerResponse
     /// The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.
     /// </summary>
     [JsonPropertyName("keyId")]
-    public required string? KeyId { get; init; }
+    public string? KeyId { get; init; }
 
     [JsonPropertyName("organization")]
-    public required OrganizationResponse? Organization { get; init; }
+    public OrganizationResponse? Organization { get; init; }
 }
 
 public sealed record CancelSlotRequest
@@ -443,7 +443,7 @@ public sealed record CreatedWebhookResponse
     public required IReadOnlyList<string> EventTypes { get; init; }
 
     [JsonPropertyName("description")]
-    public required string? Description { get; init; }
+    public string? Description { get; init; }
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
@@ -693,13 +693,13 @@ public sealed record IndicatorsResponse
     /// Units attended / capacity of the period's slots that were not cancelled, 0..1 (4 decimals); null without capacity.
     /// </summary>
     [JsonPropertyName("fillRate")]
-    public required double? FillRate { get; init; }
+    public double? FillRate { get; init; }
 
     /// <summary>
     /// Units promoted / units waitlisted on slots of the period, 0..1 (4 decimals); null when nobody waited.
     /// </summary>
     [JsonPropertyName("waitlistConversion")]
-    public required double? WaitlistConversion { get; init; }
+    public double? WaitlistConversion { get; init; }
 
     /// <summary>
     /// A count of people: units still waiting when their slot of the period started. "&lt;5" under 5.
@@ -816,7 +816,7 @@ public sealed record NeedRecorded
     /// Free text in the company's words ("weekdays 7:30–8:00").
     /// </summary>
     [JsonPropertyName("wishedSchedule")]
-    public required string? WishedSchedule { get; init; }
+    public string? WishedSchedule { get; init; }
 
     [JsonPropertyName("recordedAt")]
     public required DateTimeOffset RecordedAt { get; init; }
@@ -832,7 +832,7 @@ public sealed record NeedResponse
     public required string Id { get; init; }
 
     [JsonPropertyName("companyId")]
-    public required string? CompanyId { get; init; }
+    public string? CompanyId { get; init; }
 
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
@@ -847,7 +847,7 @@ public sealed record NeedResponse
     public required string Description { get; init; }
 
     [JsonPropertyName("wishedSchedule")]
-    public required string? WishedSchedule { get; init; }
+    public string? WishedSchedule { get; init; }
 
     [JsonPropertyName("status")]
     public required NeedStatus Status { get; init; }
@@ -859,7 +859,7 @@ public sealed record NeedResponse
     /// The offer that answered the need, once addressed.
     /// </summary>
     [JsonPropertyName("addressedByOfferId")]
-    public required string? AddressedByOfferId { get; init; }
+    public string? AddressedByOfferId { get; init; }
 
     [JsonPropertyName("recordedAt")]
     public required DateTimeOffset RecordedAt { get; init; }
@@ -912,7 +912,7 @@ public sealed record OfferPublished
     public required Money UnitPrice { get; init; }
 
     [JsonPropertyName("coFunding")]
-    public required CoFunding? CoFunding { get; init; }
+    public CoFunding? CoFunding { get; init; }
 
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
@@ -954,7 +954,7 @@ public sealed record OfferResponse
     public required Money UnitPrice { get; init; }
 
     [JsonPropertyName("coFunding")]
-    public required CoFunding? CoFunding { get; init; }
+    public CoFunding? CoFunding { get; init; }
 
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
@@ -988,7 +988,7 @@ public sealed record OfferRevised
     public required Money UnitPrice { get; init; }
 
     [JsonPropertyName("coFunding")]
-    public required CoFunding? CoFunding { get; init; }
+    public CoFunding? CoFunding { get; init; }
 
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
@@ -1010,7 +1010,7 @@ public enum OfferStatus
 public sealed record OfferSuspended
 {
     [JsonPropertyName("reason")]
-    public required string? Reason { get; init; }
+    public string? Reason { get; init; }
 }
 
 public sealed record OfferWithdrawn
@@ -1052,7 +1052,7 @@ public sealed record OrganizationRegistered
     public required IReadOnlyList<string> Territories { get; init; }
 
     [JsonPropertyName("siret")]
-    public required string? Siret { get; init; }
+    public string? Siret { get; init; }
 
     [JsonPropertyName("registeredAt")]
     public required DateTimeOffset RegisteredAt { get; init; }
@@ -1082,10 +1082,10 @@ public sealed record OrganizationResponse
     public required IReadOnlyList<string> Territories { get; init; }
 
     [JsonPropertyName("siret")]
-    public required string? Siret { get; init; }
+    public string? Siret { get; init; }
 
     [JsonPropertyName("members")]
-    public required IReadOnlyList<string>? Members { get; init; }
+    public IReadOnlyList<string>? Members { get; init; }
 }
 
 /// <summary>
@@ -1097,7 +1097,7 @@ public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
     public required IReadOnlyList<ApiKeyResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1109,7 +1109,7 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
     public required IReadOnlyList<BookingResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1121,7 +1121,7 @@ public sealed record PageOfNeedResponse : IPage<NeedResponse>
     public required IReadOnlyList<NeedResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1133,7 +1133,7 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
     public required IReadOnlyList<OfferResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1145,7 +1145,7 @@ public sealed record PageOfSlotResponse : IPage<SlotResponse>
     public required IReadOnlyList<SlotResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1157,7 +1157,7 @@ public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
     public required IReadOnlyList<SubscriptionResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1169,7 +1169,7 @@ public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryRespon
     public required IReadOnlyList<WebhookDeliveryResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 /// <summary>
@@ -1181,7 +1181,7 @@ public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
     public required IReadOnlyList<WebhookResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
-    public required string? Next { get; init; }
+    public string? Next { get; init; }
 }
 
 public sealed record ProblemDetails
@@ -1250,16 +1250,16 @@ public sealed record ProjectionStatusResponse
     public required double LagSeconds { get; init; }
 
     [JsonPropertyName("owner")]
-    public required string? Owner { get; init; }
+    public string? Owner { get; init; }
 
     [JsonPropertyName("leaseUntil")]
-    public required DateTimeOffset? LeaseUntil { get; init; }
+    public DateTimeOffset? LeaseUntil { get; init; }
 
     [JsonPropertyName("state")]
     public required ProjectionState State { get; init; }
 
     [JsonPropertyName("lastError")]
-    public required string? LastError { get; init; }
+    public string? LastError { get; init; }
 
     [JsonPropertyName("updatedAt")]
     public required DateTimeOffset UpdatedAt { get; init; }
@@ -1655,7 +1655,7 @@ public sealed record SubscriptionResponse
     public required DateOnly StartsOn { get; init; }
 
     [JsonPropertyName("endsOn")]
-    public required DateOnly? EndsOn { get; init; }
+    public DateOnly? EndsOn { get; init; }
 
     [JsonPropertyName("usage")]
     public required IReadOnlyList<SubscriptionMonthUsage> Usage { get; init; }
@@ -1840,13 +1840,13 @@ public sealed record WebhookAttemptResponse
     /// The receiver's HTTP status, or null when no answer came (timeout, connection error).
     /// </summary>
     [JsonPropertyName("statusCode")]
-    public required int? StatusCode { get; init; }
+    public int? StatusCode { get; init; }
 
     [JsonPropertyName("durationMs")]
     public required int DurationMs { get; init; }
 
     [JsonPropertyName("error")]
-    public required string? Error { get; init; }
+    public string? Error { get; init; }
 }
 
 public sealed record WebhookDeliveryResponse
@@ -1867,10 +1867,10 @@ public sealed record WebhookDeliveryResponse
     public required int AttemptCount { get; init; }
 
     [JsonPropertyName("nextAttemptAt")]
-    public required DateTimeOffset? NextAttemptAt { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
 
     [JsonPropertyName("deliveredAt")]
-    public required DateTimeOffset? DeliveredAt { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
@@ -1907,7 +1907,7 @@ public sealed record WebhookResponse
     public required IReadOnlyList<string> EventTypes { get; init; }
 
     [JsonPropertyName("description")]
-    public required string? Description { get; init; }
+    public string? Description { get; init; }
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }

@@ -199,7 +199,8 @@ public static class ClientGenerator
                 if (propertyName == name) propertyName += "Value";
                 Doc(w, Description(property.Value));
                 w.Line($"[JsonPropertyName({Literal(property.Name)})]");
-                w.Line($"public {(isRequired ? "required " : "")}{type}{(nullable || !isRequired ? "?" : "")} {propertyName} {{ get; init; }}");
+                // A member that may be null may also be absent (an answer kept from before it was added reads as null).
+                w.Line($"public {(isRequired && !nullable ? "required " : "")}{type}{(nullable || !isRequired ? "?" : "")} {propertyName} {{ get; init; }}");
             }
             w.Close();
         }

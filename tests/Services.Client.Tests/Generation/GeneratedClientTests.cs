@@ -36,6 +36,20 @@ public sealed class GeneratedClientTests
     }
 
     [Fact]
+    public void A_member_that_may_be_null_may_be_absent_so_an_answer_kept_from_before_it_was_added_still_reads()
+    {
+        const string keptBeforeCancelReason = """
+            {"id":"bkg_01jbz3k9x0b00k1ngb00k1ng","companyId":"org_1","subscriptionId":"sub_1","offerId":"off_1","slotId":"slt_1",
+             "slotStart":"2026-11-27T09:00:00Z","quantity":1,"beneficiaryRef":"hr-1","status":"cancelled","waitlistPosition":null,"attendance":null,"contact":null}
+            """;
+
+        var booking = System.Text.Json.JsonSerializer.Deserialize<Models.BookingResponse>(keptBeforeCancelReason, ServicesClient.JsonOptions)!;
+
+        booking.Status.ShouldBe(Models.BookingStatus.Cancelled);
+        booking.CancelReason.ShouldBeNull();
+    }
+
+    [Fact]
     public void A_required_query_parameter_cannot_be_left_out_of_the_call()
     {
         var usage = typeof(ServicesClient).GetMethod(nameof(ServicesClient.GetCompanyUsageAsync))!;
