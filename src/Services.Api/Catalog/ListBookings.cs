@@ -84,8 +84,6 @@ public static class ListBookingsEndpoint
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var attendance = reader.NullableString(9);
-                var cancelReason = reader.NullableString(15);
                 BookingContact? contact = null;
                 if (reader.NullableString(12) is { } keyId)
                 {
@@ -96,7 +94,7 @@ public static class ListBookingsEndpoint
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
-                    attendance is null ? null : Parse<AttendanceOutcome>(attendance), cancelReason is null ? null : Parse<CancellationReason>(cancelReason), contact),
+                    Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)), contact),
                     reader.GetFieldValue<DateTimeOffset>(11)));
             }
         }
