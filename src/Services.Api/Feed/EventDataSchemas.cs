@@ -70,7 +70,7 @@ internal static class EventDataSchemas
     }
 
     /// <summary>Sealed contact details read as withheld in the feed (<see cref="WithheldContactAsync"/>): named for what is sent.</summary>
-    private static string SchemaName(Type type) => type == typeof(SealedContact) ? "WithheldContact" : type.Name;
+    internal static string SchemaName(Type type) => type == typeof(SealedContact) ? "WithheldContact" : type.Name;
 
     /// <summary>Contact details never leave in the feed or a webhook (<see cref="EventResponse"/>): their place says so.</summary>
     public static Task WithheldContactAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

@@ -83,6 +83,7 @@ public static partial class OpenApiExtensions
             options.AddSchemaTransformer(OpenApiExamples.ApplyAsync);
             options.AddSchemaTransformer(Feed.EventDataSchemas.WithheldContactAsync);
             options.AddDocumentTransformer(Feed.EventDataSchemas.AddAsync);
+            options.AddDocumentTransformer(Webhooks.WebhookContract.AddAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             options.AddOperationTransformer(QueryParameterSchemas.ApplyAsync);

@@ -32,6 +32,22 @@ public static class Contract
 
     public static string DocumentPath() => Path.Combine(RepositoryRoot(), "api-spec", "openapi.json");
 
+    /// <summary>
+    /// What the committed document promises a receiver of <paramref name="eventName"/>'s webhook: the
+    /// headers (name → pattern, null when it has none) and the fields its data always has.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string?> Headers, IReadOnlyList<string> RequiredData) Webhook(string eventName)
+    {
+        var document = JsonNode.Parse(File.ReadAllText(DocumentPath()))!;
+        var post = document["webhooks"]?[eventName]?["post"] ?? throw new InvalidOperationException($"The contract has no webhook for {eventName}.");
+        var headers = post["parameters"]!.AsArray()
+            .Where(parameter => parameter!["in"]!.GetValue<string>() == "header" && parameter["required"]?.GetValue<bool>() == true)
+            .ToDictionary(parameter => parameter!["name"]!.GetValue<string>(), parameter => parameter!["schema"]?["pattern"]?.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var data = post["requestBody"]!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]!["data"]!["$ref"]!.GetValue<string>().Split('/')[^1];
+        var required = document["components"]!["schemas"]![data]!["required"]?.AsArray().Select(field => field!.GetValue<string>()).ToList() ?? [];
+        return (headers, required);
+    }
+
     public static void CheckAnswers(IServiceCollection services)
     {
         services.AddSingleton<IStartupFilter, StatusCheck>();

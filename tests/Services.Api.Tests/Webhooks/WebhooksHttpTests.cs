@@ -155,6 +155,15 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
             WebhookSignature.Verify("whsec_wrong", request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeFalse();
             var body = JsonSerializer.Deserialize<EventResponse>(request.Body, ApiFixture.JsonOptions)!;
             request.EventId.ShouldBe(body.Id.ToString());
+            // As the contract's webhooks section tells a receiver of this event.
+            var (headers, requiredData) = Contract.Webhook(body.Type);
+            var sent = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+            {
+                [WebhookSignature.Header] = request.Signature, [WebhookDeliveryWorker.EventIdHeader] = request.EventId, [WebhookDeliveryWorker.DeliveryIdHeader] = request.DeliveryId,
+            };
+            headers.Keys.ShouldBe(sent.Keys, ignoreOrder: true);
+            foreach (var (header, pattern) in headers.Where(h => h.Value is not null)) System.Text.RegularExpressions.Regex.IsMatch(sent[header]!, pattern!).ShouldBeTrue($"{header}: {sent[header]}");
+            foreach (var field in requiredData) body.Data.TryGetProperty(field, out var _).ShouldBeTrue($"{body.Type} without {field}");
         }
         // Every event accepted exactly once; retries carry the same event id and body.
         var accepted = requests.Where(r => r.Answered < 300).Select(r => JsonSerializer.Deserialize<EventResponse>(r.Body, ApiFixture.JsonOptions)!).ToList();
