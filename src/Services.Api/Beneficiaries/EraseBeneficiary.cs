@@ -38,7 +38,8 @@ public static class EraseBeneficiaryEndpoint
                 "companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with " +
                 "contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.")
             .AllowKinds(OrganizationKind.Company)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return v1;
     }
 
@@ -49,10 +50,9 @@ public static class EraseBeneficiaryEndpoint
     {
         var validation = new Validation();
         BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
-        if (caller.IsOperator) validation.Id("companyId", companyId, Ids.Organization);
-        else if (companyId is not null && companyId != caller.OrganizationId) validation.Add("companyId", "A company erases its own beneficiaries: leave companyId out.");
+        validation.Id("companyId", companyId, Ids.Organization, required: caller.IsOperator);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var company = caller.IsOperator ? companyId! : caller.OrganizationId;
+        if (caller.ActsFor(companyId) is not { } company) return Problems.Forbidden("A company erases its own beneficiaries: leave companyId out.");
         var stream = Beneficiary.Stream(company, beneficiaryRef);
         var change = await runner.RunAsync([stream.Id], async (streams, ct) =>
         {

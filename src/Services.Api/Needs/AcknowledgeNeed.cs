@@ -50,9 +50,8 @@ public static class AcknowledgeNeedEndpoint
         request ??= new AcknowledgeNeedRequest();
         var validation = request.Validate(caller);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (!caller.IsOperator && request.ClubId is not null && request.ClubId != caller.OrganizationId)
+        if (caller.ActsFor(request.ClubId) is not { } clubId)
             return Problems.Forbidden("A club acknowledges needs as itself only; leave clubId out or give your own id.");
-        var clubId = caller.IsOperator ? request.ClubId! : caller.OrganizationId;
         var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
         if (club is null) return Problems.NotFound("club");
         var change = await runner.ChangeAsync(store, Need.Stream(needId), "need",

@@ -68,8 +68,7 @@ public static class RecordNeedEndpoint
     {
         var validation = request.Validate(caller);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var companyId = caller.IsOperator ? request.CompanyId! : caller.OrganizationId;
-        if (!caller.IsOperator && request.CompanyId is not null && request.CompanyId != caller.OrganizationId)
+        if (caller.ActsFor(request.CompanyId) is not { } companyId)
             return Problems.Forbidden("A company records needs for itself only; leave companyId out or give your own id.");
         if (caller.IsOperator)
         {

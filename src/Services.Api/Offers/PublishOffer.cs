@@ -87,9 +87,8 @@ public static class PublishOfferEndpoint
         var validation = request.Validate();
         if (caller.IsOperator && request.ClubId is null) validation.Add("clubId", "The operator names the club it publishes for.");
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (!caller.IsOperator && request.ClubId is not null && request.ClubId != caller.OrganizationId)
-            return Problems.Forbidden("A club publishes only its own offers.");
-        var clubId = request.ClubId ?? caller.OrganizationId;
+        if (caller.ActsFor(request.ClubId) is not { } clubId)
+            return Problems.Forbidden("A club publishes only its own offers; leave clubId out or give your own id.");
         var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
         if (club is null) return Problems.NotFound("club");
         var partner = request.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(request.CoFunding.PartnerId), cancellationToken)).State;

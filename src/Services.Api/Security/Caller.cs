@@ -16,6 +16,13 @@ public sealed record Caller(string OrganizationId, OrganizationKind Kind)
 
     public bool IsOperator => Kind == OrganizationKind.Operator;
 
+    /// <summary>
+    /// The organization a request acts for where it may name one (<c>companyId</c>, <c>clubId</c>): the one
+    /// the operator names, or the caller's own. Null when an organization names another than itself:
+    /// acting for someone else is forbidden (403), as everywhere an organization reaches past its own.
+    /// </summary>
+    public string? ActsFor(string? named) => IsOperator ? named : named is null || named == OrganizationId ? OrganizationId : null;
+
     public static ValueTask<Caller?> BindAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -53,16 +53,10 @@ public sealed record SubscribeRequest(
     DateOnly? StartsOn = null,
     [property: Id(Ids.Organization)] string? CompanyId = null)
 {
-    public Validation Validate(Caller caller)
-    {
-        var validation = new Validation()
-            .Id("offerId", OfferId, Ids.Offer)
-            .Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota);
-        if (caller.IsOperator) validation.Id("companyId", CompanyId, Ids.Organization);
-        else if (CompanyId is not null && CompanyId != caller.OrganizationId)
-            validation.Add("companyId", "A company subscribes for itself: omit companyId or give your own id.");
-        return validation;
-    }
+    public Validation Validate(Caller caller) => new Validation()
+        .Id("offerId", OfferId, Ids.Offer)
+        .Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota)
+        .Id("companyId", CompanyId, Ids.Organization, required: caller.IsOperator);
 }
 
 public static class SubscribeEndpoint
@@ -75,6 +69,7 @@ public static class SubscribeEndpoint
             .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("offer_withdrawn", "offer_suspended", "not_a_company", "not_a_member", "subscription_exists");
 
@@ -83,7 +78,8 @@ public static class SubscribeEndpoint
     {
         var validation = request.Validate(caller);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var companyId = caller.IsOperator ? request.CompanyId! : caller.OrganizationId;
+        if (caller.ActsFor(request.CompanyId) is not { } companyId)
+            return Problems.Forbidden("A company subscribes for itself: omit companyId or give your own id.");
         // An offer's time zone never changes, so the start date can be checked before taking the locks.
         var offerNow = (await store.LoadAsync(Offer.Stream(request.OfferId), cancellationToken)).State;
         if (offerNow is null) return Problems.NotFound("offer");

@@ -250,7 +250,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         foreach (var other in new[] { scene.Club, scene.Provider, scene.Partner })
             await (await other.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
         await (await api.Operator.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}")).ShouldBeInvalidAsync("companyId");
-        await (await scene.Company.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}?companyId={scene.OtherCompany.Id}")).ShouldBeInvalidAsync("companyId");
+        await (await scene.Company.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}?companyId={scene.OtherCompany.Id}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await scene.Company.Client.DeleteAsync("/v1/beneficiaries/jean%40example.org")).ShouldBeInvalidAsync("beneficiaryRef");
         // Another company erasing the same reference erases its own beneficiary, not this one.
         await EraseAsync(scene.OtherCompany.Client, beneficiaryRef);

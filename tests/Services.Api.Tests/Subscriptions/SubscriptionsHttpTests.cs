@@ -95,7 +95,7 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":10001}""", "monthlyQuota")]
     [InlineData("""{"offerId":"not-an-id","monthlyQuota":5}""", "offerId")]
     [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"startsOn":"tomorrow"}""", "startsOn")]
-    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"companyId":"org_aaaaaaaaaaaaaaaaaaaaaaaa"}""", "companyId")]
+    [InlineData("""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"companyId":"not-an-id"}""", "companyId")]
     public async Task An_invalid_subscription_request_is_answered_400_naming_the_field(string json, string field)
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
@@ -103,6 +103,17 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
         var attempt = await company.Client.PostAsync("/v1/subscriptions", Json(json));
 
         await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task A_company_naming_another_company_is_forbidden_as_everywhere_an_organization_acts_for_another()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var other = await api.RegisterAsync(OrganizationKind.Company);
+
+        var attempt = await company.Client.PostAsync("/v1/subscriptions", Json($$"""{"offerId":"off_aaaaaaaaaaaaaaaaaaaaaaaa","monthlyQuota":5,"companyId":"{{other.Id}}"}"""));
+
+        await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
