@@ -9,25 +9,33 @@ namespace Services.Api.Beneficiaries;
 /// How to reach the beneficiary, for services that need it (the driver calls the passenger, the
 /// spouse-welcome host writes to the new hire's partner). Personal data: stored only encrypted with a
 /// key of this beneficiary's own, shown only to the booking company and the offer's club and providers,
-/// and destroyed by <c>DELETE /v1/beneficiaries/{beneficiaryRef}</c>. At least one field.
+/// and destroyed by <c>DELETE /v1/beneficiaries/{beneficiaryRef}</c>. At least one field. An empty field
+/// counts as left out, as forms send the fields nobody filled.
 /// </summary>
-/// <param name="Name">How the provider should address the person, up to 100 characters.</param>
-/// <param name="Email">An e-mail address, up to 254 characters.</param>
-/// <param name="Phone">A phone number, international form preferred (<c>+33 6 12 34 56 78</c>): 6 to 15 digits, spaces, dots, hyphens, parentheses.</param>
-public sealed partial record ContactDetails(
-    [property: MaxLength(ContactDetails.MaxName)] string? Name = null,
-    [property: MaxLength(ContactDetails.MaxEmail)] string? Email = null,
-    [property: MaxLength(ContactDetails.MaxPhone)] string? Phone = null)
+public sealed partial record ContactDetails(string? Name = null, string? Email = null, string? Phone = null)
 {
     public const int MaxName = 100;
     public const int MaxEmail = 254;
     public const int MaxPhone = 32;
 
+    /// <summary>How the provider should address the person, up to 100 characters.</summary>
+    [MaxLength(MaxName)]
+    public string? Name { get; init; } = LeftOutIfEmpty(Name);
+
+    /// <summary>An e-mail address, up to 254 characters.</summary>
+    [MaxLength(MaxEmail)]
+    public string? Email { get; init; } = LeftOutIfEmpty(Email);
+
+    /// <summary>A phone number, international form preferred (<c>+33 6 12 34 56 78</c>): 6 to 15 digits, spaces, dots, hyphens, parentheses.</summary>
+    [MaxLength(MaxPhone)]
+    public string? Phone { get; init; } = LeftOutIfEmpty(Phone);
+
+    private static string? LeftOutIfEmpty(string? value) => value is "" ? null : value;
+
     public Validation Validate(Validation validation, string field)
     {
         ArgumentNullException.ThrowIfNull(validation);
-        // An empty field gives nothing to reach the person by: it counts as left out.
-        if (string.IsNullOrEmpty(Name) && string.IsNullOrEmpty(Email) && string.IsNullOrEmpty(Phone))
+        if (Name is null && Email is null && Phone is null)
             return validation.Add(field, "Give at least one of name, email, phone (or leave contact out).");
         validation.Text($"{field}.name", Name, MaxName, required: false);
         if (validation.Text($"{field}.email", Email, MaxEmail, required: false).IsValid && Email is not null && !EmailPattern().IsMatch(Email))

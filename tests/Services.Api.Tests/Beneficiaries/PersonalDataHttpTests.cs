@@ -260,6 +260,20 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         (await api.GetBookingAsync(scene.Company, booking.Id)).Contact.ShouldBe(BookingContact.Erased);
     }
 
+    [Fact]
+    public async Task Empty_contact_fields_count_as_left_out_beside_a_filled_one()
+    {
+        var scene = await SceneAsync();
+        var phone = NewContact().Phone;
+        var body = $$$"""{"subscriptionId":"{{{scene.SubscriptionId}}}","slotId":"{{{scene.SlotId}}}","quantity":1,"beneficiaryRef":"{{{NewRef()}}}","contact":{"name":"","email":"","phone":"{{{phone}}}"}}""";
+
+        var booked = await scene.Company.Client.PostAsync("/v1/bookings", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        var booking = (await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
+        (await api.GetBookingAsync(scene.Company, booking.Id)).Contact.ShouldBe(new BookingContact(ContactStatus.Available, null, null, phone));
+    }
+
     [Theory]
     [InlineData("""{}""", "contact")]
     [InlineData("""{"name":""}""", "contact")]
