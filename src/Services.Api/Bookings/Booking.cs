@@ -66,6 +66,7 @@ public sealed record BookingState(
     DateTimeOffset SlotStart,
     int Quantity,
     string BeneficiaryRef,
+    DateTimeOffset RequestedAt,
     BookingStatus Status,
     AttendanceOutcome? Attendance,
     SealedContact? Contact = null,
@@ -81,7 +82,7 @@ public static partial class Booking
     {
         (null, BookingRequested e) => new BookingState(
             e.BookingId, e.CompanyId, e.SubscriptionId, e.OfferId, e.SlotId, e.SlotStart, e.Quantity, e.BeneficiaryRef,
-            BookingStatus.Requested, Attendance: null, e.Contact),
+            e.RequestedAt, BookingStatus.Requested, Attendance: null, e.Contact),
         ({ } s, BookingConfirmed or BookingPromoted) => s with { Status = BookingStatus.Confirmed },
         ({ } s, BookingWaitlisted) => s with { Status = BookingStatus.Waitlisted },
         ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },

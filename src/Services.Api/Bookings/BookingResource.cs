@@ -14,6 +14,7 @@ namespace Services.Api.Bookings;
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
 /// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
 /// </summary>
+/// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
 public sealed record BookingResponse(
     string Id,
@@ -24,6 +25,7 @@ public sealed record BookingResponse(
     DateTimeOffset SlotStart,
     int Quantity,
     string BeneficiaryRef,
+    DateTimeOffset? RequestedAt,
     BookingStatus Status,
     int? WaitlistPosition,
     AttendanceOutcome? Attendance,
@@ -32,7 +34,7 @@ public sealed record BookingResponse(
 {
     public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact) => new(
         state.Id, state.CompanyId, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
-        state.BeneficiaryRef, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, contact);
+        state.BeneficiaryRef, state.RequestedAt.ToUniversalTime(), state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, contact);
 }
 
 /// <summary>The contact details of bookings as the caller may see them.</summary>

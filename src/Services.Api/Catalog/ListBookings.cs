@@ -22,7 +22,8 @@ public static class ListBookingsEndpoint
             .WithDescription(
                 "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
                 "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
-                "companyId (useful to clubs, providers and the operator; a company only ever sees its own), from/to on the slot's start. " +
+                "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
+                "as the booking company refers to them), from/to on the slot's start. " +
                 "Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -32,6 +33,8 @@ public static class ListBookingsEndpoint
         [Description("Only bookings of this slot."), Id(Ids.Slot)] string? slotId,
         [Description("Only bookings on this offer."), Id(Ids.Offer)] string? offerId,
         [Description("Only bookings of this company."), Id(Ids.Organization)] string? companyId,
+        [Description("Only bookings for this beneficiary, as the booking company refers to them (with companyId where you see several companies' bookings)."),
+         StringLength(Booking.MaxBeneficiaryRef, MinimumLength = 1), RegularExpression(BookSeatRequest.OpaqueReferencePattern)] string? beneficiaryRef,
         [Description("Only bookings of slots starting at or after this instant.")] DateTimeOffset? from,
         [Description("Only bookings of slots starting before this instant.")] DateTimeOffset? to,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
@@ -49,6 +52,7 @@ public static class ListBookingsEndpoint
         validation.Id("slotId", slotId, Ids.Slot, required: false)
             .Id("offerId", offerId, Ids.Offer, required: false)
             .Id("companyId", companyId, Ids.Organization, required: false);
+        if (beneficiaryRef is not null) BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
         if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -72,12 +76,13 @@ public static class ListBookingsEndpoint
               and ($7::timestamptz is null or b.slot_start >= $7)
               and ($8::timestamptz is null or b.slot_start < $8)
               and ($9::timestamptz is null or (b.requested_at, b.booking_id) < ($9, $10::text))
+              and ($13::text is null or b.beneficiary_ref = $13)
             order by b.requested_at desc, b.booking_id desc
             limit $11
             """,
             caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider);
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef);
         var rows = new List<(BookingResponse Booking, DateTimeOffset RequestedAt)>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -92,7 +97,7 @@ public static class ListBookingsEndpoint
                 }
                 rows.Add((new BookingResponse(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
+                    reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(11),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
                     Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)), contact),
                     reader.GetFieldValue<DateTimeOffset>(11)));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Services.Api.Infrastructure;
 using Services.EventStore;
 
 namespace Services.Api.Demo;
@@ -32,7 +33,8 @@ internal sealed class DemoLoader(EventStore.EventStore store, TimeProvider time,
         if (started is null)
         {
             logger.LogInformation("Loading the demo territory (grand-figeac)");
-            started = new DemoTerritoryLoadStarted(time.GetUtcNow());
+            // As the mark reads back when a load resumes: the requests' idempotency keys are made from it.
+            started = new DemoTerritoryLoadStarted(UtcInstantConverter.ToMicrosecond(time.GetUtcNow()));
             await store.AppendAsync(MarkerStream, MarkerStreamType, ExpectedVersion.NoStream, [started], cancellationToken: cancellationToken);
         }
         else if (time.GetUtcNow() - started.StartedAt > ResumableFor)

@@ -23,7 +23,7 @@ public static class DatabaseExtensions
         if (!IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyRetention>());
         services.AddSingleton<StreamLocks>();
         services.AddSingleton<CommandRunner>();
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TimeProvider>(new MicrosecondClock());
         services.AddSingleton<SchemaReadiness>();
         if (!IsGeneratingDocument) services.AddHostedService<SchemaMigration>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

@@ -70,7 +70,7 @@ internal static class OpenApiExamples
         [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, [new SubscriptionMonthUsage("2026-11", 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
         [typeof(BookingResponse)] = new BookingResponse("bkg_01jbz3k9x0b00k1ngb00k1ng", Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
-            BookingStatus.Confirmed, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
+            Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(ApiKeyResponse)] = new ApiKeyResponse("key_01jbz3k9x0hrhrhrhrhrhrhr", "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),

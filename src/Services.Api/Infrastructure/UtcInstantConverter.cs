@@ -6,7 +6,9 @@ namespace Services.Api.Infrastructure;
 
 /// <summary>
 /// Instants go out as RFC 3339 in UTC with a 'Z' (<c>2026-11-23T07:30:00Z</c>); any offset is accepted
-/// in, but an offset there must be: a time without one would be read in the server's time zone.
+/// in, but an offset there must be: a time without one would be read in the server's time zone. In to
+/// the microsecond, as PostgreSQL keeps instants (and as <see cref="MicrosecondClock"/> makes them): an
+/// instant read from an event and the same one from a read model are equal (a slot's start, a booking's requestedAt).
 /// </summary>
 public sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
 {
@@ -15,8 +17,10 @@ public sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (!HasOffset(reader.GetString() ?? "")) throw new JsonException(OffsetRequired);
-        return reader.GetDateTimeOffset();
+        return ToMicrosecond(reader.GetDateTimeOffset());
     }
+
+    public static DateTimeOffset ToMicrosecond(DateTimeOffset value) => value.AddTicks(-(value.Ticks % TimeSpan.TicksPerMicrosecond));
 
     /// <summary>Whether an instant's text names its offset ('Z' or ±hh:mm after the time).</summary>
     public static bool HasOffset(string text)

@@ -27,7 +27,7 @@ public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status
     /// microsecond, as a cursor keeps it, so that the next page starts exactly after it.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public PageCursor Cursor => new(IssuedAt is { } at ? at.AddTicks(-(at.Ticks % 10)) : DateTimeOffset.UnixEpoch, Id);
+    public PageCursor Cursor => new(IssuedAt is { } at ? UtcInstantConverter.ToMicrosecond(at) : DateTimeOffset.UnixEpoch, Id);
 }
 
 /// <summary>The keys an organization was issued, so that it knows which to revoke when rotating them.</summary>

@@ -251,6 +251,12 @@ public sealed record BookingResponse
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 
+    /// <summary>
+    /// When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("requestedAt")]
+    public DateTimeOffset? RequestedAt { get; init; }
+
     [JsonPropertyName("status")]
     public required BookingStatus Status { get; init; }
 

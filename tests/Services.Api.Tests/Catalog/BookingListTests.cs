@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Common;
@@ -142,6 +144,47 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         var from = Uri.EscapeDataString(laterSlot.Start.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         (await Listed($"from={from}")).ShouldBe([later.Id]);
         (await Listed($"to={from}")).ShouldBe([waiting.Id, confirmed.Id]);
+    }
+
+    [Fact]
+    public async Task A_beneficiarys_bookings_are_listed_by_the_reference_their_company_gave_within_what_the_caller_sees()
+    {
+        var scene = await SceneAsync();
+        var otherCompany = await api.RegisterMemberAsync(scene.Club);
+        var otherSubscription = await api.SubscribeAsync(otherCompany, scene.OfferId);
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-17");
+        await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-18");
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-17");
+        var sameRefElsewhere = await api.BookAsync(otherCompany, otherSubscription.Id, scene.SlotId, beneficiaryRef: "hr-17");
+        await api.CaughtUpAsync(Shard);
+
+        async Task<string[]> Listed(Actor actor, string query) => [.. (await actor.Client.ListAsync<BookingResponse>($"/v1/bookings?{query}")).Data.Select(b => b.Id)];
+
+        (await Listed(scene.Company, "beneficiaryRef=hr-17")).ShouldBe([second.Id, first.Id]);
+        (await Listed(otherCompany, "beneficiaryRef=hr-17")).ShouldBe([sameRefElsewhere.Id]);
+        (await Listed(scene.Club, "beneficiaryRef=hr-17")).ShouldBe([sameRefElsewhere.Id, second.Id, first.Id]);
+        (await Listed(scene.Club, $"beneficiaryRef=hr-17&companyId={scene.Company.Id}")).ShouldBe([second.Id, first.Id]);
+        (await Listed(scene.Company, "beneficiaryRef=hr-99")).ShouldBeEmpty();
+        await (await scene.Company.Client.GetAsync("/v1/bookings?beneficiaryRef=jean%40example.org")).ShouldBeInvalidAsync("beneficiaryRef");
+    }
+
+    [Fact]
+    public async Task A_booking_shows_when_it_was_requested_the_same_from_its_answer_its_read_and_the_list()
+    {
+        var scene = await SceneAsync();
+        var before = DateTimeOffset.UtcNow;
+        var booked = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created);
+        await api.CaughtUpAsync(Shard);
+
+        // As sent, before any reader rounds it: the same text from the answer, the events and the read model.
+        static string RequestedAt(JsonElement booking) => booking.GetProperty("requestedAt").GetString()!;
+        var answered = JsonDocument.Parse(await booked.Content.ReadAsStringAsync()).RootElement;
+        DateTimeOffset.Parse(RequestedAt(answered), CultureInfo.InvariantCulture).ShouldBeInRange(before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        var read = JsonDocument.Parse(await scene.Company.Client.GetStringAsync($"/v1/bookings/{answered.GetProperty("id").GetString()}")).RootElement;
+        var listed = JsonDocument.Parse(await scene.Company.Client.GetStringAsync($"/v1/bookings?slotId={scene.SlotId}")).RootElement.GetProperty("data").EnumerateArray().ShouldHaveSingleItem();
+        RequestedAt(read).ShouldBe(RequestedAt(answered));
+        RequestedAt(listed).ShouldBe(RequestedAt(answered));
     }
 
     [Fact]

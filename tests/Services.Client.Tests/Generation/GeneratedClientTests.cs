@@ -47,6 +47,7 @@ public sealed class GeneratedClientTests
 
         booking.Status.ShouldBe(Models.BookingStatus.Cancelled);
         booking.CancelReason.ShouldBeNull();
+        booking.RequestedAt.ShouldBeNull();
     }
 
     [Fact]
