@@ -25,11 +25,11 @@ public sealed record BookingResponse(
     DateTimeOffset SlotStart,
     int Quantity,
     string BeneficiaryRef,
-    DateTimeOffset? RequestedAt,
+    [property: AddedLater] DateTimeOffset? RequestedAt,
     BookingStatus Status,
     int? WaitlistPosition,
     AttendanceOutcome? Attendance,
-    CancellationReason? CancelReason,
+    [property: AddedLater] CancellationReason? CancelReason,
     BookingContact? Contact)
 {
     public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact) => new(

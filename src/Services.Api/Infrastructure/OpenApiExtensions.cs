@@ -52,6 +52,7 @@ public static partial class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
+            options.AddSchemaTransformer(AddedLaterAttribute.ApplyAsync);
             // The event names an integrator meets in the feed and subscribes webhooks to, from the registry itself.
             options.AddSchemaTransformer((schema, context, _) =>
             {
@@ -85,6 +86,7 @@ public static partial class OpenApiExtensions
             options.AddDocumentTransformer(Feed.EventDataSchemas.AddAsync);
             options.AddDocumentTransformer(Webhooks.WebhookContract.AddAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
+            options.AddDocumentTransformer(OpenApiOpenAnswers.ApplyAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             options.AddOperationTransformer(QueryParameterSchemas.ApplyAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema

@@ -128,6 +128,31 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Answers_take_fields_added_later_while_what_requests_send_is_closed_as_the_server_refuses_unknown_fields()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        bool Closed(string name) => schemas.GetProperty(name).TryGetProperty("additionalProperties", out var allowed) && allowed.ValueKind == JsonValueKind.False;
+
+        foreach (var request in new[] { "BookSeatRequest", "ContactDetails", "PublishOfferRequest", "Money", "ScheduleSlotItem" }) Closed(request).ShouldBeTrue(request);
+        foreach (var answer in new[] { "BookingResponse", "BookingContact", "PageOfBookingResponse", "ProblemDetails", "EventResponse", "UsageStatementResponse" }) Closed(answer).ShouldBeFalse(answer);
+        schemas.EnumerateObject().Where(schema => schema.Name.EndsWith("Response", StringComparison.Ordinal) || schema.Name.StartsWith("PageOf", StringComparison.Ordinal))
+            .Select(schema => schema.Name).Where(Closed).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Members_added_to_an_answer_later_are_not_required_since_answers_kept_before_them_are_replayed_without()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var required = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("BookingResponse").GetProperty("required")
+            .EnumerateArray().Select(member => member.GetString()).ToList();
+
+        required.ShouldContain("status");
+        required.ShouldNotContain("requestedAt");
+        required.ShouldNotContain("cancelReason");
+    }
+
+    [Fact]
     public async Task The_feed_and_webhook_schemas_name_every_event_an_integrator_can_meet()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
