@@ -48,7 +48,16 @@ public static partial class OpenApiExtensions
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Responses ??= [];
                 operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized)." });
-                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "Your organization's kind may not do this." });
+                // Only where a 403 can come: a kind the operation does not allow, or a rule of its own (which it declares).
+                var kinds = metadata.OfType<AuthorizationPolicy>().SelectMany(policy => policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>())
+                    .SelectMany(roles => roles.AllowedRoles).Select(kind => Common.WireName.Of(Enum.Parse<Common.OrganizationKind>(kind))).ToList();
+                if (kinds.Count == 0 && !operation.Responses.ContainsKey("403")) return Task.CompletedTask;
+                operation.Responses["403"] = new OpenApiResponse
+                {
+                    Description = string.Join(" ",
+                        "Your organization may not do this (forbidden): the problem's detail says why.",
+                        kinds.Count > 0 ? $"Keys of these kinds only: {string.Join(", ", kinds)}." : ""),
+                };
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);

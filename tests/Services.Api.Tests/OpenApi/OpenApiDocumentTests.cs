@@ -153,6 +153,19 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Forbidden_is_declared_where_an_operation_can_answer_it_naming_the_kinds_it_takes()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        JsonElement Answers(string path, string method) => paths.GetProperty(path).GetProperty(method).GetProperty("responses");
+
+        Answers("/v1/offers", "get").TryGetProperty("403", out _).ShouldBeFalse("every kind reads the offers");
+        Answers("/v1/me", "get").TryGetProperty("403", out _).ShouldBeFalse("every key reads whose it is");
+        Answers("/v1/bookings", "post").GetProperty("403").GetProperty("description").GetString().ShouldEndWith("Keys of these kinds only: company, operator.");
+        Answers("/v1/needs", "post").TryGetProperty("403", out _).ShouldBeTrue("a company naming another company is forbidden");
+    }
+
+    [Fact]
     public async Task The_feed_and_webhook_schemas_name_every_event_an_integrator_can_meet()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
