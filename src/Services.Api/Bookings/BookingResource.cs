@@ -14,6 +14,10 @@ namespace Services.Api.Bookings;
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
 /// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
 /// </summary>
+/// <param name="SlotStart">When the booked slot starts (a slot's start never changes).</param>
+/// <param name="Quantity">Units (seats, places) booked.</param>
+/// <param name="Status">requested (being decided), confirmed (its units are held), waitlisted (waiting for units to free up), cancelled, or expired (the slot started while it was still waiting).</param>
+/// <param name="Attendance">What the provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>
 /// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
 public sealed record BookingResponse(

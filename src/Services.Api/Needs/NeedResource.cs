@@ -10,7 +10,13 @@ namespace Services.Api.Needs;
 /// A need as the API shows it. The recording company is named to itself, the clubs of the territory and
 /// the operator; partners read the demand of their territories without learning which company asked.
 /// </summary>
+/// <param name="CompanyId">The company that recorded it; null for partners.</param>
+/// <param name="Headcount">How many of its staff need it.</param>
+/// <param name="WishedSchedule">When they would need it, in the company's words.</param>
+/// <param name="Status">open; addressed (an offer answers it); withdrawn (by its company).</param>
+/// <param name="AcknowledgedBy">The clubs of its territory that took note of it.</param>
 /// <param name="AddressedByOfferId">The offer that answered the need, once addressed.</param>
+/// <param name="RecordedAt">When the company recorded it: the order of the needs list.</param>
 public sealed record NeedResponse(
     string Id,
     string? CompanyId,

@@ -7,6 +7,14 @@ using Services.Api.Security;
 namespace Services.Api.Offers;
 
 /// <summary>An offer as the API shows it. Offers are public: every authenticated organization may read them.</summary>
+/// <param name="ClubId">The club that publishes and runs it.</param>
+/// <param name="Territories">The territories it serves.</param>
+/// <param name="TimeZone">The IANA time zone of its calendar: months of quotas and statements, a subscription's days.</param>
+/// <param name="MonthlyFee">What a subscribed company pays each month it is subscribed on any day, in cents.</param>
+/// <param name="UnitPrice">What each unit booked costs, attended or no-show, in cents.</param>
+/// <param name="CoFunding">The public partner that pays a share of its usage statements' lines, if any.</param>
+/// <param name="ProviderIds">The providers that deliver it: they see its bookings (with contact details) and record attendance.</param>
+/// <param name="Status">active; suspended (no new subscriptions or bookings until it resumes); withdrawn (for good: no new subscriptions, bookings or slots).</param>
 public sealed record OfferResponse(
     string Id,
     string ClubId,

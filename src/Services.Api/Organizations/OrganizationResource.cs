@@ -5,6 +5,10 @@ using Services.Api.Security;
 namespace Services.Api.Organizations;
 
 /// <summary>An organization as the API shows it. Members are listed to the club itself and the operator.</summary>
+/// <param name="Kind">club, company, provider, partner (a public body that co-funds), or operator.</param>
+/// <param name="Territories">The territories it belongs to.</param>
+/// <param name="Siret">The French establishment number (14 digits), when given.</param>
+/// <param name="Members">A club's member companies, to the club itself and the operator; null otherwise.</param>
 public sealed record OrganizationResponse(
     string Id,
     OrganizationKind Kind,

@@ -67,7 +67,7 @@ public static class ScheduleSlotsEndpoint
             .WithName("scheduleSlots")
             .AnswersWithVersion()
             .WithSummary("Schedule slots of an offer (one or many)")
-            .WithDescription("The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots.")
+            .WithDescription("The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -18,6 +18,13 @@ public enum SlotStatus
 /// A slot as the API shows it: public availability only. Which companies booked it is theirs and
 /// their club's to know, so neither booking nor company ids appear here.
 /// </summary>
+/// <param name="Start">When the slot begins (UTC); it never changes once scheduled.</param>
+/// <param name="End">When the slot ends (UTC).</param>
+/// <param name="Capacity">Units (seats, places) the slot offers.</param>
+/// <param name="Reserved">Units held by confirmed bookings.</param>
+/// <param name="Remaining">Units still free: capacity − reserved.</param>
+/// <param name="WaitlistLength">Bookings waiting for units to free up, in the order they will be promoted.</param>
+/// <param name="Status">scheduled, or cancelled by its club (its bookings are then cancelled).</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,

@@ -14,6 +14,9 @@ public enum SubscriptionStatus
 }
 
 /// <summary>Units a subscription has taken in one month of the offer's calendar (confirmed and waitlisted bookings alike).</summary>
+/// <param name="Month">The month, YYYY-MM, in the offer's time zone.</param>
+/// <param name="UnitsUsed">Units its bookings of slots starting that month hold or wait for; cancelled and expired bookings give theirs back.</param>
+/// <param name="UnitsRemaining">Units it may still book that month: the monthly quota − units used, never below 0 (a lowered quota can leave fewer than used).</param>
 public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int UnitsRemaining);
 
 /// <summary>
@@ -21,6 +24,12 @@ public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int Uni
 /// offer's time zone) and every later month with units counted, so a company sees what is left of its quota.
 /// A cancelled subscription still runs until <see cref="EndsOn"/>.
 /// </summary>
+/// <param name="ClubId">The club that runs the offer.</param>
+/// <param name="Status">active, or cancelled (it still runs until endsOn).</param>
+/// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
+/// <param name="StartsOn">Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.</param>
+/// <param name="EndsOn">Its last day once cancelled (the end of the month it was cancelled in): slots starting on a later day cannot be booked with it. Null while active.</param>
+/// <param name="Usage">Units used and left, per month.</param>
 public sealed record SubscriptionResponse(
     string Id,
     string CompanyId,

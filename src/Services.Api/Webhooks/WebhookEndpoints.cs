@@ -51,6 +51,9 @@ public sealed record CreateWebhookRequest(
     }
 }
 
+/// <param name="Url">Where deliveries are POSTed.</param>
+/// <param name="EventTypes">The event names it receives: exact names, a stream's events (booking.*) or all (*).</param>
+/// <param name="Description">The organization's own note about it.</param>
 public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt)
 {
     /// <summary>A webhook never changes once registered (it is deleted, not edited): its ETag is always this version.</summary>
@@ -60,12 +63,22 @@ public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string
 /// <param name="Secret">The signing secret, shown only in this answer: keep it to verify the Services-Signature header.</param>
 public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
 
+/// <param name="Attempt">Its number among the delivery's attempts, from 1.</param>
+/// <param name="DurationMs">How long the attempt took, in milliseconds.</param>
 /// <param name="StatusCode">The receiver's HTTP status, or null when no answer came (timeout, connection error).</param>
+/// <param name="Error">Why it failed; null when it succeeded.</param>
 public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
 
 /// <summary>Where a delivery stands: pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</summary>
 public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 
+/// <param name="Id">The delivery: one event to one webhook (dlv_…), sent as the Services-Delivery-Id header.</param>
+/// <param name="EventId">The event delivered, as in the change feed and the Services-Event-Id header.</param>
+/// <param name="AttemptCount">Attempts made so far, redeliveries included.</param>
+/// <param name="NextAttemptAt">When it will be tried next, while pending; null otherwise.</param>
+/// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
+/// <param name="CreatedAt">When the event was queued for this webhook.</param>
+/// <param name="Attempts">Every attempt, oldest first.</param>
 public sealed record WebhookDeliveryResponse(
     string Id,
     Guid EventId,

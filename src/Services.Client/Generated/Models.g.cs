@@ -242,9 +242,15 @@ public sealed record BookingResponse
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
+    /// <summary>
+    /// When the booked slot starts (a slot's start never changes).
+    /// </summary>
     [JsonPropertyName("slotStart")]
     public required DateTimeOffset SlotStart { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) booked.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
@@ -257,6 +263,9 @@ public sealed record BookingResponse
     [JsonPropertyName("requestedAt")]
     public DateTimeOffset? RequestedAt { get; init; }
 
+    /// <summary>
+    /// requested (being decided), confirmed (its units are held), waitlisted (waiting for units to free up), cancelled, or expired (the slot started while it was still waiting).
+    /// </summary>
     [JsonPropertyName("status")]
     public required BookingStatus Status { get; init; }
 
@@ -838,6 +847,9 @@ public sealed record NeedResponse
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The company that recorded it; null for partners.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public string? CompanyId { get; init; }
 
@@ -847,18 +859,30 @@ public sealed record NeedResponse
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
+    /// <summary>
+    /// How many of its staff need it.
+    /// </summary>
     [JsonPropertyName("headcount")]
     public required int Headcount { get; init; }
 
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// When they would need it, in the company's words.
+    /// </summary>
     [JsonPropertyName("wishedSchedule")]
     public string? WishedSchedule { get; init; }
 
+    /// <summary>
+    /// open; addressed (an offer answers it); withdrawn (by its company).
+    /// </summary>
     [JsonPropertyName("status")]
     public required NeedStatus Status { get; init; }
 
+    /// <summary>
+    /// The clubs of its territory that took note of it.
+    /// </summary>
     [JsonPropertyName("acknowledgedBy")]
     public required IReadOnlyList<string> AcknowledgedBy { get; init; }
 
@@ -868,6 +892,9 @@ public sealed record NeedResponse
     [JsonPropertyName("addressedByOfferId")]
     public string? AddressedByOfferId { get; init; }
 
+    /// <summary>
+    /// When the company recorded it: the order of the needs list.
+    /// </summary>
     [JsonPropertyName("recordedAt")]
     public required DateTimeOffset RecordedAt { get; init; }
 }
@@ -936,6 +963,9 @@ public sealed record OfferResponse
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The club that publishes and runs it.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
@@ -948,24 +978,42 @@ public sealed record OfferResponse
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// The territories it serves.
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The IANA time zone of its calendar: months of quotas and statements, a subscription's days.
+    /// </summary>
     [JsonPropertyName("timeZone")]
     public required string TimeZone { get; init; }
 
+    /// <summary>
+    /// What a subscribed company pays each month it is subscribed on any day, in cents.
+    /// </summary>
     [JsonPropertyName("monthlyFee")]
     public required Money MonthlyFee { get; init; }
 
+    /// <summary>
+    /// What each unit booked costs, attended or no-show, in cents.
+    /// </summary>
     [JsonPropertyName("unitPrice")]
     public required Money UnitPrice { get; init; }
 
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
+    /// <summary>
+    /// The providers that deliver it: they see its bookings (with contact details) and record attendance.
+    /// </summary>
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
 
+    /// <summary>
+    /// active; suspended (no new subscriptions or bookings until it resumes); withdrawn (for good: no new subscriptions, bookings or slots).
+    /// </summary>
     [JsonPropertyName("status")]
     public required OfferStatus Status { get; init; }
 }
@@ -1079,18 +1127,30 @@ public sealed record OrganizationResponse
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// club, company, provider, partner (a public body that co-funds), or operator.
+    /// </summary>
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
 
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
+    /// <summary>
+    /// The territories it belongs to.
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The French establishment number (14 digits), when given.
+    /// </summary>
     [JsonPropertyName("siret")]
     public string? Siret { get; init; }
 
+    /// <summary>
+    /// A club's member companies, to the club itself and the operator; null otherwise.
+    /// </summary>
     [JsonPropertyName("members")]
     public IReadOnlyList<string>? Members { get; init; }
 }
@@ -1482,24 +1542,45 @@ public sealed record SlotResponse
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// When the slot begins (UTC); it never changes once scheduled.
+    /// </summary>
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>
+    /// When the slot ends (UTC).
+    /// </summary>
     [JsonPropertyName("end")]
     public required DateTimeOffset End { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) the slot offers.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 
+    /// <summary>
+    /// Units held by confirmed bookings.
+    /// </summary>
     [JsonPropertyName("reserved")]
     public required int Reserved { get; init; }
 
+    /// <summary>
+    /// Units still free: capacity − reserved.
+    /// </summary>
     [JsonPropertyName("remaining")]
     public required int Remaining { get; init; }
 
+    /// <summary>
+    /// Bookings waiting for units to free up, in the order they will be promoted.
+    /// </summary>
     [JsonPropertyName("waitlistLength")]
     public required int WaitlistLength { get; init; }
 
+    /// <summary>
+    /// scheduled, or cancelled by its club (its bookings are then cancelled).
+    /// </summary>
     [JsonPropertyName("status")]
     public required SlotStatus Status { get; init; }
 }
@@ -1610,12 +1691,21 @@ public sealed record SubscriptionClosed
 /// </summary>
 public sealed record SubscriptionMonthUsage
 {
+    /// <summary>
+    /// The month, YYYY-MM, in the offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
+    /// <summary>
+    /// Units its bookings of slots starting that month hold or wait for; cancelled and expired bookings give theirs back.
+    /// </summary>
     [JsonPropertyName("unitsUsed")]
     public required int UnitsUsed { get; init; }
 
+    /// <summary>
+    /// Units it may still book that month: the monthly quota − units used, never below 0 (a lowered quota can leave fewer than used).
+    /// </summary>
     [JsonPropertyName("unitsRemaining")]
     public required int UnitsRemaining { get; init; }
 }
@@ -1649,21 +1739,39 @@ public sealed record SubscriptionResponse
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The club that runs the offer.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// active, or cancelled (it still runs until endsOn).
+    /// </summary>
     [JsonPropertyName("status")]
     public required SubscriptionStatus Status { get; init; }
 
+    /// <summary>
+    /// Units its bookings may take in each month of the offer's calendar.
+    /// </summary>
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 
+    /// <summary>
+    /// Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.
+    /// </summary>
     [JsonPropertyName("startsOn")]
     public required DateOnly StartsOn { get; init; }
 
+    /// <summary>
+    /// Its last day once cancelled (the end of the month it was cancelled in): slots starting on a later day cannot be booked with it. Null while active.
+    /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }
 
+    /// <summary>
+    /// Units used and left, per month.
+    /// </summary>
     [JsonPropertyName("usage")]
     public required IReadOnlyList<SubscriptionMonthUsage> Usage { get; init; }
 }
@@ -1720,33 +1828,57 @@ public sealed record UsageLineResponse
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The offer's title now.
+    /// </summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only).
+    /// </summary>
     [JsonPropertyName("subscriptionFee")]
     public required Money SubscriptionFee { get; init; }
 
+    /// <summary>
+    /// Units of its bookings of slots in the month that the provider recorded as attended.
+    /// </summary>
     [JsonPropertyName("attendedUnits")]
     public required int AttendedUnits { get; init; }
 
+    /// <summary>
+    /// Units of its bookings of slots in the month recorded as no-show: charged like attended ones.
+    /// </summary>
     [JsonPropertyName("noShowUnits")]
     public required int NoShowUnits { get; init; }
 
+    /// <summary>
+    /// (attended + no-show units) × the unit price in force when each booking was requested.
+    /// </summary>
     [JsonPropertyName("unitCharges")]
     public required Money UnitCharges { get; init; }
 
     [JsonPropertyName("total")]
     public required Money Total { get; init; }
 
+    /// <summary>
+    /// The public partner's share of the line, in basis points (3000 = 30 %).
+    /// </summary>
     [JsonPropertyName("coFundingShareBasisPoints")]
     public required int CoFundingShareBasisPoints { get; init; }
 
+    /// <summary>
+    /// The partner's part: total × share, rounded half-to-even to the cent.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public required Money CoFunding { get; init; }
 
+    /// <summary>
+    /// What the company owes: total − co-funding.
+    /// </summary>
     [JsonPropertyName("amountDue")]
     public required Money AmountDue { get; init; }
 }
@@ -1837,6 +1969,9 @@ public sealed record WaitlistPromoted
 
 public sealed record WebhookAttemptResponse
 {
+    /// <summary>
+    /// Its number among the delivery's attempts, from 1.
+    /// </summary>
     [JsonPropertyName("attempt")]
     public required int Attempt { get; init; }
 
@@ -1849,18 +1984,30 @@ public sealed record WebhookAttemptResponse
     [JsonPropertyName("statusCode")]
     public int? StatusCode { get; init; }
 
+    /// <summary>
+    /// How long the attempt took, in milliseconds.
+    /// </summary>
     [JsonPropertyName("durationMs")]
     public required int DurationMs { get; init; }
 
+    /// <summary>
+    /// Why it failed; null when it succeeded.
+    /// </summary>
     [JsonPropertyName("error")]
     public string? Error { get; init; }
 }
 
 public sealed record WebhookDeliveryResponse
 {
+    /// <summary>
+    /// The delivery: one event to one webhook (dlv_…), sent as the Services-Delivery-Id header.
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The event delivered, as in the change feed and the Services-Event-Id header.
+    /// </summary>
     [JsonPropertyName("eventId")]
     public required string EventId { get; init; }
 
@@ -1870,18 +2017,33 @@ public sealed record WebhookDeliveryResponse
     [JsonPropertyName("status")]
     public required WebhookDeliveryStatus Status { get; init; }
 
+    /// <summary>
+    /// Attempts made so far, redeliveries included.
+    /// </summary>
     [JsonPropertyName("attemptCount")]
     public required int AttemptCount { get; init; }
 
+    /// <summary>
+    /// When it will be tried next, while pending; null otherwise.
+    /// </summary>
     [JsonPropertyName("nextAttemptAt")]
     public DateTimeOffset? NextAttemptAt { get; init; }
 
+    /// <summary>
+    /// When a receiver last answered 2xx (a redelivery moves it); null until one did.
+    /// </summary>
     [JsonPropertyName("deliveredAt")]
     public DateTimeOffset? DeliveredAt { get; init; }
 
+    /// <summary>
+    /// When the event was queued for this webhook.
+    /// </summary>
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// Every attempt, oldest first.
+    /// </summary>
     [JsonPropertyName("attempts")]
     public required IReadOnlyList<WebhookAttemptResponse> Attempts { get; init; }
 }
@@ -1907,12 +2069,21 @@ public sealed record WebhookResponse
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// Where deliveries are POSTed.
+    /// </summary>
     [JsonPropertyName("url")]
     public required string Url { get; init; }
 
+    /// <summary>
+    /// The event names it receives: exact names, a stream's events (booking.*) or all (*).
+    /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
 
+    /// <summary>
+    /// The organization's own note about it.
+    /// </summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 
