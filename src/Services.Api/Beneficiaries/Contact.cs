@@ -9,8 +9,8 @@ namespace Services.Api.Beneficiaries;
 /// How to reach the beneficiary, for services that need it (the driver calls the passenger, the
 /// spouse-welcome host writes to the new hire's partner). Personal data: stored only encrypted with a
 /// key of this beneficiary's own, shown only to the booking company and the offer's club and providers,
-/// and destroyed by <c>DELETE /v1/beneficiaries/{beneficiaryRef}</c>. At least one field. An empty field
-/// counts as left out, as forms send the fields nobody filled.
+/// and destroyed by <c>DELETE /v1/beneficiaries/{beneficiaryRef}</c>. At least one field. An empty or blank
+/// field counts as left out, as forms send the fields nobody filled.
 /// </summary>
 public sealed partial record ContactDetails(string? Name = null, string? Email = null, string? Phone = null)
 {
@@ -20,17 +20,17 @@ public sealed partial record ContactDetails(string? Name = null, string? Email =
 
     /// <summary>How the provider should address the person, up to 100 characters.</summary>
     [MaxLength(MaxName)]
-    public string? Name { get; init; } = LeftOutIfEmpty(Name);
+    public string? Name { get; init => field = LeftOutIfBlank(value); } = LeftOutIfBlank(Name);
 
     /// <summary>An e-mail address, up to 254 characters.</summary>
     [MaxLength(MaxEmail)]
-    public string? Email { get; init; } = LeftOutIfEmpty(Email);
+    public string? Email { get; init => field = LeftOutIfBlank(value); } = LeftOutIfBlank(Email);
 
     /// <summary>A phone number, international form preferred (<c>+33 6 12 34 56 78</c>): 6 to 15 digits, spaces, dots, hyphens, parentheses.</summary>
     [MaxLength(MaxPhone)]
-    public string? Phone { get; init; } = LeftOutIfEmpty(Phone);
+    public string? Phone { get; init => field = LeftOutIfBlank(value); } = LeftOutIfBlank(Phone);
 
-    private static string? LeftOutIfEmpty(string? value) => value is "" ? null : value;
+    private static string? LeftOutIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     public Validation Validate(Validation validation, string field)
     {

@@ -52,7 +52,7 @@ public static class EraseBeneficiaryEndpoint
         BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
         validation.Id("companyId", companyId, Ids.Organization, required: caller.IsOperator);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (caller.ActsFor(companyId) is not { } company) return Problems.Forbidden("A company erases its own beneficiaries: leave companyId out.");
+        if (caller.ActsFor(companyId) is not { } company) return Problems.Forbidden("A company erases its own beneficiaries: leave companyId out or give your own id.");
         var stream = Beneficiary.Stream(company, beneficiaryRef);
         var change = await runner.RunAsync([stream.Id], async (streams, ct) =>
         {

@@ -29,16 +29,16 @@ public sealed record BookingResponse(
     DateTimeOffset SlotStart,
     int Quantity,
     string BeneficiaryRef,
-    [property: AddedLater] DateTimeOffset? RequestedAt,
+    [property: AddedLater] DateTimeOffset RequestedAt,
     BookingStatus Status,
     int? WaitlistPosition,
     AttendanceOutcome? Attendance,
     [property: AddedLater] CancellationReason? CancelReason,
-    BookingContact? Contact)
+    [property: AddedLater] BookingContact? Contact)
 {
     public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact) => new(
         state.Id, state.CompanyId, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
-        state.BeneficiaryRef, state.RequestedAt.ToUniversalTime(), state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, contact);
+        state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, contact);
 }
 
 /// <summary>The contact details of bookings as the caller may see them.</summary>

@@ -83,7 +83,7 @@ public static class ListBookingsEndpoint
             caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
             cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef);
-        var rows = new List<(BookingResponse Booking, DateTimeOffset RequestedAt)>();
+        var rows = new List<BookingResponse>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -95,21 +95,19 @@ public static class ListBookingsEndpoint
                     if (reader.GetBoolean(14)) sealedContacts.Add((rows.Count, new SealedContact(keyId, reader.GetString(13))));
                     else contact = BookingContact.Withheld;
                 }
-                rows.Add((new BookingResponse(
+                rows.Add(new BookingResponse(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(11),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
-                    Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)), contact),
-                    reader.GetFieldValue<DateTimeOffset>(11)));
+                    Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)), contact));
             }
         }
         var opened = await vault.OpenAsync([.. sealedContacts.Select(s => s.Contact)], cancellationToken);
         for (var i = 0; i < sealedContacts.Count; i++)
         {
             var row = sealedContacts[i].Row;
-            rows[row] = rows[row] with { Booking = rows[row].Booking with { Contact = opened[i] } };
+            rows[row] = rows[row] with { Contact = opened[i] };
         }
-        var page = PageCursor.ToPage(rows, pageSize, r => new PageCursor(r.RequestedAt, r.Booking.Id));
-        return TypedResults.Ok(new Page<BookingResponse>([.. page.Data.Select(r => r.Booking)], page.Next));
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, booking => new PageCursor(booking.RequestedAt, booking.Id)));
     }
 }

@@ -8,7 +8,7 @@ namespace Services.Api.Infrastructure;
 /// A member of an answer added after answers of its type were kept under Idempotency-Keys: a replay of
 /// one of those lacks it, so the contract does not require it (a strict reader then takes the replay).
 /// </summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+[AttributeUsage(AttributeTargets.Property)]
 public sealed class AddedLaterAttribute : Attribute
 {
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

@@ -49,8 +49,7 @@ public static partial class OpenApiExtensions
                 operation.Responses ??= [];
                 operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized)." });
                 // Only where a 403 can come: a kind the operation does not allow, or a rule of its own (which it declares).
-                var kinds = metadata.OfType<AuthorizationPolicy>().SelectMany(policy => policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>())
-                    .SelectMany(roles => roles.AllowedRoles).Select(kind => Common.WireName.Of(Enum.Parse<Common.OrganizationKind>(kind))).ToList();
+                var kinds = Security.SecurityExtensions.KindsAllowed(metadata);
                 if (kinds.Count == 0 && !operation.Responses.ContainsKey("403")) return Task.CompletedTask;
                 operation.Responses["403"] = new OpenApiResponse
                 {

@@ -5,9 +5,9 @@ namespace Services.Api.Infrastructure;
 
 /// <summary>
 /// Answers gain fields over time: a reader that checks them against the contract must take those it does
-/// not know, so the schemas only answers use are open. The schema generator closes every schema
-/// (<c>additionalProperties: false</c>), which is right for what requests send, since the server refuses
-/// unknown fields (400 naming them); schemas a request body reaches stay closed.
+/// not know, so every schema an answer or a webhook delivery reaches is open, also those requests share
+/// (<c>Money</c>). The schema generator closes every schema (<c>additionalProperties: false</c>), which stays
+/// for what only requests send: the server refuses unknown fields there (400 naming them).
 /// </summary>
 internal static class OpenApiOpenAnswers
 {
@@ -15,17 +15,21 @@ internal static class OpenApiOpenAnswers
     {
         var schemas = document.Components?.Schemas;
         if (schemas is null) return Task.CompletedTask;
-        var sent = new HashSet<string>(StringComparer.Ordinal);
-        var bodies = (document.Paths ?? new OpenApiPaths()).Values
-            .SelectMany(path => (IEnumerable<OpenApiOperation>?)path.Operations?.Values ?? [])
-            .SelectMany(operation => (IEnumerable<OpenApiMediaType>?)operation.RequestBody?.Content?.Values ?? [])
+        var operations = (document.Paths ?? new OpenApiPaths()).Values.SelectMany(path => (IEnumerable<OpenApiOperation>?)path.Operations?.Values ?? []);
+        var deliveries = (document.Webhooks ?? new Dictionary<string, IOpenApiPathItem>()).Values.SelectMany(hook => (IEnumerable<OpenApiOperation>?)hook.Operations?.Values ?? []);
+        var answers = operations.SelectMany(operation => (IEnumerable<IOpenApiResponse>?)operation.Responses?.Values ?? [])
+            .SelectMany(response => (IEnumerable<OpenApiMediaType>?)response.Content?.Values ?? [])
+            .Concat(deliveries.SelectMany(delivery => (IEnumerable<OpenApiMediaType>?)delivery.RequestBody?.Content?.Values ?? []))
             .Select(media => media.Schema);
-        foreach (var body in bodies) Reach(body, schemas, sent);
-        foreach (var (name, schema) in schemas)
+        var answered = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var answer in answers) Reach(answer, schemas, answered);
+        foreach (var name in answered)
         {
-            if (sent.Contains(name) || schema is not OpenApiSchema { AdditionalPropertiesAllowed: false } answered) continue;
-            answered.AdditionalPropertiesAllowed = true;
-            answered.AdditionalProperties = null;
+            if (schemas.TryGetValue(name, out var found) && found is OpenApiSchema { AdditionalPropertiesAllowed: false } schema)
+            {
+                schema.AdditionalPropertiesAllowed = true;
+                schema.AdditionalProperties = null;
+            }
         }
         return Task.CompletedTask;
     }

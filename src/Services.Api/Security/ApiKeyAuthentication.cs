@@ -53,7 +53,8 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Write(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Your organization's kind may not perform this operation.");
+        Write(StatusCodes.Status403Forbidden, "forbidden", "Not allowed",
+            $"Your organization's kind may not perform this operation: keys of these kinds only: {string.Join(", ", SecurityExtensions.KindsAllowed(Context.GetEndpoint()?.Metadata ?? []))}.");
 
     private Task Write(int status, string code, string title, string detail) => Problems.WriteAsync(Context, status, code, title, detail);
 }

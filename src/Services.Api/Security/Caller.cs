@@ -17,11 +17,13 @@ public sealed record Caller(string OrganizationId, OrganizationKind Kind)
     public bool IsOperator => Kind == OrganizationKind.Operator;
 
     /// <summary>
-    /// The organization a request acts for where it may name one (<c>companyId</c>, <c>clubId</c>): the one
-    /// the operator names, or the caller's own. Null when an organization names another than itself:
-    /// acting for someone else is forbidden (403), as everywhere an organization reaches past its own.
+    /// The organization a command acts for where its body or query may name one (<c>companyId</c>,
+    /// <c>clubId</c>): the one the operator names (validation requires it), or the caller's own. Null when an
+    /// organization names another than itself: acting for someone else is forbidden (403) in every such command.
     /// </summary>
-    public string? ActsFor(string? named) => IsOperator ? named : named is null || named == OrganizationId ? OrganizationId : null;
+    public string? ActsFor(string? named) => IsOperator
+        ? named ?? throw new InvalidOperationException("The operator names the organization it acts for: validate that first.")
+        : named is null || named == OrganizationId ? OrganizationId : null;
 
     public static ValueTask<Caller?> BindAsync(HttpContext context)
     {

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Services.Api.Common;
 
 namespace Services.Api.Security;
@@ -21,6 +23,13 @@ public static class SecurityExtensions
     /// <summary>Only these organization kinds (and the operator, who may do everything) may call the endpoint.</summary>
     public static TBuilder AllowKinds<TBuilder>(this TBuilder builder, params OrganizationKind[] kinds) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireRole([.. kinds.Append(OrganizationKind.Operator).Select(k => k.ToString())]));
+
+    /// <summary>The kinds <see cref="AllowKinds"/> let call an endpoint, as the API writes them; empty when every kind may.</summary>
+    public static IReadOnlyList<string> KindsAllowed(IEnumerable<object> endpointMetadata) =>
+        [.. endpointMetadata.OfType<AuthorizationPolicy>()
+            .SelectMany(policy => policy.Requirements.OfType<RolesAuthorizationRequirement>())
+            .SelectMany(roles => roles.AllowedRoles)
+            .Select(kind => WireName.Of(Enum.Parse<OrganizationKind>(kind)))];
 }
 
 public static class MasterKeyExtensions

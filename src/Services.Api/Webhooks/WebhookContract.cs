@@ -63,8 +63,9 @@ internal static class WebhookContract
                             ["2XX"] = new OpenApiResponse { Description = "Received: the delivery is done. Answer at once and do the work afterwards." },
                             ["default"] = new OpenApiResponse
                             {
-                                Description = $"Any other answer, or none within {Defaults.AttemptTimeoutSeconds:0} s, fails the attempt: it is retried with exponential back-off " +
-                                    $"and jitter, {Defaults.MaxAttempts} attempts over about a day, then the delivery is failed and can be redelivered.",
+                                Description = $"Any other answer (a redirect too), or none within {Defaults.AttemptTimeoutSeconds:0} s by default, fails the attempt: it is retried with " +
+                                    $"exponential back-off and jitter, by default {Defaults.MaxAttempts} attempts over about a day, then the delivery is failed and can be " +
+                                    "redelivered. While a receiver's host keeps failing, attempts to it are paused and counted as failed without a request.",
                             },
                         },
                     },
@@ -95,7 +96,8 @@ internal static class WebhookContract
     private static string Describe(OpenApiDocument document, string data)
     {
         var what = document.Components?.Schemas?.TryGetValue(data, out var schema) == true && schema.Description is { } description ? description + "\n\n" : "";
-        return what + "Sent to each webhook whose eventTypes match this name, of an organization that may see the event (as in the change feed). " +
+        return what + "Sent to each webhook whose eventTypes match this name, of an organization that may see the event (as in the change feed), " +
+            "for events after the webhook was registered. " +
             "Deliveries are at least once and in no guaranteed order: de-duplicate on the event id, order by position.";
     }
 }

@@ -392,8 +392,8 @@ public sealed record CoFunding
 /// How to reach the beneficiary, for services that need it (the driver calls the passenger, the
 /// spouse-welcome host writes to the new hire's partner). Personal data: stored only encrypted with a
 /// key of this beneficiary's own, shown only to the booking company and the offer's club and providers,
-/// and destroyed by `DELETE /v1/beneficiaries/{beneficiaryRef}`. At least one field. An empty field
-/// counts as left out, as forms send the fields nobody filled.
+/// and destroyed by `DELETE /v1/beneficiaries/{beneficiaryRef}`. At least one field. An empty or blank
+/// field counts as left out, as forms send the fields nobody filled.
 /// </summary>
 public sealed record ContactDetails
 {

@@ -149,8 +149,9 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var scene = await SceneAsync();
         var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
 
-        await (await scene.Club.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions))
+        var clubBooking = await (await scene.Club.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, "e1"), ApiFixture.JsonOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        clubBooking.GetProperty("detail").GetString().ShouldEndWith("keys of these kinds only: company, operator.");
         await (await scene.Provider.Client.PostAsync($"/v1/bookings/{booking.Id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await scene.Company.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
