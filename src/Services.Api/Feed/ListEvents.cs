@@ -94,13 +94,17 @@ public static class ListEventsEndpoint
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
+    /// <summary>The <c>after</c> that starts from the feed's current end.</summary>
+    public const string Now = "now";
+
     public static void MapListEvents(this IEndpointRouteBuilder v1) =>
         v1.MapGet("/events", Handle)
             .WithTags("Change feed")
             .WithName("listEvents")
             .WithSummary("Read the change feed")
             .WithDescription(
-                "The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass " +
+                "The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, " +
+                "to skip the history: read the lists once after it, then follow the feed from its 'next'), then always pass " +
                 "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
                 "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
                 "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
@@ -113,7 +117,7 @@ public static class ListEventsEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Ok<EventPage>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("The 'next' cursor of the previous answer; omit to start from the first event.")] string? after,
+        [Description("The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history).")] string? after,
         [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
@@ -127,11 +131,13 @@ public static class ListEventsEndpoint
         var pageSize = limit ?? DefaultLimit;
         validation.Range("limit", pageSize, 1, MaxLimit);
         var cursor = FeedPosition.Start;
-        if (after is not null && !FeedCursor.TryDecode(after, out cursor))
+        if (after is not (null or Now) && !FeedCursor.TryDecode(after, out cursor))
             validation.Add("after", "Not a cursor of the change feed: pass the 'next' value of the previous answer.");
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        // The feed's rows stop at its shard's checkpoint: every event not in them yet comes after it.
+        if (after is Now) cursor = await daemon.PositionOfAsync(FeedRegistration.FeedShard, cancellationToken);
 
         var items = caller.IsOperator
             ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)

@@ -193,7 +193,7 @@ public sealed partial class ServicesClient
     /// Read the change feed
     /// </summary>
     /// <remarks>
-    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after', then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
+    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, to skip the history: read the lists once after it, then follow the feed from its 'next'), then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
     /// </remarks>
     [Operation("listEvents", "GET", "/v1/events")]
     public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -852,7 +852,7 @@ public sealed record GetIndicatorsParameters
 public sealed record ListEventsParameters
 {
     /// <summary>
-    /// The 'next' cursor of the previous answer; omit to start from the first event.
+    /// The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history).
     /// </summary>
     public string? After { get; init; }
 

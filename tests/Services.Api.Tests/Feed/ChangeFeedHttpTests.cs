@@ -232,6 +232,28 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task After_now_skips_the_history_and_its_next_leads_to_everything_written_since()
+    {
+        var s = await SceneAsync();
+        var (history, _) = await ReadAllAsync(s.Company.Client);
+        history.ShouldNotBeEmpty();
+
+        var now = await PageAsync(s.Company.Client, ListEventsEndpoint.Now, 500);
+        var operatorNow = await PageAsync(api.Operator, ListEventsEndpoint.Now, 500);
+        await api.CancelBookingAsync(s.Company, s.BookingId);
+        await api.CaughtUpAsync(Shard);
+
+        now.Data.ShouldBeEmpty();
+        var (since, _) = await ReadAllAsync(s.Company.Client, now.Next);
+        since.Select(e => e.Type).ShouldContain("booking.cancelled");
+        var lastOfHistory = Position(history[^1]);
+        since.ShouldAllBe(e => Position(e) > lastOfHistory);
+        var (operatorSince, _) = await ReadAllAsync(api.Operator, operatorNow.Next);
+        operatorSince.Select(e => e.Id).ShouldContain(since[0].Id);
+        operatorSince.Select(e => e.Id).ShouldNotContain(history[^1].Id);
+    }
+
+    [Fact]
     public async Task Min_position_waits_for_the_callers_own_write()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
