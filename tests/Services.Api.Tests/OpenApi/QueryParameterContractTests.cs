@@ -24,21 +24,22 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
         var webhook = await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest("https://hooks.example.com/services", ["booking.*"]), ApiFixture.JsonOptions);
         webhook.StatusCode.ShouldBe(HttpStatusCode.Created, await webhook.Content.ReadAsStringAsync());
         var webhookId = (await webhook.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!.Id;
-        // Each operation with such a parameter, read by a caller it answers, with its required parameters.
-        var reads = new Dictionary<string, (HttpClient Caller, string Path)>(StringComparer.Ordinal)
+        // Each operation with such a parameter, called by a caller it answers, with its required parameters.
+        var calls = new Dictionary<string, (HttpClient Caller, HttpMethod Method, string Path)>(StringComparer.Ordinal)
         {
-            ["listApiKeys"] = (company.Client, $"/v1/organizations/{company.Id}/api-keys"),
-            ["listOffers"] = (company.Client, "/v1/offers"),
-            ["getOfferAvailability"] = (company.Client, $"/v1/offers/{offer.Id}/availability"),
-            ["listSubscriptions"] = (company.Client, "/v1/subscriptions"),
-            ["listBookings"] = (company.Client, "/v1/bookings"),
-            ["getDemand"] = (api.Operator, "/v1/demand"),
-            ["getCompanyUsage"] = (api.Operator, $"/v1/companies/{company.Id}/usage?month=2026-03"),
-            ["getIndicators"] = (api.Operator, "/v1/indicators?territory=grand-figeac&month=2026-03"),
-            ["listEvents"] = (company.Client, "/v1/events"),
-            ["listNeeds"] = (company.Client, "/v1/needs"),
-            ["listWebhooks"] = (company.Client, "/v1/webhooks"),
-            ["listWebhookDeliveries"] = (company.Client, $"/v1/webhooks/{webhookId}/deliveries"),
+            ["listApiKeys"] = (company.Client, HttpMethod.Get, $"/v1/organizations/{company.Id}/api-keys"),
+            ["listOffers"] = (company.Client, HttpMethod.Get, "/v1/offers"),
+            ["getOfferAvailability"] = (company.Client, HttpMethod.Get, $"/v1/offers/{offer.Id}/availability"),
+            ["listSubscriptions"] = (company.Client, HttpMethod.Get, "/v1/subscriptions"),
+            ["listBookings"] = (company.Client, HttpMethod.Get, "/v1/bookings"),
+            ["getDemand"] = (api.Operator, HttpMethod.Get, "/v1/demand"),
+            ["getCompanyUsage"] = (api.Operator, HttpMethod.Get, $"/v1/companies/{company.Id}/usage?month=2026-03"),
+            ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
+            ["listEvents"] = (company.Client, HttpMethod.Get, "/v1/events"),
+            ["listNeeds"] = (company.Client, HttpMethod.Get, "/v1/needs"),
+            ["listWebhooks"] = (company.Client, HttpMethod.Get, "/v1/webhooks"),
+            ["listWebhookDeliveries"] = (company.Client, HttpMethod.Get, $"/v1/webhooks/{webhookId}/deliveries"),
+            ["eraseBeneficiary"] = (api.Operator, HttpMethod.Delete, $"/v1/beneficiaries/hr-contract?companyId={company.Id}"),
         };
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
         var checkedParameters = 0;
@@ -47,16 +48,17 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
         {
             var constrained = parameters.Where(p => p.Schema.TryGetProperty("enum", out _) || p.Schema.TryGetProperty("maximum", out _) || p.Schema.TryGetProperty("pattern", out _)).ToList();
             if (constrained.Count == 0) continue;
-            reads.ContainsKey(operationId).ShouldBeTrue($"{operationId} has a constrained query parameter: add a read of it to this test");
-            var (caller, path) = reads[operationId];
-            (await caller.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK, $"{operationId}: {path}");
+            calls.ContainsKey(operationId).ShouldBeTrue($"{operationId} has a constrained query parameter: add a call of it to this test");
+            var (caller, method, path) = calls[operationId];
+            using (var call = new HttpRequestMessage(method, path)) (await caller.SendAsync(call)).IsSuccessStatusCode.ShouldBeTrue($"{operationId}: {path}");
             foreach (var (name, schema) in constrained)
             {
                 async Task<HttpResponseMessage> ReadWith(string value)
                 {
                     // Given alone: the query parameter it excludes (if any) and its own required value, if any, are dropped.
                     var query = path.Split('?') is [_, var q] ? q.Split('&').Where(p => p.Split('=')[0] != name && p.Split('=')[0] != Excludes.GetValueOrDefault(name)) : [];
-                    return await caller.GetAsync($"{path.Split('?')[0]}?{string.Join('&', query.Append($"{name}={Uri.EscapeDataString(value)}"))}");
+                    using var call = new HttpRequestMessage(method, $"{path.Split('?')[0]}?{string.Join('&', query.Append($"{name}={Uri.EscapeDataString(value)}"))}");
+                    return await caller.SendAsync(call);
                 }
 
                 if (schema.TryGetProperty("enum", out var values))
@@ -107,7 +109,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
     private static IEnumerable<(string OperationId, List<(string Name, JsonElement Schema)> Parameters)> QueryParameters(JsonDocument document) =>
         from path in document.RootElement.GetProperty("paths").EnumerateObject()
         from operation in path.Value.EnumerateObject()
-        where operation.Name == "get"
+        where operation.Name is "get" or "delete"
         select (operation.Value.GetProperty("operationId").GetString()!,
             operation.Value.TryGetProperty("parameters", out var parameters)
                 ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query")
