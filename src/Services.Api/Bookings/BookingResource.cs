@@ -17,7 +17,7 @@ namespace Services.Api.Bookings;
 /// <param name="SlotStart">When the booked slot starts (a slot's start never changes).</param>
 /// <param name="Quantity">Units (seats, places) booked.</param>
 /// <param name="Status">requested (being decided), confirmed (its units are held), waitlisted (waiting for units to free up), cancelled, or expired (the slot started while it was still waiting).</param>
-/// <param name="Attendance">What the provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>
+/// <param name="Attendance">What the offer's club or provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>
 /// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
 public sealed record BookingResponse(

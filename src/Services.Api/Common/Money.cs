@@ -1,6 +1,9 @@
 namespace Services.Api.Common;
 
-/// <summary>An amount in minor units (cents) of a currency; only EUR is accepted today.</summary>
+/// <summary>
+/// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+/// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
+/// </summary>
 public sealed record Money(long Amount, string Currency)
 {
     public const string Euro = "EUR";

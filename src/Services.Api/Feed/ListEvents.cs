@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 using Npgsql;
 using NpgsqlTypes;
 using Services.Api.Beneficiaries;
@@ -104,7 +105,7 @@ public static class ListEventsEndpoint
             .WithSummary("Read the change feed")
             .WithDescription(
                 "The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, " +
-                "to skip the history: read the lists once after it, then follow the feed from its 'next'), then always pass " +
+                "to skip the history: read the lists with minPosition set to its Services-Position header, then follow the feed from its 'next'), then always pass " +
                 "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
                 "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
                 "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
@@ -114,10 +115,20 @@ public static class ListEventsEndpoint
                 "Personal data never appears here: a booking's contact details read {\"status\": \"withheld\"} (read the booking). " +
                 "Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AddOpenApiOperationTransformer((operation, context, _) =>
+            {
+                if (operation.Responses?.TryGetValue("200", out var found) == true && found is OpenApiResponse page)
+                    (page.Headers ??= new Dictionary<string, IOpenApiHeader>())[Writes.PositionHeader] = new OpenApiHeader
+                    {
+                        Description = "With after=now only: the feed's end as a position, to pass as minPosition to the lists read next.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    };
+                return Task.CompletedTask;
+            });
 
     private static async Task<Results<Ok<EventPage>, ValidationProblem, ProblemHttpResult>> Handle(
-        [Description("The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history).")] string? after,
+        [Description("The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history; the answer's Services-Position header is then that end, to pass as minPosition to the lists read next).")] string? after,
         [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
         Caller caller,
@@ -136,8 +147,14 @@ public static class ListEventsEndpoint
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
-        // The feed's rows stop at its shard's checkpoint: every event not in them yet comes after it.
-        if (after is Now) cursor = await daemon.PositionOfAsync(FeedRegistration.FeedShard, cancellationToken);
+        if (after is Now)
+        {
+            // The newest event a reader can see: every later commit comes after it, whatever the feed's
+            // shard has applied (it may lag, or be rebuilding). Lists read with it as minPosition hold
+            // everything before it, so a copy of them followed by the feed from here misses nothing.
+            cursor = await store.ReadHeadAsync(cancellationToken);
+            http.Response.Headers[Writes.PositionHeader] = cursor.ToString();
+        }
 
         var items = caller.IsOperator
             ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)

@@ -13,7 +13,7 @@ namespace Services.Api.Needs;
 /// <param name="CompanyId">The company that recorded it; null for partners.</param>
 /// <param name="Headcount">How many of its staff need it.</param>
 /// <param name="WishedSchedule">When they would need it, in the company's words.</param>
-/// <param name="Status">open; addressed (an offer answers it); withdrawn (by its company).</param>
+/// <param name="Status">open; addressed (an offer answers it); withdrawn (by its company or the operator).</param>
 /// <param name="AcknowledgedBy">The clubs of its territory that took note of it.</param>
 /// <param name="AddressedByOfferId">The offer that answered the need, once addressed.</param>
 /// <param name="RecordedAt">When the company recorded it: the order of the needs list.</param>

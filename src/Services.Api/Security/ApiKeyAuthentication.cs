@@ -52,9 +52,12 @@ public sealed class ApiKeyAuthenticationHandler(
             "Send a valid, unrevoked API key as 'Authorization: Bearer <api key>'.");
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Write(StatusCodes.Status403Forbidden, "forbidden", "Not allowed",
-            $"Your organization's kind may not perform this operation: keys of these kinds only: {string.Join(", ", SecurityExtensions.KindsAllowed(Context.GetEndpoint()?.Metadata ?? []))}.");
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var kinds = SecurityExtensions.KindsAllowed(Context.GetEndpoint()?.Metadata ?? []);
+        return Write(StatusCodes.Status403Forbidden, "forbidden", "Not allowed",
+            "Your organization's kind may not perform this operation" + (kinds.Count > 0 ? $": keys of these kinds only: {string.Join(", ", kinds)}." : "."));
+    }
 
     private Task Write(int status, string code, string title, string detail) => Problems.WriteAsync(Context, status, code, title, detail);
 }

@@ -29,7 +29,8 @@ public static class SecurityExtensions
         [.. endpointMetadata.OfType<AuthorizationPolicy>()
             .SelectMany(policy => policy.Requirements.OfType<RolesAuthorizationRequirement>())
             .SelectMany(roles => roles.AllowedRoles)
-            .Select(kind => WireName.Of(Enum.Parse<OrganizationKind>(kind)))];
+            .Select(role => Enum.TryParse<OrganizationKind>(role, out var kind) ? WireName.Of(kind) : null)
+            .OfType<string>()];
 }
 
 public static class MasterKeyExtensions

@@ -22,9 +22,9 @@ public enum SlotStatus
 /// <param name="End">When the slot ends (UTC).</param>
 /// <param name="Capacity">Units (seats, places) the slot offers.</param>
 /// <param name="Reserved">Units held by confirmed bookings.</param>
-/// <param name="Remaining">Units still free: capacity − reserved.</param>
-/// <param name="WaitlistLength">Bookings waiting for units to free up, in the order they will be promoted.</param>
-/// <param name="Status">scheduled, or cancelled by its club (its bookings are then cancelled).</param>
+/// <param name="Remaining">Units still free: capacity − reserved. A cancelled slot holds nothing and takes no bookings.</param>
+/// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
+/// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,

@@ -15,7 +15,7 @@ namespace Services.Api.Usage;
 /// <summary>One offer on a statement. <see cref="Total"/> = subscription fee + unit charges; <see cref="AmountDue"/> = total − co-funding.</summary>
 /// <param name="Title">The offer's title now.</param>
 /// <param name="SubscriptionFee">The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only).</param>
-/// <param name="AttendedUnits">Units of its bookings of slots in the month that the provider recorded as attended.</param>
+/// <param name="AttendedUnits">Units of its bookings of slots in the month that the offer's club or provider recorded as attended.</param>
 /// <param name="NoShowUnits">Units of its bookings of slots in the month recorded as no-show: charged like attended ones.</param>
 /// <param name="UnitCharges">(attended + no-show units) × the unit price in force when each booking was requested.</param>
 /// <param name="CoFundingShareBasisPoints">The public partner's share of the line, in basis points (3000 = 30 %).</param>

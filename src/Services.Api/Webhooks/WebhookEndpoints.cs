@@ -77,7 +77,7 @@ public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 /// <param name="AttemptCount">Attempts made so far, redeliveries included.</param>
 /// <param name="NextAttemptAt">When it will be tried next, while pending; null otherwise.</param>
 /// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
-/// <param name="CreatedAt">When the event was queued for this webhook.</param>
+/// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
 /// <param name="Attempts">Every attempt, oldest first.</param>
 public sealed record WebhookDeliveryResponse(
     string Id,

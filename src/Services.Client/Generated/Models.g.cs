@@ -779,7 +779,8 @@ public sealed record MemberRemoved
 }
 
 /// <summary>
-/// An amount in minor units (cents) of a currency; only EUR is accepted today.
+/// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+/// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
 /// </summary>
 public sealed record Money
 {
@@ -875,7 +876,7 @@ public sealed record NeedResponse
     public string? WishedSchedule { get; init; }
 
     /// <summary>
-    /// open; addressed (an offer answers it); withdrawn (by its company).
+    /// open; addressed (an offer answers it); withdrawn (by its company or the operator).
     /// </summary>
     [JsonPropertyName("status")]
     public required NeedStatus Status { get; init; }
@@ -1567,19 +1568,19 @@ public sealed record SlotResponse
     public required int Reserved { get; init; }
 
     /// <summary>
-    /// Units still free: capacity − reserved.
+    /// Units still free: capacity − reserved. A cancelled slot holds nothing and takes no bookings.
     /// </summary>
     [JsonPropertyName("remaining")]
     public required int Remaining { get; init; }
 
     /// <summary>
-    /// Bookings waiting for units to free up, in the order they will be promoted.
+    /// Bookings waiting for units to free up.
     /// </summary>
     [JsonPropertyName("waitlistLength")]
     public required int WaitlistLength { get; init; }
 
     /// <summary>
-    /// scheduled, or cancelled by its club (its bookings are then cancelled).
+    /// scheduled, or cancelled by its club or the operator (its bookings are then cancelled).
     /// </summary>
     [JsonPropertyName("status")]
     public required SlotStatus Status { get; init; }
@@ -1844,7 +1845,7 @@ public sealed record UsageLineResponse
     public required Money SubscriptionFee { get; init; }
 
     /// <summary>
-    /// Units of its bookings of slots in the month that the provider recorded as attended.
+    /// Units of its bookings of slots in the month that the offer's club or provider recorded as attended.
     /// </summary>
     [JsonPropertyName("attendedUnits")]
     public required int AttendedUnits { get; init; }
@@ -2036,7 +2037,7 @@ public sealed record WebhookDeliveryResponse
     public DateTimeOffset? DeliveredAt { get; init; }
 
     /// <summary>
-    /// When the event was queued for this webhook.
+    /// When the event happened: the deliveries' order, newest first.
     /// </summary>
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }

@@ -178,7 +178,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         {
             // Take the signal before reading: progress in between cannot be missed.
             var progress = Volatile.Read(ref _progress).Task;
-            if (await PositionOfAsync(name, cancellationToken) >= position) return true;
+            if (await ReadPositionAsync(name, cancellationToken) >= position) return true;
             var remaining = timeout - deadline.Elapsed;
             if (remaining <= TimeSpan.Zero) return false;
             // Shards of this node signal progress; other nodes' progress is polled.
@@ -227,13 +227,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
 
     internal void WakeCoordinator() => Interlocked.Exchange(ref _coordinatorWake, NewSignal()).TrySetResult();
 
-    /// <summary>
-    /// The shard's checkpoint, whichever node runs it: every event at or before it is in the shard's read
-    /// models, every later one comes after it (<see cref="FeedPosition.Start"/> before its first page).
-    /// </summary>
-    public async Task<FeedPosition> PositionOfAsync(string name, CancellationToken cancellationToken = default)
+    private async Task<FeedPosition> ReadPositionAsync(string name, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(name);
         await using var read = DataSource.CreateCommand(ProjectionSql.ReadPosition);
         read.Parameters.Add(new NpgsqlParameter { Value = name });
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);

@@ -254,6 +254,23 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task After_now_gives_the_end_as_a_position_that_lists_read_at_hold_everything_before()
+    {
+        var s = await SceneAsync();
+        var (history, _) = await ReadAllAsync(api.Operator);
+
+        var now = await s.Company.Client.GetAsync($"/v1/events?after={ListEventsEndpoint.Now}");
+
+        now.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var end = now.Headers.GetValues(Api.Infrastructure.Writes.PositionHeader).Single();
+        FeedPosition.TryParse(end, out var head).ShouldBeTrue(end);
+        head.ShouldBeGreaterThanOrEqualTo(Position(history[^1]));
+        var listed = await s.Company.Client.ListAsync<Api.Bookings.BookingResponse>($"/v1/bookings?minPosition={Uri.EscapeDataString(end)}");
+        listed.Data.Select(b => b.Id).ShouldContain(s.BookingId);
+        (await s.Company.Client.GetAsync("/v1/events")).Headers.Contains(Api.Infrastructure.Writes.PositionHeader).ShouldBeFalse("only after=now gives it");
+    }
+
+    [Fact]
     public async Task Min_position_waits_for_the_callers_own_write()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
