@@ -43,7 +43,7 @@ internal static class WebhookContract
                     [HttpMethod.Post] = new()
                     {
                         OperationId = $"on{data}",
-                        Summary = $"{name}",
+                        Summary = name,
                         Description = Describe(document, data),
                         Tags = new HashSet<OpenApiTagReference> { new("Webhooks", document) },
                         Parameters = [.. Headers.Select(header => (IOpenApiParameter)new OpenApiParameter
