@@ -152,6 +152,7 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         required.ShouldContain("status");
         required.ShouldNotContain("requestedAt");
         required.ShouldNotContain("cancelReason");
+        required.ShouldNotContain("contact");
     }
 
     [Fact]
