@@ -54,6 +54,9 @@ public static partial class Booking
             return Decision.Refuse("subscription_ended", $"Subscription {subscription.Id} ends on {endsOn:yyyy-MM-dd}; slot {slot.Id} is on {slotDate:yyyy-MM-dd}.");
         if (command.Quantity < 1)
             return Decision.Refuse("invalid_quantity", $"A booking is for at least 1 unit; got {command.Quantity}.");
+        // Waitlisted, it would hold quota units until the slot starts and then count as unmet demand.
+        if (command.Quantity > slot.Capacity)
+            return Decision.Refuse("quantity_exceeds_capacity", $"Slot {slot.Id} holds {slot.Capacity} in all: a booking for {command.Quantity} can never fit it.");
 
         var month = Subscription.MonthOf(slotDate);
         var used = subscription.UnitsUsedIn(month);
@@ -133,7 +136,7 @@ public static class BookSeatEndpoint
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quota_exceeded");
+            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quantity_exceeds_capacity", "quota_exceeded");
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         BookSeatRequest request, Caller caller, CommandRunner runner, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

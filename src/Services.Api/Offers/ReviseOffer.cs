@@ -27,6 +27,8 @@ public static partial class Offer
     {
         if (state is null) return NotFound(command.OfferId);
         if (state.Status == OfferStatus.Withdrawn) return Withdrawn(state);
+        // A revision is a new version: an empty one would break the ETags of those who read the offer and notify every subscriber of nothing.
+        if (Keeps(state, command)) return Decision.Accept();
         if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
         // Those already listed stay as they are (an offer published before providers were checked
         // may list another kind, which gets no access for it): a revision of its title still goes through.
@@ -36,6 +38,15 @@ public static partial class Offer
             command.Title, command.Description, command.Territories, command.MonthlyFee,
             command.UnitPrice, command.CoFunding, command.ProviderIds));
     }
+
+    private static bool Keeps(OfferState state, ReviseOffer revision) =>
+        state.Title == revision.Title
+        && state.Description == revision.Description
+        && state.Territories.SequenceEqual(revision.Territories, StringComparer.Ordinal)
+        && state.MonthlyFee == revision.MonthlyFee
+        && state.UnitPrice == revision.UnitPrice
+        && state.CoFunding == revision.CoFunding
+        && state.ProviderIds.SequenceEqual(revision.ProviderIds, StringComparer.Ordinal);
 }
 
 /// <summary>Only the fields given change; <c>removeCoFunding: true</c> ends the co-funding. Category and time zone are fixed at publication.</summary>

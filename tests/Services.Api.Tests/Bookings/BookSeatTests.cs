@@ -116,7 +116,7 @@ public sealed class BookSeatTests
     [Fact]
     public void A_booking_counted_again_in_another_month_leaves_the_first_month_free() =>
         Booking.Decide(
-                Book(6), null, SlotWith(),
+                Book(6), null, SlotWith() with { Capacity = 6 },
                 SubscriptionWith(new QuotaChanged(6), new UnitsCounted("bkg_a", "2025-03", 4), new UnitsCounted("bkg_a", "2025-04", 4)),
                 OfferWith(), Now)
             .ThenAccepted().Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 6));
@@ -175,6 +175,16 @@ public sealed class BookSeatTests
     [Fact]
     public void A_booking_is_for_at_least_one_unit() =>
         Booking.Decide(Book(0), null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("invalid_quantity");
+
+    [Fact]
+    public void A_booking_larger_than_the_whole_slot_is_refused_rather_than_waitlisted_for_ever()
+    {
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 4));
+
+        Booking.Decide(Book(slot.Capacity + 1), null, slot, SubscriptionWith(), OfferWith(), Now).ThenRefused("quantity_exceeds_capacity");
+        Booking.Decide(Book(slot.Capacity), null, slot, SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Booking.ShouldBeEvents(RequestedNow(slot.Capacity), new BookingWaitlisted(1));
+    }
 
     [Fact]
     public void A_booking_is_made_once() =>

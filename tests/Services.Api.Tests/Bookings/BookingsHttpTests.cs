@@ -242,19 +242,34 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_booking_larger_than_the_whole_slot_is_refused_and_takes_no_units()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 2);
+
+        var tooLarge = await company.PostBookingAsync(subscription.Id, slot.Id, quantity: 3);
+
+        (await tooLarge.ShouldBeProblemAsync(HttpStatusCode.Conflict, "quantity_exceeds_capacity")).GetProperty("detail").GetString()!.ShouldContain("holds 2 in all");
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Sum(u => u.UnitsUsed).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Bookings_beyond_the_monthly_quota_are_refused_counting_waitlisted_units_of_the_slots_month_only()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 3);
-        var firstMonthSlot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 1);
+        var firstMonthSlot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(1), capacity: 2);
         var secondMonthSlot = await api.ScheduleSlotAsync(club, offer.Id, InMonth(2), capacity: 5);
         var firstMonth = InMonth(1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
         var secondMonth = InMonth(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
-        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 1)).Status.ShouldBe(BookingStatus.Confirmed);
-        var waiting = await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 2);
+        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 2)).Status.ShouldBe(BookingStatus.Confirmed);
+        var waiting = await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 1);
         waiting.Status.ShouldBe(BookingStatus.Waitlisted);
 
         var beyond = await company.PostBookingAsync(subscription.Id, firstMonthSlot.Id, quantity: 1);
@@ -268,8 +283,8 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         usage[secondMonth].UnitsUsed.ShouldBe(3);
 
         await api.CancelBookingAsync(company, waiting.Id);
-        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Single(u => u.Month == firstMonth).UnitsUsed.ShouldBe(1);
-        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 2)).Status.ShouldBe(BookingStatus.Waitlisted);
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Single(u => u.Month == firstMonth).UnitsUsed.ShouldBe(2);
+        (await api.BookAsync(company, subscription.Id, firstMonthSlot.Id, quantity: 1)).Status.ShouldBe(BookingStatus.Waitlisted);
     }
 
     [Fact]

@@ -72,9 +72,9 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task Listed_bookings_match_the_single_reads_including_the_current_waitlist_position()
     {
-        var scene = await SceneAsync(capacity: 1);
-        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
-        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var scene = await SceneAsync(capacity: 2);
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, quantity: 2);
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, quantity: 2);
         var third = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, quantity: 2);
         var fourth = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
         third.WaitlistPosition.ShouldBe(2);

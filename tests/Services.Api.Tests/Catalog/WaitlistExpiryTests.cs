@@ -34,9 +34,9 @@ public sealed class WaitlistExpiryTests(ApiFixture api) : IClassFixture<ApiFixtu
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 10);
-        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 2);
         var untouched = await api.ScheduleSlotAsync(club, offer.Id, slot.Start.AddDays(1), capacity: 1);
-        var confirmed = await api.BookAsync(company, subscription.Id, slot.Id);
+        var confirmed = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
         var first = await api.BookAsync(company, subscription.Id, slot.Id);
         var second = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
         await api.BookAsync(company, subscription.Id, untouched.Id);
@@ -58,8 +58,8 @@ public sealed class WaitlistExpiryTests(ApiFixture api) : IClassFixture<ApiFixtu
         (await api.GetBookingAsync(company, waitingLater.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
         var read = await api.GetSlotAsync(company, slot.Id);
         read.WaitlistLength.ShouldBe(0);
-        read.Reserved.ShouldBe(1);
-        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Sum(u => u.UnitsUsed).ShouldBe(3); // confirmed + the later slot's two
+        read.Reserved.ShouldBe(2);
+        (await api.GetSubscriptionAsync(company, subscription.Id)).Usage.Sum(u => u.UnitsUsed).ShouldBe(4); // confirmed + the later slot's two
 
         await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
         (await expiry.RunOnceAsync(CancellationToken.None)).ShouldBe(0);

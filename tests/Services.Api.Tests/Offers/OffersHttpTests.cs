@@ -240,6 +240,20 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_revision_that_changes_nothing_keeps_the_version()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var unchanged = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: offer.Title), ifMatch: "\"1\""));
+
+        unchanged.StatusCode.ShouldBe(HttpStatusCode.OK, await unchanged.Content.ReadAsStringAsync());
+        unchanged.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        var later = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Conciergerie"), ifMatch: "\"1\""));
+        later.StatusCode.ShouldBe(HttpStatusCode.OK, await later.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_revision_adds_and_removes_co_funding()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);

@@ -28,6 +28,17 @@ public sealed class ReviseOfferTests
             Money.Euros(2_500), Money.Euros(250), new CoFunding(PartnerId, 5_000), [ProviderId, SecondDriverId]));
 
     [Fact]
+    public void A_revision_that_changes_nothing_is_no_event()
+    {
+        var offer = OfferWith();
+        var same = new ReviseOffer(offer.Id, offer.Title, offer.Description, offer.Territories, offer.MonthlyFee, offer.UnitPrice, offer.CoFunding, offer.ProviderIds);
+
+        Offer.Decide(same, offer, null, Providers, Now).ThenAccepted().ShouldBeEmpty();
+        Offer.Decide(same with { UnitPrice = Money.Euros(1) }, offer, null, Providers, Now).ThenAccepted().Count.ShouldBe(1);
+        Offer.Decide(same with { Territories = [.. offer.Territories, "causse-de-labastide"] }, offer, null, Providers, Now).ThenAccepted().Count.ShouldBe(1);
+    }
+
+    [Fact]
     public void A_suspended_offer_may_be_revised() =>
         Offer.Decide(Revise(), OfferWith(new OfferSuspended(null)), null, Providers, Now).ThenAccepted().Count.ShouldBe(1);
 
