@@ -1,12 +1,14 @@
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.ReadModels;
+using Services.Api.Infrastructure;
 using Services.Api.Slots;
+using Services.Api.Subscriptions;
 using Services.EventStore.Projections;
 
 namespace Services.Api.Listings;
 
-/// <summary>The shards of the catalog and the lists of bookings, subscriptions and needs, and the waitlist-expiry reaction.</summary>
+/// <summary>The shards of the catalog and the lists of bookings, subscriptions and needs, and the reactions that read them (waitlist expiry, the subscriptions of withdrawn offers).</summary>
 public static class CatalogReadModels
 {
     public const string CatalogShard = "catalog";
@@ -21,9 +23,16 @@ public static class CatalogReadModels
         services.AddProjection<BookingListProjection>();
         services.AddProjection<SubscriptionListProjection>();
         services.AddProjection<NeedListProjection>();
-        services.AddSingleton<WaitlistExpiry>();
-        if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<WaitlistExpiry>());
+        services.AddReaction<WaitlistExpiry>();
+        services.AddReaction<WithdrawnOfferSubscriptions>();
         return services;
+    }
+
+    /// <summary>One instance, which tests may run by hand, and (unless the document is being generated) its periodic runs.</summary>
+    private static void AddReaction<TReaction>(this IServiceCollection services) where TReaction : PeriodicReaction
+    {
+        services.AddSingleton<TReaction>();
+        if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<TReaction>());
     }
 }
 

@@ -39,7 +39,8 @@ public sealed record OfferSuspended(string? Reason);
 
 public sealed record OfferResumed;
 
-public sealed record OfferWithdrawn;
+/// <param name="WithdrawnAt">When the offer was withdrawn: its subscriptions end with that month, in its time zone. Null in withdrawals recorded before it was kept (November 2026).</param>
+public sealed record OfferWithdrawn(DateTimeOffset? WithdrawnAt = null);
 
 public enum OfferStatus
 {
@@ -62,6 +63,8 @@ public sealed record OfferState(
     IReadOnlyList<string> ProviderIds,
     OfferStatus Status)
 {
+    public DateTimeOffset? WithdrawnAt { get; init; }
+
     /// <summary>Quota months and subscription dates follow the offer's local calendar, not UTC.</summary>
     public DateOnly LocalDate(DateTimeOffset instant) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(instant, TimeZone).DateTime);
@@ -90,7 +93,7 @@ public static partial class Offer
         },
         ({ } s, OfferSuspended) => s with { Status = OfferStatus.Suspended },
         ({ } s, OfferResumed) => s with { Status = OfferStatus.Active },
-        ({ } s, OfferWithdrawn) => s with { Status = OfferStatus.Withdrawn },
+        ({ } s, OfferWithdrawn e) => s with { Status = OfferStatus.Withdrawn, WithdrawnAt = e.WithdrawnAt },
         _ => state,
     };
 

@@ -13,8 +13,6 @@ namespace Services.Api.Slots;
 /// have started and still have a waitlist, and runs <see cref="ExpireWaitlist"/> on each through the
 /// same path as commands: the slot, its waitlisted bookings and their subscriptions are loaded,
 /// decided on and appended in one transaction (a version conflict reloads and decides again).
-/// The read model only nominates candidates: the decision is taken on the streams, so a lagging or
-/// stale candidate simply decides nothing. Several nodes may run it: the stream versions keep it exactly-once.
 /// </summary>
 public sealed class WaitlistExpiry(
     NpgsqlDataSource db,
@@ -22,36 +20,10 @@ public sealed class WaitlistExpiry(
     CommandRunner runner,
     TimeProvider time,
     IConfiguration configuration,
-    ILogger<WaitlistExpiry> logger) : BackgroundService
+    ILogger<WaitlistExpiry> logger) : PeriodicReaction("waitlist-expiry", "ExpiryIntervalSeconds", configuration, logger)
 {
-    private const int BatchSize = 200;
-
-    public TimeSpan Interval { get; } = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Reactions:ExpiryIntervalSeconds", 15)));
-
-    private static readonly EventMetadata Metadata = new()
-    {
-        CorrelationId = "reaction:waitlist-expiry",
-        CausationId = "reaction:waitlist-expiry",
-    };
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Waitlist expiry failed; retrying at the next tick");
-            }
-        }
-    }
-
     /// <summary>Expires the waitlists of every slot that has started; answers how many bookings expired.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var expired = 0;
@@ -60,19 +32,13 @@ public sealed class WaitlistExpiry(
         return expired;
     }
 
-    private async Task<IReadOnlyList<string>> CandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = ReadModelSql.Command(db, """
+    private Task<IReadOnlyList<string>> CandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        IdsAsync(ReadModelSql.Command(db, """
             select slot_id from rm_catalog_slots
             where waitlist_length > 0 and start_at <= $1 and status = 'scheduled'
             order by start_at, slot_id
             limit $2
-            """, now.ToUniversalTime(), BatchSize);
-        var slotIds = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) slotIds.Add(reader.GetString(0));
-        return slotIds;
-    }
+            """, now.ToUniversalTime(), BatchSize), cancellationToken);
 
     private async Task<int> ExpireAsync(string slotId, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -20,8 +20,7 @@ public static partial class Subscription
         if (state.IsCancelled) return Cancelled(state);
         if (offer is null) return Offer.NotFound(state.OfferId);
 
-        var today = offer.LocalDate(now);
-        var endsOn = new DateOnly(today.Year, today.Month, DateTime.DaysInMonth(today.Year, today.Month));
+        var endsOn = EndOfMonth(offer.LocalDate(now));
         // Bookings past the end would hold seats with no subscription to count them against (no
         // fee, and a new subscription's quota on top): they go first.
         var later = state.Units.ByMonth.Where(month => string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0).Sum(month => month.Value);

@@ -54,6 +54,9 @@ public static partial class Subscription
 
     public static string MonthOf(DateOnly date) => date.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
+    /// <summary>The last day of <paramref name="day"/>'s month, where a subscription ended that month stops.</summary>
+    public static DateOnly EndOfMonth(DateOnly day) => new(day.Year, day.Month, DateTime.DaysInMonth(day.Year, day.Month));
+
     public static SubscriptionState? Evolve(SubscriptionState? state, object @event) => (state, @event) switch
     {
         (null, Subscribed e) => new SubscriptionState(

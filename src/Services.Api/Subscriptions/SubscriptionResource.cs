@@ -25,10 +25,10 @@ public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int Uni
 /// A cancelled subscription still runs until <see cref="EndsOn"/>.
 /// </summary>
 /// <param name="ClubId">The club that runs the offer.</param>
-/// <param name="Status">active, or cancelled (it still runs until endsOn).</param>
+/// <param name="Status">active, or cancelled (by its company, or because its offer was withdrawn; it still runs until endsOn).</param>
 /// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
 /// <param name="StartsOn">Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.</param>
-/// <param name="EndsOn">Its last day once cancelled (the end of the month it was cancelled in): slots starting on a later day cannot be booked with it. Null while active.</param>
+/// <param name="EndsOn">Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in (before startsOn when it never ran). Slots starting on a later day cannot be booked with it. Null while active.</param>
 /// <param name="Usage">Units used and left, per month.</param>
 public sealed record SubscriptionResponse(
     string Id,

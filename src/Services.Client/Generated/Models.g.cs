@@ -1071,6 +1071,11 @@ public sealed record OfferSuspended
 
 public sealed record OfferWithdrawn
 {
+    /// <summary>
+    /// When the offer was withdrawn: its subscriptions end with that month, in its time zone. Null in withdrawals recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("withdrawnAt")]
+    public DateTimeOffset? WithdrawnAt { get; init; }
 }
 
 /// <summary>
@@ -1747,7 +1752,7 @@ public sealed record SubscriptionResponse
     public required string ClubId { get; init; }
 
     /// <summary>
-    /// active, or cancelled (it still runs until endsOn).
+    /// active, or cancelled (by its company, or because its offer was withdrawn; it still runs until endsOn).
     /// </summary>
     [JsonPropertyName("status")]
     public required SubscriptionStatus Status { get; init; }
@@ -1765,7 +1770,7 @@ public sealed record SubscriptionResponse
     public required DateOnly StartsOn { get; init; }
 
     /// <summary>
-    /// Its last day once cancelled (the end of the month it was cancelled in): slots starting on a later day cannot be booked with it. Null while active.
+    /// Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in (before startsOn when it never ran). Slots starting on a later day cannot be booked with it. Null while active.
     /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }

@@ -348,7 +348,7 @@ public sealed partial class ServicesClient
     /// Withdraw an offer for good
     /// </summary>
     /// <remarks>
-    /// It takes no new slots, subscriptions or bookings. The owning club or the operator. Send the ETag as If-Match to change only what you read.
+    /// It takes no new slots, subscriptions or bookings, and its subscriptions end on the last day of this month (offer's calendar): no fee runs on after it. Its slots and their bookings stay as they are. The owning club or the operator. Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("withdrawOffer", "POST", "/v1/offers/{offerId}/withdraw")]
     public Task<ApiResponse<OfferResponse>> WithdrawOfferAsync(string offerId, RequestOptions? options = null, CancellationToken cancellationToken = default)

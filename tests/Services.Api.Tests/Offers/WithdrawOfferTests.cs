@@ -8,11 +8,11 @@ public sealed class WithdrawOfferTests
 {
     [Fact]
     public void An_active_offer_is_withdrawn() =>
-        Offer.Decide(new WithdrawOffer(OfferId), OfferWith(), Now).Then(new OfferWithdrawn());
+        Offer.Decide(new WithdrawOffer(OfferId), OfferWith(), Now).Then(new OfferWithdrawn(Now));
 
     [Fact]
     public void A_suspended_offer_is_withdrawn() =>
-        Offer.Decide(new WithdrawOffer(OfferId), OfferWith(new OfferSuspended(null)), Now).Then(new OfferWithdrawn());
+        Offer.Decide(new WithdrawOffer(OfferId), OfferWith(new OfferSuspended(null)), Now).Then(new OfferWithdrawn(Now));
 
     [Fact]
     public void Withdrawal_is_final() =>

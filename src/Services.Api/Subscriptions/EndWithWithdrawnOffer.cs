@@ -1,0 +1,83 @@
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.Offers;
+using Services.Api.Organizations;
+using Services.EventStore;
+
+namespace Services.Api.Subscriptions;
+
+/// <summary>A withdrawn offer serves no one after the month it was withdrawn in, so its subscriptions charge no fee after it.</summary>
+public sealed record EndWithWithdrawnOffer(string SubscriptionId);
+
+public static partial class Subscription
+{
+    /// <param name="now">When the reaction runs: the withdrawal's month for an offer withdrawn before withdrawals kept their instant.</param>
+    public static Decision<CancelSubscriptionOutcome> Decide(EndWithWithdrawnOffer command, SubscriptionState? state, OfferState? offer, DateTimeOffset now)
+    {
+        if (state is null) return NotFound(command.SubscriptionId);
+        if (offer is null) return Offer.NotFound(state.OfferId);
+        if (offer.Status != OfferStatus.Withdrawn) return Decision.Refuse("offer_not_withdrawn", $"Offer {offer.Id} is not withdrawn.");
+
+        // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
+        // One that would only start after that day never runs at all.
+        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt ?? now));
+        if (state.EndsOn <= endsOn) return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []));
+        return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
+            Subscription: [new SubscriptionCancelled(endsOn)],
+            Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
+    }
+}
+
+/// <summary>
+/// The reaction "an offer is withdrawn → its subscriptions end with that month". Every
+/// <c>Reactions:WithdrawalIntervalSeconds</c> (default 15) it finds, in the catalog and subscription-list read
+/// models, the active subscriptions of withdrawn offers and ends each on its streams (the subscription and its
+/// company, in one transaction). A subscription the lists have not caught up with yet is found at a later run.
+/// </summary>
+public sealed class WithdrawnOfferSubscriptions(
+    NpgsqlDataSource db,
+    EventStore.EventStore store,
+    CommandRunner runner,
+    TimeProvider time,
+    IConfiguration configuration,
+    ILogger<WithdrawnOfferSubscriptions> logger) : PeriodicReaction("offer-withdrawal", "WithdrawalIntervalSeconds", configuration, logger)
+{
+    /// <summary>Ends the subscriptions of withdrawn offers; answers how many it ended.</summary>
+    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var ended = 0;
+        foreach (var subscriptionId in await CandidatesAsync(cancellationToken))
+            ended += await EndAsync(subscriptionId, cancellationToken) ? 1 : 0;
+        return ended;
+    }
+
+    private Task<IReadOnlyList<string>> CandidatesAsync(CancellationToken cancellationToken) =>
+        IdsAsync(ReadModelSql.Command(db, """
+            select s.subscription_id
+            from rm_catalog_offers o join rm_subscriptions s on s.offer_id = o.offer_id and s.status = $1
+            where o.status = $2
+            order by s.subscription_id
+            limit $3
+            """, ReadModelValues.Wire(SubscriptionStatus.Active), ReadModelValues.Wire(OfferStatus.Withdrawn), BatchSize), cancellationToken);
+
+    private async Task<bool> EndAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        var subscription = Subscription.Stream(subscriptionId);
+        // The company of a subscription never changes: read it first to know which streams to lock.
+        var first = (await store.LoadAsync(subscription, cancellationToken)).State;
+        if (first is null) return false;
+        var company = Organization.Stream(first.CompanyId);
+        return await runner.RunAsync([subscription.Id, company.Id], async (streams, ct) =>
+        {
+            var state = await streams.LoadAsync(subscription, ct);
+            var offer = state is null ? null : await streams.LoadAsync(Offer.Stream(state.OfferId), ct);
+            await streams.LoadAsync(company, ct);
+            var decision = Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer, time.GetUtcNow());
+            if (decision.Events is not { Subscription.Count: > 0 } outcome) return false;
+            await streams.AppendAsync(Metadata, [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
+            return true;
+        }, cancellationToken);
+    }
+}

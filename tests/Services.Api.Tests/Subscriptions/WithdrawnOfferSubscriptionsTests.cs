@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Services.Api.Bookings;
+using Services.Api.Demand;
+using Services.Api.Listings;
+using Services.Api.Common;
+using Services.Api.Subscriptions;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+using Services.Api.Usage;
+
+namespace Services.Api.Tests.Subscriptions;
+
+public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static DateOnly LocalToday(string timeZone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTimeOffset.UtcNow, timeZone).DateTime);
+
+    private static string Month(DateOnly day) => day.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    private async Task<UsageStatementResponse> StatementAsync(Actor company, DateOnly month) =>
+        (await company.Client.GetFromJsonAsync<UsageStatementResponse>($"/v1/companies/{company.Id}/usage?month={Month(month)}", ApiFixture.JsonOptions))!;
+
+    [Fact]
+    public async Task Withdrawing_an_offer_ends_its_subscriptions_with_the_month_so_no_fee_runs_on_and_its_bookings_stand()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var later = await api.ScheduleSlotAsync(club, offer.Id, Catalog.InDays(40));
+        var booking = await api.BookAsync(company, subscription.Id, later.Id);
+        var laterStarter = await api.RegisterMemberAsync(club);
+        var startsLater = await api.SubscribeAsync(laterStarter, offer.Id, startsOn: LocalToday(offer.TimeZone).AddMonths(2));
+
+        var before = LocalToday(offer.TimeZone);
+        await api.WithdrawOfferAsync(club, offer.Id);
+        var after = LocalToday(offer.TimeZone);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        var reaction = api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>();
+        await reaction.RunOnceAsync(CancellationToken.None); // or the periodic run got there first
+
+        var ended = await api.GetSubscriptionAsync(company, subscription.Id);
+        ended.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        ended.EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
+        var neverRan = await api.GetSubscriptionAsync(laterStarter, startsLater.Id);
+        neverRan.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        neverRan.EndsOn!.Value.ShouldBeLessThan(neverRan.StartsOn);
+        (await api.GetBookingAsync(company, booking.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+
+        await api.CaughtUpAsync(InsightsProjection.ShardName);
+        var endsOn = ended.EndsOn!.Value;
+        (await StatementAsync(company, endsOn)).Lines.ShouldHaveSingleItem().SubscriptionFee.ShouldBe(offer.MonthlyFee);
+        (await StatementAsync(company, endsOn.AddDays(1))).Lines.ShouldBeEmpty();
+        (await StatementAsync(laterStarter, startsLater.StartsOn)).Lines.ShouldBeEmpty();
+
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
+    }
+}
