@@ -2,6 +2,7 @@ using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Offers;
 using Services.Api.ReadModels;
+using Services.Api.Slots;
 using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.Listings.ReadModelValues;
@@ -48,7 +49,11 @@ public sealed class BookingListProjection : IProjection
                     bookings.Change(id, new BookingChange(Wire(BookingStatus.Confirmed)));
                     break;
                 case BookingWaitlisted e:
-                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Waitlisted), WaitlistPosition: e.Position, WaitlistedSeq: recorded.Position.GlobalPosition));
+                    bookings.Change(id, new BookingChange(Wire(BookingStatus.Waitlisted), WaitlistPosition: e.Position));
+                    break;
+                case WaitlistJoined e:
+                    // The slot's order, not the bookings': a transaction holding several bookings writes their streams by id.
+                    bookings.Change(e.BookingId, new BookingChange(WaitlistedSeq: recorded.Position.GlobalPosition));
                     break;
                 case BookingPromoted:
                     bookings.Change(id, new BookingChange(Wire(BookingStatus.Confirmed), PromotedAt: Utc(recorded.Timestamp)));

@@ -2,12 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Listings;
 using Services.Api.Offers;
+using Services.Api.Slots;
 using Services.Api.Tests.Http;
+using Services.EventStore;
 
 namespace Services.Api.Tests.Listings;
 
@@ -87,6 +90,30 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         foreach (var booking in listed.Data) booking.ShouldBe(await api.GetBookingAsync(scene.Company, booking.Id));
         listed.Data.Select(b => (b.Status, b.WaitlistPosition)).ShouldBe(
             [(BookingStatus.Waitlisted, 2), (BookingStatus.Waitlisted, 1), (BookingStatus.Confirmed, null), (BookingStatus.Cancelled, null)]);
+    }
+
+    [Fact]
+    public async Task Bookings_waitlisted_in_one_transaction_are_listed_in_the_slots_order_not_their_ids_order()
+    {
+        var scene = await SceneAsync(capacity: 1);
+        await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var slot = await api.GetSlotAsync(scene.Company, scene.SlotId);
+        var ids = new[] { Ids.New(Ids.Booking), Ids.New(Ids.Booking) }.Order(StringComparer.Ordinal).ToArray();
+        var (first, second) = (ids[1], ids[0]); // the transaction writes the first one's stream last
+        StreamAppend Waitlisted(string id, int position) => new(Booking.StreamId(id), Booking.StreamType, ExpectedVersion.NoStream,
+            [new BookingRequested(id, scene.Company.Id, scene.SubscriptionId, scene.OfferId, scene.SlotId, slot.Start, 1, $"hr-{position}", DateTimeOffset.UtcNow), new BookingWaitlisted(position)]);
+
+        await api.Factory.Services.GetRequiredService<EventStore.EventStore>().AppendAsync(
+        [
+            Waitlisted(first, 1),
+            Waitlisted(second, 2),
+            new StreamAppend(Slot.StreamId(scene.SlotId), Slot.StreamType, ExpectedVersion.Any,
+                [new WaitlistJoined(first, scene.Company.Id, 1, 1), new WaitlistJoined(second, scene.Company.Id, 1, 2)]),
+        ]);
+        await api.CaughtUpAsync(Shard);
+
+        var listed = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&status=waitlisted");
+        listed.Data.Select(b => (b.Id, b.WaitlistPosition)).OrderBy(b => b.WaitlistPosition).ShouldBe([(first, (int?)1), (second, 2)]);
     }
 
     [Fact]
