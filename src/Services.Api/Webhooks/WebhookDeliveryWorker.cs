@@ -165,7 +165,7 @@ public sealed class WebhookDeliveryWorker(
                 join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
                 where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4)
                   and ($6::text is null or live.organization_id = $6)
-                order by due.next_attempt_at, due.delivery_id
+                order by due.next_attempt_at, due.event_position, due.delivery_id
                 limit $3
                 for update of due skip locked
             ), served as (
@@ -175,7 +175,7 @@ public sealed class WebhookDeliveryWorker(
             from webhooks w
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -183,15 +183,16 @@ public sealed class WebhookDeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter { Value = busy });
         command.Parameters.Add(new NpgsqlParameter { Value = organizations });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt)>();
+        var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt, long? Position)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6)),
-                reader.GetFieldValue<DateTimeOffset>(7)));
+                reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
         }
-        // Oldest events first, so that a receiver usually sees them in order (not guaranteed: use the feed for order).
-        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
+        // Oldest events first, and a transaction's events in the feed's order (they share its instant), so that a
+        // receiver usually sees them in order; not guaranteed (retries, redeliveries, other nodes): use the feed for order.
+        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Position).ThenBy(r => r.Delivery.DeliveryId, StringComparer.Ordinal).Select(r => r.Delivery)];
     }
 
     private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)

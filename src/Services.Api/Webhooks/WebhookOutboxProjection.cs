@@ -79,14 +79,14 @@ public sealed class WebhookOutboxProjection : IProjection
                 select * from unnest($1::int[], $2::uuid[], $3::text[], $4::xid8[], $5::bigint[], $6::timestamptz[], $7::text[], $10::text[])
                     as e(idx, event_id, event_type, xid, pos, occurred_at, body, partner_body)),
             aud as (select * from unnest($8::int[], $9::text[]) as a(idx, audience))
-            insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
+            insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, event_position)
             select 'dlv_' || left(md5(w.webhook_id || ev.event_id::text), 24), w.webhook_id, ev.event_id, ev.event_type,
                    case when coalesce(w.organization_kind, (
                                  -- A webhook an older node made during an upgrade: its kind from the registration.
                                  select r.data->>'kind' from es_events r
                                  where r.stream_id = 'organization-' || w.organization_id and r.event_type = 'organization.registered')) = 'partner'
                         then coalesce(ev.partner_body, ev.body) else ev.body end,
-                   'pending', ev.occurred_at, ev.occurred_at
+                   'pending', ev.occurred_at, ev.occurred_at, ev.pos
             from ev
             join webhooks w on w.deleted_at is null
               and (ev.xid, ev.pos) > (w.after_xid, w.after_position)

@@ -201,6 +201,34 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         (await DeliveriesAsync(companyClient, webhook.Id)).Single(d => d.Id == target.Id).AttemptCount.ShouldBe(target.AttemptCount + 1);
     }
 
+    [Fact]
+    public async Task An_organizations_deliveries_go_out_in_the_feeds_order_also_within_one_transaction()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var client = clocked.ClientFor(company);
+        var webhook = await CreateAsync(client, receiver.Url, "booking.*");
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        for (var i = 0; i < 6; i++) await api.BookAsync(company, subscription.Id, slot.Id); // requested and confirmed in one transaction each
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+        var feed = await client.GetFromJsonAsync<EventPage>("/v1/events?limit=500", ApiFixture.JsonOptions);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(clocked, worker, client, webhook.Id);
+
+        var inFeedOrder = feed!.Data.Where(e => e.Type.StartsWith("booking.", StringComparison.Ordinal)).Select(e => e.Id.ToString()).ToList();
+        inFeedOrder.Count.ShouldBe(12);
+        receiver.Requests.Select(r => r.EventId).ShouldBe(inFeedOrder);
+    }
+
     /// <summary>A company's webhook for its bookings, and the deliveries three bookings queue.</summary>
     /// <param name="siblingUrl">Another webhook's URL for the same events, when given.</param>
     private async Task<(Actor Company, CreatedWebhookResponse Webhook)> CompanyWithDeliveriesAsync(ClockedApi clocked, string url, string? siblingUrl = null)
