@@ -150,7 +150,8 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret);
+    /// <param name="Redeliveries">How many redeliveries had been asked when it was claimed: one asked during the attempt starts its own schedule.</param>
+    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret, int Redeliveries);
 
     /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
     /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
@@ -159,7 +160,12 @@ public sealed class WebhookDeliveryWorker(
     {
         var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
         await using var command = db.CreateCommand("""
-            with due as (
+            with orphaned as (
+                -- Queued by an outbox page that read the webhook before its deletion committed: ended here.
+                update webhook_deliveries o set status = 'failed', next_attempt_at = null, last_error = coalesce(o.last_error, 'webhook deleted')
+                from webhooks gone
+                where gone.webhook_id = o.webhook_id and gone.deleted_at is not null and o.status = 'pending' and o.next_attempt_at <= $1
+            ), due as (
                 select due.delivery_id, live.organization_id, due.next_attempt_at
                 from webhook_deliveries due
                 join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
@@ -175,7 +181,7 @@ public sealed class WebhookDeliveryWorker(
             from webhooks w
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position, d.redeliveries
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -187,7 +193,7 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6)),
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6), reader.GetInt32(9)),
                 reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
         }
         // Oldest events first, and a transaction's events in the feed's order (they share its instant), so that a
@@ -296,15 +302,16 @@ public sealed class WebhookDeliveryWorker(
         Add(batch, "insert into webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error) values ($1, $2, $3, $4, $5, $6)",
             delivery.DeliveryId, attempt, attemptedAt.ToUniversalTime(), statusCode, durationMs, error);
         // A delivery its webhook's deletion ended while this attempt ran stays ended, unless the
-        // attempt got through.
+        // attempt got through. One redelivered meanwhile keeps the schedule the redelivery set, counted from here.
         Add(batch, """
             update webhook_deliveries set attempts = $2, last_status_code = $5, last_error = $6,
-                status = case when status = 'pending' or $3 = 'delivered' then $3 else status end,
-                next_attempt_at = case when status = 'pending' then $4::timestamptz end,
+                status = case when redeliveries <> $8 then status when status = 'pending' or $3 = 'delivered' then $3 else status end,
+                next_attempt_at = case when redeliveries <> $8 then next_attempt_at when status = 'pending' then $4::timestamptz end,
+                schedule_start = case when redeliveries <> $8 then $2 else schedule_start end,
                 delivered_at = case when $3 = 'delivered' then $7 else delivered_at end
             where delivery_id = $1
             """,
-            delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime());
+            delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime(), delivery.Redeliveries);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return attempt;

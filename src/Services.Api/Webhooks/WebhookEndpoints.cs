@@ -270,7 +270,7 @@ public static class WebhookEndpoints
     {
         if (await FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
         await using (var command = ReadModelSql.Command(db, """
-            update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts
+            update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts, redeliveries = redeliveries + 1
             where webhook_id = $1 and delivery_id = $2
             """, webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()))
         {

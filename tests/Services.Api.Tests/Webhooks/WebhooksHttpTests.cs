@@ -423,6 +423,61 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_redelivery_asked_while_the_delivery_is_being_sent_is_sent_after_it_even_when_that_attempt_gets_through()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        HttpClient? client = null;
+        string? webhookId = null;
+        HttpStatusCode? redelivery = null;
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: async deliveryId =>
+            redelivery = (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        (client, webhookId) = (clocked.ClientFor(company), webhook.Id);
+        var queued = (await DeliveriesAsync(client, webhook.Id)).Count;
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        redelivery.ShouldBe(HttpStatusCode.Accepted);
+        var asked = receiver.Requests.First().DeliveryId;
+        (await DeliveriesAsync(client, webhook.Id)).Single(d => d.Id == asked).Status.ShouldBe(WebhookDeliveryStatus.Pending);
+        await worker.RunOnceAsync(CancellationToken.None);
+        receiver.Requests.Count.ShouldBe(queued + 1);
+        receiver.Requests.Last().DeliveryId.ShouldBe(asked);
+        var delivery = (await DeliveriesAsync(client, webhook.Id)).Single(d => d.Id == asked);
+        delivery.Status.ShouldBe(WebhookDeliveryStatus.Delivered);
+        delivery.AttemptCount.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Deliveries_queued_for_a_webhook_as_it_was_deleted_are_ended_not_left_pending()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock);
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        var client = clocked.ClientFor(company);
+        (await client.DeleteAsync($"/v1/webhooks/{webhook.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        // What an outbox page that read the webhook before its deletion committed writes after it.
+        await api.ExecuteAsync("""
+            insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
+            values ('dlv_queued_as_it_was_deleted', $1, $2, 'booking.requested', '{}', 'pending', now(), now())
+            """, webhook.Id, Guid.NewGuid());
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await worker.RunOnceAsync(CancellationToken.None);
+
+        (await api.CountAsync("select count(*) from webhook_deliveries where webhook_id = $1 and status = 'pending'", webhook.Id)).ShouldBe(0);
+        (await api.CountAsync("select count(*) from webhook_deliveries where delivery_id = 'dlv_queued_as_it_was_deleted' and last_error = 'webhook deleted'")).ShouldBe(1);
+        receiver.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_signing_secret_that_no_longer_opens_fails_the_attempt_and_sends_nothing()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
