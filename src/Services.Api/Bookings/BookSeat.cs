@@ -90,7 +90,7 @@ public static partial class Booking
 }
 
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
-/// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company and the offer's club and providers, erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
+/// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
 public sealed partial record BookSeatRequest(
     [property: Id(Ids.Subscription)] string SubscriptionId,
     [property: Id(Ids.Slot)] string SlotId,
@@ -182,7 +182,7 @@ public static class BookSeatEndpoint
                 ], ct);
             var booked = booking.Fold(state, outcome.Booking)!;
             var shown = BookingContacts.Answered(http, contact,
-                request.Contact is { } given && Booking.MayReadContact(booked, offer, caller) ? BookingContact.Available(given) : BookingContacts.Unread(booked));
+                request.Contact is { } given && Booking.MayReadContact(booked, offer, caller, time.GetUtcNow()) ? BookingContact.Available(given) : BookingContacts.Unread(booked));
             var response = BookingResponse.From(booked, slot.Fold(slotState, outcome.Slot), shown);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);

@@ -12,7 +12,7 @@ namespace Services.Api.Bookings;
 /// A booking as the API shows it. <see cref="WaitlistPosition"/> is the booking's current place in
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
-/// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
+/// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
 /// </summary>
 /// <param name="SlotStart">When the booked slot starts (a slot's start never changes).</param>
 /// <param name="Quantity">Units (seats, places) booked.</param>
@@ -51,11 +51,11 @@ public static class BookingContacts
         return booking.Contact is null ? null : BookingContact.Withheld;
     }
 
-    public static async Task<BookingContact?> ShownAsync(BookingState booking, OfferState? offer, Caller caller, ContactVault vault, CancellationToken cancellationToken)
+    public static async Task<BookingContact?> ShownAsync(BookingState booking, OfferState? offer, Caller caller, DateTimeOffset now, ContactVault vault, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(booking);
         ArgumentNullException.ThrowIfNull(vault);
-        return booking.Contact is { } contact && Booking.MayReadContact(booking, offer, caller)
+        return booking.Contact is { } contact && Booking.MayReadContact(booking, offer, caller, now)
             ? await vault.OpenAsync(contact, cancellationToken)
             : Unread(booking);
     }
@@ -87,13 +87,18 @@ public static partial class Booking
         || caller.OrganizationId == booking.CompanyId
         || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller));
 
+    /// <summary>How long after its slot starts a booking's providers still read its contact details: time to record attendance and follow up.</summary>
+    public static readonly TimeSpan ProviderContactWindow = TimeSpan.FromDays(7);
+
     /// <summary>
     /// Who reads the beneficiary's contact details: the booking company and those who deliver the
-    /// service (the offer's club and providers). Not the operator: it administers, it does not deliver.
+    /// service (the offer's club, and its providers until <see cref="ProviderContactWindow"/> after the
+    /// slot starts: a provider listed later, or a provider in general, has no use for past beneficiaries'
+    /// details). Not the operator: it administers, it does not deliver.
     /// </summary>
-    public static bool MayReadContact(BookingState booking, OfferState? offer, Caller caller) =>
+    public static bool MayReadContact(BookingState booking, OfferState? offer, Caller caller, DateTimeOffset now) =>
         caller.OrganizationId == booking.CompanyId
-        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller));
+        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller) && now < booking.SlotStart + ProviderContactWindow);
 
     /// <summary>The booking company, the offer's club and the operator may cancel it.</summary>
     public static bool IsCancellableBy(BookingState booking, OfferState? offer, Caller caller) =>

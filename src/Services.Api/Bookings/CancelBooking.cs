@@ -73,7 +73,7 @@ public static class CancelBookingEndpoint
         if (first is null) return Problems.NotFound("booking");
         var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
         if (!Booking.IsCancellableBy(first, offer, caller)) return Problems.NotFound("booking");
-        var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken));
+        var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, time.GetUtcNow(), vault, cancellationToken));
         var slot = Slot.Stream(first.SlotId);
         var subscription = Subscription.Stream(first.SubscriptionId);
         // Waitlisted bookings only ever change under their slot's lock, so the promoted ones (and their subscriptions) are loaded after deciding.

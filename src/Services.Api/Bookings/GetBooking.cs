@@ -18,7 +18,7 @@ public static class GetBookingEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
-        string bookingId, Caller caller, EventStore.EventStore store, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
+        string bookingId, Caller caller, EventStore.EventStore store, ContactVault vault, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var loaded = await store.LoadAsync(Booking.Stream(bookingId), cancellationToken);
         if (loaded.State is not { } booking) return Problems.NotFound("booking");
@@ -30,6 +30,6 @@ public static class GetBookingEndpoint
             ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
             : null;
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(BookingResponse.From(booking, slot, await BookingContacts.ShownAsync(booking, offer, caller, vault, cancellationToken)));
+        return TypedResults.Ok(BookingResponse.From(booking, slot, await BookingContacts.ShownAsync(booking, offer, caller, time.GetUtcNow(), vault, cancellationToken)));
     }
 }

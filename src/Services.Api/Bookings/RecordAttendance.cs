@@ -54,7 +54,7 @@ public static class RecordAttendanceEndpoint
             state => Booking.IsDeliveredBy(offer, caller), ifMatch,
             state => Booking.Decide(new RecordAttendance(bookingId, request.Outcome, caller.OrganizationId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
-        var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, vault, cancellationToken));
+        var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, time.GetUtcNow(), vault, cancellationToken));
         return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null, contact)));
     }
 }

@@ -44,6 +44,7 @@ public static class ListBookingsEndpoint
         NpgsqlDataSource db,
         ContactVault vault,
         ProjectionDaemon daemon,
+        TimeProvider time,
         HttpContext http,
         CancellationToken cancellationToken)
     {
@@ -65,7 +66,7 @@ public static class ListBookingsEndpoint
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])) as may_read_contact,
+                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text] and b.slot_start > $14)) as may_read_contact,
                    b.cancel_reason
             from rm_bookings b
             where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])")}
@@ -82,7 +83,8 @@ public static class ListBookingsEndpoint
             """,
             caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef);
+            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef,
+            Utc(time.GetUtcNow() - Booking.ProviderContactWindow));
         var rows = new List<BookingResponse>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -223,7 +223,7 @@ public sealed record BookingRequested
 /// A booking as the API shows it. `waitlistPosition` is the booking's current place in
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
 /// company's own opaque reference. `contact` is null when no contact details were given;
-/// otherwise available (to the company and the offer's club and providers), erased, or withheld (the operator).
+/// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
 /// </summary>
 public sealed record BookingResponse
 {

@@ -94,6 +94,30 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task A_provider_reads_contact_details_until_a_week_after_the_slot_starts_the_company_and_the_club_after_that_too()
+    {
+        var scene = await SceneAsync();
+        var contact = NewContact();
+        var (booking, position) = await BookAsync(scene, NewRef(), contact);
+        await using var later = api.WithClock(new FakeClock(booking.SlotStart + Booking.ProviderContactWindow - TimeSpan.FromMinutes(1)));
+
+        async Task<(BookingContact? Single, BookingContact? Listed)> ReadAsync(Actor reader)
+        {
+            var client = later.ClientFor(reader);
+            var single = (await client.GetFromJsonAsync<BookingResponse>($"/v1/bookings/{booking.Id}", ApiFixture.JsonOptions))!.Contact;
+            var listed = (await client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={position}")).Data.Single(b => b.Id == booking.Id).Contact;
+            return (single, listed);
+        }
+
+        var available = BookingContact.Available(contact);
+        (await ReadAsync(scene.Provider)).ShouldBe((available, available));
+        later.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await ReadAsync(scene.Provider)).ShouldBe((BookingContact.Withheld, BookingContact.Withheld));
+        (await ReadAsync(scene.Company)).ShouldBe((available, available));
+        (await ReadAsync(scene.Club)).ShouldBe((available, available));
+    }
+
+    [Fact]
     public async Task Contact_details_reach_the_events_only_as_ciphertext_and_the_feed_withholds_them()
     {
         var scene = await SceneAsync();

@@ -5,6 +5,7 @@ using Services.Api.Security;
 using static Services.Api.Tests.Bookings.BookingExamples;
 using static Services.Api.Tests.Offers.OfferExamples;
 using static Services.Api.Tests.Organizations.OrganizationExamples;
+using static Services.Api.Tests.Specification;
 
 namespace Services.Api.Tests.Bookings;
 
@@ -20,8 +21,20 @@ public sealed class BookingAccessTests
         var provider = new Caller(ProviderId, OrganizationKind.Provider);
 
         Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, provider).ShouldBeTrue();
-        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, provider).ShouldBeTrue();
+        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, provider, Now).ShouldBeTrue();
         Booking.IsDeliveredBy(ListingAnotherCompany, provider).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Providers_read_contact_details_until_a_week_after_the_slot_starts_the_company_and_club_for_as_long_as_they_last()
+    {
+        var booking = ConfirmedBooking();
+        var weekAfter = booking.SlotStart + Booking.ProviderContactWindow;
+
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider), weekAfter.AddSeconds(-1)).ShouldBeTrue();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider), weekAfter).ShouldBeFalse();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(CompanyId, OrganizationKind.Company), weekAfter.AddYears(1)).ShouldBeTrue();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ClubId, OrganizationKind.Club), weekAfter.AddYears(1)).ShouldBeTrue();
     }
 
     [Fact]
@@ -30,7 +43,7 @@ public sealed class BookingAccessTests
         var listed = new Caller(OtherCompanyId, OrganizationKind.Company);
 
         Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, listed).ShouldBeFalse();
-        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, listed).ShouldBeFalse();
+        Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, listed, Now).ShouldBeFalse();
         Booking.IsDeliveredBy(ListingAnotherCompany, listed).ShouldBeFalse();
     }
 }
