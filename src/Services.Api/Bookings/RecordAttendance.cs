@@ -12,15 +12,20 @@ public sealed record RecordAttendance(string BookingId, AttendanceOutcome Outcom
 
 public static partial class Booking
 {
+    /// <summary>How long after its slot starts a recorded attendance may still be corrected: a statement's month has ended by then.</summary>
+    public static readonly TimeSpan AttendanceCorrectionWindow = TimeSpan.FromDays(30);
+
     public static Decision<IReadOnlyList<object>> Decide(RecordAttendance command, BookingState? state, DateTimeOffset now)
     {
         if (state is null) return NotFound(command.BookingId);
-        if (state.Attendance is { } recorded)
-            return Decision.Refuse("attendance_already_recorded", $"Attendance of booking {state.Id} is already recorded as {WireName.Of(recorded)}.");
         if (state.Status != BookingStatus.Confirmed)
             return Decision.Refuse("booking_not_confirmed", $"Booking {state.Id} is {WireName.Of(state.Status)}; attendance is recorded for confirmed bookings only.");
         if (now < state.SlotStart)
             return Decision.Refuse("slot_not_started", $"Slot {state.SlotId} starts at {state.SlotStart:u}; attendance is recorded from then on.");
+        if (state.Attendance == command.Outcome) return Decision.Accept();
+        if (state.Attendance is { } recorded && now >= state.SlotStart + AttendanceCorrectionWindow)
+            return Decision.Refuse("attendance_already_recorded",
+                $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {state.SlotStart + AttendanceCorrectionWindow:u}.");
 
         return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy));
     }
@@ -34,7 +39,7 @@ public static class RecordAttendanceEndpoint
         bookings.MapPost("/{bookingId}/attendance", Handle)
             .WithName("recordAttendance")
             .WithSummary("Record whether a confirmed booking was attended")
-            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show, recorded once. Accepts If-Match.")
+            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Recording the other outcome corrects it until 30 days after the slot starts (a new booking.attendance_recorded event; statements and indicators follow); the same outcome again changes nothing. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

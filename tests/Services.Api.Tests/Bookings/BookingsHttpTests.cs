@@ -481,7 +481,7 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
-    public async Task Once_the_slot_has_started_its_provider_records_attendance_once_and_bookings_can_no_longer_change()
+    public async Task Once_the_slot_has_started_its_provider_records_attendance_corrects_it_for_a_while_and_bookings_can_no_longer_change()
     {
         var scene = await SceneAsync(capacity: 1);
         var confirmed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
@@ -497,8 +497,18 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         recorded.Headers.ETag!.Tag.ShouldBe("\"3\"");
         (await recorded.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Attendance.ShouldBe(AttendanceOutcome.Attended);
         (await api.GetBookingAsync(scene.Club, confirmed.Id)).Attendance.ShouldBe(AttendanceOutcome.Attended);
-        await (await PostAsync(later.ClientFor(scene.Club), $"/v1/bookings/{confirmed.Id}/attendance", new RecordAttendanceRequest(AttendanceOutcome.NoShow)))
-            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "attendance_already_recorded");
+        var corrected = await PostAsync(later.ClientFor(scene.Club), $"/v1/bookings/{confirmed.Id}/attendance", new RecordAttendanceRequest(AttendanceOutcome.NoShow));
+        corrected.StatusCode.ShouldBe(HttpStatusCode.OK, await corrected.Content.ReadAsStringAsync());
+        corrected.Headers.ETag!.Tag.ShouldBe("\"4\"");
+        var again = await PostAsync(provider, $"/v1/bookings/{confirmed.Id}/attendance", new RecordAttendanceRequest(AttendanceOutcome.NoShow));
+        again.Headers.ETag!.Tag.ShouldBe("\"4\"");
+        (await api.GetBookingAsync(scene.Club, confirmed.Id)).Attendance.ShouldBe(AttendanceOutcome.NoShow);
+        await api.CaughtUpAsync(Services.Api.Demand.InsightsProjection.ShardName);
+        var month = slotStart.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var statement = (await scene.Company.Client.GetFromJsonAsync<Services.Api.Usage.UsageStatementResponse>($"/v1/companies/{scene.Company.Id}/usage?month={month}", ApiFixture.JsonOptions))!;
+        statement.Totals.ShouldSatisfyAllConditions(t => t.AttendedUnits.ShouldBe(0), t => t.NoShowUnits.ShouldBe(1));
+        later.Clock.Advance(Booking.AttendanceCorrectionWindow);
+        await (await PostAsync(provider, $"/v1/bookings/{confirmed.Id}/attendance", Attended)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "attendance_already_recorded");
         await (await PostAsync(provider, $"/v1/bookings/{waiting.Id}/attendance", Attended))
             .ShouldBeProblemAsync(HttpStatusCode.Conflict, "booking_not_confirmed");
         await (await PostAsync(company, $"/v1/bookings/{waiting.Id}/cancel"))

@@ -28,12 +28,24 @@ public sealed class RecordAttendanceTests
         Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId), ConfirmedBooking(), Start.AddTicks(-1))
             .ThenRefused("slot_not_started");
 
+    private static BookingState RecordedNoShow() => BookingOf(Requested(), new BookingConfirmed(), new AttendanceRecorded(AttendanceOutcome.NoShow, ClubId));
+
     [Fact]
-    public void Attendance_is_recorded_once() =>
-        Booking.Decide(
-                new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId),
-                BookingOf(Requested(), new BookingConfirmed(), new AttendanceRecorded(AttendanceOutcome.NoShow, ClubId)), End)
+    public void A_recorded_attendance_is_corrected_until_thirty_days_after_the_start() =>
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId), RecordedNoShow(), Start + Booking.AttendanceCorrectionWindow - TimeSpan.FromTicks(1))
+            .Then(new AttendanceRecorded(AttendanceOutcome.Attended, ProviderId));
+
+    [Fact]
+    public void After_that_it_stands() =>
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId), RecordedNoShow(), Start + Booking.AttendanceCorrectionWindow)
             .ThenRefused("attendance_already_recorded").Detail.ShouldContain("no_show");
+
+    [Fact]
+    public void The_same_outcome_again_changes_nothing_whenever_it_comes()
+    {
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.NoShow, ProviderId), RecordedNoShow(), End).ThenAccepted().ShouldBeEmpty();
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.NoShow, ProviderId), RecordedNoShow(), Start.AddYears(1)).ThenAccepted().ShouldBeEmpty();
+    }
 
     [Fact]
     public void Attendance_is_recorded_for_confirmed_bookings_only() =>
