@@ -5,7 +5,7 @@ using Services.Api.Organizations;
 
 namespace Services.Api.Offers;
 
-/// <summary>A public body paying part of each unit: <see cref="ShareBasisPoints"/> out of 10000.</summary>
+/// <summary>A public partner serving one of the offer's territories, paying part of each unit: <see cref="ShareBasisPoints"/> out of 10000.</summary>
 public sealed record CoFunding([property: Id(Ids.Organization)] string PartnerId, [property: Range(0, CoFunding.MaxShareBasisPoints)] int ShareBasisPoints)
 {
     public const int MaxShareBasisPoints = 10_000;
@@ -111,10 +111,19 @@ public static partial class Offer
         _ => null,
     };
 
-    private static Refusal? CoFundingRefusal(CoFunding? coFunding, OrganizationState? partner) =>
-        coFunding is not null && !Organization.IsA(OrganizationKind.Partner, coFunding.PartnerId, partner, out var refusal)
-            ? refusal
-            : null;
+    /// <summary>
+    /// A co-funding partner is a public partner serving one of the offer's territories: it pays for its own
+    /// territories, and sees what it pays for in their indicators.
+    /// </summary>
+    private static Refusal? CoFundingRefusal(CoFunding? coFunding, OrganizationState? partner, IReadOnlyList<string> territories)
+    {
+        if (coFunding is null) return null;
+        if (!Organization.IsA(OrganizationKind.Partner, coFunding.PartnerId, partner, out var refusal)) return refusal;
+        return partner.Territories.Intersect(territories, StringComparer.Ordinal).Any()
+            ? null
+            : Decision.Refuse("partner_outside_territories",
+                $"Partner {partner.Id} serves {string.Join(", ", partner.Territories)}, none of the offer's territories ({string.Join(", ", territories)}).");
+    }
 
     /// <summary>
     /// Each listed provider must be a registered provider: the list grants access to the offer's

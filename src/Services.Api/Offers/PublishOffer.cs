@@ -32,7 +32,7 @@ public static partial class Offer
         if (state is not null)
             return Decision.Refuse("offer_exists", $"Offer {command.OfferId} already exists.");
         if (!Organization.IsA(OrganizationKind.Club, command.ClubId, club, out var refusal)) return refusal;
-        if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
+        if (CoFundingRefusal(command.CoFunding, partner, command.Territories) is { } coFundingRefusal) return coFundingRefusal;
         if (ProvidersRefusal(command.ProviderIds, providers) is { } providersRefusal) return providersRefusal;
 
         return Decision.Accept(new OfferPublished(
@@ -79,7 +79,7 @@ public static class PublishOfferEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("not_a_club", "not_a_partner", "not_a_provider");
+            .Refuses("not_a_club", "not_a_partner", "partner_outside_territories", "not_a_provider");
 
     private static async Task<Results<Created<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         PublishOfferRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)

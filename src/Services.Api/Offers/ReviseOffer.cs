@@ -29,7 +29,9 @@ public static partial class Offer
         if (state.Status == OfferStatus.Withdrawn) return Withdrawn(state);
         // A revision is a new version: an empty one would break the ETags of those who read the offer and notify every subscriber of nothing.
         if (Keeps(state, command)) return Decision.Accept();
-        if (CoFundingRefusal(command.CoFunding, partner) is { } coFundingRefusal) return coFundingRefusal;
+        // Co-funding agreed before partners had to serve the offer's territories stands while neither changes.
+        var coFundingChanges = command.CoFunding != state.CoFunding || !state.Territories.SequenceEqual(command.Territories, StringComparer.Ordinal);
+        if (coFundingChanges && CoFundingRefusal(command.CoFunding, partner, command.Territories) is { } coFundingRefusal) return coFundingRefusal;
         // Those already listed stay as they are (an offer published before providers were checked
         // may list another kind, which gets no access for it): a revision of its title still goes through.
         if (ProvidersRefusal(command.ProviderIds.Except(state.ProviderIds, StringComparer.Ordinal), providers) is { } providersRefusal) return providersRefusal;
@@ -95,7 +97,7 @@ public static class ReviseOfferEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("offer_withdrawn", "not_a_partner", "not_a_provider")
+            .Refuses("offer_withdrawn", "not_a_partner", "partner_outside_territories", "not_a_provider")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -377,7 +377,7 @@ public sealed record ChangeSlotCapacityRequest
 }
 
 /// <summary>
-/// A public body paying part of each unit: `shareBasisPoints` out of 10000.
+/// A public partner serving one of the offer's territories, paying part of each unit: `shareBasisPoints` out of 10000.
 /// </summary>
 public sealed record CoFunding
 {

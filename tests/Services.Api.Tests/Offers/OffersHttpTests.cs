@@ -254,6 +254,19 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_partner_of_another_territory_is_refused_as_co_funder()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var elsewhere = await api.RegisterAsync(OrganizationKind.Partner, "ouest-rhodanien");
+        var offer = await api.PublishOfferAsync(club);
+
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(Category.Concierge, "grand-figeac", new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
+        await published.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
+        await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");
+    }
+
+    [Fact]
     public async Task A_revision_adds_and_removes_co_funding()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);

@@ -25,6 +25,11 @@ public sealed class PublishOfferTests
             .Then(Published(coFunding: new CoFunding(PartnerId, 2_500)) with { PublishedAt = Now });
 
     [Fact]
+    public void A_co_funding_partner_serves_one_of_the_offers_territories() =>
+        Offer.Decide(Publish(coFunding: new CoFunding(PartnerId, 2_500)), null, ClubWith(), PartnerElsewhere(), Providers, Now)
+            .ThenRefused("partner_outside_territories").Detail.ShouldContain("ouest-rhodanien");
+
+    [Fact]
     public void Only_a_club_publishes_offers() =>
         Offer.Decide(Publish(clubId: CompanyId), null, CompanyWith(), null, Providers, Now).ThenRefused("not_a_club");
 

@@ -51,6 +51,25 @@ public sealed class ReviseOfferTests
         Offer.Decide(Revise(new CoFunding(ClubId, 5_000)), OfferWith(), ClubWith(), Providers, Now).ThenRefused("not_a_partner");
 
     [Fact]
+    public void A_revised_co_funding_partner_serves_one_of_the_revised_territories()
+    {
+        var coFunded = OfferWith(new OfferRevised("Morning shuttle", "From Figeac station.", [Territory], Money.Euros(2_000), Money.Euros(300), new CoFunding(PartnerId, 5_000), [ProviderId]));
+
+        Offer.Decide(Revise(new CoFunding(PartnerId, 5_000)), OfferWith(), PartnerElsewhere(), Providers, Now).ThenRefused("partner_outside_territories");
+        Offer.Decide(Revise(new CoFunding(PartnerId, 5_000)) with { Territories = ["causse-de-labastide"] }, coFunded, Partner(), Providers, Now)
+            .ThenRefused("partner_outside_territories");
+    }
+
+    [Fact]
+    public void Co_funding_agreed_before_the_territory_rule_stands_while_neither_changes()
+    {
+        var coFundedElsewhere = OfferWith(new OfferRevised("Morning shuttle", "From Figeac station.", [Territory], Money.Euros(2_000), Money.Euros(300), new CoFunding(PartnerId, 5_000), [ProviderId]));
+        var retitled = new ReviseOffer(OfferId, "Shuttle", "From Figeac station.", [Territory], Money.Euros(2_000), Money.Euros(300), new CoFunding(PartnerId, 5_000), [ProviderId]);
+
+        Offer.Decide(retitled, coFundedElsewhere, PartnerElsewhere(), Providers, Now).ThenAccepted().Count.ShouldBe(1);
+    }
+
+    [Fact]
     public void An_unknown_offer_is_not_revised() =>
         Offer.Decide(Revise(), null, null, Providers, Now).ThenRefused("offer_not_found");
 

@@ -27,5 +27,8 @@ public static class OrganizationExamples
 
     public static OrganizationState Partner() => Given<OrganizationState>(Organization.Evolve, Registered(PartnerId, OrganizationKind.Partner))!;
 
+    /// <summary>The partner, serving another territory than <see cref="Territory"/> only.</summary>
+    public static OrganizationState PartnerElsewhere() => Partner() with { Territories = ["ouest-rhodanien"] };
+
     public static OrganizationState Provider() => Given<OrganizationState>(Organization.Evolve, Registered(ProviderId, OrganizationKind.Provider))!;
 }
