@@ -6,7 +6,7 @@ namespace Services.Client;
 
 /// <summary>
 /// Webhook signatures: <c>Services-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" with the webhook secret&gt;</c>
-/// (several v1 entries are accepted, should a header ever carry more than one). Verify against the raw body bytes, before parsing.
+/// (several v1 entries are accepted: for a day after a secret rotation a delivery carries one by the new secret and one by the previous). Verify against the raw body bytes, before parsing.
 /// </summary>
 public static class WebhookSignature
 {

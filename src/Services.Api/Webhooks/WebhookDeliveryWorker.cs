@@ -151,7 +151,8 @@ public sealed class WebhookDeliveryWorker(
 
     /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
     /// <param name="Redeliveries">How many redeliveries had been asked when it was claimed: one asked during the attempt starts its own schedule.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret, int Redeliveries);
+    /// <param name="PreviousSealedSecret">The secret a rotation replaced, while it still signs too; null otherwise.</param>
+    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret, int Redeliveries, byte[]? PreviousSealedSecret);
 
     /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
     /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
@@ -181,7 +182,8 @@ public sealed class WebhookDeliveryWorker(
             from webhooks w
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position, d.redeliveries
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position, d.redeliveries,
+                case when w.previous_secret_until > $1 then w.previous_sealed_secret end
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -193,7 +195,8 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6), reader.GetInt32(9)),
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6), reader.GetInt32(9),
+                    reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10)),
                 reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
         }
         // Oldest events first, and a transaction's events in the feed's order (they share its instant), so that a
@@ -218,10 +221,12 @@ public sealed class WebhookDeliveryWorker(
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
     private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, CancellationToken cancellationToken)
     {
-        string secret;
+        string[] secrets;
         try
         {
-            secret = WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret);
+            secrets = delivery.PreviousSealedSecret is { } previous
+                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
+                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret)];
         }
         catch (CryptographicException)
         {
@@ -243,7 +248,7 @@ public sealed class WebhookDeliveryWorker(
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
-                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, time.GetUtcNow(), delivery.Body));
+                request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secrets, time.GetUtcNow(), delivery.Body));
                 request.Headers.Add(EventIdHeader, delivery.EventId.ToString());
                 request.Headers.Add(DeliveryIdHeader, delivery.DeliveryId);
                 request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Services-Webhooks", "1"));

@@ -95,6 +95,8 @@ public static class WebhookEndpoints
     public const string DeliveryPrefix = "dlv";
     public const string SecretPrefix = "whsec_";
 
+    public static string NewSecret() => SecretPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
@@ -149,6 +151,7 @@ public static class WebhookEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(IfMatchHonoured.Instance)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        webhooks.MapRotateWebhookSecret();
         webhooks.MapGet("/{webhookId}/deliveries", ListDeliveries)
             .WithName("listWebhookDeliveries")
             .WithSummary("List a webhook's deliveries")
@@ -170,7 +173,7 @@ public static class WebhookEndpoints
         var validation = request.Validate(options.Value, store.Registry);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var id = Ids.New(Ids.Webhook);
-        var secret = SecretPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var secret = NewSecret();
         var keys = await ListEventsEndpoint.KeysAsync(caller, store, cancellationToken);
         var after = await store.ReadHeadAsync(cancellationToken);
         var createdAt = time.GetUtcNow();
@@ -282,7 +285,7 @@ public static class WebhookEndpoints
 
     private const string WebhookColumns = "webhook_id, url, event_types, description, created_at";
 
-    private static async Task<WebhookResponse?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
+    internal static async Task<WebhookResponse?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
     {
         await using var command = ReadModelSql.Command(db,
             $"select {WebhookColumns} from webhooks where webhook_id = $1 and deleted_at is null and ($2 or organization_id = $3)",

@@ -16,6 +16,11 @@ public sealed class WebhookOptions
 
     public const int DefaultMaxPerOrganization = 20;
 
+    public const double DefaultSecretOverlapHours = 24;
+
+    /// <summary>After a secret rotation, deliveries are signed with the previous secret too for this long, so that receivers can switch without refusing any.</summary>
+    public double SecretOverlapHours { get; set; } = DefaultSecretOverlapHours;
+
     /// <summary>Webhooks an organization may have at once: every event it may see costs a delivery to each that matches.</summary>
     public int MaxPerOrganization { get; set; } = DefaultMaxPerOrganization;
 

@@ -16,10 +16,14 @@ public static class WebhookSignature
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
 
     /// <summary>The header value for <paramref name="body"/> sent at <paramref name="timestamp"/>.</summary>
-    public static string Sign(string secret, DateTimeOffset timestamp, string body)
+    public static string Sign(string secret, DateTimeOffset timestamp, string body) => Sign([secret], timestamp, body);
+
+    /// <summary>The header value with one v1 signature per secret: the current one, then the one it replaced while both are valid.</summary>
+    public static string Sign(IReadOnlyList<string> secrets, DateTimeOffset timestamp, string body)
     {
+        ArgumentNullException.ThrowIfNull(secrets);
         var t = timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        return $"t={t},v1={Convert.ToHexStringLower(Mac(secret, t, body))}";
+        return $"t={t}" + string.Concat(secrets.Select(secret => $",v1={Convert.ToHexStringLower(Mac(secret, t, body))}"));
     }
 
     /// <summary>

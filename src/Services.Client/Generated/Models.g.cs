@@ -1470,6 +1470,24 @@ public sealed record ReviseOfferRequest
     public IReadOnlyList<string>? ProviderIds { get; init; }
 }
 
+public sealed record RotatedWebhookSecretResponse
+{
+    [JsonPropertyName("webhookId")]
+    public required string WebhookId { get; init; }
+
+    /// <summary>
+    /// The new signing secret, shown only in this answer.
+    /// </summary>
+    [JsonPropertyName("secret")]
+    public required string Secret { get; init; }
+
+    /// <summary>
+    /// Until then, deliveries carry a signature by the previous secret too (a second v1 in Services-Signature).
+    /// </summary>
+    [JsonPropertyName("previousSecretValidUntil")]
+    public required DateTimeOffset PreviousSecretValidUntil { get; init; }
+}
+
 /// <summary>
 /// One slot to schedule: instants in RFC 3339 (stored in UTC), capacity in units (seats).
 /// </summary>

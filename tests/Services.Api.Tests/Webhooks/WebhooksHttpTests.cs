@@ -422,32 +422,54 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         receiver.Requests.Count.ShouldBe(queued + 1);
     }
 
-    [Fact]
-    public async Task A_redelivery_asked_while_the_delivery_is_being_sent_is_sent_after_it_even_when_that_attempt_gets_through()
+    /// <summary>A clocked API and its worker, a loopback receiver, and a company's webhook with three bookings' deliveries queued.</summary>
+    private sealed class DeliveryScene(ClockedApi clocked, WebhookDeliveryWorker worker, Receiver receiver, Actor company, CreatedWebhookResponse webhook) : IAsyncDisposable
+    {
+        public FakeClock Clock => clocked.Clock;
+        public WebhookDeliveryWorker Worker => worker;
+        public Receiver Receiver => receiver;
+        public CreatedWebhookResponse Webhook => webhook;
+        public HttpClient Client { get; } = clocked.ClientFor(company);
+
+        public Task<HttpResponseMessage> RedeliverAsync(string deliveryId) => Client.PostAsync($"/v1/webhooks/{webhook.Id}/deliveries/{deliveryId}/redeliver", null);
+
+        public async ValueTask DisposeAsync()
+        {
+            await receiver.DisposeAsync();
+            await clocked.DisposeAsync();
+        }
+    }
+
+    /// <param name="onFirstRequest">Run by the receiver when the first delivery arrives, with its id.</param>
+    private async Task<DeliveryScene> DeliverySceneAsync(Func<DeliveryScene, string, Task>? onFirstRequest = null)
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
         var (clocked, worker) = await ClockedAsync(clock);
-        await using var _ = clocked;
         await RetireEarlierWebhooksAsync();
-        HttpClient? client = null;
-        string? webhookId = null;
-        HttpStatusCode? redelivery = null;
-        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest: async deliveryId =>
-            redelivery = (await client!.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", null)).StatusCode);
+        DeliveryScene? scene = null;
+        var receiver = await Receiver.StartAsync(clock, failFirst: 0, onFirstRequest is null ? null : deliveryId => onFirstRequest(scene!, deliveryId));
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
-        (client, webhookId) = (clocked.ClientFor(company), webhook.Id);
-        var queued = (await DeliveriesAsync(client, webhook.Id)).Count;
-        clock.Advance(TimeSpan.FromMinutes(1));
+        scene = new DeliveryScene(clocked, worker, receiver, company, webhook);
+        return scene;
+    }
 
-        await worker.RunOnceAsync(CancellationToken.None);
+    [Fact]
+    public async Task A_redelivery_asked_while_the_delivery_is_being_sent_is_sent_after_it_even_when_that_attempt_gets_through()
+    {
+        HttpStatusCode? redelivery = null;
+        await using var scene = await DeliverySceneAsync(async (scene, deliveryId) => redelivery = (await scene.RedeliverAsync(deliveryId)).StatusCode);
+        var queued = (await DeliveriesAsync(scene.Client, scene.Webhook.Id)).Count;
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await scene.Worker.RunOnceAsync(CancellationToken.None);
 
         redelivery.ShouldBe(HttpStatusCode.Accepted);
-        var asked = receiver.Requests.First().DeliveryId;
-        (await DeliveriesAsync(client, webhook.Id)).Single(d => d.Id == asked).Status.ShouldBe(WebhookDeliveryStatus.Pending);
-        await worker.RunOnceAsync(CancellationToken.None);
-        receiver.Requests.Count.ShouldBe(queued + 1);
-        receiver.Requests.Last().DeliveryId.ShouldBe(asked);
-        var delivery = (await DeliveriesAsync(client, webhook.Id)).Single(d => d.Id == asked);
+        var asked = scene.Receiver.Requests.First().DeliveryId;
+        (await DeliveriesAsync(scene.Client, scene.Webhook.Id)).Single(d => d.Id == asked).Status.ShouldBe(WebhookDeliveryStatus.Pending);
+        await scene.Worker.RunOnceAsync(CancellationToken.None);
+        scene.Receiver.Requests.Count.ShouldBe(queued + 1);
+        scene.Receiver.Requests.Last().DeliveryId.ShouldBe(asked);
+        var delivery = (await DeliveriesAsync(scene.Client, scene.Webhook.Id)).Single(d => d.Id == asked);
         delivery.Status.ShouldBe(WebhookDeliveryStatus.Delivered);
         delivery.AttemptCount.ShouldBe(2);
     }
@@ -455,26 +477,51 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [Fact]
     public async Task Deliveries_queued_for_a_webhook_as_it_was_deleted_are_ended_not_left_pending()
     {
-        var clock = new FakeClock(DateTimeOffset.UtcNow);
-        var (clocked, worker) = await ClockedAsync(clock);
-        await using var _ = clocked;
-        await RetireEarlierWebhooksAsync();
-        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
-        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
-        var client = clocked.ClientFor(company);
-        (await client.DeleteAsync($"/v1/webhooks/{webhook.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await using var scene = await DeliverySceneAsync();
+        (await scene.Client.DeleteAsync($"/v1/webhooks/{scene.Webhook.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         // What an outbox page that read the webhook before its deletion committed writes after it.
         await api.ExecuteAsync("""
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
             values ('dlv_queued_as_it_was_deleted', $1, $2, 'booking.requested', '{}', 'pending', now(), now())
-            """, webhook.Id, Guid.NewGuid());
-        clock.Advance(TimeSpan.FromMinutes(1));
+            """, scene.Webhook.Id, Guid.NewGuid());
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
 
-        await worker.RunOnceAsync(CancellationToken.None);
+        await scene.Worker.RunOnceAsync(CancellationToken.None);
 
-        (await api.CountAsync("select count(*) from webhook_deliveries where webhook_id = $1 and status = 'pending'", webhook.Id)).ShouldBe(0);
+        (await api.CountAsync("select count(*) from webhook_deliveries where webhook_id = $1 and status = 'pending'", scene.Webhook.Id)).ShouldBe(0);
         (await api.CountAsync("select count(*) from webhook_deliveries where delivery_id = 'dlv_queued_as_it_was_deleted' and last_error = 'webhook deleted'")).ShouldBe(1);
-        receiver.Requests.ShouldBeEmpty();
+        scene.Receiver.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_rotated_secret_signs_every_delivery_and_the_previous_one_signs_too_for_a_day()
+    {
+        await using var scene = await DeliverySceneAsync();
+        var (old, receiver) = (scene.Webhook.Secret, scene.Receiver);
+
+        var rotation = await scene.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null);
+
+        rotation.StatusCode.ShouldBe(HttpStatusCode.OK, await rotation.Content.ReadAsStringAsync());
+        var rotated = (await rotation.Content.ReadFromJsonAsync<RotatedWebhookSecretResponse>(ApiFixture.JsonOptions))!;
+        rotated.Secret.ShouldStartWith("whsec_");
+        rotated.Secret.ShouldNotBe(old);
+        rotated.PreviousSecretValidUntil.ShouldBe(scene.Clock.GetUtcNow().AddHours(24), TimeSpan.FromMilliseconds(1));
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
+        foreach (var request in receiver.Requests)
+        {
+            WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+            WebhookSignature.Verify(old, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+        }
+
+        scene.Clock.Advance(TimeSpan.FromHours(24));
+        (await scene.RedeliverAsync(receiver.Requests.First().DeliveryId!)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+        var later = receiver.Requests.Last();
+        WebhookSignature.Verify(rotated.Secret, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeTrue();
+        WebhookSignature.Verify(old, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeFalse();
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+        await (await stranger.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.Security;
+
+namespace Services.Api.Webhooks;
+
+/// <param name="Secret">The new signing secret, shown only in this answer.</param>
+/// <param name="PreviousSecretValidUntil">Until then, deliveries carry a signature by the previous secret too (a second v1 in Services-Signature).</param>
+public sealed record RotatedWebhookSecretResponse(string WebhookId, string Secret, DateTimeOffset PreviousSecretValidUntil);
+
+public static class RotateWebhookSecretEndpoint
+{
+    public static void MapRotateWebhookSecret(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapPost("/{webhookId}/rotate-secret", Handle)
+            .WithName("rotateWebhookSecret")
+            .WithSummary("Replace a webhook's signing secret")
+            .WithDescription(
+                "A new secret, shown only in this answer, signs every delivery from now on. For " +
+                $"{WebhookOptions.DefaultSecretOverlapHours:0} hours (previousSecretValidUntil) deliveries carry the previous secret's signature " +
+                "as well, so a receiver can switch to the new secret without refusing any; rotating again in that time ends the older one at once. " +
+                "Pending deliveries are kept.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<RotatedWebhookSecretResponse>, ProblemHttpResult>> Handle(
+        string webhookId, Caller caller, NpgsqlDataSource db, IOptions<WebhookOptions> options, MasterKey masterKey, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        var secret = WebhookEndpoints.NewSecret();
+        var until = time.GetUtcNow() + TimeSpan.FromHours(Math.Max(0, options.Value.SecretOverlapHours));
+        var rotate = ReadModelSql.BatchCommand("""
+            update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2
+            where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5)
+            """, webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId);
+        // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(rotate);
+        foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (rotate.RecordsAffected == 0) return Problems.NotFound("webhook");
+        return TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
+    }
+}
