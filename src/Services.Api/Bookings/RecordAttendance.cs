@@ -12,7 +12,7 @@ public sealed record RecordAttendance(string BookingId, AttendanceOutcome Outcom
 
 public static partial class Booking
 {
-    /// <summary>How long after its slot starts a recorded attendance may still be corrected: a statement's month has ended by then.</summary>
+    /// <summary>How long after its slot starts a recorded attendance may still be corrected: time for the club to check what a provider recorded; after it, statements stand.</summary>
     public static readonly TimeSpan AttendanceCorrectionWindow = TimeSpan.FromDays(30);
 
     public static Decision<IReadOnlyList<object>> Decide(RecordAttendance command, BookingState? state, DateTimeOffset now)

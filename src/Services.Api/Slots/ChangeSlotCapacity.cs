@@ -25,6 +25,10 @@ public static partial class Slot
             return Decision.Refuse("invalid_capacity", $"A slot has a capacity of at least 1; got {command.Capacity}.");
         if (command.Capacity < state.Reserved)
             return Decision.Refuse("capacity_below_reserved", $"Slot {state.Id} has {state.Reserved} units reserved; its capacity cannot drop to {command.Capacity}.");
+        // Such a booking could never be served: it would hold quota units until the slot starts, then count as unmet demand.
+        if (state.Waitlist.FirstOrDefault(waiting => waiting.Quantity > command.Capacity) is { } tooLarge)
+            return Decision.Refuse("capacity_below_waitlisted_booking",
+                $"Booking {tooLarge.BookingId} waits for {tooLarge.Quantity} units of slot {state.Id}; its capacity cannot drop to {command.Capacity} unless that booking is cancelled first.");
         if (command.Capacity == state.Capacity)
             return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome([], new Dictionary<string, IReadOnlyList<object>>()));
 
@@ -47,12 +51,12 @@ public static class ChangeSlotCapacityEndpoint
         slots.MapPatch("/{slotId}", Handle)
             .WithName("changeSlotCapacity")
             .WithSummary("Change a slot's capacity")
-            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("slot_cancelled", "slot_started", "capacity_below_reserved")
+            .Refuses("slot_cancelled", "slot_started", "capacity_below_reserved", "capacity_below_waitlisted_booking")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> Handle(

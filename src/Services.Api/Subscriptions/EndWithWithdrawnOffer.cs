@@ -13,8 +13,8 @@ public sealed record EndWithWithdrawnOffer(string SubscriptionId);
 
 public static partial class Subscription
 {
-    /// <param name="now">When the reaction runs: the withdrawal's month for an offer withdrawn before withdrawals kept their instant.</param>
-    public static Decision<CancelSubscriptionOutcome> Decide(EndWithWithdrawnOffer command, SubscriptionState? state, OfferState? offer, DateTimeOffset now)
+    /// <param name="withdrawalRecordedAt">When the offer's withdrawal was recorded: its instant for withdrawals recorded before they carried it.</param>
+    public static Decision<CancelSubscriptionOutcome> Decide(EndWithWithdrawnOffer command, SubscriptionState? state, OfferState? offer, DateTimeOffset withdrawalRecordedAt)
     {
         if (state is null) return NotFound(command.SubscriptionId);
         if (offer is null) return Offer.NotFound(state.OfferId);
@@ -22,7 +22,7 @@ public static partial class Subscription
 
         // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
         // One that would only start after that day never runs at all.
-        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt ?? now));
+        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt));
         if (state.EndsOn <= endsOn) return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []));
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],
@@ -62,6 +62,13 @@ public sealed class WithdrawnOfferSubscriptions(
             limit $3
             """, ReadModelValues.Wire(SubscriptionStatus.Active), ReadModelValues.Wire(OfferStatus.Withdrawn), BatchSize), cancellationToken);
 
+    private async Task<DateTimeOffset> WithdrawalRecordedAtAsync(string offerId, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db,
+            "select created_at from es_events where stream_id = $1 and event_type = 'offer.withdrawn' order by stream_version limit 1", Offer.StreamId(offerId));
+        return (DateTimeOffset)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     private async Task<bool> EndAsync(string subscriptionId, CancellationToken cancellationToken)
     {
         var subscription = Subscription.Stream(subscriptionId);
@@ -74,7 +81,8 @@ public sealed class WithdrawnOfferSubscriptions(
             var state = await streams.LoadAsync(subscription, ct);
             var offer = state is null ? null : await streams.LoadAsync(Offer.Stream(state.OfferId), ct);
             await streams.LoadAsync(company, ct);
-            var decision = Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer, time.GetUtcNow());
+            var recordedAt = offer is { WithdrawnAt: null, Status: OfferStatus.Withdrawn } ? await WithdrawalRecordedAtAsync(offer.Id, ct) : time.GetUtcNow();
+            var decision = Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer, recordedAt);
             if (decision.Events is not { Subscription.Count: > 0 } outcome) return false;
             await streams.AppendAsync(Metadata, [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
             return true;

@@ -162,10 +162,11 @@ public sealed class WebhookDeliveryWorker(
         var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
         await using var command = db.CreateCommand("""
             with orphaned as (
-                -- Queued by an outbox page that read the webhook before its deletion committed: ended here.
+                -- Queued by an outbox page that read the webhook before its deletion committed (a page's
+                -- transaction is seconds long): ended here, looked for among the day's deletions only.
                 update webhook_deliveries o set status = 'failed', next_attempt_at = null, last_error = coalesce(o.last_error, 'webhook deleted')
                 from webhooks gone
-                where gone.webhook_id = o.webhook_id and gone.deleted_at is not null and o.status = 'pending' and o.next_attempt_at <= $1
+                where gone.deleted_at > $1::timestamptz - interval '1 day' and o.webhook_id = gone.webhook_id and o.status = 'pending'
             ), due as (
                 select due.delivery_id, live.organization_id, due.next_attempt_at
                 from webhook_deliveries due
@@ -307,13 +308,16 @@ public sealed class WebhookDeliveryWorker(
         Add(batch, "insert into webhook_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error) values ($1, $2, $3, $4, $5, $6)",
             delivery.DeliveryId, attempt, attemptedAt.ToUniversalTime(), statusCode, durationMs, error);
         // A delivery its webhook's deletion ended while this attempt ran stays ended, unless the
-        // attempt got through. One redelivered meanwhile keeps the schedule the redelivery set, counted from here.
+        // attempt got through. One redelivered meanwhile keeps what the redelivery and the attempts after it
+        // set: this attempt is only counted, outside the new schedule.
         Add(batch, """
-            update webhook_deliveries set attempts = $2, last_status_code = $5, last_error = $6,
+            update webhook_deliveries set attempts = $2,
+                last_status_code = case when redeliveries <> $8 then last_status_code else $5 end,
+                last_error = case when redeliveries <> $8 then last_error else $6 end,
                 status = case when redeliveries <> $8 then status when status = 'pending' or $3 = 'delivered' then $3 else status end,
                 next_attempt_at = case when redeliveries <> $8 then next_attempt_at when status = 'pending' then $4::timestamptz end,
-                schedule_start = case when redeliveries <> $8 then $2 else schedule_start end,
-                delivered_at = case when $3 = 'delivered' then $7 else delivered_at end
+                schedule_start = case when redeliveries <> $8 then schedule_start + 1 else schedule_start end,
+                delivered_at = case when $3 = 'delivered' then greatest(delivered_at, $7) else delivered_at end
             where delivery_id = $1
             """,
             delivery.DeliveryId, attempt, status, next?.ToUniversalTime(), statusCode, error, attemptedAt.ToUniversalTime(), delivery.Redeliveries);

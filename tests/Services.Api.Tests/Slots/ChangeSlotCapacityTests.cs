@@ -43,6 +43,15 @@ public sealed class ChangeSlotCapacityTests
     }
 
     [Fact]
+    public void Capacity_cannot_drop_below_a_waitlisted_bookings_quantity()
+    {
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 1), new WaitlistJoined("bkg_w1", CompanyId, 3, 1));
+
+        Slot.Decide(new ChangeSlotCapacity(SlotId, 2), slot, Now).ThenRefused("capacity_below_waitlisted_booking").Detail.ShouldContain("bkg_w1");
+        Slot.Decide(new ChangeSlotCapacity(SlotId, 3), slot, Now).ThenAccepted();
+    }
+
+    [Fact]
     public void Capacity_cannot_drop_below_what_is_reserved() =>
         Slot.Decide(new ChangeSlotCapacity(SlotId, 3), FullSlotWithWaitlist(), Now)
             .ThenRefused("capacity_below_reserved").Detail.ShouldContain("4 units reserved");

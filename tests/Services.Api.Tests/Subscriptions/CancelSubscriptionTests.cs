@@ -1,3 +1,4 @@
+using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Subscriptions;
 using static Services.Api.Tests.Offers.OfferExamples;
@@ -16,6 +17,11 @@ public sealed class CancelSubscriptionTests
         outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 31)));
         outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId, new DateOnly(2025, 3, 31)));
     }
+
+    [Fact]
+    public void A_subscription_of_an_offer_withdrawn_in_an_earlier_month_ends_with_that_month() =>
+        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(new OfferWithdrawn(Now.AddMonths(-1))), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28)));
 
     [Fact]
     public void The_month_is_the_one_of_the_offers_time_zone()

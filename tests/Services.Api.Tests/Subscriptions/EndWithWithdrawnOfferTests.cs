@@ -47,9 +47,9 @@ public sealed class EndWithWithdrawnOfferTests
             .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
 
     [Fact]
-    public void A_withdrawal_recorded_without_its_instant_ends_it_with_the_current_month() =>
-        Subscription.Decide(Command, SubscriptionWith(), OfferWith(new OfferWithdrawn()), Now.AddMonths(1))
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
+    public void A_withdrawal_recorded_without_its_instant_ends_it_with_the_month_it_was_recorded_in() =>
+        Subscription.Decide(Command, SubscriptionWith(), OfferWith(new OfferWithdrawn()), Now.AddMonths(-1))
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28)));
 
     [Fact]
     public void An_offer_still_offered_ends_nothing()
