@@ -59,4 +59,26 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
         (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
     }
+
+    [Fact]
+    public async Task A_subscription_that_would_have_started_after_the_withdrawal_month_is_counted_nowhere()
+    {
+        var territory = "wd-" + Guid.NewGuid().ToString("N")[..10];
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var offer = await api.PublishOfferAsync(club, territory: territory);
+        var company = await api.RegisterMemberAsync(club, territory);
+        var subscription = await api.SubscribeAsync(company, offer.Id, startsOn: new DateOnly(2027, 2, 1));
+        await using (var january = api.WithClock(new FakeClock(new DateTimeOffset(2027, 1, 10, 9, 0, 0, TimeSpan.Zero))))
+            (await january.ClientFor(club).PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        await api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None);
+        (await api.GetSubscriptionAsync(company, subscription.Id)).EndsOn.ShouldBe(new DateOnly(2027, 1, 31));
+
+        await api.CaughtUpAsync(InsightsProjection.ShardName);
+
+        (await api.Operator.GetFromJsonAsync<Services.Api.Indicators.IndicatorsResponse>($"/v1/indicators?territory={territory}&quarter=2027-Q1", ApiFixture.JsonOptions))!
+            .SubscribedCompanies.ShouldBe(0);
+        (await StatementAsync(company, new DateOnly(2027, 2, 1))).Lines.ShouldBeEmpty();
+    }
 }
