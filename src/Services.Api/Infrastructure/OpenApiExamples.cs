@@ -57,6 +57,7 @@ internal static class OpenApiExamples
         [typeof(AcknowledgeNeedRequest)] = new AcknowledgeNeedRequest(Club),
         [typeof(AddressNeedRequest)] = new AddressNeedRequest(OfferId),
         [typeof(CreateWebhookRequest)] = new CreateWebhookRequest("https://hr.example.com/hooks/services", ["booking.*", "slot.cancelled"], "HR tool"),
+        [typeof(UpdateWebhookRequest)] = new UpdateWebhookRequest(Url: "https://hr.example.com/hooks/services-v2"),
     };
 
     /// <summary>The main resources as they come back, for the answers' schemas (ids as in <see cref="Requests"/>).</summary>

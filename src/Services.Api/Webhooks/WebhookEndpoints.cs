@@ -32,22 +32,32 @@ public sealed record CreateWebhookRequest(
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
         var validation = new Validation();
-        if (validation.Text("url", Url, MaxUrl).IsValid && options.Refuse(Url) is { } why) validation.Add("url", why);
-        if (EventTypes is null || EventTypes.Count == 0) validation.Add("eventTypes", "At least one event type is required.");
-        else if (EventTypes.Count > MaxEventTypes) validation.Add("eventTypes", $"At most {MaxEventTypes} event types; got {EventTypes.Count}.");
+        ValidateUrl(validation, Url, options);
+        ValidateEventTypes(validation, EventTypes, registry);
+        validation.Text("description", Description, MaxDescription, required: false);
+        return validation;
+    }
+
+    internal static void ValidateUrl(Validation validation, string? url, WebhookOptions options)
+    {
+        if (validation.Text("url", url, MaxUrl).IsValid && options.Refuse(url!) is { } why) validation.Add("url", why);
+    }
+
+    internal static void ValidateEventTypes(Validation validation, IReadOnlyList<string>? eventTypes, EventTypeRegistry registry)
+    {
+        if (eventTypes is null || eventTypes.Count == 0) validation.Add("eventTypes", "At least one event type is required.");
+        else if (eventTypes.Count > MaxEventTypes) validation.Add("eventTypes", $"At most {MaxEventTypes} event types; got {eventTypes.Count}.");
         else
         {
-            for (var i = 0; i < EventTypes.Count; i++)
+            for (var i = 0; i < eventTypes.Count; i++)
             {
-                var type = EventTypes[i];
+                var type = eventTypes[i];
                 var known = type == "*"
                     || registry.TryGetType(type ?? "", out _)
                     || (type is { Length: > 2 } && type.EndsWith(".*", StringComparison.Ordinal) && registry.Names.Any(n => n.StartsWith(type[..^1], StringComparison.Ordinal)));
                 if (!known) validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
             }
         }
-        validation.Text("description", Description, MaxDescription, required: false);
-        return validation;
     }
 }
 
@@ -56,9 +66,12 @@ public sealed record CreateWebhookRequest(
 /// <param name="Description">The organization's own note about it.</param>
 public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt)
 {
-    /// <summary>A webhook never changes once registered (it is deleted, not edited): its ETag is always this version.</summary>
-    public const long Version = 1;
+    /// <summary>A webhook's version when registered (its ETag); each edit adds one.</summary>
+    public const long FirstVersion = 1;
 }
+
+/// <summary>A webhook with its version, the ETag of its answers.</summary>
+internal sealed record VersionedWebhook(WebhookResponse Webhook, long Version);
 
 /// <param name="Secret">The signing secret, shown only in this answer: keep it to verify the Services-Signature header.</param>
 public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
@@ -147,10 +160,11 @@ public static class WebhookEndpoints
         webhooks.MapDelete("/{webhookId}", Delete)
             .WithName("deleteWebhook")
             .WithSummary("Delete a webhook")
-            .WithDescription("Stops deliveries at once; pending deliveries are dropped. A webhook is never edited, so its ETag is always \"1\".")
+            .WithDescription("Stops deliveries at once; pending deliveries are dropped. Send the ETag as If-Match to delete only what you read.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(IfMatchHonoured.Instance)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        webhooks.MapUpdateWebhook();
         webhooks.MapRotateWebhookSecret();
         webhooks.MapGet("/{webhookId}/deliveries", ListDeliveries)
             .WithName("listWebhookDeliveries")
@@ -200,7 +214,7 @@ public static class WebhookEndpoints
         if (insert.RecordsAffected == 0)
             return Problems.Refused(new Refusal("webhook_limit_reached",
                 $"This organization already has {options.Value.MaxPerOrganization} webhooks; delete one it no longer uses first."));
-        ETags.Set(http.Response, WebhookResponse.Version);
+        ETags.Set(http.Response, WebhookResponse.FirstVersion);
         return TypedResults.Created($"/v1/webhooks/{id}",
             new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));
     }
@@ -219,29 +233,31 @@ public static class WebhookEndpoints
             order by created_at desc, webhook_id desc
             limit $5
             """, caller.IsOperator, caller.OrganizationId, cursor?.At.ToUniversalTime(), cursor?.Id, pageSize + 1);
-        var rows = await ReadWebhooksAsync(command, cancellationToken);
+        var rows = (await ReadWebhooksAsync(command, cancellationToken)).ConvertAll(found => found.Webhook);
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, w => new PageCursor(w.CreatedAt, w.Id)));
     }
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(string webhookId, Caller caller, NpgsqlDataSource db, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } webhook) return Problems.NotFound("webhook");
-        ETags.Set(http.Response, WebhookResponse.Version);
-        return TypedResults.Ok(webhook);
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        ETags.Set(http.Response, found.Version);
+        return TypedResults.Ok(found.Webhook);
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(
         string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (!ifMatch.Allows(WebhookResponse.Version))
-            return await FindAsync(db, webhookId, caller, cancellationToken) is null ? Problems.NotFound("webhook") : Problems.StaleVersion(WebhookResponse.Version);
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
         await using var batch = db.CreateBatch();
-        var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2)");
+        // At the version the If-Match was checked on: an edit in between makes it 412, not a deletion of what was not read.
+        var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2) and version = $5");
         delete.Parameters.Add(new NpgsqlParameter { Value = webhookId });
         delete.Parameters.Add(new NpgsqlParameter { Value = caller.OrganizationId });
         delete.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
         delete.Parameters.Add(new NpgsqlParameter { Value = caller.IsOperator });
+        delete.Parameters.Add(new NpgsqlParameter { Value = found.Version });
         var drop = new NpgsqlBatchCommand("""
             update webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = coalesce(last_error, 'webhook deleted')
             where webhook_id = $1 and status = 'pending' and exists (select 1 from webhooks where webhook_id = $1 and deleted_at is not null)
@@ -250,7 +266,8 @@ public static class WebhookEndpoints
         batch.BatchCommands.Add(delete);
         batch.BatchCommands.Add(drop);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return delete.RecordsAffected == 1 ? TypedResults.NoContent() : Problems.NotFound("webhook");
+        if (delete.RecordsAffected == 1) return TypedResults.NoContent();
+        return await FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
     }
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
@@ -283,9 +300,9 @@ public static class WebhookEndpoints
         return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", delivery);
     }
 
-    private const string WebhookColumns = "webhook_id, url, event_types, description, created_at";
+    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version";
 
-    internal static async Task<WebhookResponse?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
+    internal static async Task<VersionedWebhook?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
     {
         await using var command = ReadModelSql.Command(db,
             $"select {WebhookColumns} from webhooks where webhook_id = $1 and deleted_at is null and ($2 or organization_id = $3)",
@@ -293,14 +310,15 @@ public static class WebhookEndpoints
         return (await ReadWebhooksAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    private static async Task<List<WebhookResponse>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    internal static async Task<List<VersionedWebhook>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var rows = new List<WebhookResponse>();
+        ArgumentNullException.ThrowIfNull(command);
+        var rows = new List<VersionedWebhook>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-                reader.GetFieldValue<DateTimeOffset>(4)));
+            rows.Add(new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
+                reader.GetFieldValue<DateTimeOffset>(4)), reader.GetInt64(5)));
         }
         return rows;
     }

@@ -1845,6 +1845,30 @@ public sealed record UnitsReleased
 }
 
 /// <summary>
+/// Only the fields given change.
+/// </summary>
+public sealed record UpdateWebhookRequest
+{
+    /// <summary>
+    /// Where deliveries go from now on, pending ones included.
+    /// </summary>
+    [JsonPropertyName("url")]
+    public string? Url { get; init; }
+
+    /// <summary>
+    /// The event names it receives from now on: exact names, a stream's events (booking.*) or all (*).
+    /// </summary>
+    [JsonPropertyName("eventTypes")]
+    public IReadOnlyList<string>? EventTypes { get; init; }
+
+    /// <summary>
+    /// The organization's own note; an empty one removes it.
+    /// </summary>
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+}
+
+/// <summary>
 /// One offer on a statement. `total` = subscription fee + unit charges; `amountDue` = total − co-funding.
 /// </summary>
 public sealed record UsageLineResponse

@@ -713,13 +713,27 @@ public sealed partial class ServicesClient
     /// Delete a webhook
     /// </summary>
     /// <remarks>
-    /// Stops deliveries at once; pending deliveries are dropped. A webhook is never edited, so its ETag is always "1".
+    /// Stops deliveries at once; pending deliveries are dropped. Send the ETag as If-Match to delete only what you read.
     /// </remarks>
     [Operation("deleteWebhook", "DELETE", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse> DeleteWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(webhookId);
         return SendAsync(HttpMethod.Delete, $"/v1/webhooks/{Segment(Format(webhookId)!)}", null, null, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Change a webhook's URL, event types or description
+    /// </summary>
+    /// <remarks>
+    /// Only the fields given change. A new URL takes the pending deliveries too, so a receiver moves without losing any; new event types apply to the events that follow. The signing secret stays (see rotateWebhookSecret). Send the ETag as If-Match to change only what you read.
+    /// </remarks>
+    [Operation("updateWebhook", "PATCH", "/v1/webhooks/{webhookId}")]
+    public Task<ApiResponse<WebhookResponse>> UpdateWebhookAsync(string webhookId, UpdateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(webhookId);
+        ArgumentNullException.ThrowIfNull(body);
+        return SendAsync<WebhookResponse>(HttpMethod.Patch, $"/v1/webhooks/{Segment(Format(webhookId)!)}", null, body, null, options, cancellationToken);
     }
 
     /// <summary>

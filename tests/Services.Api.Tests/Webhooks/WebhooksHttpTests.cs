@@ -525,6 +525,56 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_webhook_moved_to_another_url_takes_its_pending_deliveries_there_and_its_version_moves_on()
+    {
+        await using var scene = await DeliverySceneAsync();
+        await using var moved = await Receiver.StartAsync(scene.Clock, failFirst: 0);
+        var path = $"/v1/webhooks/{scene.Webhook.Id}";
+
+        var updated = await scene.Client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = JsonContent.Create(new UpdateWebhookRequest(Url: moved.Url, Description: ""), options: ApiFixture.JsonOptions),
+            Headers = { { "If-Match", "\"1\"" } },
+        });
+
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK, await updated.Content.ReadAsStringAsync());
+        updated.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        var webhook = (await updated.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!;
+        (webhook.Url, webhook.Description).ShouldBe((moved.Url, (string?)null));
+        webhook.EventTypes.ShouldBe(scene.Webhook.EventTypes);
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
+        moved.Requests.Count.ShouldBe(6);
+        scene.Receiver.Requests.ShouldBeEmpty();
+        foreach (var request in moved.Requests)
+            WebhookSignature.Verify(scene.Webhook.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+
+        var stale = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"1\"" } } };
+        await (await scene.Client.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        var current = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"2\"" } } };
+        (await scene.Client.SendAsync(current)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task An_edit_is_refused_naming_the_field_and_only_the_webhooks_organization_makes_it()
+    {
+        await using var scene = await DeliverySceneAsync();
+        var path = $"/v1/webhooks/{scene.Webhook.Id}";
+
+        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: "http://example.org/hook"), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
+        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.nothing"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("eventTypes[0]");
+        var stale = new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = JsonContent.Create(new UpdateWebhookRequest(EventTypes: ["*"]), options: ApiFixture.JsonOptions),
+            Headers = { { "If-Match", "\"7\"" } },
+        };
+        await (await scene.Client.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+        await (await stranger.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*"]), ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        (await scene.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.EventTypes.ShouldBe(scene.Webhook.EventTypes);
+    }
+
+    [Fact]
     public async Task A_signing_secret_that_no_longer_opens_fails_the_attempt_and_sends_nothing()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
