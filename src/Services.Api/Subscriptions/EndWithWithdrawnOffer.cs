@@ -66,7 +66,8 @@ public sealed class WithdrawnOfferSubscriptions(
     {
         await using var command = ReadModelSql.Command(db,
             "select created_at from es_events where stream_id = $1 and event_type = 'offer.withdrawn' order by stream_version limit 1", Offer.StreamId(offerId));
-        return (DateTimeOffset)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<DateTimeOffset>(0) : time.GetUtcNow();
     }
 
     private async Task<bool> EndAsync(string subscriptionId, CancellationToken cancellationToken)

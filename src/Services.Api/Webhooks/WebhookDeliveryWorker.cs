@@ -149,10 +149,12 @@ public sealed class WebhookDeliveryWorker(
         return ended.Task;
     }
 
-    /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
     /// <param name="Redeliveries">How many redeliveries had been asked when it was claimed: one asked during the attempt starts its own schedule.</param>
-    /// <param name="PreviousSealedSecret">The secret a rotation replaced, while it still signs too; null otherwise.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, byte[] SealedSecret, int Redeliveries, byte[]? PreviousSealedSecret);
+    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, int Redeliveries);
+
+    /// <param name="Current">The webhook's signing secret, still wrapped: opened only to sign.</param>
+    /// <param name="Previous">The secret a rotation replaced, while it still signs too; null otherwise.</param>
+    private sealed record SealedSecrets(byte[] Current, byte[]? Previous);
 
     /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
     /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
@@ -183,8 +185,7 @@ public sealed class WebhookDeliveryWorker(
             from webhooks w
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, w.sealed_secret, d.created_at, d.event_position, d.redeliveries,
-                case when w.previous_secret_until > $1 then w.previous_sealed_secret end
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, d.created_at, d.event_position, d.redeliveries
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -196,9 +197,8 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetFieldValue<byte[]>(6), reader.GetInt32(9),
-                    reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10)),
-                reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetInt32(8)),
+                reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)));
         }
         // Oldest events first, and a transaction's events in the feed's order (they share its instant), so that a
         // receiver usually sees them in order; not guaranteed (retries, redeliveries, other nodes): use the feed for order.
@@ -208,11 +208,11 @@ public sealed class WebhookDeliveryWorker(
     private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)
     {
         // Claimed a while ago (a batch sends one delivery after another): the webhook may have been
-        // deleted since, and its deliveries with it.
-        if (!await StillPendingAsync(delivery.DeliveryId, cancellationToken)) return;
+        // deleted since, and its deliveries with it, or its secret rotated.
+        if (await SecretsIfPendingAsync(delivery.DeliveryId, cancellationToken) is not { } secrets) return;
         var attemptedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var (statusCode, error) = await AttemptAsync(delivery, cancellationToken);
+        var (statusCode, error) = await AttemptAsync(delivery, secrets, cancellationToken);
         var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
         var attempt = await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
         if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
@@ -220,14 +220,14 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
-    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, CancellationToken cancellationToken)
+    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, SealedSecrets sealedSecrets, CancellationToken cancellationToken)
     {
         string[] secrets;
         try
         {
-            secrets = delivery.PreviousSealedSecret is { } previous
-                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
-                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, delivery.SealedSecret)];
+            secrets = sealedSecrets.Previous is { } previous
+                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, sealedSecrets.Current), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
+                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, sealedSecrets.Current)];
         }
         catch (CryptographicException)
         {
@@ -274,11 +274,19 @@ public sealed class WebhookDeliveryWorker(
         }
     }
 
-    private async Task<bool> StillPendingAsync(string deliveryId, CancellationToken cancellationToken)
+    /// <summary>The webhook's secrets as they are when the delivery is sent, or null when it is no longer pending.</summary>
+    private async Task<SealedSecrets?> SecretsIfPendingAsync(string deliveryId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("select exists (select 1 from webhook_deliveries where delivery_id = $1 and status = 'pending')");
+        await using var command = db.CreateCommand("""
+            select w.sealed_secret, case when w.previous_secret_until > $2 then w.previous_sealed_secret end
+            from webhook_deliveries d join webhooks w on w.webhook_id = d.webhook_id
+            where d.delivery_id = $1 and d.status = 'pending' and w.sealed_secret is not null
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = deliveryId });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new SealedSecrets(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1));
     }
 
     /// <summary>

@@ -61,6 +61,25 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
     }
 
     [Fact]
+    public async Task An_offer_withdrawn_before_withdrawals_carried_their_instant_ends_its_subscriptions_with_the_month_it_was_recorded_in()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        var before = LocalToday(offer.TimeZone);
+        await api.Factory.Services.GetRequiredService<EventStore.EventStore>().AppendAsync(
+            Services.Api.Offers.Offer.StreamId(offer.Id), Services.Api.Offers.Offer.StreamType, EventStore.ExpectedVersion.Any, [new Services.Api.Offers.OfferWithdrawn()]);
+        var after = LocalToday(offer.TimeZone);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+
+        await api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None);
+
+        (await api.GetSubscriptionAsync(company, subscription.Id)).EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
+    }
+
+    [Fact]
     public async Task A_subscription_that_would_have_started_after_the_withdrawal_month_is_counted_nowhere()
     {
         var territory = "wd-" + Guid.NewGuid().ToString("N")[..10];

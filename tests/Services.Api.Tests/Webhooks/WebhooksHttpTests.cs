@@ -525,6 +525,21 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task Deliveries_claimed_before_a_rotation_and_sent_after_it_are_signed_with_the_new_secret()
+    {
+        RotatedWebhookSecretResponse? rotated = null;
+        await using var scene = await DeliverySceneAsync(async (scene, _) =>
+            rotated = await (await scene.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null)).Content.ReadFromJsonAsync<RotatedWebhookSecretResponse>(ApiFixture.JsonOptions));
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
+
+        rotated.ShouldNotBeNull();
+        foreach (var request in scene.Receiver.Requests.Skip(1))
+            WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_webhook_moved_to_another_url_takes_its_pending_deliveries_there_and_its_version_moves_on()
     {
         await using var scene = await DeliverySceneAsync();
