@@ -41,4 +41,7 @@ public sealed class IfMatch
     public IfMatch(long[]? versions) => _versions = versions;
 
     public bool Allows(long version) => _versions is null || _versions.Contains(version);
+
+    /// <summary>Whether the request named versions (an If-Match header other than <c>*</c>); otherwise it changes whatever is current.</summary>
+    public bool NamesVersions => _versions is not null;
 }

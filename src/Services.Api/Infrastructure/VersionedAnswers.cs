@@ -28,7 +28,7 @@ public static class VersionedAnswerExtensions
     public static RouteHandlerBuilder AnswersWithVersion(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
         endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents);
 
-    public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint) =>
-        endpoint.WithMetadata(VersionedAnswer.Instance, IfMatchHonoured.Instance)
+    public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
+        endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents, IfMatchHonoured.Instance)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 }

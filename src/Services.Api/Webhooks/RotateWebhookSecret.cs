@@ -31,16 +31,15 @@ public static class RotateWebhookSecretEndpoint
         if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
         var secret = WebhookEndpoints.NewSecret();
         var until = time.GetUtcNow() + TimeSpan.FromHours(Math.Max(0, options.Value.SecretOverlapHours));
-        var rotate = ReadModelSql.BatchCommand("""
+        const string rotate = """
             update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2
             where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5)
-            """, webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId);
+            returning webhook_id
+            """;
+        object?[] values = [webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId];
         // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(rotate);
-        foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (rotate.RecordsAffected == 0) return Problems.NotFound("webhook");
-        return TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
+        return await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is null
+            ? Problems.NotFound("webhook")
+            : TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
     }
 }

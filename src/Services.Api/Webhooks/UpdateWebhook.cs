@@ -35,12 +35,13 @@ public static class UpdateWebhookEndpoint
             .WithName("updateWebhook")
             .WithSummary("Change a webhook's URL, event types or description")
             .WithDescription(
-                "Only the fields given change. A new URL takes the pending deliveries too, so a receiver moves without losing any; " +
-                "new event types apply to the events that follow. The signing secret stays (see rotateWebhookSecret). " +
+                "Only the fields given change; an edit that changes nothing keeps the version. A new URL takes the pending deliveries too, " +
+                "so a receiver moves without losing any; new event types apply to the events processed after the change (the change feed's " +
+                "lag, usually well under a second). The signing secret stays (see rotateWebhookSecret). " +
                 "Send the ETag as If-Match to change only what you read.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .AcceptsIfMatch();
+            .AcceptsIfMatch(writesEvents: false);
 
     private static async Task<Results<Ok<WebhookResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string webhookId, UpdateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
@@ -51,28 +52,31 @@ public static class UpdateWebhookEndpoint
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
         if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
-        string[]? eventTypes = request.EventTypes is null ? null : [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
-        var update = ReadModelSql.BatchCommand($"""
-            update webhooks set url = coalesce($3, url), event_types = coalesce($4, event_types),
-                description = case when $5::text is null then description else nullif($5, '') end, version = version + 1
-            where webhook_id = $1 and deleted_at is null and version = $2
-            returning {WebhookEndpoints.WebhookColumns}
-            """, webhookId, found.Version, request.Url, eventTypes, request.Description?.Trim());
-        // With the Idempotency-Key's reservation, as every change.
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(update);
-        foreach (var reservation in Idempotency.Reserve(Writes.Metadata(http, caller))) batch.BatchCommands.Add(reservation);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        var current = found.Webhook;
+        var edited = current with
         {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                var updated = new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-                    reader.GetFieldValue<DateTimeOffset>(4));
-                ETags.Set(http.Response, reader.GetInt64(5));
-                return TypedResults.Ok(updated);
-            }
+            Url = request.Url ?? current.Url,
+            EventTypes = request.EventTypes is null ? current.EventTypes : [.. request.EventTypes.Distinct(StringComparer.Ordinal)],
+            Description = request.Description is null ? current.Description : request.Description.Trim() is { Length: > 0 } note ? note : null,
+        };
+        if (edited.Url == current.Url && edited.EventTypes.SequenceEqual(current.EventTypes, StringComparer.Ordinal) && edited.Description == current.Description)
+        {
+            // Nothing changes: the version stays, so that others' ETags do too.
+            ETags.Set(http.Response, found.Version);
+            return TypedResults.Ok(current);
         }
-        // Edited or deleted since it was read.
+        // At the version read when If-Match named one; an unconditional edit applies to whatever is current.
+        const string update = $"""
+            update webhooks set url = $3, event_types = $4, description = $5, version = version + 1
+            where webhook_id = $1 and deleted_at is null and ($2::bigint is null or version = $2)
+            returning {WebhookEndpoints.WebhookColumns}
+            """;
+        object?[] values = [webhookId, ifMatch.NamesVersions ? found.Version : null, edited.Url, edited.EventTypes.ToArray(), edited.Description];
+        if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), update, values, WebhookEndpoints.ReadWebhook, cancellationToken) is { } updated)
+        {
+            ETags.Set(http.Response, updated.Version);
+            return TypedResults.Ok(updated.Webhook);
+        }
         return await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
     }
 }

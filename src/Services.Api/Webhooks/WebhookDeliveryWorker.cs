@@ -150,11 +150,12 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <param name="Redeliveries">How many redeliveries had been asked when it was claimed: one asked during the attempt starts its own schedule.</param>
-    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, string Url, int Redeliveries);
+    private sealed record Claimed(string DeliveryId, string WebhookId, string OrganizationId, Guid EventId, string Body, int Redeliveries);
 
-    /// <param name="Current">The webhook's signing secret, still wrapped: opened only to sign.</param>
-    /// <param name="Previous">The secret a rotation replaced, while it still signs too; null otherwise.</param>
-    private sealed record SealedSecrets(byte[] Current, byte[]? Previous);
+    /// <summary>Where and how a delivery is sent, read when it is sent: the webhook may have been edited or its secret rotated since the claim.</summary>
+    /// <param name="SealedSecret">The webhook's signing secret, still wrapped: opened only to sign.</param>
+    /// <param name="PreviousSealedSecret">The secret a rotation replaced, while it still signs too; null otherwise.</param>
+    private sealed record Target(string Url, byte[] SealedSecret, byte[]? PreviousSealedSecret);
 
     /// <param name="busy">Organizations with a lane on this node: their deliveries wait for it to end.</param>
     /// <param name="organizations">At most this many organizations, those with the oldest due deliveries.</param>
@@ -185,7 +186,7 @@ public sealed class WebhookDeliveryWorker(
             from webhooks w
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
-            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, w.url, d.created_at, d.event_position, d.redeliveries
+            returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, d.created_at, d.event_position, d.redeliveries
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
@@ -197,8 +198,8 @@ public sealed class WebhookDeliveryWorker(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5), reader.GetInt32(8)),
-                reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+            rows.Add((new Claimed(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4), reader.GetInt32(7)),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetInt64(6)));
         }
         // Oldest events first, and a transaction's events in the feed's order (they share its instant), so that a
         // receiver usually sees them in order; not guaranteed (retries, redeliveries, other nodes): use the feed for order.
@@ -208,11 +209,11 @@ public sealed class WebhookDeliveryWorker(
     private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)
     {
         // Claimed a while ago (a batch sends one delivery after another): the webhook may have been
-        // deleted since, and its deliveries with it, or its secret rotated.
-        if (await SecretsIfPendingAsync(delivery.DeliveryId, cancellationToken) is not { } secrets) return;
+        // deleted since, and its deliveries with it, edited, or its secret rotated.
+        if (await TargetIfPendingAsync(delivery.DeliveryId, cancellationToken) is not { } target) return;
         var attemptedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var (statusCode, error) = await AttemptAsync(delivery, secrets, cancellationToken);
+        var (statusCode, error) = await AttemptAsync(delivery, target, cancellationToken);
         var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
         var attempt = await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
         if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
@@ -220,14 +221,14 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
-    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, SealedSecrets sealedSecrets, CancellationToken cancellationToken)
+    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, Target target, CancellationToken cancellationToken)
     {
         string[] secrets;
         try
         {
-            secrets = sealedSecrets.Previous is { } previous
-                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, sealedSecrets.Current), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
-                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, sealedSecrets.Current)];
+            secrets = target.PreviousSealedSecret is { } previous
+                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, target.SealedSecret), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
+                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, target.SealedSecret)];
         }
         catch (CryptographicException)
         {
@@ -242,10 +243,10 @@ public sealed class WebhookDeliveryWorker(
             // or query would each get their own failures before opening it, and one organization's
             // webhooks to a host that never answers would hold the worker that long each. Not per host
             // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
-            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(delivery.Url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
+            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(target.Url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
@@ -274,11 +275,11 @@ public sealed class WebhookDeliveryWorker(
         }
     }
 
-    /// <summary>The webhook's secrets as they are when the delivery is sent, or null when it is no longer pending.</summary>
-    private async Task<SealedSecrets?> SecretsIfPendingAsync(string deliveryId, CancellationToken cancellationToken)
+    /// <summary>The webhook's URL and secrets as they are when the delivery is sent, or null when it is no longer pending.</summary>
+    private async Task<Target?> TargetIfPendingAsync(string deliveryId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
-            select w.sealed_secret, case when w.previous_secret_until > $2 then w.previous_sealed_secret end
+            select w.url, w.sealed_secret, case when w.previous_secret_until > $2 then w.previous_sealed_secret end
             from webhook_deliveries d join webhooks w on w.webhook_id = d.webhook_id
             where d.delivery_id = $1 and d.status = 'pending' and w.sealed_secret is not null
             """);
@@ -286,7 +287,7 @@ public sealed class WebhookDeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new SealedSecrets(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1));
+        return new Target(reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2));
     }
 
     /// <summary>

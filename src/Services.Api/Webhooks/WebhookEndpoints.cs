@@ -251,13 +251,13 @@ public static class WebhookEndpoints
         if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
         if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
         await using var batch = db.CreateBatch();
-        // At the version the If-Match was checked on: an edit in between makes it 412, not a deletion of what was not read.
-        var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2) and version = $5");
+        // At the version an If-Match was checked on: an edit in between makes it 412, not a deletion of what was not read.
+        var delete = new NpgsqlBatchCommand("update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2) and ($5::bigint is null or version = $5)");
         delete.Parameters.Add(new NpgsqlParameter { Value = webhookId });
         delete.Parameters.Add(new NpgsqlParameter { Value = caller.OrganizationId });
         delete.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });
         delete.Parameters.Add(new NpgsqlParameter { Value = caller.IsOperator });
-        delete.Parameters.Add(new NpgsqlParameter { Value = found.Version });
+        delete.Parameters.Add(new NpgsqlParameter { Value = ifMatch.NamesVersions ? found.Version : DBNull.Value });
         var drop = new NpgsqlBatchCommand("""
             update webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = coalesce(last_error, 'webhook deleted')
             where webhook_id = $1 and status = 'pending' and exists (select 1 from webhooks where webhook_id = $1 and deleted_at is not null)
@@ -310,16 +310,20 @@ public static class WebhookEndpoints
         return (await ReadWebhooksAsync(command, cancellationToken)).SingleOrDefault();
     }
 
+    /// <summary>A row of <see cref="WebhookColumns"/>.</summary>
+    internal static VersionedWebhook ReadWebhook(NpgsqlDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
+            reader.GetFieldValue<DateTimeOffset>(4)), reader.GetInt64(5));
+    }
+
     internal static async Task<List<VersionedWebhook>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var rows = new List<VersionedWebhook>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-                reader.GetFieldValue<DateTimeOffset>(4)), reader.GetInt64(5)));
-        }
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadWebhook(reader));
         return rows;
     }
 

@@ -726,7 +726,7 @@ public sealed partial class ServicesClient
     /// Change a webhook's URL, event types or description
     /// </summary>
     /// <remarks>
-    /// Only the fields given change. A new URL takes the pending deliveries too, so a receiver moves without losing any; new event types apply to the events that follow. The signing secret stays (see rotateWebhookSecret). Send the ETag as If-Match to change only what you read.
+    /// Only the fields given change; an edit that changes nothing keeps the version. A new URL takes the pending deliveries too, so a receiver moves without losing any; new event types apply to the events processed after the change (the change feed's lag, usually well under a second). The signing secret stays (see rotateWebhookSecret). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("updateWebhook", "PATCH", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse<WebhookResponse>> UpdateWebhookAsync(string webhookId, UpdateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -571,6 +571,35 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task Deliveries_claimed_before_a_move_and_sent_after_it_go_to_the_new_url()
+    {
+        await using var moved = await Receiver.StartAsync(TimeProvider.System, failFirst: 0);
+        HttpStatusCode? edit = null;
+        await using var scene = await DeliverySceneAsync(async (scene, _) =>
+            edit = (await scene.Client.PatchAsJsonAsync($"/v1/webhooks/{scene.Webhook.Id}", new UpdateWebhookRequest(Url: moved.Url), ApiFixture.JsonOptions)).StatusCode);
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
+
+        edit.ShouldBe(HttpStatusCode.OK);
+        scene.Receiver.Requests.Count.ShouldBe(1);
+        moved.Requests.Count.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task An_edit_that_changes_nothing_keeps_the_version()
+    {
+        await using var scene = await DeliverySceneAsync();
+        var path = $"/v1/webhooks/{scene.Webhook.Id}";
+
+        var same = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: scene.Webhook.Url, EventTypes: scene.Webhook.EventTypes), ApiFixture.JsonOptions);
+
+        same.StatusCode.ShouldBe(HttpStatusCode.OK, await same.Content.ReadAsStringAsync());
+        same.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        (await scene.Client.GetAsync(path)).Headers.ETag!.Tag.ShouldBe("\"1\"");
+    }
+
+    [Fact]
     public async Task An_edit_is_refused_naming_the_field_and_only_the_webhooks_organization_makes_it()
     {
         await using var scene = await DeliverySceneAsync();
