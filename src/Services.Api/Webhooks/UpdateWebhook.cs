@@ -65,13 +65,19 @@ public static class UpdateWebhookEndpoint
             ETags.Set(http.Response, found.Version);
             return TypedResults.Ok(current);
         }
-        // At the version read when If-Match named one; an unconditional edit applies to whatever is current.
+        // At the version read when If-Match named one; an unconditional edit applies to whatever is current, and
+        // changes only the fields it gives (a concurrent edit of the others stands).
         const string update = $"""
-            update webhooks set url = $3, event_types = $4, description = $5, version = version + 1
+            update webhooks set url = coalesce($3, url), event_types = coalesce($4, event_types),
+                description = case when $6 then $5 else description end, version = version + 1
             where webhook_id = $1 and deleted_at is null and ($2::bigint is null or version = $2)
             returning {WebhookEndpoints.WebhookColumns}
             """;
-        object?[] values = [webhookId, ifMatch.NamesVersions ? found.Version : null, edited.Url, edited.EventTypes.ToArray(), edited.Description];
+        object?[] values =
+        [
+            webhookId, ifMatch.NamesVersions ? found.Version : null, request.Url, request.EventTypes is null ? null : edited.EventTypes.ToArray(),
+            edited.Description, request.Description is not null,
+        ];
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), update, values, WebhookEndpoints.ReadWebhook, cancellationToken) is { } updated)
         {
             ETags.Set(http.Response, updated.Version);

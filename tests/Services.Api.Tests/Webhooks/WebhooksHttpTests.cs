@@ -564,9 +564,13 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         foreach (var request in moved.Requests)
             WebhookSignature.Verify(scene.Webhook.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
 
-        var stale = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"1\"" } } };
+        var retyped = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*", "*"]), ApiFixture.JsonOptions);
+        retyped.Headers.ETag!.Tag.ShouldBe("\"3\"");
+        var both = (await retyped.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!;
+        (both.Url, both.EventTypes.Single()).ShouldBe((moved.Url, "*"));
+        var stale = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"2\"" } } };
         await (await scene.Client.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
-        var current = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"2\"" } } };
+        var current = new HttpRequestMessage(HttpMethod.Delete, path) { Headers = { { "If-Match", "\"3\"" } } };
         (await scene.Client.SendAsync(current)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
     }
 
