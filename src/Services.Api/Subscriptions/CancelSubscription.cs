@@ -20,9 +20,8 @@ public static partial class Subscription
         if (state.IsCancelled) return Cancelled(state);
         if (offer is null) return Offer.NotFound(state.OfferId);
 
-        var endsOn = EndOfMonth(offer.LocalDate(now));
         // Cancelled after its offer's withdrawal but before the reaction ended it: no later than that would have.
-        if (offer.WithdrawnAt is { } withdrawnAt && EndOfMonth(offer.LocalDate(withdrawnAt)) < endsOn) endsOn = EndOfMonth(offer.LocalDate(withdrawnAt));
+        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt is { } withdrawnAt && withdrawnAt < now ? withdrawnAt : now));
         // Bookings past the end would hold seats with no subscription to count them against (no
         // fee, and a new subscription's quota on top): they go first.
         var later = state.Units.ByMonth.Where(month => string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0).Sum(month => month.Value);
