@@ -368,6 +368,22 @@ public sealed class EventStore : IAsyncDisposable
         return await FeedQuery.ReadPageAsync(connection, after, limit, _registry, cancellationToken);
     }
 
+    /// <summary>
+    /// Where the event that brought a stream to <paramref name="version"/> stands in the feed; the
+    /// start for version 0 (no stream), null when the stream never reached that version.
+    /// </summary>
+    public async Task<FeedPosition?> PositionOfAsync(string streamId, long version, CancellationToken cancellationToken = default)
+    {
+        StreamIds.Validate(streamId);
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        if (version == 0) return FeedPosition.Start;
+        await using var command = _dataSource.CreateCommand("select transaction_id, global_position from es_events where stream_id = $1 and stream_version = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : null;
+    }
+
     /// <summary>The position of the newest event a feed reader can see now.</summary>
     public async Task<FeedPosition> ReadHeadAsync(CancellationToken cancellationToken = default)
     {

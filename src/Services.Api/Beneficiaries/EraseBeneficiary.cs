@@ -46,7 +46,7 @@ public static class EraseBeneficiaryEndpoint
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The company's own reference for the beneficiary, as sent in bookings.")] string beneficiaryRef,
         [Description("The operator only: the company whose beneficiary to erase. A company erases its own and leaves it out."), Id(Ids.Organization)] string? companyId,
-        Caller caller, CommandRunner runner, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
+        Caller caller, CommandRunner runner, EventStore.EventStore store, ContactVault vault, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
@@ -63,6 +63,7 @@ public static class EraseBeneficiaryEndpoint
             var result = await streams.AppendAsync(Writes.Metadata(http, caller), [(stream.Id, events)], ct, () => [ContactVault.Destroy(keyId!), Idempotency.ForgetWholeAnswers(keyId!)]);
             return Change<BeneficiaryState?>.Done(stream.Fold(state, events), result.VersionOf(stream.Id), result.LastPosition);
         }, cancellationToken);
+        change = await change.PositionedAsync(store, stream.Id, cancellationToken);
         return change.ToHttp(http.Response, _ => TypedResults.NoContent());
     }
 }

@@ -23,6 +23,17 @@ public sealed record Change<TState>
     public static Change<TState> NotFound(string what) => new() { Missing = what };
 
     /// <summary>
+    /// A change that appended nothing (the resource already was as asked) answers with the position of
+    /// the event that made the stream what it is, so that its caller can still wait for read models to show it.
+    /// </summary>
+    public async Task<Change<TState>> PositionedAsync(EventStore.EventStore store, string streamId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (Missing is not null || Refusal is not null || CurrentVersion is not null || Position is not null) return this;
+        return this with { Position = await store.PositionOfAsync(streamId, Version, cancellationToken) };
+    }
+
+    /// <summary>
     /// 404 when the resource is unknown or not the caller's to see, 412 when If-Match is stale,
     /// 409 for a broken rule; otherwise sets ETag and position headers and answers <paramref name="ok"/>.
     /// </summary>
@@ -43,7 +54,7 @@ public static class Changes
     /// version (and the rows <paramref name="alongside"/> makes, in the same transaction); retried
     /// from the load when another writer got there first.
     /// </summary>
-    public static Task<Change<TState>> ChangeAsync<TState>(
+    public static async Task<Change<TState>> ChangeAsync<TState>(
         this CommandRunner runner,
         EventStore.EventStore store,
         StreamRef<TState> stream,
@@ -53,8 +64,9 @@ public static class Changes
         Func<TState, Decision<IReadOnlyList<object>>> decide,
         EventMetadata metadata,
         CancellationToken cancellationToken,
-        Func<TState, IEnumerable<NpgsqlBatchCommand>>? alongside = null) where TState : class =>
-        runner.RunAsync([stream.Id], async ct =>
+        Func<TState, IEnumerable<NpgsqlBatchCommand>>? alongside = null) where TState : class
+    {
+        var change = await runner.RunAsync([stream.Id], async ct =>
         {
             var loaded = await store.LoadAsync(stream, ct);
             if (loaded.State is null || !visible(loaded.State)) return Change<TState>.NotFound(what);
@@ -67,6 +79,8 @@ public static class Changes
                 alongside is null ? null : () => alongside(loaded.State), ct);
             return Change<TState>.Done(stream.Fold(loaded.State, decision.Events)!, result.VersionOf(stream.Id), result.LastPosition);
         }, cancellationToken);
+        return await change.PositionedAsync(store, stream.Id, cancellationToken);
+    }
 }
 
 /// <summary>A stream's id, type and Evolve, so helpers can load and fold it.</summary>

@@ -14,7 +14,7 @@ namespace Services.Api.Infrastructure;
 /// Idempotency-Key on changes, as Stripe does it. The key is reserved in the same transaction as
 /// the request's events (so a retry can never write them twice, even after a crash), and the
 /// answer is stored right after: a retry with the same key and body gets the first answer again
-/// (with <c>Idempotent-Replayed: true</c>), unless it was refused before it ran (400, 412: see <see cref="IsKept"/>);
+/// (with <c>Idempotent-Replayed: true</c>), unless it was refused before it ran (400, 412, the framework's 404, 405, 415: see <see cref="IsKept"/>);
 /// with another body, 409 <c>idempotency_key_reused</c>;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>; when its answer was lost
 /// (the server stopped between the commit and keeping it), 409 <c>idempotency_key_interrupted</c>. Keys are per
@@ -87,7 +87,7 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         // Stored even when the client has left meanwhile: its changes may be committed, and its
         // retry must get this answer, not a key held "in progress" for as long as keys are kept.
         if (context.Response.StatusCode < 500
-            && !(IsKept(context.Response.StatusCode) && await StoreAsync(caller.OrganizationId, key, hash, context, buffer.ToArray(), CancellationToken.None))
+            && !(IsKept(context.Response.StatusCode, buffer.Length) && await StoreAsync(caller.OrganizationId, key, hash, context, buffer.ToArray(), CancellationToken.None))
             && await FindAsync(caller.OrganizationId, key, CancellationToken.None) is { } first)
         {
             // A request with this key committed while this one ran (this one wrote nothing: it found
@@ -103,9 +103,13 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     /// <summary>
     /// As Stripe does, an answer given before the change ran is not kept: a request refused as invalid
     /// (400) or for a stale If-Match (412) changed nothing, and its retry, corrected or with the fresh
-    /// ETag, must run rather than get the refusal again for as long as keys are kept.
+    /// ETag, must run rather than get the refusal again for as long as keys are kept. So are the
+    /// framework's refusals (no such path, method not allowed, unsupported media type): they come
+    /// without a body, which the status-code pages write outside this middleware.
     /// </summary>
-    private static bool IsKept(int status) => status is not (StatusCodes.Status400BadRequest or StatusCodes.Status412PreconditionFailed);
+    private static bool IsKept(int status, long bodyLength) =>
+        status is not (StatusCodes.Status400BadRequest or StatusCodes.Status412PreconditionFailed)
+        && (status < StatusCodes.Status400BadRequest || bodyLength > 0);
 
     private async Task AnswerFromStoredAsync(HttpContext context, StoredAnswer stored, byte[] hash)
     {

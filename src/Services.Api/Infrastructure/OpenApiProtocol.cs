@@ -45,7 +45,7 @@ internal static class OpenApiProtocol
         ("RateLimit-Reset", JsonSchemaType.Integer, "Seconds until the burst is whole again."),
         (RetryAfter, JsonSchemaType.Integer, "Seconds to wait before retrying."),
         ("ETag", JsonSchemaType.String, "The resource's version: send it back as If-Match to change the resource only if nobody did meanwhile."),
-        (Writes.PositionHeader, JsonSchemaType.String, "The change feed position of the last event written: pass it as minPosition to a read model to read your own write."),
+        (Writes.PositionHeader, JsonSchemaType.String, "The change feed position of the last event written (of the event that made the resource so, when nothing had to change): pass it as minPosition to a read model to read your own write."),
         ("Location", JsonSchemaType.String, "The created resource."),
         (Replayed, JsonSchemaType.String, "true when this is the stored answer of an earlier request with the same Idempotency-Key."),
     ];

@@ -130,6 +130,7 @@ internal static class OfferChanges
             return Change<OfferState>.Done(stream.Fold(loaded.State, decision.Events)!, result.VersionOf(stream.Id), result.LastPosition);
         }, cancellationToken);
         if (forbidden) return Problems.Forbidden($"Only the club that published offer {offerId} or the operator may change it.");
+        change = await change.PositionedAsync(store, stream.Id, cancellationToken);
         return change.ToHttp(http.Response, state => TypedResults.Ok(OfferResponse.From(state)));
     }
 }

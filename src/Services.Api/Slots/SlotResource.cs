@@ -115,6 +115,7 @@ internal static class SlotChanges
                 result.LastPosition);
         }, cancellationToken);
         if (forbidden) return Problems.Forbidden($"Only the club that published the slot's offer or the operator may change slot {slotId}.");
+        change = await change.PositionedAsync(store, stream.Id, cancellationToken);
         return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state)));
     }
 }

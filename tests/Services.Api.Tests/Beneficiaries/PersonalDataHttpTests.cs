@@ -160,6 +160,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var indicatorsBefore = await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={before}");
 
         var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);
+        (await EraseAsync(scene.Company.Client, beneficiaryRef)).ShouldBe(erased, "erasing again writes nothing, and points to the erasure");
 
         (await api.CountAsync("select count(*) from beneficiary_keys where company_id = $1 and beneficiary_ref = $2", scene.Company.Id, beneficiaryRef)).ShouldBe(0);
         foreach (var reader in new[] { scene.Company, scene.Club, scene.Provider })

@@ -279,6 +279,23 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         (await PostNeedAsync(company, needKey, Need)).StatusCode.ShouldBe(HttpStatusCode.Created);
     }
 
+    [Fact]
+    public async Task The_frameworks_refusals_are_not_kept_so_that_the_corrected_retry_runs()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        var asText = new HttpRequestMessage(HttpMethod.Post, "/v1/needs") { Content = new StringContent(Need, Encoding.UTF8, "text/plain") };
+        asText.Headers.Add("Idempotency-Key", key);
+
+        await (await company.Client.SendAsync(asText)).ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        await (await PostAsync(company, "/v1/need", key, Need)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var corrected = await PostNeedAsync(company, key, Need);
+
+        corrected.StatusCode.ShouldBe(HttpStatusCode.Created, await corrected.Content.ReadAsStringAsync());
+        corrected.Headers.Contains("Idempotent-Replayed").ShouldBeFalse();
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
     private Task<HttpResponseMessage> PostNeedAsync(Actor company, string key, string json) => PostAsync(company, "/v1/needs", key, json);
 
     private static Task<HttpResponseMessage> PostAsync(Actor actor, string path, string key, string json)

@@ -251,6 +251,10 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         unchanged.Headers.ETag!.Tag.ShouldBe("\"1\"");
         var later = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Conciergerie"), ifMatch: "\"1\""));
         later.StatusCode.ShouldBe(HttpStatusCode.OK, await later.Content.ReadAsStringAsync());
+        var again = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Conciergerie"), ifMatch: "\"2\""));
+        again.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        // Its caller can still wait for the read models to show the revision that made the offer so.
+        again.Headers.GetValues("Services-Position").Single().ShouldBe(later.Headers.GetValues("Services-Position").Single());
     }
 
     [Fact]

@@ -224,9 +224,14 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var slot = await api.ScheduleSlotAsync(club, offerId, Catalog.InDays(3), 4);
 
         var unchanged = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(4), ApiFixture.JsonOptions);
+        var changed = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(5), ApiFixture.JsonOptions);
+        var again = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(5), ApiFixture.JsonOptions);
 
         unchanged.StatusCode.ShouldBe(HttpStatusCode.OK);
         unchanged.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        unchanged.Headers.Contains("Services-Position").ShouldBeTrue();
+        again.Headers.ETag!.Tag.ShouldBe("\"2\"");
+        again.Headers.GetValues("Services-Position").Single().ShouldBe(changed.Headers.GetValues("Services-Position").Single());
     }
 
     [Theory]
