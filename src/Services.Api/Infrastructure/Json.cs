@@ -7,7 +7,7 @@ public static class Json
 {
     /// <summary>
     /// Strict on input: unknown fields, missing required fields, nulls where a value is required,
-    /// numbers for enums and deep nesting are all refused (and answered 400 naming the field).
+    /// numbers for enums, anything but one of an enum's wire names, and deep nesting are all refused (and answered 400 naming the field).
     /// </summary>
     public static void Configure(JsonSerializerOptions options)
     {
@@ -21,7 +21,7 @@ public static class Json
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 32;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new WireEnumConverter());
         options.Converters.Add(new UtcInstantConverter());
     }
 

@@ -106,15 +106,14 @@ public static partial class OpenApiExtensions
                 else if (type == typeof(DateTimeOffset?)) (schema.Type, schema.Format) = (JsonSchemaType.String | JsonSchemaType.Null, "date-time");
                 return Task.CompletedTask;
             });
-            // An enum's schema is its values, as strings. The generator adds null to the values of an enum
-            // that a nullable property met first, and the request that takes it then read as taking null
-            // (recordAttendance's outcome); a nullable property says so itself (oneOf null).
+            // An enum's schema is its wire names, as strings: WireEnumConverter reads and writes them, and the
+            // generator cannot see through a converter of ours. A nullable property says so itself (oneOf null).
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
-                if (!type.IsEnum || schema.Enum is null) return Task.CompletedTask;
+                if (!type.IsEnum) return Task.CompletedTask;
                 schema.Type = JsonSchemaType.String;
-                schema.Enum = [.. schema.Enum.Where(value => value is not null && value.GetValueKind() != System.Text.Json.JsonValueKind.Null)];
+                schema.Enum = [.. Enum.GetValues(type).Cast<Enum>().Select(value => (System.Text.Json.Nodes.JsonNode)Common.WireName.Of(value))];
                 return Task.CompletedTask;
             });
             // Descriptions come from the XML comments, written for C# readers: entities decoded, and a

@@ -160,7 +160,6 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var indicatorsBefore = await scene.Partner.Client.GetStringAsync($"{indicators}&minPosition={before}");
 
         var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);
-        (await EraseAsync(scene.Company.Client, beneficiaryRef)).ShouldBe(erased, "erasing again writes nothing, and points to the erasure");
 
         (await api.CountAsync("select count(*) from beneficiary_keys where company_id = $1 and beneficiary_ref = $2", scene.Company.Id, beneficiaryRef)).ShouldBe(0);
         foreach (var reader in new[] { scene.Company, scene.Club, scene.Provider })
@@ -249,9 +248,9 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         await BookAsync(scene, beneficiaryRef, NewContact());
         var stream = Beneficiary.StreamId(scene.Company.Id, beneficiaryRef);
 
-        await EraseAsync(scene.Company.Client, beneficiaryRef);
-        (await EraseAsync(scene.Company.Client, beneficiaryRef)).ShouldBeEmpty();
-        (await EraseAsync(scene.Company.Client, NewRef())).ShouldBeEmpty();
+        var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);
+        (await EraseAsync(scene.Company.Client, beneficiaryRef)).ShouldBe(erased);
+        (await EraseAsync(scene.Company.Client, NewRef())).ShouldBe("0.0", "nothing to wait for");
 
         (await api.CountAsync("select count(*) from es_events where event_type = 'beneficiary.erased' and stream_id = $1", stream)).ShouldBe(1);
         (await api.CountAsync("select count(*) from es_events where event_type = 'beneficiary.erased' and data->>'companyId' = $1", scene.Company.Id)).ShouldBe(1);

@@ -455,6 +455,10 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("""{}""", "outcome")]
     [InlineData("""{"outcome":"late"}""", "outcome")]
     [InlineData("""{"outcome":1}""", "outcome")]
+    [InlineData("""{"outcome":"attended, no_show"}""", "outcome")]
+    [InlineData("""{"outcome":"no_show,attended"}""", "outcome")]
+    [InlineData("""{"outcome":" attended"}""", "outcome")]
+    [InlineData("""{"outcome":"Attended"}""", "outcome")]
     [InlineData("""{"outcome":"attended","note":"x"}""", "note")]
     public async Task An_invalid_attendance_is_answered_400_naming_the_field(string json, string field)
     {

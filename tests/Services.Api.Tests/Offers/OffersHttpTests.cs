@@ -153,6 +153,8 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Theory]
     [InlineData("{\"title\":\"x\"}", "category")]
     [InlineData("{\"category\":\"gardening\"," + "\"title\":\"x\"}", "category")]
+    [InlineData("{\"category\":\"mobility, childcare\"," + "\"title\":\"x\"}", "category")]
+    [InlineData("{\"category\":\"childcare \"," + "\"title\":\"x\"}", "category")]
     [InlineData("{\"category\":\"concierge\",\"title\":42}", "title")]
     public async Task Missing_fields_wrong_types_and_unknown_values_are_400(string json, string field)
     {

@@ -176,6 +176,8 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"lot\"],\"color\":\"red\"}", "color")]
     [InlineData("{\"kind\":\"club\",\"name\":42,\"territories\":[\"lot\"]}", "name")]
     [InlineData("{\"kind\":\"castle\",\"name\":\"Acme\",\"territories\":[\"lot\"]}", "kind")]
+    [InlineData("{\"kind\":\"partner, operator\",\"name\":\"Acme\",\"territories\":[\"lot\"]}", "kind")]
+    [InlineData("{\"kind\":\"company, provider\",\"name\":\"Acme\",\"territories\":[\"lot\"]}", "kind")]
     [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"Not A Slug\"]}", "territories[0]")]
     [InlineData("{\"kind\":\"club\",\"name\":\"Acme\",\"territories\":[\"lot\"]", "body")]
     [InlineData("{\"kind\":\"club\",\"name\":null,\"territories\":[\"lot\"]}", "name")]
