@@ -74,7 +74,7 @@ public static class IndicatorsEndpoints
                and ($1 = any(c.territories) or exists (select 1 from {InsightsProjection.Prefix}_offers o where o.club_id = m.club_id and $1 = any(o.territories))))::int,
             (select count(distinct s.company_id) from {InsightsProjection.Prefix}_subscriptions s join offers o on o.offer_id = s.offer_id
              where s.starts_on <= $3 and coalesce(s.ends_on, 'infinity'::date) >= $2
-               and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on)::int, -- not one that ended before it started (a withdrawn offer's)
+               and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on)::int, -- not one that ended before it started: it never ran
             (select count(distinct (b.company_id, b.beneficiary_ref)) from period_bookings b where b.attendance = 'attended')::int,
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.attendance = 'attended')::bigint,
             (select coalesce(sum(s.capacity), 0) from period_slots s where not s.cancelled)::bigint,

@@ -21,10 +21,12 @@ public static partial class Subscription
         if (offer is null) return Offer.NotFound(state.OfferId);
 
         // Cancelled after its offer's withdrawal but before the reaction ended it: no later than that would have.
-        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt is { } withdrawnAt && withdrawnAt < now ? withdrawnAt : now));
+        var endsOn = EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt is { } withdrawnAt && withdrawnAt < now ? withdrawnAt : now));
         // Bookings past the end would hold seats with no subscription to count them against (no
-        // fee, and a new subscription's quota on top): they go first.
-        var later = state.Units.ByMonth.Where(month => string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0).Sum(month => month.Value);
+        // fee, and a new subscription's quota on top): they go first. All of them, when it never runs.
+        var later = state.Units.ByMonth
+            .Where(month => endsOn < state.StartsOn || string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0)
+            .Sum(month => month.Value);
         if (later > 0)
             return Decision.Refuse("subscription_has_later_bookings",
                 $"Subscription {state.Id} has {later} units booked after {endsOn:yyyy-MM-dd}, when it would end: cancel those bookings first.");
@@ -40,7 +42,7 @@ public static class CancelSubscriptionEndpoint
         subscriptions.MapPost("/{subscriptionId}/cancel", Handle)
             .WithName("cancelSubscription")
             .WithSummary("Cancel a subscription")
-            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
+            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

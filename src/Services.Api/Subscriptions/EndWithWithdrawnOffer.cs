@@ -21,8 +21,7 @@ public static partial class Subscription
         if (offer.Status != OfferStatus.Withdrawn) return Decision.Refuse("offer_not_withdrawn", $"Offer {offer.Id} is not withdrawn.");
 
         // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
-        // One that would only start after that day never runs at all.
-        var endsOn = EndOfMonth(offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt));
+        var endsOn = EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt));
         if (state.EndsOn <= endsOn) return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []));
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],

@@ -57,6 +57,16 @@ public static partial class Subscription
     /// <summary>The last day of <paramref name="day"/>'s month, where a subscription ended that month stops.</summary>
     public static DateOnly EndOfMonth(DateOnly day) => new(day.Year, day.Month, DateTime.DaysInMonth(day.Year, day.Month));
 
+    /// <summary>
+    /// Where a subscription stopped on <paramref name="day"/> (cancelled, or its offer withdrawn) ends: with that
+    /// month, whose fee is due; or the day before its start when it was yet to start, so that it never runs nor charges.
+    /// </summary>
+    public static DateOnly EndWhenStoppedOn(SubscriptionState state, DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.StartsOn > day ? state.StartsOn.AddDays(-1) : EndOfMonth(day);
+    }
+
     public static SubscriptionState? Evolve(SubscriptionState? state, object @event) => (state, @event) switch
     {
         (null, Subscribed e) => new SubscriptionState(

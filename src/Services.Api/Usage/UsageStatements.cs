@@ -38,6 +38,7 @@ public static class UsageStatements
             select s.company_id, s.offer_id, min(greatest(s.starts_on, $2::date)) as first_day
             from {InsightsProjection.Prefix}_subscriptions s
             where ($1::text is null or s.company_id = $1) and s.starts_on <= $3::date and coalesce(s.ends_on, 'infinity'::date) >= $2::date
+              and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on -- not one that ended before it started: it never ran
             group by s.company_id, s.offer_id
         ), unit_lines as (
             select b.company_id, b.offer_id,

@@ -476,7 +476,7 @@ public sealed partial class ServicesClient
     /// Cancel a subscription
     /// </summary>
     /// <remarks>
-    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends; its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.
+    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.
     /// </remarks>
     [Operation("cancelSubscription", "POST", "/v1/subscriptions/{subscriptionId}/cancel")]
     public Task<ApiResponse<SubscriptionResponse>> CancelSubscriptionAsync(string subscriptionId, RequestOptions? options = null, CancellationToken cancellationToken = default)

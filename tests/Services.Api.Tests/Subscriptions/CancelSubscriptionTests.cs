@@ -44,6 +44,16 @@ public sealed class CancelSubscriptionTests
     }
 
     [Fact]
+    public void One_cancelled_before_its_start_ends_the_day_before_it_and_never_charges()
+    {
+        Subscription.Decide(new CancelSubscription(SubscriptionId), StartingOn(new DateOnly(2025, 3, 20)), OfferWith(), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19)));
+        // Its bookings would be left with no subscription at all: they go first, even those of this month.
+        Subscription.Decide(new CancelSubscription(SubscriptionId), StartingOn(new DateOnly(2025, 3, 20), new UnitsCounted("bkg_march", "2025-03", 2)), OfferWith(), Now)
+            .ThenRefused("subscription_has_later_bookings").Detail.ShouldContain("2 units");
+    }
+
+    [Fact]
     public void A_subscription_is_cancelled_once() =>
         Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31))), OfferWith(), Now)
             .ThenRefused("subscription_cancelled");

@@ -30,6 +30,11 @@ public sealed class EndWithWithdrawnOfferTests
             .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
 
     [Fact]
+    public void One_yet_to_start_after_the_withdrawal_ends_the_day_before_its_start_and_never_charges() =>
+        Subscription.Decide(Command, StartingOn(new DateOnly(2025, 3, 20)), WithdrawnOn(Now), Now)
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19)));
+
+    [Fact]
     public void Later_bookings_do_not_keep_it_running() =>
         Subscription.Decide(Command, SubscriptionWith(new UnitsCounted("bkg_april", "2025-04", 3)), WithdrawnOn(Now), Now)
             .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));

@@ -17,6 +17,9 @@ public static class SubscriptionExamples
 
     public static SubscriptionState SubscriptionWith(params object[] then) => Given<SubscriptionState>(Subscription.Evolve, [Subscribed(), .. then])!;
 
+    public static SubscriptionState StartingOn(DateOnly startsOn, params object[] then) =>
+        Given<SubscriptionState>(Subscription.Evolve, [Subscribed() with { StartsOn = startsOn }, .. then])!;
+
     public static SubscriptionState OtherSubscriptionWith(params object[] then) =>
         Given<SubscriptionState>(Subscription.Evolve, [Subscribed(id: OtherSubscriptionId, companyId: OtherCompanyId), .. then])!;
 }
