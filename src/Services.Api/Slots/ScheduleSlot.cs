@@ -36,9 +36,10 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
 {
     public const int MaxSlots = 100;
 
-    public Validation Validate()
+    public Validation Validate(DateTimeOffset now)
     {
         var validation = new Validation();
+        var horizon = now.AddYears(Slot.MaxYearsAhead);
         if (Slots is null || Slots.Count == 0) return validation.Add("slots", "At least one slot is required.");
         if (Slots.Count > MaxSlots) return validation.Add("slots", $"At most {MaxSlots} slots per request; got {Slots.Count}.");
         for (var i = 0; i < Slots.Count; i++)
@@ -50,6 +51,7 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
                 continue;
             }
             validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
+            if (slot.Start > horizon) validation.Add($"slots[{i}].start", $"A slot starts at most {Slot.MaxYearsAhead} years ahead, by {horizon:u}.");
             if (slot.End <= slot.Start) validation.Add($"slots[{i}].end", "A slot ends after it starts.");
             else if (slot.End - slot.Start > Slot.MaxDuration) validation.Add($"slots[{i}].end", $"A slot lasts at most {Slot.MaxDuration.TotalHours:0} hours.");
         }
@@ -67,7 +69,7 @@ public static class ScheduleSlotsEndpoint
             .WithName("scheduleSlots")
             .AnswersWithVersion()
             .WithSummary("Schedule slots of an offer (one or many)")
-            .WithDescription("The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.")
+            .WithDescription($"The owning club or the operator. Up to {ScheduleSlotsRequest.MaxSlots} slots in one request, created all together or not at all. Slots start in the future, at most {Slot.MaxYearsAhead} years ahead; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -79,7 +81,7 @@ public static class ScheduleSlotsEndpoint
     private static async Task<Results<Created<ScheduledSlotsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId, ScheduleSlotsRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        var validation = request.Validate();
+        var validation = request.Validate(time.GetUtcNow());
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var offerStream = Offer.Stream(offerId);
         var slotIds = request.Slots.Select(_ => Ids.New(Ids.Slot)).ToList();

@@ -52,6 +52,12 @@ public static partial class Slot
     public const int MaxCapacity = 10_000;
     public const int MaxReason = 500;
 
+    /// <summary>
+    /// How far ahead slots are scheduled, and subscriptions start: a planning horizon, well inside the periods
+    /// statements and indicators cover, so that every unit booked is charged in a month some statement shows.
+    /// </summary>
+    public const int MaxYearsAhead = 3;
+
     /// <summary>A slot is an appointment, not a season: it lasts at most a day.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
 }

@@ -5,6 +5,7 @@ using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Security;
+using Services.Api.Slots;
 
 namespace Services.Api.Subscriptions;
 
@@ -46,7 +47,7 @@ public static partial class Subscription
 }
 
 /// <param name="CompanyId">The subscribing company: a company subscribes for itself and may omit it; the operator must give it.</param>
-/// <param name="StartsOn">The first day bookings may fall on, in the offer's calendar; defaults to today.</param>
+/// <param name="StartsOn">The first day bookings may fall on, in the offer's calendar, at most 3 years ahead (as slots); defaults to today.</param>
 public sealed record SubscribeRequest(
     [property: Id(Ids.Offer)] string OfferId,
     [property: Range(1, Subscription.MaxMonthlyQuota)] int MonthlyQuota,
@@ -86,6 +87,8 @@ public static class SubscribeEndpoint
         var today = Subscription.Today(offerNow, time.GetUtcNow());
         if (request.StartsOn < today)
             return Problems.Invalid("startsOn", "A subscription cannot start in the past (in the offer's time zone).");
+        if (request.StartsOn > today.AddYears(Slot.MaxYearsAhead))
+            return Problems.Invalid("startsOn", $"A subscription starts at most {Slot.MaxYearsAhead} years ahead, as slots do.");
 
         var subscription = Subscription.Stream(Ids.New(Ids.Subscription));
         var subscriptionId = subscription.Id[(Subscription.StreamType.Length + 1)..];

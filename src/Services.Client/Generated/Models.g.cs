@@ -1647,7 +1647,7 @@ public sealed record SubscribeRequest
     public required int MonthlyQuota { get; init; }
 
     /// <summary>
-    /// The first day bookings may fall on, in the offer's calendar; defaults to today.
+    /// The first day bookings may fall on, in the offer's calendar, at most 3 years ahead (as slots); defaults to today.
     /// </summary>
     [JsonPropertyName("startsOn")]
     public DateOnly? StartsOn { get; init; }

@@ -361,7 +361,7 @@ public sealed partial class ServicesClient
     /// Schedule slots of an offer (one or many)
     /// </summary>
     /// <remarks>
-    /// The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.
+    /// The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future, at most 3 years ahead; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.
     /// </remarks>
     [Operation("scheduleSlots", "POST", "/v1/offers/{offerId}/slots")]
     public Task<ApiResponse<ScheduledSlotsResponse>> ScheduleSlotsAsync(string offerId, ScheduleSlotsRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

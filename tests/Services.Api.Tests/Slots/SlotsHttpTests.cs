@@ -79,6 +79,20 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_slot_beyond_the_planning_horizon_is_400_naming_its_start()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var withinReach = DateTimeOffset.UtcNow.AddYears(Slot.MaxYearsAhead).AddDays(-1);
+        var beyond = DateTimeOffset.UtcNow.AddYears(Slot.MaxYearsAhead).AddDays(1);
+
+        var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots",
+            new ScheduleSlotsRequest([new ScheduleSlotItem(withinReach, withinReach.AddHours(1), 3), new ScheduleSlotItem(beyond, beyond.AddHours(1), 3)]), ApiFixture.JsonOptions);
+
+        var problem = await response.ShouldBeInvalidAsync("slots[1].start");
+        problem.GetProperty("errors").TryGetProperty("slots[0].start", out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task One_slot_is_answered_with_its_location_and_etag()
     {
         var (club, offerId) = await ClubWithOfferAsync();

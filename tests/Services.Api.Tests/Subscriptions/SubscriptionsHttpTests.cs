@@ -127,6 +127,19 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task A_subscription_starts_within_the_planning_horizon()
+    {
+        var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var horizon = TodayInParis().AddYears(Services.Api.Slots.Slot.MaxYearsAhead);
+
+        var beyond = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, horizon.AddDays(1)), ApiFixture.JsonOptions);
+        var within = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, horizon), ApiFixture.JsonOptions);
+
+        await beyond.ShouldBeInvalidAsync("startsOn");
+        within.StatusCode.ShouldBe(HttpStatusCode.Created, await within.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Subscription_endpoints_need_a_key()
     {
         var anonymous = api.Anonymous();
