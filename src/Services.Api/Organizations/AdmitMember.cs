@@ -42,12 +42,13 @@ public static class AdmitMemberEndpoint
         string clubId, AdmitMemberRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (!Organization.IsManagedBy(clubId, caller)) return await Organization.NotManagedAsync(store, clubId, caller, cancellationToken);
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var company = (await store.LoadAsync(Organization.Stream(request.CompanyId), cancellationToken)).State;
         if (company is null) return Problems.NotFound("company");
         var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
-            club => Organization.IsManagedBy(club.Id, caller), ifMatch,
+            _ => true, ifMatch,
             club => Organization.Decide(new AdmitMember(clubId, request.CompanyId), club, company, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         return change.ToHttp(http.Response, club => TypedResults.Ok(OrganizationResponse.From(club, caller)));

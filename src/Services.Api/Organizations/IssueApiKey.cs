@@ -48,6 +48,7 @@ public static class IssueApiKeyEndpoint
             .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept. " +
                 $"An organization holds at most {Organization.MaxActiveApiKeys} active keys (409 api_key_limit_reached: revoke one first).")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("api_key_limit_reached")
             .AcceptsIfMatch();
@@ -56,13 +57,14 @@ public static class IssueApiKeyEndpoint
         string organizationId, IssueApiKeyRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (!Organization.IsManagedBy(organizationId, caller)) return await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken);
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var keyId = Ids.New(Ids.ApiKey);
         var (token, hash) = ApiKeySecrets.Issue(keyId);
         var label = request.Label.Trim();
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
-            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
+            _ => true, ifMatch,
             state => Organization.Decide(new IssueApiKey(organizationId, keyId, label, ApiKeySecrets.Prefix), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
             alongside: state => [ApiKeyRows.Insert(keyId, organizationId, state.Kind.ToString(), hash, label)]);

@@ -41,12 +41,14 @@ public static class ListApiKeysEndpoint
             .WithSummary("List an organization's API keys")
             .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         organizations.MapGet("/{organizationId}/api-keys/{keyId}", Get)
             .WithName("getApiKey")
             .AnswersWithVersion()
             .WithSummary("Read an API key")
             .WithDescription("The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -58,8 +60,9 @@ public static class ListApiKeysEndpoint
     {
         var validation = PageCursor.Validate(limit, after, Ids.ApiKey, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ManagedAsync(store, organizationId, caller, cancellationToken) is not ({ } state, var version)) return Problems.NotFound("organization");
-        var keys = state.ApiKeys.Values
+        var (state, version, refused) = await ManagedAsync(store, organizationId, caller, cancellationToken);
+        if (refused is not null) return refused;
+        var keys = state!.ApiKeys.Values
             .Select(ApiKeyResponse.From)
             .Where(key => cursor is not { } from || Before(key.Cursor, from))
             .OrderByDescending(key => key.Cursor.At).ThenByDescending(key => key.Id, StringComparer.Ordinal)
@@ -76,17 +79,19 @@ public static class ListApiKeysEndpoint
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Get(
         string organizationId, string keyId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await ManagedAsync(store, organizationId, caller, cancellationToken) is not ({ } state, var version)) return Problems.NotFound("organization");
-        if (!state.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
+        var (state, version, refused) = await ManagedAsync(store, organizationId, caller, cancellationToken);
+        if (refused is not null) return refused;
+        if (!state!.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
         ETags.Set(http.Response, version);
         return TypedResults.Ok(ApiKeyResponse.From(key));
     }
 
-    /// <summary>The organization and its version, when the caller manages it (itself or the operator); else nothing, as for an unknown one.</summary>
-    private static async Task<(OrganizationState? State, long Version)> ManagedAsync(
+    /// <summary>The organization and its version, when the caller manages it (itself or the operator); else the answer to give.</summary>
+    private static async Task<(OrganizationState? State, long Version, ProblemHttpResult? Refused)> ManagedAsync(
         EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken)
     {
+        if (!Organization.IsManagedBy(organizationId, caller)) return (null, 0, await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken));
         var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
-        return loaded.State is { } state && Organization.IsManagedBy(state.Id, caller) ? (state, loaded.Version) : (null, 0);
+        return loaded.State is null ? (null, 0, Problems.NotFound("organization")) : (loaded.State, loaded.Version, null);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
@@ -35,6 +36,20 @@ public static partial class Organization
 
     /// <summary>Only the organization itself and the operator manage its name and keys.</summary>
     public static bool IsManagedBy(string organizationId, Caller caller) => caller.IsOperator || caller.OrganizationId == organizationId;
+
+    /// <summary>
+    /// The answer to a caller who does not manage the organization: 403 when it may know that the organization
+    /// exists (it may read it), otherwise 404, as for one that does not exist.
+    /// </summary>
+    public static async Task<ProblemHttpResult> NotManagedAsync(EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var organization = (await store.LoadAsync(Stream(organizationId), cancellationToken)).State;
+        var callerState = organization is null ? null : (await store.LoadAsync(Stream(caller.OrganizationId), cancellationToken)).State;
+        return organization is not null && IsVisibleTo(organization, caller, callerState)
+            ? Problems.Forbidden($"Only organization {organizationId} itself or the operator may do this.")
+            : Problems.NotFound("organization");
+    }
 }
 
 public static class OrganizationEndpoints

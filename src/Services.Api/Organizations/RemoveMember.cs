@@ -35,8 +35,9 @@ public static class RemoveMemberEndpoint
         string clubId, string companyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (!Organization.IsManagedBy(clubId, caller)) return await Organization.NotManagedAsync(store, clubId, caller, cancellationToken);
         var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
-            club => Organization.IsManagedBy(club.Id, caller), ifMatch,
+            _ => true, ifMatch,
             club => Organization.Decide(new RemoveMember(clubId, companyId), club, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         return change.ToHttp(http.Response, _ => TypedResults.NoContent());

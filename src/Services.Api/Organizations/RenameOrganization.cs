@@ -32,6 +32,7 @@ public static class RenameOrganizationEndpoint
             .WithSummary("Rename an organization")
             .WithDescription("The organization itself or the operator. Send the ETag as If-Match to change only what you read.")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .AcceptsIfMatch();
 
@@ -39,10 +40,11 @@ public static class RenameOrganizationEndpoint
         string organizationId, RenameOrganizationRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (!Organization.IsManagedBy(organizationId, caller)) return await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken);
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
-            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
+            _ => true, ifMatch,
             state => Organization.Decide(new RenameOrganization(organizationId, request.Name.Trim()), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         return change.ToHttp(http.Response, state => TypedResults.Ok(OrganizationResponse.From(state, caller)));

@@ -28,6 +28,7 @@ public static class RevokeApiKeyEndpoint
             .WithName("revokeApiKey")
             .WithSummary("Revoke an API key")
             .WithDescription("The organization itself or the operator. The key stops working at once.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("api_key_revoked")
             .AcceptsIfMatch();
@@ -36,8 +37,9 @@ public static class RevokeApiKeyEndpoint
         string organizationId, string keyId, Caller caller, ApiKeyCache keys, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (!Organization.IsManagedBy(organizationId, caller)) return await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken);
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
-            state => Organization.IsManagedBy(state.Id, caller), ifMatch,
+            _ => true, ifMatch,
             state => Organization.Decide(new RevokeApiKey(organizationId, keyId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
             alongside: _ => [ApiKeyRows.Revoke(keyId)]);

@@ -75,8 +75,35 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
         (await page.Content.ReadAsStringAsync()).ShouldNotContain(second.Key);
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await read.Content.ReadFromJsonAsync<ApiKeyResponse>(ApiFixture.JsonOptions))!.Status.ShouldBe(ApiKeyStatus.Revoked);
-        (await stranger.Client.GetAsync($"/v1/organizations/{club.Id}/api-keys")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await stranger.Client.GetAsync(intranet.Headers.Location)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // Clubs are public: another organization knows this one exists, and is told it may not read its keys.
+        await (await stranger.Client.GetAsync($"/v1/organizations/{club.Id}/api-keys")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await stranger.Client.GetAsync(intranet.Headers.Location)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Changing_an_organization_one_may_read_but_not_manage_is_403_and_one_it_may_not_read_404()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var member = await api.RegisterMemberAsync(club);
+        var outsider = await api.RegisterAsync(OrganizationKind.Company);
+        HttpRequestMessage Rename(string organizationId) =>
+            new(HttpMethod.Patch, $"/v1/organizations/{organizationId}") { Content = JsonContent.Create(new RenameOrganizationRequest("Taken over"), options: ApiFixture.JsonOptions) };
+
+        await (await member.Client.SendAsync(Rename(club.Id))).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await club.Client.SendAsync(Rename(member.Id))).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await club.Client.PostAsJsonAsync($"/v1/organizations/{member.Id}/api-keys", new IssueApiKeyRequest("x"), ApiFixture.JsonOptions))
+            .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        // A company outside the club's members is not the club's to know of.
+        await (await club.Client.SendAsync(Rename(outsider.Id))).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.GetAsync($"/v1/organizations/{outsider.Id}/api-keys")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await member.Client.DeleteAsync($"/v1/organizations/{outsider.Id}/api-keys/key_aaaaaaaaaaaaaaaaaaaaaaaa")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await outsider.Client.SendAsync(Rename(Ids.New(Ids.Organization)))).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        (await club.Client.GetFromJsonAsync<OrganizationResponse>($"/v1/organizations/{club.Id}", ApiFixture.JsonOptions))!.Name.ShouldNotBe("Taken over");
+        // Another club's members: refused before the company is looked at, so that whether it exists is not told.
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        foreach (var companyId in new[] { outsider.Id, Ids.New(Ids.Organization) })
+            await (await otherClub.Client.PostAsJsonAsync($"/v1/clubs/{club.Id}/members", new AdmitMemberRequest(companyId), ApiFixture.JsonOptions))
+                .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
