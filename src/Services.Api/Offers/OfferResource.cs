@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
+using Services.Api.Organizations;
 using Services.Api.Security;
 
 namespace Services.Api.Offers;
@@ -103,6 +104,14 @@ internal static class OfferValidation
 /// <summary>The load-check-decide-append path of the commands on one offer, answering 403 to a club that does not own it.</summary>
 internal static class OfferChanges
 {
+    /// <summary>The co-funding partner and the providers an offer names, as the caller may see them (<see cref="Organization.LoadVisibleAsync"/>).</summary>
+    public static async Task<(OrganizationState? Partner, IReadOnlyDictionary<string, OrganizationState> Named)> LoadNamedAsync(
+        EventStore.EventStore store, CoFunding? coFunding, IEnumerable<string> providerIds, Caller caller, CancellationToken cancellationToken)
+    {
+        var named = await Organization.LoadVisibleAsync(store, coFunding is null ? providerIds : providerIds.Append(coFunding.PartnerId), caller, cancellationToken);
+        return (coFunding is null ? null : named.GetValueOrDefault(coFunding.PartnerId), named);
+    }
+
     public static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
         CommandRunner runner,
         EventStore.EventStore store,

@@ -91,15 +91,14 @@ public static class PublishOfferEndpoint
             return Problems.Forbidden("A club publishes only its own offers; leave clubId out or give your own id.");
         var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
         if (club is null) return Problems.NotFound("club");
-        var partner = request.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(request.CoFunding.PartnerId), cancellationToken)).State;
 
         var stream = Offer.Stream(Ids.New(Ids.Offer));
         var offerId = stream.Id[(Offer.StreamType.Length + 1)..];
         var command = new PublishOffer(
             offerId, clubId, request.Category, request.Title.Trim(), request.Description.Trim(), request.Territories,
             request.TimeZone, request.MonthlyFee, request.UnitPrice, request.CoFunding, request.ProviderIds ?? []);
-        var providers = await store.LoadManyAsync(command.ProviderIds, Organization.Stream, cancellationToken);
-        var decision = Offer.Decide(command, null, club, partner, providers, time.GetUtcNow());
+        var (partner, named) = await OfferChanges.LoadNamedAsync(store, command.CoFunding, command.ProviderIds, caller, cancellationToken);
+        var decision = Offer.Decide(command, null, club, partner, named, time.GetUtcNow());
         if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
         var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
         Writes.Answered(http.Response, result, stream.Id);

@@ -109,9 +109,8 @@ public static class ReviseOfferEndpoint
         return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch, async (offer, ct) =>
         {
             var command = request.ToCommand(offer);
-            var partner = command.CoFunding is null ? null : (await store.LoadAsync(Organization.Stream(command.CoFunding.PartnerId), ct)).State;
-            var providers = await store.LoadManyAsync(command.ProviderIds.Except(offer.ProviderIds, StringComparer.Ordinal), Organization.Stream, ct);
-            return Offer.Decide(command, offer, partner, providers, time.GetUtcNow());
+            var (partner, named) = await OfferChanges.LoadNamedAsync(store, command.CoFunding, command.ProviderIds.Except(offer.ProviderIds, StringComparer.Ordinal), caller, ct);
+            return Offer.Decide(command, offer, partner, named, time.GetUtcNow());
         }, http, cancellationToken);
     }
 }

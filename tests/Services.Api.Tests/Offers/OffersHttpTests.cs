@@ -182,15 +182,19 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var partner = await api.RegisterAsync(OrganizationKind.Partner);
         var company = await api.RegisterAsync(OrganizationKind.Company);
+        var member = await api.RegisterMemberAsync(club);
 
         var funded = await api.PublishOfferAsync(club, coFunding: new CoFunding(partner.Id, 3000));
         funded.CoFunding.ShouldBe(new CoFunding(partner.Id, 3000));
 
-        var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(company.Id, 3000)), ApiFixture.JsonOptions);
-        await byCompany.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
-        var nobody = Ids.New(Ids.Organization);
-        var byNobody = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(nobody, 3000)), ApiFixture.JsonOptions);
-        (await byNobody.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(nobody);
+        var byMember = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(member.Id, 3000)), ApiFixture.JsonOptions);
+        await byMember.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
+        // A company the club may not read is as unknown as an id nobody has: naming ids tells nothing of which exist.
+        foreach (var unknown in new[] { company.Id, Ids.New(Ids.Organization) })
+        {
+            var named = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(unknown, 3000)), ApiFixture.JsonOptions);
+            (await named.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldBe($"Organization {unknown} does not exist.");
+        }
     }
 
     [Fact]
@@ -202,7 +206,9 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var company = await api.RegisterAsync(OrganizationKind.Company);
 
         var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: [provider.Id, company.Id]), ApiFixture.JsonOptions);
-        (await byCompany.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
+        (await byCompany.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
+        var byOperator = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: [provider.Id, company.Id]) with { ClubId = club.Id }, ApiFixture.JsonOptions);
+        (await byOperator.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
         var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
 
         // Listing another club would let it read the offer's bookings and record attendance.
