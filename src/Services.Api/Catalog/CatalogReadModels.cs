@@ -25,6 +25,7 @@ public static class CatalogReadModels
         services.AddProjection<NeedListProjection>();
         services.AddReaction<WaitlistExpiry>();
         services.AddReaction<WithdrawnOfferSubscriptions>();
+        services.AddReaction<WaitlistPromotion>();
         return services;
     }
 

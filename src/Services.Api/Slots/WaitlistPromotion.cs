@@ -1,0 +1,62 @@
+using Npgsql;
+using Services.Api.Bookings;
+using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.Subscriptions;
+
+namespace Services.Api.Slots;
+
+/// <summary>
+/// The reaction "seats are free and a waiting booking fits them → it is promoted". Changes of the slot promote at
+/// once; this one catches a booking passed over for its company's quota that fits again after a change elsewhere
+/// (a quota raised, a booking on another slot cancelled). Every <c>Reactions:PromotionIntervalSeconds</c> (default 15)
+/// it finds, in the catalog and booking-list read models, scheduled slots yet to start with free seats and a
+/// waitlisted booking no larger than them, and runs <see cref="PromoteWaitlist"/> on each as a command would.
+/// </summary>
+public sealed class WaitlistPromotion(
+    NpgsqlDataSource db,
+    EventStore.EventStore store,
+    CommandRunner runner,
+    TimeProvider time,
+    IConfiguration configuration,
+    ILogger<WaitlistPromotion> logger) : PeriodicReaction("waitlist-promotion", "PromotionIntervalSeconds", configuration, logger)
+{
+    /// <summary>Promotes what fits on every candidate slot; answers how many bookings were promoted.</summary>
+    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var promoted = 0;
+        foreach (var slotId in await CandidatesAsync(time.GetUtcNow(), cancellationToken))
+            promoted += await PromoteAsync(slotId, cancellationToken);
+        return promoted;
+    }
+
+    private Task<IReadOnlyList<string>> CandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        IdsAsync(ReadModelSql.Command(db, """
+            select s.slot_id from rm_catalog_slots s
+            where s.waitlist_length > 0 and s.start_at > $1 and s.status = 'scheduled' and s.reserved < s.capacity
+              and exists (select 1 from rm_bookings b
+                          where b.slot_id = s.slot_id and b.status = 'waitlisted' and b.quantity <= s.capacity - s.reserved)
+            order by s.start_at, s.slot_id
+            limit $2
+            """, now.ToUniversalTime(), BatchSize), cancellationToken);
+
+    private async Task<int> PromoteAsync(string slotId, CancellationToken cancellationToken)
+    {
+        var stream = Slot.Stream(slotId);
+        var before = (await store.LoadAsync(stream, cancellationToken)).State;
+        if (before is null || before.Waitlist.Count == 0) return 0;
+        return await runner.RunAsync([stream.Id, .. before.Waitlist.Select(w => Booking.StreamId(w.BookingId))], async (streams, ct) =>
+        {
+            var slot = await streams.LoadAsync(stream, ct);
+            var decision = await PromotionQuota.DecideAsync(streams,
+                overQuota => Slot.Decide(new PromoteWaitlist(slotId), slot, time.GetUtcNow(), overQuota),
+                promotion => promotion.Bookings.Keys,
+                _ => new Dictionary<string, SubscriptionState>(),
+                ct);
+            if (decision.Refusal is not null || decision.Events!.Slot.Count == 0) return 0;
+            var promotion = decision.Events;
+            await streams.AppendAsync(Metadata, [(stream.Id, promotion.Slot), .. promotion.Bookings.Select(b => (Booking.StreamId(b.Key), b.Value))], ct);
+            return promotion.Bookings.Count;
+        }, cancellationToken);
+    }
+}

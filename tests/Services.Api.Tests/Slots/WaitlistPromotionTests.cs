@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Services.Api.Bookings;
+using Services.Api.Common;
+using Services.Api.Listings;
+using Services.Api.Slots;
+using Services.Api.Subscriptions;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Listings;
+
+namespace Services.Api.Tests.Slots;
+
+public sealed class WaitlistPromotionTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private WaitlistPromotion Reaction => api.Factory.Services.GetRequiredService<WaitlistPromotion>();
+
+    [Fact]
+    public async Task A_waiting_booking_passed_over_for_its_quota_is_promoted_once_its_company_is_back_within_it_by_a_change_elsewhere()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
+        var start = Catalog.InDays(10);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, start, capacity: 2);
+        var roomy = await api.ScheduleSlotAsync(club, offer.Id, start.AddHours(2), capacity: 5);
+        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
+        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 2);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(2), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.CancelBookingAsync(other, taken.Id);
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+
+        // Back within its quota by a cancellation on another slot: nothing on the full slot changes.
+        await api.CancelBookingAsync(company, elsewhere.Id);
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.BookingListShard);
+        await Reaction.RunOnceAsync(CancellationToken.None); // or the periodic run got there first
+
+        var promoted = await api.GetBookingAsync(company, waiting.Id);
+        promoted.Status.ShouldBe(BookingStatus.Confirmed);
+        var slot = await api.GetSlotAsync(club, full.Id);
+        (slot.Reserved, slot.WaitlistLength).ShouldBe((2, 0));
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        (await Reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_waiting_booking_still_over_its_quota_or_larger_than_the_free_seats_keeps_waiting()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, Catalog.InDays(10), capacity: 3);
+        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var small = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 1);
+        var overQuota = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
+        var tooLarge = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 3);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(1), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.CancelBookingAsync(other, taken.Id);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.BookingListShard);
+
+        await Reaction.RunOnceAsync(CancellationToken.None);
+
+        (await api.GetBookingAsync(company, overQuota.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+        (await api.GetBookingAsync(other, tooLarge.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+        (await api.GetSlotAsync(club, full.Id)).Remaining.ShouldBe(2);
+    }
+}
