@@ -20,15 +20,16 @@ public enum SubscriptionStatus
 public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int UnitsRemaining);
 
 /// <summary>
-/// A subscription as the API shows it. <see cref="Usage"/> lists the current and next months (in the
-/// offer's time zone) and every later month with units counted, so a company sees what is left of its quota.
+/// A subscription as the API shows it. <see cref="Usage"/> lists the months it may still be booked in (in the
+/// offer's time zone): the current and the next, or its first two when it starts later, none after it ends; and every
+/// later month with units counted, so a company sees what is left of its quota.
 /// A cancelled subscription still runs until <see cref="EndsOn"/>.
 /// </summary>
 /// <param name="ClubId">The club that runs the offer.</param>
 /// <param name="Status">active, or cancelled (by its company, or because its offer was withdrawn; it still runs until endsOn).</param>
 /// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
 /// <param name="StartsOn">Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.</param>
-/// <param name="EndsOn">Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in (before startsOn when it never ran). Slots starting on a later day cannot be booked with it. Null while active.</param>
+/// <param name="EndsOn">Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in; the day before startsOn when it was yet to start then (it never runs). Slots starting on a later day cannot be booked with it. Null while active.</param>
 /// <param name="Usage">Units used and left, per month.</param>
 public sealed record SubscriptionResponse(
     string Id,
@@ -49,10 +50,14 @@ public sealed record SubscriptionResponse(
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(unitsByMonth);
         var current = Subscription.MonthOf(today);
+        // The months it may still be booked in: the first two from today (or from its start, when later), none after it ends.
+        var firstDay = state.StartsOn > today ? state.StartsOn : today;
+        DateOnly[] open = state.EndsOn is { } endsOn && endsOn < firstDay ? [] : [firstDay, firstDay.AddMonths(1)];
         var months = unitsByMonth.Keys
             .Where(month => string.CompareOrdinal(month, current) >= 0)
-            .Append(current)
-            .Append(Subscription.MonthOf(today.AddMonths(1)))
+            .Concat(open
+                .Where(day => state.EndsOn is not { } ends || day <= Subscription.EndOfMonth(ends))
+                .Select(Subscription.MonthOf))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         return new SubscriptionResponse(

@@ -1748,8 +1748,9 @@ public sealed record SubscriptionOpened
 }
 
 /// <summary>
-/// A subscription as the API shows it. `usage` lists the current and next months (in the
-/// offer's time zone) and every later month with units counted, so a company sees what is left of its quota.
+/// A subscription as the API shows it. `usage` lists the months it may still be booked in (in the
+/// offer's time zone): the current and the next, or its first two when it starts later, none after it ends; and every
+/// later month with units counted, so a company sees what is left of its quota.
 /// A cancelled subscription still runs until `endsOn`.
 /// </summary>
 public sealed record SubscriptionResponse
@@ -1788,7 +1789,7 @@ public sealed record SubscriptionResponse
     public required DateOnly StartsOn { get; init; }
 
     /// <summary>
-    /// Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in (before startsOn when it never ran). Slots starting on a later day cannot be booked with it. Null while active.
+    /// Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in; the day before startsOn when it was yet to start then (it never runs). Slots starting on a later day cannot be booked with it. Null while active.
     /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }
