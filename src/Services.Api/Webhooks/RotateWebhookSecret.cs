@@ -21,25 +21,32 @@ public static class RotateWebhookSecretEndpoint
                 "A new secret, shown only in this answer, signs every delivery from now on. For " +
                 $"{WebhookOptions.DefaultSecretOverlapHours:0} hours (previousSecretValidUntil) deliveries carry the previous secret's signature " +
                 "as well, so a receiver can switch to the new secret without refusing any; rotating again in that time ends the older one at once. " +
-                "Pending deliveries are kept.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+                "Pending deliveries are kept. Accepts If-Match (the webhook's version, which a rotation leaves as it is).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .AcceptsIfMatch(writesEvents: false);
 
-    private static async Task<Results<Ok<RotatedWebhookSecretResponse>, ProblemHttpResult>> Handle(
+    private static async Task<Results<Ok<RotatedWebhookSecretResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string webhookId, Caller caller, NpgsqlDataSource db, IOptions<WebhookOptions> options, MasterKey masterKey, TimeProvider time, HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
         var secret = WebhookEndpoints.NewSecret();
         var until = time.GetUtcNow() + TimeSpan.FromHours(Math.Max(0, options.Value.SecretOverlapHours));
         const string rotate = """
             update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2
-            where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5)
+            where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5) and ($6::bigint is null or version = $6)
             returning webhook_id
             """;
-        object?[] values = [webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId];
+        object?[] values =
+        [
+            webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId,
+            ifMatch.NamesVersions ? found.Version : null,
+        ];
         // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
-        return await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is null
-            ? Problems.NotFound("webhook")
-            : TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
+        if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is not null)
+            return TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
+        return await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
     }
 }

@@ -522,6 +522,16 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         WebhookSignature.Verify(old, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeFalse();
         var stranger = await api.RegisterAsync(OrganizationKind.Company);
         await (await stranger.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        // If-Match is the webhook's version, which a rotation leaves as it is.
+        HttpRequestMessage Rotate(string ifMatch)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/webhooks/{scene.Webhook.Id}/rotate-secret");
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            return request;
+        }
+        await (await scene.Client.SendAsync(Rotate("\"999\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        (await scene.Client.SendAsync(Rotate("\"1\""))).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
