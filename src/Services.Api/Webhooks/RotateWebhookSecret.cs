@@ -47,6 +47,6 @@ public static class RotateWebhookSecretEndpoint
         // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is not null)
             return TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
-        return await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
+        return await WebhookEndpoints.LostChangeAsync(db, webhookId, caller, cancellationToken);
     }
 }

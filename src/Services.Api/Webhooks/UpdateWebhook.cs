@@ -83,6 +83,6 @@ public static class UpdateWebhookEndpoint
             ETags.Set(http.Response, updated.Version);
             return TypedResults.Ok(updated.Webhook);
         }
-        return await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
+        return await WebhookEndpoints.LostChangeAsync(db, webhookId, caller, cancellationToken);
     }
 }

@@ -267,7 +267,7 @@ public static class WebhookEndpoints
         batch.BatchCommands.Add(drop);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         if (delete.RecordsAffected == 1) return TypedResults.NoContent();
-        return await FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
+        return await LostChangeAsync(db, webhookId, caller, cancellationToken);
     }
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
@@ -301,6 +301,10 @@ public static class WebhookEndpoints
     }
 
     internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version";
+
+    /// <summary>The answer to a change at a version that matched no row: 412 at the webhook's version now, or 404 when it was deleted meanwhile.</summary>
+    internal static async Task<ProblemHttpResult> LostChangeAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken) =>
+        await FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
 
     internal static async Task<VersionedWebhook?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
     {
