@@ -61,13 +61,9 @@ public sealed class WithdrawnOfferSubscriptions(
             limit $3
             """, ReadModelValues.Wire(SubscriptionStatus.Active), ReadModelValues.Wire(OfferStatus.Withdrawn), BatchSize), cancellationToken);
 
-    private async Task<DateTimeOffset> WithdrawalRecordedAtAsync(string offerId, CancellationToken cancellationToken)
-    {
-        await using var command = ReadModelSql.Command(db,
-            "select created_at from es_events where stream_id = $1 and event_type = 'offer.withdrawn' order by stream_version limit 1", Offer.StreamId(offerId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<DateTimeOffset>(0) : time.GetUtcNow();
-    }
+    /// <summary>When the offer's withdrawal was recorded, for a withdrawal recorded before it carried its instant.</summary>
+    private async Task<DateTimeOffset> WithdrawalRecordedAtAsync(string offerId, CancellationToken cancellationToken) =>
+        (await store.ReadStreamAsync(Offer.StreamId(offerId), cancellationToken: cancellationToken)).First(recorded => recorded.Data is OfferWithdrawn).Timestamp;
 
     private async Task<bool> EndAsync(string subscriptionId, CancellationToken cancellationToken)
     {

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Listings;
@@ -12,19 +8,11 @@ namespace Services.Api.Tests.Listings;
 
 public sealed class WaitlistExpiryTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    /// <summary>The API on the fixture's database with a clock set by hand and the periodic run out of the way: the test calls RunOnceAsync.</summary>
+    /// <summary>The API on the fixture's database with a clock set by hand (the fixture leaves the periodic run to the test).</summary>
     private (ClockedApi Api, WaitlistExpiry Expiry) Clocked(FakeClock clock)
     {
-        var factory = api.Factory.WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Reactions:ExpiryIntervalSeconds", "86400");
-            web.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<TimeProvider>();
-                services.AddSingleton<TimeProvider>(clock);
-            });
-        });
-        return (new ClockedApi(factory, clock), factory.Services.GetRequiredService<WaitlistExpiry>());
+        var clocked = api.WithClock(clock);
+        return (clocked, clocked.Service<WaitlistExpiry>());
     }
 
     [Fact]

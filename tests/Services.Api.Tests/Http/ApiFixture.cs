@@ -48,6 +48,10 @@ public sealed class ApiFixture : IAsyncLifetime
             web.UseSetting("Secrets:MasterKey", MasterKey);
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
+            // Tests run the periodic reactions themselves (RunOnceAsync), so that a run comes when they
+            // expect it and not 15 s into whatever they check (WithdrawnOfferSubscriptionsTests lets one run on its timer).
+            foreach (var interval in new[] { "WithdrawalIntervalSeconds", "ExpiryIntervalSeconds", "PromotionIntervalSeconds" })
+                web.UseSetting($"Reactions:{interval}", "86400");
             web.ConfigureTestServices(Contract.CheckAnswers);
         });
         Operator = ClientWithKey(OperatorKey);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -42,20 +43,27 @@ public sealed class ClockedApi(WebApplicationFactory<Program> factory, FakeClock
         return client;
     }
 
+    /// <summary>A service of this instance: one that reads <see cref="Clock"/>.</summary>
+    public T Service<T>() where T : notnull => factory.Services.GetRequiredService<T>();
+
     public ValueTask DisposeAsync() => factory.DisposeAsync();
 }
 
 public static class Clocks
 {
-    /// <summary>Runs the API again on the same database with <paramref name="clock"/> as its TimeProvider.</summary>
-    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock)
+    /// <summary>Runs the API again on the same database with <paramref name="clock"/> as its TimeProvider, and <paramref name="settings"/> on top of the fixture's.</summary>
+    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock, params (string Key, string Value)[] settings)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var factory = api.Factory.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+        var factory = api.Factory.WithWebHostBuilder(web =>
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(clock);
-        }));
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
+            web.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(clock);
+            });
+        });
         return new ClockedApi(factory, clock);
     }
 }

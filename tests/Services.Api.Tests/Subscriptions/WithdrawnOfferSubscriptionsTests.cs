@@ -9,6 +9,7 @@ using Services.Api.Subscriptions;
 using Services.Api.Tests.Http;
 using Services.Api.Tests.Listings;
 using Services.Api.Usage;
+using Services.Testing;
 
 namespace Services.Api.Tests.Subscriptions;
 
@@ -40,7 +41,7 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
         await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
         var reaction = api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>();
-        await reaction.RunOnceAsync(CancellationToken.None); // or the periodic run got there first
+        (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
 
         var ended = await api.GetSubscriptionAsync(company, subscription.Id);
         ended.Status.ShouldBe(SubscriptionStatus.Cancelled);
@@ -61,6 +62,22 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
     }
 
     [Fact]
+    public async Task The_reaction_runs_on_its_own_at_its_interval()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        await using var node = api.WithClock(new FakeClock(DateTimeOffset.UtcNow), ("Reactions:WithdrawalIntervalSeconds", "1"));
+
+        (await node.ClientFor(club).PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+
+        await Eventually.WaitUntilAsync(
+            async () => (await api.GetSubscriptionAsync(company, subscription.Id)).Status == SubscriptionStatus.Cancelled,
+            "the periodic run ended the subscription of the withdrawn offer");
+    }
+
+    [Fact]
     public async Task An_offer_withdrawn_before_withdrawals_carried_their_instant_ends_its_subscriptions_with_the_month_it_was_recorded_in()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
@@ -74,7 +91,9 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
         await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
 
-        await api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None);
+        // The reaction runs three months later: the month it ends with is the withdrawal's, not the run's.
+        await using (var later = api.WithClock(new FakeClock(DateTimeOffset.UtcNow.AddMonths(3))))
+            (await later.Service<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None)).ShouldBe(1);
 
         (await api.GetSubscriptionAsync(company, subscription.Id)).EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
     }

@@ -75,19 +75,8 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock, params (string Key, string Value)[] settings)
     {
         await api.Service<WebhookDeliveryWorker>().StopAsync(CancellationToken.None);
-        var factory = api.Factory.WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Webhooks:AllowHttpLoopback", "true");
-            web.UseSetting("Webhooks:PollIntervalSeconds", "86400");
-            foreach (var (key, value) in settings) web.UseSetting(key, value);
-            web.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<TimeProvider>();
-                services.AddSingleton<TimeProvider>(clock);
-            });
-        });
-        var clocked = new ClockedApi(factory, clock);
-        return (clocked, factory.Services.GetRequiredService<WebhookDeliveryWorker>());
+        var clocked = api.WithClock(clock, [("Webhooks:AllowHttpLoopback", "true"), ("Webhooks:PollIntervalSeconds", "86400"), .. settings]);
+        return (clocked, clocked.Service<WebhookDeliveryWorker>());
     }
 
     private static async Task<CreatedWebhookResponse> CreateAsync(HttpClient client, string url, params string[] eventTypes)
