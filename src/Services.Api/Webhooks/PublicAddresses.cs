@@ -27,11 +27,26 @@ public static class PublicAddresses
         (IPAddress.Parse("fec0::"), 10), (IPAddress.Parse("ff00::"), 8),
     ];
 
-    public static bool IsPublic(IPAddress address)
+    /// <summary>
+    /// The networks <see cref="WebhookOptions.AllowPrivateNetworks"/> opens (RFC 1918, shared address space,
+    /// unique local): where an in-house receiver may live. Not link-local (the metadata service), the
+    /// unspecified address (it reaches this machine), multicast or broadcast: no receiver lives there.
+    /// </summary>
+    private static readonly (IPAddress Network, int Prefix)[] PrivateNetworks =
+    [
+        (IPAddress.Parse("10.0.0.0"), 8), (IPAddress.Parse("100.64.0.0"), 10), (IPAddress.Parse("172.16.0.0"), 12),
+        (IPAddress.Parse("192.168.0.0"), 16), (IPAddress.Parse("fc00::"), 7),
+    ];
+
+    public static bool IsPublic(IPAddress address) => !IsIn(NotPublic, address);
+
+    public static bool IsPrivateNetwork(IPAddress address) => IsIn(PrivateNetworks, address);
+
+    private static bool IsIn((IPAddress Network, int Prefix)[] ranges, IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        return !NotPublic.Any(range => range.Network.AddressFamily == address.AddressFamily && InRange(address, range.Network, range.Prefix));
+        return ranges.Any(range => range.Network.AddressFamily == address.AddressFamily && InRange(address, range.Network, range.Prefix));
     }
 
     /// <summary>

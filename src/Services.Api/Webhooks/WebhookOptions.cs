@@ -11,7 +11,7 @@ public sealed class WebhookOptions
     /// <summary>Deliveries to 127.0.0.1, ::1 or localhost, plain HTTP included (tests and local development only); otherwise HTTPS to public addresses only.</summary>
     public bool AllowHttpLoopback { get; set; }
 
-    /// <summary>Deliveries to private networks (10.x, 192.168.x, fc00::/7 …) over HTTPS: only where receivers live on the platform's own network.</summary>
+    /// <summary>Deliveries to private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) over HTTPS: only where receivers live on the platform's own network. Link-local, unspecified, multicast and reserved addresses stay refused.</summary>
     public bool AllowPrivateNetworks { get; set; }
 
     public const int DefaultMaxPerOrganization = 20;
@@ -79,6 +79,6 @@ public sealed class WebhookOptions
         ArgumentNullException.ThrowIfNull(address);
         if (PublicAddresses.IsPublic(address)) return true;
         if (IPAddress.IsLoopback(address) || (address.IsIPv4MappedToIPv6 && IPAddress.IsLoopback(address.MapToIPv4()))) return AllowHttpLoopback;
-        return AllowPrivateNetworks;
+        return AllowPrivateNetworks && PublicAddresses.IsPrivateNetwork(address);
     }
 }

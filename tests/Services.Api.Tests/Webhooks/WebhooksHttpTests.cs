@@ -834,6 +834,31 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     public void Public_addresses_are_told_from_private_local_and_reserved_ones(string address, bool isPublic) =>
         PublicAddresses.IsPublic(IPAddress.Parse(address)).ShouldBe(isPublic);
 
+    [Theory]
+    [InlineData("https://10.0.0.5/hook", true)]
+    [InlineData("https://172.20.0.1/hook", true)]
+    [InlineData("https://[fd00::1]/hook", true)]
+    [InlineData("https://169.254.169.254/latest/meta-data", false)] // a cloud's metadata service
+    [InlineData("https://[fe80::1]/hook", false)]
+    [InlineData("https://0.0.0.0:8443/hook", false)] // reaches this machine
+    [InlineData("https://[::]:8443/hook", false)]
+    [InlineData("https://224.0.0.1/hook", false)]
+    [InlineData("https://255.255.255.255/hook", false)]
+    [InlineData("https://127.0.0.1/hook", false)] // loopback has its own switch
+    public void Opening_private_networks_opens_those_alone(string url, bool accepted) =>
+        (new WebhookOptions { AllowPrivateNetworks = true }.Refuse(url) is null).ShouldBe(accepted);
+
+    [Fact]
+    public async Task A_delivery_where_private_networks_are_open_never_connects_to_this_machine_through_the_unspecified_address()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var inHouse = new WebhookOptions { AllowPrivateNetworks = true };
+        await Should.ThrowAsync<HttpRequestException>(async () =>
+            await PublicAddresses.ConnectAsync(new DnsEndPoint("0.0.0.0", port), inHouse.MayDeliverTo, CancellationToken.None));
+    }
+
     [Fact]
     public async Task A_delivery_never_connects_to_a_name_that_resolves_to_this_machine()
     {
