@@ -36,7 +36,7 @@ public static class EraseBeneficiaryEndpoint
                 "become unrecoverable everywhere and read as {\"status\": \"erased\"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are " +
                 "unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the " +
                 "companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with " +
-                "contact details. Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.")
+                "contact details, providers an offer listed once and no longer lists included (they may hold the details). Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);

@@ -104,11 +104,11 @@ internal sealed class AudienceTables(string prefix)
         offers.UnionWith(lookups.Bookings.Values.Select(b => b.OfferId));
         offers.UnionWith(lookups.Beneficiaries.Values.SelectMany(offerIds => offerIds));
         if (offers.Count == 0) return;
-        await using var command = context.CreateCommand($"select offer_id, club_id, provider_ids from {prefix}_offers where offer_id = any($1)");
+        await using var command = context.CreateCommand($"select offer_id, club_id, provider_ids, providers_ever_listed from {prefix}_offers where offer_id = any($1)");
         command.Parameters.Add(new NpgsqlParameter { Value = offers.ToArray() });
         await using var offerReader = await command.ExecuteReaderAsync(cancellationToken);
         while (await offerReader.ReadAsync(cancellationToken))
-            lookups.Offers[offerReader.GetString(0)] = new(offerReader.GetString(1), offerReader.GetFieldValue<string[]>(2));
+            lookups.Offers[offerReader.GetString(0)] = new(offerReader.GetString(1), offerReader.GetFieldValue<string[]>(2), offerReader.GetFieldValue<string[]>(3));
     }
 
     private static void Add(NpgsqlBatch batch, string sql, HashSet<string> ids)
@@ -123,14 +123,19 @@ internal sealed class AudienceTables(string prefix)
         switch (recorded.Data)
         {
             case OfferPublished e:
-                lookups.Offers[e.OfferId] = new(e.ClubId, [.. e.ProviderIds]);
-                batch.Add($"insert into {prefix}_offers (offer_id, club_id, provider_ids) values ($1, $2, $3) on conflict (offer_id) do update set club_id = excluded.club_id, provider_ids = excluded.provider_ids",
+                lookups.Offers[e.OfferId] = new(e.ClubId, [.. e.ProviderIds], [.. e.ProviderIds]);
+                batch.Add($"insert into {prefix}_offers (offer_id, club_id, provider_ids, providers_ever_listed) values ($1, $2, $3, $3) on conflict (offer_id) do update set club_id = excluded.club_id, provider_ids = excluded.provider_ids, providers_ever_listed = excluded.providers_ever_listed",
                     e.OfferId, e.ClubId, e.ProviderIds.ToArray());
                 break;
             case OfferRevised e:
                 var offerId = Entity(recorded.StreamId);
-                if (lookups.Offers.TryGetValue(offerId, out var offer)) lookups.Offers[offerId] = offer with { ProviderIds = [.. e.ProviderIds] };
-                batch.Add($"update {prefix}_offers set provider_ids = $2 where offer_id = $1", offerId, e.ProviderIds.ToArray());
+                if (lookups.Offers.TryGetValue(offerId, out var offer))
+                    lookups.Offers[offerId] = offer with { ProviderIds = [.. e.ProviderIds], ProvidersEverListed = [.. offer.ProvidersEverListed.Union(e.ProviderIds, StringComparer.Ordinal)] };
+                batch.Add($"""
+                    update {prefix}_offers set provider_ids = $2,
+                        providers_ever_listed = array(select distinct p from unnest(providers_ever_listed || $2) p order by p)
+                    where offer_id = $1
+                    """, offerId, e.ProviderIds.ToArray());
                 break;
             case SlotScheduled e:
                 lookups.Slots[e.SlotId] = e.OfferId;

@@ -10,7 +10,8 @@ using Services.Api.Subscriptions;
 
 namespace Services.Api.Feed;
 
-public sealed record OfferParties(string ClubId, IReadOnlyList<string> ProviderIds);
+/// <param name="ProvidersEverListed">The providers the offer lists or listed once: any of them may hold contact details of its bookings.</param>
+public sealed record OfferParties(string ClubId, IReadOnlyList<string> ProviderIds, IReadOnlyList<string> ProvidersEverListed);
 
 public sealed record SubscriptionParties(string CompanyId, string ClubId);
 
@@ -46,7 +47,7 @@ public interface IAudienceLookups
 /// <item>subscription events: the subscribing company and the offer's club;</item>
 /// <item>booking events: the company, the offer's club and providers;</item>
 /// <item>need events: the recording company, and the clubs and partners of the need's territory;</item>
-/// <item>beneficiary erasures: the company, and the club and providers of every offer it booked the beneficiary on with contact details;</item>
+/// <item>beneficiary erasures: the company, and the club and every provider ever listed of every offer it booked the beneficiary on with contact details (a provider removed since may still hold them);</item>
 /// <item>organization events: the organization itself; MemberAdmitted/MemberRemoved also the company.</item>
 /// </list>
 /// </summary>
@@ -130,7 +131,12 @@ public static class EventAudience
                 break;
             case BeneficiaryErased e:
                 keys.Add(e.CompanyId);
-                foreach (var offerId in lookups.OffersBookedWithContact(e.CompanyId, e.BeneficiaryRef)) AddOfferParties(offerId);
+                foreach (var offerId in lookups.OffersBookedWithContact(e.CompanyId, e.BeneficiaryRef))
+                {
+                    if (lookups.Offer(offerId) is not { } offer) continue;
+                    keys.Add(offer.ClubId);
+                    keys.AddRange(offer.ProvidersEverListed);
+                }
                 break;
             case MemberAdmitted e:
                 keys.Add(entity);

@@ -111,7 +111,7 @@ public static class ListEventsEndpoint
                 "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
                 "company and the club; booking events to the company, the club and the providers; need events to the company and the " +
                 "clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the " +
-                "company and the clubs and providers of the offers it booked the beneficiary on with contact details; the operator sees all. " +
+                "company and the clubs and providers (also those listed once and removed since) of the offers it booked the beneficiary on with contact details; the operator sees all. " +
                 "Personal data never appears here: a booking's contact details read {\"status\": \"withheld\"} (read the booking). " +
                 "Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.")
             .ProducesValidationProblem()

@@ -18,7 +18,7 @@ namespace Services.Api.Tests.Beneficiaries;
 
 public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private sealed record Scene(string Territory, Actor Club, Actor Provider, Actor Partner, Actor Company, Actor OtherCompany, string SubscriptionId, string SlotId);
+    private sealed record Scene(string Territory, Actor Club, Actor Provider, Actor Partner, Actor Company, Actor OtherCompany, string OfferId, string SubscriptionId, string SlotId);
 
     private async Task<Scene> SceneAsync()
     {
@@ -31,7 +31,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var other = await api.RegisterMemberAsync(club, territory);
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
-        return new Scene(territory, club, provider, partner, company, other, subscription.Id, slot.Id);
+        return new Scene(territory, club, provider, partner, company, other, offer.Id, subscription.Id, slot.Id);
     }
 
     /// <summary>Details unique to the test, so that a search of the whole database finds only them.</summary>
@@ -194,6 +194,27 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedReading.AudienceLookups("rm_feed"), FeedReading.FeedEntries]);
         await api.RebuildEqualsLiveAsync(InsightsProjection.ShardName, $"{InsightsProjection.Prefix}_bookings", $"{InsightsProjection.Prefix}_subscriptions");
         (await api.GetBookingAsync(scene.Club, first.Id)).Contact.ShouldBe(BookingContact.Erased);
+    }
+
+    [Fact]
+    public async Task A_provider_removed_from_the_offer_since_it_could_read_the_details_hears_of_the_erasure()
+    {
+        var scene = await SceneAsync();
+        var webhook = await scene.Provider.Client.PostAsJsonAsync("/v1/webhooks",
+            new CreateWebhookRequest("https://hooks.example.com/provider", ["beneficiary.*"]), ApiFixture.JsonOptions);
+        var webhookId = (await webhook.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!.Id;
+        var beneficiaryRef = NewRef();
+        var (booking, _) = await BookAsync(scene, beneficiaryRef, NewContact());
+        (await api.GetBookingAsync(scene.Provider, booking.Id)).Contact!.Status.ShouldBe(ContactStatus.Available);
+        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new Services.Api.Offers.ReviseOfferRequest(ProviderIds: []), ApiFixture.JsonOptions);
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
+
+        var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);
+
+        (await FeedAsync(scene.Provider.Client, erased)).ShouldContain(e => e.Type == "beneficiary.erased");
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        (await scene.Provider.Client.ListAsync<WebhookDeliveryResponse>($"/v1/webhooks/{webhookId}/deliveries")).Data.ShouldContain(d => d.EventType == "beneficiary.erased");
+        await api.RebuildEqualsLiveAsync(FeedRegistration.FeedShard, [.. FeedReading.AudienceLookups("rm_feed"), FeedReading.FeedEntries]);
     }
 
     [Fact]
