@@ -6,7 +6,7 @@ namespace Services.EventStore;
 /// <summary>The statements that append a group's streams, and the reading of what they inserted.</summary>
 internal abstract class AppendStatements
 {
-    /// <param name="streams">Each member's streams, in stream order; appends to one stream in arrival order.</param>
+    /// <param name="streams">Each member's streams, members in arrival order.</param>
     public static AppendStatements For(IReadOnlyList<(PreparedStream Stream, int Member)> streams) => streams switch
     {
         [var only] when only.Stream.Expected != ExpectedVersion.Any && !only.Stream.IsCheck => new OneStreamStatement(only.Stream, only.Member),
@@ -102,16 +102,41 @@ internal sealed class GroupStatement : AppendStatements
     }
 }
 
-/// <summary>One <c>es_append</c> (or <c>es_check_version</c>) per stream: appends at any version need it.</summary>
+/// <summary>
+/// One <c>es_append</c> (or <c>es_check_version</c>) per stream, in arrival order: appends at any
+/// version need it. Each takes its stream's lock; all of them are taken first, in stream order, as
+/// <c>es_append_all</c> does, so that two transactions cannot wait on each other.
+/// </summary>
 internal sealed class StreamStatements(IReadOnlyList<(PreparedStream Stream, int Member)> streams) : AppendStatements
 {
+    // A stream only checked is locked shared; one appended to, exclusively. Volatile calls in the
+    // aggregate's argument run in the sorted subquery's order.
+    private const string LockInStreamOrder = """
+        select count(case when l.shared then pg_advisory_xact_lock_shared(l.key) is null else pg_advisory_xact_lock(l.key) is null end)
+        from (
+            select hashtextextended(s.id, 0) as key, bool_and(s.check_only) as shared
+            from unnest($1::text[], $2::boolean[]) as s(id, check_only)
+            group by s.id
+            order by s.id collate "C"
+        ) l
+        """;
+
     public override void AddTo(NpgsqlBatch batch)
     {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockInStreamOrder)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = streams.Select(entry => entry.Stream.StreamId).ToArray() },
+                new NpgsqlParameter { Value = streams.Select(entry => entry.Stream.IsCheck).ToArray() },
+            },
+        });
         foreach (var (stream, _) in streams) batch.BatchCommands.Add(PreparedAppend.ToCommand(stream));
     }
 
     public override async Task ReadAsync(NpgsqlDataReader reader, Dictionary<string, long>[] versions, FeedPosition[] last, CancellationToken cancellationToken)
     {
+        await reader.NextResultAsync(cancellationToken);
         foreach (var (stream, member) in streams)
         {
             if (stream.IsCheck) versions[member][stream.StreamId] = stream.Expected.Value;

@@ -199,8 +199,10 @@ public sealed class EventStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// One transaction for the whole group: its appends in stream order (one global order, so that
-    /// two transactions cannot deadlock), as one statement unless a member appends at any version,
+    /// One transaction for the whole group: its appends in arrival order (a member may be decided on
+    /// an earlier one's queued events: its events must follow them in the feed, as they would in a
+    /// transaction of their own), their streams locked first in stream order (one global order, so
+    /// that two transactions cannot deadlock), as one statement unless a member appends at any version,
     /// then each member's rows alongside, and the NOTIFY to other nodes when its turn has come
     /// (<see cref="FeedNotifier"/>) and <paramref name="mayNotify"/>; true with the results when the transaction carried it.
     /// </summary>
@@ -208,8 +210,6 @@ public sealed class EventStore : IAsyncDisposable
     {
         var streams = group
             .SelectMany((append, member) => append.Prepared.Streams.Select(stream => (Stream: stream, Member: member)))
-            // Stable: appends to one stream keep their arrival order, each on the version the one before left.
-            .OrderBy(entry => entry.Stream.StreamId, StringComparer.Ordinal)
             .ToList();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // A batch runs in one implicit transaction: a failure in any statement rolls back all of them.

@@ -176,9 +176,45 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
             .ToArray();
         start.SetResult();
 
-        await Task.WhenAll(appends); // a deadlock would fail one of them with 40P01
+        await Task.WhenAll(appends);
 
         (await _store.ReadStreamAsync(a)).Select(e => e.Data).ShouldBe((await _store.ReadStreamAsync(b)).Select(e => e.Data), "both streams saw the appends in one order");
+    }
+
+    /// <summary>
+    /// Two nodes' appends naming the same streams in opposite orders cannot deadlock: each takes its
+    /// streams' locks in stream order, whatever order it names them in. Checked where it shows: an
+    /// append naming b before a, with a held elsewhere, waits for a without holding b.
+    /// </summary>
+    [Theory]
+    [InlineData(true)] // appends at any version: one es_append per stream
+    [InlineData(false)] // at known versions: es_append_all
+    public async Task A_multi_stream_append_takes_its_streams_locks_in_stream_order_whatever_order_it_names_them_in(bool anyVersion)
+    {
+        var prefix = NewStream("pair");
+        string a = $"{prefix}-a", b = $"{prefix}-b";
+        var expected = anyVersion ? ExpectedVersion.Any : ExpectedVersion.NoStream;
+        await using var holder = await fixture.DataSource.OpenConnectionAsync();
+        await using (var holding = await holder.BeginTransactionAsync())
+        {
+            await LockAsync(holder, holding, "pg_advisory_xact_lock", a);
+            var append = _store.AppendAsync([new StreamAppend(b, "thing", expected, [new Happened("b")]), new StreamAppend(a, "thing", expected, [new Happened("a")])]);
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaitersAsync(fixture.DataSource) >= 1, "the append waits for a");
+
+            await using (var prober = await fixture.DataSource.OpenConnectionAsync())
+            await using (var probing = await prober.BeginTransactionAsync())
+                (await LockAsync(prober, probing, "pg_try_advisory_xact_lock", b)).ShouldBe(true, "b is free while the append waits for a");
+
+            await holding.CommitAsync();
+            (await append).VersionOf(b).ShouldBe(1);
+        }
+    }
+
+    private static async Task<object?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string function, string streamId)
+    {
+        await using var command = new NpgsqlCommand($"select {function}(hashtextextended($1, 0))", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        return await command.ExecuteScalarAsync();
     }
 
     [Fact]
@@ -189,7 +225,7 @@ public sealed class ConcurrencyTests(StoreFixture fixture) : IClassFixture<Store
         await _store.AppendAsync(a, "thing", ExpectedVersion.NoStream, [new Happened("a1")]);
         await _store.AppendAsync(c, "thing", ExpectedVersion.NoStream, [new Happened("c1"), new Happened("c2")]);
 
-        // Streams are written in id order: a and b are written before c is found to conflict.
+        // c, named first, is found to conflict before anything is written.
         var conflict = await Should.ThrowAsync<StreamVersionConflictException>(() => _store.AppendAsync(
         [
             new StreamAppend(c, "thing", ExpectedVersion.Exactly(1), [new Happened("c-stale")]),

@@ -106,6 +106,36 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     }
 
     [Fact]
+    public async Task A_decision_on_a_queued_append_follows_it_in_the_feed_when_both_commit_in_one_group()
+    {
+        // "z-" sorts after "a-": in stream order, the booking would come before the slot event it was decided on.
+        var (slot, booking) = ($"z-slot-{Guid.NewGuid():N}", $"a-booking-{Guid.NewGuid():N}");
+        await using var cached = new EventStore(fixture.DataSource, StoreFixture.NewRegistry(), cachedAggregates: 10);
+        Func<int, object, int> count = (total, _) => total + 1;
+        await cached.AppendAsync(slot, "slot", ExpectedVersion.NoStream, [new Happened("slot scheduled")]);
+        await cached.FetchForWritingAsync(slot, 0, count);
+        Task<AppendResult> freed = null!, booked = null!;
+        await WhileCommitSlotsAreHeldAsync(cached, async () =>
+        {
+            var before = await cached.FetchForWritingAsync(slot, 0, count);
+            freed = cached.AppendAsync([new StreamAppend(slot, "slot", before.Expected, [new Happened("seat freed")])]);
+            var onIt = await cached.FetchForWritingAsync(slot, 0, count);
+            onIt.Version.ShouldBe(2, "decided on the queued 'seat freed'");
+            booked = cached.AppendAsync(
+            [
+                new StreamAppend(booking, "booking", ExpectedVersion.NoStream, [new Happened("booking requested")]),
+                new StreamAppend(slot, "slot", onIt.Expected, [new Happened("seat reserved")]),
+            ]);
+        });
+        (await freed).LastPosition.TransactionId.ShouldBe((await booked).LastPosition.TransactionId, "one group");
+
+        (await Feed.ReadAvailableAsync(_store, FeedPosition.Start))
+            .Where(e => e.StreamId == slot || e.StreamId == booking)
+            .Select(e => ((Happened)e.Data!).What)
+            .ShouldBe(["slot scheduled", "seat freed", "booking requested", "seat reserved"]);
+    }
+
+    [Fact]
     public async Task A_decision_on_an_append_still_committing_is_confirmed_once_it_has_committed()
     {
         var stream = NewStream();
