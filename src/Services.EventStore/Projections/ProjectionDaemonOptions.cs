@@ -43,6 +43,14 @@ public sealed class ProjectionDaemonOptions
     /// <summary>Attempts at a page (then at a single event) before the event is dead-lettered.</summary>
     public int MaxAttempts { get; init; } = 3;
 
+    /// <summary>
+    /// Events dead-lettered in a row, with nothing applied between them, after which the shard stops
+    /// dead-lettering and retries the next event until it applies: a fault that every event meets is the
+    /// read model's (its code, tables or permissions), and dead-lettering on would empty the read model
+    /// silently. The shard shows as retrying, with the error, until the fault is mended.
+    /// </summary>
+    public int MaxDeadLettersInARow { get; init; } = 5;
+
     /// <summary>Back-off unit between failed attempts (multiplied by the attempt number).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -41,9 +41,10 @@ internal sealed class ShardRunner
         _transient = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                // Deadlocks, serialization failures, timeouts: worth another try on the same connection.
-                // Not a lock held elsewhere: that one waits out of any transaction (below).
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient && !IsLockTimeout(ex) && !IsBroken),
+                // Deadlocks, serialization failures: worth another try on the same connection at once.
+                // Not a lock held elsewhere, nor a statement that outlasted its timeout: each try holds
+                // back every shard for that long again, so those wait out of any transaction (below).
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient && !IsLockTimeout(ex) && !IsTimeout(ex) && !IsBroken),
                 MaxRetryAttempts = 4,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -230,6 +231,8 @@ internal sealed class ShardRunner
 
         var attempts = 0;
         var locked = 0; // pages in a row that gave way to a lock held elsewhere
+        var faults = 0; // failures in a row that were not the events' (the database, the read model's schema)
+        var deadLetters = 0; // events dead-lettered in a row
         var isolate = 0; // after a page kept failing: events left to apply one per transaction
         while (true)
         {
@@ -239,6 +242,7 @@ internal sealed class ShardRunner
             var wake = Volatile.Read(ref _wake).Token;
             var limit = isolate > 0 ? 1 : options.PageSize;
             Outcome outcome;
+            var deadLettered = false;
             try
             {
                 outcome = await _transient.ExecuteAsync(async ct => await ProcessPageAsync(limit, ct), cancellationToken);
@@ -255,10 +259,18 @@ internal sealed class ShardRunner
                     continue;
                 }
                 await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
-                if (ex is NpgsqlException { IsTransient: true })
+                // A shard that keeps failing still hears of a rebuild: it may be what mends it.
+                if (await RebuildAskedAsync(cancellationToken))
                 {
-                    // The database is struggling, not the event: wait and try again, without counting.
-                    await Task.Delay(options.RetryDelay * 10, cancellationToken);
+                    if (!await ResetAsync(rebuild: true, cancellationToken)) return;
+                    (attempts, faults, deadLetters, isolate) = (0, 0, 0, 0);
+                    continue;
+                }
+                if (IsNotTheEvents(ex))
+                {
+                    // The database is struggling, or the read model's tables are not what its code expects:
+                    // no event is to blame. Wait, longer each time (up to 32 steps), and try again, without counting.
+                    await Task.Delay(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), cancellationToken);
                     continue;
                 }
                 if (++attempts < options.MaxAttempts)
@@ -278,9 +290,19 @@ internal sealed class ShardRunner
                     await TryRecordAsync(ShardStatuses.Failed, $"Rebuild stopped at the event after {_position}: {Describe(ex)}");
                     return;
                 }
+                if (deadLetters >= options.MaxDeadLettersInARow)
+                {
+                    await TryRecordAsync(ShardStatuses.Retrying,
+                        $"{deadLetters} events in a row were dead-lettered: the fault looks like the read model's, so the event after {_position} is kept and retried. {Describe(ex)}");
+                    await Task.Delay(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), cancellationToken);
+                    continue;
+                }
                 outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
+                deadLettered = true;
             }
+            if (outcome.Count > 0) deadLetters = deadLettered ? deadLetters + outcome.Count : 0;
             attempts = 0;
+            faults = 0;
             locked = 0;
             if (isolate > 0 && outcome.Count > 0) isolate--;
             if (outcome.Kind == OutcomeKind.Lost) return;
@@ -451,6 +473,19 @@ internal sealed class ShardRunner
         return (string?)await batch.ExecuteScalarAsync(cancellationToken);
     }
 
+    /// <summary>Whether a rebuild was asked for; false when that cannot be read now (the loop's next failure asks again).</summary>
+    private async Task<bool> RebuildAskedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadStatusAsync(cancellationToken) == ShardStatuses.RebuildRequested;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
+    }
+
     private async Task<string?> ReadStatusAsync(CancellationToken cancellationToken)
     {
         await using var read = new NpgsqlCommand(ProjectionSql.ReadStatus, _connection);
@@ -502,6 +537,18 @@ internal sealed class ShardRunner
     internal static NpgsqlParameter Xid(ulong value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Xid8 };
 
     private static bool IsLockTimeout(Exception ex) => ex is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable };
+
+    /// <summary>A statement that outlasted the command timeout (Npgsql cancels it): the page may be too slow, or the database.</summary>
+    private static bool IsTimeout(Exception ex) => ex is NpgsqlException { InnerException: TimeoutException } or PostgresException { SqlState: PostgresErrorCodes.QueryCanceled };
+
+    /// <summary>
+    /// Faults no event causes: the database failing over or short of resources (transient, but for a
+    /// timeout, which a slow event's page may cause), and tables, columns or rights missing (class 42:
+    /// the read model's schema is not what its code expects, e.g. a node on old code after a migration).
+    /// </summary>
+    private static bool IsNotTheEvents(Exception ex) =>
+        ex is NpgsqlException { IsTransient: true } && !IsTimeout(ex)
+        || ex is PostgresException { SqlState: ['4', '2', ..] or ['5', '3', ..] or ['5', '8', ..] };
 
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 

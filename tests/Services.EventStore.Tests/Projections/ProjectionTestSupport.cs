@@ -10,9 +10,12 @@ internal static class Projected
 
     /// <summary>Fast retries and polling, so that the tests stay quick.</summary>
     public static ProjectionDaemonOptions Options(
-        string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null, Action<Exception>? onError = null) => new()
+        string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null, Action<Exception>? onError = null,
+        int? maxAttempts = null, int? maxDeadLettersInARow = null) => new()
     {
         LockTimeout = lockTimeout ?? Defaults.LockTimeout,
+        MaxAttempts = maxAttempts ?? Defaults.MaxAttempts,
+        MaxDeadLettersInARow = maxDeadLettersInARow ?? Defaults.MaxDeadLettersInARow,
         NodeId = node,
         PageTarget = pageTarget ?? Defaults.PageTarget,
         MaxPageInterval = maxPageInterval ?? Defaults.MaxPageInterval,
