@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Infrastructure;
@@ -189,21 +188,21 @@ public static class WebhookEndpoints
         var id = Ids.New(Ids.Webhook);
         var secret = NewSecret();
         var keys = await ListEventsEndpoint.KeysAsync(caller, store, cancellationToken);
-        var after = await store.ReadHeadAsync(cancellationToken);
         var createdAt = time.GetUtcNow();
         string[] eventTypes = [.. request.EventTypes.Distinct(StringComparer.Ordinal)];
         // Each webhook gets a delivery per event it matches: a bounded number per organization, counted
         // under a lock of the organization's webhooks so that simultaneous registrations cannot pass it together.
         var counted = ReadModelSql.BatchCommand("select pg_advisory_xact_lock(hashtextextended('webhooks:' || $1, 0))", caller.OrganizationId);
+        // It gets the events of the transactions that begin after its own (after_xid, at its first
+        // position). The outbox reads a transaction's events only once every older one has ended, this
+        // one included: none of them can be passed over before the webhook is there to match them.
         var insert = ReadModelSql.BatchCommand("""
             insert into webhooks (webhook_id, organization_id, organization_kind, sees_all, audience_keys, url, event_types, description, sealed_secret, after_xid, after_position, created_at)
-            select $1, $2, $12, $3, $4, $5, $6, $7::text, $8, $9, $10, $11
-            where (select count(*) from webhooks where organization_id = $2 and deleted_at is null) < $13
+            select $1, $2, $10, $3, $4, $5, $6, $7::text, $8, pg_current_xact_id(), 0, $9
+            where (select count(*) from webhooks where organization_id = $2 and deleted_at is null) < $11
             """,
             id, caller.OrganizationId, caller.IsOperator, keys.ToArray(), request.Url, eventTypes, request.Description, WebhookSecrets.Seal(masterKey, id, secret),
-            null, after.GlobalPosition, createdAt.ToUniversalTime(), WireName.Of(caller.Kind), options.Value.MaxPerOrganization);
-        // The feed head when created: only later events are delivered (xid8 needs its type named).
-        insert.Parameters[8] = new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 };
+            createdAt.ToUniversalTime(), WireName.Of(caller.Kind), options.Value.MaxPerOrganization);
         // One transaction with the Idempotency-Key's reservation, as for events: two retries racing
         // each other make one webhook, not two with different secrets.
         await using var batch = db.CreateBatch();
