@@ -20,8 +20,9 @@ namespace Services.Api.Webhooks;
 /// <remarks>
 /// This shard reads the webhooks table (configuration, written by the API): deliveries are side
 /// effects, not a rebuildable read model. <see cref="ResetAsync"/> therefore empties only the audience
-/// lookups, never the deliveries: a rebuild re-runs the events, and the unique (webhook, event) key
-/// with the webhook's creation position keeps it from queuing anything twice (nothing is resent).
+/// lookups, never the deliveries, and keeps where the outbox had reached: a rebuild re-runs the events
+/// for the lookups, and queues only those beyond that point (nothing is resent, and no old event goes
+/// to a webhook whose types were widened since).
 /// Pages commit without waiting for their WAL flush (see the daemon): a crash may take away the last
 /// pages' delivery rows, but with their checkpoint, so they are queued again. The worker sends a
 /// delivery only after its claim committed, synchronously, which flushes the WAL past the row's own
@@ -43,6 +44,8 @@ public sealed class WebhookOutboxProjection : IProjection
         var audiences = await Lookups.AudiencesAsync(page, context, batch, cancellationToken);
         await batch.ExecuteAsync(cancellationToken); // the lookups are kept even with no webhook: one created later needs them
         if (!await AnyWebhookAsync(context, cancellationToken)) return;
+        // Events a rebuild re-runs were queued before it, for the webhooks and types of their time.
+        var queuedUpTo = context.IsRebuilding ? await HighWaterAsync(context, cancellationToken) : FeedPosition.Start;
 
         var indexes = new List<int>();
         var eventIds = new List<Guid>();
@@ -57,7 +60,7 @@ public sealed class WebhookOutboxProjection : IProjection
         for (var i = 0; i < page.Count; i++)
         {
             var recorded = page[i];
-            if (recorded.Data is null) continue;
+            if (recorded.Data is null || recorded.Position <= queuedUpTo) continue;
             indexes.Add(i);
             eventIds.Add(recorded.EventId);
             types.Add(recorded.EventType);
@@ -110,13 +113,35 @@ public sealed class WebhookOutboxProjection : IProjection
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Empties the audience lookups only: deliveries are never truncated (no resend on rebuild).</summary>
-    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        Lookups.TruncateAsync(connection, transaction, [], cancellationToken);
+    /// <summary>
+    /// Empties the audience lookups only: deliveries are never truncated (no resend on rebuild). Keeps
+    /// where the outbox had reached (webhook_outbox_high_water): the rebuild queues nothing up to there.
+    /// </summary>
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using (var reached = new NpgsqlCommand("""
+            insert into webhook_outbox_high_water as hw (last_xid, last_position)
+            select last_xid, last_position from es_checkpoints where name = $1
+            on conflict (only_row) do update set last_xid = excluded.last_xid, last_position = excluded.last_position
+            where (excluded.last_xid, excluded.last_position) > (hw.last_xid, hw.last_position)
+            """, connection, transaction))
+        {
+            reached.Parameters.Add(new NpgsqlParameter { Value = FeedRegistration.OutboxShard });
+            await reached.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await Lookups.TruncateAsync(connection, transaction, [], cancellationToken);
+    }
 
     /// <summary>The delivery body: the event as the change feed shows it to the webhook's organization.</summary>
     internal static string Body(RecordedEvent recorded, OrganizationKind reader) => JsonSerializer.Serialize(
         EventResponse.From(recorded.EventId, recorded.EventType, recorded.StreamId, recorded.Timestamp, recorded.Position, recorded.Json, reader), BodyJson);
+
+    private static async Task<FeedPosition> HighWaterAsync(ProjectionContext context, CancellationToken cancellationToken)
+    {
+        await using var command = context.CreateCommand("select last_xid, last_position from webhook_outbox_high_water");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : FeedPosition.Start;
+    }
 
     private static async Task<bool> AnyWebhookAsync(ProjectionContext context, CancellationToken cancellationToken)
     {

@@ -737,12 +737,12 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
-    public async Task Rebuilding_the_outbox_rebuilds_its_lookups_and_queues_nothing_twice()
+    public async Task Rebuilding_the_outbox_rebuilds_its_lookups_and_queues_nothing_twice_nor_old_events_for_types_widened_since()
     {
         var (clocked, _) = await ClockedAsync(new FakeClock(DateTimeOffset.UtcNow));
         await using var _ = clocked;
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var webhook = await CreateAsync(clocked.ClientFor(club), "https://hooks.example.com/club", "*");
+        var webhook = await CreateAsync(clocked.ClientFor(club), "https://hooks.example.com/club", "booking.confirmed");
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
@@ -750,11 +750,16 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await api.BookAsync(company, subscription.Id, slot.Id);
         await api.CaughtUpAsync(FeedRegistration.OutboxShard);
         var queued = await DeliveriesAsync(club.Client, webhook.Id);
-        queued.ShouldContain(d => d.EventType == "booking.confirmed");
+        queued.ShouldHaveSingleItem().EventType.ShouldBe("booking.confirmed");
+        (await club.Client.PatchAsJsonAsync($"/v1/webhooks/{webhook.Id}", new UpdateWebhookRequest(EventTypes: ["*"]), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
-        // Deliveries are kept, not reset: a rebuild must queue nothing twice.
+        // Deliveries are kept, not reset: a rebuild must queue nothing twice, nor the events of before the widening.
         await api.RebuildEqualsLiveAsync(FeedRegistration.OutboxShard, FeedReading.AudienceLookups("rm_outbox"), kept: ["webhook_deliveries"]);
         (await DeliveriesAsync(club.Client, webhook.Id)).Select(d => d.Id).ShouldBe(queued.Select(d => d.Id));
+
+        await api.BookAsync(company, subscription.Id, slot.Id);
+        await api.CaughtUpAsync(FeedRegistration.OutboxShard);
+        (await DeliveriesAsync(club.Client, webhook.Id)).Select(d => d.EventType).ShouldContain("booking.requested", "later events are queued under the new types");
     }
 
     [Theory]
