@@ -23,14 +23,19 @@ namespace Services.Api.Feed;
 /// <summary>An event as the change feed and webhook deliveries show it.</summary>
 /// <param name="Id">The event id: the same in the feed and in every delivery (de-duplicate on it).</param>
 /// <param name="Type">The stable event name, e.g. <c>booking.confirmed</c>.</param>
-/// <param name="Position">The event's place in the global order, usable as <c>minPosition</c>.</param>
+/// <param name="Position">
+/// The event's place in the global order, usable as <c>minPosition</c>: two integers, its transaction's then its own,
+/// written <c>{transaction}.{event}</c> and compared as a pair, the first first (not a decimal number: 894.100 comes after 894.99).
+/// </param>
 /// <param name="Data">
 /// The event's fields, as stored, except personal data (contact details read <c>{"status": "withheld"}</c>)
 /// and, for partners, the company that recorded a need. The fields of each type are the schema that
 /// <c>x-event-data</c> names (<c>booking.requested</c> → <c>BookingRequested</c>).
 /// </param>
-public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, string Position, JsonElement Data)
+public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, [property: RegularExpression(EventResponse.PositionPattern)] string Position, JsonElement Data)
 {
+    public const string PositionPattern = "^[0-9]+\\.[0-9]+$";
+
     /// <param name="reader">Who reads it: the operator and every other kind read the same, except partners.</param>
     public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json, OrganizationKind reader) =>
         new(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), Shown(json, WithholdsRequester(reader, streamId)));

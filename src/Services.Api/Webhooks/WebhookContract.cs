@@ -98,6 +98,6 @@ internal static class WebhookContract
         var what = document.Components?.Schemas?.TryGetValue(data, out var schema) == true && schema.Description is { } description ? description + "\n\n" : "";
         return what + "Sent to each webhook whose eventTypes match this name, of an organization that may see the event (as in the change feed), " +
             "for events after the webhook was registered. " +
-            "Deliveries are at least once and in no guaranteed order: de-duplicate on the event id, order by position.";
+            "Deliveries are at least once and in no guaranteed order: de-duplicate on the event id, order by position (two integers compared as a pair, not a decimal number).";
     }
 }

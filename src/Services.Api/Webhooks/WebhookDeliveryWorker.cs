@@ -271,8 +271,23 @@ public sealed class WebhookDeliveryWorker(
         }
         catch (HttpRequestException ex)
         {
-            return (null, Truncate(ex.Message));
+            return (null, Truncate(Explain(ex)));
         }
+    }
+
+    /// <summary>
+    /// A failed send as the receiver's owner can act on it: the outer message, then the causes in
+    /// brackets ("The SSL connection could not be established, see inner exception." alone says nothing).
+    /// </summary>
+    internal static string Explain(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var causes = new List<string>();
+        for (var cause = failure.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (!causes.Contains(cause.Message) && cause.Message != failure.Message) causes.Add(cause.Message);
+        }
+        return causes.Count == 0 ? failure.Message : $"{failure.Message} ({string.Join(" ", causes)})";
     }
 
     /// <summary>The webhook's URL and secrets as they are when the delivery is sent, or null when it is no longer pending.</summary>

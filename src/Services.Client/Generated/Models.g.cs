@@ -615,7 +615,8 @@ public sealed record EventResponse
     public required DateTimeOffset OccurredAt { get; init; }
 
     /// <summary>
-    /// The event's place in the global order, usable as `minPosition`.
+    /// The event's place in the global order, usable as `minPosition`: two integers, its transaction's then its own,
+    /// written `{transaction}.{event}` and compared as a pair, the first first (not a decimal number: 894.100 comes after 894.99).
     /// </summary>
     [JsonPropertyName("position")]
     public required string Position { get; init; }

@@ -173,6 +173,18 @@ public sealed class BookSeatTests
             .ThenAccepted().Booking.ShouldBeEvents(RequestedNow(), new BookingConfirmed());
 
     [Fact]
+    public void A_subscription_books_the_slots_of_its_first_day_and_of_its_last_and_none_outside()
+    {
+        var day = OfferWith().LocalDate(SlotWith().Start);
+        SubscriptionState StartingOn(DateOnly startsOn) => Given<SubscriptionState>(Subscription.Evolve, Subscribed() with { StartsOn = startsOn })!;
+
+        Booking.Decide(Book(), null, SlotWith(), StartingOn(day), OfferWith(), Now).ThenAccepted();
+        Booking.Decide(Book(), null, SlotWith(), StartingOn(day.AddDays(1)), OfferWith(), Now).ThenRefused("subscription_not_started");
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(new SubscriptionCancelled(day)), OfferWith(), Now).ThenAccepted();
+        Booking.Decide(Book(), null, SlotWith(), SubscriptionWith(new SubscriptionCancelled(day.AddDays(-1))), OfferWith(), Now).ThenRefused("subscription_ended");
+    }
+
+    [Fact]
     public void A_booking_is_for_at_least_one_unit() =>
         Booking.Decide(Book(0), null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("invalid_quantity");
 

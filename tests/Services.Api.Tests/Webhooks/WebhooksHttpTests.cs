@@ -884,6 +884,15 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public void A_failed_attempt_records_the_causes_of_its_error_not_only_the_outer_message()
+    {
+        var tls = new HttpRequestException("The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: NotTimeValid"));
+        WebhookDeliveryWorker.Explain(tls).ShouldBe("The SSL connection could not be established, see inner exception. (The remote certificate is invalid because of errors in the certificate chain: NotTimeValid)");
+        WebhookDeliveryWorker.Explain(new HttpRequestException("Connection refused")).ShouldBe("Connection refused");
+    }
+
+    [Fact]
     public void The_default_schedule_spans_about_a_day()
     {
         var options = new WebhookOptions();
