@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Admin;
 

@@ -143,8 +143,8 @@ public static class BookSeatEndpoint
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var booking = Booking.Stream(Ids.New(Ids.Booking));
-        var bookingId = booking.Id[(Booking.StreamType.Length + 1)..];
+        var bookingId = Ids.New(Ids.Booking);
+        var booking = Booking.Stream(bookingId);
         var slot = Slot.Stream(request.SlotId);
         var subscription = Subscription.Stream(request.SubscriptionId);
         var change = await runner.RunAsync([booking.Id, slot.Id, subscription.Id], async (streams, ct) =>

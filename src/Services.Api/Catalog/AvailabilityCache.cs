@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Services.Api.Slots;
 using Services.EventStore;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

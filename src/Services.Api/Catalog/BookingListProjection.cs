@@ -5,7 +5,7 @@ using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.EventStore;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

@@ -1,9 +1,10 @@
 using Npgsql;
 using Services.Api.Offers;
+using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.EventStore;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 
@@ -103,14 +104,14 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
                     batch.Add("""
                         insert into rm_catalog_slots (slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status)
                         values ($1, $2, $3, $4, $5, 0, 0, $6)
-                        """, e.SlotId, e.OfferId, Utc(e.Start), Utc(e.End), e.Capacity, SlotStatusOf(cancelled: false));
+                        """, e.SlotId, e.OfferId, Utc(e.Start), Utc(e.End), e.Capacity, Wire(SlotStatus.Scheduled));
                     break;
                 case SlotCapacityChanged e:
                     batch.Add("update rm_catalog_slots set capacity = $2 where slot_id = $1", id, e.Capacity);
                     break;
                 case SlotCancelled:
                     batch.Add(Remove("slot_id = $1"), id);
-                    batch.Add("update rm_catalog_slots set status = $2 where slot_id = $1", id, SlotStatusOf(cancelled: true));
+                    batch.Add("update rm_catalog_slots set status = $2 where slot_id = $1", id, Wire(SlotStatus.Cancelled));
                     break;
                 case SeatReserved e:
                     entries.Add(id, e.BookingId, "confirmed", e.Quantity);

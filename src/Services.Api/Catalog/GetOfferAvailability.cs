@@ -1,7 +1,7 @@
-using System.Globalization;
-using System.Text;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -13,7 +13,7 @@ using Services.Api.Offers;
 using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

@@ -9,7 +9,7 @@ using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

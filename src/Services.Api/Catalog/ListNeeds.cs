@@ -10,7 +10,7 @@ using Services.Api.Organizations;
 using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

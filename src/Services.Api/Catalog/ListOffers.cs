@@ -7,7 +7,7 @@ using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.ReadModels;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

@@ -8,7 +8,7 @@ using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.Api.Subscriptions;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

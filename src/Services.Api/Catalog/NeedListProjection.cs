@@ -1,8 +1,9 @@
 using Npgsql;
 using Services.Api.Needs;
+using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

@@ -1,9 +1,10 @@
 using Npgsql;
 using Services.Api.Offers;
+using Services.Api.ReadModels;
 using Services.Api.Subscriptions;
 using Services.EventStore;
 using Services.EventStore.Projections;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Listings;
 

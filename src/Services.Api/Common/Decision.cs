@@ -15,11 +15,7 @@ public sealed record Decision<TEvents>
 
     public Refusal? Refusal { get; }
 
-    public bool IsRefused => Refusal is not null;
-
     public static Decision<TEvents> Accept(TEvents events) => new(events, null);
-
-    public static Decision<TEvents> Refuse(string code, string detail) => new(default, new Refusal(code, detail));
 
     public static implicit operator Decision<TEvents>(Refusal refusal) => new(default, refusal);
 }

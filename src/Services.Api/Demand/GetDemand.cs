@@ -107,8 +107,7 @@ public static class DemandEndpoints
     {
         var validation = new Validation();
         if (territory is not null) validation.Territory("territory", territory);
-        if (category is not null && !InsightNames.TryCategory(category, out _))
-            validation.Add("category", $"One of {InsightNames.CategoryList}.");
+        validation.Filter<Category>("category", category);
         foreach (var (field, day) in new[] { ("from", from), ("to", to) })
         {
             if (day is { } d && !InsightNames.IsWithinYears(d)) validation.Add(field, $"A day of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");

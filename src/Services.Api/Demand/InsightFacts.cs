@@ -66,11 +66,11 @@ public sealed class InsightFacts(string prefix)
                 break;
             case MemberAdmitted e:
                 Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at) values ($1, $2, $3) on conflict do nothing",
-                    IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
+                    ReadModelValues.EntityId(recorded.StreamId), e.CompanyId, at);
                 break;
             case MemberRemoved e:
                 Command(batch, $"update {p}_memberships set removed_at = $3 where club_id = $1 and company_id = $2 and removed_at is null",
-                    IdOf(recorded, Organization.StreamId("")), e.CompanyId, at);
+                    ReadModelValues.EntityId(recorded.StreamId), e.CompanyId, at);
                 break;
 
             case OfferPublished e:
@@ -85,8 +85,8 @@ public sealed class InsightFacts(string prefix)
             case OfferRevised e:
                 InsertBookings(batch, bookings);
                 Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
-                    IdOf(recorded, Offer.StreamId("")), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
-                AddTerms(batch, IdOf(recorded, Offer.StreamId("")), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                    ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
+                AddTerms(batch, ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
 
             case SlotScheduled e:
@@ -99,32 +99,32 @@ public sealed class InsightFacts(string prefix)
                     e.SlotId, e.OfferId, e.Start.ToUniversalTime(), e.Capacity);
                 break;
             case SlotCapacityChanged e:
-                Command(batch, $"update {p}_slots set capacity = $2 where slot_id = $1", IdOf(recorded, Slot.StreamId("")), e.Capacity);
+                Command(batch, $"update {p}_slots set capacity = $2 where slot_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.Capacity);
                 break;
             case SlotCancelled:
-                Command(batch, $"update {p}_slots set cancelled = true where slot_id = $1", IdOf(recorded, Slot.StreamId("")));
+                Command(batch, $"update {p}_slots set cancelled = true where slot_id = $1", ReadModelValues.EntityId(recorded.StreamId));
                 break;
 
             case BookingRequested e:
                 bookings.Insert(e.BookingId, e);
                 break;
             case BookingConfirmed:
-                bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange("confirmed", Confirmed: true));
                 break;
             case BookingPromoted:
-                bookings.Change(BookingIdOf(recorded), new BookingChange("confirmed", Confirmed: true, Promoted: true));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange("confirmed", Confirmed: true, Promoted: true));
                 break;
             case BookingWaitlisted:
-                bookings.Change(BookingIdOf(recorded), new BookingChange("waitlisted", Waitlisted: true));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange("waitlisted", Waitlisted: true));
                 break;
             case BookingExpired:
-                bookings.Change(BookingIdOf(recorded), new BookingChange("expired"));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange("expired"));
                 break;
             case BookingCancelled:
-                bookings.Change(BookingIdOf(recorded), new BookingChange("cancelled"));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange("cancelled"));
                 break;
             case AttendanceRecorded e:
-                bookings.Change(BookingIdOf(recorded), new BookingChange(Attendance: e.Outcome == AttendanceOutcome.Attended ? "attended" : "no_show"));
+                bookings.Change(ReadModelValues.EntityId(recorded.StreamId), new BookingChange(Attendance: e.Outcome == AttendanceOutcome.Attended ? "attended" : "no_show"));
                 break;
 
             case Subscribed e:
@@ -132,7 +132,7 @@ public sealed class InsightFacts(string prefix)
                     e.SubscriptionId, e.CompanyId, e.OfferId, e.StartsOn);
                 break;
             case SubscriptionCancelled e:
-                Command(batch, $"update {p}_subscriptions set ends_on = $2 where subscription_id = $1", IdOf(recorded, Subscription.StreamId("")), e.EndsOn);
+                Command(batch, $"update {p}_subscriptions set ends_on = $2 where subscription_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.EndsOn);
                 break;
 
             case NeedRecorded e:
@@ -144,7 +144,7 @@ public sealed class InsightFacts(string prefix)
                     e.NeedId, e.CompanyId, WireName.Of(e.Category), e.Territory, e.Headcount, recordedAt, DateOnly.FromDateTime(recordedAt.UtcDateTime));
                 break;
             case NeedAddressed or NeedWithdrawn:
-                Command(batch, $"update {p}_needs set closed_at = $2 where need_id = $1 and closed_at is null", IdOf(recorded, Need.StreamId("")), at);
+                Command(batch, $"update {p}_needs set closed_at = $2 where need_id = $1 and closed_at is null", ReadModelValues.EntityId(recorded.StreamId), at);
                 break;
         }
     }
@@ -201,18 +201,7 @@ public sealed class InsightFacts(string prefix)
             changes.Select(c => c.Change.Promoted).ToArray(), changes.Select(c => c.Change.Attendance).ToArray());
     }
 
-    private static string BookingIdOf(RecordedEvent recorded) => IdOf(recorded, Booking.StreamId(""));
-
-    /// <summary>The aggregate id of an event that does not carry it: the stream id without its type prefix.</summary>
-    private static string IdOf(RecordedEvent recorded, string streamPrefix) =>
-        recorded.StreamId.StartsWith(streamPrefix, StringComparison.Ordinal) ? recorded.StreamId[streamPrefix.Length..] : recorded.StreamId;
-
-    private static void Command(NpgsqlBatch batch, string sql, params object?[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        batch.BatchCommands.Add(command);
-    }
+    private static void Command(NpgsqlBatch batch, string sql, params object?[] values) => batch.BatchCommands.Add(ReadModelSql.BatchCommand(sql, values));
 
     /// <summary>
     /// What booking events change in a fact row: a status or attendance set (null: left as it is),

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
+using Services.Api.ReadModels;
 using Services.Api.Security;
 
 namespace Services.Api.Demand;
@@ -12,23 +13,7 @@ namespace Services.Api.Demand;
 public static class InsightNames
 {
     public static Category CategoryOf(string wireName) =>
-        TryCategory(wireName, out var category) ? category : throw new InvalidOperationException($"Unknown category '{wireName}' in a read model.");
-
-    public static bool TryCategory(string? wireName, out Category category)
-    {
-        foreach (var value in Enum.GetValues<Category>())
-        {
-            if (WireName.Of(value) == wireName)
-            {
-                category = value;
-                return true;
-            }
-        }
-        category = default;
-        return false;
-    }
-
-    public static string CategoryList => string.Join(", ", Enum.GetValues<Category>().Select(c => WireName.Of(c)));
+        ReadModelValues.Parse<Category>(wireName) ?? throw new InvalidOperationException($"Unknown category '{wireName}' in a read model.");
 
     /// <summary>
     /// The years a period may name: what these read models can hold, with room on both sides. Beyond

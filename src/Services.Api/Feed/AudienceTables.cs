@@ -4,6 +4,7 @@ using Services.Api.Bookings;
 using Services.Api.Listings;
 using Services.Api.Needs;
 using Services.Api.Offers;
+using Services.Api.ReadModels;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 using Services.EventStore;
@@ -50,8 +51,6 @@ internal sealed class AudienceTables(string prefix)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static string Entity(string streamId) => streamId[(streamId.IndexOf('-', StringComparison.Ordinal) + 1)..];
-
     private async Task LoadAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, PageLookups lookups, CancellationToken cancellationToken)
     {
         HashSet<string> offers = [], slots = [], subscriptions = [], bookings = [], needs = [];
@@ -60,7 +59,7 @@ internal sealed class AudienceTables(string prefix)
         {
             if (recorded.Data is null) continue;
             var type = recorded.StreamId[..Math.Max(0, recorded.StreamId.IndexOf('-', StringComparison.Ordinal))];
-            var id = Entity(recorded.StreamId);
+            var id = ReadModelValues.EntityId(recorded.StreamId);
             switch (type)
             {
                 case Offer.StreamType: offers.Add(id); break;
@@ -128,7 +127,7 @@ internal sealed class AudienceTables(string prefix)
                     e.OfferId, e.ClubId, e.ProviderIds.ToArray());
                 break;
             case OfferRevised e:
-                var offerId = Entity(recorded.StreamId);
+                var offerId = ReadModelValues.EntityId(recorded.StreamId);
                 if (lookups.Offers.TryGetValue(offerId, out var offer))
                     lookups.Offers[offerId] = offer with { ProviderIds = [.. e.ProviderIds], ProvidersEverListed = [.. offer.ProvidersEverListed.Union(e.ProviderIds, StringComparer.Ordinal)] };
                 batch.Add($"""

@@ -4,6 +4,7 @@ using Services.Api.Common;
 using Services.Api.Needs;
 using Services.Api.Offers;
 using Services.Api.Organizations;
+using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
@@ -78,7 +79,7 @@ public static class EventAudience
     {
         ArgumentNullException.ThrowIfNull(streamId);
         ArgumentNullException.ThrowIfNull(lookups);
-        var entity = streamId[(streamId.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        var entity = ReadModelValues.EntityId(streamId);
         // A few keys per event, for every event of two shards: a list sorted once beats a sorted set.
         var keys = new List<string>(4);
         switch (data)

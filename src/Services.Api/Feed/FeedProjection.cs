@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Services.Api.Listings;
+using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;
 

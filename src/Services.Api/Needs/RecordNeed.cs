@@ -77,8 +77,8 @@ public static class RecordNeedEndpoint
             if (!Organization.IsA(OrganizationKind.Company, companyId, company, out var notACompany)) return Problems.Refused(notACompany);
         }
 
-        var stream = Need.Stream(Ids.New(Ids.Need));
-        var id = stream.Id[(Need.StreamType.Length + 1)..];
+        var id = Ids.New(Ids.Need);
+        var stream = Need.Stream(id);
         var decision = Need.Decide(
             new RecordNeed(id, companyId, request.Category, request.Territory, request.Headcount, request.Description.Trim(), request.WishedSchedule?.Trim()),
             null, time.GetUtcNow());

@@ -104,11 +104,11 @@ internal static class OfferValidation
 /// <summary>The load-check-decide-append path of the commands on one offer, answering 403 to a club that does not own it.</summary>
 internal static class OfferChanges
 {
-    /// <summary>The co-funding partner and the providers an offer names, as the caller may see them (<see cref="Organization.LoadVisibleAsync"/>).</summary>
+    /// <summary>The co-funding partner and the providers an offer names, as the caller may see them (<see cref="OrganizationAccess.LoadVisibleAsync"/>).</summary>
     public static async Task<(OrganizationState? Partner, IReadOnlyDictionary<string, OrganizationState> Named)> LoadNamedAsync(
         EventStore.EventStore store, CoFunding? coFunding, IEnumerable<string> providerIds, Caller caller, CancellationToken cancellationToken)
     {
-        var named = await Organization.LoadVisibleAsync(store, coFunding is null ? providerIds : providerIds.Append(coFunding.PartnerId), caller, cancellationToken);
+        var named = await OrganizationAccess.LoadVisibleAsync(store, coFunding is null ? providerIds : providerIds.Append(coFunding.PartnerId), caller, cancellationToken);
         return (coFunding is null ? null : named.GetValueOrDefault(coFunding.PartnerId), named);
     }
 

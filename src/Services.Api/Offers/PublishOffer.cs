@@ -92,8 +92,8 @@ public static class PublishOfferEndpoint
         var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
         if (club is null) return Problems.NotFound("club");
 
-        var stream = Offer.Stream(Ids.New(Ids.Offer));
-        var offerId = stream.Id[(Offer.StreamType.Length + 1)..];
+        var offerId = Ids.New(Ids.Offer);
+        var stream = Offer.Stream(offerId);
         var command = new PublishOffer(
             offerId, clubId, request.Category, request.Title.Trim(), request.Description.Trim(), request.Territories,
             request.TimeZone, request.MonthlyFee, request.UnitPrice, request.CoFunding, request.ProviderIds ?? []);

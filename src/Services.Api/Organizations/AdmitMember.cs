@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
-using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
@@ -42,7 +42,7 @@ public static class AdmitMemberEndpoint
         string clubId, AdmitMemberRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (!Organization.IsManagedBy(clubId, caller)) return await Organization.NotManagedAsync(store, clubId, caller, cancellationToken);
+        if (!Organization.IsManagedBy(clubId, caller)) return await OrganizationAccess.NotManagedAsync(store, clubId, caller, cancellationToken);
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var company = (await store.LoadAsync(Organization.Stream(request.CompanyId), cancellationToken)).State;

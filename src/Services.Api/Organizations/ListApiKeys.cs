@@ -90,7 +90,7 @@ public static class ListApiKeysEndpoint
     private static async Task<(OrganizationState? State, long Version, ProblemHttpResult? Refused)> ManagedAsync(
         EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken)
     {
-        if (!Organization.IsManagedBy(organizationId, caller)) return (null, 0, await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken));
+        if (!Organization.IsManagedBy(organizationId, caller)) return (null, 0, await OrganizationAccess.NotManagedAsync(store, organizationId, caller, cancellationToken));
         var loaded = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
         return loaded.State is null ? (null, 0, Problems.NotFound("organization")) : (loaded.State, loaded.Version, null);
     }

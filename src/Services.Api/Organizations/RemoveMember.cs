@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
-using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
@@ -35,7 +35,7 @@ public static class RemoveMemberEndpoint
         string clubId, string companyId, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (!Organization.IsManagedBy(clubId, caller)) return await Organization.NotManagedAsync(store, clubId, caller, cancellationToken);
+        if (!Organization.IsManagedBy(clubId, caller)) return await OrganizationAccess.NotManagedAsync(store, clubId, caller, cancellationToken);
         var change = await runner.ChangeAsync(store, Organization.Stream(clubId), "club",
             _ => true, ifMatch,
             club => Organization.Decide(new RemoveMember(clubId, companyId), club, time.GetUtcNow()),

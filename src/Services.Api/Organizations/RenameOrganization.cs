@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
-using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
@@ -40,7 +40,7 @@ public static class RenameOrganizationEndpoint
         string organizationId, RenameOrganizationRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (!Organization.IsManagedBy(organizationId, caller)) return await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken);
+        if (!Organization.IsManagedBy(organizationId, caller)) return await OrganizationAccess.NotManagedAsync(store, organizationId, caller, cancellationToken);
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",

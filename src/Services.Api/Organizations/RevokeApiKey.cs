@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
-using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
@@ -37,7 +37,7 @@ public static class RevokeApiKeyEndpoint
         string organizationId, string keyId, Caller caller, ApiKeyCache keys, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (!Organization.IsManagedBy(organizationId, caller)) return await Organization.NotManagedAsync(store, organizationId, caller, cancellationToken);
+        if (!Organization.IsManagedBy(organizationId, caller)) return await OrganizationAccess.NotManagedAsync(store, organizationId, caller, cancellationToken);
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
             _ => true, ifMatch,
             state => Organization.Decide(new RevokeApiKey(organizationId, keyId), state, time.GetUtcNow()),

@@ -16,7 +16,7 @@ public static class ProjectionHosting
         services.AddSingleton(sp => new ProjectionDaemon(
             sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetServices<IProjection>(),
-            new ProjectionDaemonOptions { NodeId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}" }));
+            new ProjectionDaemonOptions()));
         if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ProjectionHost>();
         return services;
     }

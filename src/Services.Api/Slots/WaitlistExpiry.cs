@@ -1,7 +1,8 @@
 using Npgsql;
 using Services.Api.Bookings;
-using Services.Api.Listings;
 using Services.Api.Infrastructure;
+using Services.Api.Listings;
+using Services.Api.ReadModels;
 using Services.Api.Subscriptions;
 using Services.EventStore;
 

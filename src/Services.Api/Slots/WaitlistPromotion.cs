@@ -2,6 +2,7 @@ using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
+using Services.Api.ReadModels;
 using Services.Api.Subscriptions;
 
 namespace Services.Api.Slots;

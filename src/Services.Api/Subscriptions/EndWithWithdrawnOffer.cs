@@ -4,6 +4,7 @@ using Services.Api.Infrastructure;
 using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Organizations;
+using Services.Api.ReadModels;
 using Services.EventStore;
 
 namespace Services.Api.Subscriptions;

@@ -90,8 +90,8 @@ public static class SubscribeEndpoint
         if (request.StartsOn > today.AddYears(Slot.MaxYearsAhead))
             return Problems.Invalid("startsOn", $"A subscription starts at most {Slot.MaxYearsAhead} years ahead, as slots do.");
 
-        var subscription = Subscription.Stream(Ids.New(Ids.Subscription));
-        var subscriptionId = subscription.Id[(Subscription.StreamType.Length + 1)..];
+        var subscriptionId = Ids.New(Ids.Subscription);
+        var subscription = Subscription.Stream(subscriptionId);
         var company = Organization.Stream(companyId);
         var change = await runner.RunAsync([subscription.Id, company.Id], async (streams, ct) =>
         {

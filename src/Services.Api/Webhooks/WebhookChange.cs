@@ -1,5 +1,6 @@
 using Npgsql;
 using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
 using Services.EventStore;
 
 namespace Services.Api.Webhooks;
@@ -21,7 +22,7 @@ internal static class WebhookChange
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(update, connection, transaction);
-        foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        command.Parameters.AddValues(parameters);
         T? changed = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

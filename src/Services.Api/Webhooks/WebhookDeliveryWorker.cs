@@ -8,6 +8,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
 using Services.Api.Security;
 
 namespace Services.Api.Webhooks;
@@ -366,12 +367,7 @@ public sealed class WebhookDeliveryWorker(
             .AddTimeout(TimeSpan.FromSeconds(Math.Max(0.01, _options.AttemptTimeoutSeconds)))
             .Build();
 
-    private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-        batch.BatchCommands.Add(command);
-    }
+    private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => batch.BatchCommands.Add(ReadModelSql.BatchCommand(sql, values));
 
     private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
 }

@@ -11,7 +11,7 @@ using Services.Api.Listings;
 using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.EventStore;
-using static Services.Api.Listings.ReadModelValues;
+using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Webhooks;
 

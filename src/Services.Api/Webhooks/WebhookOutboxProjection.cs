@@ -5,6 +5,7 @@ using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Infrastructure;
 using Services.Api.Listings;
+using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;
 
