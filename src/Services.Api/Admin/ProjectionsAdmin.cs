@@ -60,11 +60,11 @@ public static class ProjectionsAdmin
         {
             await daemon.RebuildAsync(name, TimeSpan.FromSeconds(30), cancellationToken);
         }
-        catch (TimeoutException)
+        catch (TimeoutException ex)
         {
             response.Headers.RetryAfter = "30";
             return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "rebuild_not_started", "Rebuild not started",
-                "No node picked up the rebuild within 30 s; check that the API runs and retry.");
+                $"{ex.Message} Check that the API runs (and the error, if any, in GET /v1/admin/projections), then retry.");
         }
         return TypedResults.Accepted($"/v1/admin/projections", new RebuildStartedResponse(name, ProjectionState.Rebuilding));
     }

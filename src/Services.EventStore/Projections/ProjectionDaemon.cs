@@ -156,12 +156,16 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         var limit = timeout ?? TimeSpan.FromSeconds(30);
         while (true)
         {
-            await using (var read = DataSource.CreateCommand(ProjectionSql.ReadStatus))
+            string? lastError;
+            await using (var read = DataSource.CreateCommand("select status, last_error from es_checkpoints where name = $1"))
             {
                 read.Parameters.Add(new NpgsqlParameter { Value = name });
-                if ((string?)await read.ExecuteScalarAsync(cancellationToken) != ShardStatuses.RebuildRequested) return;
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken) || reader.GetString(0) != ShardStatuses.RebuildRequested) return;
+                lastError = reader.IsDBNull(1) ? null : reader.GetString(1);
             }
-            if (deadline.Elapsed > limit) throw new TimeoutException($"No node reset projection '{name}' within {limit}.");
+            if (deadline.Elapsed > limit)
+                throw new TimeoutException($"No node reset projection '{name}' within {limit}" + (lastError is null ? "." : $"; the last attempt failed: {lastError}"));
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
     }

@@ -92,10 +92,10 @@ internal static class ProjectionSql
         returning status
         """;
 
-    /// <summary>$1 name, $2 node, $3 status, $4 error.</summary>
+    /// <summary>$1 name, $2 node, $3 status, $4 error. A rebuild asked for stays asked for; its error (a failing reset) shows.</summary>
     public const string RecordError = """
-        update es_checkpoints set status = $3, last_error = $4, updated_at = now()
-        where name = $1 and owner = $2 and status <> 'rebuild_requested'
+        update es_checkpoints set status = case when status = 'rebuild_requested' then status else $3 end, last_error = $4, updated_at = now()
+        where name = $1 and owner = $2
         """;
 
     /// <summary>$1 name, $2 node, $3 status.</summary>
@@ -110,7 +110,7 @@ internal static class ProjectionSql
 
     public const string RequestRebuild = """
         insert into es_checkpoints (name, status) values ($1, 'rebuild_requested')
-        on conflict (name) do update set status = 'rebuild_requested', updated_at = now()
+        on conflict (name) do update set status = 'rebuild_requested', last_error = null, updated_at = now()
         """;
 
     /// <summary>

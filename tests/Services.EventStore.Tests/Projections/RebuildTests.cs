@@ -73,4 +73,46 @@ public sealed class RebuildTests(StoreFixture fixture) : IClassFixture<StoreFixt
         await WaitCaughtUpAsync(daemon, "picky", more.LastPosition);
         await ShouldBeExactlyOnceAsync(fixture.DataSource, "picky");
     }
+
+    [Fact]
+    public async Task A_rebuild_whose_reset_fails_stays_asked_for_shows_why_and_goes_ahead_once_the_reset_works()
+    {
+        var failing = false;
+        var projection = new ResetFailingProjection("reset_fails", () => Volatile.Read(ref failing));
+        await using var daemon = new ProjectionDaemon(fixture.Store, [projection], Options("node-rf"));
+        await daemon.StartAsync();
+        await WaitCaughtUpAsync(daemon, projection.Name, (await AppendManyAsync(fixture.Store, "reset", 5)).LastPosition);
+        var resetsBefore = projection.Resets;
+        Volatile.Write(ref failing, true);
+
+        var timedOut = await Should.ThrowAsync<TimeoutException>(() => daemon.RebuildAsync(projection.Name, TimeSpan.FromSeconds(1)));
+
+        timedOut.Message.ShouldContain("the reset's table is locked by a test");
+        var status = (await daemon.GetStatusAsync()).Single(s => s.Name == projection.Name);
+        status.Status.ShouldBe(ShardStatuses.RebuildRequested);
+        status.LastError.ShouldNotBeNull().ShouldContain("the reset's table is locked by a test");
+
+        Volatile.Write(ref failing, false);
+        await Eventually.WaitUntilAsync(async () => (await daemon.GetStatusAsync()).Single(s => s.Name == projection.Name).Status == ShardStatuses.Running,
+            "the rebuild went ahead", CatchUp);
+        projection.Resets.ShouldBeGreaterThan(resetsBefore);
+    }
+
+    private sealed class ResetFailingProjection(string name, Func<bool> failing) : IProjection
+    {
+        private int _resets;
+
+        public string Name { get; } = name;
+
+        public int Resets => Volatile.Read(ref _resets);
+
+        public Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ResetAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken cancellationToken)
+        {
+            if (failing()) throw new InvalidOperationException("the reset's table is locked by a test");
+            Interlocked.Increment(ref _resets);
+            return Task.CompletedTask;
+        }
+    }
 }
