@@ -1,0 +1,55 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+
+namespace Services.Api.Webhooks;
+
+public static class ListWebhooksEndpoint
+{
+    public static void MapListWebhooks(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapGet("", Handle)
+            .WithName("listWebhooks")
+            .WithSummary("List webhooks")
+            .WithDescription("The caller's webhooks (the operator: all), newest first, cursor pagination (limit, after → next).")
+            .ProducesValidationProblem();
+
+    private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> Handle(
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        await using var command = ReadModelSql.Command(db, $"""
+            select {WebhookEndpoints.WebhookColumns} from webhooks
+            where deleted_at is null and ($1 or organization_id = $2)
+              and ($3::timestamptz is null or (created_at, webhook_id) < ($3, $4::text))
+            order by created_at desc, webhook_id desc
+            limit $5
+            """, caller.IsOperator, caller.OrganizationId, cursor?.At.ToUniversalTime(), cursor?.Id, pageSize + 1);
+        var rows = (await WebhookEndpoints.ReadWebhooksAsync(command, cancellationToken)).ConvertAll(found => found.Webhook);
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, w => new PageCursor(w.CreatedAt, w.Id)));
+    }
+}
+
+public static class GetWebhookEndpoint
+{
+    public static void MapGetWebhook(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapGet("/{webhookId}", Handle)
+            .WithName("getWebhook")
+            .AnswersWithVersion()
+            .WithSummary("Read a webhook")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Handle(string webhookId, Caller caller, NpgsqlDataSource db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        ETags.Set(http.Response, found.Version);
+        return TypedResults.Ok(found.Webhook);
+    }
+}

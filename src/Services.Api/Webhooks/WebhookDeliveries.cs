@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using static Services.Api.ReadModels.ReadModelValues;
+
+namespace Services.Api.Webhooks;
+
+/// <param name="Attempt">Its number among the delivery's attempts, from 1.</param>
+/// <param name="DurationMs">How long the attempt took, in milliseconds.</param>
+/// <param name="StatusCode">The receiver's HTTP status, or null when no answer came (timeout, connection error).</param>
+/// <param name="Error">Why it failed; null when it succeeded.</param>
+public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
+
+/// <summary>Where a delivery stands: pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</summary>
+public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
+
+/// <param name="Id">The delivery: one event to one webhook (dlv_…), sent as the Services-Delivery-Id header.</param>
+/// <param name="EventId">The event delivered, as in the change feed and the Services-Event-Id header.</param>
+/// <param name="AttemptCount">Attempts made so far, redeliveries included.</param>
+/// <param name="NextAttemptAt">When it will be tried next, while pending; null otherwise.</param>
+/// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
+/// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
+/// <param name="Attempts">Every attempt, oldest first.</param>
+public sealed record WebhookDeliveryResponse(
+    string Id,
+    Guid EventId,
+    string EventType,
+    WebhookDeliveryStatus Status,
+    int AttemptCount,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<WebhookAttemptResponse> Attempts);
+
+public static class WebhookDeliveriesEndpoints
+{
+    public static void MapListWebhookDeliveries(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapGet("/{webhookId}/deliveries", ListAsync)
+            .WithName("listWebhookDeliveries")
+            .WithSummary("List a webhook's deliveries")
+            .WithDescription("Newest event first, each with its attempts (status code, duration, error, time). Cursor pagination; filter by status.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    public static void MapRedeliverWebhookDelivery(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapPost("/{webhookId}/deliveries/{deliveryId}/redeliver", RedeliverAsync)
+            .WithName("redeliverWebhookDelivery")
+            .WithSummary("Send a delivery again")
+            .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule. Answers 202.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string webhookId,
+        [Description("pending, delivered or failed."), OneOf(typeof(WebhookDeliveryStatus))] string? status,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, WebhookEndpoints.DeliveryPrefix, out var pageSize, out var cursor);
+        var statusFilter = validation.Filter<WebhookDeliveryStatus>("status", status);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        var rows = await ReadDeliveriesAsync(db, webhookId, null, statusFilter, cursor, pageSize + 1, cancellationToken);
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, d => new PageCursor(d.CreatedAt, d.Id)));
+    }
+
+    private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> RedeliverAsync(
+        string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        await using (var command = ReadModelSql.Command(db, """
+            update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts, redeliveries = redeliveries + 1
+            where webhook_id = $1 and delivery_id = $2
+            """, webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()))
+        {
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) return Problems.NotFound("delivery");
+        }
+        var delivery = (await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken)).Single();
+        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", delivery);
+    }
+
+    private static async Task<List<WebhookDeliveryResponse>> ReadDeliveriesAsync(
+        NpgsqlDataSource db, string webhookId, string? deliveryId, WebhookDeliveryStatus? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db, """
+            select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at,
+                   coalesce((select json_agg(json_build_object('attempt', a.attempt, 'attemptedAt', a.attempted_at, 'statusCode', a.status_code,
+                                 'durationMs', a.duration_ms, 'error', a.error) order by a.attempt)
+                             from webhook_attempts a where a.delivery_id = d.delivery_id), '[]')::text
+            from webhook_deliveries d
+            where d.webhook_id = $1
+              and ($2::text is null or d.delivery_id = $2)
+              and ($3::text is null or d.status = $3)
+              and ($4::timestamptz is null or (d.created_at, d.delivery_id) < ($4, $5::text))
+            order by d.created_at desc, d.delivery_id desc
+            limit $6
+            """, webhookId, deliveryId, status is { } s ? Wire(s) : null, cursor?.At.ToUniversalTime(), cursor?.Id, limit);
+        var rows = new List<WebhookDeliveryResponse>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var attempts = JsonSerializer.Deserialize<List<AttemptRow>>(reader.GetString(8), AttemptJson)!;
+            rows.Add(new WebhookDeliveryResponse(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), Parse<WebhookDeliveryStatus>(reader.GetString(3))!.Value, reader.GetInt32(4),
+                reader.Nullable<DateTimeOffset>(5), reader.Nullable<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
+                [.. attempts.Select(a => new WebhookAttemptResponse(a.Attempt, a.AttemptedAt.ToUniversalTime(), a.StatusCode, a.DurationMs, a.Error))]));
+        }
+        return rows;
+    }
+
+    private static readonly JsonSerializerOptions AttemptJson = new(JsonSerializerDefaults.Web);
+
+    private sealed record AttemptRow(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
+}
