@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.Json;
+using Services.Api.Catalog;
 using Services.Api.Demand;
 using Services.Api.Demo;
 using Services.Api.Feed;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.ReadModels;
 using Services.Api.Security;
 

@@ -1,7 +1,7 @@
 using Services.Api.Beneficiaries;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Security;
 using Services.Api.Slots;

@@ -4,7 +4,7 @@ using Services.Api.Slots;
 using Services.EventStore;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>
 /// The first page of an offer's availability as the default query reads it (from now, every status,

@@ -7,7 +7,7 @@ using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>
 /// Shard <c>booking-list</c>: one row per booking (rm_bookings) with its lifecycle, and the club and

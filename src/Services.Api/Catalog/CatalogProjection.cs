@@ -6,7 +6,7 @@ using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>
 /// Shard <c>catalog</c>: offers (rm_catalog_offers) and slots with their availability (rm_catalog_slots),

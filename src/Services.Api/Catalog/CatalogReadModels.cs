@@ -6,7 +6,7 @@ using Services.Api.Slots;
 using Services.Api.Subscriptions;
 using Services.EventStore.Projections;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>The shards of the catalog and the lists of bookings, subscriptions and needs, and the reactions that read them (waitlist expiry and promotion, the subscriptions of withdrawn offers).</summary>
 public static class CatalogReadModels

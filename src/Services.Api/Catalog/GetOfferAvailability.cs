@@ -15,7 +15,7 @@ using Services.Api.Slots;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 public static class GetOfferAvailabilityEndpoint
 {

@@ -12,7 +12,7 @@ using Services.Api.Security;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 public static class ListNeedsEndpoint
 {

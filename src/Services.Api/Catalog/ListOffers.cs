@@ -9,7 +9,7 @@ using Services.Api.ReadModels;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 public static class ListOffersEndpoint
 {

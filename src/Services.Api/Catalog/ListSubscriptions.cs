@@ -10,7 +10,7 @@ using Services.Api.Subscriptions;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 public static class ListSubscriptionsEndpoint
 {

@@ -5,7 +5,7 @@ using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>Shard <c>need-list</c>: one row per need (rm_needs) with its status, acknowledging clubs and addressing offer.</summary>
 public sealed class NeedListProjection : IProjection

@@ -6,7 +6,7 @@ using Services.EventStore;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
-namespace Services.Api.Listings;
+namespace Services.Api.Catalog;
 
 /// <summary>
 /// Shard <c>subscription-list</c>: one row per subscription (rm_subscriptions) and the units each booking

@@ -1,7 +1,7 @@
 using Npgsql;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
-using Services.Api.Listings;
+using Services.Api.Catalog;
 using Services.Api.Needs;
 using Services.Api.Offers;
 using Services.Api.ReadModels;

@@ -1,6 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
-using Services.Api.Listings;
+using Services.Api.Catalog;
 using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;

@@ -1,6 +1,6 @@
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Organizations;
 using Services.Api.Security;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Organizations;
 using Services.Api.Security;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.ReadModels;
 using Services.Api.Subscriptions;
 using Services.EventStore;

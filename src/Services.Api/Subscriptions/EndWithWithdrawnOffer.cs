@@ -1,7 +1,7 @@
 using Npgsql;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.ReadModels;

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Services.Api.Catalog;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Security;
 
 namespace Services.Api.Webhooks;

@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Services.Api.Catalog;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Security;
 using Services.EventStore;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.ReadModels;
 using Services.EventStore;
 using Services.EventStore.Projections;

@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using Services.Api.Admin;
 using Services.Api.Common;
 using Services.Api.Needs;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.EventStore.Projections;
 
 namespace Services.Api.Tests.Admin;

@@ -6,13 +6,13 @@ using System.Text.Json;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
-using Services.Api.Feed;
 using Services.Api.Demand;
+using Services.Api.Feed;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.Api.Webhooks;
-using BookingList = Services.Api.Listings.CatalogReadModels;
+using BookingList = Services.Api.Catalog.CatalogReadModels;
 
 namespace Services.Api.Tests.Beneficiaries;
 

@@ -4,8 +4,8 @@ using System.Text;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Subscriptions;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.Bookings;
 
@@ -207,7 +207,7 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     public async Task No_booking_on_a_cancelled_slot_or_a_suspended_offer()
     {
         var scene = await SceneAsync();
-        var secondSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, Catalog.InDays(4));
+        var secondSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, OffersAndSlots.InDays(4));
         await api.CancelSlotAsync(scene.Club, secondSlot.Id);
 
         await (await scene.Company.PostBookingAsync(scene.SubscriptionId, secondSlot.Id)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_cancelled");

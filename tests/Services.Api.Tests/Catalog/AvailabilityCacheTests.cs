@@ -1,9 +1,9 @@
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Slots;
 using Services.EventStore;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class AvailabilityCacheTests
 {

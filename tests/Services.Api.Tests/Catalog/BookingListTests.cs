@@ -5,15 +5,15 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
-using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Slots;
 using Services.Api.Tests.Http;
 using Services.EventStore;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
@@ -165,7 +165,7 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task Filters_select_by_status_slot_offer_and_slot_start()
     {
         var scene = await SceneAsync(capacity: 1);
-        var laterSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, Http.Catalog.InDays(9), capacity: 5);
+        var laterSlot = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, Http.OffersAndSlots.InDays(9), capacity: 5);
         var confirmed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
         var waiting = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
         var later = await api.BookAsync(scene.Company, scene.SubscriptionId, laterSlot.Id);

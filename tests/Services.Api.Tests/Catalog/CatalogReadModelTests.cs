@@ -2,13 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Offers;
 using Services.Api.Slots;
 using Services.Api.Tests.Http;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
@@ -18,7 +18,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
 
     private static async Task<(OfferResponse Offer, string Position)> PublishAsync(Actor club, string territory, Category category = Category.Concierge)
     {
-        var published = await club.Client.PostAsJsonAsync("/v1/offers", Http.Catalog.OfferRequest(category, territory), ApiFixture.JsonOptions);
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", Http.OffersAndSlots.OfferRequest(category, territory), ApiFixture.JsonOptions);
         published.StatusCode.ShouldBe(HttpStatusCode.Created, await published.Content.ReadAsStringAsync());
         return ((await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!, published.Position());
     }
@@ -91,7 +91,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var (cancelled, _) = await PublishAsync(club, territory);
         var (later, _) = await PublishAsync(club, territory);
         await PublishAsync(club, territory); // no slot at all
-        var day = Http.Catalog.InDays(5);
+        var day = Http.OffersAndSlots.InDays(5);
         await api.ScheduleSlotAsync(club, withRoom.Id, day, capacity: 2);
         var fullSlot = await api.ScheduleSlotAsync(club, full.Id, day, capacity: 1);
         var cancelledSlot = await api.ScheduleSlotAsync(club, cancelled.Id, day);
@@ -135,7 +135,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (offer, _) = await PublishAsync(club, NewTerritory());
-        var first = Http.Catalog.InDays(4);
+        var first = Http.OffersAndSlots.InDays(4);
         var slots = await api.ScheduleSlotsAsync(club, offer.Id,
         [
             new ScheduleSlotItem(first.AddDays(2), first.AddDays(2).AddHours(1), 5),
@@ -171,7 +171,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (offer, _) = await PublishAsync(club, NewTerritory());
-        var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(4), capacity: 2);
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4), capacity: 2);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var reader = await api.RegisterAsync(OrganizationKind.Provider);
@@ -213,7 +213,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (offer, _) = await PublishAsync(club, NewTerritory());
-        var later = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(5), capacity: 2);
+        var later = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(5), capacity: 2);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var reader = await api.RegisterAsync(OrganizationKind.Company);
@@ -230,7 +230,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         booked.StatusCode.ShouldBe(HttpStatusCode.Created);
         (await DefaultPageAsync($"?minPosition={booked.Position()}")).ShouldHaveSingleItem().Reserved.ShouldBe(1);
 
-        var sooner = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(4));
+        var sooner = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4));
         await api.CaughtUpAsync(Shard);
         (await DefaultPageAsync()).Select(s => s.Id).ShouldBe([sooner.Id, later.Id]);
 
@@ -242,7 +242,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         page[1].ShouldBe(await api.GetSlotAsync(reader, later.Id));
         page[1].Capacity.ShouldBe(5);
         using var kept = await reader.Client.GetAsync($"/v1/offers/{offer.Id}/availability");
-        using var read = await reader.Client.GetAsync($"/v1/offers/{offer.Id}/availability?to={Iso(Http.Catalog.InDays(30))}");
+        using var read = await reader.Client.GetAsync($"/v1/offers/{offer.Id}/availability?to={Iso(Http.OffersAndSlots.InDays(30))}");
         (await kept.Content.ReadAsStringAsync()).ShouldBe(await read.Content.ReadAsStringAsync(), "the kept JSON is what the endpoint writes for the same rows");
         kept.Content.Headers.ContentType.ShouldBe(read.Content.Headers.ContentType);
     }
@@ -252,7 +252,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (offer, _) = await PublishAsync(club, NewTerritory());
-        var first = Http.Catalog.InDays(6);
+        var first = Http.OffersAndSlots.InDays(6);
         var scheduled = await club.Client.PostAsJsonAsync($"/v1/offers/{offer.Id}/slots",
             new ScheduleSlotsRequest([.. Enumerable.Range(0, 5).Select(i => new ScheduleSlotItem(first.AddHours(i), first.AddHours(i).AddMinutes(30), 2))]),
             ApiFixture.JsonOptions);
@@ -273,12 +273,12 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var reader = await api.RegisterAsync(OrganizationKind.Company);
         var (offer, published) = await PublishAsync(club, NewTerritory());
         var (withdrawn, _) = await PublishAsync(club, NewTerritory());
-        await api.ScheduleSlotAsync(club, withdrawn.Id, Http.Catalog.InDays(2));
+        await api.ScheduleSlotAsync(club, withdrawn.Id, Http.OffersAndSlots.InDays(2));
         var withdrawal = await club.Client.PostAsync($"/v1/offers/{withdrawn.Id}/withdraw", null);
         withdrawal.StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var page = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?minPosition={published}");
-        var later = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{withdrawn.Id}/availability?from={Iso(Http.Catalog.InDays(3))}&minPosition={withdrawal.Position()}");
+        var later = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{withdrawn.Id}/availability?from={Iso(Http.OffersAndSlots.InDays(3))}&minPosition={withdrawal.Position()}");
 
         page.Data.ShouldBeEmpty();
         page.Next.ShouldBeNull();
@@ -338,7 +338,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await (await club.Client.GetAsync("/v1/offers?territory=Not%20A%20Slug")).ShouldBeInvalidAsync("territory");
         await (await club.Client.GetAsync("/v1/offers?limit=0")).ShouldBeInvalidAsync("limit");
         await (await club.Client.GetAsync("/v1/offers?limit=ten")).ShouldBeInvalidAsync("limit");
-        await (await club.Client.GetAsync($"/v1/offers?from={Iso(Http.Catalog.InDays(3))}&to={Iso(Http.Catalog.InDays(2))}")).ShouldBeInvalidAsync("to");
+        await (await club.Client.GetAsync($"/v1/offers?from={Iso(Http.OffersAndSlots.InDays(3))}&to={Iso(Http.OffersAndSlots.InDays(2))}")).ShouldBeInvalidAsync("to");
         (await api.Anonymous().GetAsync("/v1/offers")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
@@ -348,7 +348,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (offer, _) = await PublishAsync(club, NewTerritory());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
-        var other = await api.ScheduleSlotAsync(club, offer.Id, Http.Catalog.InDays(8));
+        var other = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(8));
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var confirmed = await api.BookAsync(company, subscription.Id, slot.Id);

@@ -1,10 +1,10 @@
 using System.Net;
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Needs;
 using Services.Api.Tests.Http;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class NeedListTests(ApiFixture api) : IClassFixture<ApiFixture>
 {

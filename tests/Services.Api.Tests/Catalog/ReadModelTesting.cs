@@ -7,8 +7,7 @@ using Services.Api.Tests.Http;
 using Services.EventStore;
 using Services.EventStore.Projections;
 
-// Not "Services.Api.Tests.Catalog": that namespace would hide the Http.Catalog helpers from every other test.
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 /// <summary>Waiting for shards, reading lists and comparing a rebuilt read model with the live one.</summary>
 internal static class ReadModelTesting

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Organizations;
 using Services.Api.Subscriptions;
 using Services.Api.Tests.Http;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFixture>
 {

@@ -1,10 +1,10 @@
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Slots;
 using Services.Api.Tests.Http;
 
-namespace Services.Api.Tests.Listings;
+namespace Services.Api.Tests.Catalog;
 
 public sealed class WaitlistExpiryTests(ApiFixture api) : IClassFixture<ApiFixture>
 {

@@ -1,7 +1,7 @@
 using Npgsql;
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Demand;
-using Services.Api.Listings;
 using Services.Api.Tests.Http;
 using static Services.Api.Tests.Demand.InsightStore;
 

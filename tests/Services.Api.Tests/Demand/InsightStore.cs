@@ -6,8 +6,8 @@ using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.EventStore;
 using Services.EventStore.Projections;
 

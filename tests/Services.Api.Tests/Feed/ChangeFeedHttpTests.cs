@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Organizations;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.EventStore;
 using static Services.Api.Tests.Feed.FeedReading;
 

@@ -3,8 +3,8 @@ using NpgsqlTypes;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.Organizations;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.EventStore;
 
 namespace Services.Api.Tests.Feed;

@@ -26,7 +26,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var company = await api.RegisterAsync(OrganizationKind.Company);
 
-        var published = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(Category.Childcare), ApiFixture.JsonOptions);
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(Category.Childcare), ApiFixture.JsonOptions);
 
         published.StatusCode.ShouldBe(HttpStatusCode.Created);
         published.Headers.ETag!.Tag.ShouldBe("\"1\"");
@@ -54,11 +54,11 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
 
-        var published = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions);
+        var published = await api.Operator.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions);
         published.StatusCode.ShouldBe(HttpStatusCode.Created);
         (await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.ClubId.ShouldBe(club.Id);
 
-        var unnamed = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions);
+        var unnamed = await api.Operator.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(), ApiFixture.JsonOptions);
         await unnamed.ShouldBeInvalidAsync("clubId");
     }
 
@@ -67,9 +67,9 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
 
-        var unknown = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: Ids.New(Ids.Organization)), ApiFixture.JsonOptions);
+        var unknown = await api.Operator.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(clubId: Ids.New(Ids.Organization)), ApiFixture.JsonOptions);
         await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        var notAClub = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: company.Id), ApiFixture.JsonOptions);
+        var notAClub = await api.Operator.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(clubId: company.Id), ApiFixture.JsonOptions);
         await notAClub.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_club");
     }
 
@@ -79,8 +79,8 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var other = await api.RegisterAsync(OrganizationKind.Club);
 
-        (await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Created);
-        var attempt = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(clubId: other.Id), ApiFixture.JsonOptions);
+        (await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(clubId: club.Id), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var attempt = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(clubId: other.Id), ApiFixture.JsonOptions);
 
         await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
@@ -93,7 +93,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var actor = await api.RegisterAsync(kind);
 
-        var attempt = await actor.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions);
+        var attempt = await actor.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(), ApiFixture.JsonOptions);
 
         await attempt.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
@@ -103,7 +103,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var anonymous = api.Anonymous();
 
-        (await anonymous.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await anonymous.GetAsync($"/v1/offers/{Ids.New(Ids.Offer)}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await anonymous.PostAsync($"/v1/offers/{Ids.New(Ids.Offer)}/withdraw", null)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
@@ -142,7 +142,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task Texts_longer_than_their_limit_are_400(string field, int length)
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var request = Catalog.OfferRequest();
+        var request = OffersAndSlots.OfferRequest();
         request = field == "title" ? request with { Title = new string('a', length) } : request with { Description = new string('a', length) };
 
         var response = await club.Client.PostAsJsonAsync("/v1/offers", request, ApiFixture.JsonOptions);
@@ -171,7 +171,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var providers = Enumerable.Range(0, 21).Select(_ => Ids.New(Ids.Organization)).ToList();
 
-        var response = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: providers), ApiFixture.JsonOptions);
+        var response = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(providerIds: providers), ApiFixture.JsonOptions);
 
         await response.ShouldBeInvalidAsync("providerIds");
     }
@@ -187,12 +187,12 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var funded = await api.PublishOfferAsync(club, coFunding: new CoFunding(partner.Id, 3000));
         funded.CoFunding.ShouldBe(new CoFunding(partner.Id, 3000));
 
-        var byMember = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(member.Id, 3000)), ApiFixture.JsonOptions);
+        var byMember = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(coFunding: new CoFunding(member.Id, 3000)), ApiFixture.JsonOptions);
         await byMember.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
         // A company the club may not read is as unknown as an id nobody has: naming ids tells nothing of which exist.
         foreach (var unknown in new[] { company.Id, Ids.New(Ids.Organization) })
         {
-            var named = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(coFunding: new CoFunding(unknown, 3000)), ApiFixture.JsonOptions);
+            var named = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(coFunding: new CoFunding(unknown, 3000)), ApiFixture.JsonOptions);
             (await named.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldBe($"Organization {unknown} does not exist.");
         }
     }
@@ -205,9 +205,9 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var otherClub = await api.RegisterAsync(OrganizationKind.Club);
         var company = await api.RegisterAsync(OrganizationKind.Company);
 
-        var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: [provider.Id, company.Id]), ApiFixture.JsonOptions);
+        var byCompany = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(providerIds: [provider.Id, company.Id]), ApiFixture.JsonOptions);
         (await byCompany.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
-        var byOperator = await api.Operator.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(providerIds: [provider.Id, company.Id]) with { ClubId = club.Id }, ApiFixture.JsonOptions);
+        var byOperator = await api.Operator.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(providerIds: [provider.Id, company.Id]) with { ClubId = club.Id }, ApiFixture.JsonOptions);
         (await byOperator.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider")).GetProperty("detail").GetString()!.ShouldContain(company.Id);
         var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
 
@@ -272,7 +272,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var elsewhere = await api.RegisterAsync(OrganizationKind.Partner, "ouest-rhodanien");
         var offer = await api.PublishOfferAsync(club);
 
-        var published = await club.Client.PostAsJsonAsync("/v1/offers", Catalog.OfferRequest(Category.Concierge, "grand-figeac", new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(Category.Concierge, "grand-figeac", new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
         await published.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");
         var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
         await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");

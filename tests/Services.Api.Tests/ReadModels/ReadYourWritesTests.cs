@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
+using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Feed;
-using Services.Api.Listings;
 using Services.Api.Organizations;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.ReadModels;
 

@@ -6,8 +6,8 @@ using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.Slots;
 
@@ -53,7 +53,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var (club, offerId) = await ClubWithOfferAsync();
         var reader = await api.RegisterAsync(OrganizationKind.Company);
-        var start = Catalog.InDays(3);
+        var start = OffersAndSlots.InDays(3);
 
         var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest(
         [
@@ -96,7 +96,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task One_slot_is_answered_with_its_location_and_etag()
     {
         var (club, offerId) = await ClubWithOfferAsync();
-        var start = Catalog.InDays(2);
+        var start = OffersAndSlots.InDays(2);
 
         var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest([new ScheduleSlotItem(start, start.AddHours(1), 3)]), ApiFixture.JsonOptions);
 
@@ -110,7 +110,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task The_operator_schedules_slots_of_any_clubs_offer()
     {
         var (_, offerId) = await ClubWithOfferAsync();
-        var start = Catalog.InDays(2);
+        var start = OffersAndSlots.InDays(2);
 
         var response = await api.Operator.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest([new ScheduleSlotItem(start, start.AddHours(1), 3)]), ApiFixture.JsonOptions);
 
@@ -142,7 +142,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task More_than_a_hundred_slots_in_one_request_is_400()
     {
         var (club, offerId) = await ClubWithOfferAsync();
-        var start = Catalog.InDays(2);
+        var start = OffersAndSlots.InDays(2);
         var slots = Enumerable.Range(0, 101).Select(i => new ScheduleSlotItem(start.AddHours(i), start.AddHours(i + 1), 1)).ToList();
 
         var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest(slots), ApiFixture.JsonOptions);
@@ -154,8 +154,8 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task A_slot_in_the_past_refuses_the_whole_request()
     {
         var (club, offerId) = await ClubWithOfferAsync();
-        var future = Catalog.InDays(2);
-        var past = Catalog.InDays(-2);
+        var future = OffersAndSlots.InDays(2);
+        var past = OffersAndSlots.InDays(-2);
 
         var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest(
             [new ScheduleSlotItem(future, future.AddHours(1), 2), new ScheduleSlotItem(past, past.AddHours(1), 2)]), ApiFixture.JsonOptions);
@@ -171,7 +171,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await api.SuspendOfferAsync(club, offerId);
         await api.ScheduleSlotAsync(club, offerId);
         await api.WithdrawOfferAsync(club, offerId);
-        var start = Catalog.InDays(2);
+        var start = OffersAndSlots.InDays(2);
 
         var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest([new ScheduleSlotItem(start, start.AddHours(1), 2)]), ApiFixture.JsonOptions);
 
@@ -184,7 +184,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var (_, offerId) = await ClubWithOfferAsync();
         var other = await api.RegisterAsync(OrganizationKind.Club);
         var company = await api.RegisterAsync(OrganizationKind.Company);
-        var request = new ScheduleSlotsRequest([new ScheduleSlotItem(Catalog.InDays(2), Catalog.InDays(2).AddHours(1), 2)]);
+        var request = new ScheduleSlotsRequest([new ScheduleSlotItem(OffersAndSlots.InDays(2), OffersAndSlots.InDays(2).AddHours(1), 2)]);
 
         await (await other.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", request, ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await company.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", request, ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
@@ -218,7 +218,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task The_owning_club_changes_a_slots_capacity_with_if_match()
     {
         var (club, offerId) = await ClubWithOfferAsync();
-        var slot = await api.ScheduleSlotAsync(club, offerId, Catalog.InDays(3), 4);
+        var slot = await api.ScheduleSlotAsync(club, offerId, OffersAndSlots.InDays(3), 4);
 
         var stale = await club.Client.SendAsync(Send(HttpMethod.Patch, $"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(8), "\"2\""));
         await stale.ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
@@ -235,7 +235,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task Setting_the_same_capacity_changes_nothing()
     {
         var (club, offerId) = await ClubWithOfferAsync();
-        var slot = await api.ScheduleSlotAsync(club, offerId, Catalog.InDays(3), 4);
+        var slot = await api.ScheduleSlotAsync(club, offerId, OffersAndSlots.InDays(3), 4);
 
         var unchanged = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(4), ApiFixture.JsonOptions);
         var changed = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(5), ApiFixture.JsonOptions);

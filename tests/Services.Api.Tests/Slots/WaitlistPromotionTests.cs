@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Services.Api.Bookings;
+using Services.Api.Catalog;
 using Services.Api.Common;
-using Services.Api.Listings;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 
 namespace Services.Api.Tests.Slots;
 
@@ -23,7 +23,7 @@ public sealed class WaitlistPromotionTests(ApiFixture api) : IClassFixture<ApiFi
         var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
         var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
         var otherSubscription = await api.SubscribeAsync(other, offer.Id);
-        var start = Catalog.InDays(10);
+        var start = OffersAndSlots.InDays(10);
         var full = await api.ScheduleSlotAsync(club, offer.Id, start, capacity: 2);
         var roomy = await api.ScheduleSlotAsync(club, offer.Id, start.AddHours(2), capacity: 5);
         var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
@@ -56,7 +56,7 @@ public sealed class WaitlistPromotionTests(ApiFixture api) : IClassFixture<ApiFi
         var (company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
         var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
         var otherSubscription = await api.SubscribeAsync(other, offer.Id);
-        var full = await api.ScheduleSlotAsync(club, offer.Id, Catalog.InDays(10), capacity: 3);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, OffersAndSlots.InDays(10), capacity: 3);
         var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
         var small = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 1);
         var overQuota = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Services.Api.Bookings;
-using Services.Api.Demand;
-using Services.Api.Listings;
+using Services.Api.Catalog;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Subscriptions;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.Api.Usage;
 using Services.Testing;
 
@@ -30,7 +30,7 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
-        var later = await api.ScheduleSlotAsync(club, offer.Id, Catalog.InDays(40));
+        var later = await api.ScheduleSlotAsync(club, offer.Id, OffersAndSlots.InDays(40));
         var booking = await api.BookAsync(company, subscription.Id, later.Id);
         var laterStarter = await api.RegisterMemberAsync(club);
         var startsLater = await api.SubscribeAsync(laterStarter, offer.Id, startsOn: LocalToday(offer.TimeZone).AddMonths(2));

@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.Feed;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.Api.Webhooks;
 using Services.Testing;
 

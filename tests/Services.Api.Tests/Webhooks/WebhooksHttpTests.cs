@@ -11,9 +11,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.ReadModels;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
-using Services.Api.Tests.Listings;
 using Services.Api.Webhooks;
 using Services.Testing;
 

@@ -7,7 +7,7 @@ using Services.Api.Slots;
 namespace Services.Api.Tests.Http;
 
 /// <summary>Offers and slots made through the API, for tests of any area.</summary>
-public static class Catalog
+public static class OffersAndSlots
 {
     /// <summary>An instant <paramref name="days"/> days from now at whole minutes: slots must start in the future.</summary>
     public static DateTimeOffset InDays(int days, int hour = 9)
