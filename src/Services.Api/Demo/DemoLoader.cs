@@ -51,7 +51,13 @@ internal sealed class DemoLoader(EventStore.EventStore store, TimeProvider time,
         var keys = await new DemoScript(operatorClient, started.StartedAt).RunAsync(cancellationToken);
         // The keys first: once the territory is marked loaded, they are only ever read from the file.
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keysFile))!);
-        await File.WriteAllTextAsync(keysFile, JsonSerializer.Serialize(keys, DemoTerritory.JsonOptions), cancellationToken);
+        // Readable by its owner alone, as the operator key's file is: the keys act for the demo's organizations.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using (var file = new FileStream(keysFile, options))
+        {
+            await JsonSerializer.SerializeAsync(file, keys, DemoTerritory.JsonOptions, cancellationToken);
+        }
         await store.AppendAsync(MarkerStream, MarkerStreamType, ExpectedVersion.Exactly(1), [new DemoTerritoryLoaded(keys.ClubId, time.GetUtcNow())], cancellationToken: cancellationToken);
         return keys;
     }

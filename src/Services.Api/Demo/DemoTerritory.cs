@@ -53,7 +53,7 @@ public sealed class DemoTerritory(
         {
             "",
             $"  Services API   {address}",
-            $"  Docs           {new Uri(address, "/docs")}",
+            $"  Docs           {new Uri(address, "/docs")}   (OpenAPI: {new Uri(address, "/openapi/v1.json")}; a whole day, request by request: api-spec/walkthrough.http)",
             $"  Operator key   {operatorKey}",
         };
         if (keys is null)
@@ -66,6 +66,7 @@ public sealed class DemoTerritory(
             lines.Add($"  Company key    {keys.CompanyKey}   ({keys.CompanyName}, {keys.CompanyId})");
             lines.Add($"  Provider key   {keys.ProviderKey}   ({keys.ProviderName}, {keys.ProviderId})");
             lines.Add($"  Partner key    {keys.PartnerKey}   ({keys.PartnerName}, {keys.PartnerId})");
+            lines.Add($"  These keys are kept in {keysFile}.");
         }
         lines.Add("");
         Console.WriteLine(string.Join(Environment.NewLine, lines));

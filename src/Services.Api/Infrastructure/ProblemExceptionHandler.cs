@@ -41,6 +41,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     private static ProblemDetails InvalidJson(JsonException json)
     {
+        // The reader's own faults (not JSON at all, cut short) come wrapped; the serializer's (a field it
+        // cannot map or convert) do not. Told apart first: "not json" reads as a failed literal 'null'.
+        if (json.InnerException is JsonException)
+            return Validation(new Dictionary<string, string[]> { ["body"] = [$"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}): {json.InnerException.Message}"] });
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
         if (json.Message.Contains("missing required properties", StringComparison.Ordinal))
         {

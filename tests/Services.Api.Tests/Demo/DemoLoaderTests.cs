@@ -28,6 +28,7 @@ public sealed class DemoLoaderTests(ApiFixture api) : IClassFixture<ApiFixture>,
             (await api.CountAsync("select count(*) from es_events where event_type = $1", type)).ShouldBe(count, type);
         var company = api.ClientWithKey(keys.CompanyKey);
         (await company.GetAsync("/v1/needs")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        if (!OperatingSystem.IsWindows()) File.GetUnixFileMode(_keysFile).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the keys act for the demo's organizations");
 
         using var refusingAnyRequest = api.OperatorClient(new StopAfter(0));
         (await loader.LoadOnceAsync(refusingAnyRequest, _keysFile, CancellationToken.None)).ShouldBe(keys, "loaded: the keys come from the file, nothing is asked of the API");

@@ -66,6 +66,21 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         await (await company.Client.PostAsync("/v1/bookings", content)).ShouldBeProblemAsync(status, code);
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"quantity\": ")]
+    [InlineData("{\"slotId\": \"slt_1\",}")]
+    public async Task A_body_that_is_not_json_is_named_malformed_not_a_missing_or_unknown_field(string body)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+
+        var problem = await (await company.Client.PostAsync("/v1/bookings", content)).ShouldBeInvalidAsync("body");
+
+        var errors = problem.GetProperty("errors");
+        errors.EnumerateObject().ShouldHaveSingleItem().Value[0].GetString().ShouldStartWith("Malformed JSON");
+    }
+
     /// <summary>Written by the framework (routing chose no operation): typed as ours are, so that a client can branch on every problem's type.</summary>
     [Theory]
     [InlineData("GET", "/v1/no-such-thing", HttpStatusCode.NotFound, "not_found")]
