@@ -47,6 +47,12 @@ public static partial class Offer
 
     public const int MaxTitle = 120;
     public const int MaxTimeZone = 64;
+
+    /// <summary>
+    /// An IANA name as the zone database writes it (Europe/Paris, America/Argentina/Buenos_Aires, Etc/GMT+5). .NET also finds
+    /// a zone by a path to its file (Europe//Paris, Europe/./Paris) that PostgreSQL does not know: the read models would fail on it.
+    /// </summary>
+    public const string TimeZonePattern = @"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$";
     public const int MaxReason = 500;
     public const int MaxDescription = 4000;
     public const int MaxProviders = 20;
@@ -95,7 +101,8 @@ internal static class OfferValidation
     public static Validation TimeZone(this Validation validation, string field, string? timeZone)
     {
         validation.Text(field, timeZone, Offer.MaxTimeZone);
-        return timeZone is { Length: > 0 and <= Offer.MaxTimeZone } && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _)
+        return timeZone is { Length: > 0 and <= Offer.MaxTimeZone }
+               && (!System.Text.RegularExpressions.Regex.IsMatch(timeZone, Offer.TimeZonePattern) || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
             ? validation.Add(field, "Not a known IANA time zone, e.g. 'Europe/Paris'.")
             : validation;
     }

@@ -48,7 +48,7 @@ public sealed record PublishOfferRequest(
     [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string Title,
     [property: StringLength(Offer.MaxDescription, MinimumLength = 1)] string Description,
     [property: Territory, Length(1, Validation.MaxTerritories)] IReadOnlyList<string> Territories,
-    [property: StringLength(Offer.MaxTimeZone, MinimumLength = 1)] string TimeZone,
+    [property: StringLength(Offer.MaxTimeZone, MinimumLength = 1), RegularExpression(Offer.TimeZonePattern)] string TimeZone,
     Money MonthlyFee,
     Money UnitPrice,
     CoFunding? CoFunding = null,
