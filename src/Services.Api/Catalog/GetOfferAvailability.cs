@@ -128,11 +128,9 @@ public static class GetOfferAvailabilityEndpoint
             {
                 offerKnown = true;
                 if (reader.IsDBNull(0)) break;
-                var capacity = reader.GetInt32(4);
-                var reserved = reader.GetInt32(5);
-                rows.Add(new SlotResponse(
+                rows.Add(SlotResponse.Of(
                     reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
-                    capacity, reserved, capacity - reserved, reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value));
+                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value));
             }
         }
         return offerKnown ? rows : null;

@@ -22,7 +22,7 @@ public enum SlotStatus
 /// <param name="End">When the slot ends (UTC).</param>
 /// <param name="Capacity">Units (seats, places) the slot offers.</param>
 /// <param name="Reserved">Units held by confirmed bookings.</param>
-/// <param name="Remaining">Units still free: capacity − reserved. A cancelled slot holds nothing and takes no bookings.</param>
+/// <param name="Remaining">Units still free to book: capacity − reserved, and 0 once the slot is cancelled (it takes no bookings).</param>
 /// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
 public sealed record SlotResponse(
@@ -36,9 +36,12 @@ public sealed record SlotResponse(
     int WaitlistLength,
     SlotStatus Status)
 {
-    public static SlotResponse From(SlotState state) => new(
-        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Remaining,
-        state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled);
+    public static SlotResponse From(SlotState state) => Of(
+        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled);
+
+    /// <summary>A slot as shown, from the slot's stream or a read model alike.</summary>
+    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, SlotStatus status) =>
+        new(id, offerId, start, end, capacity, reserved, status == SlotStatus.Cancelled ? 0 : capacity - reserved, waitlistLength, status);
 }
 
 public static partial class Slot

@@ -1592,7 +1592,7 @@ public sealed record SlotResponse
     public required int Reserved { get; init; }
 
     /// <summary>
-    /// Units still free: capacity − reserved. A cancelled slot holds nothing and takes no bookings.
+    /// Units still free to book: capacity − reserved, and 0 once the slot is cancelled (it takes no bookings).
     /// </summary>
     [JsonPropertyName("remaining")]
     public required int Remaining { get; init; }

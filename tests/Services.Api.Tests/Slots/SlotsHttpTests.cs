@@ -328,7 +328,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
         cancelled.Headers.ETag!.Tag.ShouldBe("\"4\"");
         (await cancelled.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!
-            .ShouldBe(slot with { Reserved = 0, Remaining = 2, WaitlistLength = 0, Status = SlotStatus.Cancelled });
+            .ShouldBe(slot with { Reserved = 0, Remaining = 0, WaitlistLength = 0, Status = SlotStatus.Cancelled });
         (await ReadBookingAsync(company, confirmed.Id)).ShouldSatisfyAllConditions(
             b => b.Status.ShouldBe(BookingStatus.Cancelled), b => b.CancelReason.ShouldBe(CancellationReason.SlotCancelled));
         (await ReadBookingAsync(company, waitlisted.Id)).Status.ShouldBe(BookingStatus.Cancelled);
