@@ -5,7 +5,10 @@ using Services.Api.Organizations;
 
 namespace Services.Api.Offers;
 
-/// <summary>A public partner serving one of the offer's territories, paying part of each unit: <see cref="ShareBasisPoints"/> out of 10000.</summary>
+/// <summary>
+/// A public partner serving one of the offer's territories, paying <see cref="ShareBasisPoints"/> out of 10000 of what the offer
+/// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
+/// </summary>
 public sealed record CoFunding([property: Id(Ids.Organization)] string PartnerId, [property: Range(0, CoFunding.MaxShareBasisPoints)] int ShareBasisPoints)
 {
     public const int MaxShareBasisPoints = 10_000;

@@ -377,7 +377,8 @@ public sealed record ChangeSlotCapacityRequest
 }
 
 /// <summary>
-/// A public partner serving one of the offer's territories, paying part of each unit: `shareBasisPoints` out of 10000.
+/// A public partner serving one of the offer's territories, paying `shareBasisPoints` out of 10000 of what the offer
+/// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
 /// </summary>
 public sealed record CoFunding
 {
