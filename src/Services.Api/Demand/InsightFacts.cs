@@ -65,8 +65,8 @@ public sealed class InsightFacts(string prefix)
                     e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray());
                 break;
             case MemberAdmitted e:
-                Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at) values ($1, $2, $3) on conflict do nothing",
-                    ReadModelValues.EntityId(recorded.StreamId), e.CompanyId, at);
+                Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at, admitted_version) values ($1, $2, $3, $4) on conflict do nothing",
+                    ReadModelValues.EntityId(recorded.StreamId), e.CompanyId, at, recorded.StreamVersion);
                 break;
             case MemberRemoved e:
                 Command(batch, $"update {p}_memberships set removed_at = $3 where club_id = $1 and company_id = $2 and removed_at is null",

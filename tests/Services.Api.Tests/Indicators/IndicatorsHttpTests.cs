@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Indicators;
+using Services.Api.Organizations;
 using Services.Api.Tests.Demand;
 using Services.Api.Tests.Http;
 using static Services.Api.Tests.Demand.InsightStore;
@@ -21,6 +22,21 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
 
     private static async Task<IndicatorsResponse> ReadAsync(HttpClient client, string query, InsightStore store) =>
         await OkAsync<IndicatorsResponse>(await client.GetAsync($"/v1/indicators?{query}&minPosition={store.Last}"));
+
+    [Fact]
+    public async Task A_company_admitted_removed_and_admitted_again_in_one_transaction_is_a_member()
+    {
+        var store = new InsightStore(api);
+        var t = NewTerritory();
+        var club = await store.OrganizationAsync(OrganizationKind.Club, t);
+        var company = await store.OrganizationAsync(OrganizationKind.Company, t);
+
+        // One commit time for the three, as when group commit puts the three commands in one transaction.
+        await store.AppendAsync(Organization.StreamId(club), Organization.StreamType,
+            new MemberAdmitted(company), new MemberRemoved(company), new MemberAdmitted(company));
+
+        (await ReadAsync(api.Operator, $"territory={t}&month={MonthText}", store)).MemberCompanies.ShouldBe(1);
+    }
 
     [Fact]
     public async Task Indicators_of_a_territory_for_a_month()

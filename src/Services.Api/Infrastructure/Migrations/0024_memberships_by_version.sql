@@ -1,0 +1,11 @@
+-- A membership is keyed by the club stream's version of its admission, not by when it was recorded: a
+-- company admitted, removed and admitted again in one transaction (one commit time) kept only its first,
+-- removed, row. Rows written before take the version of the admission recorded at their instant.
+alter table rm_insights_memberships add column admitted_version bigint;
+update rm_insights_memberships m set admitted_version = coalesce((
+    select min(e.stream_version) from es_events e
+    where e.stream_id = 'organization-' || m.club_id and e.event_type = 'organization.member_admitted'
+      and e.data->>'companyId' = m.company_id and e.created_at = m.admitted_at), 0);
+alter table rm_insights_memberships alter column admitted_version set not null;
+alter table rm_insights_memberships drop constraint rm_insights_memberships_pkey;
+alter table rm_insights_memberships add primary key (club_id, company_id, admitted_version);
