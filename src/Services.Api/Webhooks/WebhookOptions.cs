@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 
 namespace Services.Api.Webhooks;
 
@@ -6,7 +7,7 @@ namespace Services.Api.Webhooks;
 /// Configuration section <c>Webhooks</c>. The default retry schedule makes 10 attempts over about a
 /// day: the n-th retry waits FirstRetrySeconds × 2^(n−1), ± Jitter (170 s × (2⁹ − 1) ≈ 24 h).
 /// </summary>
-public sealed class WebhookOptions
+public sealed partial class WebhookOptions
 {
     /// <summary>Deliveries to 127.0.0.1, ::1 or localhost, plain HTTP included (tests and local development only); otherwise HTTPS to public addresses only.</summary>
     public bool AllowHttpLoopback { get; set; }
@@ -70,6 +71,8 @@ public sealed class WebhookOptions
         if (uri.Scheme == Uri.UriSchemeHttp) return loopback && AllowHttpLoopback ? null : "Must be an https:// URL.";
         if (uri.Scheme != Uri.UriSchemeHttps) return "Must be an https:// URL.";
         if (loopback) return AllowHttpLoopback ? null : "Must not point at this machine (loopback): webhooks are delivered to public endpoints only.";
+        if (literal is null && !PublicHostName().IsMatch(uri.IdnHost))
+            return "The host must be a domain name such as hooks.example.com (labels of letters, digits and inner hyphens, with at least one dot).";
         return literal is null || MayDeliverTo(literal) ? null : "Must not point at a private, local or reserved address: webhooks are delivered to public endpoints only.";
     }
 
@@ -81,4 +84,8 @@ public sealed class WebhookOptions
         if (IPAddress.IsLoopback(address) || (address.IsIPv4MappedToIPv6 && IPAddress.IsLoopback(address.MapToIPv4()))) return AllowHttpLoopback;
         return AllowPrivateNetworks && PublicAddresses.IsPrivateNetwork(address);
     }
+
+    /// <summary>A name the public DNS can answer: dotted labels (IDN in their xn-- form), none starting or ending with a hyphen.</summary>
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex PublicHostName();
 }

@@ -776,6 +776,9 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("https://[::1]/hook")]
     [InlineData("https://[fd00::1]/hook")]
     [InlineData("https://[::ffff:10.0.0.1]/hook")]
+    [InlineData("https://…/hook")] // a placeholder copied as it is
+    [InlineData("https://-bad-/hook")]
+    [InlineData("https://hooks/hook")] // no public name has no dot
     public async Task Only_https_urls_to_public_addresses_are_accepted(string url)
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
