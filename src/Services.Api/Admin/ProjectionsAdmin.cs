@@ -34,6 +34,7 @@ public static class ProjectionsAdmin
         projections.MapGet("", List)
             .WithName("listProjections")
             .WithSummary("Read-model shards: position, lag, owner, state (operator)")
+            .WithDescription("Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle) and its last error.")
             .ProducesProblem(StatusCodes.Status403Forbidden);
         projections.MapPost("/{name}/rebuild", Rebuild)
             .WithName("rebuildProjection")

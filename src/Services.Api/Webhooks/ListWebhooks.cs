@@ -44,6 +44,7 @@ public static class GetWebhookEndpoint
             .WithName("getWebhook")
             .AnswersWithVersion()
             .WithSummary("Read a webhook")
+            .WithDescription("The caller's webhook (the operator: any): its URL, event types and description, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Handle(string webhookId, Caller caller, NpgsqlDataSource db, HttpContext http, CancellationToken cancellationToken)

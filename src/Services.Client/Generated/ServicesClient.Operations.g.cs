@@ -26,6 +26,9 @@ public sealed partial class ServicesClient
     /// <summary>
     /// Read an organization
     /// </summary>
+    /// <remarks>
+    /// Clubs, providers and partners are public; a company is read by itself, the operator and the clubs it is a member of (404 to anyone else). A club's members are listed to the club itself and the operator. The ETag is its version.
+    /// </remarks>
     [Operation("getOrganization", "GET", "/v1/organizations/{organizationId}")]
     public Task<ApiResponse<OrganizationResponse>> GetOrganizationAsync(string organizationId, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -647,6 +650,9 @@ public sealed partial class ServicesClient
     /// <summary>
     /// Read-model shards: position, lag, owner, state (operator)
     /// </summary>
+    /// <remarks>
+    /// Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle) and its last error.
+    /// </remarks>
     [Operation("listProjections", "GET", "/v1/admin/projections")]
     public Task<ApiResponse<IReadOnlyList<ProjectionStatusResponse>>> ListProjectionsAsync(RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -702,6 +708,9 @@ public sealed partial class ServicesClient
     /// <summary>
     /// Read a webhook
     /// </summary>
+    /// <remarks>
+    /// The caller's webhook (the operator: any): its URL, event types and description, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.
+    /// </remarks>
     [Operation("getWebhook", "GET", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse<WebhookResponse>> GetWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
