@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
 using Services.Api.Security;
 using Services.EventStore;
-using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
@@ -56,20 +58,39 @@ public static class RegisterOrganizationEndpoint
             .WithName("registerOrganization")
             .AnswersWithVersion()
             .WithSummary("Register an organization (operator)")
-            .WithDescription("Registers a club, company (with its SIRET), provider or partner. Issue it an API key next.")
+            .WithDescription("Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next.")
             .AllowKinds()
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .Refuses("siret_registered");
+
+    private const string SiretKey = "organization_sirets_pkey";
+
+    private static async Task<string?> RegisteredAsAsync(NpgsqlDataSource db, string siret, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db, "select organization_id from organization_sirets where siret = $1", siret);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+    }
 
     private static async Task<Results<Created<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        RegisterOrganizationRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        RegisterOrganizationRequest request, Caller caller, EventStore.EventStore store, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        var stream = Organization.Stream(Ids.New(Ids.Organization));
-        var id = stream.Id["organization-".Length..];
+        var id = Ids.New(Ids.Organization);
+        var stream = Organization.Stream(id);
         var decision = Organization.Decide(new RegisterOrganization(id, request.Kind, request.Name.Trim(), request.Territories, request.Siret), null, time.GetUtcNow());
         if (decision.Refusal is { } refusal) return Problems.Refused(refusal);
-        var result = await store.AppendAsync(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!, Writes.Metadata(http, caller), cancellationToken);
+        AppendResult result;
+        try
+        {
+            result = await store.AppendAsync([new StreamAppend(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!)], Writes.Metadata(http, caller),
+                request.Siret is { } siret ? () => [ReadModelSql.BatchCommand("insert into organization_sirets (siret, organization_id) values ($1, $2)", siret, id)] : null,
+                cancellationToken);
+        }
+        catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: SiretKey })
+        {
+            return Problems.Refused(new Refusal("siret_registered", $"SIRET {request.Siret} is already registered, as organization {await RegisteredAsAsync(db, request.Siret!, cancellationToken)}."));
+        }
         Writes.Answered(http.Response, result, stream.Id);
         return TypedResults.Created($"/v1/organizations/{id}", OrganizationResponse.From(stream.Fold(null, decision.Events!)!, caller));
     }

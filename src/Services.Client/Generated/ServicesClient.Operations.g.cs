@@ -14,7 +14,7 @@ public sealed partial class ServicesClient
     /// Register an organization (operator)
     /// </summary>
     /// <remarks>
-    /// Registers a club, company (with its SIRET), provider or partner. Issue it an API key next.
+    /// Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next.
     /// </remarks>
     [Operation("registerOrganization", "POST", "/v1/organizations")]
     public Task<ApiResponse<OrganizationResponse>> RegisterOrganizationAsync(RegisterOrganizationRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

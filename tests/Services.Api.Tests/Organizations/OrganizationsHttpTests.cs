@@ -25,6 +25,23 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task One_company_per_siret_whether_registered_at_once_or_apart()
+    {
+        var siret = Actors.NextSiret();
+        Task<HttpResponseMessage> RegisterAsync(string name) =>
+            api.Operator.PostAsJsonAsync("/v1/organizations", new RegisterOrganizationRequest(OrganizationKind.Company, name, ["lot"], siret), ApiFixture.JsonOptions);
+
+        var together = await Task.WhenAll(RegisterAsync("Scierie du Lot"), RegisterAsync("Scierie du Lot (again)"));
+
+        var created = together.Where(a => a.StatusCode == HttpStatusCode.Created).ShouldHaveSingleItem();
+        var first = (await created.Content.ReadFromJsonAsync<OrganizationResponse>(ApiFixture.JsonOptions))!;
+        var refused = await together.Single(a => a != created).ShouldBeProblemAsync(HttpStatusCode.Conflict, "siret_registered");
+        refused.GetProperty("detail").GetString()!.ShouldContain(first.Id);
+        await (await RegisterAsync("Later")).ShouldBeProblemAsync(HttpStatusCode.Conflict, "siret_registered");
+        (await api.CountAsync("select count(*) from es_events where event_type = 'organization.registered' and data->>'siret' = $1", siret)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Requests_without_a_key_or_with_an_unknown_key_get_401()
     {
         (await api.Anonymous().GetAsync("/v1/organizations/org_aaaaaaaaaaaaaaaaaaaaaaaa")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
