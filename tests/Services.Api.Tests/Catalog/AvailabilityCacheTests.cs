@@ -139,7 +139,7 @@ public sealed class AvailabilityCacheTests
     /// time or to another offer would need a rule of its own: this list makes adding one a decision.
     /// </summary>
     [Fact]
-    public void Every_slot_event_is_one_the_cache_knows_how_to_forget_for()
+    public void The_slot_events_the_cache_was_designed_for_are_these_so_that_a_new_one_is_a_decision()
     {
         var registry = new EventTypeRegistry(new System.Text.Json.JsonSerializerOptions()).RegisterDomainEvents();
 

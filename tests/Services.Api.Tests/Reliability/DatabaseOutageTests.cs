@@ -36,9 +36,8 @@ public sealed class DatabaseOutageTests(ApiFixture api) : IClassFixture<ApiFixtu
 
         relay.Open();
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while ((await client.GetAsync("/health/ready", deadline.Token)).StatusCode != HttpStatusCode.OK)
-            await Task.Delay(100, deadline.Token);
+        await Eventually.WaitUntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
+            "the API is ready once the database is back", TimeSpan.FromSeconds(10));
         (await client.GetAsync("/v1/organizations/org_aaaaaaaaaaaaaaaaaaaaaaaa")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
