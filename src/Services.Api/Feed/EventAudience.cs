@@ -136,6 +136,7 @@ public static class EventAudience
                 {
                     if (lookups.Offer(offerId) is not { } offer) continue;
                     keys.Add(offer.ClubId);
+                    keys.AddRange(offer.ProviderIds); // also in ProvidersEverListed, unless a node on older code wrote the offer's row
                     keys.AddRange(offer.ProvidersEverListed);
                 }
                 break;

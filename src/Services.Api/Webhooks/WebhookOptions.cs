@@ -71,8 +71,10 @@ public sealed partial class WebhookOptions
         if (uri.Scheme == Uri.UriSchemeHttp) return loopback && AllowHttpLoopback ? null : "Must be an https:// URL.";
         if (uri.Scheme != Uri.UriSchemeHttps) return "Must be an https:// URL.";
         if (loopback) return AllowHttpLoopback ? null : "Must not point at this machine (loopback): webhooks are delivered to public endpoints only.";
-        if (literal is null && !PublicHostName().IsMatch(uri.IdnHost))
-            return "The host must be a domain name such as hooks.example.com (labels of letters, digits and inner hyphens, with at least one dot).";
+        if (literal is null && !IsHostName(uri.IdnHost.TrimEnd('.')))
+            return AllowPrivateNetworks
+                ? "The host must be a host name such as hooks.example.com or receiver (labels of letters, digits, inner hyphens and underscores)."
+                : "The host must be a domain name such as hooks.example.com (labels of letters, digits, inner hyphens and underscores, with at least one dot).";
         return literal is null || MayDeliverTo(literal) ? null : "Must not point at a private, local or reserved address: webhooks are delivered to public endpoints only.";
     }
 
@@ -85,7 +87,12 @@ public sealed partial class WebhookOptions
         return AllowPrivateNetworks && PublicAddresses.IsPrivateNetwork(address);
     }
 
-    /// <summary>A name the public DNS can answer: dotted labels (IDN in their xn-- form), none starting or ending with a hyphen.</summary>
-    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex PublicHostName();
+    /// <summary>
+    /// A name DNS can answer: labels (IDN in their xn-- form) none of which starts or ends with a hyphen, and at
+    /// least two of them, unless private networks are open (a receiver there may be a one-label service name).
+    /// </summary>
+    private bool IsHostName(string host) => HostName().IsMatch(host) && (AllowPrivateNetworks || host.Contains('.', StringComparison.Ordinal));
+
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?))*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HostName();
 }

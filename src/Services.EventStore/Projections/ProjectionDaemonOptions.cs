@@ -44,10 +44,11 @@ public sealed class ProjectionDaemonOptions
     public int MaxAttempts { get; init; } = 3;
 
     /// <summary>
-    /// Events dead-lettered in a row, with nothing applied between them, after which the shard stops
-    /// dead-lettering and retries the next event until it applies: a fault that every event meets is the
-    /// read model's (its code, tables or permissions), and dead-lettering on would empty the read model
-    /// silently. The shard shows as retrying, with the error, until the fault is mended.
+    /// Transactions whose events were dead-lettered in a row, with nothing applied between them, after which
+    /// the shard stops dead-lettering and retries the next event until it applies: a fault that every event
+    /// meets is the read model's (its code, tables or permissions), and dead-lettering on would empty the read
+    /// model silently. The events of one transaction (one command) count once. The shard shows as retrying,
+    /// with the error, until the fault is mended.
     /// </summary>
     public int MaxDeadLettersInARow { get; init; } = 5;
 

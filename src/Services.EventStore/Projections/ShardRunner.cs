@@ -232,7 +232,8 @@ internal sealed class ShardRunner
         var attempts = 0;
         var locked = 0; // pages in a row that gave way to a lock held elsewhere
         var faults = 0; // failures in a row that were not the events' (the database, the read model's schema)
-        var deadLetters = 0; // events dead-lettered in a row
+        var deadLetters = 0; // transactions whose events were dead-lettered in a row: one command's poison events count once
+        var lastDeadLetterTransaction = 0UL;
         var isolate = 0; // after a page kept failing: events left to apply one per transaction
         while (true)
         {
@@ -293,14 +294,19 @@ internal sealed class ShardRunner
                 if (deadLetters >= options.MaxDeadLettersInARow)
                 {
                     await TryRecordAsync(ShardStatuses.Retrying,
-                        $"{deadLetters} events in a row were dead-lettered: the fault looks like the read model's, so the event after {_position} is kept and retried. {Describe(ex)}");
+                        $"Events of {deadLetters} transactions in a row were dead-lettered: the fault looks like the read model's, so the event after {_position} is kept and retried. {Describe(ex)}");
                     await Task.Delay(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), cancellationToken);
                     continue;
                 }
                 outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
                 deadLettered = true;
             }
-            if (outcome.Count > 0) deadLetters = deadLettered ? deadLetters + outcome.Count : 0;
+            if (outcome.Count > 0 && !deadLettered) deadLetters = 0;
+            if (outcome.Count > 0 && deadLettered && _position.TransactionId != lastDeadLetterTransaction)
+            {
+                deadLetters++;
+                lastDeadLetterTransaction = _position.TransactionId;
+            }
             attempts = 0;
             faults = 0;
             locked = 0;

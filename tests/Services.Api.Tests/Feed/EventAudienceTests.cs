@@ -43,5 +43,8 @@ public sealed class EventAudienceTests
         EventAudience.Of("beneficiary-x", new Services.Api.Beneficiaries.BeneficiaryErased("org_company", "emp-1"), lookups)
             .ShouldBe(["org_club", "org_company", "org_former", "org_new"]);
         EventAudience.Of("slot-slt_1", new SeatReserved("bkg_1", "org_company", 1), lookups).ShouldBe(["org_club", "org_company", "org_new"]);
+        // An offer's row written by a node on code older than the column: the providers listed now still hear of it.
+        EventAudience.Of("beneficiary-x", new Services.Api.Beneficiaries.BeneficiaryErased("org_company", "emp-1"), new Lookups(new OfferParties("org_club", ["org_new"], [])))
+            .ShouldBe(["org_club", "org_company", "org_new"]);
     }
 }

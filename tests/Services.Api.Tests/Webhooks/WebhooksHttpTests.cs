@@ -785,6 +785,13 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await (await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest(url, ["booking.*"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
     }
 
+    [Theory]
+    [InlineData("https://hooks.example.com./hook")] // an absolute name
+    [InlineData("https://my_receiver.example.com/hook")]
+    [InlineData("https://HOOKS.Example.com:8443/hook")]
+    [InlineData("https://bücher.example/hook")]
+    public void Public_host_names_as_dns_writes_them_are_accepted(string url) => new WebhookOptions().Refuse(url).ShouldBeNull();
+
     [Fact]
     public async Task Plain_http_is_refused_for_other_hosts_even_where_loopback_is_allowed()
     {
@@ -853,6 +860,8 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     [InlineData("https://224.0.0.1/hook", false)]
     [InlineData("https://255.255.255.255/hook", false)]
     [InlineData("https://127.0.0.1/hook", false)] // loopback has its own switch
+    [InlineData("https://receiver:8443/hook", true)] // a service name on the platform's network
+    [InlineData("https://-bad-/hook", false)]
     public void Opening_private_networks_opens_those_alone(string url, bool accepted) =>
         (new WebhookOptions { AllowPrivateNetworks = true }.Refuse(url) is null).ShouldBe(accepted);
 

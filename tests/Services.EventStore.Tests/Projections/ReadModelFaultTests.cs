@@ -45,9 +45,9 @@ public sealed class ReadModelFaultTests(StoreFixture fixture) : IClassFixture<St
         await using var daemon = new ProjectionDaemon(fixture.Store, [faulty], Options("node-f", maxDeadLettersInARow: 3));
         await daemon.StartAsync();
 
-        var last = await AppendManyAsync(fixture.Store, "faulty-feed", 10);
+        var last = await AppendManyAsync(fixture.Store, "faulty-feed", 10, perAppend: 1);
 
-        await Eventually.WaitUntilAsync(async () => (await StatusAsync(daemon, faulty.Name)).LastError?.Contains("3 events in a row", StringComparison.Ordinal) == true, "the shard stops dead-lettering");
+        await Eventually.WaitUntilAsync(async () => (await StatusAsync(daemon, faulty.Name)).LastError?.Contains("3 transactions in a row", StringComparison.Ordinal) == true, "the shard stops dead-lettering");
         (await StatusAsync(daemon, faulty.Name)).Status.ShouldBe(ShardStatuses.Retrying);
         (await DeadLettersAsync(faulty.Name)).ShouldBe(3);
 
@@ -56,6 +56,20 @@ public sealed class ReadModelFaultTests(StoreFixture fixture) : IClassFixture<St
         await WaitCaughtUpAsync(daemon, faulty.Name, last.LastPosition);
         (await DeadLettersAsync(faulty.Name)).ShouldBe(3);
         (await Sql.CountAsync(fixture.DataSource, "select count(*) from faulty_applied")).ShouldBe(await Sql.CountAsync(fixture.DataSource, "select count(*) from es_events") - 3);
+    }
+
+    [Fact]
+    public async Task The_poison_events_of_one_command_count_once_towards_stopping_the_dead_letters()
+    {
+        var fragile = new CountingProjection("fragile_run", "fragile_run") { Poison = (e, _) => e.Data is Happened { What: "poison" } };
+        await using var daemon = new ProjectionDaemon(fixture.Store, [fragile], Options("node-run", maxDeadLettersInARow: 3));
+        await daemon.StartAsync();
+
+        await fixture.Store.AppendAsync($"run-{Guid.NewGuid():N}", "thing", ExpectedVersion.NoStream, [.. Enumerable.Repeat<object>(new Happened("poison"), 6)]);
+        var after = await AppendManyAsync(fixture.Store, "after-run", 10);
+
+        await WaitCaughtUpAsync(daemon, fragile.Name, after.LastPosition);
+        (await DeadLettersAsync(fragile.Name)).ShouldBe(6);
     }
 
     [Fact]
