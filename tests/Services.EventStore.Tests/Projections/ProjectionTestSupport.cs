@@ -11,7 +11,7 @@ internal static class Projected
     /// <summary>Fast retries and polling, so that the tests stay quick.</summary>
     public static ProjectionDaemonOptions Options(
         string node, int? pageTarget = null, TimeSpan? maxPageInterval = null, TimeSpan? lockTimeout = null, Action<Exception>? onError = null,
-        int? maxAttempts = null, int? maxDeadLettersInARow = null) => new()
+        int? maxAttempts = null, int? maxDeadLettersInARow = null, TimeSpan? retryDelay = null) => new()
     {
         LockTimeout = lockTimeout ?? Defaults.LockTimeout,
         MaxAttempts = maxAttempts ?? Defaults.MaxAttempts,
@@ -23,7 +23,7 @@ internal static class Projected
         PollInterval = TimeSpan.FromMilliseconds(200),
         AcquireInterval = TimeSpan.FromMilliseconds(200),
         UnownedGrace = TimeSpan.FromMilliseconds(600),
-        RetryDelay = TimeSpan.FromMilliseconds(10),
+        RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(10),
         OnError = (shard, error) =>
         {
             onError?.Invoke(error);

@@ -38,10 +38,27 @@ public sealed class ReadModelFaultTests(StoreFixture fixture) : IClassFixture<St
     }
 
     [Fact]
+    public async Task A_rebuild_asked_for_during_a_long_back_off_starts_at_once()
+    {
+        var vanishing = new CountingProjection("vanishing_slowly", "vanishing_slowly");
+        // The first wait after a fault that is not the events' is ten retry delays: 20 s here.
+        await using var daemon = new ProjectionDaemon(fixture.Store, [vanishing], Options("node-b", retryDelay: TimeSpan.FromSeconds(2)));
+        await daemon.StartAsync();
+        await WaitCaughtUpAsync(daemon, vanishing.Name, (await AppendManyAsync(fixture.Store, "slow-before", 5)).LastPosition);
+        await using (var drop = fixture.DataSource.CreateCommand("drop table vanishing_slowly_applied")) await drop.ExecuteNonQueryAsync();
+        var last = await AppendManyAsync(fixture.Store, "slow-after", 5);
+        await Eventually.WaitUntilAsync(async () => (await StatusAsync(daemon, vanishing.Name)).LastError?.Contains("does not exist", StringComparison.Ordinal) == true, "the shard backs off");
+
+        await daemon.RebuildAsync(vanishing.Name, TimeSpan.FromSeconds(10));
+
+        await WaitCaughtUpAsync(daemon, vanishing.Name, last.LastPosition);
+    }
+
+    [Fact]
     public async Task After_events_dead_lettered_in_a_row_the_shard_keeps_the_next_and_retries_it_until_the_fault_is_mended()
     {
         var broken = true;
-        var faulty = new CountingProjection("faulty", "faulty") { Poison = (e, _) => Volatile.Read(ref broken) && e.Data is Counted };
+        var faulty = new CountingProjection("faulty", "faulty") { Poison = (e, _) => Volatile.Read(ref broken) && e.StreamId.StartsWith("faulty-feed-", StringComparison.Ordinal) };
         await using var daemon = new ProjectionDaemon(fixture.Store, [faulty], Options("node-f", maxDeadLettersInARow: 3));
         await daemon.StartAsync();
 
