@@ -256,7 +256,7 @@ internal sealed class ShardRunner
                     // Rolled back: until it tries again, no page of this shard holds back the others. Each
                     // try holds them back again while it waits, so the tries grow apart (up to 8 timeouts).
                     await TryRecordAsync(ShardStatuses.Retrying, $"Waited over {options.LockTimeout.TotalMilliseconds:0} ms for a lock on the read model's tables: {Describe(ex)}");
-                    await BackOffAsync(options.LockTimeout * (1 << Math.Min(locked++, 3)), cancellationToken);
+                    await BackOffAsync(options.LockTimeout * (1 << Math.Min(locked++, 3)), wake, cancellationToken);
                     continue;
                 }
                 await TryRecordAsync(ShardStatuses.Retrying, Describe(ex));
@@ -271,7 +271,7 @@ internal sealed class ShardRunner
                 {
                     // The database is struggling, or the read model's tables are not what its code expects:
                     // no event is to blame. Wait, longer each time (up to 32 steps), and try again, without counting.
-                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), cancellationToken);
+                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), wake, cancellationToken);
                     continue;
                 }
                 if (++attempts < options.MaxAttempts)
@@ -295,7 +295,7 @@ internal sealed class ShardRunner
                 {
                     await TryRecordAsync(ShardStatuses.Retrying,
                         $"Events of {deadLetters} transactions in a row were dead-lettered: the fault looks like the read model's, so the event after {_position} is kept and retried. {Describe(ex)}");
-                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), cancellationToken);
+                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), wake, cancellationToken);
                     continue;
                 }
                 outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
@@ -341,10 +341,13 @@ internal sealed class ShardRunner
         }
     }
 
-    /// <summary>Waits out a failing shard's back-off, or until it is woken: a rebuild asked for meanwhile starts at once.</summary>
-    private async Task BackOffAsync(TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits out a failing shard's back-off, or until it is woken (<paramref name="wake"/>, read before the page
+    /// failed, so that a wake-up during the page counts too): a rebuild asked for meanwhile starts at once.
+    /// </summary>
+    private static async Task BackOffAsync(TimeSpan delay, CancellationToken wake, CancellationToken cancellationToken)
     {
-        using var wokenOrStopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Volatile.Read(ref _wake).Token);
+        using var wokenOrStopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wake);
         await Task.Delay(delay, wokenOrStopped.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
     }
