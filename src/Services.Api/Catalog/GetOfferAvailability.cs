@@ -46,7 +46,7 @@ public static class GetOfferAvailabilityEndpoint
         [Description("scheduled or cancelled; both when not given."), OneOf(typeof(SlotStatus))] string? status,
         [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         NpgsqlDataSource db,
         EventStore.EventStore store,
         ProjectionDaemon daemon,

@@ -39,7 +39,7 @@ public static class ListBookingsEndpoint
         [Description("Only bookings of slots starting before this instant.")] DateTimeOffset? to,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,
         ContactVault vault,

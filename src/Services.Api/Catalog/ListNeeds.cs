@@ -33,7 +33,7 @@ public static class ListNeedsEndpoint
         [Description("open, addressed or withdrawn."), OneOf(typeof(NeedStatus))] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,
         EventStore.EventStore store,

@@ -33,7 +33,7 @@ public static class ListOffersEndpoint
         [Description("active (default), suspended or withdrawn."), OneOf(typeof(OfferStatus)), DefaultValue("active")] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         NpgsqlDataSource db,
         ProjectionDaemon daemon,
         TimeProvider time,

@@ -31,7 +31,7 @@ public static class ListSubscriptionsEndpoint
         [Description("active or cancelled."), OneOf(typeof(SubscriptionStatus))] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,
         ProjectionDaemon daemon,

@@ -97,7 +97,7 @@ public static class DemandEndpoints
         [Description("concierge, mobility, childcare or spouse_welcome; default: all."), OneOf(typeof(Category))] string? category,
         [Description("First day (YYYY-MM-DD): from the ISO week containing it.")] DateOnly? from,
         [Description("Last day (YYYY-MM-DD): up to the end of the ISO week containing it.")] DateOnly? to,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         EventStore.EventStore store,
         NpgsqlDataSource dataSource,

@@ -32,9 +32,8 @@ namespace Services.Api.Feed;
 /// and, for partners, the company that recorded a need. The fields of each type are the schema that
 /// <c>x-event-data</c> names (<c>booking.requested</c> → <c>BookingRequested</c>).
 /// </param>
-public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, [property: RegularExpression(EventResponse.PositionPattern)] string Position, JsonElement Data)
+public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, [property: RegularExpression(ReadYourWrites.PositionPattern)] string Position, JsonElement Data)
 {
-    public const string PositionPattern = "^[0-9]+\\.[0-9]+$";
 
     /// <param name="reader">Who reads it: the operator and every other kind read the same, except partners.</param>
     public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json, OrganizationKind reader) =>
@@ -135,7 +134,7 @@ public static class ListEventsEndpoint
     private static async Task<Results<Ok<EventPage>, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history; the answer's Services-Position header is then that end, to pass as minPosition to the lists read next).")] string? after,
         [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         NpgsqlDataSource db,
         EventStore.EventStore store,

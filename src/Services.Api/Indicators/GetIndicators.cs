@@ -110,7 +110,7 @@ public static class IndicatorsEndpoints
         [Description("The territory code, e.g. grand-figeac."), Required, RegularExpression(Validation.TerritoryPattern)] string? territory,
         [Description("A calendar month, YYYY-MM (or give quarter)."), RegularExpression(InsightNames.MonthPattern)] string? month,
         [Description("A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month)."), RegularExpression(InsightNames.QuarterPattern)] string? quarter,
-        [Description(ReadYourWrites.ParameterDescription)] string? minPosition,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         Caller caller,
         EventStore.EventStore store,
         NpgsqlDataSource dataSource,

@@ -56,7 +56,13 @@ internal static class OpenApiProtocol
         document.Components ??= new OpenApiComponents();
         document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
         foreach (var (name, type, description) in Headers)
-            document.Components.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = type } };
+        {
+            document.Components.Headers[name] = new OpenApiHeader
+            {
+                Description = description,
+                Schema = new OpenApiSchema { Type = type, Pattern = name == Writes.PositionHeader ? ReadModels.ReadYourWrites.PositionPattern : null },
+            };
+        }
         return Task.CompletedTask;
     }
 

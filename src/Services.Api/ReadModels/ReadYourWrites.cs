@@ -17,6 +17,9 @@ public static class ReadYourWrites
 {
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>A feed position as the API writes it: two integers, <c>{transaction}.{event}</c>, compared as a pair.</summary>
+    public const string PositionPattern = "^[0-9]+\\.[0-9]+$";
+
     public const string ParameterDescription =
         "Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).";
 

@@ -101,6 +101,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
         "territory" => ["g1", "a" + new string('-', 62) + "9"],
         "month" => ["2000-01", "2999-12"],
         "quarter" => ["2000-Q1", "2999-Q4"],
+        "minPosition" => ["0.0", "1.1"], // behind every read model: answered at once
         "beneficiaryRef" => ["7", "..a", "HR:emp_01-x." + new string('9', Services.Api.Bookings.Booking.MaxBeneficiaryRef - 12)],
         _ when name.EndsWith("Id", StringComparison.Ordinal) => [Ids.New(pattern[1..pattern.IndexOf('_', StringComparison.Ordinal)])],
         _ => throw new InvalidOperationException($"No values at the edges for {name}: add them here."),
