@@ -43,8 +43,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         // The reader's own faults (not JSON at all, cut short) come wrapped; the serializer's (a field it
         // cannot map or convert) do not. Told apart first: "not json" reads as a failed literal 'null'.
-        if (json.InnerException is JsonException)
-            return Validation(new Dictionary<string, string[]> { ["body"] = [$"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}): {json.InnerException.Message}"] });
+        if (json.InnerException is JsonException reader)
+        {
+            // Its message ends with its own, 0-based, " LineNumber: … | BytePositionInLine: …".
+            var fault = reader.Message.Split(" LineNumber:", 2)[0];
+            return Validation(new Dictionary<string, string[]> { ["body"] = [$"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}): {fault}"] });
+        }
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
         if (json.Message.Contains("missing required properties", StringComparison.Ordinal))
         {

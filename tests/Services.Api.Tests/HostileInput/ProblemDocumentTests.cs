@@ -78,7 +78,9 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         var problem = await (await company.Client.PostAsync("/v1/bookings", content)).ShouldBeInvalidAsync("body");
 
         var errors = problem.GetProperty("errors");
-        errors.EnumerateObject().ShouldHaveSingleItem().Value[0].GetString().ShouldStartWith("Malformed JSON");
+        var message = errors.EnumerateObject().ShouldHaveSingleItem().Value[0].GetString()!;
+        message.ShouldStartWith("Malformed JSON (line 1, byte ");
+        message.ShouldNotContain("LineNumber");
     }
 
     /// <summary>Written by the framework (routing chose no operation): typed as ours are, so that a client can branch on every problem's type.</summary>
