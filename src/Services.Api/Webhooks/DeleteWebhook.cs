@@ -21,13 +21,13 @@ public static class DeleteWebhookEndpoint
         string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
-        if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
+        var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
+        if (found is null) return refused!;
         await using var batch = db.CreateBatch();
         // At the version an If-Match was checked on: an edit in between makes it 412, not a deletion of what was not read.
         var delete = ReadModelSql.BatchCommand(
             "update webhooks set deleted_at = $3 where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $2) and ($5::bigint is null or version = $5)",
-            webhookId, caller.OrganizationId, time.GetUtcNow().ToUniversalTime(), caller.IsOperator, ifMatch.NamesVersions ? found.Version : null);
+            webhookId, caller.OrganizationId, time.GetUtcNow().ToUniversalTime(), caller.IsOperator, expectedVersion);
         var drop = ReadModelSql.BatchCommand("""
             update webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = coalesce(last_error, 'webhook deleted')
             where webhook_id = $1 and status = 'pending' and exists (select 1 from webhooks where webhook_id = $1 and deleted_at is not null)

@@ -30,8 +30,8 @@ public static class RotateWebhookSecretEndpoint
         CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
-        if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
+        var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
+        if (found is null) return refused!;
         var secret = WebhookEndpoints.NewSecret();
         var until = time.GetUtcNow() + TimeSpan.FromHours(Math.Max(0, options.Value.SecretOverlapHours));
         const string rotate = """
@@ -42,7 +42,7 @@ public static class RotateWebhookSecretEndpoint
         object?[] values =
         [
             webhookId, WebhookSecrets.Seal(masterKey, webhookId, secret), until.ToUniversalTime(), caller.IsOperator, caller.OrganizationId,
-            ifMatch.NamesVersions ? found.Version : null,
+            expectedVersion,
         ];
         // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is not null)

@@ -50,8 +50,8 @@ public static class UpdateWebhookEndpoint
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate(options.Value, store.Registry);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
-        if (!ifMatch.Allows(found.Version)) return Problems.StaleVersion(found.Version);
+        var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
+        if (found is null) return refused!;
         var current = found.Webhook;
         var edited = current with
         {
@@ -75,7 +75,7 @@ public static class UpdateWebhookEndpoint
             """;
         object?[] values =
         [
-            webhookId, ifMatch.NamesVersions ? found.Version : null, request.Url, request.EventTypes is null ? null : edited.EventTypes.ToArray(),
+            webhookId, expectedVersion, request.Url, request.EventTypes is null ? null : edited.EventTypes.ToArray(),
             edited.Description, request.Description is not null,
         ];
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), update, values, WebhookEndpoints.ReadWebhook, cancellationToken) is { } updated)

@@ -68,6 +68,19 @@ public static class WebhookEndpoints
     internal static async Task<ProblemHttpResult> LostChangeAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken) =>
         await FindAsync(db, webhookId, caller, cancellationToken) is { } now ? Problems.StaleVersion(now.Version) : Problems.NotFound("webhook");
 
+    /// <summary>
+    /// The webhook a change acts on, if If-Match allows its version (else 412 at that version; 404 when there is none),
+    /// with the version the change's statement must still find: null when If-Match named none.
+    /// </summary>
+    internal static async Task<(VersionedWebhook? Found, long? ExpectedVersion, ProblemHttpResult? Refused)> FindToChangeAsync(
+        NpgsqlDataSource db, string webhookId, Caller caller, IfMatch ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ifMatch);
+        if (await FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return (null, null, Problems.NotFound("webhook"));
+        if (!ifMatch.Allows(found.Version)) return (null, null, Problems.StaleVersion(found.Version));
+        return (found, ifMatch.NamesVersions ? found.Version : null, null);
+    }
+
     internal static async Task<VersionedWebhook?> FindAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken)
     {
         await using var command = ReadModelSql.Command(db,

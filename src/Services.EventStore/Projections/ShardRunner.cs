@@ -235,6 +235,8 @@ internal sealed class ShardRunner
         var deadLetters = 0; // transactions whose events were dead-lettered in a row: one command's poison events count once
         var lastDeadLetterTransaction = 0UL;
         var isolate = 0; // after a page kept failing: events left to apply one per transaction
+        // After a fault that is not the events': ten retry delays, twice as long each time, up to 32 times.
+        TimeSpan LongerBackOff() => options.RetryDelay * 10 * (1 << Math.Min(faults++, 5));
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -270,8 +272,8 @@ internal sealed class ShardRunner
                 if (IsNotTheEvents(ex))
                 {
                     // The database is struggling, or the read model's tables are not what its code expects:
-                    // no event is to blame. Wait, longer each time (up to 32 steps), and try again, without counting.
-                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), wake, cancellationToken);
+                    // no event is to blame. Wait, longer each time, and try again, without counting.
+                    await BackOffAsync(LongerBackOff(), wake, cancellationToken);
                     continue;
                 }
                 if (++attempts < options.MaxAttempts)
@@ -295,7 +297,7 @@ internal sealed class ShardRunner
                 {
                     await TryRecordAsync(ShardStatuses.Retrying,
                         $"Events of {deadLetters} transactions in a row were dead-lettered: the fault looks like the read model's, so the event after {_position} is kept and retried. {Describe(ex)}");
-                    await BackOffAsync(options.RetryDelay * 10 * (1 << Math.Min(faults++, 5)), wake, cancellationToken);
+                    await BackOffAsync(LongerBackOff(), wake, cancellationToken);
                     continue;
                 }
                 outcome = await _transient.ExecuteAsync(async ct => await DeadLetterAsync(ex, ct), cancellationToken);
