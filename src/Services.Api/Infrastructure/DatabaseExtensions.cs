@@ -72,10 +72,15 @@ public sealed class SchemaReadiness
 /// Applies the store's and the API's migrations at start-up. When the database is not there yet,
 /// the API starts anyway (answering 503 and reporting not ready) and migrates as soon as it appears.
 /// </summary>
-public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness readiness, ILogger<SchemaMigration> logger) : IHostedService, IDisposable
+/// <remarks>
+/// A migration that fails once the database is back (a right missing, a bad script) stops the API, as it
+/// would at start-up: serving 503 for ever would hide it.
+/// </remarks>
+public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness readiness, IHostApplicationLifetime lifetime, ILogger<SchemaMigration> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _retrying;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -111,18 +116,28 @@ public sealed class SchemaMigration(EventStore.EventStore store, SchemaReadiness
             {
                 return;
             }
+            catch (Exception ex)
+            {
+                logger.LogCritical(ex, "Schema migration failed once the database was back; stopping");
+                lifetime.StopApplication();
+                return;
+            }
         }
     }
 
+    // Only a start-up without the database leaves something to stop. A host may be stopped twice, the second
+    // time after disposal: the API stopped itself on a failed migration, then its test factory is disposed.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Only a start-up without the database leaves something to stop.
-        if (_retrying is null) return;
+        if (_retrying is null || Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stopping.CancelAsync();
         await _retrying;
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) _stopping.Dispose();
+    }
 
     public static async Task ApplyAsync(EventStore.EventStore store, CancellationToken cancellationToken)
     {

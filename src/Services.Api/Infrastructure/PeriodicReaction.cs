@@ -11,15 +11,50 @@ namespace Services.Api.Infrastructure;
 /// <param name="name">Names the reaction in the correlation and causation of the events it appends.</param>
 public abstract class PeriodicReaction(string name, string intervalSetting, IConfiguration configuration, ILogger logger) : BackgroundService
 {
-    /// <summary>Candidates read per run: more wait for the next one.</summary>
-    protected const int BatchSize = 200;
-
     public TimeSpan Interval { get; } = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue($"Reactions:{intervalSetting}", 15)));
+
+    /// <summary>
+    /// Candidates read per query (<c>Reactions:CandidatesPerQuery</c>, default 200). A run pages through them all:
+    /// candidates that decide nothing (a waiting booking over its company's quota) come back at every run, and
+    /// must not hide those after them.
+    /// </summary>
+    protected int CandidatesPerQuery { get; } = Math.Max(1, configuration.GetValue("Reactions:CandidatesPerQuery", 200));
 
     protected EventMetadata Metadata { get; } = new() { CorrelationId = $"reaction:{name}", CausationId = $"reaction:{name}" };
 
-    /// <summary>One pass over the candidates; answers how many were acted on.</summary>
-    public abstract Task<int> RunOnceAsync(CancellationToken cancellationToken);
+    /// <summary>The next <see cref="CandidatesPerQuery"/> candidates' ids, in id order, after <paramref name="after"/> ("" for the first).</summary>
+    protected abstract Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken);
+
+    /// <summary>Decides on one candidate's streams; answers how many things it acted on.</summary>
+    protected abstract Task<int> ActOnAsync(string candidate, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One pass over every candidate; answers how many things were acted on. A candidate that fails (a stream
+    /// contended past the retries, a fault of its own) is logged and left to the next run: the others still go.
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var acted = 0;
+        var after = "";
+        while (true)
+        {
+            var candidates = await CandidatesAsync(after, cancellationToken);
+            foreach (var candidate in candidates)
+            {
+                try
+                {
+                    acted += await ActOnAsync(candidate, cancellationToken);
+                }
+                // A database that went away fails every candidate alike: the run ends, the next tick retries.
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NpgsqlException { IsTransient: true })
+                {
+                    logger.LogWarning(ex, "{Reaction} failed on {Candidate}; the next run tries it again", GetType().Name, candidate);
+                }
+            }
+            if (candidates.Count < CandidatesPerQuery) return acted;
+            after = candidates[^1];
+        }
+    }
 
     /// <summary>The ids a candidates query answers, in its first column.</summary>
     protected static async Task<IReadOnlyList<string>> IdsAsync(NpgsqlCommand query, CancellationToken cancellationToken)

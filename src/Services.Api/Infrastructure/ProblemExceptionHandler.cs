@@ -33,6 +33,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             problem = new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." };
         }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Since .NET 10 the middleware no longer logs what a handler handled: an outage would show only as 503 counts.
+            logger.LogWarning(exception, "Answered 503 {Problem} on {Method} {Path}", problem.Type, httpContext.Request.Method, httpContext.Request.Path);
+        }
         if (problem.Status == StatusCodes.Status503ServiceUnavailable || problem.Type == Problems.TypeBase + "idempotency_key_in_progress")
             httpContext.Response.Headers.RetryAfter = "1";
         httpContext.Response.StatusCode = problem.Status!.Value;

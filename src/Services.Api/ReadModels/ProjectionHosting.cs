@@ -13,10 +13,15 @@ public static class ProjectionHosting
     /// <summary>One daemon per node; shards spread over every node running the API.</summary>
     public static IServiceCollection AddProjectionDaemon(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new ProjectionDaemon(
-            sp.GetRequiredService<EventStore.EventStore>(),
-            sp.GetServices<IProjection>(),
-            new ProjectionDaemonOptions()));
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILogger<ProjectionDaemon>>();
+            // The daemon retries or dead-letters each fault itself; without this, a stuck read model shows only in es_checkpoints.
+            return new ProjectionDaemon(
+                sp.GetRequiredService<EventStore.EventStore>(),
+                sp.GetServices<IProjection>(),
+                new ProjectionDaemonOptions { OnError = (shard, error) => logger.LogWarning(error, "Projection fault on {Shard}", shard ?? "the node's coordination") });
+        });
         if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ProjectionHost>();
         return services;
     }
@@ -24,9 +29,11 @@ public static class ProjectionHosting
 
 /// <summary>
 /// Starts the daemon once the schema is migrated (at once when the database is up at start-up,
-/// later when it comes up); stops it, releasing its shards, at shutdown.
+/// later when it comes up); stops it, releasing its shards, at shutdown. A daemon that cannot start
+/// for another reason than the database's absence stops the API, as it would at start-up.
 /// </summary>
-public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store, ILogger<ProjectionHost> logger) : IHostedService, IDisposable
+public sealed class ProjectionHost(
+    ProjectionDaemon daemon, SchemaReadiness readiness, EventStore.EventStore store, IHostApplicationLifetime lifetime, ILogger<ProjectionHost> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _started = Task.CompletedTask;
@@ -88,6 +95,11 @@ public sealed class ProjectionHost(ProjectionDaemon daemon, SchemaReadiness read
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped while the database was away.
+        }
+        catch (Exception ex)
+        {
+            logger.LogCritical(ex, "Projection daemon could not start; stopping");
+            lifetime.StopApplication();
         }
     }
 

@@ -23,26 +23,18 @@ public sealed class WaitlistExpiry(
     IConfiguration configuration,
     ILogger<WaitlistExpiry> logger) : PeriodicReaction("waitlist-expiry", "ExpiryIntervalSeconds", configuration, logger)
 {
-    /// <summary>Expires the waitlists of every slot that has started; answers how many bookings expired.</summary>
-    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var expired = 0;
-        foreach (var slotId in await CandidatesAsync(now, cancellationToken))
-            expired += await ExpireAsync(slotId, now, cancellationToken);
-        return expired;
-    }
-
-    private Task<IReadOnlyList<string>> CandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+    protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, """
             select slot_id from rm_catalog_slots
-            where waitlist_length > 0 and start_at <= $1 and status = 'scheduled'
-            order by start_at, slot_id
-            limit $2
-            """, now.ToUniversalTime(), BatchSize), cancellationToken);
+            where waitlist_length > 0 and start_at <= $1 and status = 'scheduled' and slot_id > $2
+            order by slot_id
+            limit $3
+            """, time.GetUtcNow().ToUniversalTime(), after, CandidatesPerQuery), cancellationToken);
 
-    private async Task<int> ExpireAsync(string slotId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Expires the waitlist of a slot that has started; answers how many bookings expired.</summary>
+    protected override async Task<int> ActOnAsync(string slotId, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         var stream = Slot.Stream(slotId);
         var before = (await store.LoadAsync(stream, cancellationToken)).State;
         if (before is null || before.Waitlist.Count == 0) return 0;

@@ -22,26 +22,19 @@ public sealed class WaitlistPromotion(
     IConfiguration configuration,
     ILogger<WaitlistPromotion> logger) : PeriodicReaction("waitlist-promotion", "PromotionIntervalSeconds", configuration, logger)
 {
-    /// <summary>Promotes what fits on every candidate slot; answers how many bookings were promoted.</summary>
-    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        var promoted = 0;
-        foreach (var slotId in await CandidatesAsync(time.GetUtcNow(), cancellationToken))
-            promoted += await PromoteAsync(slotId, cancellationToken);
-        return promoted;
-    }
-
-    private Task<IReadOnlyList<string>> CandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+    protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, """
             select s.slot_id from rm_catalog_slots s
             where s.waitlist_length > 0 and s.start_at > $1 and s.status = 'scheduled' and s.reserved < s.capacity
+              and s.slot_id > $2
               and exists (select 1 from rm_bookings b
                           where b.slot_id = s.slot_id and b.status = 'waitlisted' and b.quantity <= s.capacity - s.reserved)
-            order by s.start_at, s.slot_id
-            limit $2
-            """, now.ToUniversalTime(), BatchSize), cancellationToken);
+            order by s.slot_id
+            limit $3
+            """, time.GetUtcNow().ToUniversalTime(), after, CandidatesPerQuery), cancellationToken);
 
-    private async Task<int> PromoteAsync(string slotId, CancellationToken cancellationToken)
+    /// <summary>Promotes what fits on the slot; answers how many bookings were promoted.</summary>
+    protected override async Task<int> ActOnAsync(string slotId, CancellationToken cancellationToken)
     {
         var stream = Slot.Stream(slotId);
         var before = (await store.LoadAsync(stream, cancellationToken)).State;

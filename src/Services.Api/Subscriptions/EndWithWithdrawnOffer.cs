@@ -44,34 +44,26 @@ public sealed class WithdrawnOfferSubscriptions(
     IConfiguration configuration,
     ILogger<WithdrawnOfferSubscriptions> logger) : PeriodicReaction("offer-withdrawal", "WithdrawalIntervalSeconds", configuration, logger)
 {
-    /// <summary>Ends the subscriptions of withdrawn offers; answers how many it ended.</summary>
-    public override async Task<int> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        var ended = 0;
-        foreach (var subscriptionId in await CandidatesAsync(cancellationToken))
-            ended += await EndAsync(subscriptionId, cancellationToken) ? 1 : 0;
-        return ended;
-    }
-
-    private Task<IReadOnlyList<string>> CandidatesAsync(CancellationToken cancellationToken) =>
+    protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, """
             select s.subscription_id
             from rm_catalog_offers o join rm_subscriptions s on s.offer_id = o.offer_id and s.status = $1
-            where o.status = $2
+            where o.status = $2 and s.subscription_id > $3
             order by s.subscription_id
-            limit $3
-            """, ReadModelValues.Wire(SubscriptionStatus.Active), ReadModelValues.Wire(OfferStatus.Withdrawn), BatchSize), cancellationToken);
+            limit $4
+            """, ReadModelValues.Wire(SubscriptionStatus.Active), ReadModelValues.Wire(OfferStatus.Withdrawn), after, CandidatesPerQuery), cancellationToken);
 
     /// <summary>When the offer's withdrawal was recorded, for a withdrawal recorded before it carried its instant.</summary>
     private async Task<DateTimeOffset> WithdrawalRecordedAtAsync(string offerId, CancellationToken cancellationToken) =>
         (await store.ReadStreamAsync(Offer.StreamId(offerId), cancellationToken: cancellationToken)).First(recorded => recorded.Data is OfferWithdrawn).Timestamp;
 
-    private async Task<bool> EndAsync(string subscriptionId, CancellationToken cancellationToken)
+    /// <summary>Ends the subscription with its withdrawn offer's month; answers 1 when it ended it.</summary>
+    protected override async Task<int> ActOnAsync(string subscriptionId, CancellationToken cancellationToken)
     {
         var subscription = Subscription.Stream(subscriptionId);
         // The company of a subscription never changes: read it first to know which streams to lock.
         var first = (await store.LoadAsync(subscription, cancellationToken)).State;
-        if (first is null) return false;
+        if (first is null) return 0;
         var company = Organization.Stream(first.CompanyId);
         return await runner.RunAsync([subscription.Id, company.Id], async (streams, ct) =>
         {
@@ -80,9 +72,9 @@ public sealed class WithdrawnOfferSubscriptions(
             await streams.LoadAsync(company, ct);
             var recordedAt = offer is { WithdrawnAt: null, Status: OfferStatus.Withdrawn } ? await WithdrawalRecordedAtAsync(offer.Id, ct) : time.GetUtcNow();
             var decision = Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer, recordedAt);
-            if (decision.Events is not { Subscription.Count: > 0 } outcome) return false;
+            if (decision.Events is not { Subscription.Count: > 0 } outcome) return 0;
             await streams.AppendAsync(Metadata, [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
-            return true;
+            return 1;
         }, cancellationToken);
     }
 }

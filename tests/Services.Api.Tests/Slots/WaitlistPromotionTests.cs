@@ -72,4 +72,38 @@ public sealed class WaitlistPromotionTests(ApiFixture api) : IClassFixture<ApiFi
         (await api.GetBookingAsync(other, tooLarge.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
         (await api.GetSlotAsync(club, full.Id)).Remaining.ShouldBe(2);
     }
+
+    [Fact]
+    public async Task Waiting_bookings_that_cannot_be_promoted_do_not_hide_one_that_can_behind_them()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (stuckCompany, company, other) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var stuckSubscription = await api.SubscribeAsync(stuckCompany, offer.Id, monthlyQuota: 2);
+        var subscription = await api.SubscribeAsync(company, offer.Id, monthlyQuota: 4);
+        var otherSubscription = await api.SubscribeAsync(other, offer.Id);
+        var start = OffersAndSlots.InDays(10);
+        // The earliest candidate, and the first by id: free seats and a booking kept waiting by its company's quota.
+        var stuck = await api.ScheduleSlotAsync(club, offer.Id, start, capacity: 2);
+        var full = await api.ScheduleSlotAsync(club, offer.Id, start.AddHours(1), capacity: 2);
+        var roomy = await api.ScheduleSlotAsync(club, offer.Id, start.AddHours(2), capacity: 5);
+        var takenFromStuck = await api.BookAsync(other, otherSubscription.Id, stuck.Id, quantity: 2);
+        var overQuota = await api.BookAsync(stuckCompany, stuckSubscription.Id, stuck.Id, quantity: 2);
+        (await stuckCompany.Client.PatchAsJsonAsync($"/v1/subscriptions/{stuckSubscription.Id}", new ChangeQuotaRequest(1), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.CancelBookingAsync(other, takenFromStuck.Id);
+        var taken = await api.BookAsync(other, otherSubscription.Id, full.Id, quantity: 2);
+        var waiting = await api.BookAsync(company, subscription.Id, full.Id, quantity: 2);
+        var elsewhere = await api.BookAsync(company, subscription.Id, roomy.Id, quantity: 2);
+        (await company.Client.PatchAsJsonAsync($"/v1/subscriptions/{subscription.Id}", new ChangeQuotaRequest(2), ApiFixture.JsonOptions)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await api.CancelBookingAsync(other, taken.Id);
+        await api.CancelBookingAsync(company, elsewhere.Id);
+        await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
+        await api.CaughtUpAsync(CatalogReadModels.BookingListShard);
+
+        await using var onePerQuery = api.WithClock(new FakeClock(DateTimeOffset.UtcNow), ("Reactions:CandidatesPerQuery", "1"));
+        await onePerQuery.Service<WaitlistPromotion>().RunOnceAsync(CancellationToken.None);
+
+        (await api.GetBookingAsync(company, waiting.Id)).Status.ShouldBe(BookingStatus.Confirmed);
+        (await api.GetBookingAsync(stuckCompany, overQuota.Id)).Status.ShouldBe(BookingStatus.Waitlisted);
+    }
 }

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.ReadModels;
+using Services.Api.Tests.Http;
+using Services.Api.Tests.Security;
+using Services.EventStore;
+using Services.EventStore.Projections;
+using Services.Testing;
+
+namespace Services.Api.Tests.ReadModels;
+
+public sealed class ProjectionFaultLogTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task A_read_model_that_fails_on_its_events_is_logged_with_its_shard_and_the_fault()
+    {
+        var logs = new CapturedLogs();
+        await using var node = api.Factory.WithWebHostBuilder(web =>
+        {
+            web.ConfigureLogging(logging => logging.AddProvider(logs));
+            web.ConfigureTestServices(services => services.AddProjection<Failing>());
+        });
+        node.CreateClient();
+
+        await api.RegisterAsync(OrganizationKind.Company);
+
+        await Eventually.WaitUntilAsync(() => Task.FromResult(logs.Lines.Any(line =>
+                line.Contains($"Warning Projection fault on {Failing.ShardName}", StringComparison.Ordinal) && line.Contains(Failing.Fault, StringComparison.Ordinal))),
+            "the shard's fault reaches the log", TimeSpan.FromSeconds(20));
+    }
+
+    private sealed class Failing : IProjection
+    {
+        public const string ShardName = "failing-for-test";
+
+        public const string Fault = "this read model cannot take its events";
+
+        public string Name => ShardName;
+
+        public Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException(Fault);
+
+        public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
