@@ -24,7 +24,7 @@ public static class CatalogReadModels
         services.AddProjection<SubscriptionListProjection>();
         services.AddProjection<NeedListProjection>();
         services.AddReaction<WaitlistExpiry>();
-        services.AddReaction<WithdrawnOfferSubscriptions>();
+        services.AddReaction<StoppedSubscriptions>();
         services.AddReaction<WaitlistPromotion>();
         return services;
     }

@@ -230,7 +230,7 @@ public sealed partial class ServicesClient
     /// Remove a company from a club
     /// </summary>
     /// <remarks>
-    /// The club itself or the operator. Existing subscriptions run on; new ones are refused.
+    /// The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs), their later bookings standing and charged by the unit. Admitted again before that, they run on.
     /// </remarks>
     [Operation("removeMember", "DELETE", "/v1/clubs/{clubId}/members/{companyId}")]
     public Task<ApiResponse> RemoveMemberAsync(string clubId, string companyId, RequestOptions? options = null, CancellationToken cancellationToken = default)

@@ -49,8 +49,8 @@ public sealed class ApiFixture : IAsyncLifetime
             web.UseSetting("Demo:Enabled", "false");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             // Tests run the periodic reactions themselves (RunOnceAsync), so that a run comes when they
-            // expect it and not 15 s into whatever they check (WithdrawnOfferSubscriptionsTests lets one run on its timer).
-            foreach (var interval in new[] { "WithdrawalIntervalSeconds", "ExpiryIntervalSeconds", "PromotionIntervalSeconds" })
+            // expect it and not 15 s into whatever they check (StoppedSubscriptionsTests lets one run on its timer).
+            foreach (var interval in new[] { "StoppedSubscriptionsIntervalSeconds", "ExpiryIntervalSeconds", "PromotionIntervalSeconds" })
                 web.UseSetting($"Reactions:{interval}", "86400");
             web.ConfigureTestServices(Contract.CheckAnswers);
         });

@@ -5,6 +5,7 @@ using Services.Api.Bookings;
 using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Demand;
+using Services.Api.Organizations;
 using Services.Api.Subscriptions;
 using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
@@ -13,7 +14,7 @@ using Services.Testing;
 
 namespace Services.Api.Tests.Subscriptions;
 
-public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFixture<ApiFixture>
+public sealed class StoppedSubscriptionsTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private static DateOnly LocalToday(string timeZone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTimeOffset.UtcNow, timeZone).DateTime);
@@ -40,7 +41,7 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
         var after = LocalToday(offer.TimeZone);
         await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
-        var reaction = api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>();
+        var reaction = api.Factory.Services.GetRequiredService<StoppedSubscriptions>();
         (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(2);
 
         var ended = await api.GetSubscriptionAsync(company, subscription.Id);
@@ -62,13 +63,40 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
     }
 
     [Fact]
+    public async Task Removing_a_company_from_its_club_ends_its_subscriptions_to_the_clubs_offers_with_the_month_unless_it_is_admitted_again()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var (removed, readmitted) = (await api.RegisterMemberAsync(club), await api.RegisterMemberAsync(club));
+        var subscription = await api.SubscribeAsync(removed, offer.Id);
+        var kept = await api.SubscribeAsync(readmitted, offer.Id);
+
+        var before = LocalToday(offer.TimeZone);
+        (await club.Client.DeleteAsync($"/v1/clubs/{club.Id}/members/{removed.Id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+        (await club.Client.DeleteAsync($"/v1/clubs/{club.Id}/members/{readmitted.Id}")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+        (await club.Client.PostAsJsonAsync($"/v1/clubs/{club.Id}/members", new AdmitMemberRequest(readmitted.Id), ApiFixture.JsonOptions)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        var after = LocalToday(offer.TimeZone);
+        await api.CaughtUpAsync(InsightsProjection.ShardName);
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        var reaction = api.Factory.Services.GetRequiredService<StoppedSubscriptions>();
+        (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+
+        var ended = await api.GetSubscriptionAsync(removed, subscription.Id);
+        ended.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        ended.EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
+        (await api.GetSubscriptionAsync(readmitted, kept.Id)).Status.ShouldBe(SubscriptionStatus.Active);
+        await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task The_reaction_runs_on_its_own_at_its_interval()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var offer = await api.PublishOfferAsync(club);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
-        await using var node = api.WithClock(new FakeClock(DateTimeOffset.UtcNow), ("Reactions:WithdrawalIntervalSeconds", "1"));
+        await using var node = api.WithClock(new FakeClock(DateTimeOffset.UtcNow), ("Reactions:StoppedSubscriptionsIntervalSeconds", "1"));
 
         (await node.ClientFor(club).PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
 
@@ -93,7 +121,7 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
 
         // The reaction runs three months later: the month it ends with is the withdrawal's, not the run's.
         await using (var later = api.WithClock(new FakeClock(DateTimeOffset.UtcNow.AddMonths(3))))
-            (await later.Service<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+            (await later.Service<StoppedSubscriptions>().RunOnceAsync(CancellationToken.None)).ShouldBe(1);
 
         (await api.GetSubscriptionAsync(company, subscription.Id)).EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
     }
@@ -110,7 +138,7 @@ public sealed class WithdrawnOfferSubscriptionsTests(ApiFixture api) : IClassFix
             (await january.ClientFor(club).PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
         await api.CaughtUpAsync(CatalogReadModels.CatalogShard);
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
-        await api.Factory.Services.GetRequiredService<WithdrawnOfferSubscriptions>().RunOnceAsync(CancellationToken.None);
+        await api.Factory.Services.GetRequiredService<StoppedSubscriptions>().RunOnceAsync(CancellationToken.None);
         (await api.GetSubscriptionAsync(company, subscription.Id)).EndsOn.ShouldBe(new DateOnly(2027, 1, 31));
 
         await api.CaughtUpAsync(InsightsProjection.ShardName);
