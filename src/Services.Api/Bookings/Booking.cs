@@ -22,6 +22,10 @@ public sealed record BookingRequested(
 
 public sealed record BookingConfirmed;
 
+/// <param name="Position">
+/// The booking's place in the slot's waitlist when it joined (1 is next in line). It moves up as bookings ahead
+/// leave, with no event on this booking: its current place is the booking's waitlistPosition (GET the booking).
+/// </param>
 public sealed record BookingWaitlisted(int Position);
 
 public sealed record BookingPromoted;

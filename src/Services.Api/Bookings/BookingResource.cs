@@ -10,7 +10,8 @@ namespace Services.Api.Bookings;
 
 /// <summary>
 /// A booking as the API shows it. <see cref="WaitlistPosition"/> is the booking's current place in
-/// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
+/// the slot's waitlist (1 is next in line) while it waits, otherwise null (booking.waitlisted in the feed gives
+/// its place when it joined: a booking ahead leaving moves it up without an event of its own). The beneficiary is the
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
 /// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
 /// </summary>

@@ -126,7 +126,7 @@ public static class ListEventsEndpoint
                     (page.Headers ??= new Dictionary<string, IOpenApiHeader>())[Writes.PositionHeader] = new OpenApiHeader
                     {
                         Description = "With after=now only: the feed's end as a position, to pass as minPosition to the lists read next.",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ReadYourWrites.PositionPattern },
                     };
                 return Task.CompletedTask;
             });

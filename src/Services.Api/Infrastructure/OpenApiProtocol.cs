@@ -77,7 +77,7 @@ internal static class OpenApiProtocol
         if (isChange)
         {
             operation.Parameters.Add(Header(Idempotency.Header,
-                "Any unique string (a UUID): a retry with the same key and body gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs.",
+                "Any unique string (a UUID): a retry with the same key, path and body (byte for byte: keep the bytes you sent, do not serialize again) gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs.",
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse());
         }
@@ -116,8 +116,8 @@ internal static class OpenApiProtocol
                 answer.Content ??= ProblemContent(document, ProblemSchema);
                 DeclareProblemCodes(answer, ProblemCodesOf(status, metadata, isChange, waitsForReadModel));
             }
-            // Sent on other answers too, but these are where a client reads them.
-            if (status is "429" || status.StartsWith('2'))
+            // Every answer past the size limits carries them (a 503 of a database not yet migrated does not).
+            if (status is not ("413" or "414"))
             {
                 foreach (var name in RateLimitHeaders) answer.Headers[name] = new OpenApiHeaderReference(name, document);
             }

@@ -221,7 +221,8 @@ public sealed record BookingRequested
 
 /// <summary>
 /// A booking as the API shows it. `waitlistPosition` is the booking's current place in
-/// the slot's waitlist (1 is next in line) while it waits, otherwise null. The beneficiary is the
+/// the slot's waitlist (1 is next in line) while it waits, otherwise null (booking.waitlisted in the feed gives
+/// its place when it joined: a booking ahead leaving moves it up without an event of its own). The beneficiary is the
 /// company's own opaque reference. `contact` is null when no contact details were given;
 /// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
 /// </summary>
@@ -301,6 +302,10 @@ public enum BookingStatus
 
 public sealed record BookingWaitlisted
 {
+    /// <summary>
+    /// The booking's place in the slot's waitlist when it joined (1 is next in line). It moves up as bookings ahead
+    /// leave, with no event on this booking: its current place is the booking's waitlistPosition (GET the booking).
+    /// </summary>
     [JsonPropertyName("position")]
     public required int Position { get; init; }
 }
