@@ -24,7 +24,7 @@ namespace Services.Api.Indicators;
 /// <param name="MemberCompanies">Companies members, at the end of the period, of clubs serving the territory (registered in it, or with an offer serving it).</param>
 /// <param name="SubscribedCompanies">Companies with a subscription active on at least one day of the period to an offer serving the territory.</param>
 /// <param name="BeneficiariesServed">A count of people: distinct beneficiaries (per company) with units attended on slots of the period. "&lt;5" under 5.</param>
-/// <param name="FillRate">Units attended / capacity of the period's slots that were not cancelled, 0..1 (4 decimals); null without capacity.</param>
+/// <param name="FillRate">Units attended / capacity of the period's slots that have started and were not cancelled, 0..1 (4 decimals); null before any has started.</param>
 /// <param name="WaitlistConversion">Units promoted / units waitlisted on slots of the period, 0..1 (4 decimals); null when nobody waited.</param>
 /// <param name="UnmetDemandUnits">A count of people: units still waiting when their slot of the period started. "&lt;5" under 5.</param>
 /// <param name="OpenNeeds">Needs of the territory still open at the end of the period.</param>
@@ -59,7 +59,7 @@ public static class IndicatorsEndpoints
         with offers as (
             select offer_id from {InsightsProjection.Prefix}_offers where $1 = any(territories)
         ), period_slots as (
-            select s.slot_id, s.capacity, s.cancelled from {InsightsProjection.Prefix}_slots s join offers o on o.offer_id = s.offer_id
+            select s.slot_id, s.capacity, s.cancelled, s.start_at from {InsightsProjection.Prefix}_slots s join offers o on o.offer_id = s.offer_id
             where s.local_date between $2 and $3
         ), period_bookings as (
             select b.* from {InsightsProjection.Prefix}_bookings b join period_slots s on s.slot_id = b.slot_id
@@ -77,7 +77,7 @@ public static class IndicatorsEndpoints
                and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on)::int, -- not one that ended before it started: it never ran
             (select count(distinct (b.company_id, b.beneficiary_ref)) from period_bookings b where b.attendance = 'attended')::int,
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.attendance = 'attended')::bigint,
-            (select coalesce(sum(s.capacity), 0) from period_slots s where not s.cancelled)::bigint,
+            (select coalesce(sum(s.capacity), 0) from period_slots s where not s.cancelled and s.start_at <= $5)::bigint, -- seats yet to come are not empty ones
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.waitlisted)::bigint,
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.promoted)::bigint,
             (select coalesce(sum(b.quantity), 0) from period_bookings b where b.status = 'expired')::bigint,
@@ -115,6 +115,7 @@ public static class IndicatorsEndpoints
         EventStore.EventStore store,
         NpgsqlDataSource dataSource,
         ProjectionDaemon daemon,
+        TimeProvider time,
         HttpContext http,
         CancellationToken cancellationToken)
     {
@@ -155,6 +156,7 @@ public static class IndicatorsEndpoints
         command.Parameters.Add(new NpgsqlParameter { Value = first });
         command.Parameters.Add(new NpgsqlParameter { Value = last });
         command.Parameters.Add(new NpgsqlParameter { Value = new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         int members, subscribed, beneficiaries, openNeeds;
         long attended, capacity, waitlisted, promoted, expired, openHeadcount;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

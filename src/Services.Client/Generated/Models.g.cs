@@ -713,7 +713,7 @@ public sealed record IndicatorsResponse
     public required string BeneficiariesServed { get; init; }
 
     /// <summary>
-    /// Units attended / capacity of the period's slots that were not cancelled, 0..1 (4 decimals); null without capacity.
+    /// Units attended / capacity of the period's slots that have started and were not cancelled, 0..1 (4 decimals); null before any has started.
     /// </summary>
     [JsonPropertyName("fillRate")]
     public double? FillRate { get; init; }

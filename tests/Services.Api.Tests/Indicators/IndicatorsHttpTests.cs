@@ -79,7 +79,8 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
         await store.NeedAsync(c[2], t, 9, At(Month.AddMonths(1).AddDays(1)));
         await store.NeedAsync(c[2], u, 20, At(Month));
 
-        var indicators = await ReadAsync(api.Operator, $"territory={t}&month={MonthText}", store);
+        await using var afterTheMonth = api.WithClock(new FakeClock(At(Month.AddMonths(1))));
+        var indicators = await ReadAsync(afterTheMonth.Operator(), $"territory={t}&month={MonthText}", store);
 
         indicators.ShouldBe(new IndicatorsResponse(
             t, MonthText, Month, Month.AddMonths(1).AddDays(-1),
@@ -92,6 +93,28 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
             OpenNeeds: 2,
             OpenNeedsHeadcount: "7",
             CoFundingSpent: Money.Euros(5_500))); // o1: c1 (5000 + 4 × 1000) × 50 % + c2 (2 × 1000) × 50 %
+    }
+
+    [Fact]
+    public async Task The_fill_rate_counts_the_seats_of_slots_that_have_started_only_and_is_null_before_the_first()
+    {
+        var store = new InsightStore(api);
+        var t = NewTerritory();
+        var club = await store.OrganizationAsync(OrganizationKind.Club, t);
+        var offer = await store.OfferAsync(club, [t]);
+        var early = await store.SlotAsync(offer, At(Month.AddDays(2)), capacity: 10);
+        await store.SlotAsync(offer, At(Month.AddDays(20)), capacity: 30);
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, early, 4, "e1", Attended);
+
+        async Task<double?> FillRateOnAsync(DateTimeOffset now)
+        {
+            await using var clocked = api.WithClock(new FakeClock(now));
+            return (await ReadAsync(clocked.Operator(), $"territory={t}&month={MonthText}", store)).FillRate;
+        }
+
+        (await FillRateOnAsync(At(Month))).ShouldBeNull();
+        (await FillRateOnAsync(At(Month.AddDays(10)))).ShouldBe(0.4); // 4 attended / 10 seats: the 30 to come are not empty
+        (await FillRateOnAsync(At(Month.AddMonths(1)))).ShouldBe(0.1); // 4 / 40
     }
 
     public static TheoryData<int, int, int> Scenarios => new()
