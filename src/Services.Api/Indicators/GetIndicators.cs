@@ -177,7 +177,7 @@ public static class IndicatorsEndpoints
         long coFunding = 0;
         for (var m = 0; m < months; m++)
         {
-            var lines = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, first.AddMonths(m), territory, cancellationToken);
+            var lines = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, first.AddMonths(m), territory, clubId: null, cancellationToken);
             coFunding += lines.Sum(line => UsageStatements.Price(line).CoFunding.Amount);
         }
 

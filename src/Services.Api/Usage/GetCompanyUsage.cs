@@ -67,6 +67,7 @@ public static class UsageEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapClubUsage();
         return v1;
     }
 
@@ -81,21 +82,34 @@ public static class UsageEndpoints
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (!InsightNames.TryMonth(month, out var firstDay))
-            return Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
-        if (!caller.IsOperator && caller.OrganizationId != companyId) return Problems.NotFound("company");
-        if (caller.IsOperator)
-        {
-            var company = await store.LoadAsync(Organization.Stream(companyId), cancellationToken);
-            if (company.State is not { Kind: OrganizationKind.Company }) return Problems.NotFound("company");
-        }
+        if (InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
+        if (await NotVisibleAsync(companyId, OrganizationKind.Company, caller, store, cancellationToken) is { } notVisible) return notVisible;
         var positionCheck = new Validation();
         var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
         if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
 
-        var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId, firstDay, territory: null, cancellationToken);
+        var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId, firstDay, territory: null, clubId: null, cancellationToken);
+        return TypedResults.Ok(Statement(companyId, month!, facts));
+    }
+
+    internal static ValidationProblem? InvalidMonth(string? month, out DateOnly firstDay) =>
+        InsightNames.TryMonth(month, out firstDay)
+            ? null
+            : Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
+
+    /// <summary>Usage is the organization's own and the operator's to read: to anyone else, and for an organization of another kind, it does not exist.</summary>
+    internal static async Task<ProblemHttpResult?> NotVisibleAsync(string organizationId, OrganizationKind kind, Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)
+    {
+        var name = WireName.Of(kind);
+        if (!caller.IsOperator) return caller.OrganizationId == organizationId ? null : Problems.NotFound(name);
+        var organization = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
+        return organization.State?.Kind == kind ? null : Problems.NotFound(name);
+    }
+
+    internal static UsageStatementResponse Statement(string companyId, string month, IEnumerable<UsageLineFacts> facts)
+    {
         var lines = facts.Select(UsageStatements.Price).ToList();
-        return TypedResults.Ok(new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines)));
+        return new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines));
     }
 }

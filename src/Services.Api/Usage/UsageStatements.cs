@@ -66,13 +66,16 @@ public static class UsageStatements
                      t.version
             limit 1
         ) t on true
-        where ($4::text is null or $4 = any(o.territories))
+        where ($4::text is null or $4 = any(o.territories)) and ($5::text is null or o.club_id = $5)
         order by l.company_id, l.offer_id
         """;
 
-    /// <summary>The lines of <paramref name="month"/> (its first day), for one company or (null) all, of offers serving <paramref name="territory"/> or (null) any.</summary>
+    /// <summary>
+    /// The lines of <paramref name="month"/> (its first day), for one company or (null) all, of offers serving
+    /// <paramref name="territory"/> or (null) any, of <paramref name="clubId"/>'s offers or (null) any club's.
+    /// </summary>
     public static async Task<IReadOnlyList<UsageLineFacts>> ReadLinesAsync(
-        NpgsqlDataSource dataSource, string? companyId, DateOnly month, string? territory, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, string? companyId, DateOnly month, string? territory, string? clubId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(LinesSql);
@@ -80,6 +83,7 @@ public static class UsageStatements
         command.Parameters.Add(new NpgsqlParameter { Value = month });
         command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)territory ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)clubId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var lines = new List<UsageLineFacts>();
         while (await reader.ReadAsync(cancellationToken))

@@ -382,6 +382,30 @@ public sealed record ChangeSlotCapacityRequest
 }
 
 /// <summary>
+/// What a club bills for a month: the statement of each company that used its offers, restricted to them.
+/// </summary>
+public sealed record ClubUsageResponse
+{
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// One per company with a line on the club's offers, in company id order; each as the company reads its own, less the lines of other clubs' offers.
+    /// </summary>
+    [JsonPropertyName("statements")]
+    public required IReadOnlyList<UsageStatementResponse> Statements { get; init; }
+
+    /// <summary>
+    /// Sums of every line of every statement.
+    /// </summary>
+    [JsonPropertyName("totals")]
+    public required UsageTotalsResponse Totals { get; init; }
+}
+
+/// <summary>
 /// A public partner serving one of the offer's territories, paying `shareBasisPoints` out of 10000 of what the offer
 /// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
 /// </summary>

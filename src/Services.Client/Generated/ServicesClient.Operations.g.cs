@@ -175,6 +175,22 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// What a club's offers charge its companies for a month
+    /// </summary>
+    /// <remarks>
+    /// Visible to the club itself and the operator (anyone else: 404). For billing: the statement of every company
+    /// that had a subscription to one of the club's offers on any day of the month or used units of them in the month,
+    /// with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent).
+    /// </remarks>
+    [Operation("getClubUsage", "GET", "/v1/clubs/{clubId}/usage")]
+    public Task<ApiResponse<ClubUsageResponse>> GetClubUsageAsync(string clubId, GetClubUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clubId);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<ClubUsageResponse>(HttpMethod.Get, $"/v1/clubs/{Segment(Format(clubId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Shared indicators of a territory for a month or a quarter
     /// </summary>
     /// <remarks>
@@ -848,6 +864,20 @@ public sealed record GetDemandParameters
 
 /// <summary>Query and header parameters of GetCompanyUsage.</summary>
 public sealed record GetCompanyUsageParameters
+{
+    /// <summary>
+    /// The calendar month, YYYY-MM.
+    /// </summary>
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of GetClubUsage.</summary>
+public sealed record GetClubUsageParameters
 {
     /// <summary>
     /// The calendar month, YYYY-MM.

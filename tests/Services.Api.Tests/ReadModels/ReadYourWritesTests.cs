@@ -28,6 +28,7 @@ public sealed class ReadYourWritesTests(ApiFixture api) : IClassFixture<ApiFixtu
         ("/v1/demand", InsightsProjection.ShardName),
         ("/v1/indicators?territory=grand-figeac&month=2026-03", InsightsProjection.ShardName),
         ("/v1/companies/{company}/usage?month=2026-03", InsightsProjection.ShardName),
+        ("/v1/clubs/{club}/usage?month=2026-03", InsightsProjection.ShardName),
         ("/v1/events", FeedRegistration.FeedShard),
     ];
 
@@ -57,7 +58,8 @@ public sealed class ReadYourWritesTests(ApiFixture api) : IClassFixture<ApiFixtu
         string position;
         Task<HttpResponseMessage> ReadAsync(string path)
         {
-            var read = path.Replace("{offer}", offer.Id, StringComparison.Ordinal).Replace("{company}", company.Id, StringComparison.Ordinal);
+            var read = path.Replace("{offer}", offer.Id, StringComparison.Ordinal).Replace("{company}", company.Id, StringComparison.Ordinal)
+                .Replace("{club}", club.Id, StringComparison.Ordinal);
             return api.Operator.GetAsync($"{read}{(read.Contains('?', StringComparison.Ordinal) ? '&' : '?')}minPosition={position}");
         }
 

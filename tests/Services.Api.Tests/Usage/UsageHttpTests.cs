@@ -125,6 +125,48 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         (await api.Anonymous().GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task A_club_reads_what_its_offers_charge_each_company_as_the_company_reads_it_without_other_clubs_lines()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var otherClub = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        var (user, elsewhereOnly) = (await api.RegisterAsync(OrganizationKind.Company, territory), await api.RegisterAsync(OrganizationKind.Company, territory));
+        var shuttle = await store.OfferAsync(club.Id, [territory], Category.Mobility, monthlyFee: 5_000, unitPrice: 1_250, coFundingBasisPoints: 2_500, title: "Shuttle");
+        var elsewhere = await store.OfferAsync(otherClub, [territory], Category.Concierge, monthlyFee: 3_000, unitPrice: 333, title: "Elsewhere");
+        await store.SubscribeAsync(user.Id, shuttle, new DateOnly(2026, 2, 10));
+        await store.SubscribeAsync(user.Id, elsewhere, new DateOnly(2026, 2, 10));
+        await store.SubscribeAsync(elsewhereOnly.Id, elsewhere, new DateOnly(2026, 2, 10));
+        await store.BookAsync(user.Id, shuttle, await store.SlotAsync(shuttle, At(new DateOnly(2026, 3, 4))), 2, "e1", Attended);
+
+        var billed = await OkAsync<ClubUsageResponse>(await club.Client.GetAsync($"/v1/clubs/{club.Id}/usage?month=2026-03&minPosition={store.Last}"));
+
+        (billed.ClubId, billed.Month).ShouldBe((club.Id, "2026-03"));
+        var statement = billed.Statements.ShouldHaveSingleItem();
+        statement.CompanyId.ShouldBe(user.Id);
+        var own = await StatementAsync(user.Client, user.Id, "2026-03", store);
+        own.Lines.Count.ShouldBe(2);
+        statement.Lines.ShouldBe(own.Lines.Where(line => line.OfferId == shuttle).ToList());
+        ShouldAddUp(statement);
+        billed.Totals.ShouldBe(statement.Totals);
+    }
+
+    [Fact]
+    public async Task Only_the_club_itself_and_the_operator_read_what_its_offers_charge()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var path = $"/v1/clubs/{club.Id}/usage?month=2026-03";
+
+        (await club.Client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await api.Operator.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var kind in new[] { OrganizationKind.Club, OrganizationKind.Company, OrganizationKind.Partner, OrganizationKind.Provider })
+            await (await (await api.RegisterAsync(kind)).Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await api.Operator.GetAsync($"/v1/clubs/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.GetAsync($"/v1/clubs/{club.Id}/usage?month=2026-13")).ShouldBeInvalidAsync("month");
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("?month=2026-3")]

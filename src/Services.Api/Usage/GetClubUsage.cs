@@ -1,0 +1,60 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Demand;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Usage;
+
+/// <summary>What a club bills for a month: the statement of each company that used its offers, restricted to them.</summary>
+/// <param name="Statements">One per company with a line on the club's offers, in company id order; each as the company reads its own, less the lines of other clubs' offers.</param>
+/// <param name="Totals">Sums of every line of every statement.</param>
+public sealed record ClubUsageResponse(string ClubId, string Month, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
+
+public static class ClubUsageEndpoint
+{
+    public static void MapClubUsage(this IEndpointRouteBuilder v1) =>
+        v1.MapGet("/clubs/{clubId}/usage", Handle)
+            .WithTags("Usage")
+            .WithName("getClubUsage")
+            .WithSummary("What a club's offers charge its companies for a month")
+            .WithDescription("""
+                Visible to the club itself and the operator (anyone else: 404). For billing: the statement of every company
+                that had a subscription to one of the club's offers on any day of the month or used units of them in the month,
+                with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent).
+                """)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<ClubUsageResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string clubId,
+        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
+        Caller caller,
+        EventStore.EventStore store,
+        NpgsqlDataSource dataSource,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (UsageEndpoints.InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
+        if (await UsageEndpoints.NotVisibleAsync(clubId, OrganizationKind.Club, caller, store, cancellationToken) is { } notVisible) return notVisible;
+        var positionCheck = new Validation();
+        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
+        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
+        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+
+        var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, firstDay, territory: null, clubId, cancellationToken);
+        var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)
+            .Select(company => UsageEndpoints.Statement(company.Key, month!, company))
+            .ToList();
+        return TypedResults.Ok(new ClubUsageResponse(clubId, month!, statements, UsageStatements.Totals([.. statements.SelectMany(s => s.Lines)])));
+    }
+}
