@@ -13,6 +13,14 @@ using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Catalog;
 
+/// <summary>What listBookings' attendance filter takes: an outcome recorded, or none recorded yet.</summary>
+public enum AttendanceFilter
+{
+    Attended,
+    NoShow,
+    None,
+}
+
 public static class ListBookingsEndpoint
 {
     public static void MapListBookings(this IEndpointRouteBuilder bookings) =>
@@ -23,7 +31,8 @@ public static class ListBookingsEndpoint
                 "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
                 "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
                 "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
-                "as the booking company refers to them), from/to on the slot's start. " +
+                "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
+                "the bookings whose attendance is still to record). " +
                 "Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -35,6 +44,7 @@ public static class ListBookingsEndpoint
         [Description("Only bookings of this company."), Id(Ids.Organization)] string? companyId,
         [Description("Only bookings for this beneficiary, as the booking company refers to them (with companyId where you see several companies' bookings)."),
          StringLength(Booking.MaxBeneficiaryRef, MinimumLength = 1), RegularExpression(BookSeatRequest.OpaqueReferencePattern)] string? beneficiaryRef,
+        [Description("attended or no_show (as recorded), or none (nothing recorded yet)."), OneOf(typeof(AttendanceFilter))] string? attendance,
         [Description("Only bookings of slots starting at or after this instant.")] DateTimeOffset? from,
         [Description("Only bookings of slots starting before this instant.")] DateTimeOffset? to,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
@@ -50,6 +60,7 @@ public static class ListBookingsEndpoint
     {
         var validation = PageCursor.Validate(limit, after, Ids.Booking, out var pageSize, out var cursor).InstantsInQuery(http.Request, "from", "to");
         var statusFilter = validation.Filter<BookingStatus>("status", status);
+        var attendanceFilter = validation.Filter<AttendanceFilter>("attendance", attendance);
         validation.Id("slotId", slotId, Ids.Slot, required: false)
             .Id("offerId", offerId, Ids.Offer, required: false)
             .Id("companyId", companyId, Ids.Organization, required: false);
@@ -78,13 +89,14 @@ public static class ListBookingsEndpoint
               and ($8::timestamptz is null or b.slot_start < $8)
               and ($9::timestamptz is null or (b.requested_at, b.booking_id) < ($9, $10::text))
               and ($13::text is null or b.beneficiary_ref = $13)
+              and ($15::text is null or coalesce(b.attendance, 'none') = $15)
             order by b.requested_at desc, b.booking_id desc
             limit $11
             """,
             caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
             from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
             cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef,
-            Utc(time.GetUtcNow() - Booking.ProviderContactWindow));
+            Utc(time.GetUtcNow() - Booking.ProviderContactWindow), attendanceFilter is { } a ? Wire(a) : null);
         var rows = new List<BookingResponse>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -521,12 +521,12 @@ public sealed partial class ServicesClient
     /// List bookings
     /// </summary>
     /// <remarks>
-    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), from/to on the slot's start. Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
+    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listBookings", "GET", "/v1/bookings")]
     public Task<ApiResponse<PageOfBookingResponse>> ListBookingsAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfBookingResponse>(HttpMethod.Get, $"/v1/bookings", new QueryString().Add("status", parameters?.Status).Add("slotId", parameters?.SlotId).Add("offerId", parameters?.OfferId).Add("companyId", parameters?.CompanyId).Add("beneficiaryRef", parameters?.BeneficiaryRef).Add("from", parameters?.From).Add("to", parameters?.To).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+        return SendAsync<PageOfBookingResponse>(HttpMethod.Get, $"/v1/bookings", new QueryString().Add("status", parameters?.Status).Add("slotId", parameters?.SlotId).Add("offerId", parameters?.OfferId).Add("companyId", parameters?.CompanyId).Add("beneficiaryRef", parameters?.BeneficiaryRef).Add("attendance", parameters?.Attendance).Add("from", parameters?.From).Add("to", parameters?.To).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listBookings, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -1072,6 +1072,11 @@ public sealed record ListBookingsParameters
     /// Only bookings for this beneficiary, as the booking company refers to them (with companyId where you see several companies' bookings).
     /// </summary>
     public string? BeneficiaryRef { get; init; }
+
+    /// <summary>
+    /// attended or no_show (as recorded), or none (nothing recorded yet).
+    /// </summary>
+    public string? Attendance { get; init; }
 
     /// <summary>
     /// Only bookings of slots starting at or after this instant.

@@ -185,6 +185,30 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Bookings_are_selected_by_the_attendance_recorded_or_by_none_recorded_yet()
+    {
+        var scene = await SceneAsync(capacity: 5);
+        var came = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var missed = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        var pending = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+        await using (var started = api.WithClock(new FakeClock(came.SlotStart.AddMinutes(30))))
+        {
+            foreach (var (booking, outcome) in new[] { (came, AttendanceOutcome.Attended), (missed, AttendanceOutcome.NoShow) })
+            {
+                var recorded = await started.ClientFor(scene.Provider).PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", new RecordAttendanceRequest(outcome), ApiFixture.JsonOptions);
+                recorded.StatusCode.ShouldBe(HttpStatusCode.OK, await recorded.Content.ReadAsStringAsync());
+            }
+        }
+        await api.CaughtUpAsync(Shard);
+
+        async Task<string[]> Listed(string query) => [.. (await scene.Provider.Client.ListAsync<BookingResponse>($"/v1/bookings?{query}")).Data.Select(b => b.Id)];
+
+        (await Listed("attendance=attended")).ShouldBe([came.Id]);
+        (await Listed("attendance=no_show")).ShouldBe([missed.Id]);
+        (await Listed($"attendance=none&status=confirmed&slotId={scene.SlotId}")).ShouldBe([pending.Id]);
+    }
+
+    [Fact]
     public async Task A_beneficiarys_bookings_are_listed_by_the_reference_their_company_gave_within_what_the_caller_sees()
     {
         var scene = await SceneAsync();
@@ -261,6 +285,7 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         var client = scene.Company.Client;
 
         await (await client.GetAsync("/v1/bookings?status=attended")).ShouldBeInvalidAsync("status");
+        await (await client.GetAsync("/v1/bookings?attendance=present")).ShouldBeInvalidAsync("attendance");
         await (await client.GetAsync("/v1/bookings?slotId=slot-1")).ShouldBeInvalidAsync("slotId");
         await (await client.GetAsync("/v1/bookings?offerId=x")).ShouldBeInvalidAsync("offerId");
         await (await client.GetAsync("/v1/bookings?companyId=x")).ShouldBeInvalidAsync("companyId");
