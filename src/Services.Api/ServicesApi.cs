@@ -33,12 +33,12 @@ public static class ServicesApi
         services.AddMasterKey(builder.Configuration, builder.Environment);
         services.AddSingleton<Beneficiaries.ContactVault>();
         services.AddApiDocument();
-        services.AddSingleton<RateLimiting>();
+        services.AddKeyRateLimits();
         services.AddReverseProxies(builder.Configuration);
         services.AddProjectionDaemon();
         services.AddInsightReadModels();
         services.AddCatalogReadModels();
-        services.AddChangeFeedAndWebhooks(builder.Configuration);
+        services.AddChangeFeedAndWebhooks();
         services.AddDemoTerritory(builder.Configuration);
         return builder;
     }

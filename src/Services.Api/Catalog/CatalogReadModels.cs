@@ -23,6 +23,7 @@ public static class CatalogReadModels
         services.AddProjection<BookingListProjection>();
         services.AddProjection<SubscriptionListProjection>();
         services.AddProjection<NeedListProjection>();
+        services.AddSettings<ReactionOptions>(ReactionOptions.Section);
         services.AddReaction<WaitlistExpiry>();
         services.AddReaction<StoppedSubscriptions>();
         services.AddReaction<WaitlistPromotion>();

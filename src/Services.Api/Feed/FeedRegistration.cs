@@ -9,10 +9,10 @@ public static class FeedRegistration
     public const string FeedShard = "feed";
     public const string OutboxShard = "webhook-outbox";
 
-    public static IServiceCollection AddChangeFeedAndWebhooks(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddChangeFeedAndWebhooks(this IServiceCollection services)
     {
         services.AddProjection<FeedProjection>();
-        services.AddWebhooks(configuration);
+        services.AddWebhooks();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Common;
 using Services.EventStore;
@@ -14,11 +15,12 @@ public static class DatabaseExtensions
             configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured; start the API with ./ops/run.sh or set ConnectionStrings__Postgres.")));
         services.AddSingleton(_ => new EventTypeRegistry(Json.ForEvents()).RegisterDomainEvents().Register<Demo.DemoTerritoryLoadStarted>("demo.territory_load_started").Register<Demo.DemoTerritoryLoaded>("demo.territory_loaded"));
-        // Commands fold the streams they decide on; a hot slot's stream grows with every booking.
-        var cachedAggregates = configuration.GetValue("EventStore:CachedAggregates", 20_000);
+        services.AddSettings<EventStoreOptions>(EventStoreOptions.Section);
         services.AddSingleton(sp => new EventStore.EventStore(
-            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve, cachedAggregates));
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EventTypeRegistry>(), Idempotency.Reserve,
+            sp.GetRequiredService<IOptions<EventStoreOptions>>().Value.CachedAggregates));
         services.AddSingleton<Idempotency>();
+        services.AddSettings<IdempotencyKeyOptions>(IdempotencyKeyOptions.Section);
         services.AddSingleton<IdempotencyKeyRetention>();
         if (!IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyRetention>());
         services.AddSingleton<StreamLocks>();

@@ -1,9 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Services.Api.Infrastructure;
 
+/// <summary>Configuration section <c>Idempotency</c>.</summary>
+public sealed class IdempotencyKeyOptions
+{
+    public const string Section = "Idempotency";
+
+    /// <summary>Never less than the 24 hours the API promises a retry with the same key.</summary>
+    [Range(IdempotencyKeyRetention.MinimumHours, 24 * 365)]
+    public int RetentionHours { get; set; } = 48;
+
+    [Range(1, 24 * 60)]
+    public int PurgeIntervalMinutes { get; set; } = 60;
+}
+
 /// <summary>
-/// Idempotency keys are kept <c>Idempotency:RetentionHours</c> (48 by default, never less than the
+/// Idempotency keys are kept <c>Idempotency:RetentionHours</c> (48 by default, at least the
 /// 24 the API promises), then deleted: a minute after start-up, then every
 /// <c>Idempotency:PurgeIntervalMinutes</c> (60). A retry with a key older than that is a new
 /// request. Ages are measured on the database's clock, the one that stamped the keys. Deleted in
@@ -14,15 +29,15 @@ namespace Services.Api.Infrastructure;
 public sealed class IdempotencyKeyRetention(
     NpgsqlDataSource db,
     TimeProvider time,
-    IConfiguration configuration,
+    IOptions<IdempotencyKeyOptions> options,
     ILogger<IdempotencyKeyRetention> logger) : BackgroundService
 {
     public const int MinimumHours = 24;
     internal const int BatchSize = 2_000;
 
-    public TimeSpan Retention { get; } = TimeSpan.FromHours(Math.Max(MinimumHours, configuration.GetValue("Idempotency:RetentionHours", 48)));
+    public TimeSpan Retention { get; } = TimeSpan.FromHours(options.Value.RetentionHours);
 
-    public TimeSpan Interval { get; } = TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Idempotency:PurgeIntervalMinutes", 60)));
+    public TimeSpan Interval { get; } = TimeSpan.FromMinutes(options.Value.PurgeIntervalMinutes);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

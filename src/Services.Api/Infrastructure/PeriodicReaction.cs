@@ -1,24 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.EventStore;
 
 namespace Services.Api.Infrastructure;
 
+/// <summary>Configuration section <c>Reactions</c>: how often each periodic reaction runs, and how many candidates each of its queries reads.</summary>
+public sealed class ReactionOptions
+{
+    public const string Section = "Reactions";
+
+    [Range(1, 86_400)]
+    public int StoppedSubscriptionsIntervalSeconds { get; set; } = 15;
+
+    [Range(1, 86_400)]
+    public int ExpiryIntervalSeconds { get; set; } = 15;
+
+    [Range(1, 86_400)]
+    public int PromotionIntervalSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// A run pages through every candidate: candidates that decide nothing (a waiting booking over its
+    /// company's quota) come back at every run, and must not hide those after them.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int CandidatesPerQuery { get; set; } = 200;
+}
+
 /// <summary>
-/// A reaction that runs every <c>Reactions:&lt;setting&gt;</c> seconds (default 15): the read models nominate
+/// A reaction that runs every <paramref name="intervalSeconds"/> of <see cref="ReactionOptions"/> (default 15): the read models nominate
 /// candidates and each is decided on its streams, so a failed run is simply the next run's work, and a
 /// lagging or stale candidate decides nothing. Several nodes may run it: the stream versions keep it exactly-once.
 /// </summary>
 /// <param name="name">Names the reaction in the correlation and causation of the events it appends.</param>
-public abstract class PeriodicReaction(string name, string intervalSetting, IConfiguration configuration, ILogger logger) : BackgroundService
+public abstract class PeriodicReaction(string name, Func<ReactionOptions, int> intervalSeconds, IOptions<ReactionOptions> options, ILogger logger) : BackgroundService
 {
-    public TimeSpan Interval { get; } = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue($"Reactions:{intervalSetting}", 15)));
+    public TimeSpan Interval { get; } = TimeSpan.FromSeconds(intervalSeconds(options.Value));
 
-    /// <summary>
-    /// Candidates read per query (<c>Reactions:CandidatesPerQuery</c>, default 200). A run pages through them all:
-    /// candidates that decide nothing (a waiting booking over its company's quota) come back at every run, and
-    /// must not hide those after them.
-    /// </summary>
-    protected int CandidatesPerQuery { get; } = Math.Max(1, configuration.GetValue("Reactions:CandidatesPerQuery", 200));
+    /// <summary>Candidates read per query (<see cref="ReactionOptions.CandidatesPerQuery"/>).</summary>
+    protected int CandidatesPerQuery { get; } = options.Value.CandidatesPerQuery;
 
     protected EventMetadata Metadata { get; } = new() { CorrelationId = $"reaction:{name}", CausationId = $"reaction:{name}" };
 

@@ -1,14 +1,21 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Services.Api.Infrastructure;
 
+/// <summary>Configuration section <c>RateLimits</c>; a token bucket refills by a whole token or more each second.</summary>
 public sealed class RateLimitOptions
 {
+    public const string Section = "RateLimits";
+
     /// <summary>Requests a key may burst.</summary>
+    [Range(1, int.MaxValue)]
     public int Burst { get; set; } = 300;
 
     /// <summary>Requests per second a key gets back, up to <see cref="Burst"/>.</summary>
+    [Range(1, int.MaxValue)]
     public int PerSecond { get; set; } = 100;
 }
 
@@ -25,9 +32,10 @@ public sealed class RateLimiting : IDisposable
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly PartitionedRateLimiter<string> _lookups;
 
-    public RateLimiting(IConfiguration configuration)
+    public RateLimiting(IOptions<RateLimitOptions> options)
     {
-        _options = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
         _limiter = TokenBuckets(_options);
         _lookups = TokenBuckets(_options);
     }
@@ -90,7 +98,7 @@ public sealed class RateLimiting : IDisposable
     private static string AddressPartition(HttpContext context) => "ip:" + context.Connection.RemoteIpAddress;
 
     private long SecondsUntilFull(long available) =>
-        (long)Math.Ceiling(Math.Max(0, _options.Burst - available) / (double)Math.Max(1, _options.PerSecond));
+        (long)Math.Ceiling(Math.Max(0, _options.Burst - available) / (double)_options.PerSecond);
 
     public void Dispose()
     {
@@ -101,6 +109,12 @@ public sealed class RateLimiting : IDisposable
 
 public static class RateLimitingExtensions
 {
+    public static IServiceCollection AddKeyRateLimits(this IServiceCollection services)
+    {
+        services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
+        return services.AddSingleton<RateLimiting>();
+    }
+
     public static IApplicationBuilder UseKeyRateLimits(this IApplicationBuilder app)
     {
         var limiter = app.ApplicationServices.GetRequiredService<RateLimiting>();

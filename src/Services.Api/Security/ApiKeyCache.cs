@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Services.Api.Security;
 
 /// <summary>From <c>Auth:KeyCache</c>.</summary>
@@ -9,9 +11,11 @@ public sealed class ApiKeyCacheOptions
     /// How long a verified key is trusted without asking the database again: the bound on how late
     /// a node learns of a revocation whose notification it missed. Zero turns the cache off.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The most keys kept; past it, other keys are looked up on every request until entries expire.</summary>
+    [Range(0, 10_000_000)]
     public int Capacity { get; set; } = 10_000;
 }
 

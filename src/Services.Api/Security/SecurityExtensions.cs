@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.Extensions.Options;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 
 namespace Services.Api.Security;
 
@@ -12,7 +14,8 @@ public static class SecurityExtensions
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
                 options => options.OperatorKey = configuration["Auth:OperatorKey"]);
         services.AddAuthorization();
-        services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(ApiKeyCacheOptions.Section).Get<ApiKeyCacheOptions>() ?? new ApiKeyCacheOptions());
+        services.AddSettings<ApiKeyCacheOptions>(ApiKeyCacheOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ApiKeyCacheOptions>>().Value);
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<UnknownApiKeys>();
         services.AddSingleton<ApiKeyLookup>();

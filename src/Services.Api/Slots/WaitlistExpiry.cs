@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Catalog;
@@ -20,8 +21,8 @@ public sealed class WaitlistExpiry(
     EventStore.EventStore store,
     CommandRunner runner,
     TimeProvider time,
-    IConfiguration configuration,
-    ILogger<WaitlistExpiry> logger) : PeriodicReaction("waitlist-expiry", "ExpiryIntervalSeconds", configuration, logger)
+    IOptions<ReactionOptions> options,
+    ILogger<WaitlistExpiry> logger) : PeriodicReaction("waitlist-expiry", o => o.ExpiryIntervalSeconds, options, logger)
 {
     protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, """

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Catalog;
@@ -19,8 +20,8 @@ public sealed class WaitlistPromotion(
     EventStore.EventStore store,
     CommandRunner runner,
     TimeProvider time,
-    IConfiguration configuration,
-    ILogger<WaitlistPromotion> logger) : PeriodicReaction("waitlist-promotion", "PromotionIntervalSeconds", configuration, logger)
+    IOptions<ReactionOptions> options,
+    ILogger<WaitlistPromotion> logger) : PeriodicReaction("waitlist-promotion", o => o.PromotionIntervalSeconds, options, logger)
 {
     protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, """

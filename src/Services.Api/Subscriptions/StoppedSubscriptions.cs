@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Catalog;
 using Services.Api.Demand;
@@ -22,8 +23,8 @@ public sealed class StoppedSubscriptions(
     EventStore.EventStore store,
     CommandRunner runner,
     TimeProvider time,
-    IConfiguration configuration,
-    ILogger<StoppedSubscriptions> logger) : PeriodicReaction("subscription-stop", "StoppedSubscriptionsIntervalSeconds", configuration, logger)
+    IOptions<ReactionOptions> options,
+    ILogger<StoppedSubscriptions> logger) : PeriodicReaction("subscription-stop", o => o.StoppedSubscriptionsIntervalSeconds, options, logger)
 {
     protected override Task<IReadOnlyList<string>> CandidatesAsync(string after, CancellationToken cancellationToken) =>
         IdsAsync(ReadModelSql.Command(db, $"""

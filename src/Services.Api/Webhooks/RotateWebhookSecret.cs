@@ -33,7 +33,7 @@ public static class RotateWebhookSecretEndpoint
         var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
         if (found is null) return refused!;
         var secret = WebhookEndpoints.NewSecret();
-        var until = time.GetUtcNow() + TimeSpan.FromHours(Math.Max(0, options.Value.SecretOverlapHours));
+        var until = time.GetUtcNow() + TimeSpan.FromHours(options.Value.SecretOverlapHours);
         const string rotate = """
             update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2
             where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5) and ($6::bigint is null or version = $6)

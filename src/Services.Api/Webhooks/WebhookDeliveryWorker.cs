@@ -55,7 +55,7 @@ public sealed class WebhookDeliveryWorker(
     {
         await readiness.Migrated.WaitAsync(stoppingToken);
         var clearSecretsSealed = false;
-        var interval = TimeSpan.FromSeconds(Math.Max(0.05, _options.PollIntervalSeconds));
+        var interval = TimeSpan.FromSeconds(_options.PollIntervalSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -105,7 +105,7 @@ public sealed class WebhookDeliveryWorker(
         await _claiming.WaitAsync(cancellationToken);
         try
         {
-            var free = Math.Max(1, _options.ConcurrentOrganizations) - _lanes.Count;
+            var free = _options.ConcurrentOrganizations - _lanes.Count;
             if (free <= 0) return (0, []);
             var claimed = await ClaimAsync(time.GetUtcNow(), [.. _lanes.Keys], free, only: null, cancellationToken);
             return (claimed.Count, [.. claimed.GroupBy(d => d.OrganizationId).Select(deliveries => StartLane(deliveries.Key, [.. deliveries], untilDrained, cancellationToken))]);
@@ -191,7 +191,7 @@ public sealed class WebhookDeliveryWorker(
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(1, _options.BatchSize) });
+        command.Parameters.Add(new NpgsqlParameter { Value = _options.BatchSize });
         command.Parameters.Add(new NpgsqlParameter { Value = busy });
         command.Parameters.Add(new NpgsqlParameter { Value = organizations });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -356,15 +356,15 @@ public sealed class WebhookDeliveryWorker(
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = _options.CircuitFailureRatio,
-                MinimumThroughput = Math.Max(2, _options.CircuitMinimumThroughput),
-                SamplingDuration = TimeSpan.FromSeconds(Math.Max(0.5, _options.CircuitSamplingSeconds)),
-                BreakDuration = TimeSpan.FromSeconds(Math.Max(0.5, _options.CircuitBreakSeconds)),
+                MinimumThroughput = _options.CircuitMinimumThroughput,
+                SamplingDuration = TimeSpan.FromSeconds(_options.CircuitSamplingSeconds),
+                BreakDuration = TimeSpan.FromSeconds(_options.CircuitBreakSeconds),
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => (int)r.StatusCode >= 500 || (int)r.StatusCode == 429),
             })
-            .AddTimeout(TimeSpan.FromSeconds(Math.Max(0.01, _options.AttemptTimeoutSeconds)))
+            .AddTimeout(TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds))
             .Build();
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => batch.BatchCommands.Add(ReadModelSql.BatchCommand(sql, values));

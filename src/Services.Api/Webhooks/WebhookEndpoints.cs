@@ -27,9 +27,9 @@ public static class WebhookEndpoints
 
     public static string NewSecret() => SecretPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
-    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
-        services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.AddSettings<WebhookOptions>(WebhookOptions.Section);
         services.AddProjection<WebhookOutboxProjection>();
         services.AddHttpClient(WebhookDeliveryWorker.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.RegularExpressions;
 
@@ -6,9 +7,16 @@ namespace Services.Api.Webhooks;
 /// <summary>
 /// Configuration section <c>Webhooks</c>. The default retry schedule makes 10 attempts over about a
 /// day: the n-th retry waits FirstRetrySeconds × 2^(n−1), ± Jitter (170 s × (2⁹ − 1) ≈ 24 h).
+/// Each value is checked at start-up (<see cref="Infrastructure.Settings"/>): the ranges are those the
+/// delivery's own arithmetic and its Polly pipeline accept.
 /// </summary>
-public sealed partial class WebhookOptions
+public sealed partial class WebhookOptions : IValidatableObject
 {
+    public const string Section = "Webhooks";
+
+    /// <summary>No retry is scheduled further away than this, whatever MaxAttempts and FirstRetrySeconds make of the doubling.</summary>
+    public static readonly TimeSpan LongestBackoff = TimeSpan.FromDays(30);
+
     /// <summary>Deliveries to 127.0.0.1, ::1 or localhost, plain HTTP included (tests and local development only); otherwise HTTPS to public addresses only.</summary>
     public bool AllowHttpLoopback { get; set; }
 
@@ -20,38 +28,65 @@ public sealed partial class WebhookOptions
     public const double DefaultSecretOverlapHours = 24;
 
     /// <summary>After a secret rotation, deliveries are signed with the previous secret too for this long, so that receivers can switch without refusing any.</summary>
+    [Range(0.0, 720.0)]
     public double SecretOverlapHours { get; set; } = DefaultSecretOverlapHours;
 
     /// <summary>Webhooks an organization may have at once: every event it may see costs a delivery to each that matches.</summary>
+    [Range(1, 10_000)]
     public int MaxPerOrganization { get; set; } = DefaultMaxPerOrganization;
 
+    [Range(1, 100)]
     public int MaxAttempts { get; set; } = 10;
 
+    [Range(1.0, 86_400.0)]
     public double FirstRetrySeconds { get; set; } = 170;
 
     /// <summary>Relative spread of each back-off (0.2 = ±20 %), so that retries of many deliveries do not come in waves.</summary>
+    [Range(0.0, 1.0)]
     public double Jitter { get; set; } = 0.2;
 
+    /// <summary>Polly's timeout takes 10 ms at least.</summary>
+    [Range(0.01, 3_600.0)]
     public double AttemptTimeoutSeconds { get; set; } = 10;
 
+    [Range(0.05, 86_400.0)]
     public double PollIntervalSeconds { get; set; } = 1;
 
+    [Range(1, 1_000)]
     public int BatchSize { get; set; } = 50;
 
     /// <summary>
     /// Organizations whose deliveries go out at once on a node, each one's after another: a receiver
     /// that hangs until the attempt's timeout holds up its own organization's deliveries only.
     /// </summary>
+    [Range(1, 1_000)]
     public int ConcurrentOrganizations { get; set; } = 16;
 
     /// <summary>Circuit breaker per organization and endpoint host (scheme, host and port; in memory, per node).</summary>
+    [Range(2, 10_000)]
     public int CircuitMinimumThroughput { get; set; } = 10;
 
+    /// <summary>The share of failed attempts in the sampling window that opens the circuit: more than 0, at most 1.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double CircuitFailureRatio { get; set; } = 0.9;
 
+    [Range(0.5, 86_400.0)]
     public double CircuitSamplingSeconds { get; set; } = 120;
 
+    [Range(0.5, 86_400.0)]
     public double CircuitBreakSeconds { get; set; } = 60;
+
+    /// <summary>The last retry's longest wait stays within <see cref="LongestBackoff"/> (and a back-off's arithmetic within TimeSpan).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var longest = FirstRetrySeconds * Math.Pow(2, Math.Max(0, MaxAttempts - 2)) * (1 + Jitter);
+        if (longest > LongestBackoff.TotalSeconds)
+        {
+            yield return new ValidationResult(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Section}:MaxAttempts ({MaxAttempts}) with {Section}:FirstRetrySeconds ({FirstRetrySeconds}) and {Section}:Jitter ({Jitter}) would wait up to {longest:0} s before the last attempt; at most {LongestBackoff.TotalSeconds:0} s ({LongestBackoff.TotalDays:0} days) are allowed."),
+                [nameof(MaxAttempts), nameof(FirstRetrySeconds)]);
+        }
+    }
 
     /// <summary>The wait after the <paramref name="failures"/>-th failed attempt (1-based); <paramref name="random"/> in [0, 1).</summary>
     public TimeSpan Backoff(int failures, double random)

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -55,16 +53,6 @@ public sealed class IdempotencyKeyRetentionTests(ApiFixture api) : IClassFixture
 
         await using var left = api.Service<NpgsqlDataSource>().CreateCommand("select count(*) from idempotency_keys where organization_id = 'org_retention_batch'");
         ((long)(await left.ExecuteScalarAsync())!).ShouldBe(0);
-    }
-
-    [Fact]
-    public void The_retention_is_never_shorter_than_the_24_hours_the_API_promises()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Idempotency:RetentionHours"] = "1" }).Build();
-
-        var retention = new IdempotencyKeyRetention(api.Service<NpgsqlDataSource>(), TimeProvider.System, configuration, NullLogger<IdempotencyKeyRetention>.Instance);
-
-        retention.Retention.ShouldBe(TimeSpan.FromHours(IdempotencyKeyRetention.MinimumHours));
     }
 
     private static Task<HttpResponseMessage> PostNeedAsync(Actor company, string key)

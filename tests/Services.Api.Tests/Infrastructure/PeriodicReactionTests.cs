@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Services.Api.Infrastructure;
 using Services.Api.Tests.Security;
 
@@ -30,7 +30,7 @@ public sealed class PeriodicReactionTests
     }
 
     private sealed class Scripted(string[] candidates, string failing, int perQuery, CapturedLogs logs, Exception? fault = null)
-        : PeriodicReaction("scripted", "ScriptedIntervalSeconds", Settings(perQuery), logs.CreateLogger("reaction"))
+        : PeriodicReaction("scripted", _ => 15, Options.Create(new ReactionOptions { CandidatesPerQuery = perQuery }), logs.CreateLogger("reaction"))
     {
         public List<string> ActedOn { get; } = [];
 
@@ -48,8 +48,5 @@ public sealed class PeriodicReactionTests
             ActedOn.Add(candidate);
             return Task.FromResult(1);
         }
-
-        private static IConfiguration Settings(int perQuery) =>
-            new ConfigurationBuilder().AddInMemoryCollection([new("Reactions:CandidatesPerQuery", perQuery.ToString(System.Globalization.CultureInfo.InvariantCulture))]).Build();
     }
 }
