@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
@@ -13,9 +14,12 @@ namespace Services.Api.Beneficiaries;
 /// deletes the key row: every copy of the ciphertext (events, read models, backups of either) is then
 /// unreadable, while the events themselves stay as they were.
 /// </summary>
-public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey)
+public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogger<ContactVault> logger)
 {
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Data keys already reported as not opening, so that each is logged once, not on every read.</summary>
+    private readonly ConcurrentDictionary<string, bool> _unopened = new(StringComparer.Ordinal);
 
     /// <summary>Seals <paramref name="details"/> with the beneficiary's data key, making the key on first use.</summary>
     public async Task<SealedContact> SealAsync(string companyId, string beneficiaryRef, ContactDetails details, CancellationToken cancellationToken)
@@ -25,12 +29,16 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey)
         return new SealedContact(keyId, Convert.ToBase64String(SecretBox.Seal(key, plaintext, keyId)));
     }
 
-    /// <summary>Opens each sealed contact whose key still exists; the others are erased.</summary>
+    /// <summary>
+    /// Opens each sealed contact whose key still exists; the others are erased. One whose key exists but
+    /// was wrapped under another master key (it was changed) is withheld: the details are not gone, they
+    /// come back with the master key, and a read must not fail on them.
+    /// </summary>
     public async Task<IReadOnlyList<BookingContact>> OpenAsync(IReadOnlyList<SealedContact> contacts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contacts);
         if (contacts.Count == 0) return [];
-        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         await using (var command = db.CreateCommand("select key_id, wrapped_key from beneficiary_keys where key_id = any($1)"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = contacts.Select(c => c.KeyId).Distinct(StringComparer.Ordinal).ToArray() });
@@ -38,12 +46,27 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey)
             while (await reader.ReadAsync(cancellationToken))
             {
                 var keyId = reader.GetString(0);
-                keys[keyId] = masterKey.Unwrap(reader.GetFieldValue<byte[]>(1), keyId);
+                keys[keyId] = Unwrapped(reader.GetFieldValue<byte[]>(1), keyId);
             }
         }
-        return [.. contacts.Select(contact => keys.TryGetValue(contact.KeyId, out var key)
-            ? BookingContact.Available(JsonSerializer.Deserialize<ContactDetails>(SecretBox.Open(key, Convert.FromBase64String(contact.Ciphertext), contact.KeyId), DetailsJson)!)
-            : BookingContact.Erased)];
+        return [.. contacts.Select(contact => !keys.TryGetValue(contact.KeyId, out var key) ? BookingContact.Erased
+            : key is null ? BookingContact.Withheld
+            : BookingContact.Available(JsonSerializer.Deserialize<ContactDetails>(SecretBox.Open(key, Convert.FromBase64String(contact.Ciphertext), contact.KeyId), DetailsJson)!))];
+    }
+
+    /// <summary>The data key, or null when it does not open with this node's master key.</summary>
+    private byte[]? Unwrapped(byte[] wrapped, string keyId)
+    {
+        try
+        {
+            return masterKey.Unwrap(wrapped, keyId);
+        }
+        catch (CryptographicException)
+        {
+            if (_unopened.TryAdd(keyId, true))
+                logger.LogWarning("Beneficiary data key {KeyId} does not open with this node's master key (was {Setting} changed?): its contact details are withheld", keyId, MasterKey.ConfigurationKey);
+            return null;
+        }
     }
 
     public async Task<BookingContact> OpenAsync(SealedContact contact, CancellationToken cancellationToken) =>

@@ -1,16 +1,21 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Feed;
+using Services.Api.Security;
 using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
+using Services.Api.Tests.Security;
 using Services.Api.Webhooks;
 using BookingList = Services.Api.Catalog.CatalogReadModels;
 
@@ -345,5 +350,29 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var problem = await booked.ShouldBeInvalidAsync("contact.name");
         problem.GetProperty("errors").TryGetProperty("contact.email", out _).ShouldBeTrue(problem.ToString());
         JsonSerializer.Serialize(problem).ShouldNotContain(new string('c', 200));
+    }
+
+    [Fact]
+    public async Task Contact_details_whose_key_another_master_key_cannot_open_are_withheld_and_logged_once_instead_of_failing_the_read()
+    {
+        var scene = await SceneAsync();
+        var (withContact, _) = await BookAsync(scene, NewRef(), NewContact());
+        var (withoutContact, position) = await BookAsync(scene, NewRef(), null);
+        var logs = new CapturedLogs();
+        await using var rekeyed = api.Factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting(MasterKey.ConfigurationKey, Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBox.KeySize)));
+            web.ConfigureLogging(logging => logging.AddProvider(logs));
+        });
+        using var company = rekeyed.CreateClient();
+        company.DefaultRequestHeaders.Authorization = scene.Company.Client.DefaultRequestHeaders.Authorization;
+
+        var read = await company.GetAsync($"/v1/bookings/{withContact.Id}");
+        read.StatusCode.ShouldBe(HttpStatusCode.OK, await read.Content.ReadAsStringAsync());
+        (await read.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Contact.ShouldBe(BookingContact.Withheld);
+        var listed = (await company.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={position}")).Data;
+        listed.Single(b => b.Id == withContact.Id).Contact.ShouldBe(BookingContact.Withheld);
+        listed.Single(b => b.Id == withoutContact.Id).Contact.ShouldBeNull();
+        logs.Lines.Count(line => line.Contains("does not open with this node's master key", StringComparison.Ordinal)).ShouldBe(1);
     }
 }
