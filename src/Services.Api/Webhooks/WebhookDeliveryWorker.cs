@@ -42,6 +42,9 @@ public sealed class WebhookDeliveryWorker(
     public const string EventIdHeader = "Services-Event-Id";
     public const string DeliveryIdHeader = "Services-Delivery-Id";
 
+    /// <summary>How long recording an attempt may take once it was made, whether or not the node is stopping.</summary>
+    private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(10);
+
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
 
@@ -216,7 +219,11 @@ public sealed class WebhookDeliveryWorker(
         var started = time.GetTimestamp();
         var (statusCode, error) = await AttemptAsync(delivery, target, cancellationToken);
         var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
-        var attempt = await RecordAsync(delivery, attemptedAt, statusCode, duration, error, cancellationToken);
+        // Not with the stopping token: a POST that got through and went unrecorded is sent again when its lease
+        // ends. Once made, an attempt is recorded (as the store commits what it took), within a bound, so that a
+        // database that does not answer does not hold up the shutdown.
+        using var recording = new CancellationTokenSource(RecordTimeout, time);
+        var attempt = await RecordAsync(delivery, attemptedAt, statusCode, duration, error, recording.Token);
         if (error is null) logger.LogDebug("Webhook {WebhookId} delivery {DeliveryId} delivered", delivery.WebhookId, delivery.DeliveryId);
         else logger.LogInformation("Webhook {WebhookId} delivery {DeliveryId} attempt {Attempt} failed: {Error}", delivery.WebhookId, delivery.DeliveryId, attempt, error);
     }

@@ -52,16 +52,21 @@ public sealed class ClockedApi(WebApplicationFactory<Program> factory, FakeClock
 public static class Clocks
 {
     /// <summary>Runs the API again on the same database with <paramref name="clock"/> as its TimeProvider, and <paramref name="settings"/> on top of the fixture's.</summary>
-    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock, params (string Key, string Value)[] settings)
+    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock, params (string Key, string Value)[] settings) =>
+        api.WithClock(clock, _ => { }, settings);
+
+    /// <summary>As <see cref="WithClock(ApiFixture, FakeClock, ValueTuple{string, string}[])"/>, with <paramref name="services"/> changed as a test needs.</summary>
+    public static ClockedApi WithClock(this ApiFixture api, FakeClock clock, Action<IServiceCollection> services, params (string Key, string Value)[] settings)
     {
         ArgumentNullException.ThrowIfNull(api);
         var factory = api.Factory.WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in settings) web.UseSetting(key, value);
-            web.ConfigureTestServices(services =>
+            web.ConfigureTestServices(replaced =>
             {
-                services.RemoveAll<TimeProvider>();
-                services.AddSingleton<TimeProvider>(clock);
+                replaced.RemoveAll<TimeProvider>();
+                replaced.AddSingleton<TimeProvider>(clock);
+                services(replaced);
             });
         });
         return new ClockedApi(factory, clock);

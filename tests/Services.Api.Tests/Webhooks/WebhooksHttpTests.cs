@@ -72,10 +72,14 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     /// The API on the fixture's database with loopback HTTP allowed, a clock set by hand and the periodic
     /// worker out of the way (the fixture's own worker is stopped too): the test calls RunOnceAsync.
     /// </summary>
-    private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock, params (string Key, string Value)[] settings)
+    private Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock, params (string Key, string Value)[] settings) =>
+        ClockedAsync(clock, _ => { }, settings);
+
+    /// <param name="services">Changes to the variant's services (a handler in the deliveries' HttpClient).</param>
+    private async Task<(ClockedApi Api, WebhookDeliveryWorker Worker)> ClockedAsync(FakeClock clock, Action<IServiceCollection> services, params (string Key, string Value)[] settings)
     {
         await api.Service<WebhookDeliveryWorker>().StopAsync(CancellationToken.None);
-        var clocked = api.WithClock(clock, [("Webhooks:AllowHttpLoopback", "true"), ("Webhooks:PollIntervalSeconds", "86400"), .. settings]);
+        var clocked = api.WithClock(clock, services, [("Webhooks:AllowHttpLoopback", "true"), ("Webhooks:PollIntervalSeconds", "86400"), .. settings]);
         return (clocked, clocked.Service<WebhookDeliveryWorker>());
     }
 
@@ -243,6 +247,38 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     {
         await api.ExecuteAsync("update webhooks set deleted_at = now() where deleted_at is null");
         await api.ExecuteAsync("update webhook_deliveries set status = 'failed', next_attempt_at = null where status = 'pending'");
+    }
+
+    [Fact]
+    public async Task A_delivery_that_got_through_is_recorded_even_when_the_node_stops_as_the_answer_comes_in()
+    {
+        using var stopping = new CancellationTokenSource();
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await ClockedAsync(clock,
+            services => services.AddHttpClient(WebhookDeliveryWorker.HttpClientName).AddHttpMessageHandler(() => new StopsOnceAnswered(stopping)));
+        await using var _ = clocked;
+        await RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await worker.RunOnceAsync(stopping.Token);
+
+        var sent = receiver.Requests.ShouldHaveSingleItem().DeliveryId;
+        var delivery = (await DeliveriesAsync(clocked.ClientFor(company), webhook.Id)).Single(d => d.Id == sent);
+        delivery.Status.ShouldBe(WebhookDeliveryStatus.Delivered);
+        delivery.AttemptCount.ShouldBe(1);
+    }
+
+    /// <summary>Stops the worker (cancels the token it runs with) once a receiver's answer is in, before the worker records it.</summary>
+    private sealed class StopsOnceAnswered(CancellationTokenSource stopping) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            await stopping.CancelAsync();
+            return response;
+        }
     }
 
     [Fact]
