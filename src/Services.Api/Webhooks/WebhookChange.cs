@@ -5,12 +5,12 @@ using Services.EventStore;
 
 namespace Services.Api.Webhooks;
 
-/// <summary>A change to a webhook's row, made with the request's Idempotency-Key reservation when it changes the row, and only then.</summary>
+/// <summary>A change to a webhook's row (or one of its deliveries'), made with the request's Idempotency-Key reservation when it changes the row, and only then.</summary>
 internal static class WebhookChange
 {
     /// <summary>
     /// Runs <paramref name="update"/> (an UPDATE … RETURNING, with <paramref name="parameters"/> as $1, $2 …) and reads its row; when it returns none (the webhook was
-    /// deleted or edited since it was read), rolls back, so that the key stays free for a retry, and answers null.
+    /// deleted or edited since it was read, or there is no such delivery), rolls back, so that the key stays free for a retry, and answers null.
     /// </summary>
     public static async Task<T?> RunAsync<T>(
         NpgsqlDataSource db, EventMetadata metadata, string update, object?[] parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)

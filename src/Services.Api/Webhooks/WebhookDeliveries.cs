@@ -70,16 +70,18 @@ public static class WebhookDeliveriesEndpoints
     }
 
     private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> RedeliverAsync(
-        string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
+        string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
-        await using (var command = ReadModelSql.Command(db, """
+        const string redeliver = """
             update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts, redeliveries = redeliveries + 1
             where webhook_id = $1 and delivery_id = $2
-            """, webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()))
-        {
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) return Problems.NotFound("delivery");
-        }
+            returning delivery_id
+            """;
+        // With the Idempotency-Key's reservation: a retry after an answer lost in a crash does not send it once more.
+        if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), redeliver, [webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()],
+                row => row.GetString(0), cancellationToken) is null)
+            return Problems.NotFound("delivery");
         var delivery = (await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken)).Single();
         return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", delivery);
     }

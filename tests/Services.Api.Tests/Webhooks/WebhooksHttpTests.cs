@@ -500,6 +500,31 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_redelivery_whose_answer_was_lost_in_a_crash_after_the_commit_is_not_sent_again_by_its_retry()
+    {
+        await using var scene = await DeliverySceneAsync();
+        var deliveryId = (await DeliveriesAsync(scene.Client, scene.Webhook.Id))[0].Id;
+        var key = "lost-answer-" + Guid.NewGuid();
+        HttpRequestMessage Redelivery() => new(HttpMethod.Post, $"/v1/webhooks/{scene.Webhook.Id}/deliveries/{deliveryId}/redeliver") { Headers = { { "Idempotency-Key", key } } };
+        // A crash between the commit and keeping the answer: keeping it fails, and only what the request committed is left.
+        await api.ExecuteAsync("create function lose_answers() returns trigger language plpgsql as $$ begin raise exception 'stopped before keeping the answer'; end $$");
+        await api.ExecuteAsync("""
+            create trigger lose_answers before insert or update on idempotency_keys
+            for each row when (new.key like 'lost-answer-%' and new.status is not null) execute function lose_answers()
+            """);
+        (await scene.Client.SendAsync(Redelivery())).IsSuccessStatusCode.ShouldBeFalse();
+        await api.ExecuteAsync("drop trigger lose_answers on idempotency_keys");
+        await api.ExecuteAsync("drop function lose_answers");
+
+        var retry = await scene.Client.SendAsync(Redelivery());
+
+        await retry.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
+        await api.ExecuteAsync("update idempotency_keys set created_at = created_at - interval '61 seconds' where key = $1", key);
+        await (await scene.Client.SendAsync(Redelivery())).ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
+        (await api.CountAsync("select count(*) from webhook_deliveries where delivery_id = $1 and redeliveries = 1", deliveryId)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Deliveries_queued_for_a_webhook_as_it_was_deleted_are_ended_not_left_pending()
     {
         await using var scene = await DeliverySceneAsync();
