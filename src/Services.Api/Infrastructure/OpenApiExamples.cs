@@ -76,7 +76,7 @@ internal static class OpenApiExamples
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(ApiKeyResponse)] = new ApiKeyResponse("key_01jbz3k9x0hrhrhrhrhrhrhr", "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),
         [typeof(WebhookResponse)] = new WebhookResponse("whk_01jbz3k9x0h00kh00kh00kh0", "https://hr.example.com/hooks/services",
-            ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60)),
+            ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60), Departure.AddDays(-3)),
     };
 
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

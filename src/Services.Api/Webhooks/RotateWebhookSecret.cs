@@ -21,7 +21,8 @@ public static class RotateWebhookSecretEndpoint
                 "A new secret, shown only in this answer, signs every delivery from now on. For " +
                 $"{WebhookOptions.DefaultSecretOverlapHours:0} hours (previousSecretValidUntil) deliveries carry the previous secret's signature " +
                 "as well, so a receiver can switch to the new secret without refusing any; rotating again in that time ends the older one at once. " +
-                "Pending deliveries are kept. Accepts If-Match (the webhook's version, which a rotation leaves as it is).")
+                "Pending deliveries are kept. A rotation moves the webhook's version on (the ETag of this answer): send the ETag you read as If-Match " +
+                "so that of two rotations made from one read, the second is refused (412) rather than turning the first one's new secret into the previous one.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .AcceptsIfMatch(writesEvents: false);
 
@@ -34,10 +35,10 @@ public static class RotateWebhookSecretEndpoint
         if (found is null) return refused!;
         var secret = WebhookEndpoints.NewSecret();
         var until = time.GetUtcNow() + TimeSpan.FromHours(options.Value.SecretOverlapHours);
-        const string rotate = """
-            update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2
+        const string rotate = $"""
+            update webhooks set previous_sealed_secret = sealed_secret, previous_secret_until = $3, sealed_secret = $2, version = version + 1
             where webhook_id = $1 and deleted_at is null and ($4 or organization_id = $5) and ($6::bigint is null or version = $6)
-            returning webhook_id
+            returning {WebhookEndpoints.WebhookColumns}
             """;
         object?[] values =
         [
@@ -45,8 +46,11 @@ public static class RotateWebhookSecretEndpoint
             expectedVersion,
         ];
         // With the Idempotency-Key's reservation: a retry gets this answer again rather than a third secret.
-        if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, row => row.GetString(0), cancellationToken) is not null)
+        if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), rotate, values, WebhookEndpoints.ReadWebhook, cancellationToken) is { } rotated)
+        {
+            ETags.Set(http.Response, rotated.Version);
             return TypedResults.Ok(new RotatedWebhookSecretResponse(webhookId, secret, until));
+        }
         return await WebhookEndpoints.LostChangeAsync(db, webhookId, caller, cancellationToken);
     }
 }

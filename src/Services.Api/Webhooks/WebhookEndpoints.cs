@@ -11,9 +11,12 @@ namespace Services.Api.Webhooks;
 /// <param name="Url">Where deliveries are POSTed.</param>
 /// <param name="EventTypes">The event names it receives: exact names, a stream's events (booking.*) or all (*).</param>
 /// <param name="Description">The organization's own note about it.</param>
-public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt)
+/// <param name="PreviousSecretValidUntil">
+/// Until when deliveries also carry a signature by the secret the last rotation replaced (past once that ended); null when the secret was never rotated.
+/// </param>
+public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, DateTimeOffset? PreviousSecretValidUntil)
 {
-    /// <summary>A webhook's version when registered (its ETag); each edit adds one.</summary>
+    /// <summary>A webhook's version when registered (its ETag); each edit and each rotation of its secret adds one.</summary>
     public const long FirstVersion = 1;
 }
 
@@ -62,7 +65,7 @@ public static class WebhookEndpoints
         return v1;
     }
 
-    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version";
+    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version, previous_secret_until";
 
     /// <summary>The answer to a change at a version that matched no row: 412 at the webhook's version now, or 404 when it was deleted meanwhile.</summary>
     internal static async Task<ProblemHttpResult> LostChangeAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken) =>
@@ -94,7 +97,7 @@ public static class WebhookEndpoints
     {
         ArgumentNullException.ThrowIfNull(reader);
         return new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-            reader.GetFieldValue<DateTimeOffset>(4)), reader.GetInt64(5));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.Nullable<DateTimeOffset>(6)), reader.GetInt64(5));
     }
 
     internal static async Task<List<VersionedWebhook>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -2169,6 +2169,12 @@ public sealed record WebhookResponse
 
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Until when deliveries also carry a signature by the secret the last rotation replaced (past once that ended); null when the secret was never rotated.
+    /// </summary>
+    [JsonPropertyName("previousSecretValidUntil")]
+    public DateTimeOffset? PreviousSecretValidUntil { get; init; }
 }
 
 /// <summary>

@@ -765,7 +765,7 @@ public sealed partial class ServicesClient
     /// Replace a webhook's signing secret
     /// </summary>
     /// <remarks>
-    /// A new secret, shown only in this answer, signs every delivery from now on. For 24 hours (previousSecretValidUntil) deliveries carry the previous secret's signature as well, so a receiver can switch to the new secret without refusing any; rotating again in that time ends the older one at once. Pending deliveries are kept. Accepts If-Match (the webhook's version, which a rotation leaves as it is).
+    /// A new secret, shown only in this answer, signs every delivery from now on. For 24 hours (previousSecretValidUntil) deliveries carry the previous secret's signature as well, so a receiver can switch to the new secret without refusing any; rotating again in that time ends the older one at once. Pending deliveries are kept. A rotation moves the webhook's version on (the ETag of this answer): send the ETag you read as If-Match so that of two rotations made from one read, the second is refused (412) rather than turning the first one's new secret into the previous one.
     /// </remarks>
     [Operation("rotateWebhookSecret", "POST", "/v1/webhooks/{webhookId}/rotate-secret")]
     public Task<ApiResponse<RotatedWebhookSecretResponse>> RotateWebhookSecretAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)

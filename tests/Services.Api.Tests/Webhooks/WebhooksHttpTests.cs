@@ -572,16 +572,47 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         WebhookSignature.Verify(old, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeFalse();
         var stranger = await api.RegisterAsync(OrganizationKind.Company);
         await (await stranger.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
 
-        // If-Match is the webhook's version, which a rotation leaves as it is.
-        HttpRequestMessage Rotate(string ifMatch)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/webhooks/{scene.Webhook.Id}/rotate-secret");
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-            return request;
-        }
-        await (await scene.Client.SendAsync(Rotate("\"999\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
-        (await scene.Client.SendAsync(Rotate("\"1\""))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    [Fact]
+    public async Task Of_two_rotations_made_from_one_read_the_second_is_refused_rather_than_making_the_first_ones_secret_the_previous_one()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var webhook = await CreateAsync(company.Client, "https://hooks.example.com/rotations", "booking.*");
+        var read = (await company.Client.GetAsync($"/v1/webhooks/{webhook.Id}")).Headers.ETag!.Tag;
+
+        var first = await company.Client.SendAsync(IfMatch(HttpMethod.Post, $"/v1/webhooks/{webhook.Id}/rotate-secret", read));
+        var second = await company.Client.SendAsync(IfMatch(HttpMethod.Post, $"/v1/webhooks/{webhook.Id}/rotate-secret", read));
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        await second.ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+    }
+
+    [Fact]
+    public async Task A_rotation_answers_the_webhooks_new_version_as_its_ETag()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var webhook = await CreateAsync(company.Client, "https://hooks.example.com/rotated", "booking.*");
+
+        var rotation = await company.Client.PostAsync($"/v1/webhooks/{webhook.Id}/rotate-secret", null);
+
+        rotation.StatusCode.ShouldBe(HttpStatusCode.OK, await rotation.Content.ReadAsStringAsync());
+        rotation.Headers.ETag?.Tag.ShouldBe("\"2\"");
+        (await company.Client.GetAsync($"/v1/webhooks/{webhook.Id}")).Headers.ETag?.Tag.ShouldBe(rotation.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task A_webhook_shows_until_when_its_previous_secret_still_signs_and_null_before_any_rotation()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var webhook = await CreateAsync(company.Client, "https://hooks.example.com/overlap", "booking.*");
+        var path = $"/v1/webhooks/{webhook.Id}";
+        (await company.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.PreviousSecretValidUntil.ShouldBeNull();
+
+        var rotated = (await (await company.Client.PostAsync($"{path}/rotate-secret", null)).Content.ReadFromJsonAsync<RotatedWebhookSecretResponse>(ApiFixture.JsonOptions))!;
+
+        var shown = (await company.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.PreviousSecretValidUntil;
+        shown.ShouldNotBeNull().ShouldBe(rotated.PreviousSecretValidUntil, TimeSpan.FromMilliseconds(1));
     }
 
     [Fact]
@@ -768,10 +799,10 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         (await other.Client.DeleteAsync($"/v1/webhooks/{others.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
         read.Headers.ETag!.Tag.ShouldBe("\"1\"");
-        await (await client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
-        await (await other.Client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await client.SendAsync(IfMatch(HttpMethod.Delete, $"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
+        await (await other.Client.SendAsync(IfMatch(HttpMethod.Delete, $"/v1/webhooks/{created.Id}", "\"2\""))).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await client.GetAsync($"/v1/webhooks/{created.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await client.SendAsync(DeleteIfMatch($"/v1/webhooks/{created.Id}", read.Headers.ETag.Tag))).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await client.SendAsync(IfMatch(HttpMethod.Delete, $"/v1/webhooks/{created.Id}", read.Headers.ETag.Tag))).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await (await client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.DeleteAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         (await api.Anonymous().GetAsync("/v1/webhooks")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -974,9 +1005,9 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         options.Backoff(1, 0).ShouldBeLessThan(options.Backoff(1, 0.99));
     }
 
-    private static HttpRequestMessage DeleteIfMatch(string path, string etag)
+    private static HttpRequestMessage IfMatch(HttpMethod method, string path, string etag)
     {
-        var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        var request = new HttpRequestMessage(method, path);
         request.Headers.TryAddWithoutValidation("If-Match", etag);
         return request;
     }
