@@ -46,7 +46,7 @@ internal static class OpenApiProtocol
         (RetryAfter, JsonSchemaType.Integer, "Seconds to wait before retrying."),
         ("ETag", JsonSchemaType.String, "The resource's version: send it back as If-Match to change the resource only if nobody did meanwhile."),
         (Writes.PositionHeader, JsonSchemaType.String, "The change feed position of the last event written (of the event that made the resource so, when nothing had to change): pass it as minPosition to a read model to read your own write."),
-        ("Location", JsonSchemaType.String, "The created resource."),
+        ("Location", JsonSchemaType.String, "The created resource (201), or where to follow what was accepted (202)."),
         (Replayed, JsonSchemaType.String, "true when this is the stored answer of an earlier request with the same Idempotency-Key."),
     ];
 
@@ -84,9 +84,10 @@ internal static class OpenApiProtocol
         var refusals = DeclaredCodes(metadata, "409").ToList();
         if (operation.Responses.TryGetValue("409", out var conflict) && conflict is OpenApiResponse conflictAnswer)
         {
+            // An operation no business rule refuses says so, rather than a bare "Conflict." a client cannot act on.
             conflictAnswer.Description = string.Join(" ",
-                refusals.Count > 0 ? $"A business rule refused the request; the problem's type ends with its code: {string.Join(", ", refusals)}." : "Conflict.",
-                isChange ? "Also idempotency_key_reused (this key came with another request), idempotency_key_in_progress (its first request is still running: retry after Retry-After) or idempotency_key_interrupted (its first request made its changes but its answer was lost: read the result, do not retry)." : "").TrimEnd();
+                refusals.Count > 0 ? $"A business rule refused the request; the problem's type ends with its code: {string.Join(", ", refusals)}." : "No business rule refuses this request.",
+                isChange ? (refusals.Count > 0 ? "Also " : "Only the Idempotency-Key's answers: ") + "idempotency_key_reused (this key came with another request), idempotency_key_in_progress (its first request is still running: retry after Retry-After) or idempotency_key_interrupted (its first request made its changes but its answer was lost: read the result, do not retry)." : "").TrimEnd();
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
@@ -123,7 +124,7 @@ internal static class OpenApiProtocol
             }
             if (!status.StartsWith('2')) continue;
             if (versioned is not null) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
-            if (status == "201") answer.Headers["Location"] = new OpenApiHeaderReference("Location", document);
+            if (status is "201" or "202") answer.Headers["Location"] = new OpenApiHeaderReference("Location", document);
             if (isChange && versioned is { WritesEvents: true }) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
             if (isChange) answer.Headers[Replayed] = new OpenApiHeaderReference(Replayed, document);
         }

@@ -51,7 +51,8 @@ public static class WebhookDeliveriesEndpoints
         webhooks.MapPost("/{webhookId}/deliveries/{deliveryId}/redeliver", RedeliverAsync)
             .WithName("redeliverWebhookDelivery")
             .WithSummary("Send a delivery again")
-            .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule. Answers 202.")
+            .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. " +
+                "Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts show.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(

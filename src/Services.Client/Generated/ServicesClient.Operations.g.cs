@@ -799,7 +799,7 @@ public sealed partial class ServicesClient
     /// Send a delivery again
     /// </summary>
     /// <remarks>
-    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule. Answers 202.
+    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts show.
     /// </remarks>
     [Operation("redeliverWebhookDelivery", "POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver")]
     public Task<ApiResponse<WebhookDeliveryResponse>> RedeliverWebhookDeliveryAsync(string webhookId, string deliveryId, RequestOptions? options = null, CancellationToken cancellationToken = default)

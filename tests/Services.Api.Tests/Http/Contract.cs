@@ -13,15 +13,26 @@ namespace Services.Api.Tests.Http;
 /// <summary>
 /// The published contract (api-spec/openapi.json), checked inside the API under test: an answer whose
 /// status its operation does not declare, or a problem whose code that status does not list
-/// (<c>x-problem-codes</c>), or a problem without the members its schema requires, becomes a 500 naming the gap, so that the test which met it fails. Every
+/// (<c>x-problem-codes</c>), or a problem without the members its schema requires, or a success carrying a header its answer does not declare
+/// (<see cref="JudgedHeaders"/>), becomes a 500 naming the gap, so that the test which met it fails. Every
 /// answer the API tests provoke is thereby one an integrator could have read about.
 /// </summary>
 public static class Contract
 {
     public const string ViolationHeader = "Contract-Violation";
 
-    /// <summary>operationId → status → the problem codes it lists.</summary>
-    private static readonly Lazy<Dictionary<string, Dictionary<string, HashSet<string>>>> Operations = new(Load);
+    /// <summary>
+    /// The headers a handler sets on a success for a client to read. The middleware's own (rate limits, Retry-After,
+    /// Idempotent-Replayed) go on every answer whatever its operation and are declared where a client reads them.
+    /// </summary>
+    private static readonly string[] JudgedHeaders = ["Location", "ETag", Writes.PositionHeader];
+
+    /// <param name="Codes">The problem codes it lists.</param>
+    /// <param name="Headers">The headers it declares.</param>
+    private sealed record DeclaredAnswer(HashSet<string> Codes, HashSet<string> Headers);
+
+    /// <summary>operationId → status → what its answer declares.</summary>
+    private static readonly Lazy<Dictionary<string, Dictionary<string, DeclaredAnswer>>> Operations = new(Load);
 
     public static string RepositoryRoot()
     {
@@ -67,10 +78,20 @@ public static class Contract
     {
         if (operationId is null || (status >= 500 && status != 503) || !Operations.Value.TryGetValue(operationId, out var responses)) return null;
         var key = status.ToString(CultureInfo.InvariantCulture);
-        if (!responses.TryGetValue(key, out var codes)) return $"{operationId} does not declare {key}";
+        if (!responses.TryGetValue(key, out var answer)) return $"{operationId} does not declare {key}";
         if (problemType is null) return null;
         var code = problemType.StartsWith(Problems.TypeBase, StringComparison.Ordinal) ? problemType[Problems.TypeBase.Length..] : problemType;
-        return codes.Contains(code) ? null : $"{operationId} does not list {code} among its {key} problems";
+        return answer.Codes.Contains(code) ? null : $"{operationId} does not list {code} among its {key} problems";
+    }
+
+    /// <summary>Why a success carrying <paramref name="sent"/> headers breaks the contract, or null.</summary>
+    public static string? HeaderViolation(string? operationId, int status, IEnumerable<string> sent)
+    {
+        if (operationId is null || status is < 200 or >= 300 || !Operations.Value.TryGetValue(operationId, out var responses)
+            || !responses.TryGetValue(status.ToString(CultureInfo.InvariantCulture), out var answer))
+            return null;
+        var undeclared = JudgedHeaders.Where(name => sent.Contains(name, StringComparer.OrdinalIgnoreCase) && !answer.Headers.Contains(name)).ToList();
+        return undeclared.Count == 0 ? null : $"{operationId} does not declare {string.Join(", ", undeclared)} on its {status} answer";
     }
 
     private static void CheckProblem(ProblemDetailsContext context)
@@ -91,10 +112,10 @@ public static class Contract
     private static string? OperationOf(HttpContext http) =>
         (http.GetEndpoint() ?? http.Features.Get<IExceptionHandlerFeature>()?.Endpoint)?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
 
-    private static Dictionary<string, Dictionary<string, HashSet<string>>> Load()
+    private static Dictionary<string, Dictionary<string, DeclaredAnswer>> Load()
     {
         var document = JsonNode.Parse(File.ReadAllText(DocumentPath()))!;
-        var operations = new Dictionary<string, Dictionary<string, HashSet<string>>>(StringComparer.Ordinal);
+        var operations = new Dictionary<string, Dictionary<string, DeclaredAnswer>>(StringComparer.Ordinal);
         foreach (var (_, path) in document["paths"]!.AsObject())
         {
             foreach (var (_, operation) in path!.AsObject())
@@ -102,14 +123,16 @@ public static class Contract
                 if (operation?["operationId"]?.GetValue<string>() is not { } id) continue;
                 operations[id] = operation["responses"]!.AsObject().ToDictionary(
                     response => response.Key,
-                    response => (response.Value?["x-problem-codes"]?.AsArray().Select(code => code!.GetValue<string>()) ?? []).ToHashSet(StringComparer.Ordinal),
+                    response => new DeclaredAnswer(
+                        (response.Value?["x-problem-codes"]?.AsArray().Select(code => code!.GetValue<string>()) ?? []).ToHashSet(StringComparer.Ordinal),
+                        (response.Value?["headers"]?.AsObject().Select(header => header.Key) ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase)),
                     StringComparer.Ordinal);
             }
         }
         return operations;
     }
 
-    /// <summary>Judges every answer's status as it starts; a problem's code is judged earlier, in <see cref="CheckProblem"/>, while its body can still change.</summary>
+    /// <summary>Judges every answer's status and headers as it starts; a problem's code is judged earlier, in <see cref="CheckProblem"/>, while its body can still change.</summary>
     private sealed class StatusCheck : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
@@ -118,7 +141,9 @@ public static class Contract
             {
                 context.Response.OnStarting(() =>
                 {
-                    if (Violation(OperationOf(context), context.Response.StatusCode, problemType: null) is { } violation)
+                    var operation = OperationOf(context);
+                    if ((Violation(operation, context.Response.StatusCode, problemType: null)
+                            ?? HeaderViolation(operation, context.Response.StatusCode, context.Response.Headers.Keys)) is { } violation)
                     {
                         context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                         context.Response.Headers[ViolationHeader] = violation;

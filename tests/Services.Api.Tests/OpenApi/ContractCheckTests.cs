@@ -27,6 +27,23 @@ public sealed class ContractCheckTests
     public void An_undeclared_answer_is_named(string operationId, int status, string? code, string violation) =>
         Contract.Violation(operationId, status, code is null ? null : Problems.TypeBase + code).ShouldBe(violation);
 
+    [Theory]
+    [InlineData("redeliverWebhookDelivery", 202, "Location")]
+    [InlineData("rebuildProjection", 202, "Location")]
+    [InlineData("createWebhook", 201, "Location")]
+    [InlineData("rotateWebhookSecret", 200, "ETag")]
+    [InlineData("bookSeat", 201, "Services-Position")]
+    [InlineData("deleteWebhook", 204, "RateLimit-Remaining")]
+    public void A_success_with_a_declared_header_passes(string operationId, int status, string header) =>
+        Contract.HeaderViolation(operationId, status, [header]).ShouldBeNull();
+
+    [Theory]
+    [InlineData("listWebhooks", 200, "ETag", "listWebhooks does not declare ETag on its 200 answer")]
+    [InlineData("deleteWebhook", 204, "Location", "deleteWebhook does not declare Location on its 204 answer")]
+    [InlineData("updateWebhook", 200, "Services-Position", "updateWebhook does not declare Services-Position on its 200 answer")]
+    public void A_success_with_an_undeclared_header_is_named(string operationId, int status, string header, string violation) =>
+        Contract.HeaderViolation(operationId, status, [header]).ShouldBe(violation);
+
     [Fact]
     public void A_problem_type_outside_ours_is_never_declared() =>
         Contract.Violation("bookSeat", 400, "about:blank").ShouldBe("bookSeat does not list about:blank among its 400 problems");

@@ -171,6 +171,27 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Every_409_names_each_problem_code_it_lists_and_says_so_where_no_business_rule_refuses_the_request()
+    {
+        using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var conflicts = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(op => Methods.Contains(op.Name)))
+            .Where(op => op.Value.GetProperty("responses").TryGetProperty("409", out _))
+            .Select(op => (Id: op.Value.GetProperty("operationId").GetString(), Answer: op.Value.GetProperty("responses").GetProperty("409")))
+            .ToList();
+
+        conflicts.ShouldContain(conflict => conflict.Id == "redeliverWebhookDelivery");
+        foreach (var (id, answer) in conflicts)
+        {
+            var description = answer.GetProperty("description").GetString()!;
+            var codes = answer.GetProperty("x-problem-codes").EnumerateArray().Select(code => code.GetString()!).ToList();
+            codes.ShouldAllBe(code => description.Contains(code, StringComparison.Ordinal), id);
+            if (codes.All(code => code.StartsWith("idempotency_key_", StringComparison.Ordinal)))
+                description.ShouldStartWith("No business rule refuses this request.", customMessage: id);
+        }
+    }
+
+    [Fact]
     public async Task The_feed_and_webhook_schemas_name_every_event_an_integrator_can_meet()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
