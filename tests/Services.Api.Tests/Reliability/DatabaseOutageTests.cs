@@ -77,7 +77,7 @@ public sealed class DatabaseOutageTests(ApiFixture api) : IClassFixture<ApiFixtu
     /// <summary>The API on <paramref name="connectionString"/>'s database, reached through <paramref name="relay"/>; its warnings and worse in <paramref name="logs"/>.</summary>
     private static WebApplicationFactory<Program> BehindRelay(TcpRelay relay, string connectionString, CapturedLogs logs)
     {
-        var throughRelay = new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = relay.Port, Timeout = 2 }.ConnectionString;
+        var throughRelay = new NpgsqlConnectionStringBuilder(relay.Through(connectionString)) { Timeout = 2 }.ConnectionString;
         return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:Postgres", throughRelay);
@@ -87,69 +87,5 @@ public sealed class DatabaseOutageTests(ApiFixture api) : IClassFixture<ApiFixtu
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             web.ConfigureLogging(logging => logging.AddProvider(logs));
         });
-    }
-
-    /// <summary>Refuses connections until opened, then relays them to the real server.</summary>
-    private sealed class TcpRelay : IDisposable
-    {
-        private readonly string _host;
-        private readonly int _targetPort;
-        private readonly CancellationTokenSource _stop = new();
-        private TcpListener? _listener;
-
-        public TcpRelay()
-        {
-            var server = new NpgsqlConnectionStringBuilder(PostgresDatabases.ServerConnectionString);
-            (_host, _targetPort) = (server.Host!, server.Port);
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        public int Port { get; }
-
-        public void Open()
-        {
-            _listener = new TcpListener(IPAddress.Loopback, Port);
-            _listener.Start();
-            _ = AcceptAsync(_listener);
-        }
-
-        private async Task AcceptAsync(TcpListener listener)
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient inbound;
-                try { inbound = await listener.AcceptTcpClientAsync(_stop.Token); }
-                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
-                _ = RelayAsync(inbound);
-            }
-        }
-
-        private async Task RelayAsync(TcpClient inbound)
-        {
-            using (inbound)
-            using (var outbound = new TcpClient())
-            {
-                try
-                {
-                    await outbound.ConnectAsync(_host, _targetPort, _stop.Token);
-                    await using var a = inbound.GetStream();
-                    await using var b = outbound.GetStream();
-                    await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
-                {
-                    // The relay is closing or a side hung up.
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener?.Stop();
-            _stop.Dispose();
-        }
     }
 }

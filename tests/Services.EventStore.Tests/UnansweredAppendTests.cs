@@ -1,0 +1,151 @@
+using Npgsql;
+using static Services.EventStore.Tests.TestEvents;
+
+namespace Services.EventStore.Tests;
+
+/// <summary>
+/// An append whose connection breaks before its answer may have committed, or may still commit:
+/// its batch can wait on the server for a stream's lock and commit once the lock is free. The store
+/// under test reaches PostgreSQL through a relay that the test cuts while a session of the test holds
+/// the stream's lock (0004_stream_locks.sql); the test's own sessions go straight to the server.
+/// </summary>
+public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<StoreFixture>, IAsyncLifetime
+{
+    private readonly TcpRelay _relay = new();
+    private NpgsqlDataSource _throughRelay = null!;
+    private EventStore _store = null!;
+
+    public Task InitializeAsync()
+    {
+        _relay.Open();
+        _throughRelay = EventStoreDataSource.Create(_relay.Through(fixture.ConnectionString));
+        _store = new EventStore(_throughRelay, StoreFixture.NewRegistry());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _throughRelay.DisposeAsync();
+        _relay.Dispose();
+    }
+
+    [Fact]
+    public async Task A_retry_that_finds_its_versions_taken_by_its_own_first_attempt_answers_with_that_attempt()
+    {
+        var stream = await ExistingStreamAsync();
+        Task<AppendResult> append;
+        await using (await HoldStreamLockAsync(stream))
+        {
+            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(1), new Counted(2)]);
+            await WaitForLockWaitersAsync(append, w => w.Count == 1, "the append waits on the server for its stream's lock");
+            _relay.Cut();
+            await WaitForLockWaitersAsync(append, w => w.Count == 2, "the retry waits behind the first attempt, still alive on the server");
+        }
+
+        (await append).VersionOf(stream).ShouldBe(3);
+        await ShouldHoldOnceAsync(stream, 0, 1, 2);
+    }
+
+    [Fact]
+    public async Task Each_member_of_a_group_whose_connection_broke_is_answered_with_the_group_s_commit()
+    {
+        var (first, second) = (await ExistingStreamAsync(), await ExistingStreamAsync());
+        Task<AppendResult> holder, one, other;
+        await using (await HoldStreamLockAsync(first))
+        {
+            var busy = NewStream();
+            await using (await HoldStreamLockAsync(busy))
+            {
+                // The committer is busy with the holder: the next two appends wait, then commit as one group.
+                holder = _store.AppendAsync(busy, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+                await WaitForLockWaitersAsync(holder, w => w.Count == 1, "the holder waits on its stream's lock");
+                one = _store.AppendAsync(first, "thing", ExpectedVersion.Exactly(1), [new Counted(1), new Counted(2)]);
+                other = _store.AppendAsync(second, "thing", ExpectedVersion.Exactly(1), [new Counted(1)]);
+            }
+            await holder;
+            await WaitForLockWaitersAsync(one, w => w.Count == 1, "the group waits on the first stream's lock");
+            _relay.Cut();
+            await WaitForLockWaitersAsync(one, w => w.Count == 2, "the first member, alone, waits behind the group, still alive on the server");
+        }
+
+        var (oneResult, otherResult) = (await one, await other);
+        oneResult.VersionOf(first).ShouldBe(3);
+        otherResult.VersionOf(second).ShouldBe(2);
+        oneResult.LastPosition.TransactionId.ShouldBe(otherResult.LastPosition.TransactionId, "both were written by the group's transaction");
+        await ShouldHoldOnceAsync(first, 0, 1, 2);
+        await ShouldHoldOnceAsync(second, 0, 1);
+    }
+
+    [Fact]
+    public async Task An_append_at_any_version_whose_answer_was_lost_after_it_committed_is_answered_from_its_events_not_written_again()
+    {
+        var stream = await ExistingStreamAsync();
+        Task<AppendResult> append;
+        await using (await HoldStreamLockAsync(stream))
+        {
+            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
+            await WaitForLockWaitersAsync(append, w => w.Count == 1, "the append waits on the server for its stream's lock");
+            _relay.HoldAnswers();
+        }
+        await Eventually.WaitUntilAsync(async () => (await fixture.Store.ReadStreamAsync(stream)).Count == 3, "the append commits, unanswered");
+        _relay.Cut();
+
+        (await append).VersionOf(stream).ShouldBe(3);
+        await ShouldHoldOnceAsync(stream, 0, 1, 2);
+    }
+
+    private static string NewStream() => $"thing-{Guid.NewGuid():N}";
+
+    /// <summary>A stream at version 1 (its event: 0), written straight to the server.</summary>
+    private async Task<string> ExistingStreamAsync()
+    {
+        var stream = NewStream();
+        await fixture.Store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(0)]);
+        return stream;
+    }
+
+    /// <summary>A session of the test holds the lock every append to <paramref name="streamId"/> takes, until disposed.</summary>
+    private async Task<IAsyncDisposable> HoldStreamLockAsync(string streamId)
+    {
+        var connection = await fixture.DataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        {
+            take.Parameters.Add(new NpgsqlParameter { Value = streamId });
+            await take.ExecuteScalarAsync();
+        }
+        return new HeldLock(connection, transaction);
+    }
+
+    private sealed class HeldLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.CommitAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits until the server processes waiting for a lock (their ids) meet <paramref name="condition"/>, or the append has its outcome.</summary>
+    private async Task WaitForLockWaitersAsync(Task append, Func<List<int>, bool> condition, string what) =>
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            append.IsCompleted.ShouldBeFalse($"the append ended before {what}");
+            await using var command = fixture.DataSource.CreateCommand(
+                "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid");
+            await using var reader = await command.ExecuteReaderAsync();
+            var waiters = new List<int>();
+            while (await reader.ReadAsync()) waiters.Add(reader.GetInt32(0));
+            return condition(waiters);
+        }, what);
+
+    /// <summary>The stream holds these events, once each.</summary>
+    private async Task ShouldHoldOnceAsync(string streamId, params int[] numbers)
+    {
+        var events = await fixture.Store.ReadStreamAsync(streamId);
+        events.Select(e => ((Counted)e.Data!).Number).ShouldBe(numbers);
+        events.Select(e => e.EventId).Distinct().Count().ShouldBe(numbers.Length);
+    }
+}
