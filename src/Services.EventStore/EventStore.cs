@@ -24,6 +24,7 @@ public sealed class EventStore : IAsyncDisposable
     // the waiting appends into smaller groups and cost more than their overlap gained (BENCHMARKS.md).
     internal const int MaxConcurrentCommits = 1;
     private const int MaxGroupSize = 64;
+    private static readonly TimeSpan UnansweredAttemptEndTimeout = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventTypeRegistry _registry;
@@ -141,7 +142,7 @@ public sealed class EventStore : IAsyncDisposable
         {
             // A statement of the group failed: nothing of it was written. Anything else (a broken
             // connection, the server going away during the commit): each member first looks whether it was.
-            var mayHaveCommitted = ex is not (StreamVersionConflictException or PostgresException { InvariantSeverity: "ERROR" });
+            var mayHaveCommitted = !ProvesNothingCommitted(ex);
             // In arrival order: an append may have been decided on the events of one before it.
             foreach (var append in group) await CommitAloneAsync(append, mayHaveCommitted);
             return;
@@ -164,8 +165,10 @@ public sealed class EventStore : IAsyncDisposable
                 // An earlier attempt may have committed before its answer was lost: its events,
                 // found by their ids, are the answer then, rather than writing them again. It may
                 // also still be committing: then this attempt finds its stream moved (a conflict),
-                // and looks again.
+                // and looks again. At any version nothing would conflict: that attempt's server
+                // process is ended before looking.
                 var retried = attempts++ > 0;
+                if (retried && append.Prepared.AtAnyVersion) await EndUnansweredAttemptAsync(append, ct);
                 if (retried && await FindCommittedAsync(append.Prepared, ct) is { } committed) return committed;
                 try
                 {
@@ -225,6 +228,8 @@ public sealed class EventStore : IAsyncDisposable
         if (announced) batch.BatchCommands.Add(FeedNotifier.NotifyCommand());
         var versions = group.Select(append => new Dictionary<string, long>(append.Prepared.Streams.Count, StringComparer.Ordinal)).ToArray();
         var last = new FeedPosition[group.Count];
+        // Read now: a broken connection no longer tells which server process had the batch.
+        var backend = connection.ProcessID;
         try
         {
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -246,7 +251,39 @@ public sealed class EventStore : IAsyncDisposable
         {
             throw (Exception?)await ConflictAheadAsync(connection, group, cancellationToken) ?? ex;
         }
+        catch (Exception ex) when (!ProvesNothingCommitted(ex))
+        {
+            foreach (var append in group) append.UnansweredBackend = backend;
+            throw;
+        }
         return (group.Select((_, member) => new AppendResult(versions[member], last[member])).ToArray(), announced);
+    }
+
+    /// <summary>
+    /// Ends the server process that an attempt went unanswered on, if it still runs (the batch may be
+    /// waiting there for a lock, to commit later). An append at any version has no expected version
+    /// that a second copy of its events would collide with: only once that process has ended is
+    /// what <see cref="FindCommittedAsync"/> finds all that attempt will ever have written. Cheaper
+    /// than a unique index on event ids, which every append would pay for; appends at known versions
+    /// need neither (the version index turns a second copy into a conflict, and the retry looks again).
+    /// The process is named by its id, its database and role: an id is reused only once the
+    /// server's host has gone through its whole range of process ids, not within a retry's delay.
+    /// </summary>
+    private async Task EndUnansweredAttemptAsync(PendingAppend append, CancellationToken cancellationToken)
+    {
+        if (append.UnansweredBackend == 0) return;
+        await using var command = _dataSource.CreateCommand(
+            "select pg_terminate_backend(pid, $2) from pg_stat_activity where pid = $1 and pid <> pg_backend_pid() and datname = current_database() and usename = current_user");
+        command.Parameters.Add(new NpgsqlParameter { Value = append.UnansweredBackend });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)UnansweredAttemptEndTimeout.TotalMilliseconds });
+        // No row: it had ended already. False: it still runs, and may still commit.
+        if (await command.ExecuteScalarAsync(cancellationToken) is false)
+        {
+            throw new TimeoutException(
+                $"The outcome of an append at any version is unknown: the server process {append.UnansweredBackend} that an earlier attempt went to "
+                + $"did not end within {UnansweredAttemptEndTimeout.TotalSeconds:0} s and may still commit it. Read the stream before appending again.");
+        }
+        append.UnansweredBackend = 0;
     }
 
     private async Task<AppendResult?> FindCommittedAsync(PreparedAppend prepared, CancellationToken cancellationToken)
@@ -396,6 +433,9 @@ public sealed class EventStore : IAsyncDisposable
     private static bool IsRetryable(NpgsqlException ex) =>
         ex.IsTransient && ex is not PostgresException { SqlState: ConflictSqlState };
 
+    /// <summary>An error of a statement rolls the transaction back; a lost connection or a dying server leaves it unknown.</summary>
+    private static bool ProvesNothingCommitted(Exception ex) =>
+        ex is StreamVersionConflictException or PostgresException { InvariantSeverity: "ERROR" };
 
     /// <summary>
     /// A stream another append had already moved past the expected version (found by the unique

@@ -12,9 +12,10 @@ public readonly record struct ExpectedVersion
     internal Guid? LastEventId { get; }
 
     /// <summary>
-    /// Append whatever the version; concurrent appenders take the next free versions. Nothing
-    /// guards a retry here: if a connection breaks while the first attempt is still committing,
-    /// the retry may append the events again. Use an exact version where that matters.
+    /// Append whatever the version; concurrent appenders take the next free versions. No version
+    /// guards a retry here: if a connection breaks before the answer, the store ends the server
+    /// process of the first attempt before it looks for its events and writes them again, and
+    /// throws a <see cref="TimeoutException"/> (the outcome unknown) if that process will not end.
     /// </summary>
     public static ExpectedVersion Any { get; } = new(-1);
 

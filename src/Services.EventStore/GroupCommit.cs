@@ -23,6 +23,12 @@ internal sealed class PendingAppend(PreparedAppend prepared, EventMetadata metad
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>
+    /// The server process of this append's last attempt when that attempt got no answer (0: none):
+    /// while it runs, it may still commit the append.
+    /// </summary>
+    public int UnansweredBackend { get; set; }
+
     public Task<AppendResult> Outcome => _outcome.Task;
 
     public void Succeed(AppendResult result) => _outcome.TrySetResult(result);

@@ -19,6 +19,9 @@ internal sealed class PreparedAppend
 
     public Guid[] AllEventIds => Streams.SelectMany(s => s.EventIds).ToArray();
 
+    /// <summary>Some stream takes the events at whatever version it is at: nothing in the database refuses a second copy of them.</summary>
+    public bool AtAnyVersion => Streams.Any(s => s.Expected == ExpectedVersion.Any);
+
     public static PreparedAppend Create(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, EventTypeRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(appends);

@@ -95,6 +95,25 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         await ShouldHoldOnceAsync(stream, 0, 1, 2);
     }
 
+    [Fact]
+    public async Task An_append_at_any_version_whose_connection_broke_while_it_waited_on_the_server_is_written_once()
+    {
+        var stream = await ExistingStreamAsync();
+        Task<AppendResult> append;
+        await using (await HoldStreamLockAsync(stream))
+        {
+            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
+            var firstAttempt = 0;
+            await WaitForLockWaitersAsync(append, w => w is [var only] && (firstAttempt = only) > 0, "the append waits on the server for its stream's lock");
+            _relay.Cut();
+            // Whether or not the first attempt still waits too.
+            await WaitForLockWaitersAsync(append, w => w.Any(pid => pid != firstAttempt), "the retry waits on the stream's lock");
+        }
+
+        (await append).VersionOf(stream).ShouldBe(3);
+        await ShouldHoldOnceAsync(stream, 0, 1, 2);
+    }
+
     private static string NewStream() => $"thing-{Guid.NewGuid():N}";
 
     /// <summary>A stream at version 1 (its event: 0), written straight to the server.</summary>
