@@ -83,7 +83,22 @@ internal static class Sql
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first column of every row, in order.</summary>
+    public static async Task<List<T>> ColumnAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync()) values.Add(reader.GetFieldValue<T>(0));
+        return values;
+    }
+
     /// <summary>Backends of this database waiting for a lock (a row lock or an advisory lock).</summary>
     public static Task<long> LockWaitersAsync(NpgsqlDataSource dataSource) =>
         CountAsync(dataSource, "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+
+    /// <summary>The process ids of the backends <see cref="LockWaitersAsync"/> counts.</summary>
+    public static Task<List<int>> LockWaiterIdsAsync(NpgsqlDataSource dataSource) =>
+        ColumnAsync<int>(dataSource, "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid");
 }

@@ -37,8 +37,7 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         Task<AppendResult> append;
         await using (await HoldStreamLockAsync(stream))
         {
-            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new Counted(1), new Counted(2)]);
-            await WaitForLockWaitersAsync(append, w => w.Count == 1, "the append waits on the server for its stream's lock");
+            (append, _) = await AppendWaitingOnLockAsync(stream, ExpectedVersion.Exactly(1));
             _relay.Cut();
             await WaitForLockWaitersAsync(append, w => w.Count == 2, "the retry waits behind the first attempt, still alive on the server");
         }
@@ -84,8 +83,7 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         Task<AppendResult> append;
         await using (await HoldStreamLockAsync(stream))
         {
-            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
-            await WaitForLockWaitersAsync(append, w => w.Count == 1, "the append waits on the server for its stream's lock");
+            (append, _) = await AppendWaitingOnLockAsync(stream, ExpectedVersion.Any);
             _relay.HoldAnswers();
         }
         await Eventually.WaitUntilAsync(async () => (await fixture.Store.ReadStreamAsync(stream)).Count == 3, "the append commits, unanswered");
@@ -102,9 +100,7 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         Task<AppendResult> append;
         await using (await HoldStreamLockAsync(stream))
         {
-            append = _store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
-            var firstAttempt = 0;
-            await WaitForLockWaitersAsync(append, w => w is [var only] && (firstAttempt = only) > 0, "the append waits on the server for its stream's lock");
+            (append, var firstAttempt) = await AppendWaitingOnLockAsync(stream, ExpectedVersion.Any);
             _relay.Cut();
             // Whether or not the first attempt still waits too.
             await WaitForLockWaitersAsync(append, w => w.Any(pid => pid != firstAttempt), "the retry waits on the stream's lock");
@@ -147,17 +143,24 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         }
     }
 
+    /// <summary>
+    /// Starts appending events 1 and 2 to <paramref name="streamId"/> (whose lock the test holds), and
+    /// waits until the append waits on the server for that lock; returns it and its server process.
+    /// </summary>
+    private async Task<(Task<AppendResult> Append, int Backend)> AppendWaitingOnLockAsync(string streamId, ExpectedVersion expected)
+    {
+        var append = _store.AppendAsync(streamId, "thing", expected, [new Counted(1), new Counted(2)]);
+        var backend = 0;
+        await WaitForLockWaitersAsync(append, w => w is [var only] && (backend = only) > 0, "the append waits on the server for its stream's lock");
+        return (append, backend);
+    }
+
     /// <summary>Waits until the server processes waiting for a lock (their ids) meet <paramref name="condition"/>, or the append has its outcome.</summary>
     private async Task WaitForLockWaitersAsync(Task append, Func<List<int>, bool> condition, string what) =>
         await Eventually.WaitUntilAsync(async () =>
         {
             append.IsCompleted.ShouldBeFalse($"the append ended before {what}");
-            await using var command = fixture.DataSource.CreateCommand(
-                "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid");
-            await using var reader = await command.ExecuteReaderAsync();
-            var waiters = new List<int>();
-            while (await reader.ReadAsync()) waiters.Add(reader.GetInt32(0));
-            return condition(waiters);
+            return condition(await Sql.LockWaiterIdsAsync(fixture.DataSource));
         }, what);
 
     /// <summary>The stream holds these events, once each.</summary>

@@ -21,7 +21,8 @@ public sealed class CheckpointCompareAndSetTests(StoreFixture fixture) : IClassF
             await using (var hold = new NpgsqlCommand("lock table moved_applied in exclusive mode", locker, holding)) await hold.ExecuteNonQueryAsync();
             await AppendManyAsync(fixture.Store, "page", 5);
             var shard = 0;
-            await Eventually.WaitUntilAsync(async () => (shard = await LockWaiterAsync()) != 0, "the shard's page waits on the read model's lock");
+            await Eventually.WaitUntilAsync(async () => await Sql.LockWaiterIdsAsync(fixture.DataSource) is [var only] && (shard = only) > 0,
+                "the shard's page waits on the read model's lock");
             // Meanwhile, as far as the checkpoint tells, another node applied that page and more.
             moved = (await AppendManyAsync(fixture.Store, "elsewhere", 5)).LastPosition;
             await MoveCheckpointAsync("moved", moved);
@@ -30,21 +31,13 @@ public sealed class CheckpointCompareAndSetTests(StoreFixture fixture) : IClassF
                 "select count(*) from pg_stat_activity where pid = $1 and state <> 'idle'", shard) == 0, "the page's transaction ends");
         }
 
-        (await daemon.GetStatusAsync()).Single(s => s.Name == "moved").Position.ShouldBe(moved);
-        (await AppliedStreamPrefixesAsync()).ShouldBe(["before"]);
+        (await daemon.GetStatusAsync()).Single(s => s.Name == "moved").Position.ShouldBe(moved, "the page found the checkpoint moved and left it");
+        (await AppliedStreamPrefixesAsync()).ShouldBe(["before"], "the page's rows were rolled back");
         (await Sql.CountAsync(fixture.DataSource, "select count(*) from moved where stream_id like 'page-%'")).ShouldBe(0);
 
         var after = await AppendManyAsync(fixture.Store, "after", 5);
         await WaitCaughtUpAsync(daemon, "moved", after.LastPosition);
         (await AppliedStreamPrefixesAsync()).ShouldBe(["after", "before"]);
-    }
-
-    /// <summary>The one server process of this database waiting for a lock, or 0.</summary>
-    private async Task<int> LockWaiterAsync()
-    {
-        await using var command = fixture.DataSource.CreateCommand(
-            "select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-        return await command.ExecuteScalarAsync() is int pid ? pid : 0;
     }
 
     private async Task MoveCheckpointAsync(string name, FeedPosition to)
@@ -57,13 +50,6 @@ public sealed class CheckpointCompareAndSetTests(StoreFixture fixture) : IClassF
     }
 
     /// <summary>Which appends (by their streams' prefix) the read model has applied events of.</summary>
-    private async Task<List<string>> AppliedStreamPrefixesAsync()
-    {
-        await using var command = fixture.DataSource.CreateCommand(
-            "select distinct split_part(e.stream_id, '-', 1) from moved_applied a join es_events e using (event_id) order by 1");
-        await using var reader = await command.ExecuteReaderAsync();
-        var prefixes = new List<string>();
-        while (await reader.ReadAsync()) prefixes.Add(reader.GetString(0));
-        return prefixes;
-    }
+    private Task<List<string>> AppliedStreamPrefixesAsync() => Sql.ColumnAsync<string>(fixture.DataSource,
+        "select distinct split_part(e.stream_id, '-', 1) from moved_applied a join es_events e using (event_id) order by 1");
 }
