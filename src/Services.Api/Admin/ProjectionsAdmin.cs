@@ -15,7 +15,8 @@ public sealed record ProjectionStatusResponse(
     DateTimeOffset? LeaseUntil,
     ProjectionState State,
     string? LastError,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    [property: System.ComponentModel.Description("Events left out of this read model since its last rebuild: each failed on its own while the others went on (their errors are in es_dead_letters). A rebuild, once the fault is mended, takes them in again.")] long DeadLetters);
 
 /// <summary>
 /// idle (no node runs it), running, retrying (the last page failed: see lastError), rebuilding (catching up
@@ -34,7 +35,7 @@ public static class ProjectionsAdmin
         projections.MapGet("", List)
             .WithName("listProjections")
             .WithSummary("Read-model shards: position, lag, owner, state (operator)")
-            .WithDescription("Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle) and its last error.")
+            .WithDescription("Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle), its last error and how many events it left out (dead letters).")
             .ProducesProblem(StatusCodes.Status403Forbidden);
         projections.MapPost("/{name}/rebuild", Rebuild)
             .WithName("rebuildProjection")
@@ -49,7 +50,7 @@ public static class ProjectionsAdmin
     {
         var statuses = await daemon.GetStatusAsync(cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ProjectionStatusResponse>>(statuses
-            .Select(s => new ProjectionStatusResponse(s.Name, s.Position.ToString(), s.LagEvents, Math.Round(s.LagAge.TotalSeconds, 3), s.Owner, s.LeaseUntil, StateOf(s.Status), s.LastError, s.UpdatedAt))
+            .Select(s => new ProjectionStatusResponse(s.Name, s.Position.ToString(), s.LagEvents, Math.Round(s.LagAge.TotalSeconds, 3), s.Owner, s.LeaseUntil, StateOf(s.Status), s.LastError, s.UpdatedAt, s.DeadLetters))
             .ToList());
     }
 

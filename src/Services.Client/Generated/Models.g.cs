@@ -1367,6 +1367,12 @@ public sealed record ProjectionStatusResponse
 
     [JsonPropertyName("updatedAt")]
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Events left out of this read model since its last rebuild: each failed on its own while the others went on (their errors are in es_dead_letters). A rebuild, once the fault is mended, takes them in again.
+    /// </summary>
+    [JsonPropertyName("deadLetters")]
+    public required long DeadLetters { get; init; }
 }
 
 public sealed record PublishOfferRequest

@@ -667,7 +667,7 @@ public sealed partial class ServicesClient
     /// Read-model shards: position, lag, owner, state (operator)
     /// </summary>
     /// <remarks>
-    /// Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle) and its last error.
+    /// Each shard's position in the feed, how many events and how long it lags, the node that runs it, its state (running, retrying with lastError, rebuilding, rebuild_requested, failed, idle), its last error and how many events it left out (dead letters).
     /// </remarks>
     [Operation("listProjections", "GET", "/v1/admin/projections")]
     public Task<ApiResponse<IReadOnlyList<ProjectionStatusResponse>>> ListProjectionsAsync(RequestOptions? options = null, CancellationToken cancellationToken = default)

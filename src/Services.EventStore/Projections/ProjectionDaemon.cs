@@ -209,7 +209,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                 LeaseUntil: reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
                 Status: reader.GetString(5),
                 LastError: reader.IsDBNull(6) ? null : reader.GetString(6),
-                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(7)));
+                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(7),
+                DeadLetters: reader.GetInt64(10)));
         }
         return statuses;
     }

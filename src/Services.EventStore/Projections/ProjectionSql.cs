@@ -85,6 +85,9 @@ internal static class ProjectionSql
         """;
 
     /// <summary>$1 name, $2/$3 old position, $4 status, $5 node, $6 lease. Back to the start of the feed.</summary>
+    /// <summary>$1 name. With a reset: the events it left out come back through the replay (or stop the rebuild).</summary>
+    public const string ClearDeadLetters = "delete from es_dead_letters where checkpoint_name = $1";
+
     public const string ResetCheckpoint = """
         update es_checkpoints set last_xid = '0', last_position = 0, status = $4, last_error = null,
             owner = $5, lease_until = now() + $6, updated_at = now()
@@ -139,7 +142,8 @@ internal static class ProjectionSql
                                       limit $1) lag) as lag_events,
                coalesce((select now() - e.created_at from es_events e
                          where (e.transaction_id, e.global_position) > (c.last_xid, c.last_position)
-                         order by e.transaction_id, e.global_position limit 1), interval '0') as lag_age
+                         order by e.transaction_id, e.global_position limit 1), interval '0') as lag_age,
+               (select count(*) from es_dead_letters d where d.checkpoint_name = c.name) as dead_letters
         from es_checkpoints c
         order by c.name
         """;

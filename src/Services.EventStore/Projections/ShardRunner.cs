@@ -459,6 +459,11 @@ internal sealed class ShardRunner
             reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.NodeId });
             reset.Parameters.Add(new NpgsqlParameter { Value = _daemon.Options.LeaseDuration });
             if (await reset.ExecuteScalarAsync(ct) is null) return false;
+            await using (var clear = new NpgsqlCommand(ProjectionSql.ClearDeadLetters, _connection, transaction))
+            {
+                clear.Parameters.Add(new NpgsqlParameter { Value = Name });
+                await clear.ExecuteNonQueryAsync(ct);
+            }
             await transaction.CommitAsync(CancellationToken.None);
             _rebuilding = rebuild;
             Advanced(FeedPosition.Start);

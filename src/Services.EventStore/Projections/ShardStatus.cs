@@ -3,6 +3,7 @@ namespace Services.EventStore.Projections;
 /// <summary>One shard as operators see it.</summary>
 /// <param name="LagEvents">Committed events after the checkpoint, counted up to <see cref="ProjectionDaemon.MaxCountedLag"/>.</param>
 /// <param name="LagAge">Age of the oldest unprocessed event; zero when caught up.</param>
+/// <param name="DeadLetters">Events left out of the read model since its last reset (es_dead_letters).</param>
 public sealed record ShardStatus(
     string Name,
     FeedPosition Position,
@@ -12,7 +13,8 @@ public sealed record ShardStatus(
     DateTimeOffset? LeaseUntil,
     string Status,
     string? LastError,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long DeadLetters);
 
 /// <summary>Values of <c>es_checkpoints.status</c>.</summary>
 public static class ShardStatuses

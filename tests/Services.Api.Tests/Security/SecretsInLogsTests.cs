@@ -94,7 +94,7 @@ public sealed class SecretsInLogsTests(ApiFixture api) : IClassFixture<ApiFixtur
             return !receiver.Requests.IsEmpty;
         }, "the booking's webhook delivery reaches the receiver", TimeSpan.FromSeconds(20));
         var delivered = receiver.Requests.First();
-        Services.Api.Webhooks.WebhookSignature.Verify(webhookSecret, delivered.Signature, delivered.Body, Services.Api.Webhooks.WebhookSignature.DefaultTolerance).ShouldBeTrue();
+        Services.Client.WebhookSignature.Verify(webhookSecret, delivered.Signature, delivered.Body).ShouldBeTrue();
 
         string[] secrets =
         [

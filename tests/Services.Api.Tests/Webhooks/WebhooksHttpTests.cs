@@ -144,8 +144,8 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         requests.Count.ShouldBe(expected.Count + 3);
         foreach (var request in requests)
         {
-            WebhookSignature.Verify(webhook.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue(request.Body);
-            WebhookSignature.Verify("whsec_wrong", request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeFalse();
+            Services.Client.WebhookSignature.Verify(webhook.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue(request.Body);
+            Services.Client.WebhookSignature.Verify("whsec_wrong", request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeFalse();
             var body = JsonSerializer.Deserialize<EventResponse>(request.Body, ApiFixture.JsonOptions)!;
             request.EventId.ShouldBe(body.Id.ToString());
             // As the contract's webhooks section tells a receiver of this event.
@@ -560,16 +560,16 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
         foreach (var request in receiver.Requests)
         {
-            WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
-            WebhookSignature.Verify(old, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+            Services.Client.WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+            Services.Client.WebhookSignature.Verify(old, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
         }
 
         scene.Clock.Advance(TimeSpan.FromHours(24));
         (await scene.RedeliverAsync(receiver.Requests.First().DeliveryId!)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
         var later = receiver.Requests.Last();
-        WebhookSignature.Verify(rotated.Secret, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeTrue();
-        WebhookSignature.Verify(old, later.Signature, later.Body, WebhookSignature.DefaultTolerance, later.At).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify(rotated.Secret, later.Signature, later.Body, Services.Client.WebhookSignature.DefaultTolerance, later.At).ShouldBeTrue();
+        Services.Client.WebhookSignature.Verify(old, later.Signature, later.Body, Services.Client.WebhookSignature.DefaultTolerance, later.At).ShouldBeFalse();
         var stranger = await api.RegisterAsync(OrganizationKind.Company);
         await (await stranger.Client.PostAsync($"/v1/webhooks/{scene.Webhook.Id}/rotate-secret", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
@@ -627,7 +627,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         rotated.ShouldNotBeNull();
         foreach (var request in scene.Receiver.Requests.Skip(1))
-            WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+            Services.Client.WebhookSignature.Verify(rotated.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
     }
 
     [Fact]
@@ -653,7 +653,7 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         moved.Requests.Count.ShouldBe(6);
         scene.Receiver.Requests.ShouldBeEmpty();
         foreach (var request in moved.Requests)
-            WebhookSignature.Verify(scene.Webhook.Secret, request.Signature, request.Body, WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+            Services.Client.WebhookSignature.Verify(scene.Webhook.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
 
         var retyped = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*", "*"]), ApiFixture.JsonOptions);
         retyped.Headers.ETag!.Tag.ShouldBe("\"3\"");
@@ -913,13 +913,13 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var header = WebhookSignature.Sign("whsec_abc", at, """{"id":1}""");
         header.ShouldStartWith($"t={at.ToUnixTimeSeconds()},v1=");
-        WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(4)).ShouldBeTrue();
-        WebhookSignature.Verify("whsec_abc", header, """{"id":2}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
-        WebhookSignature.Verify("whsec_abd", header, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
-        WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(6)).ShouldBeFalse();
-        WebhookSignature.Verify("whsec_abc", "garbage", """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
-        WebhookSignature.Verify("whsec_abc", null, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
-        WebhookSignature.Verify("whsec_abc", header.Replace($"t={at.ToUnixTimeSeconds()}", "t=99999999999999", StringComparison.Ordinal), """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(4)).ShouldBeTrue();
+        Services.Client.WebhookSignature.Verify("whsec_abc", header, """{"id":2}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abd", header, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abc", header, """{"id":1}""", TimeSpan.FromMinutes(5), at.AddMinutes(6)).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abc", "garbage", """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abc", null, """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
+        Services.Client.WebhookSignature.Verify("whsec_abc", header.Replace($"t={at.ToUnixTimeSeconds()}", "t=99999999999999", StringComparison.Ordinal), """{"id":1}""", TimeSpan.FromMinutes(5), at).ShouldBeFalse();
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed class GeneratedClientTests
     {
         const string unowned = """
             {"name":"catalog","position":"0.0","lagEvents":0,"lagSeconds":0,"owner":null,"leaseUntil":null,
-             "state":"idle","lastError":null,"updatedAt":"2026-11-22T10:00:00Z"}
+             "state":"idle","lastError":null,"updatedAt":"2026-11-22T10:00:00Z","deadLetters":0}
             """;
         var shard = System.Text.Json.JsonSerializer.Deserialize<Models.ProjectionStatusResponse>(unowned, ServicesClient.JsonOptions)!;
         shard.LeaseUntil.ShouldBeNull();

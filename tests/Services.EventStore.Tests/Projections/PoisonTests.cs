@@ -9,7 +9,8 @@ public sealed class PoisonTests(StoreFixture fixture) : IClassFixture<StoreFixtu
     [Fact]
     public async Task A_poison_event_goes_to_dead_letters_and_the_shard_carries_on_while_another_shard_is_unaffected()
     {
-        var fragile = new CountingProjection("fragile", "fragile") { Poison = (e, _) => e.Data is Happened { What: "poison" } };
+        var mended = false;
+        var fragile = new CountingProjection("fragile", "fragile") { Poison = (e, _) => !mended && e.Data is Happened { What: "poison" } };
         var sturdy = new CountingProjection("sturdy", "sturdy");
         await using var daemon = new ProjectionDaemon(fixture.Store, [fragile, sturdy], Options("node-p"));
         await daemon.StartAsync();
@@ -41,7 +42,17 @@ public sealed class PoisonTests(StoreFixture fixture) : IClassFixture<StoreFixtu
         var fragileStatus = statuses.Single(s => s.Name == "fragile");
         fragileStatus.Status.ShouldBe(ShardStatuses.Running);
         fragileStatus.LastError.ShouldNotBeNull().ShouldContain(poison.EventId.ToString());
+        fragileStatus.DeadLetters.ShouldBe(1);
         statuses.Single(s => s.Name == "sturdy").LastError.ShouldBeNull();
+        statuses.Single(s => s.Name == "sturdy").DeadLetters.ShouldBe(0);
         poisoned.LastPosition.ShouldBeLessThan(last.LastPosition);
+
+        // Mended, a rebuild takes the event in and its dead letter goes.
+        mended = true;
+        await daemon.RebuildAsync("fragile");
+        await WaitCaughtUpAsync(daemon, "fragile", last.LastPosition);
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from fragile_applied where event_id = $1", poison.EventId)).ShouldBe(1);
+        (await daemon.GetStatusAsync()).Single(s => s.Name == "fragile").DeadLetters.ShouldBe(0);
+        (await Sql.CountAsync(fixture.DataSource, "select count(*) from es_dead_letters")).ShouldBe(0);
     }
 }
