@@ -61,7 +61,8 @@ public static partial class Booking
         var month = Subscription.MonthOf(slotDate);
         var used = subscription.UnitsUsedIn(month);
         if (used + command.Quantity > subscription.MonthlyQuota)
-            return Decision.Refuse("quota_exceeded", $"Subscription {subscription.Id} has used {used} of its {subscription.MonthlyQuota} units for {month}; {command.Quantity} more would exceed the quota.");
+            return Decision.Refuse("quota_exceeded", $"Subscription {subscription.Id} has used {used} of its {subscription.MonthlyQuota} units for {month}; {command.Quantity} more would exceed the quota.")
+                with { Facts = new Dictionary<string, object> { ["month"] = month, ["unitsUsed"] = used, ["monthlyQuota"] = subscription.MonthlyQuota, ["quantity"] = command.Quantity } };
 
         var requested = new BookingRequested(
             command.BookingId, command.CompanyId, subscription.Id, slot.OfferId, slot.Id, slot.Start,
@@ -132,7 +133,7 @@ public static class BookSeatEndpoint
             .WithName("bookSeat")
             .AnswersWithVersion()
             .WithSummary("Book units of a slot")
-            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

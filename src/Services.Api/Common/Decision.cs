@@ -4,7 +4,11 @@ namespace Services.Api.Common;
 /// A broken business rule, as a value: the stable <see cref="Code"/> becomes the problem type and
 /// the <see cref="Detail"/> tells the caller what to change. Answered as 409.
 /// </summary>
-public sealed record Refusal(string Code, string Detail);
+public sealed record Refusal(string Code, string Detail)
+{
+    /// <summary>The figures the detail speaks of, as members of the problem, for a program to read rather than parse the prose.</summary>
+    public IReadOnlyDictionary<string, object>? Facts { get; init; }
+}
 
 /// <summary>What a decider answers: the events to append, or why not.</summary>
 public sealed record Decision<TEvents>

@@ -13,10 +13,18 @@ public static class Problems
         Problem(StatusCodes.Status404NotFound, "not_found", "Not found", $"No {what} with this id is visible to your organization.");
 
     /// <summary>409 naming the rule; a refusal because something named is unknown (<c>*_not_found</c>) is a 404, wherever the id was given.</summary>
-    public static ProblemHttpResult Refused(Refusal refusal) =>
-        refusal.Code.EndsWith("_not_found", StringComparison.Ordinal)
-            ? Problem(StatusCodes.Status404NotFound, "not_found", "Not found", refusal.Detail)
-            : Problem(StatusCodes.Status409Conflict, refusal.Code, "The request breaks a business rule", refusal.Detail);
+    public static ProblemHttpResult Refused(Refusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        if (refusal.Code.EndsWith("_not_found", StringComparison.Ordinal))
+            return Problem(StatusCodes.Status404NotFound, "not_found", "Not found", refusal.Detail);
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict, Type = TypeBase + refusal.Code, Title = "The request breaks a business rule", Detail = refusal.Detail,
+        };
+        foreach (var (name, value) in refusal.Facts ?? new Dictionary<string, object>()) problem.Extensions[name] = value;
+        return TypedResults.Problem(problem);
+    }
 
     public static ProblemHttpResult Forbidden(string detail) =>
         Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);

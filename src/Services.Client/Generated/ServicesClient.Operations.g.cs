@@ -508,7 +508,7 @@ public sealed partial class ServicesClient
     /// Book units of a slot
     /// </summary>
     /// <remarks>
-    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month. Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
+    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
     /// </remarks>
     [Operation("bookSeat", "POST", "/v1/bookings")]
     public Task<ApiResponse<BookingResponse>> BookSeatAsync(BookSeatRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

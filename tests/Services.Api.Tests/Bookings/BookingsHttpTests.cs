@@ -273,7 +273,9 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         waiting.Status.ShouldBe(BookingStatus.Waitlisted);
 
         var beyond = await company.PostBookingAsync(subscription.Id, firstMonthSlot.Id, quantity: 1);
-        await beyond.ShouldBeProblemAsync(HttpStatusCode.Conflict, "quota_exceeded");
+        var refused = await beyond.ShouldBeProblemAsync(HttpStatusCode.Conflict, "quota_exceeded");
+        (refused.GetProperty("month").GetString(), refused.GetProperty("unitsUsed").GetInt32(), refused.GetProperty("monthlyQuota").GetInt32(), refused.GetProperty("quantity").GetInt32())
+            .ShouldBe((firstMonth, 3, 3, 1));
         (await api.BookAsync(company, subscription.Id, secondMonthSlot.Id, quantity: 3)).Status.ShouldBe(BookingStatus.Confirmed);
         await (await company.PostBookingAsync(subscription.Id, secondMonthSlot.Id, quantity: 1)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "quota_exceeded");
 
