@@ -39,13 +39,14 @@ public static partial class Booking
         if (slot is null) return Slot.NotFound(command.SlotId);
         if (slot.Cancelled) return Slot.Cancelled(slot);
         if (slot.HasStarted(now)) return Slot.Started(slot);
-        if (offer is null) return Offer.NotFound(slot.OfferId);
-        if (Offer.Unavailable(offer) is { } unavailable) return unavailable;
         if (subscription is null) return Subscription.NotFound(command.SubscriptionId);
         if (subscription.CompanyId != command.CompanyId)
             return Decision.Refuse("subscription_company_mismatch", $"Subscription {subscription.Id} belongs to company {subscription.CompanyId}, not {command.CompanyId}.");
+        // A request naming a slot its subscription does not serve is told so, whatever the state of that slot's offer.
         if (subscription.OfferId != slot.OfferId)
             return Decision.Refuse("subscription_offer_mismatch", $"Subscription {subscription.Id} is to offer {subscription.OfferId}; slot {slot.Id} belongs to offer {slot.OfferId}.");
+        if (offer is null) return Offer.NotFound(slot.OfferId);
+        if (Offer.Unavailable(offer) is { } unavailable) return unavailable;
 
         var slotDate = offer.LocalDate(slot.Start);
         if (slotDate < subscription.StartsOn)

@@ -158,6 +158,11 @@ public sealed class BookSeatTests
             .ThenRefused("subscription_offer_mismatch");
 
     [Fact]
+    public void A_slot_of_another_offer_than_the_subscriptions_is_named_as_such_even_when_that_offer_is_withdrawn() =>
+        Booking.Decide(Book(), null, SlotWith(), Given<SubscriptionState>(Subscription.Evolve, Subscribed() with { OfferId = "off_other" }), OfferWith(new OfferWithdrawn()), Now)
+            .ThenRefused("subscription_offer_mismatch");
+
+    [Fact]
     public void No_booking_for_a_slot_before_the_subscription_starts() =>
         Booking.Decide(Book(), null, SlotWith(), Given<SubscriptionState>(Subscription.Evolve, Subscribed() with { StartsOn = new DateOnly(2025, 4, 1) }), OfferWith(), Now)
             .ThenRefused("subscription_not_started");
