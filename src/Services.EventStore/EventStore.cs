@@ -251,7 +251,9 @@ public sealed class EventStore : IAsyncDisposable
         {
             throw (Exception?)await ConflictAheadAsync(connection, group, cancellationToken) ?? ex;
         }
-        catch (Exception ex) when (!ProvesNothingCommitted(ex))
+        // Only a connection that broke leaves its process unanswered: a timeout cancels the statement on a sound
+        // connection, back in the pool by the retry, where ending its process would fail whoever holds it then.
+        catch (Exception ex) when (!ProvesNothingCommitted(ex) && connection.FullState.HasFlag(System.Data.ConnectionState.Broken))
         {
             foreach (var append in group) append.UnansweredBackend = backend;
             throw;

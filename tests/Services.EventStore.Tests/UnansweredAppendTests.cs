@@ -110,6 +110,41 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         await ShouldHoldOnceAsync(stream, 0, 1, 2);
     }
 
+    [Fact]
+    public async Task A_retry_after_a_command_timeout_ends_no_server_process_since_the_timeout_left_its_connection_sound()
+    {
+        await using var impatient = EventStoreDataSource.Create(fixture.ConnectionString + ";Command Timeout=1");
+        await using var store = new EventStore(impatient, StoreFixture.NewRegistry());
+        // Sound connections in the pool, one of them the timed-out attempt's once it is cancelled.
+        var pooled = new List<NpgsqlConnection>();
+        for (var i = 0; i < 3; i++) pooled.Add(await impatient.OpenConnectionAsync());
+        var processes = pooled.Select(c => c.ProcessID).ToArray();
+        foreach (var connection in pooled) await connection.DisposeAsync();
+        var stream = await ExistingStreamAsync();
+        Task<AppendResult> append;
+        await using (await HoldStreamLockAsync(stream))
+        {
+            append = store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
+            string? first = null;
+            await WaitForWaitingStatementsAsync(append, w => w is [var only] && (first = only) is not null, "the first attempt waits on the stream's lock");
+            await WaitForWaitingStatementsAsync(append, w => w is [var only] && only != first, "the first attempt timed out and the retry waits in its place");
+        }
+
+        (await append).VersionOf(stream).ShouldBe(3);
+        await ShouldHoldOnceAsync(stream, 0, 1, 2);
+        (await Sql.ColumnAsync<int>(fixture.DataSource, "select pid from pg_stat_activity where pid = any($1) order by pid", processes))
+            .ShouldBe([.. processes.Order()], "every pooled connection's process is still there");
+    }
+
+    /// <summary>Waits until the statements waiting for a lock (process and start) meet <paramref name="condition"/>, or the append has its outcome.</summary>
+    private async Task WaitForWaitingStatementsAsync(Task append, Func<List<string>, bool> condition, string what) =>
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            append.IsCompleted.ShouldBeFalse($"the append ended before {what}");
+            return condition(await Sql.ColumnAsync<string>(fixture.DataSource,
+                "select pid || '@' || query_start from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid"));
+        }, what);
+
     private static string NewStream() => $"thing-{Guid.NewGuid():N}";
 
     /// <summary>A stream at version 1 (its event: 0), written straight to the server.</summary>

@@ -16,7 +16,8 @@ public sealed record OrganizationRenamed(string Name);
 
 public sealed record MemberAdmitted(string CompanyId);
 
-public sealed record MemberRemoved(string CompanyId);
+/// <param name="RemovedAt">When the company was removed; absent from removals recorded before it ended the company's subscriptions.</param>
+public sealed record MemberRemoved(string CompanyId, DateTimeOffset? RemovedAt = null);
 
 /// <summary>Never carries the secret nor its hash: events are shared through the change feed.</summary>
 /// <param name="IssuedAt">Absent from events before it was recorded.</param>
@@ -36,6 +37,7 @@ public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, D
 
 public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt);
 
+/// <param name="RemovedMembers">Companies removed from this club and not admitted since, with when (null: a removal recorded without it).</param>
 public sealed record OrganizationState(
     string Id,
     OrganizationKind Kind,
@@ -43,6 +45,7 @@ public sealed record OrganizationState(
     IReadOnlyList<string> Territories,
     string? Siret,
     ImmutableHashSet<string> Members,
+    ImmutableDictionary<string, DateTimeOffset?> RemovedMembers,
     ImmutableDictionary<string, IssuedApiKey> ApiKeys,
     ImmutableDictionary<string, string> ActiveSubscriptionsByOffer,
     ImmutableDictionary<string, DateOnly> CancelledSubscriptionsEndingOn);
@@ -57,11 +60,11 @@ public static partial class Organization
     public static OrganizationState? Evolve(OrganizationState? state, object @event) => (state, @event) switch
     {
         (null, OrganizationRegistered e) => new OrganizationState(
-            e.OrganizationId, e.Kind, e.Name, e.Territories, e.Siret, [],
+            e.OrganizationId, e.Kind, e.Name, e.Territories, e.Siret, [], ImmutableDictionary<string, DateTimeOffset?>.Empty,
             ImmutableDictionary<string, IssuedApiKey>.Empty, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, DateOnly>.Empty),
         ({ } s, OrganizationRenamed e) => s with { Name = e.Name },
-        ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId) },
-        ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId) },
+        ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId), RemovedMembers = s.RemovedMembers.Remove(e.CompanyId) },
+        ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId), RemovedMembers = s.RemovedMembers.SetItem(e.CompanyId, e.RemovedAt) },
         ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt)) },
         ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
         ({ } s, SubscriptionOpened e) => s with

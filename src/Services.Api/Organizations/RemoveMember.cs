@@ -15,7 +15,7 @@ public static partial class Organization
         if (!club.Members.Contains(command.CompanyId))
             return Decision.Refuse("not_a_member", $"Company {command.CompanyId} is not a member of club {command.ClubId}.");
 
-        return Decision.Accept(new MemberRemoved(command.CompanyId));
+        return Decision.Accept(new MemberRemoved(command.CompanyId, now));
     }
 }
 

@@ -17,10 +17,18 @@ public static class ProjectionHosting
         {
             var logger = sp.GetRequiredService<ILogger<ProjectionDaemon>>();
             // The daemon retries or dead-letters each fault itself; without this, a stuck read model shows only in es_checkpoints.
+            // The database away is every shard's fault at once, and the 503 answers and the health check already tell it.
             return new ProjectionDaemon(
                 sp.GetRequiredService<EventStore.EventStore>(),
                 sp.GetServices<IProjection>(),
-                new ProjectionDaemonOptions { OnError = (shard, error) => logger.LogWarning(error, "Projection fault on {Shard}", shard ?? "the node's coordination") });
+                new ProjectionDaemonOptions
+                {
+                    OnError = (shard, error) =>
+                    {
+                        if (error is NpgsqlException { IsTransient: true }) logger.LogDebug(error, "Projection fault on {Shard}", shard ?? "the node's coordination");
+                        else logger.LogWarning(error, "Projection fault on {Shard}", shard ?? "the node's coordination");
+                    },
+                });
         });
         if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ProjectionHost>();
         return services;

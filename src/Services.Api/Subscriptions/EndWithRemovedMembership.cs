@@ -10,24 +10,18 @@ public sealed record EndWithRemovedMembership(string SubscriptionId);
 public static partial class Subscription
 {
     /// <param name="club">The state of the subscription's club.</param>
-    /// <param name="removedAt">When the company was last removed from the club.</param>
-    public static Decision<CancelSubscriptionOutcome> Decide(EndWithRemovedMembership command, SubscriptionState? state, OfferState? offer, OrganizationState? club, DateTimeOffset removedAt)
+    public static Decision<CancelSubscriptionOutcome> Decide(EndWithRemovedMembership command, SubscriptionState? state, OfferState? offer, OrganizationState? club)
     {
         if (state is null) return NotFound(command.SubscriptionId);
         if (offer is null) return Offer.NotFound(state.OfferId);
         if (!Organization.IsA(OrganizationKind.Club, state.ClubId, club, out var refusal)) return refusal;
         if (club.Members.Contains(state.CompanyId))
             return Decision.Refuse("still_a_member", $"Company {state.CompanyId} is a member of club {state.ClubId}.");
+        // Removals recorded before they ended subscriptions were made on the word that subscriptions run on.
+        if (club.RemovedMembers.GetValueOrDefault(state.CompanyId) is not { } removedAt)
+            return Decision.Refuse("removed_while_subscriptions_ran_on", $"Company {state.CompanyId} was removed from club {state.ClubId} when its subscriptions ran on after a removal.");
 
         // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
         return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(removedAt)));
     }
-
-    /// <summary>Ends a subscription stopped from outside (its offer withdrawn, its company removed) on <paramref name="endsOn"/>, unless it already ends by then.</summary>
-    private static Decision<CancelSubscriptionOutcome> EndBy(SubscriptionState state, DateOnly endsOn) =>
-        state.EndsOn <= endsOn
-            ? Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []))
-            : Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
-                Subscription: [new SubscriptionCancelled(endsOn)],
-                Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
 }

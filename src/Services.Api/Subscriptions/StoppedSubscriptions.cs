@@ -22,7 +22,6 @@ public sealed class StoppedSubscriptions(
     NpgsqlDataSource db,
     EventStore.EventStore store,
     CommandRunner runner,
-    TimeProvider time,
     IOptions<ReactionOptions> options,
     ILogger<StoppedSubscriptions> logger) : PeriodicReaction("subscription-stop", o => o.StoppedSubscriptionsIntervalSeconds, options, logger)
 {
@@ -53,22 +52,21 @@ public sealed class StoppedSubscriptions(
             var offer = state is null ? null : await streams.LoadAsync(Offer.Stream(state.OfferId), ct);
             await streams.LoadAsync(company, ct);
             var club = state is null ? null : await streams.LoadAsync(Organization.Stream(state.ClubId), ct);
-            var decision = offer is { Status: OfferStatus.Withdrawn }
-                ? Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer,
-                    offer.WithdrawnAt ?? await LastRecordedAtAsync(Offer.StreamId(offer.Id), recorded => recorded is OfferWithdrawn, ct))
-                : Subscription.Decide(new EndWithRemovedMembership(subscriptionId), state, offer, club,
-                    state is null ? time.GetUtcNow() : await LastRecordedAtAsync(Organization.StreamId(state.ClubId),
-                        recorded => recorded is MemberRemoved removed && removed.CompanyId == state.CompanyId, ct));
-            if (decision.Events is not { Subscription.Count: > 0 } outcome) return 0;
+            var removal = Subscription.Decide(new EndWithRemovedMembership(subscriptionId), state, offer, club);
+            var withdrawal = offer is { Status: OfferStatus.Withdrawn }
+                ? Subscription.Decide(new EndWithWithdrawnOffer(subscriptionId), state, offer, offer.WithdrawnAt ?? await WithdrawalRecordedAtAsync(offer.Id, ct))
+                : null;
+            // Both stopped it: the earlier end.
+            var outcome = new[] { removal.Events, withdrawal?.Events }
+                .Where(ending => ending is { Subscription.Count: > 0 })
+                .MinBy(ending => ((SubscriptionCancelled)ending!.Subscription[0]).EndsOn);
+            if (outcome is null) return 0;
             await streams.AppendAsync(Metadata, [(subscription.Id, outcome.Subscription), (company.Id, outcome.Company)], ct);
             return 1;
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// When the last event of <paramref name="streamId"/> that <paramref name="matches"/> was recorded: a withdrawal
-    /// recorded before it carried its instant, a removal (whose event never did). Now, when none: the decision then refuses.
-    /// </summary>
-    private async Task<DateTimeOffset> LastRecordedAtAsync(string streamId, Func<object?, bool> matches, CancellationToken cancellationToken) =>
-        (await store.ReadStreamAsync(streamId, cancellationToken: cancellationToken)).LastOrDefault(recorded => matches(recorded.Data))?.Timestamp ?? time.GetUtcNow();
+    /// <summary>When the offer's withdrawal was recorded, for a withdrawal recorded before it carried its instant.</summary>
+    private async Task<DateTimeOffset> WithdrawalRecordedAtAsync(string offerId, CancellationToken cancellationToken) =>
+        (await store.ReadStreamAsync(Offer.StreamId(offerId), cancellationToken: cancellationToken)).First(recorded => recorded.Data is OfferWithdrawn).Timestamp;
 }

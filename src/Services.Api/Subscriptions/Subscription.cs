@@ -1,5 +1,6 @@
 using System.Globalization;
 using Services.Api.Common;
+using Services.Api.Organizations;
 
 namespace Services.Api.Subscriptions;
 
@@ -85,6 +86,14 @@ public static partial class Subscription
         var units = subscription.Units.ByBooking[bookingId];
         return new UnitsReleased(bookingId, units.Month, units.Quantity);
     }
+
+    /// <summary>Ends a subscription stopped from outside (its offer withdrawn, its company removed) on <paramref name="endsOn"/>, unless it already ends by then.</summary>
+    internal static Decision<CancelSubscriptionOutcome> EndBy(SubscriptionState state, DateOnly endsOn) =>
+        state.EndsOn <= endsOn
+            ? Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []))
+            : Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
+                Subscription: [new SubscriptionCancelled(endsOn)],
+                Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
 
     internal static Refusal NotFound(string subscriptionId) =>
         Decision.Refuse("subscription_not_found", $"Subscription {subscriptionId} does not exist.");

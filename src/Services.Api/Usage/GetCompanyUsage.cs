@@ -102,7 +102,7 @@ public static class UsageEndpoints
     internal static async Task<ProblemHttpResult?> NotVisibleAsync(string organizationId, OrganizationKind kind, Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)
     {
         var name = WireName.Of(kind);
-        if (!caller.IsOperator) return caller.OrganizationId == organizationId ? null : Problems.NotFound(name);
+        if (!caller.IsOperator) return caller.OrganizationId == organizationId && caller.Kind == kind ? null : Problems.NotFound(name);
         var organization = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
         return organization.State?.Kind == kind ? null : Problems.NotFound(name);
     }

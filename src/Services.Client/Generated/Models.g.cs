@@ -807,6 +807,12 @@ public sealed record MemberRemoved
 {
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
+
+    /// <summary>
+    /// When the company was removed; absent from removals recorded before it ended the company's subscriptions.
+    /// </summary>
+    [JsonPropertyName("removedAt")]
+    public DateTimeOffset? RemovedAt { get; init; }
 }
 
 /// <summary>

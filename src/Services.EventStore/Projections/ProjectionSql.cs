@@ -84,10 +84,10 @@ internal static class ProjectionSql
         returning status
         """;
 
-    /// <summary>$1 name, $2/$3 old position, $4 status, $5 node, $6 lease. Back to the start of the feed.</summary>
     /// <summary>$1 name. With a reset: the events it left out come back through the replay (or stop the rebuild).</summary>
     public const string ClearDeadLetters = "delete from es_dead_letters where checkpoint_name = $1";
 
+    /// <summary>$1 name, $2/$3 old position, $4 status, $5 node, $6 lease. Back to the start of the feed.</summary>
     public const string ResetCheckpoint = """
         update es_checkpoints set last_xid = '0', last_position = 0, status = $4, last_error = null,
             owner = $5, lease_until = now() + $6, updated_at = now()

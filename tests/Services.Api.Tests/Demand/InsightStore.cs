@@ -54,7 +54,7 @@ public sealed class InsightStore(ApiFixture api)
         AppendAsync(Organization.StreamId(clubId), Organization.StreamType, new MemberAdmitted(companyId));
 
     public Task RemoveAsync(string clubId, string companyId) =>
-        AppendAsync(Organization.StreamId(clubId), Organization.StreamType, new MemberRemoved(companyId));
+        AppendAsync(Organization.StreamId(clubId), Organization.StreamType, new MemberRemoved(companyId, DateTimeOffset.UtcNow));
 
     public async Task<string> OfferAsync(
         string clubId, IReadOnlyList<string> territories, Category category = Category.Concierge, long monthlyFee = 5000, long unitPrice = 1250,

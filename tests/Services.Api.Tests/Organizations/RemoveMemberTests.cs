@@ -9,7 +9,7 @@ public sealed class RemoveMemberTests
     [Fact]
     public void A_club_removes_a_member() =>
         Organization.Decide(new RemoveMember(ClubId, CompanyId), ClubWith(new MemberAdmitted(CompanyId)), Now)
-            .Then(new MemberRemoved(CompanyId));
+            .Then(new MemberRemoved(CompanyId, Now));
 
     [Fact]
     public void A_company_that_is_not_a_member_is_not_removed() =>

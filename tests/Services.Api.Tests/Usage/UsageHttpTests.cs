@@ -164,6 +164,8 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
             await (await (await api.RegisterAsync(kind)).Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         var company = await api.RegisterAsync(OrganizationKind.Company);
         await (await api.Operator.GetAsync($"/v1/clubs/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await company.Client.GetAsync($"/v1/clubs/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.GetAsync($"/v1/companies/{club.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         await (await club.Client.GetAsync($"/v1/clubs/{club.Id}/usage?month=2026-13")).ShouldBeInvalidAsync("month");
     }
 
