@@ -126,8 +126,8 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         {
             append = store.AppendAsync(stream, "thing", ExpectedVersion.Any, [new Counted(1), new Counted(2)]);
             string? first = null;
-            await WaitForWaitingStatementsAsync(append, w => w is [var only] && (first = only) is not null, "the first attempt waits on the stream's lock");
-            await WaitForWaitingStatementsAsync(append, w => w is [var only] && only != first, "the first attempt timed out and the retry waits in its place");
+            await WaitForLockWaitersAsync(append, WaitingStatementsAsync, w => w is [var only] && (first = only) is not null, "the first attempt waits on the stream's lock");
+            await WaitForLockWaitersAsync(append, WaitingStatementsAsync, w => w is [var only] && only != first, "the first attempt timed out and the retry waits in its place");
         }
 
         (await append).VersionOf(stream).ShouldBe(3);
@@ -135,15 +135,6 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
         (await Sql.ColumnAsync<int>(fixture.DataSource, "select pid from pg_stat_activity where pid = any($1) order by pid", processes))
             .ShouldBe([.. processes.Order()], "every pooled connection's process is still there");
     }
-
-    /// <summary>Waits until the statements waiting for a lock (process and start) meet <paramref name="condition"/>, or the append has its outcome.</summary>
-    private async Task WaitForWaitingStatementsAsync(Task append, Func<List<string>, bool> condition, string what) =>
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            append.IsCompleted.ShouldBeFalse($"the append ended before {what}");
-            return condition(await Sql.ColumnAsync<string>(fixture.DataSource,
-                "select pid || '@' || query_start from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid"));
-        }, what);
 
     private static string NewStream() => $"thing-{Guid.NewGuid():N}";
 
@@ -191,12 +182,21 @@ public sealed class UnansweredAppendTests(StoreFixture fixture) : IClassFixture<
     }
 
     /// <summary>Waits until the server processes waiting for a lock (their ids) meet <paramref name="condition"/>, or the append has its outcome.</summary>
-    private async Task WaitForLockWaitersAsync(Task append, Func<List<int>, bool> condition, string what) =>
+    private Task WaitForLockWaitersAsync(Task append, Func<List<int>, bool> condition, string what) =>
+        WaitForLockWaitersAsync(append, () => Sql.LockWaiterIdsAsync(fixture.DataSource), condition, what);
+
+    /// <summary>The same, for what <paramref name="read"/> tells of them.</summary>
+    private static async Task WaitForLockWaitersAsync<T>(Task append, Func<Task<List<T>>> read, Func<List<T>, bool> condition, string what) =>
         await Eventually.WaitUntilAsync(async () =>
         {
             append.IsCompleted.ShouldBeFalse($"the append ended before {what}");
-            return condition(await Sql.LockWaiterIdsAsync(fixture.DataSource));
+            return condition(await read());
         }, what);
+
+    /// <summary>The statements waiting for a lock, each as its process and start: a retry on the same process is another statement.</summary>
+    private Task<List<string>> WaitingStatementsAsync() =>
+        Sql.ColumnAsync<string>(fixture.DataSource,
+            "select pid || '@' || query_start from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' order by pid");
 
     /// <summary>The stream holds these events, once each.</summary>
     private async Task ShouldHoldOnceAsync(string streamId, params int[] numbers)

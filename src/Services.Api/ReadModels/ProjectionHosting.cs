@@ -23,11 +23,8 @@ public static class ProjectionHosting
                 sp.GetServices<IProjection>(),
                 new ProjectionDaemonOptions
                 {
-                    OnError = (shard, error) =>
-                    {
-                        if (error is NpgsqlException { IsTransient: true }) logger.LogDebug(error, "Projection fault on {Shard}", shard ?? "the node's coordination");
-                        else logger.LogWarning(error, "Projection fault on {Shard}", shard ?? "the node's coordination");
-                    },
+                    OnError = (shard, error) => logger.Log(error is NpgsqlException { IsTransient: true } ? LogLevel.Debug : LogLevel.Warning,
+                        error, "Projection fault on {Shard}", shard ?? "the node's coordination"),
                 });
         });
         if (!DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ProjectionHost>();
