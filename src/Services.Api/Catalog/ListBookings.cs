@@ -66,9 +66,7 @@ public static class ListBookingsEndpoint
             .Id("companyId", companyId, Ids.Organization, required: false);
         if (beneficiaryRef is not null) BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
         if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.BookingListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.BookingListShard, http.Response, cancellationToken) is { } unready) return unready;
 
         await using var command = ReadModelSql.Command(db, $"""
             select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.slot_start, b.quantity, b.beneficiary_ref,

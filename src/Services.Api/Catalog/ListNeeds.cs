@@ -45,9 +45,7 @@ public static class ListNeedsEndpoint
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<NeedStatus>("status", status);
         if (territory is not null) validation.Territory("territory", territory);
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.NeedListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.NeedListShard, http.Response, cancellationToken) is { } unready) return unready;
 
         // Clubs and partners see the needs of their territories (as in Need.IsVisibleTo).
         var territories = Need.NeedsCallerState(caller)

@@ -47,9 +47,7 @@ public static class ListOffersEndpoint
         var bySlots = from is not null || to is not null;
         var since = from ?? time.GetUtcNow();
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.CatalogShard, http.Response, cancellationToken) is { } unready) return unready;
 
         await using var command = ReadModelSql.Command(db, """
             select offer_id, club_id, category, title, description, territories, time_zone, monthly_fee_amount, monthly_fee_currency,

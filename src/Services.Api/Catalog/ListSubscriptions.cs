@@ -42,9 +42,7 @@ public static class ListSubscriptionsEndpoint
         var validation = PageCursor.Validate(limit, after, Ids.Subscription, out var pageSize, out var cursor);
         var statusFilter = validation.Filter<SubscriptionStatus>("status", status);
         validation.Id("offerId", offerId, Ids.Offer, required: false).Id("companyId", companyId, Ids.Organization, required: false);
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.SubscriptionListShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.SubscriptionListShard, http.Response, cancellationToken) is { } unready) return unready;
 
         var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
         await using (var command = ReadModelSql.Command(db, $"""

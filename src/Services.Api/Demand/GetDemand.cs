@@ -123,10 +123,7 @@ public static class DemandEndpoints
                 return Problems.Forbidden($"You may read the demand of your own territories only ({string.Join(", ", visible)}).");
             territories = [territory];
         }
-        var positionCheck = new Validation();
-        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
-        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

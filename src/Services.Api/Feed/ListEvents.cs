@@ -148,9 +148,7 @@ public static class ListEventsEndpoint
         var cursor = FeedPosition.Start;
         if (after is not (null or Now) && !FeedCursor.TryDecode(after, out cursor))
             validation.Add("after", "Not a cursor of the change feed: pass the 'next' value of the previous answer.");
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, FeedRegistration.FeedShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, FeedRegistration.FeedShard, http.Response, cancellationToken) is { } unready) return unready;
         if (after is Now)
         {
             // The newest event a reader can see: every later commit comes after it, whatever the feed's

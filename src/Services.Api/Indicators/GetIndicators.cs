@@ -145,10 +145,7 @@ public static class IndicatorsEndpoints
         var visible = await InsightReads.TerritoriesOfAsync(store, caller, cancellationToken);
         if (visible is not null && !visible.Contains(territory!, StringComparer.Ordinal))
             return Problems.Forbidden($"You may read the indicators of your own territories only ({string.Join(", ", visible)}).");
-        var positionCheck = new Validation();
-        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
-        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         var last = first.AddMonths(months).AddDays(-1);
         await using var command = dataSource.CreateCommand(Sql);

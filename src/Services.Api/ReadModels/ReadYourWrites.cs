@@ -23,6 +23,17 @@ public static class ReadYourWrites
     public const string ParameterDescription =
         "Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).";
 
+    /// <summary>
+    /// Checks <c>?minPosition=</c> along with the request's other fields, whose errors are answered together
+    /// (400), then waits for <paramref name="shard"/> to reach it (<see cref="WaitAsync"/>). Null when the read may proceed.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> CheckAndWaitAsync(Validation validation, string? minPosition, ProjectionDaemon daemon, string shard, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var position = Parse(validation, minPosition);
+        if (!validation.IsValid) return Invalid(validation.Errors);
+        return await WaitAsync(daemon, shard, position, response, cancellationToken);
+    }
+
     /// <summary>Checks <c>?minPosition=</c> into the request's validation; null when none was given.</summary>
     public static FeedPosition? Parse(Validation validation, string? minPosition)
     {
@@ -45,17 +56,21 @@ public static class ReadYourWrites
         if (position is not { } wanted || await daemon.WaitForPositionAsync(shard, wanted, TimeSpan.Zero, cancellationToken)) return null;
         if (await IsAheadOfEveryTransactionAsync(response.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>(), wanted, cancellationToken))
         {
-            return TypedResults.Problem(new ValidationProblemDetails(new Dictionary<string, string[]>
+            return Invalid(new Dictionary<string, string[]>
             {
                 ["minPosition"] = [$"No write has this position: {wanted} is ahead of every transaction so far. Send the Services-Position header value of a write."],
-            })
-            { Status = StatusCodes.Status400BadRequest, Type = Problems.TypeBase + "invalid_request", Title = "Invalid request", Detail = "The request is invalid; see errors for each field." });
+            });
         }
         if (await daemon.WaitForPositionAsync(shard, wanted, MaxWait, cancellationToken)) return null;
         response.Headers.RetryAfter = "1";
         return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "read_model_lagging", "Read model not caught up",
             $"The read model has not reached position {wanted} within {MaxWait.TotalSeconds:0} s; retry shortly.");
     }
+
+    /// <summary>The 400 of <see cref="Problems.Invalid(IDictionary{string, string[]})"/>, typed as the problem these reads answer otherwise.</summary>
+    private static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new ValidationProblemDetails(errors)
+        { Status = StatusCodes.Status400BadRequest, Type = Problems.TypeBase + "invalid_request", Title = "Invalid request", Detail = "The request is invalid; see errors for each field." });
 
     private static async Task<bool> IsAheadOfEveryTransactionAsync(NpgsqlDataSource db, FeedPosition position, CancellationToken cancellationToken)
     {

@@ -46,10 +46,7 @@ public static class ClubUsageEndpoint
     {
         if (UsageEndpoints.InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
         if (await UsageEndpoints.NotVisibleAsync(clubId, OrganizationKind.Club, caller, store, cancellationToken) is { } notVisible) return notVisible;
-        var positionCheck = new Validation();
-        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
-        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, firstDay, territory: null, clubId, cancellationToken);
         var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)

@@ -84,10 +84,7 @@ public static class UsageEndpoints
     {
         if (InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
         if (await NotVisibleAsync(companyId, OrganizationKind.Company, caller, store, cancellationToken) is { } notVisible) return notVisible;
-        var positionCheck = new Validation();
-        var readPosition = ReadYourWrites.Parse(positionCheck, minPosition);
-        if (!positionCheck.IsValid) return Problems.Invalid(positionCheck.Errors);
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId, firstDay, territory: null, clubId: null, cancellationToken);
         return TypedResults.Ok(Statement(companyId, month!, facts));
