@@ -21,7 +21,10 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogg
     /// <summary>Data keys already reported as not opening, so that each is logged once, not on every read.</summary>
     private readonly ConcurrentDictionary<string, bool> _unopened = new(StringComparer.Ordinal);
 
-    /// <summary>Seals <paramref name="details"/> with the beneficiary's data key, making the key on first use.</summary>
+    /// <summary>
+    /// Seals <paramref name="details"/> with the beneficiary's data key, making the key on first use;
+    /// throws <see cref="SecretKeyUnavailableException"/> when its key opens with no configured master key.
+    /// </summary>
     public async Task<SealedContact> SealAsync(string companyId, string beneficiaryRef, ContactDetails details, CancellationToken cancellationToken)
     {
         var (keyId, key) = await KeyOfAsync(companyId, beneficiaryRef, cancellationToken);
@@ -31,7 +34,7 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogg
 
     /// <summary>
     /// Opens each sealed contact whose key still exists; the others are erased. One whose key exists but
-    /// was wrapped under another master key (it was changed) is withheld: the details are not gone, they
+    /// was wrapped under a master key no longer configured is withheld: the details are not gone, they
     /// come back with the master key, and a read must not fail on them.
     /// </summary>
     public async Task<IReadOnlyList<BookingContact>> OpenAsync(IReadOnlyList<SealedContact> contacts, CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogg
             : BookingContact.Available(JsonSerializer.Deserialize<ContactDetails>(SecretBox.Open(key, Convert.FromBase64String(contact.Ciphertext), contact.KeyId), DetailsJson)!))];
     }
 
-    /// <summary>The data key, or null when it does not open with this node's master key.</summary>
+    /// <summary>The data key, or null when it does not open with this node's master keys.</summary>
     private byte[]? Unwrapped(byte[] wrapped, string keyId)
     {
         try
@@ -64,7 +67,10 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogg
         catch (CryptographicException)
         {
             if (_unopened.TryAdd(keyId, true))
-                logger.LogWarning("Beneficiary data key {KeyId} does not open with this node's master key (was {Setting} changed?): its contact details are withheld", keyId, MasterKey.ConfigurationKey);
+            {
+                logger.LogWarning("Beneficiary data key {KeyId} does not open with this node's master key (was {Setting} changed without moving the old one to {Previous}?): " +
+                    "its contact details are withheld, and bookings giving new ones refused", keyId, MasterKey.ConfigurationKey, MasterKey.PreviousConfigurationKey);
+            }
             return null;
         }
     }
@@ -106,6 +112,11 @@ public sealed class ContactVault(NpgsqlDataSource db, MasterKey masterKey, ILogg
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var storedId = reader.GetString(0);
-        return storedId == keyId ? (keyId, key) : (storedId, masterKey.Unwrap(reader.GetFieldValue<byte[]>(1), storedId));
+        return storedId == keyId ? (keyId, key) : (storedId, Unwrapped(reader.GetFieldValue<byte[]>(1), storedId) ?? throw new SecretKeyUnavailableException());
     }
+
+    public static readonly WrappedSecrets WrappedKeys = new(
+        "beneficiary data keys",
+        "select array[key_id], key_id, wrapped_key from beneficiary_keys where key_id > $1[1] order by key_id limit $2",
+        "update beneficiary_keys set wrapped_key = $3 where key_id = $1[1] and wrapped_key = $2");
 }

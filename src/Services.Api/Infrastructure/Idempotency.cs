@@ -246,6 +246,23 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
     /// <summary>Binds a sealed answer to its organization, key and copy: neither can be opened in another's place.</summary>
     private static string Context(string organizationId, string key, bool whole) => $"idempotency:{organizationId}:{key}" + (whole ? ":whole" : "");
 
+    /// <summary>The stored answers, as <see cref="Context"/> binds them, for <see cref="SecretsRewrap"/>.</summary>
+    public static readonly WrappedSecrets[] SealedAnswers =
+    [
+        new("stored idempotent answers",
+            """
+            select array[organization_id, key], 'idempotency:' || organization_id || ':' || key, body from idempotency_keys
+            where (organization_id, key) > ($1[1], $1[2]) and body_sealed and status is not null order by organization_id, key limit $2
+            """,
+            "update idempotency_keys set body = $3 where organization_id = $1[1] and key = $1[2] and body = $2"),
+        new("stored idempotent answers with contact details",
+            """
+            select array[organization_id, key], 'idempotency:' || organization_id || ':' || key || ':whole', whole_body from idempotency_keys
+            where (organization_id, key) > ($1[1], $1[2]) and whole_body is not null order by organization_id, key limit $2
+            """,
+            "update idempotency_keys set whole_body = $3 where organization_id = $1[1] and key = $1[2] and whole_body = $2"),
+    ];
+
     /// <param name="AnswerLost">No answer (<paramref name="Status"/> null) and none will come: see <see cref="AnswerLostAfter"/>.</param>
     private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body, bool AnswerLost);
 }

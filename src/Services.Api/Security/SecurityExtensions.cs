@@ -38,8 +38,13 @@ public static class SecurityExtensions
 
 public static class MasterKeyExtensions
 {
-    public static IServiceCollection AddMasterKey(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment) =>
+    public static IServiceCollection AddMasterKey(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
         services.AddSingleton(_ => MasterKey.From(configuration, environment, Infrastructure.DatabaseExtensions.IsGeneratingDocument));
+        services.AddSingleton<SecretsRewrap>();
+        if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument) services.AddHostedService(sp => sp.GetRequiredService<SecretsRewrap>());
+        return services;
+    }
 
     /// <summary>Reads the master key now, so that a missing or malformed one stops the start-up instead of the first request.</summary>
     public static WebApplication UseMasterKey(this WebApplication app)

@@ -40,5 +40,21 @@ public static class WebhookSecrets
         }
     }
 
-    private static string Context(string webhookId) => "webhook:" + webhookId;
+    public static readonly WrappedSecrets Current = new(
+        "webhook signing secrets",
+        $"select array[webhook_id], '{ContextPrefix}' || webhook_id, sealed_secret from webhooks where webhook_id > $1[1] and deleted_at is null and sealed_secret is not null order by webhook_id limit $2",
+        "update webhooks set sealed_secret = $3 where webhook_id = $1[1] and sealed_secret = $2");
+
+    /// <summary>Those a rotation replaced, while they still sign: once they stop, nothing opens them again.</summary>
+    public static readonly WrappedSecrets Previous = new(
+        "previous webhook signing secrets",
+        $"""
+        select array[webhook_id], '{ContextPrefix}' || webhook_id, previous_sealed_secret from webhooks
+        where webhook_id > $1[1] and deleted_at is null and previous_sealed_secret is not null and previous_secret_until > now() order by webhook_id limit $2
+        """,
+        "update webhooks set previous_sealed_secret = $3 where webhook_id = $1[1] and previous_sealed_secret = $2");
+
+    private const string ContextPrefix = "webhook:";
+
+    private static string Context(string webhookId) => ContextPrefix + webhookId;
 }

@@ -53,4 +53,53 @@ public sealed class MasterKeyTests
         wrapped[^1] ^= 1;
         Should.Throw<CryptographicException>(() => key.Unwrap(wrapped, "webhook:whk_1"));
     }
+
+    private static IConfiguration Configured(string masterKey, params string[] previous) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [MasterKey.ConfigurationKey] = masterKey,
+            [MasterKey.PreviousConfigurationKey] = string.Join(", ", previous),
+        }).Build();
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    [Fact]
+    public void A_secret_wrapped_under_a_previous_key_opens_and_is_wrapped_again_under_the_current_one()
+    {
+        var (old, older, current) = (NewKey(), NewKey(), NewKey());
+        var wrappedByOld = MasterKey.From(Configured(old), new Environment(Environments.Production), generatingDocument: false).Wrap([1, 2, 3], "ctx");
+        var rotated = MasterKey.From(Configured(current, older, old), new Environment(Environments.Production), generatingDocument: false);
+
+        rotated.Unwrap(wrappedByOld, "ctx").ShouldBe([1, 2, 3]);
+        var again = rotated.Rewrapped(wrappedByOld, "ctx").ShouldNotBeNull();
+        rotated.Rewrapped(again, "ctx").ShouldBeNull();
+        MasterKey.From(Configured(current), new Environment(Environments.Production), generatingDocument: false).Unwrap(again, "ctx").ShouldBe([1, 2, 3]);
+        Should.Throw<SecretKeyUnavailableException>(() => MasterKey.From(Configured(current, older), new Environment(Environments.Production), generatingDocument: false).Unwrap(wrappedByOld, "ctx"));
+    }
+
+    [Fact]
+    public void Previous_keys_may_be_given_as_an_array()
+    {
+        var (old, current) = (NewKey(), NewKey());
+        var wrappedByOld = MasterKey.From(Configured(old), new Environment(Environments.Production), generatingDocument: false).Wrap([4], "ctx");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [MasterKey.ConfigurationKey] = current,
+            [MasterKey.PreviousConfigurationKey + ":0"] = old,
+        }).Build();
+
+        MasterKey.From(configuration, new Environment(Environments.Production), generatingDocument: false).Unwrap(wrappedByOld, "ctx").ShouldBe([4]);
+    }
+
+    [Fact]
+    public void A_malformed_previous_key_is_refused_at_start_naming_the_setting_and_not_the_keys()
+    {
+        var good = NewKey();
+        var message = Should.Throw<InvalidOperationException>(() =>
+            MasterKey.From(Configured(NewKey(), good, "c2hvcnQ="), new Environment(Environments.Development), generatingDocument: false)).Message;
+        message.ShouldContain(MasterKey.PreviousConfigurationKey);
+        message.ShouldContain("key 2 of 2");
+        message.ShouldNotContain(good);
+        message.ShouldNotContain("c2hvcnQ=");
+    }
 }
