@@ -2,13 +2,14 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Services.Api.Security;
 using Services.EventStore;
 
 namespace Services.Api.Infrastructure;
 
 /// <summary>
 /// Turns what escapes an endpoint into a problem document: bad requests name the field, an
-/// unreachable database is a 503 to retry, and anything else is a 500 that reveals nothing.
+/// unreachable database is a 503 to retry, as is a secret no configured master key opens, and anything else is a 500 that reveals nothing.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -26,6 +27,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = "Another request with this Idempotency-Key is being processed; nothing was done twice.",
             },
             NpgsqlException { IsTransient: true } or TimeoutException => Unavailable("database_unavailable", "The database is unavailable; retry shortly."),
+            // Logged once per secret where it was found, not on every request that meets it.
+            SecretKeyUnavailableException => Unavailable(SecretKeyUnavailableException.Code,
+                $"A secret kept for this request was wrapped under a master key this platform is no longer configured with; its operator must add that key to {MasterKey.PreviousConfigurationKey}. Nothing was changed."),
             _ => null,
         };
         if (problem is null)
@@ -33,13 +37,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             problem = new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." };
         }
-        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable && exception is not SecretKeyUnavailableException)
         {
             // Since .NET 10 the middleware no longer logs what a handler handled: an outage would show only as 503 counts.
             logger.LogWarning(exception, "Answered 503 {Problem} on {Method} {Path}", problem.Type, httpContext.Request.Method, httpContext.Request.Path);
         }
         if (problem.Status == StatusCodes.Status503ServiceUnavailable || problem.Type == Problems.TypeBase + "idempotency_key_in_progress")
-            httpContext.Response.Headers.RetryAfter = "1";
+            httpContext.Response.Headers.RetryAfter = exception is SecretKeyUnavailableException ? "60" : "1"; // an operator's fix, not a moment's contention
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
