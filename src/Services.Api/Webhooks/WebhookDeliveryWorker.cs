@@ -26,8 +26,9 @@ namespace Services.Api.Webhooks;
 /// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
 /// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
 /// MaxAttempts, then the delivery is 'failed' (it can be redelivered). A delivery not sent because
-/// the circuit is open, or because its signing secret does not open, counts as a failed attempt,
-/// with the reason. Deliveries of a deleted webhook are never sent. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
+/// the circuit is open counts as a failed attempt, with the reason. One whose signing secret opens
+/// with no configured master key is not attempted: it waits, its attempts untouched, until the key is
+/// configured again (see <see cref="PostponeAsync"/>). Deliveries of a deleted webhook are never sent. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
 /// </summary>
 public sealed class WebhookDeliveryWorker(
     NpgsqlDataSource db,
@@ -42,6 +43,10 @@ public sealed class WebhookDeliveryWorker(
     public const string EventIdHeader = "Services-Event-Id";
     public const string DeliveryIdHeader = "Services-Delivery-Id";
 
+    /// <summary>The last error of a delivery waiting for its secret to open (<see cref="PostponeAsync"/>), for the operator.</summary>
+    private const string SecretUnavailable =
+        "Waiting, not attempted: the webhook's signing secret cannot be opened with the platform's configured master keys. The delivery goes out once the platform's operator restores the key.";
+
     /// <summary>How long recording an attempt may take once it was made, whether or not the node is stopping.</summary>
     private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(10);
 
@@ -50,6 +55,9 @@ public sealed class WebhookDeliveryWorker(
 
     /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
     private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>Webhooks whose secret was reported as not opening, so that each is logged once, not on every delivery.</summary>
+    private readonly ConcurrentDictionary<string, bool> _unopened = new(StringComparer.Ordinal);
 
     /// <summary>One claim at a time on this node, so that two never start lanes for one organization.</summary>
     private readonly SemaphoreSlim _claiming = new(1, 1);
@@ -215,9 +223,17 @@ public sealed class WebhookDeliveryWorker(
         // Claimed a while ago (a batch sends one delivery after another): the webhook may have been
         // deleted since, and its deliveries with it, edited, or its secret rotated.
         if (await TargetIfPendingAsync(delivery.DeliveryId, cancellationToken) is not { } target) return;
+        if (Opened(delivery.WebhookId, target.SealedSecret) is not { } secret)
+        {
+            await PostponeAsync(delivery, cancellationToken);
+            return;
+        }
+        // A previous secret that does not open is left out rather than holding deliveries back: rotating is
+        // how an organization gets a secret the current master key wraps, and its receiver has the new one.
+        string[] secrets = target.PreviousSealedSecret is { } previous && Opened(delivery.WebhookId, previous) is { } previousSecret ? [secret, previousSecret] : [secret];
         var attemptedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var (statusCode, error) = await AttemptAsync(delivery, target, cancellationToken);
+        var (statusCode, error) = await AttemptAsync(delivery, target.Url, secrets, cancellationToken);
         var duration = (int)Math.Min(int.MaxValue, time.GetElapsedTime(started).TotalMilliseconds);
         // Not with the stopping token: a POST that got through and went unrecorded is sent again when its lease
         // ends. Once made, an attempt is recorded (as the store commits what it took), within a bound, so that a
@@ -229,32 +245,18 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
-    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, Target target, CancellationToken cancellationToken)
+    private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, string url, string[] secrets, CancellationToken cancellationToken)
     {
-        string[] secrets;
-        try
-        {
-            secrets = target.PreviousSealedSecret is { } previous
-                ? [WebhookSecrets.Open(masterKey, delivery.WebhookId, target.SealedSecret), WebhookSecrets.Open(masterKey, delivery.WebhookId, previous)]
-                : [WebhookSecrets.Open(masterKey, delivery.WebhookId, target.SealedSecret)];
-        }
-        catch (CryptographicException)
-        {
-            // Sealed under another master key (it was changed, or a development node made up its
-            // own): an attempt that fails until the key is restored, not a fault of the worker.
-            logger.LogWarning("Webhook {WebhookId}: its signing secret does not open with this node's master key", delivery.WebhookId);
-            return (null, "Not sent: the webhook's signing secret cannot be opened with the platform's current master key.");
-        }
         try
         {
             // One circuit per organization and host, not per URL: URLs that differ only in their path
             // or query would each get their own failures before opening it, and one organization's
             // webhooks to a host that never answers would hold the worker that long each. Not per host
             // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
-            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(target.Url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
+            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+                using var request = new HttpRequestMessage(HttpMethod.Post, url)
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
@@ -281,6 +283,41 @@ public sealed class WebhookDeliveryWorker(
         {
             return (null, Truncate(Explain(ex)));
         }
+    }
+
+    /// <summary>The secret, or null when no configured master key opens it (logged once per webhook).</summary>
+    private string? Opened(string webhookId, byte[] sealedSecret)
+    {
+        try
+        {
+            return WebhookSecrets.Open(masterKey, webhookId, sealedSecret);
+        }
+        catch (CryptographicException)
+        {
+            // Sealed under a master key no longer configured (changed without keeping the old one, or a
+            // development node made up its own): not the receiver's fault, nor the worker's.
+            if (_unopened.TryAdd(webhookId, true))
+            {
+                logger.LogError("Webhook {WebhookId}: a signing secret does not open with this node's master key (was {Setting} changed without moving the old one to {Previous}?)",
+                    webhookId, MasterKey.ConfigurationKey, MasterKey.PreviousConfigurationKey);
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A delivery whose secret does not open waits a first retry's time, again and again, without an attempt
+    /// counted: it is not lost while the operator restores the master key (nor failed, to be redelivered by hand).
+    /// </summary>
+    private async Task PostponeAsync(Claimed delivery, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "update webhook_deliveries set next_attempt_at = $2, last_error = $3 where delivery_id = $1 and status = 'pending' and redeliveries = $4");
+        command.Parameters.Add(new NpgsqlParameter { Value = delivery.DeliveryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (time.GetUtcNow() + TimeSpan.FromSeconds(_options.FirstRetrySeconds)).ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretUnavailable });
+        command.Parameters.Add(new NpgsqlParameter { Value = delivery.Redeliveries });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Services.Api.Common;
 using Services.Api.Feed;
 using Services.Api.ReadModels;
+using Services.Api.Security;
 using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
@@ -714,23 +716,38 @@ public sealed class WebhooksHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
-    public async Task A_signing_secret_that_no_longer_opens_fails_the_attempt_and_sends_nothing()
+    public async Task Deliveries_whose_signing_secret_no_configured_master_key_opens_wait_without_counting_attempts_and_go_out_once_the_old_key_is_configured()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
-        var (clocked, worker) = await ClockedAsync(clock);
-        await using var _ = clocked;
+        var (clocked, _) = await ClockedAsync(clock);
+        await using var __ = clocked;
         await RetireEarlierWebhooksAsync();
         await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
         var (company, webhook) = await CompanyWithDeliveriesAsync(clocked, receiver.Url);
-        // Sealed under another master key (the platform's was changed).
-        await api.ExecuteAsync("update webhooks set sealed_secret = decode(md5(webhook_id) || md5(url), 'hex') where webhook_id = $1", webhook.Id);
-        clock.Advance(TimeSpan.FromMinutes(1));
+        var newKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBox.KeySize));
+        var (changed, changedWorker) = await ClockedAsync(clock, (MasterKey.ConfigurationKey, newKey));
+        await using var ___ = changed;
 
-        (await worker.RunOnceAsync(CancellationToken.None)).ShouldBeGreaterThan(0);
+        // Far past the attempts a failing receiver gets (MaxAttempts over about a day).
+        for (var day = 0; day < 12; day++)
+        {
+            clock.Advance(TimeSpan.FromDays(1));
+            await changedWorker.RunOnceAsync(CancellationToken.None);
+        }
         receiver.Requests.ShouldBeEmpty();
-        var deliveries = await DeliveriesAsync(clocked.ClientFor(company), webhook.Id);
-        deliveries.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 1);
-        deliveries.ShouldAllBe(d => d.Attempts[0].Error!.Contains("signing secret"));
+        var waiting = await DeliveriesAsync(changed.ClientFor(company), webhook.Id);
+        waiting.ShouldNotBeEmpty();
+        waiting.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 0);
+
+        var (rotated, rotatedWorker) = await ClockedAsync(clock, (MasterKey.ConfigurationKey, newKey), (MasterKey.PreviousConfigurationKey, ApiFixture.MasterKey));
+        await using var ____ = rotated;
+        clock.Advance(TimeSpan.FromDays(1));
+        await rotatedWorker.RunOnceAsync(CancellationToken.None);
+
+        receiver.Requests.Count.ShouldBe(waiting.Count);
+        foreach (var request in receiver.Requests)
+            Services.Client.WebhookSignature.Verify(webhook.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
+        (await DeliveriesAsync(rotated.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered && d.AttemptCount == 1);
     }
 
     [Theory]
