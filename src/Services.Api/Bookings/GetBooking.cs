@@ -12,9 +12,9 @@ public static class GetBookingEndpoint
     public static void MapGetBooking(this IEndpointRouteBuilder bookings) =>
         bookings.MapGet("/{bookingId}", Handle)
             .WithName("getBooking")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read a booking")
-            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased.")
+            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one whose contact details the caller sees, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, without a new version.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
@@ -29,7 +29,9 @@ public static class GetBookingEndpoint
         var slot = booking.Status == BookingStatus.Waitlisted
             ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
             : null;
-        ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(BookingResponse.From(booking, slot, await BookingContacts.ShownAsync(booking, offer, caller, time.GetUtcNow(), vault, cancellationToken)));
+        var contact = await BookingContacts.ShownAsync(booking, offer, caller, time.GetUtcNow(), vault, cancellationToken);
+        // The slot's waitlist and the vault (an erasure, a provider's window closing) change what follows without a booking event.
+        ETags.Set(http.Response, loaded.Version, validatesBody: slot is null && contact is not { Status: ContactStatus.Available });
+        return TypedResults.Ok(BookingResponse.From(booking, slot, contact));
     }
 }

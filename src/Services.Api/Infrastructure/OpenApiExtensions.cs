@@ -23,6 +23,8 @@ public static partial class OpenApiExtensions
                         record needs nothing serves yet. Authenticate with `Authorization: Bearer <api key>`.
                         Mutating answers carry `ETag` (the resource version, send it back as `If-Match`) and
                         `Services-Position` (the position of the last event written, for read-your-writes).
+                        Single-resource reads carry `ETag` too, and answer `304 Not Modified` without a body when
+                        `If-None-Match` names it: poll with the ETag of your copy.
                         Errors are RFC 9457 problem documents with a stable `type` per kind of error.
                         """,
                 };

@@ -15,6 +15,7 @@ internal static class OpenApiProtocol
     private const string ValidationProblemSchema = "HttpValidationProblemDetails";
     private const string RetryAfter = "Retry-After";
     private const string IfMatch = "If-Match";
+    private const string IfNoneMatch = "If-None-Match";
     private const string Replayed = "Idempotent-Replayed";
 
     private const string ProblemCodesExtension = "x-problem-codes";
@@ -44,7 +45,7 @@ internal static class OpenApiProtocol
         ("RateLimit-Remaining", JsonSchemaType.Integer, "Requests left in the burst now."),
         ("RateLimit-Reset", JsonSchemaType.Integer, "Seconds until the burst is whole again."),
         (RetryAfter, JsonSchemaType.Integer, "Seconds to wait before retrying."),
-        ("ETag", JsonSchemaType.String, "The resource's version: send it back as If-Match to change the resource only if nobody did meanwhile."),
+        ("ETag", JsonSchemaType.String, "The resource's version: send it back as If-Match to change the resource only if nobody did meanwhile, or as If-None-Match to read it only if it changed."),
         (Writes.PositionHeader, JsonSchemaType.String, "The change feed position of the last event written (of the event that made the resource so, when nothing had to change): pass it as minPosition to a read model to read your own write."),
         ("Location", JsonSchemaType.String, "The created resource (201), or where to follow what was accepted (202)."),
         (Replayed, JsonSchemaType.String, "true when this is the stored answer of an earlier request with the same Idempotency-Key."),
@@ -91,6 +92,11 @@ internal static class OpenApiProtocol
         }
         if (metadata.OfType<IfMatchHonoured>().Any())
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
+        if (metadata.OfType<IfNoneMatchHonoured>().Any())
+        {
+            operation.Parameters.Add(Header(IfNoneMatch, "The ETag of the copy you hold, or a list of them, or *: when one is still the current version, the answer is 304 Not Modified, without a body. Compared weakly: W/\"3\" names version 3 as \"3\" does. A resource you may not see is 404 whatever you send; a header that is not a list of entity tags (or * alone) is 400 invalid_request, as for If-Match."));
+            operation.Responses.TryAdd("304", new OpenApiResponse { Description = "Not Modified: the copy If-None-Match named is current. No body; the ETag and the rate-limit headers as on 200." });
+        }
         // Every operation refuses query parameters it does not take (KnownQueryParameters), and any
         // request a body or URL over the limits (RequestSizeLimits), whether the operation takes a body or not.
         operation.Responses.TryAdd("400", new OpenApiResponse { Description = "Bad Request", Content = ProblemContent(document, ValidationProblemSchema) });
@@ -122,8 +128,9 @@ internal static class OpenApiProtocol
             {
                 foreach (var name in RateLimitHeaders) answer.Headers[name] = new OpenApiHeaderReference(name, document);
             }
+            // RFC 9110, 15.4.5: a 304 carries the ETag a 200 would have.
+            if (versioned is not null && (status.StartsWith('2') || status == "304")) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
             if (!status.StartsWith('2')) continue;
-            if (versioned is not null) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
             if (status is "201" or "202") answer.Headers["Location"] = new OpenApiHeaderReference("Location", document);
             if (isChange && versioned is { WritesEvents: true }) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
             if (isChange) answer.Headers[Replayed] = new OpenApiHeaderReference(Replayed, document);

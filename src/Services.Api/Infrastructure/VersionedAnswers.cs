@@ -22,6 +22,14 @@ public sealed class IfMatchHonoured
     private IfMatchHonoured() { }
 }
 
+/// <summary>Endpoint metadata: the read honours <c>If-None-Match</c> (304 when the reader's copy is current; <see cref="NotModifiedFilter"/>).</summary>
+public sealed class IfNoneMatchHonoured
+{
+    public static readonly IfNoneMatchHonoured Instance = new();
+
+    private IfNoneMatchHonoured() { }
+}
+
 /// <summary>What the API document declares about versions; the handlers do it through <see cref="ETags"/> and <see cref="Writes"/>.</summary>
 public static class VersionedAnswerExtensions
 {
@@ -31,4 +39,9 @@ public static class VersionedAnswerExtensions
     public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
         endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents, IfMatchHonoured.Instance)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    /// <summary>A single-resource read: its ETag, and 304 Not Modified to an If-None-Match naming it.</summary>
+    public static RouteHandlerBuilder AcceptsIfNoneMatch(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(VersionedAnswer.Instance, IfNoneMatchHonoured.Instance)
+            .AddEndpointFilter<NotModifiedFilter>();
 }

@@ -10,7 +10,7 @@ public static class GetNeedEndpoint
     public static void MapGetNeed(this IEndpointRouteBuilder needs) =>
         needs.MapGet("/{needId}", Handle)
             .WithName("getNeed")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read a need")
             .WithDescription("Visible to the recording company, the clubs and partners whose territories include the need's territory, and the operator.")
             .ProducesProblem(StatusCodes.Status404NotFound);

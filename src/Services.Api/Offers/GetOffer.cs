@@ -8,7 +8,7 @@ public static class GetOfferEndpoint
     public static void MapGetOffer(this IEndpointRouteBuilder offers) =>
         offers.MapGet("/{offerId}", Handle)
             .WithName("getOffer")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read an offer")
             .WithDescription("Offers are public: any organization may read them, whatever their status.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -9,7 +9,7 @@ public static class GetOrganizationEndpoint
     public static void MapGetOrganization(this IEndpointRouteBuilder organizations) =>
         organizations.MapGet("/{organizationId}", Handle)
             .WithName("getOrganization")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read an organization")
             .WithDescription("Clubs, providers and partners are public; a company is read by itself, the operator and the clubs it is a member of (404 to anyone else). A club's members are listed to the club itself and the operator. The ETag is its version.")
             .ProducesProblem(StatusCodes.Status404NotFound);

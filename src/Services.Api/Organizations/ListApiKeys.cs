@@ -37,7 +37,7 @@ public static class ListApiKeysEndpoint
     {
         organizations.MapGet("/{organizationId}/api-keys", List)
             .WithName("listApiKeys")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("List an organization's API keys")
             .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.")
             .ProducesValidationProblem()
@@ -45,7 +45,7 @@ public static class ListApiKeysEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound);
         organizations.MapGet("/{organizationId}/api-keys/{keyId}", Get)
             .WithName("getApiKey")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read an API key")
             .WithDescription("The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.")
             .ProducesProblem(StatusCodes.Status403Forbidden)

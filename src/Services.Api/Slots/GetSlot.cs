@@ -8,7 +8,7 @@ public static class GetSlotEndpoint
     public static void MapGetSlot(this IEndpointRouteBuilder slots) =>
         slots.MapGet("/{slotId}", Handle)
             .WithName("getSlot")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read a slot's availability")
             .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length. Who booked is not shown.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -10,6 +10,7 @@ public static class GetSubscriptionEndpoint
     public static void MapGetSubscription(this IEndpointRouteBuilder subscriptions) =>
         subscriptions.MapGet("/{subscriptionId}", Handle)
             .WithName("getSubscription")
+            // Not If-None-Match: its usage shows the months from today's, which move on without a new version.
             .AnswersWithVersion()
             .WithSummary("Read a subscription and its quota usage")
             .WithDescription("The subscribing company, the offer's club or the operator. Usage shows the units taken in the current and coming months of the offer's calendar.")

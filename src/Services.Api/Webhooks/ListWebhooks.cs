@@ -42,7 +42,7 @@ public static class GetWebhookEndpoint
     public static void MapGetWebhook(this IEndpointRouteBuilder webhooks) =>
         webhooks.MapGet("/{webhookId}", Handle)
             .WithName("getWebhook")
-            .AnswersWithVersion()
+            .AcceptsIfNoneMatch()
             .WithSummary("Read a webhook")
             .WithDescription("The caller's webhook (the operator: any): its URL, event types and description, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -84,10 +84,10 @@ public static class Contract
         return answer.Codes.Contains(code) ? null : $"{operationId} does not list {code} among its {key} problems";
     }
 
-    /// <summary>Why a success carrying <paramref name="sent"/> headers breaks the contract, or null.</summary>
+    /// <summary>Why a success (or a 304, which carries the headers its 200 would) carrying <paramref name="sent"/> headers breaks the contract, or null.</summary>
     public static string? HeaderViolation(string? operationId, int status, IEnumerable<string> sent)
     {
-        if (operationId is null || status is < 200 or >= 300 || !Operations.Value.TryGetValue(operationId, out var responses)
+        if (operationId is null || status is not (>= 200 and < 300 or StatusCodes.Status304NotModified) || !Operations.Value.TryGetValue(operationId, out var responses)
             || !responses.TryGetValue(status.ToString(CultureInfo.InvariantCulture), out var answer))
             return null;
         var undeclared = JudgedHeaders.Where(name => sent.Contains(name, StringComparer.OrdinalIgnoreCase) && !answer.Headers.Contains(name)).ToList();
