@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 
 namespace Services.Client;
 
-/// <summary>A successful answer: status and the headers integrators need (ETag, read-your-writes position, replay).</summary>
+/// <summary>A successful answer, or 304 Not Modified: status and the headers integrators need (ETag, read-your-writes position, replay).</summary>
 public class ApiResponse
 {
     internal ApiResponse(HttpResponseMessage response)
@@ -22,7 +22,13 @@ public class ApiResponse
 
     public HttpResponseHeaders Headers { get; }
 
-    /// <summary>The resource version, to send back as <see cref="RequestOptions.IfMatch"/>.</summary>
+    /// <summary>
+    /// True when the answer is 304 Not Modified: the copy whose ETag went as <see cref="RequestOptions.IfNoneMatch"/>
+    /// is current (<see cref="ETag"/> still names it), and there is no body.
+    /// </summary>
+    public bool NotModified => StatusCode == HttpStatusCode.NotModified;
+
+    /// <summary>The resource version, to send back as <see cref="RequestOptions.IfMatch"/> or <see cref="RequestOptions.IfNoneMatch"/>.</summary>
     public string? ETag { get; }
 
     /// <summary>The position of a write's last event; pass it as <c>minPosition</c> to read your writes.</summary>
@@ -43,10 +49,15 @@ public class ApiResponse
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 }
 
-/// <summary>A successful answer with its body.</summary>
+/// <summary>A successful answer with its body, or 304 Not Modified without one.</summary>
 public sealed class ApiResponse<T> : ApiResponse
 {
-    internal ApiResponse(HttpResponseMessage response, T value) : base(response) => Value = value;
+    private readonly T _value;
 
-    public T Value { get; }
+    internal ApiResponse(HttpResponseMessage response, T value) : base(response) => _value = value;
+
+    /// <summary>The body. Throws when <see cref="ApiResponse.NotModified"/>: keep using the copy you hold.</summary>
+    public T Value => NotModified
+        ? throw new InvalidOperationException("304 Not Modified has no body: the copy whose ETag was sent as If-None-Match is current.")
+        : _value;
 }

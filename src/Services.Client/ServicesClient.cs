@@ -58,6 +58,7 @@ public sealed partial class ServicesClient
         RequestOptions? options, CancellationToken cancellationToken) =>
         SendCoreAsync(method, path, query, body, headers, options, async (response, ct) =>
         {
+            if (response.StatusCode == HttpStatusCode.NotModified) return new ApiResponse<T>(response, default!);
             var value = await response.Content.ReadFromJsonAsync<T>(JsonOptions, ct).ConfigureAwait(false)
                 ?? throw new ServicesApiException($"{(int)response.StatusCode}: the answer had no body where a {typeof(T).Name} was expected.");
             return new ApiResponse<T>(response, value);
@@ -94,6 +95,7 @@ public sealed partial class ServicesClient
             if (apiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
             if (key is not null) request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, key);
             if (options?.IfMatch is { } ifMatch) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            if (options?.IfNoneMatch is { } ifNoneMatch) request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
             foreach (var (name, value) in headers ?? [])
             {
                 if (value is not null) request.Headers.TryAddWithoutValidation(name, value);
@@ -101,7 +103,8 @@ public sealed partial class ServicesClient
             return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
-        if (!response.IsSuccessStatusCode) throw await ServicesApiException.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
+        // 304 answers only an If-None-Match the caller sent (RequestOptions.IfNoneMatch): a result, not an error.
+        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotModified) throw await ServicesApiException.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
         return await read(response, cancellationToken).ConfigureAwait(false);
     }
 

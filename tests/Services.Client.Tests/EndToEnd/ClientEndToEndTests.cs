@@ -95,6 +95,31 @@ public sealed class ClientEndToEndTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task A_read_with_the_etag_of_the_copy_held_is_not_modified_until_the_resource_changes()
+    {
+        var territory = ApiFixture.UniqueTerritory();
+        var (_, clubKey) = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var club = api.Client(clubKey);
+        var offer = (await club.PublishOfferAsync(ApiFixture.Offer(territory))).Value;
+        var read = await club.GetOfferAsync(offer.Id);
+        read.NotModified.ShouldBeFalse();
+
+        var unchanged = await club.GetOfferAsync(offer.Id, new RequestOptions { IfNoneMatch = read.ETag });
+
+        unchanged.StatusCode.ShouldBe(HttpStatusCode.NotModified);
+        unchanged.NotModified.ShouldBeTrue();
+        unchanged.ETag.ShouldBe(read.ETag);
+        Should.Throw<InvalidOperationException>(() => unchanged.Value);
+
+        await club.SuspendOfferAsync(offer.Id);
+        var changed = await club.GetOfferAsync(offer.Id, new RequestOptions { IfNoneMatch = read.ETag });
+
+        changed.NotModified.ShouldBeFalse();
+        changed.ETag.ShouldNotBe(read.ETag);
+        changed.Value.Status.ShouldBe(OfferStatus.Suspended);
+    }
+
+    [Fact]
     public async Task The_auto_pager_walks_every_page_of_the_catalog()
     {
         var territory = ApiFixture.UniqueTerritory();

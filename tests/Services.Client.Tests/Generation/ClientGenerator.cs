@@ -17,7 +17,7 @@ public static class ClientGenerator
     private static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
     /// <summary>Headers the client sets from <c>RequestOptions</c>, not from operation parameters.</summary>
-    private static readonly HashSet<string> OptionHeaders = new(StringComparer.OrdinalIgnoreCase) { "Idempotency-Key", "If-Match", "Authorization" };
+    private static readonly HashSet<string> OptionHeaders = new(StringComparer.OrdinalIgnoreCase) { "Idempotency-Key", "If-Match", "If-None-Match", "Authorization" };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
