@@ -59,6 +59,8 @@ public static partial class Booking
         if (command.Quantity > slot.Capacity)
             return Decision.Refuse("quantity_exceeds_capacity", $"Slot {slot.Id} holds {slot.Capacity} in all: a booking for {command.Quantity} can never fit it.");
 
+        if (Slot.AlreadyBooked(slot, command.CompanyId, command.BeneficiaryRef) is { } alreadyBooked) return alreadyBooked;
+
         var month = Subscription.MonthOf(slotDate);
         var used = subscription.UnitsUsedIn(month);
         if (used + command.Quantity > subscription.MonthlyQuota)
@@ -78,14 +80,14 @@ public static partial class Booking
         if (left.Remaining >= command.Quantity)
             return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
                 Booking: [requested, new BookingConfirmed()],
-                Slot: [.. promotion.Slot, new SeatReserved(command.BookingId, command.CompanyId, command.Quantity)],
+                Slot: [.. promotion.Slot, new SeatReserved(command.BookingId, command.CompanyId, command.Quantity, command.BeneficiaryRef)],
                 Subscription: [counted],
                 Promoted: promotion.Bookings));
 
         var position = left.Waitlist.Count + 1;
         return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
             Booking: [requested, new BookingWaitlisted(position)],
-            Slot: [.. promotion.Slot, new WaitlistJoined(command.BookingId, command.CompanyId, command.Quantity, position)],
+            Slot: [.. promotion.Slot, new WaitlistJoined(command.BookingId, command.CompanyId, command.Quantity, position, command.BeneficiaryRef)],
             Subscription: [counted],
             Promoted: promotion.Bookings));
     }
@@ -134,11 +136,11 @@ public static class BookSeatEndpoint
             .WithName("bookSeat")
             .AnswersWithVersion()
             .WithSummary("Book units of a slot")
-            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quantity_exceeds_capacity", "quota_exceeded")
+            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quantity_exceeds_capacity", "beneficiary_already_booked", "quota_exceeded")
             .AnswersProblems(StatusCodes.Status503ServiceUnavailable, SecretKeyUnavailableException.Code);
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(

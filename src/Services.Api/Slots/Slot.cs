@@ -10,11 +10,13 @@ public sealed record SlotCapacityChanged(int Capacity);
 /// <summary>Ends every booking of the slot; they are cancelled on their own streams in the same append.</summary>
 public sealed record SlotCancelled(string Reason);
 
-public sealed record SeatReserved(string BookingId, string CompanyId, int Quantity);
+/// <param name="BeneficiaryRef">Whom the seats are for, as the booking names them (see <see cref="BookedBeneficiaries"/>); null in events recorded before it was kept (November 2026).</param>
+public sealed record SeatReserved(string BookingId, string CompanyId, int Quantity, string? BeneficiaryRef = null);
 
 public sealed record SeatReleased(string BookingId, int Quantity);
 
-public sealed record WaitlistJoined(string BookingId, string CompanyId, int Quantity, int Position);
+/// <param name="BeneficiaryRef">Whom the booking is for (see <see cref="SeatReserved"/>); null in events recorded before it was kept (November 2026).</param>
+public sealed record WaitlistJoined(string BookingId, string CompanyId, int Quantity, int Position, string? BeneficiaryRef = null);
 
 public sealed record WaitlistLeft(string BookingId);
 
@@ -33,6 +35,7 @@ public sealed record SlotState(
     int Capacity,
     SeatHolds Confirmed,
     ImmutableList<WaitlistEntry> Waitlist,
+    BookedBeneficiaries Beneficiaries,
     bool Cancelled)
 {
     public int Reserved => Confirmed.Total;
@@ -50,7 +53,7 @@ public static partial class Slot
 
     public static SlotState? Evolve(SlotState? state, object @event) => state is null
         ? @event is SlotScheduled e
-            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], Cancelled: false)
+            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], BookedBeneficiaries.None, Cancelled: false)
             : null
         : Apply(state, @event);
 
@@ -58,17 +61,29 @@ public static partial class Slot
     internal static SlotState Apply(SlotState state, object @event) => @event switch
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
-        SlotCancelled => state with { Cancelled = true, Confirmed = SeatHolds.None, Waitlist = [] },
-        SeatReserved e => state with { Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity) },
-        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId) },
-        WaitlistJoined e => state with { Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity)) },
-        WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId) },
+        SlotCancelled => state with { Cancelled = true, Confirmed = SeatHolds.None, Waitlist = [], Beneficiaries = BookedBeneficiaries.None },
+        SeatReserved e => state with
+        {
+            Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),
+            Beneficiaries = state.Beneficiaries.Book(e.BookingId, e.CompanyId, e.BeneficiaryRef),
+        },
+        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId), Beneficiaries = state.Beneficiaries.Release(e.BookingId) },
+        WaitlistJoined e => state with
+        {
+            Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity)),
+            Beneficiaries = state.Beneficiaries.Book(e.BookingId, e.CompanyId, e.BeneficiaryRef),
+        },
+        WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId), Beneficiaries = state.Beneficiaries.Release(e.BookingId) },
         WaitlistPromoted e => state with
         {
             Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId),
             Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),
         },
-        WaitlistExpired e => state with { Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)) },
+        WaitlistExpired e => state with
+        {
+            Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)),
+            Beneficiaries = e.BookingIds.Aggregate(state.Beneficiaries, (beneficiaries, bookingId) => beneficiaries.Release(bookingId)),
+        },
         _ => state,
     };
 
@@ -80,6 +95,18 @@ public static partial class Slot
 
     internal static Refusal Started(SlotState slot) =>
         Decision.Refuse("slot_started", $"Slot {slot.Id} started at {slot.Start:u}.");
+
+    /// <summary>
+    /// A beneficiary holds one live booking of a slot: a second (a retry without Idempotency-Key, two managers)
+    /// would take their seat twice and be charged twice. Refs are the company's own, so another company's
+    /// beneficiary of the same ref is someone else. Promotion confirms waiting bookings only, so it never
+    /// gives anyone a second seat either.
+    /// </summary>
+    internal static Refusal? AlreadyBooked(SlotState slot, string companyId, string beneficiaryRef) =>
+        slot.Beneficiaries.BookingOf(companyId, beneficiaryRef) is { } existing
+            ? Decision.Refuse("beneficiary_already_booked", $"Beneficiary {beneficiaryRef} already holds booking {existing} on slot {slot.Id}; cancel it before booking again.")
+                with { Facts = new Dictionary<string, object> { ["existingBookingId"] = existing } }
+            : null;
 
     internal static Refusal NotStarted(SlotState slot) =>
         Decision.Refuse("slot_not_started", $"Slot {slot.Id} starts at {slot.Start:u}.");

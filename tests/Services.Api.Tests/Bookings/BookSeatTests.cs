@@ -14,11 +14,17 @@ namespace Services.Api.Tests.Bookings;
 
 public sealed class BookSeatTests
 {
+    private const string Beneficiary = "employee-42";
+
     private static BookSeat Book(int quantity = 1, string companyId = CompanyId) =>
-        new(BookingId, companyId, SubscriptionId, SlotId, quantity, "employee-42");
+        new(BookingId, companyId, SubscriptionId, SlotId, quantity, Beneficiary);
 
     private static BookingRequested RequestedNow(int quantity = 1, DateTimeOffset? slotStart = null) =>
-        new(BookingId, CompanyId, SubscriptionId, OfferId, SlotId, slotStart ?? Start, quantity, "employee-42", Now);
+        new(BookingId, CompanyId, SubscriptionId, OfferId, SlotId, slotStart ?? Start, quantity, Beneficiary, Now);
+
+    private static SeatReserved SeatsReserved(int quantity) => new(BookingId, CompanyId, quantity, Beneficiary);
+
+    private static WaitlistJoined JoinedWaitlist(int quantity, int position) => new(BookingId, CompanyId, quantity, position, Beneficiary);
 
     [Fact]
     public void A_slot_with_room_confirms_the_booking_and_counts_its_units()
@@ -26,7 +32,7 @@ public sealed class BookSeatTests
         var outcome = Booking.Decide(Book(2), null, SlotWith(new SeatReserved("bkg_a", CompanyId, 2)), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
 
         outcome.Booking.ShouldBeEvents(RequestedNow(2), new BookingConfirmed());
-        outcome.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 2));
+        outcome.Slot.ShouldBeEvents(SeatsReserved(2));
         outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 2));
     }
 
@@ -38,7 +44,7 @@ public sealed class BookSeatTests
         var outcome = Booking.Decide(Book() with { Contact = contact }, null, SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
 
         outcome.Booking.ShouldBeEvents(RequestedNow() with { Contact = contact }, new BookingConfirmed());
-        outcome.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 1));
+        outcome.Slot.ShouldBeEvents(SeatsReserved(1));
         outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 1));
     }
 
@@ -50,7 +56,7 @@ public sealed class BookSeatTests
         var outcome = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted();
 
         outcome.Booking.ShouldBeEvents(RequestedNow(), new BookingWaitlisted(2));
-        outcome.Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, 1, 2));
+        outcome.Slot.ShouldBeEvents(JoinedWaitlist(1, 2));
         outcome.Subscription.ShouldBeEvents(new UnitsCounted(BookingId, "2025-03", 1));
     }
 
@@ -61,9 +67,9 @@ public sealed class BookSeatTests
         slot.Remaining.ShouldBeLessThan(3);
 
         Booking.Decide(Book(slot.Remaining), null, slot, SubscriptionWith(), OfferWith(), Now)
-            .ThenAccepted().Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, slot.Remaining));
+            .ThenAccepted().Slot.ShouldBeEvents(SeatsReserved(slot.Remaining));
         Booking.Decide(Book(slot.Remaining + 1), null, slot, SubscriptionWith(), OfferWith(), Now)
-            .ThenAccepted().Slot.ShouldBeEvents(new WaitlistJoined(BookingId, CompanyId, slot.Remaining + 1, 2));
+            .ThenAccepted().Slot.ShouldBeEvents(JoinedWaitlist(slot.Remaining + 1, 2));
     }
 
     [Fact]
@@ -75,10 +81,10 @@ public sealed class BookSeatTests
         var backWithin = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted();
         var stillOver = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now, overQuota: new HashSet<string> { "bkg_w1" }).ThenAccepted();
 
-        backWithin.Slot.ShouldBeEvents(new WaitlistPromoted("bkg_w1", 1), new WaitlistJoined(BookingId, CompanyId, 1, 1));
+        backWithin.Slot.ShouldBeEvents(new WaitlistPromoted("bkg_w1", 1), JoinedWaitlist(1, 1));
         backWithin.Booking.ShouldBeEvents(RequestedNow(), new BookingWaitlisted(1));
         backWithin.Promoted.ShouldBeEvents(("bkg_w1", [new BookingPromoted()]));
-        stillOver.Slot.ShouldBeEvents(new SeatReserved(BookingId, CompanyId, 1));
+        stillOver.Slot.ShouldBeEvents(SeatsReserved(1));
         stillOver.Promoted.ShouldBeEmpty();
     }
 
@@ -206,6 +212,48 @@ public sealed class BookSeatTests
     [Fact]
     public void A_booking_is_made_once() =>
         Booking.Decide(Book(), ConfirmedBooking(), SlotWith(), SubscriptionWith(), OfferWith(), Now).ThenRefused("booking_exists");
+
+    [Fact]
+    public void A_beneficiary_with_a_confirmed_booking_of_the_slot_is_refused_a_second_one_naming_the_first()
+    {
+        var refusal = Booking.Decide(Book(), null, SlotWith(new SeatReserved("bkg_first", CompanyId, 1, Beneficiary)), SubscriptionWith(), OfferWith(), Now)
+            .ThenRefused("beneficiary_already_booked");
+
+        refusal.Detail.ShouldContain("bkg_first");
+        refusal.Facts.ShouldNotBeNull()["existingBookingId"].ShouldBe("bkg_first");
+    }
+
+    [Fact]
+    public void A_beneficiary_waiting_on_the_slot_is_refused_a_second_booking_there_so_no_promotion_confirms_them_twice()
+    {
+        object[] waiting = [new SeatReserved("bkg_a", OtherCompanyId, 4), new WaitlistJoined("bkg_waiting", CompanyId, 1, 1, Beneficiary)];
+
+        Booking.Decide(Book(), null, SlotWith(waiting), SubscriptionWith(), OfferWith(), Now)
+            .ThenRefused("beneficiary_already_booked").Facts!["existingBookingId"].ShouldBe("bkg_waiting");
+        Booking.Decide(Book(), null, SlotWith([.. waiting, new SeatReleased("bkg_a", 4), new WaitlistPromoted("bkg_waiting", 1)]), SubscriptionWith(), OfferWith(), Now)
+            .ThenRefused("beneficiary_already_booked").Facts!["existingBookingId"].ShouldBe("bkg_waiting");
+    }
+
+    [Fact]
+    public void A_beneficiary_whose_booking_of_the_slot_ended_books_it_again()
+    {
+        var cancelled = SlotWith(new SeatReserved("bkg_first", CompanyId, 1, Beneficiary), new SeatReleased("bkg_first", 1));
+        var leftTheWaitlist = SlotWith(new WaitlistJoined("bkg_first", CompanyId, 1, 1, Beneficiary), new WaitlistLeft("bkg_first"));
+        var expired = SlotWith(new WaitlistJoined("bkg_first", CompanyId, 1, 1, Beneficiary), new WaitlistExpired(["bkg_first"]));
+
+        foreach (var slot in new[] { cancelled, leftTheWaitlist, expired })
+            Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted().Slot.ShouldBeEvents(SeatsReserved(1));
+    }
+
+    [Fact]
+    public void Beneficiary_refs_are_the_companys_own_so_another_companys_beneficiary_of_the_same_ref_is_someone_else() =>
+        Booking.Decide(Book(), null, SlotWith(new SeatReserved("bkg_other", OtherCompanyId, 1, Beneficiary)), SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Slot.ShouldBeEvents(SeatsReserved(1));
+
+    [Fact]
+    public void Another_beneficiary_of_the_same_company_books_the_slot() =>
+        Booking.Decide(Book(), null, SlotWith(new SeatReserved("bkg_colleague", CompanyId, 1, "employee-43")), SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Slot.ShouldBeEvents(SeatsReserved(1));
 
     [Fact]
     public void An_unknown_slot_takes_no_booking() =>

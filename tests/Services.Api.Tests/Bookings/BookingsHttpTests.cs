@@ -290,6 +290,23 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_beneficiary_is_booked_on_a_slot_once_while_the_booking_lives_and_the_refusal_names_it()
+    {
+        var scene = await SceneAsync();
+        var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-7");
+
+        var again = await scene.Company.PostBookingAsync(scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-7");
+
+        (await again.ShouldBeProblemAsync(HttpStatusCode.Conflict, "beneficiary_already_booked")).GetProperty("existingBookingId").GetString().ShouldBe(first.Id);
+        (await api.GetSubscriptionAsync(scene.Company, scene.SubscriptionId)).Usage.Sum(u => u.UnitsUsed).ShouldBe(1);
+        var otherCompany = await api.RegisterMemberAsync(scene.Club);
+        var otherSubscription = await api.SubscribeAsync(otherCompany, scene.OfferId);
+        (await api.BookAsync(otherCompany, otherSubscription.Id, scene.SlotId, beneficiaryRef: "hr-7")).Status.ShouldBe(BookingStatus.Confirmed);
+        await api.CancelBookingAsync(scene.Company, first.Id);
+        (await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-7")).Status.ShouldBe(BookingStatus.Confirmed);
+    }
+
+    [Fact]
     public async Task Cancelling_a_confirmed_booking_frees_its_seats_for_the_first_waitlisted_booking()
     {
         var scene = await SceneAsync(capacity: 1);

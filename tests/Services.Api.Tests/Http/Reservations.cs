@@ -28,15 +28,16 @@ public static class Reservations
         return (await read.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!;
     }
 
-    /// <summary>The request a company sends to book; the response is not asserted.</summary>
-    public static Task<HttpResponseMessage> PostBookingAsync(this Actor company, string subscriptionId, string slotId, int quantity = 1, string beneficiaryRef = "emp-0001")
+    /// <summary>The request a company sends to book, for a beneficiary of its own unless one is named (one beneficiary books a slot once); the response is not asserted.</summary>
+    public static Task<HttpResponseMessage> PostBookingAsync(this Actor company, string subscriptionId, string slotId, int quantity = 1, string? beneficiaryRef = null)
     {
         ArgumentNullException.ThrowIfNull(company);
-        return company.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(subscriptionId, slotId, quantity, beneficiaryRef), ApiFixture.JsonOptions);
+        return company.Client.PostAsJsonAsync("/v1/bookings",
+            new BookSeatRequest(subscriptionId, slotId, quantity, beneficiaryRef ?? $"emp-{Guid.NewGuid():N}"), ApiFixture.JsonOptions);
     }
 
-    /// <summary>Books units of a slot (201 asserted): confirmed or waitlisted.</summary>
-    public static async Task<BookingResponse> BookAsync(this ApiFixture api, Actor company, string subscriptionId, string slotId, int quantity = 1, string beneficiaryRef = "emp-0001")
+    /// <summary>Books units of a slot (201 asserted): confirmed or waitlisted; for a beneficiary of its own unless one is named.</summary>
+    public static async Task<BookingResponse> BookAsync(this ApiFixture api, Actor company, string subscriptionId, string slotId, int quantity = 1, string? beneficiaryRef = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         var booked = await company.PostBookingAsync(subscriptionId, slotId, quantity, beneficiaryRef);

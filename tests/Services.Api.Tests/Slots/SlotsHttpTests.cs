@@ -38,13 +38,6 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         return (company, (await subscribed.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!.Id);
     }
 
-    private static async Task<BookingResponse> BookAsync(Actor company, string subscriptionId, string slotId, int quantity)
-    {
-        var booked = await company.Client.PostAsJsonAsync("/v1/bookings", new BookSeatRequest(subscriptionId, slotId, quantity, "hr-42"), ApiFixture.JsonOptions);
-        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
-        return (await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!;
-    }
-
     private static async Task<BookingResponse> ReadBookingAsync(Actor company, string bookingId) =>
         (await company.Client.GetFromJsonAsync<BookingResponse>($"/v1/bookings/{bookingId}", ApiFixture.JsonOptions))!;
 
@@ -285,7 +278,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var (club, offerId) = await ClubWithOfferAsync();
         var slot = await api.ScheduleSlotAsync(club, offerId, capacity: 4);
         var (company, subscriptionId) = await SubscriberAsync(club, offerId);
-        await BookAsync(company, subscriptionId, slot.Id, 3);
+        await api.BookAsync(company, subscriptionId, slot.Id, 3);
 
         var response = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(2), ApiFixture.JsonOptions);
 
@@ -298,9 +291,9 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var (club, offerId) = await ClubWithOfferAsync();
         var slot = await api.ScheduleSlotAsync(club, offerId, capacity: 2);
         var (company, subscriptionId) = await SubscriberAsync(club, offerId);
-        await BookAsync(company, subscriptionId, slot.Id, 2);
-        var first = await BookAsync(company, subscriptionId, slot.Id, 2);
-        var second = await BookAsync(company, subscriptionId, slot.Id, 1);
+        await api.BookAsync(company, subscriptionId, slot.Id, 2);
+        var first = await api.BookAsync(company, subscriptionId, slot.Id, 2);
+        var second = await api.BookAsync(company, subscriptionId, slot.Id, 1);
         first.Status.ShouldBe(BookingStatus.Waitlisted);
         (await api.GetSlotAsync(company, slot.Id)).WaitlistLength.ShouldBe(2);
 
@@ -320,8 +313,8 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var (club, offerId) = await ClubWithOfferAsync();
         var slot = await api.ScheduleSlotAsync(club, offerId, capacity: 2);
         var (company, subscriptionId) = await SubscriberAsync(club, offerId);
-        var confirmed = await BookAsync(company, subscriptionId, slot.Id, 2);
-        var waitlisted = await BookAsync(company, subscriptionId, slot.Id, 1);
+        var confirmed = await api.BookAsync(company, subscriptionId, slot.Id, 2);
+        var waitlisted = await api.BookAsync(company, subscriptionId, slot.Id, 1);
 
         var cancelled = await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/slots/{slot.Id}/cancel", new CancelSlotRequest("Provider ill"), "\"3\""));
 
