@@ -10,12 +10,12 @@ public sealed record SlotCapacityChanged(int Capacity);
 /// <summary>Ends every booking of the slot; they are cancelled on their own streams in the same append.</summary>
 public sealed record SlotCancelled(string Reason);
 
-/// <param name="BeneficiaryRef">Whom the seats are for, as the booking names them (see <see cref="BookedBeneficiaries"/>); null in events recorded before it was kept (November 2026).</param>
+/// <param name="BeneficiaryRef">Whom the seats are for: the booking's beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).</param>
 public sealed record SeatReserved(string BookingId, string CompanyId, int Quantity, string? BeneficiaryRef = null);
 
 public sealed record SeatReleased(string BookingId, int Quantity);
 
-/// <param name="BeneficiaryRef">Whom the booking is for (see <see cref="SeatReserved"/>); null in events recorded before it was kept (November 2026).</param>
+/// <param name="BeneficiaryRef">Whom the booking is for: its beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).</param>
 public sealed record WaitlistJoined(string BookingId, string CompanyId, int Quantity, int Position, string? BeneficiaryRef = null);
 
 public sealed record WaitlistLeft(string BookingId);

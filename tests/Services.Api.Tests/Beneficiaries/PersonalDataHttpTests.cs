@@ -49,10 +49,11 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
 
     private static string NewRef() => "hr-" + Guid.NewGuid().ToString("N")[..12];
 
-    private static async Task<(BookingResponse Booking, string Position)> BookAsync(Scene scene, string beneficiaryRef, ContactDetails? contact)
+    /// <summary>Books the scene's slot, or <paramref name="slotId"/> (a beneficiary books a slot once).</summary>
+    private static async Task<(BookingResponse Booking, string Position)> BookAsync(Scene scene, string beneficiaryRef, ContactDetails? contact, string? slotId = null)
     {
         var booked = await scene.Company.Client.PostAsJsonAsync("/v1/bookings",
-            new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
+            new BookSeatRequest(scene.SubscriptionId, slotId ?? scene.SlotId, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
         booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
         return ((await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!, booked.Position());
     }
@@ -156,7 +157,8 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var beneficiaryRef = NewRef();
         var contact = NewContact();
         var (first, _) = await BookAsync(scene, beneficiaryRef, contact);
-        var (second, _) = await BookAsync(scene, beneficiaryRef, contact with { Phone = null });
+        var nextDay = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, OffersAndSlots.InDays(4));
+        var (second, _) = await BookAsync(scene, beneficiaryRef, contact with { Phone = null }, nextDay.Id);
         var (kept, before) = await BookAsync(scene, NewRef(), NewContact());
         var month = first.SlotStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
         var usage = $"/v1/companies/{scene.Company.Id}/usage?month={month}";
@@ -283,7 +285,8 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
 
         // Details given again after an erasure get a new key: readable until erased in turn.
         var contact = NewContact();
-        var (again, _) = await BookAsync(scene, beneficiaryRef, contact);
+        var nextDay = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, OffersAndSlots.InDays(4));
+        var (again, _) = await BookAsync(scene, beneficiaryRef, contact, nextDay.Id);
         (await api.GetBookingAsync(scene.Provider, again.Id)).Contact.ShouldBe(BookingContact.Available(contact));
         await EraseAsync(scene.Company.Client, beneficiaryRef);
         (await api.GetBookingAsync(scene.Provider, again.Id)).Contact.ShouldBe(BookingContact.Erased);

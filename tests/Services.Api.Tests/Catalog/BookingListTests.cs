@@ -216,7 +216,8 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         var otherSubscription = await api.SubscribeAsync(otherCompany, scene.OfferId);
         var first = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-17");
         await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-18");
-        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId, beneficiaryRef: "hr-17");
+        var nextDay = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, OffersAndSlots.InDays(4));
+        var second = await api.BookAsync(scene.Company, scene.SubscriptionId, nextDay.Id, beneficiaryRef: "hr-17");
         var sameRefElsewhere = await api.BookAsync(otherCompany, otherSubscription.Id, scene.SlotId, beneficiaryRef: "hr-17");
         await api.CaughtUpAsync(Shard);
 
