@@ -67,7 +67,7 @@ internal static class OpenApiExamples
         [typeof(OfferResponse)] = new OfferResponse(OfferId, Club, Category.Mobility, "Shuttle Figeac station - activity zone",
             "Morning and evening shuttle between the station and the Aiguille activity zone.", [Territory], "Europe/Paris",
             Money.Euros(50_000), Money.Euros(250), new CoFunding(Partner, 3000), [Provider], OfferStatus.Active),
-        [typeof(SlotResponse)] = new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 19, 1, 0, SlotStatus.Scheduled),
+        [typeof(SlotResponse)] = new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 19, 1, 0, SlotStatus.Scheduled, OfferStatus.Active),
         [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, [new SubscriptionMonthUsage("2026-11", 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
         [typeof(BookingResponse)] = new BookingResponse("bkg_01jbz3k9x0b00k1ngb00k1ng", Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",

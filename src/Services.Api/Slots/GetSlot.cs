@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
+using Services.Api.Offers;
 
 namespace Services.Api.Slots;
 
@@ -10,7 +11,7 @@ public static class GetSlotEndpoint
             .WithName("getSlot")
             .AcceptsIfNoneMatch()
             .WithSummary("Read a slot's availability")
-            .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length. Who booked is not shown.")
+            .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<SlotResponse>, ProblemHttpResult>> Handle(
@@ -18,7 +19,9 @@ public static class GetSlotEndpoint
     {
         var loaded = await store.LoadAsync(Slot.Stream(slotId), cancellationToken);
         if (loaded.State is null) return Problems.NotFound("slot");
+        // A slot is scheduled on an offer that exists, and offers are never deleted.
+        var offer = (await store.LoadAsync(Offer.Stream(loaded.State.OfferId), cancellationToken)).State!;
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(SlotResponse.From(loaded.State));
+        return TypedResults.Ok(SlotResponse.From(loaded.State, offer.Status));
     }
 }

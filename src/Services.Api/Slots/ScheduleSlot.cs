@@ -76,7 +76,11 @@ public static class ScheduleSlotsEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("offer_withdrawn", "slot_in_past");
 
-    private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, Refusal? Refusal, bool Missing, bool Forbidden);
+    private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, Refusal? Refusal, bool Missing, bool Forbidden)
+    {
+        /// <summary>A suspended offer takes new slots: they are shown with nothing to book until it resumes.</summary>
+        public OfferStatus OfferStatus { get; init; }
+    }
 
     private static async Task<Results<Created<ScheduledSlotsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId, ScheduleSlotsRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
@@ -107,7 +111,7 @@ public static class ScheduleSlotsEndpoint
                 states.Add(stream.Fold(state, decision.Events!)!);
             }
             var result = await streams.AppendAsync(metadata, changes, ct);
-            return new Scheduled(states, result.LastPosition, null, false, false);
+            return new Scheduled(states, result.LastPosition, null, false, false) { OfferStatus = offer.Status };
         }, cancellationToken);
 
         if (outcome.Missing) return Problems.NotFound("offer");
@@ -117,6 +121,6 @@ public static class ScheduleSlotsEndpoint
         if (outcome.Slots!.Count == 1) ETags.Set(http.Response, 1);
         return TypedResults.Created(
             outcome.Slots.Count == 1 ? $"/v1/slots/{outcome.Slots[0].Id}" : null,
-            new ScheduledSlotsResponse([.. outcome.Slots.Select(SlotResponse.From)]));
+            new ScheduledSlotsResponse([.. outcome.Slots.Select(slot => SlotResponse.From(slot, outcome.OfferStatus))]));
     }
 }

@@ -22,9 +22,10 @@ public enum SlotStatus
 /// <param name="End">When the slot ends (UTC).</param>
 /// <param name="Capacity">Units (seats, places) the slot offers.</param>
 /// <param name="Reserved">Units held by confirmed bookings.</param>
-/// <param name="Remaining">Units still free to book: capacity − reserved, and 0 once the slot is cancelled (it takes no bookings).</param>
+/// <param name="Remaining">Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it is cancelled, or while its offer is suspended or withdrawn (see offerStatus).</param>
 /// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
+/// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way.</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,
@@ -34,14 +35,17 @@ public sealed record SlotResponse(
     int Reserved,
     int Remaining,
     int WaitlistLength,
-    SlotStatus Status)
+    SlotStatus Status,
+    OfferStatus OfferStatus)
 {
-    public static SlotResponse From(SlotState state) => Of(
-        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled);
+    public static SlotResponse From(SlotState state, OfferStatus offerStatus) => Of(
+        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus);
 
     /// <summary>A slot as shown, from the slot's stream or a read model alike.</summary>
-    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, SlotStatus status) =>
-        new(id, offerId, start, end, capacity, reserved, status == SlotStatus.Cancelled ? 0 : capacity - reserved, waitlistLength, status);
+    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, SlotStatus status, OfferStatus offerStatus) =>
+        new(id, offerId, start, end, capacity, reserved,
+            status == SlotStatus.Cancelled || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
+            waitlistLength, status, offerStatus);
 }
 
 public static partial class Slot
@@ -104,12 +108,14 @@ internal static class SlotChanges
         if (before.State is null) return Problems.NotFound("slot");
         var metadata = Writes.Metadata(http, caller);
         var forbidden = false;
+        var offerStatus = OfferStatus.Active;
         var change = await runner.RunAsync([stream.Id, .. related(before.State)], async (streams, ct) =>
         {
             var slot = await streams.LoadAsync(stream, ct);
             if (slot is null) return Change<SlotState>.NotFound("slot");
             var offer = (await store.LoadAsync(Offer.Stream(slot.OfferId), ct)).State;
             forbidden = offer is null ? !caller.IsOperator : !Slot.IsManagedBy(offer, caller);
+            offerStatus = offer?.Status ?? OfferStatus.Active;
             if (forbidden) return Change<SlotState>.NotFound("slot");
             var version = streams.VersionOf(stream.Id);
             if (!ifMatch.Allows(version)) return Change<SlotState>.Stale(version);
@@ -125,6 +131,6 @@ internal static class SlotChanges
         }, cancellationToken);
         if (forbidden) return Problems.Forbidden($"Only the club that published the slot's offer or the operator may change slot {slotId}.");
         change = await change.PositionedAsync(store, stream.Id, cancellationToken);
-        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state)));
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state, offerStatus)));
     }
 }

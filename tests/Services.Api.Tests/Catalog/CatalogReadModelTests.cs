@@ -156,14 +156,46 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var page = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability");
 
         page.Data.Select(s => s.Id).ShouldBe([slots[1].Id, slots[2].Id, slots[0].Id]);
-        page.Data[0].ShouldBe(new SlotResponse(full.Id, offer.Id, first, first.AddHours(1), 2, 2, 0, 2, SlotStatus.Scheduled));
-        page.Data[1].ShouldBe(new SlotResponse(slots[2].Id, offer.Id, first.AddDays(1), first.AddDays(1).AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled));
+        page.Data[0].ShouldBe(new SlotResponse(full.Id, offer.Id, first, first.AddHours(1), 2, 2, 0, 2, SlotStatus.Scheduled, OfferStatus.Active));
+        page.Data[1].ShouldBe(new SlotResponse(slots[2].Id, offer.Id, first.AddDays(1), first.AddDays(1).AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active));
         (page.Data[2].Status, page.Data[2].Remaining).ShouldBe((SlotStatus.Cancelled, 0), "a cancelled slot has nothing left to book");
         foreach (var slot in page.Data) slot.ShouldBe(await api.GetSlotAsync(reader, slot.Id));
         (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled&from={Iso(first.AddMinutes(1))}"))
             .Data.Select(s => s.Id).ShouldBe([slots[2].Id]);
         (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?to={Iso(first.AddDays(1))}"))
             .Data.Select(s => s.Id).ShouldBe([slots[1].Id]);
+    }
+
+    [Fact]
+    public async Task A_suspended_or_withdrawn_offers_slots_show_its_status_and_nothing_left_to_book_in_the_kept_page_the_rows_and_the_slot()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4), capacity: 3);
+        var company = await api.RegisterMemberAsync(club);
+        await api.BookAsync(company, (await api.SubscribeAsync(company, offer.Id)).Id, slot.Id);
+        var reader = await api.RegisterAsync(OrganizationKind.Provider);
+        async Task ShowsAsync(OfferStatus offerStatus, int remaining)
+        {
+            await api.CaughtUpAsync(Shard);
+            // The default page twice (the second from memory), a filtered one from the rows, and the slot's own stream.
+            SlotResponse[] shown =
+            [
+                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability")).Data.ShouldHaveSingleItem(),
+                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability")).Data.ShouldHaveSingleItem(),
+                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled")).Data.ShouldHaveSingleItem(),
+                await api.GetSlotAsync(reader, slot.Id),
+            ];
+            foreach (var row in shown) (row.OfferStatus, row.Reserved, row.Remaining).ShouldBe((offerStatus, 1, remaining));
+        }
+
+        await ShowsAsync(OfferStatus.Active, 2);
+        await api.SuspendOfferAsync(club, offer.Id);
+        await ShowsAsync(OfferStatus.Suspended, 0);
+        await api.ResumeOfferAsync(club, offer.Id);
+        await ShowsAsync(OfferStatus.Active, 2);
+        await api.WithdrawOfferAsync(club, offer.Id);
+        await ShowsAsync(OfferStatus.Withdrawn, 0);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Offers;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
 using Services.Api.Tests.Catalog;
@@ -65,7 +66,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
         read.Headers.ETag!.Tag.ShouldBe("\"1\"");
         var slot = (await read.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!;
-        slot.ShouldBe(new SlotResponse(slots[0].Id, offerId, start, start.AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled));
+        slot.ShouldBe(new SlotResponse(slots[0].Id, offerId, start, start.AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active));
         var json = await read.Content.ReadAsStringAsync();
         json.ShouldContain("\"status\":\"scheduled\"");
         json.ShouldContain("\"waitlistLength\":0");
