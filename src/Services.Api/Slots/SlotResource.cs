@@ -25,7 +25,7 @@ public enum SlotStatus
 /// <param name="Remaining">Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it is cancelled, or while its offer is suspended or withdrawn (see offerStatus).</param>
 /// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
-/// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way.</param>
+/// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,
@@ -36,7 +36,7 @@ public sealed record SlotResponse(
     int Remaining,
     int WaitlistLength,
     SlotStatus Status,
-    OfferStatus OfferStatus)
+    [property: AddedLater] OfferStatus OfferStatus)
 {
     public static SlotResponse From(SlotState state, OfferStatus offerStatus) => Of(
         state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus);
