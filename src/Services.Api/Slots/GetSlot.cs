@@ -9,7 +9,6 @@ public static class GetSlotEndpoint
     public static void MapGetSlot(this IEndpointRouteBuilder slots) =>
         slots.MapGet("/{slotId}", Handle)
             .WithName("getSlot")
-            .AcceptsIfNoneMatch()
             .WithSummary("Read a slot's availability")
             .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -21,6 +20,7 @@ public static class GetSlotEndpoint
         if (loaded.State is null) return Problems.NotFound("slot");
         // A slot is scheduled on an offer that exists, and offers are never deleted.
         var offer = (await store.LoadAsync(Offer.Stream(loaded.State.OfferId), cancellationToken)).State!;
+        // The ETag is the slot's version, for If-Match; the offer's status shapes the answer too, so no 304 is answered on it.
         ETags.Set(http.Response, loaded.Version);
         return TypedResults.Ok(SlotResponse.From(loaded.State, offer.Status));
     }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Offers;
+using Services.Api.Slots;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Infrastructure;
@@ -90,11 +92,11 @@ public sealed class ConditionalReadsHttpTests(ApiFixture api) : IClassFixture<Ap
     public async Task A_star_is_304_for_a_resource_that_exists_and_404_for_one_that_does_not()
     {
         var scene = await SceneAsync();
-        var path = $"/v1/slots/{scene.SlotId}";
+        var path = $"/v1/offers/{scene.OfferId}";
         var etag = await ETagAsync(scene.Company.Client, path);
 
         await ShouldBeNotModifiedAsync(await GetAsync(scene.Company.Client, path, "*"), etag);
-        await (await GetAsync(scene.Company.Client, "/v1/slots/slt_000000000000000000000000", "*")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await GetAsync(scene.Company.Client, "/v1/offers/off_000000000000000000000000", "*")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]
@@ -120,7 +122,7 @@ public sealed class ConditionalReadsHttpTests(ApiFixture api) : IClassFixture<Ap
     }
 
     [Fact]
-    public async Task Every_single_resource_read_but_a_subscription_honours_if_none_match()
+    public async Task Every_single_resource_read_but_a_subscription_or_a_slot_honours_if_none_match()
     {
         var scene = await SceneAsync();
         foreach (var path in new[] { $"/v1/organizations/{scene.Company.Id}", $"/v1/organizations/{scene.Company.Id}/api-keys" })
@@ -132,6 +134,22 @@ public sealed class ConditionalReadsHttpTests(ApiFixture api) : IClassFixture<Ap
         // Its usage lists the months from today's, which move on without a new version.
         var subscription = $"/v1/subscriptions/{scene.SubscriptionId}";
         (await GetAsync(scene.Company.Client, subscription, await ETagAsync(scene.Company.Client, subscription))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_slot_is_read_in_full_since_its_offers_status_shapes_it_without_a_new_version_of_the_slot()
+    {
+        var scene = await SceneAsync();
+        var path = $"/v1/slots/{scene.SlotId}";
+        var etag = await ETagAsync(scene.Company.Client, path);
+        await api.SuspendOfferAsync(scene.Club, scene.OfferId);
+
+        var read = await GetAsync(scene.Company.Client, path, etag);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.ShouldBe(etag);
+        var slot = (await read.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!;
+        (slot.OfferStatus, slot.Remaining).ShouldBe((OfferStatus.Suspended, 0));
     }
 
     [Fact]
