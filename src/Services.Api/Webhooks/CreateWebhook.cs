@@ -12,7 +12,7 @@ using Services.EventStore;
 namespace Services.Api.Webhooks;
 
 /// <param name="Url">Where deliveries are POSTed: https:// (plain http only to loopback where the configuration allows it).</param>
-/// <param name="EventTypes">Exact event names (<c>booking.confirmed</c>), a stream's events (<c>booking.*</c>) or all (<c>*</c>).</param>
+/// <param name="EventTypes">Exact event names (<c>booking.confirmed</c>), a stream's events (<c>booking.*</c>) or all (<c>*</c>), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can.</param>
 public sealed record CreateWebhookRequest(
     [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string Url,
     [property: Length(1, CreateWebhookRequest.MaxEventTypes)] IReadOnlyList<string> EventTypes,
@@ -22,13 +22,14 @@ public sealed record CreateWebhookRequest(
     public const int MaxEventTypes = 50;
     public const int MaxDescription = 500;
 
-    public Validation Validate(WebhookOptions options, EventTypeRegistry registry)
+    /// <param name="receiver">The kind of the organization registering it: it may ask only for events that can reach it.</param>
+    public Validation Validate(WebhookOptions options, EventTypeRegistry registry, OrganizationKind receiver)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
         var validation = new Validation();
         ValidateUrl(validation, Url, options);
-        ValidateEventTypes(validation, EventTypes, registry);
+        ValidateEventTypes(validation, EventTypes, registry, receiver);
         validation.Text("description", Description, MaxDescription, required: false);
         return validation;
     }
@@ -38,19 +39,20 @@ public sealed record CreateWebhookRequest(
         if (validation.Text("url", url, MaxUrl).IsValid && options.Refuse(url!) is { } why) validation.Add("url", why);
     }
 
-    internal static void ValidateEventTypes(Validation validation, IReadOnlyList<string>? eventTypes, EventTypeRegistry registry)
+    internal static void ValidateEventTypes(Validation validation, IReadOnlyList<string>? eventTypes, EventTypeRegistry registry, OrganizationKind receiver)
     {
         if (eventTypes is null || eventTypes.Count == 0) validation.Add("eventTypes", "At least one event type is required.");
         else if (eventTypes.Count > MaxEventTypes) validation.Add("eventTypes", $"At most {MaxEventTypes} event types; got {eventTypes.Count}.");
         else
         {
+            var receivable = new ReceivableEventTypes(registry, receiver);
             for (var i = 0; i < eventTypes.Count; i++)
             {
-                var type = eventTypes[i];
-                var known = type == "*"
-                    || registry.TryGetType(type ?? "", out _)
-                    || (type is { Length: > 2 } && type.EndsWith(".*", StringComparison.Ordinal) && registry.Names.Any(n => n.StartsWith(type[..^1], StringComparison.Ordinal)));
-                if (!known) validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
+                var pattern = eventTypes[i] ?? "";
+                if (!registry.Names.Any(name => ReceivableEventTypes.Matches(pattern, name)))
+                    validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
+                else if (!receivable.AnyMatches(pattern))
+                    validation.Add($"eventTypes[{i}]", $"No '{pattern}' event ever reaches a {WireName.Of(receiver)}: it receives {receivable.Describe()}.");
             }
         }
     }
@@ -71,7 +73,9 @@ public static class CreateWebhookEndpoint
                 "{id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" " +
                 "keyed with the secret>), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx " +
                 "answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least " +
-                "once: de-duplicate on the event id. The secret is shown only in this answer. An organization has at most " +
+                "once: de-duplicate on the event id. Each entry of eventTypes must match an event that can reach the caller's kind of organization " +
+                "(a company never gets slot.waitlist_left, only the operator demo.*): one that matches none is refused (400 naming eventTypes[i], " +
+                "with the types this kind receives). The secret is shown only in this answer. An organization has at most " +
                 $"{WebhookOptions.DefaultMaxPerOrganization} webhooks (409 webhook_limit_reached: delete one first).")
             .ProducesValidationProblem()
             .Refuses("webhook_limit_reached");
@@ -80,7 +84,7 @@ public static class CreateWebhookEndpoint
         CreateWebhookRequest request, Caller caller, NpgsqlDataSource db, EventStore.EventStore store, IOptions<WebhookOptions> options,
         MasterKey masterKey, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        var validation = request.Validate(options.Value, store.Registry);
+        var validation = request.Validate(options.Value, store.Registry, caller.Kind);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var id = Ids.New(Ids.Webhook);
         var secret = WebhookEndpoints.NewSecret();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Catalog;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Security;
 using Services.EventStore;
@@ -11,18 +12,18 @@ namespace Services.Api.Webhooks;
 
 /// <summary>Only the fields given change.</summary>
 /// <param name="Url">Where deliveries go from now on, pending ones included.</param>
-/// <param name="EventTypes">The event names it receives from now on: exact names, a stream's events (booking.*) or all (*).</param>
+/// <param name="EventTypes">The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the caller's kind of organization, as on registration.</param>
 /// <param name="Description">The organization's own note; an empty one removes it.</param>
 public sealed record UpdateWebhookRequest(
     [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string? Url = null,
     [property: Length(1, CreateWebhookRequest.MaxEventTypes)] IReadOnlyList<string>? EventTypes = null,
     [property: MaxLength(CreateWebhookRequest.MaxDescription)] string? Description = null)
 {
-    public Validation Validate(WebhookOptions options, EventTypeRegistry registry)
+    public Validation Validate(WebhookOptions options, EventTypeRegistry registry, OrganizationKind receiver)
     {
         var validation = new Validation();
         if (Url is not null) CreateWebhookRequest.ValidateUrl(validation, Url, options);
-        if (EventTypes is not null) CreateWebhookRequest.ValidateEventTypes(validation, EventTypes, registry);
+        if (EventTypes is not null) CreateWebhookRequest.ValidateEventTypes(validation, EventTypes, registry, receiver);
         validation.Text("description", Description, CreateWebhookRequest.MaxDescription, required: false);
         return validation;
     }
@@ -48,7 +49,7 @@ public static class UpdateWebhookEndpoint
         HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        var validation = request.Validate(options.Value, store.Registry);
+        var validation = request.Validate(options.Value, store.Registry, caller.Kind);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
         if (found is null) return refused!;
