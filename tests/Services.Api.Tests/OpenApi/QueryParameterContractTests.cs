@@ -35,6 +35,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
             ["getDemand"] = (api.Operator, HttpMethod.Get, "/v1/demand"),
             ["getCompanyUsage"] = (api.Operator, HttpMethod.Get, $"/v1/companies/{company.Id}/usage?month=2026-03"),
             ["getClubUsage"] = (club.Client, HttpMethod.Get, $"/v1/clubs/{club.Id}/usage?month=2026-03"),
+            ["listMemberships"] = (company.Client, HttpMethod.Get, $"/v1/companies/{company.Id}/memberships"),
             ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
             ["listEvents"] = (company.Client, HttpMethod.Get, "/v1/events"),
             ["listNeeds"] = (company.Client, HttpMethod.Get, "/v1/needs"),

@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Demand;
+using Services.Api.Infrastructure;
+using Services.Api.ReadModels;
+using Services.Api.Security;
+using Services.EventStore.Projections;
+
+namespace Services.Api.Organizations;
+
+/// <summary>A club a company belongs to: it may subscribe to the club's offers.</summary>
+/// <param name="Since">When the club admitted it (its latest admission, when it was removed and admitted again).</param>
+public sealed record MembershipResponse(string ClubId, DateTimeOffset Since);
+
+/// <summary>The clubs a company belongs to, which only the clubs themselves change (admitMember, removeMember).</summary>
+public static class ListMembershipsEndpoint
+{
+    public static void MapListMemberships(this IEndpointRouteBuilder v1) =>
+        v1.MapGet("/companies/{companyId}/memberships", Handle)
+            .WithTags("Organizations")
+            .WithName("listMemberships")
+            .WithSummary("List the clubs a company belongs to")
+            .WithDescription(
+                "The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist). " +
+                "Its current memberships, newest admission first, from the insights read model: pass an admission's or removal's " +
+                "Services-Position as minPosition to read it. Cursor pagination.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Page<MembershipResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
+        string companyId,
+        [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
+        [Description("The next cursor of the previous page.")] string? after,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
+        Caller caller,
+        EventStore.EventStore store,
+        NpgsqlDataSource db,
+        ProjectionDaemon daemon,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var validation = PageCursor.Validate(limit, after, Ids.Organization, out var pageSize, out var cursor);
+        var readPosition = ReadYourWrites.Parse(validation, minPosition);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (!Organization.IsManagedBy(companyId, caller)) return await OrganizationAccess.NotManagedAsync(store, companyId, caller, cancellationToken);
+        var kind = caller.IsOperator ? (await store.LoadAsync(Organization.Stream(companyId), cancellationToken)).State?.Kind : caller.Kind;
+        if (kind != OrganizationKind.Company) return Problems.NotFound("company");
+        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+
+        var rows = new List<MembershipResponse>();
+        await using (var command = ReadModelSql.Command(db, $"""
+            select club_id, admitted_at from {InsightsProjection.Prefix}_memberships
+            where company_id = $1 and removed_at is null
+              and ($2::timestamptz is null or (admitted_at, club_id) < ($2, $3::text))
+            order by admitted_at desc, club_id desc
+            limit $4
+            """, companyId, cursor is { } from ? ReadModelValues.Utc(from.At) : null, cursor?.Id, pageSize + 1))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) rows.Add(new MembershipResponse(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+        return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, membership => new PageCursor(membership.Since, membership.ClubId)));
+    }
+}

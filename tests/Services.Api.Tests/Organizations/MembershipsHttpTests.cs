@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using Services.Api.Common;
+using Services.Api.Infrastructure;
+using Services.Api.Organizations;
+using Services.Api.ReadModels;
+using Services.Api.Tests.Http;
+
+namespace Services.Api.Tests.Organizations;
+
+/// <summary>A company learns which clubs it belongs to, and so whose offers it may subscribe to; no one else learns it.</summary>
+public sealed class MembershipsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static async Task<string> PositionOfAsync(Task<HttpResponseMessage> change)
+    {
+        var answer = await change;
+        answer.IsSuccessStatusCode.ShouldBeTrue(await answer.Content.ReadAsStringAsync());
+        return answer.Headers.GetValues(Writes.PositionHeader).Single();
+    }
+
+    private static Task<string> AdmitAsync(Actor club, Actor company) =>
+        PositionOfAsync(club.Client.PostAsJsonAsync($"/v1/clubs/{club.Id}/members", new AdmitMemberRequest(company.Id), ApiFixture.JsonOptions));
+
+    private static async Task<Page<MembershipResponse>> MembershipsAsync(HttpClient client, string companyId, string query)
+    {
+        var answer = await client.GetAsync($"/v1/companies/{companyId}/memberships?{query}");
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        return (await answer.Content.ReadFromJsonAsync<Page<MembershipResponse>>(ApiFixture.JsonOptions))!;
+    }
+
+    [Fact]
+    public async Task A_company_lists_the_clubs_it_belongs_to_newest_admission_first_with_when_each_admitted_it()
+    {
+        var first = await api.RegisterAsync(OrganizationKind.Club);
+        var second = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await AdmitAsync(first, company);
+        var admitted = await AdmitAsync(second, company);
+        var after = DateTimeOffset.UtcNow.AddSeconds(1);
+
+        var memberships = await MembershipsAsync(company.Client, company.Id, $"minPosition={admitted}");
+
+        memberships.Data.Select(m => m.ClubId).ShouldBe([second.Id, first.Id]);
+        memberships.Next.ShouldBeNull();
+        foreach (var membership in memberships.Data) membership.Since.ShouldBeInRange(before, after);
+        memberships.Data[0].Since.ShouldBeGreaterThanOrEqualTo(memberships.Data[1].Since);
+        (await MembershipsAsync(api.Operator, company.Id, "")).Data.ShouldBe(memberships.Data);
+        var firstPage = await MembershipsAsync(company.Client, company.Id, "limit=1");
+        firstPage.Data.ShouldBe([memberships.Data[0]]);
+        (await MembershipsAsync(company.Client, company.Id, $"limit=1&after={firstPage.Next}")).Data.ShouldBe([memberships.Data[1]]);
+    }
+
+    [Fact]
+    public async Task A_club_that_removes_the_company_leaves_its_list_and_one_that_admits_it_again_comes_back_since_then()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var firstAdmission = (await MembershipsAsync(company.Client, company.Id, $"minPosition={await AdmitAsync(club, company)}")).Data.Single().Since;
+
+        var removed = await PositionOfAsync(club.Client.DeleteAsync($"/v1/clubs/{club.Id}/members/{company.Id}"));
+        (await MembershipsAsync(company.Client, company.Id, $"minPosition={removed}")).Data.ShouldBeEmpty();
+
+        var again = (await MembershipsAsync(company.Client, company.Id, $"minPosition={await AdmitAsync(club, company)}")).Data.ShouldHaveSingleItem();
+        again.ClubId.ShouldBe(club.Id);
+        again.Since.ShouldBeGreaterThan(firstAdmission);
+    }
+
+    [Fact]
+    public async Task Another_company_is_told_nothing_and_a_club_of_the_company_is_refused()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var member = await api.RegisterMemberAsync(club);
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+        var otherClub = await api.RegisterAsync(OrganizationKind.Club);
+        var path = $"/v1/companies/{member.Id}/memberships";
+
+        // As for a company that does not exist: whether it does, and where it belongs, is not another's to learn.
+        await (await stranger.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await stranger.Client.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await otherClub.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        // Its club may know it exists (it reads it), not the other clubs it belongs to.
+        await (await club.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        // Only companies have memberships.
+        await (await club.Client.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.Operator.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.Operator.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("after=bm9wZQ", "after")]
+    [InlineData("minPosition=abc", "minPosition")]
+    public async Task Invalid_queries_name_the_parameter(string query, string field)
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        await (await company.Client.GetAsync($"/v1/companies/{company.Id}/memberships?{query}")).ShouldBeInvalidAsync(field);
+    }
+}
