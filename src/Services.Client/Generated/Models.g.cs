@@ -468,7 +468,7 @@ public sealed record CreateWebhookRequest
     public required string Url { get; init; }
 
     /// <summary>
-    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`). Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
@@ -813,6 +813,21 @@ public sealed record MemberRemoved
     /// </summary>
     [JsonPropertyName("removedAt")]
     public DateTimeOffset? RemovedAt { get; init; }
+}
+
+/// <summary>
+/// A club a company belongs to: it may subscribe to the club's offers.
+/// </summary>
+public sealed record MembershipResponse
+{
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    /// <summary>
+    /// When the club admitted it (its latest admission, when it was removed and admitted again).
+    /// </summary>
+    [JsonPropertyName("since")]
+    public required DateTimeOffset Since { get; init; }
 }
 
 /// <summary>
@@ -1225,6 +1240,18 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
 /// <summary>
 /// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
 /// </summary>
+public sealed record PageOfMembershipResponse : IPage<MembershipResponse>
+{
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<MembershipResponse> Data { get; init; }
+
+    [JsonPropertyName("next")]
+    public string? Next { get; init; }
+}
+
+/// <summary>
+/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfNeedResponse : IPage<NeedResponse>
 {
     [JsonPropertyName("data")]
@@ -1580,6 +1607,12 @@ public sealed record SeatReserved
 
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
+
+    /// <summary>
+    /// Whom the seats are for: the booking's beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("beneficiaryRef")]
+    public string? BeneficiaryRef { get; init; }
 }
 
 /// <summary>
@@ -1634,7 +1667,7 @@ public sealed record SlotResponse
     public required int Reserved { get; init; }
 
     /// <summary>
-    /// Units still free to book: capacity − reserved, and 0 once the slot is cancelled (it takes no bookings).
+    /// Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it is cancelled, or while its offer is suspended or withdrawn (see offerStatus).
     /// </summary>
     [JsonPropertyName("remaining")]
     public required int Remaining { get; init; }
@@ -1650,6 +1683,12 @@ public sealed record SlotResponse
     /// </summary>
     [JsonPropertyName("status")]
     public required SlotStatus Status { get; init; }
+
+    /// <summary>
+    /// The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("offerStatus")]
+    public OfferStatus? OfferStatus { get; init; }
 }
 
 public sealed record SlotScheduled
@@ -1900,7 +1939,7 @@ public sealed record UpdateWebhookRequest
     public string? Url { get; init; }
 
     /// <summary>
-    /// The event names it receives from now on: exact names, a stream's events (booking.*) or all (*).
+    /// The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the caller's kind of organization, as on registration.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public IReadOnlyList<string>? EventTypes { get; init; }
@@ -2039,6 +2078,12 @@ public sealed record WaitlistJoined
 
     [JsonPropertyName("position")]
     public required int Position { get; init; }
+
+    /// <summary>
+    /// Whom the booking is for: its beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("beneficiaryRef")]
+    public string? BeneficiaryRef { get; init; }
 }
 
 public sealed record WaitlistLeft

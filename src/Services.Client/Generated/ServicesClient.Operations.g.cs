@@ -126,6 +126,27 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// List the clubs a company belongs to
+    /// </summary>
+    /// <remarks>
+    /// The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist). Its current memberships, newest admission first, from the insights read model: pass an admission's or removal's Services-Position as minPosition to read it. Cursor pagination.
+    /// </remarks>
+    [Operation("listMemberships", "GET", "/v1/companies/{companyId}/memberships")]
+    public Task<ApiResponse<PageOfMembershipResponse>> ListMembershipsAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(companyId);
+        return SendAsync<PageOfMembershipResponse>(HttpMethod.Get, $"/v1/companies/{Segment(Format(companyId)!)}/memberships", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listMemberships, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<MembershipResponse> ListMembershipsAutoPagingAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListAllAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>Every page of listMemberships with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    public IAsyncEnumerable<IPage<MembershipResponse>> ListMembershipsPagesAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        Pagination.ListPagesAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+
+    /// <summary>
     /// Erase a beneficiary's personal data
     /// </summary>
     /// <remarks>
@@ -320,7 +341,7 @@ public sealed partial class ServicesClient
     /// Read an offer's slots and their availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
+    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
     /// </remarks>
     [Operation("getOfferAvailability", "GET", "/v1/offers/{offerId}/availability")]
     public Task<ApiResponse<PageOfSlotResponse>> GetOfferAvailabilityAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -394,7 +415,7 @@ public sealed partial class ServicesClient
     /// Read a slot's availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length. Who booked is not shown.
+    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.
     /// </remarks>
     [Operation("getSlot", "GET", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> GetSlotAsync(string slotId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -508,7 +529,7 @@ public sealed partial class ServicesClient
     /// Book units of a slot
     /// </summary>
     /// <remarks>
-    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}.
+    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.
     /// </remarks>
     [Operation("bookSeat", "POST", "/v1/bookings")]
     public Task<ApiResponse<BookingResponse>> BookSeatAsync(BookSeatRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -541,7 +562,7 @@ public sealed partial class ServicesClient
     /// Read a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased.
+    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one whose contact details the caller sees, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, without a new version.
     /// </remarks>
     [Operation("getBooking", "GET", "/v1/bookings/{bookingId}")]
     public Task<ApiResponse<BookingResponse>> GetBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -692,7 +713,7 @@ public sealed partial class ServicesClient
     /// Register a webhook
     /// </summary>
     /// <remarks>
-    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. The secret is shown only in this answer. An organization has at most 20 webhooks (409 webhook_limit_reached: delete one first).
+    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. Each entry of eventTypes must match an event that can reach the caller's kind of organization (a company never gets slot.waitlist_left, only the operator demo.*): one that matches none is refused (400 naming eventTypes[i], with the types this kind receives). The secret is shown only in this answer. An organization has at most 20 webhooks (409 webhook_limit_reached: delete one first).
     /// </remarks>
     [Operation("createWebhook", "POST", "/v1/webhooks")]
     public Task<ApiResponse<CreatedWebhookResponse>> CreateWebhookAsync(CreateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -822,6 +843,25 @@ public sealed record ListApiKeysParameters
     /// The next cursor of the previous page.
     /// </summary>
     public string? After { get; init; }
+}
+
+/// <summary>Query and header parameters of ListMemberships.</summary>
+public sealed record ListMembershipsParameters
+{
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
 }
 
 /// <summary>Query and header parameters of EraseBeneficiary.</summary>
