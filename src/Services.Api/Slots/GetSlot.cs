@@ -9,6 +9,7 @@ public static class GetSlotEndpoint
     public static void MapGetSlot(this IEndpointRouteBuilder slots) =>
         slots.MapGet("/{slotId}", Handle)
             .WithName("getSlot")
+            .AnswersWithVersion()
             .WithSummary("Read a slot's availability")
             .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.")
             .ProducesProblem(StatusCodes.Status404NotFound);
