@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -97,30 +95,23 @@ public static class GetOfferAvailabilityEndpoint
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
         // PostgreSQL planned it again on every call (~70% of its CPU for a read).
-        var parameters = new List<object?> { offerId, Utc(since) };
-        string Parameter(object value)
-        {
-            parameters.Add(value);
-            return $"${parameters.Count}";
-        }
-        var filters = new StringBuilder();
-        if (to is { } end) filters.Append(CultureInfo.InvariantCulture, $" and start_at < {Parameter(Utc(end))}");
-        if (statusFilter is { } wanted) filters.Append(CultureInfo.InvariantCulture, $" and status = {Parameter(Wire(wanted))}");
-        if (cursor is { } k) filters.Append(CultureInfo.InvariantCulture, $" and (start_at, slot_id) > ({Parameter(Utc(k.At))}, {Parameter(k.Id)})");
-        var pageLimit = Parameter(pageSize + 1);
+        var filters = new QueryFilters(offerId, Utc(since), pageSize + 1);
+        if (to is { } end) filters.And($"start_at < {filters.Parameter(Utc(end))}");
+        if (statusFilter is { } wanted) filters.And($"status = {filters.Parameter(Wire(wanted))}");
+        if (cursor is { } k) filters.And($"(start_at, slot_id) > ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
             select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, s.status, o.status
             from rm_catalog_offers o
             left join lateral (
                 select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
                 from rm_catalog_slots
-                where offer_id = o.offer_id and start_at >= $2{filters}
+                where offer_id = o.offer_id and start_at >= $2{filters.Conditions}
                 order by start_at, slot_id
-                limit {pageLimit}
+                limit $3
             ) s on true
             where o.offer_id = $1
             order by s.start_at, s.slot_id
-            """, [.. parameters]);
+            """, filters.Values);
         var rows = new List<SlotResponse>();
         var offerKnown = false;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -68,6 +68,17 @@ public static class ListBookingsEndpoint
         if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.BookingListShard, http.Response, cancellationToken) is { } unready) return unready;
 
+        var filters = new QueryFilters(
+            caller.OrganizationId, caller.Kind == OrganizationKind.Provider, Utc(time.GetUtcNow() - Booking.ProviderContactWindow), pageSize + 1);
+        if (statusFilter is { } wanted) filters.And($"b.status = {filters.Parameter(Wire(wanted))}");
+        if (slotId is not null) filters.And($"b.slot_id = {filters.Parameter(slotId)}");
+        if (offerId is not null) filters.And($"b.offer_id = {filters.Parameter(offerId)}");
+        if (companyId is not null) filters.And($"b.company_id = {filters.Parameter(companyId)}");
+        if (from is { } since) filters.And($"b.slot_start >= {filters.Parameter(Utc(since))}");
+        if (to is { } until) filters.And($"b.slot_start < {filters.Parameter(Utc(until))}");
+        if (cursor is { } k) filters.And($"(b.requested_at, b.booking_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
+        if (beneficiaryRef is not null) filters.And($"b.beneficiary_ref = {filters.Parameter(beneficiaryRef)}");
+        if (attendanceFilter is { } recorded) filters.And($"coalesce(b.attendance, 'none') = {filters.Parameter(Wire(recorded))}");
         await using var command = ReadModelSql.Command(db, $"""
             select b.booking_id, b.company_id, b.subscription_id, b.offer_id, b.slot_id, b.slot_start, b.quantity, b.beneficiary_ref,
                    b.status, b.attendance,
@@ -75,26 +86,13 @@ public static class ListBookingsEndpoint
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                   (b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text] and b.slot_start > $14)) as may_read_contact,
+                   (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and b.slot_start > $3)) as may_read_contact,
                    b.cancel_reason
             from rm_bookings b
-            where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $2 or b.club_id = $2 or ($12 and b.provider_ids @> array[$2::text])")}
-              and ($3::text is null or b.status = $3)
-              and ($4::text is null or b.slot_id = $4)
-              and ($5::text is null or b.offer_id = $5)
-              and ($6::text is null or b.company_id = $6)
-              and ($7::timestamptz is null or b.slot_start >= $7)
-              and ($8::timestamptz is null or b.slot_start < $8)
-              and ($9::timestamptz is null or (b.requested_at, b.booking_id) < ($9, $10::text))
-              and ($13::text is null or b.beneficiary_ref = $13)
-              and ($15::text is null or coalesce(b.attendance, 'none') = $15)
+            where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text])")}{filters.Conditions}
             order by b.requested_at desc, b.booking_id desc
-            limit $11
-            """,
-            caller.IsOperator, caller.OrganizationId, statusFilter is { } f ? Wire(f) : null, slotId, offerId, companyId,
-            from is { } since ? Utc(since) : null, to is { } until ? Utc(until) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1, caller.Kind == OrganizationKind.Provider, beneficiaryRef,
-            Utc(time.GetUtcNow() - Booking.ProviderContactWindow), attendanceFilter is { } a ? Wire(a) : null);
+            limit $4
+            """, filters.Values);
         var rows = new List<BookingResponse>();
         var sealedContacts = new List<(int Row, SealedContact Contact)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

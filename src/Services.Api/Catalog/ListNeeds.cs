@@ -54,21 +54,19 @@ public static class ListNeedsEndpoint
                 ? organization.Territories.ToArray()
                 : [];
 
+        var filters = new QueryFilters(caller.OrganizationId, territories, pageSize + 1);
+        if (territory is not null) filters.And($"territory = {filters.Parameter(territory)}");
+        if (categoryFilter is { } c) filters.And($"category = {filters.Parameter(Wire(c))}");
+        if (statusFilter is { } s) filters.And($"status = {filters.Parameter(Wire(s))}");
+        if (cursor is { } k) filters.And($"(recorded_at, need_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
             select need_id, company_id, category, territory, headcount, description, wished_schedule, status, acknowledged_by,
                    addressed_by_offer_id, recorded_at
             from rm_needs
-            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $2 or territory = any($3::text[])")}
-              and ($4::text is null or territory = $4)
-              and ($5::text is null or category = $5)
-              and ($6::text is null or status = $6)
-              and ($7::timestamptz is null or (recorded_at, need_id) < ($7, $8::text))
+            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $1 or territory = any($2::text[])")}{filters.Conditions}
             order by recorded_at desc, need_id desc
-            limit $9
-            """,
-            caller.IsOperator, caller.OrganizationId, territories, territory,
-            categoryFilter is { } c ? Wire(c) : null, statusFilter is { } s ? Wire(s) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+            limit $3
+            """, filters.Values);
         var rows = new List<NeedState>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

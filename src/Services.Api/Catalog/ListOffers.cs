@@ -49,23 +49,27 @@ public static class ListOffersEndpoint
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.CatalogShard, http.Response, cancellationToken) is { } unready) return unready;
 
-        await using var command = ReadModelSql.Command(db, """
+        var filters = new QueryFilters(Wire(statusFilter), pageSize + 1);
+        if (categoryFilter is { } c) filters.And($"o.category = {filters.Parameter(Wire(c))}");
+        if (territory is not null) filters.And($"o.territories @> array[{filters.Parameter(territory)}::text]");
+        if (bySlots)
+        {
+            var starting = $"s.start_at >= {filters.Parameter(Utc(since))}" + (to is { } e ? $" and s.start_at < {filters.Parameter(Utc(e))}" : "");
+            filters.And($"""
+                exists (
+                    select 1 from rm_catalog_slots s
+                    where s.offer_id = o.offer_id and s.status = 'scheduled' and s.capacity > s.reserved and {starting})
+                """);
+        }
+        if (cursor is { } k) filters.And($"(o.published_at, o.offer_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
+        await using var command = ReadModelSql.Command(db, $"""
             select offer_id, club_id, category, title, description, territories, time_zone, monthly_fee_amount, monthly_fee_currency,
                    unit_price_amount, unit_price_currency, co_funding_partner_id, co_funding_share_basis_points, provider_ids, status, published_at
             from rm_catalog_offers o
-            where o.status = $1
-              and ($2::text is null or o.category = $2)
-              and ($3::text is null or o.territories @> array[$3::text])
-              and (not $4::boolean or exists (
-                    select 1 from rm_catalog_slots s
-                    where s.offer_id = o.offer_id and s.status = 'scheduled' and s.capacity > s.reserved
-                      and s.start_at >= $5 and ($6::timestamptz is null or s.start_at < $6)))
-              and ($7::timestamptz is null or (o.published_at, o.offer_id) < ($7, $8::text))
+            where o.status = $1{filters.Conditions}
             order by o.published_at desc, o.offer_id desc
-            limit $9
-            """,
-            Wire(statusFilter), categoryFilter is { } c ? Wire(c) : null, territory, bySlots, Utc(since), to is { } e ? Utc(e) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1);
+            limit $2
+            """, filters.Values);
         var rows = new List<(OfferResponse Offer, DateTimeOffset PublishedAt)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

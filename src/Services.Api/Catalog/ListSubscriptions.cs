@@ -45,19 +45,18 @@ public static class ListSubscriptionsEndpoint
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.SubscriptionListShard, http.Response, cancellationToken) is { } unready) return unready;
 
         var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
+        var filters = new QueryFilters(caller.OrganizationId, pageSize + 1);
+        if (offerId is not null) filters.And($"offer_id = {filters.Parameter(offerId)}");
+        if (companyId is not null) filters.And($"company_id = {filters.Parameter(companyId)}");
+        if (statusFilter is { } f) filters.And($"status = {filters.Parameter(Wire(f))}");
+        if (cursor is { } k) filters.And($"(subscribed_at, subscription_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using (var command = ReadModelSql.Command(db, $"""
             select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at
             from rm_subscriptions
-            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $2 or club_id = $2")}
-              and ($3::text is null or offer_id = $3)
-              and ($4::text is null or company_id = $4)
-              and ($5::text is null or status = $5)
-              and ($6::timestamptz is null or (subscribed_at, subscription_id) < ($6, $7::text))
+            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $1 or club_id = $1")}{filters.Conditions}
             order by subscribed_at desc, subscription_id desc
-            limit $8
-            """,
-            caller.IsOperator, caller.OrganizationId, offerId, companyId, statusFilter is { } f ? Wire(f) : null,
-            cursor is { } k ? Utc(k.At) : null, cursor?.Id, pageSize + 1))
+            limit $2
+            """, filters.Values))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))

@@ -73,10 +73,10 @@ internal static class ReadModelSql
 
     /// <summary>
     /// What a caller may list: every row for the operator, else the rows <paramref name="own"/>
-    /// selects (its parameters as in the query; <c>$1</c>, whether the caller is the operator, is
-    /// then left unused). Two statements rather than one with <c>$1 or …</c>: once PostgreSQL keeps
-    /// a prepared statement's generic plan, only one without the operator's switch can use the
-    /// organization's indexes.
+    /// selects (its parameters as in the query). Two statements rather than one with
+    /// <c>$n or …</c>: once PostgreSQL keeps a prepared statement's generic plan, only one without
+    /// the operator's switch can use the organization's indexes (<see cref="QueryFilters"/> does the
+    /// same for filters).
     /// </summary>
     public static string Scope(bool everything, string own) => everything ? "true" : $"({own})";
 
