@@ -232,6 +232,69 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Every_combination_of_filters_lists_the_bookings_matching_all_of_them_page_after_page()
+    {
+        // Each filter is a condition of its own in the statement, numbered as given: a combination
+        // must bind every value to its own condition, whatever the others present.
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        string[] offers = [Ids.New(Ids.Offer), Ids.New(Ids.Offer)];
+        string[] companies = [Ids.New(Ids.Organization), Ids.New(Ids.Organization)];
+        var at = DateTimeOffset.UtcNow;
+        foreach (var offerId in offers)
+        {
+            await api.AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferPublished(offerId, club.Id, Category.Mobility, "Shuttle", "d",
+                ["grand-figeac"], "Europe/Paris", Money.Euros(0), Money.Euros(100), null, [], at));
+        }
+        var slots = Enumerable.Range(0, 4).Select(i => (Id: Ids.New(Ids.Slot), OfferId: offers[i % 2], Start: at.AddDays(i + 1))).ToArray();
+        var rows = new List<(string Id, string Company, string Offer, string Slot, DateTimeOffset Start, string Ref, string Status, string Attendance)>();
+        for (var i = 0; i < 18; i++)
+        {
+            var (id, slot, company, beneficiaryRef) = (Ids.New(Ids.Booking), slots[i % 4], companies[i / 3 % 2], $"ref-{i % 3}");
+            object[] outcome = (i % 5) switch
+            {
+                0 => [],
+                1 => [new BookingConfirmed()],
+                2 => [new BookingConfirmed(), new AttendanceRecorded(AttendanceOutcome.Attended, club.Id)],
+                3 => [new BookingConfirmed(), new AttendanceRecorded(AttendanceOutcome.NoShow, club.Id)],
+                _ => [new BookingCancelled(CancellationReason.OnRequest)],
+            };
+            await api.AppendAsync(Booking.StreamId(id), Booking.StreamType,
+                [new BookingRequested(id, company, Ids.New(Ids.Subscription), slot.OfferId, slot.Id, slot.Start, 1, beneficiaryRef, at.AddMinutes(i)), .. outcome]);
+            rows.Add((id, company, slot.OfferId, slot.Id, slot.Start, beneficiaryRef, (i % 5) switch { 0 => "requested", 4 => "cancelled", _ => "confirmed" },
+                (i % 5) switch { 2 => "attended", 3 => "no_show", _ => "none" }));
+        }
+        await api.CaughtUpAsync(Shard);
+        static string Instant(DateTimeOffset instant) => Uri.EscapeDataString(instant.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        var filters = new (string Query, Func<(string Id, string Company, string Offer, string Slot, DateTimeOffset Start, string Ref, string Status, string Attendance), bool> Holds)[]
+        {
+            ("status=confirmed", r => r.Status == "confirmed"),
+            ($"slotId={slots[0].Id}", r => r.Slot == slots[0].Id),
+            ($"offerId={offers[0]}", r => r.Offer == offers[0]),
+            ($"companyId={companies[0]}", r => r.Company == companies[0]),
+            ($"from={Instant(slots[1].Start)}", r => r.Start >= slots[1].Start),
+            ($"to={Instant(slots[3].Start)}", r => r.Start < slots[3].Start),
+            ("beneficiaryRef=ref-0", r => r.Ref == "ref-0"),
+            ("attendance=none", r => r.Attendance == "none"),
+        };
+
+        for (var combination = 0; combination < 1 << filters.Length; combination++)
+        {
+            var given = filters.Where((_, i) => (combination & 1 << i) != 0).ToArray();
+            var expected = rows.Where(r => given.All(f => f.Holds(r))).Reverse().Select(r => r.Id); // newest requested first
+            var listed = new List<string>();
+            string? next = null;
+            do
+            {
+                var page = await club.Client.ListAsync<BookingResponse>(
+                    $"/v1/bookings?limit=5&{string.Join('&', given.Select(f => f.Query))}{(next is null ? "" : $"&after={next}")}");
+                listed.AddRange(page.Data.Select(b => b.Id));
+                next = page.Next;
+            } while (next is not null);
+            listed.ShouldBe(expected, string.Join('&', given.Select(f => f.Query)));
+        }
+    }
+
+    [Fact]
     public async Task A_booking_shows_when_it_was_requested_the_same_from_its_answer_its_read_and_the_list()
     {
         var scene = await SceneAsync();
