@@ -10,7 +10,8 @@ namespace Services.Api.Security;
 /// valid one; in Development (and while the build writes the OpenAPI document) a missing key is
 /// replaced by a random one for this process only, with a warning: what it seals becomes unreadable at
 /// the next start. To change it, the old key goes to <c>Secrets:PreviousMasterKeys</c>: what it wrapped
-/// still opens, and <see cref="SecretsRewrap"/> wraps it again under the new one.
+/// still opens, and <see cref="SecretsRewrap"/> wraps it again under the new one. Previous keys without a
+/// current one are refused everywhere, Development too.
 /// </summary>
 public sealed class MasterKey
 {
@@ -37,6 +38,13 @@ public sealed class MasterKey
         var configured = configuration[ConfigurationKey];
         if (string.IsNullOrWhiteSpace(configured))
         {
+            // A made-up key would be current for the start's re-wrap: every secret the previous keys open
+            // would move under a key gone at the next start.
+            if (previous.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"{PreviousConfigurationKey} is set but {ConfigurationKey} is not: set Secrets__MasterKey to the key in use now (the previous keys only open, never wrap), or remove Secrets__PreviousMasterKeys.");
+            }
             if (environment.IsDevelopment() || generatingDocument) return new MasterKey(RandomNumberGenerator.GetBytes(SecretBox.KeySize), previous) { IsEphemeral = true };
             throw new InvalidOperationException(
                 $"{ConfigurationKey} is not configured: set Secrets__MasterKey to 32 random bytes in base64 (head -c 32 /dev/urandom | base64); ./ops/run.sh makes one.");

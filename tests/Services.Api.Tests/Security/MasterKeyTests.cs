@@ -91,6 +91,21 @@ public sealed class MasterKeyTests
         MasterKey.From(configuration, new Environment(Environments.Production), generatingDocument: false).Unwrap(wrappedByOld, "ctx").ShouldBe([4]);
     }
 
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public void Previous_keys_without_a_current_key_are_refused_everywhere_rather_than_rewrapped_under_a_made_up_key(string environment)
+    {
+        var previous = NewKey();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [MasterKey.PreviousConfigurationKey] = previous }).Build();
+
+        var message = Should.Throw<InvalidOperationException>(() => MasterKey.From(configuration, new Environment(environment), generatingDocument: false)).Message;
+
+        message.ShouldContain(MasterKey.ConfigurationKey);
+        message.ShouldContain(MasterKey.PreviousConfigurationKey);
+        message.ShouldNotContain(previous);
+    }
+
     [Fact]
     public void A_malformed_previous_key_is_refused_at_start_naming_the_setting_and_not_the_keys()
     {
