@@ -9,8 +9,9 @@ namespace Services.Api.Security;
 /// (<c>head -c 32 /dev/urandom | base64</c>). Outside Development the API refuses to start without a
 /// valid one; in Development (and while the build writes the OpenAPI document) a missing key is
 /// replaced by a random one for this process only, with a warning: what it seals becomes unreadable at
-/// the next start. To change it, the old key goes to <c>Secrets:PreviousMasterKeys</c>: what it wrapped
-/// still opens, and <see cref="SecretsRewrap"/> wraps it again under the new one. Previous keys without a
+/// the next start. To change it (the README's three rolling restarts), the old key goes to
+/// <c>Secrets:PreviousMasterKeys</c>: what it wrapped still opens, and <see cref="SecretsRewrap"/> wraps it
+/// again under the new one. Previous keys without a
 /// current one are refused everywhere, Development too.
 /// </summary>
 public sealed class MasterKey

@@ -15,7 +15,9 @@ public sealed record WrappedSecrets(string Name, string SelectPage, string Updat
 
 /// <summary>
 /// While <c>Secrets:PreviousMasterKeys</c> is set, wraps again under the current master key every
-/// secret at rest that a previous key wrapped, once, after the schema is migrated. Each secret is
+/// secret at rest that a previous key wrapped, once, after the schema is migrated; what the current key
+/// opens is left as it is (so a node given the next key as a previous one, before any node wraps under
+/// it, changes nothing: the README's rotation in three restarts). Each secret is
 /// written with a compare-and-set on its old value: nodes starting together do the same work without
 /// undoing each other's, a secret changed meanwhile is looked at again, and a pass stopped midway
 /// (a crash) leaves the rest readable with the previous keys, for the next start to finish.
@@ -72,7 +74,7 @@ public sealed class SecretsRewrap(NpgsqlDataSource db, MasterKey masterKey, Sche
             logger.LogError("{Count} secrets at rest open with neither {Setting} nor {Previous}: they stay unreadable until the key they were wrapped under is added to {Previous}",
                 total.Unopened, MasterKey.ConfigurationKey, MasterKey.PreviousConfigurationKey, MasterKey.PreviousConfigurationKey);
         }
-        logger.LogInformation("All secrets at rest that {Previous} opens are wrapped under {Setting} ({Count} re-wrapped): once every node runs with this {Setting}, {Previous} can be removed",
+        logger.LogInformation("All secrets at rest that {Previous} opens are wrapped under {Setting} ({Count} re-wrapped): if every node already ran with this {Setting} when this start began, {Previous} can be removed",
             MasterKey.PreviousConfigurationKey, MasterKey.ConfigurationKey, total.Rewrapped, MasterKey.ConfigurationKey, MasterKey.PreviousConfigurationKey);
         return total;
     }

@@ -85,6 +85,14 @@ public sealed class MasterKeyRotationTests(ApiFixture api) : IClassFixture<ApiFi
         created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var webhook = (await created.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!;
 
+        // First every node learns the new key as a previous one, the old still current: its start's pass changes nothing.
+        var sealedSecret = await StoredAsync("select sealed_secret from webhooks where webhook_id = $1", webhook.Id);
+        await using (var announced = Variant(new CapturedLogs(), (MasterKey.ConfigurationKey, ApiFixture.MasterKey), (MasterKey.PreviousConfigurationKey, NewKey)))
+        {
+            (await announced.Services.GetRequiredService<SecretsRewrap>().RunAsync(CancellationToken.None)).Rewrapped.ShouldBe(0);
+        }
+        (await StoredAsync("select sealed_secret from webhooks where webhook_id = $1", webhook.Id)).ShouldBe(sealedSecret);
+
         var logs = new CapturedLogs();
         await using (var rotated = Variant(logs, (MasterKey.ConfigurationKey, NewKey), (MasterKey.PreviousConfigurationKey, ApiFixture.MasterKey),
                          ($"Logging:LogLevel:{typeof(SecretsRewrap).FullName}", "Information")))
