@@ -19,11 +19,12 @@ namespace Services.Api.Infrastructure;
 /// while the first is still running, 409 <c>idempotency_key_in_progress</c>; when its answer was lost
 /// (the server stopped between the commit and keeping it), 409 <c>idempotency_key_interrupted</c>. Keys are per
 /// organization and kept at least 24 hours (<see cref="IdempotencyKeyRetention"/>). Server errors
-/// (5xx) are not stored: retry them. Stored answers are sealed with the <see cref="MasterKey"/>: some
+/// (5xx) are not stored: retry them. Stored answers are sealed with the <see cref="MasterKey"/> (one that no
+/// configured key opens is not lost: 503 <c>secret_key_unavailable</c> until the operator configures its key again); some
 /// carry an API key's token, a webhook's secret or contact details; an answer showing contact details
 /// is also kept with them erased, for retries after the beneficiary's erasure (<see cref="PersonalDataInAnswer"/>).
 /// </summary>
-public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<Idempotency> logger)
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -132,6 +133,12 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
                 "This Idempotency-Key was used with another request; use a new key for a new request.");
             return;
         }
+        if (stored.Body is null)
+        {
+            logger.LogWarning("A stored answer of organization {OrganizationId} opens with neither {Setting} nor {Previous}: its retries answer 503 until the key it was sealed under is configured again",
+                Caller.From(context.User)?.OrganizationId, MasterKey.ConfigurationKey, MasterKey.PreviousConfigurationKey);
+            throw new SecretKeyUnavailableException();
+        }
         context.Response.StatusCode = stored.Status.Value;
         if (stored.ContentType is not null) context.Response.ContentType = stored.ContentType;
         foreach (var (name, value) in stored.Headers) context.Response.Headers[name] = value;
@@ -170,17 +177,17 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var status = reader.IsDBNull(1) ? null : (int?)reader.GetInt32(1);
         var answerLost = reader.GetBoolean(7);
-        var body = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
+        byte[]? body = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
         if (status is not null && reader.GetBoolean(5))
         {
             try
             {
                 body = masterKey.Unwrap(body, Context(organizationId, key, whole: reader.GetBoolean(6)));
             }
-            catch (CryptographicException)
+            catch (SecretKeyUnavailableException)
             {
-                // Sealed under another master key: the answer is lost, its changes are not.
-                (status, answerLost) = (null, true);
+                // Sealed under a master key no longer configured: the answer comes back with that key, so it is not lost.
+                body = null;
             }
         }
         return new StoredAnswer(
@@ -263,8 +270,9 @@ public sealed class Idempotency(NpgsqlDataSource dataSource, MasterKey masterKey
             "update idempotency_keys set whole_body = $3 where organization_id = $1[1] and key = $1[2] and whole_body = $2"),
     ];
 
+    /// <param name="Body">Null when no configured master key opens it.</param>
     /// <param name="AnswerLost">No answer (<paramref name="Status"/> null) and none will come: see <see cref="AnswerLostAfter"/>.</param>
-    private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[] Body, bool AnswerLost);
+    private sealed record StoredAnswer(byte[]? RequestHash, int? Status, string? ContentType, Dictionary<string, string> Headers, byte[]? Body, bool AnswerLost);
 }
 
 public static class IdempotencyExtensions

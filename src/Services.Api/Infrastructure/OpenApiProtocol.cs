@@ -37,7 +37,13 @@ internal static class OpenApiProtocol
         ["503"] = ["database_unavailable", "busy"],
     };
 
-    private static readonly string[] IdempotencyProblemCodes = ["idempotency_key_reused", "idempotency_key_in_progress", "idempotency_key_interrupted"];
+    /// <summary>The codes of the Idempotency-Key's own answers, on every change (which all take one).</summary>
+    private static readonly Dictionary<string, string[]> IdempotencyProblemCodes = new(StringComparer.Ordinal)
+    {
+        ["409"] = ["idempotency_key_reused", "idempotency_key_in_progress", "idempotency_key_interrupted"],
+        // The first answer was sealed under a master key no longer configured: it comes back with that key.
+        ["503"] = [Security.SecretKeyUnavailableException.Code],
+    };
 
     private static readonly (string Name, JsonSchemaType Type, string Description)[] Headers =
     [
@@ -78,7 +84,7 @@ internal static class OpenApiProtocol
         if (isChange)
         {
             operation.Parameters.Add(Header(Idempotency.Header,
-                "Any unique string (a UUID): a retry with the same key, path and body (byte for byte: keep the bytes you sent, do not serialize again) gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs.",
+                "Any unique string (a UUID): a retry with the same key, path and body (byte for byte: keep the bytes you sent, do not serialize again) gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs. A first answer kept under a master key the platform is no longer configured with is 503 secret_key_unavailable until its operator configures that key again: retry then with the same key, not a new one.",
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse());
         }
@@ -107,7 +113,7 @@ internal static class OpenApiProtocol
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());
-        var unavailable = DeclaredCodes(metadata, "503");
+        var unavailable = DeclaredCodes(metadata, "503").Concat(isChange ? IdempotencyProblemCodes["503"] : []).Distinct(StringComparer.Ordinal);
         operation.Responses["503"].Description = "The database is unavailable or the resource too busy (database_unavailable, busy" +
             (waitsForReadModel ? "; read_model_lagging: the read model did not catch up within 5 s" : "") +
             string.Concat(unavailable.Select(code => "; " + code)) + "): retry after Retry-After.";
@@ -142,7 +148,7 @@ internal static class OpenApiProtocol
     {
         var codes = new List<string>(CommonProblemCodes.GetValueOrDefault(status, []));
         codes.AddRange(DeclaredCodes(metadata, status));
-        if (status == "409" && isChange) codes.AddRange(IdempotencyProblemCodes);
+        if (isChange) codes.AddRange(IdempotencyProblemCodes.GetValueOrDefault(status, []));
         if (status == "503" && waitsForReadModel) codes.Add("read_model_lagging");
         return codes;
     }

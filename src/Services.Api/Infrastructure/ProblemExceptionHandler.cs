@@ -16,37 +16,37 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var problem = exception switch
+        var answer = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
-            BadHttpRequestException bad => BadRequest(bad),
+            BadHttpRequestException { InnerException: JsonException json } => new Answer(InvalidJson(json)),
+            BadHttpRequestException bad => new Answer(BadRequest(bad)),
             StreamVersionConflictException => Unavailable("busy", "Too many concurrent changes to the same resources; retry shortly."),
-            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Idempotency.ReservationConstraint } => new ProblemDetails
+            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Idempotency.ReservationConstraint } => new Answer(new ProblemDetails
             {
                 Status = 409, Type = Problems.TypeBase + "idempotency_key_in_progress", Title = "Request in progress",
                 Detail = "Another request with this Idempotency-Key is being processed; nothing was done twice.",
-            },
+            }, RetryAfter: "1"),
             NpgsqlException { IsTransient: true } or TimeoutException => Unavailable("database_unavailable", "The database is unavailable; retry shortly."),
-            // Logged once per secret where it was found, not on every request that meets it.
+            // An operator's fix, not a moment's contention; logged where the secret was found (once per secret where it can be), not here.
             SecretKeyUnavailableException => Unavailable(SecretKeyUnavailableException.Code,
-                $"A secret kept for this request was wrapped under a master key this platform is no longer configured with; its operator must add that key to {MasterKey.PreviousConfigurationKey}. Nothing was changed."),
+                $"A secret kept for this request was wrapped under a master key this platform is no longer configured with; its operator must add that key to {MasterKey.PreviousConfigurationKey}. Nothing was changed.",
+                retryAfter: "60", logLevel: LogLevel.None),
             _ => null,
         };
-        if (problem is null)
+        if (answer is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
-            problem = new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." };
+            answer = new Answer(new ProblemDetails { Status = 500, Type = Problems.TypeBase + "internal_error", Title = "Internal error", Detail = "Something went wrong on our side; the request may be retried." });
         }
-        else if (problem.Status == StatusCodes.Status503ServiceUnavailable && exception is not SecretKeyUnavailableException)
-        {
-            // Since .NET 10 the middleware no longer logs what a handler handled: an outage would show only as 503 counts.
-            logger.LogWarning(exception, "Answered 503 {Problem} on {Method} {Path}", problem.Type, httpContext.Request.Method, httpContext.Request.Path);
-        }
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable || problem.Type == Problems.TypeBase + "idempotency_key_in_progress")
-            httpContext.Response.Headers.RetryAfter = exception is SecretKeyUnavailableException ? "60" : "1"; // an operator's fix, not a moment's contention
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        // Since .NET 10 the middleware no longer logs what a handler handled: an outage would show only as 503 counts.
+        if (answer.LogLevel != LogLevel.None) logger.Log(answer.LogLevel, exception, "Answered {Status} {Problem} on {Method} {Path}", answer.Problem.Status, answer.Problem.Type, httpContext.Request.Method, httpContext.Request.Path);
+        if (answer.RetryAfter is not null) httpContext.Response.Headers.RetryAfter = answer.RetryAfter;
+        httpContext.Response.StatusCode = answer.Problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = answer.Problem, Exception = exception });
     }
+
+    /// <summary>What an exception is answered with, when to retry it, and how loudly it is logged (<see cref="LogLevel.None"/>: not here).</summary>
+    private sealed record Answer(ProblemDetails Problem, string? RetryAfter = null, LogLevel LogLevel = LogLevel.None);
 
     private static ProblemDetails InvalidJson(JsonException json)
     {
@@ -111,6 +111,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
         new HttpValidationProblemDetails(errors) { Status = 400, Type = Problems.TypeBase + "invalid_request", Title = "Invalid request", Detail = "The request is invalid; see errors for each field." };
 
-    private static ProblemDetails Unavailable(string code, string detail) =>
-        new() { Status = 503, Type = Problems.TypeBase + code, Title = "Service unavailable", Detail = detail };
+    private static Answer Unavailable(string code, string detail, string retryAfter = "1", LogLevel logLevel = LogLevel.Warning) =>
+        new(new ProblemDetails { Status = 503, Type = Problems.TypeBase + code, Title = "Service unavailable", Detail = detail }, retryAfter, logLevel);
 }

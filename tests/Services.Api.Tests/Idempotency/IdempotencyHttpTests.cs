@@ -1,7 +1,9 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -81,6 +83,31 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var later = await PostNeedAsync(company, key, Need);
         await later.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
         later.Headers.RetryAfter.ShouldBeNull();
+        (await EventsWrittenWithAsync(key)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_retry_whose_kept_answer_no_configured_master_key_opens_waits_for_the_key_with_503_and_then_gets_the_first_answer()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var key = Guid.NewGuid().ToString();
+        var first = await PostNeedAsync(company, key, Need);
+        first.StatusCode.ShouldBe(HttpStatusCode.Created);
+        // A node whose master key was changed without the old one kept as a previous key.
+        await using var changed = api.Factory.WithWebHostBuilder(web =>
+            web.UseSetting(MasterKey.ConfigurationKey, Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBox.KeySize))));
+        var client = changed.CreateClient();
+        client.DefaultRequestHeaders.Authorization = company.Client.DefaultRequestHeaders.Authorization;
+
+        var unopened = await PostNeedAsync(company with { Client = client }, key, Need);
+
+        await unopened.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable, SecretKeyUnavailableException.Code);
+        unopened.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(60));
+        // The key configured again, the same retry gets the first answer: nothing was done twice.
+        var restored = await PostNeedAsync(company, key, Need);
+        restored.StatusCode.ShouldBe(HttpStatusCode.Created);
+        restored.Headers.GetValues("Idempotent-Replayed").Single().ShouldBe("true");
+        (await restored.Content.ReadAsStringAsync()).ShouldBe(await first.Content.ReadAsStringAsync());
         (await EventsWrittenWithAsync(key)).ShouldBe(1);
     }
 
