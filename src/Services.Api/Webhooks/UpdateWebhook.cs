@@ -12,7 +12,7 @@ namespace Services.Api.Webhooks;
 
 /// <summary>Only the fields given change.</summary>
 /// <param name="Url">Where deliveries go from now on, pending ones included.</param>
-/// <param name="EventTypes">The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the caller's kind of organization, as on registration.</param>
+/// <param name="EventTypes">The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the webhook's organization's kind, as on registration (the operator editing another's webhook: that organization's kind).</param>
 /// <param name="Description">The organization's own note; an empty one removes it.</param>
 public sealed record UpdateWebhookRequest(
     [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string? Url = null,
@@ -49,10 +49,12 @@ public static class UpdateWebhookEndpoint
         HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
-        var validation = request.Validate(options.Value, store.Registry, caller.Kind);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var (found, expectedVersion, refused) = await WebhookEndpoints.FindToChangeAsync(db, webhookId, caller, ifMatch, cancellationToken);
         if (found is null) return refused!;
+        // The operator edits any organization's webhook: its types are those that reach its owner.
+        var owner = (caller.IsOperator ? await WebhookEndpoints.OwnerKindAsync(db, webhookId, cancellationToken) : null) ?? caller.Kind;
+        var validation = request.Validate(options.Value, store.Registry, owner);
+        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var current = found.Webhook;
         var edited = current with
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
@@ -90,6 +91,16 @@ public static class WebhookEndpoints
             $"select {WebhookColumns} from webhooks where webhook_id = $1 and deleted_at is null and ($2 or organization_id = $3)",
             webhookId, caller.IsOperator, caller.OrganizationId);
         return (await ReadWebhooksAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>
+    /// The kind of the organization that registered the webhook; null for one an older node made during an
+    /// upgrade, which kept none (the outbox reads it from the registration), or one deleted meanwhile.
+    /// </summary>
+    internal static async Task<OrganizationKind?> OwnerKindAsync(NpgsqlDataSource db, string webhookId, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(db, "select organization_kind from webhooks where webhook_id = $1", webhookId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string kind ? Enum.Parse<OrganizationKind>(kind, ignoreCase: true) : null;
     }
 
     /// <summary>A row of <see cref="WebhookColumns"/>.</summary>

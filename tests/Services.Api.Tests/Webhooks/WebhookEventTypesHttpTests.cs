@@ -74,6 +74,24 @@ public sealed class WebhookEventTypesHttpTests(ApiFixture api) : IClassFixture<A
     }
 
     [Fact]
+    public async Task The_operator_editing_a_companys_webhook_gives_it_only_types_that_reach_a_company()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var created = await CreateAsync(company.Client, "booking.*");
+        var webhook = (await created.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!;
+        var path = $"/v1/webhooks/{webhook.Id}";
+
+        var problem = await (await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.waitlist_left"]), ApiFixture.JsonOptions))
+            .ShouldBeInvalidAsync("eventTypes[1]");
+        problem.GetProperty("errors").GetProperty("eventTypes[1]")[0].GetString()!.ShouldContain($"a {WireName.Of(OrganizationKind.Company)}");
+        (await company.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.EventTypes.ShouldBe(["booking.*"]);
+
+        var edited = await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.seat_reserved"]), ApiFixture.JsonOptions);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
+        (await edited.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!.EventTypes.ShouldBe(["booking.*", "slot.seat_reserved"]);
+    }
+
+    [Fact]
     public async Task A_webhook_registered_with_an_unreachable_type_before_the_check_still_takes_edits_of_its_other_fields()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
