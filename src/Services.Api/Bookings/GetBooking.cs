@@ -14,7 +14,7 @@ public static class GetBookingEndpoint
             .WithName("getBooking")
             .AcceptsIfNoneMatch()
             .WithSummary("Read a booking")
-            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one whose contact details the caller sees, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, without a new version.")
+            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
@@ -30,8 +30,10 @@ public static class GetBookingEndpoint
             ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
             : null;
         var contact = await BookingContacts.ShownAsync(booking, offer, caller, time.GetUtcNow(), vault, cancellationToken);
-        // The slot's waitlist and the vault (an erasure, a provider's window closing) change what follows without a booking event.
-        ETags.Set(http.Response, loaded.Version, validatesBody: slot is null && contact is not { Status: ContactStatus.Available });
+        // The slot's waitlist and the contact details change what follows without a booking event: an erasure, a master
+        // key configured again (withheld to available), a provider's window closing. Only the operator's copy is the version's:
+        // whoever else sees the booking may read its details, or could before.
+        ETags.Set(http.Response, loaded.Version, validatesBody: slot is null && (booking.Contact is null || caller.IsOperator));
         return TypedResults.Ok(BookingResponse.From(booking, slot, contact));
     }
 }

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Offers;
+using Services.Api.Security;
 using Services.Api.Slots;
 using Services.Api.Tests.Http;
 
@@ -183,5 +186,46 @@ public sealed class ConditionalReadsHttpTests(ApiFixture api) : IClassFixture<Ap
         (await read.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Contact!.Status.ShouldBe(ContactStatus.Available);
         // The operator sees them withheld, for good: its copy is the version's.
         await ShouldBeNotModifiedAsync(await GetAsync(api.Operator, path, etag), etag);
+    }
+
+    /// <summary>A booking with contact details, and the company's path and ETag for it.</summary>
+    private async Task<(Scene Scene, string Path, string ETag)> BookedWithContactAsync(string beneficiaryRef)
+    {
+        var scene = await SceneAsync();
+        var booked = await scene.Company.Client.PostAsJsonAsync("/v1/bookings",
+            new BookSeatRequest(scene.SubscriptionId, scene.SlotId, 1, beneficiaryRef, new ContactDetails(Name: "Camille Petit")), ApiFixture.JsonOptions);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        var path = $"/v1/bookings/{(await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Id}";
+        return (scene, path, await ETagAsync(scene.Company.Client, path));
+    }
+
+    [Fact]
+    public async Task A_copy_with_contact_details_is_not_confirmed_after_the_beneficiarys_erasure()
+    {
+        var (scene, path, etag) = await BookedWithContactAsync("emp-erased");
+        (await scene.Company.Client.DeleteAsync("/v1/beneficiaries/emp-erased")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var read = await GetAsync(scene.Company.Client, path, etag);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await read.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Contact.ShouldBe(BookingContact.Erased);
+    }
+
+    [Fact]
+    public async Task Contact_details_a_missing_master_key_withholds_are_read_in_full_as_they_come_back_with_the_key()
+    {
+        var (scene, path, etag) = await BookedWithContactAsync("emp-withheld");
+        // A node whose master key was changed without the old one kept: the details are withheld, not gone.
+        await using var changed = api.Factory.WithWebHostBuilder(web =>
+            web.UseSetting(MasterKey.ConfigurationKey, Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBox.KeySize))));
+        var company = changed.CreateClient();
+        company.DefaultRequestHeaders.Authorization = scene.Company.Client.DefaultRequestHeaders.Authorization;
+
+        var read = await GetAsync(company, path, etag);
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await read.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!.Contact.ShouldBe(BookingContact.Withheld);
+        // The withheld copy is not kept either once the key is back.
+        (await GetAsync(scene.Company.Client, path, read.Headers.ETag!.Tag)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 }
