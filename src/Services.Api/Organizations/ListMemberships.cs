@@ -24,7 +24,8 @@ public static class ListMembershipsEndpoint
             .WithName("listMemberships")
             .WithSummary("List the clubs a company belongs to")
             .WithDescription(
-                "The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist). " +
+                "The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist; " +
+                "an organization that is not a company: 404 to everyone). " +
                 "Its current memberships, newest admission first, from the insights read model: pass an admission's or removal's " +
                 "Services-Position as minPosition to read it. Cursor pagination.")
             .ProducesValidationProblem()
@@ -45,12 +46,11 @@ public static class ListMembershipsEndpoint
         CancellationToken cancellationToken)
     {
         var validation = PageCursor.Validate(limit, after, Ids.Organization, out var pageSize, out var cursor);
-        var readPosition = ReadYourWrites.Parse(validation, minPosition);
-        if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        if (!Organization.IsManagedBy(companyId, caller)) return await OrganizationAccess.NotManagedAsync(store, companyId, caller, cancellationToken);
-        var kind = caller.IsOperator ? (await store.LoadAsync(Organization.Stream(companyId), cancellationToken)).State?.Kind : caller.Kind;
-        if (kind != OrganizationKind.Company) return Problems.NotFound("company");
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;
+        // Only companies have memberships: any other id is no company, whoever asks.
+        if ((await store.LoadAsync(Organization.Stream(companyId), cancellationToken)).State is not { Kind: OrganizationKind.Company })
+            return Problems.NotFound("company");
+        if (!Organization.IsManagedBy(companyId, caller)) return await OrganizationAccess.NotManagedAsync(store, companyId, caller, cancellationToken, "company");
+        if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         var rows = new List<MembershipResponse>();
         await using (var command = ReadModelSql.Command(db, $"""

@@ -23,15 +23,15 @@ public static class OrganizationAccess
 
     /// <summary>
     /// The answer to a caller who does not manage the organization: 403 when it may know that the organization
-    /// exists (it may read it), otherwise 404, as for one that does not exist.
+    /// exists (it may read it), otherwise 404, as for one that does not exist (<paramref name="what"/>, as the endpoint's other 404 names it).
     /// </summary>
-    public static async Task<ProblemHttpResult> NotManagedAsync(EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken)
+    public static async Task<ProblemHttpResult> NotManagedAsync(EventStore.EventStore store, string organizationId, Caller caller, CancellationToken cancellationToken, string what = "organization")
     {
         ArgumentNullException.ThrowIfNull(caller);
         var organization = (await store.LoadAsync(Organization.Stream(organizationId), cancellationToken)).State;
         var callerState = organization is null ? null : (await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken)).State;
         return organization is not null && Organization.IsVisibleTo(organization, caller, callerState)
             ? Problems.Forbidden($"Only organization {organizationId} itself or the operator may do this.")
-            : Problems.NotFound("organization");
+            : Problems.NotFound(what);
     }
 }

@@ -67,7 +67,7 @@ public sealed class MembershipsHttpTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
-    public async Task Another_company_is_told_nothing_and_a_club_of_the_company_is_refused()
+    public async Task Another_company_is_told_nothing_a_club_of_the_company_is_refused_and_an_organization_that_is_no_company_is_not_found()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var member = await api.RegisterMemberAsync(club);
@@ -76,13 +76,18 @@ public sealed class MembershipsHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var path = $"/v1/companies/{member.Id}/memberships";
 
         // As for a company that does not exist: whether it does, and where it belongs, is not another's to learn.
-        await (await stranger.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await stranger.Client.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var hidden = await (await stranger.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var unknown = await (await stranger.Client.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        hidden.GetProperty("detail").GetString().ShouldBe(unknown.GetProperty("detail").GetString());
         await (await otherClub.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         // Its club may know it exists (it reads it), not the other clubs it belongs to.
         await (await club.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        // Only companies have memberships.
-        await (await club.Client.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        // Only companies have memberships: a club (public as it is) is no company, whoever asks.
+        foreach (var caller in new[] { club.Client, stranger.Client, otherClub.Client })
+        {
+            var notCompany = await (await caller.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+            notCompany.GetProperty("detail").GetString().ShouldBe(unknown.GetProperty("detail").GetString());
+        }
         await (await api.Operator.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         await (await api.Operator.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
