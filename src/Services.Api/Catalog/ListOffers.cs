@@ -20,7 +20,9 @@ public static class ListOffersEndpoint
             .WithDescription(
                 "Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). " +
                 "Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only " +
-                "offers with at least one scheduled slot with room (remaining > 0) starting in [from, to) are listed; from defaults to now, to to no bound. " +
+                "offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults " +
+                "to now, to to no bound. For an active offer these are the slots with room to book (remaining > 0); a suspended or withdrawn offer's slots " +
+                "show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. " +
                 "Read model 'catalog': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -28,8 +30,8 @@ public static class ListOffersEndpoint
     private static async Task<Results<Ok<Page<OfferResponse>>, ValidationProblem, ProblemHttpResult>> Handle(
         [Description("Only offers of this category."), OneOf(typeof(Category))] string? category,
         [Description("Only offers serving this territory."), RegularExpression(Validation.TerritoryPattern)] string? territory,
-        [Description("With to: only offers with a scheduled slot with room starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
-        [Description("Only offers with a scheduled slot with room starting before this instant.")] DateTimeOffset? to,
+        [Description("With to: only offers with a scheduled slot with units not reserved (capacity above reserved) starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
+        [Description("Only offers with a scheduled slot with units not reserved (capacity above reserved) starting before this instant.")] DateTimeOffset? to,
         [Description("active (default), suspended or withdrawn."), OneOf(typeof(OfferStatus)), DefaultValue("active")] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
