@@ -100,7 +100,7 @@ internal static class OpenApiProtocol
             operation.Parameters.Add(Header(IfMatch, "An ETag of this resource, or a list of them: the change is made only if one of them is still the current version (else 412 version_mismatch). Compared strongly: a weak tag (W/\"3\") matches nothing."));
         if (metadata.OfType<IfNoneMatchHonoured>().Any())
         {
-            operation.Parameters.Add(Header(IfNoneMatch, "The ETag of the copy you hold, or a list of them, or *: when one is still the current version, the answer is 304 Not Modified, without a body. Compared weakly: W/\"3\" names version 3 as \"3\" does. A resource you may not see is 404 whatever you send; a header that is not a list of entity tags (or * alone) is 400 invalid_request, as for If-Match."));
+            operation.Parameters.Add(Header(IfNoneMatch, "The ETag of the copy you hold, or a list of them, or *: when one is still the current version, the answer is 304 Not Modified, without a body. Compared weakly: W/\"3\" names version 3 as \"3\" does. A header that is not a list of entity tags (or * alone) is 400 invalid_request, as for If-Match, before anything is looked up; a well-formed one never turns a 404 (a resource that does not exist, or that you may not see) into a 304."));
             operation.Responses.TryAdd("304", new OpenApiResponse { Description = "Not Modified: the copy If-None-Match named is current. No body; the ETag and the rate-limit headers as on 200." });
         }
         // Every operation refuses query parameters it does not take (KnownQueryParameters), and any

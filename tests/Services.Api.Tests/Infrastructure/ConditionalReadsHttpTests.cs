@@ -122,6 +122,8 @@ public sealed class ConditionalReadsHttpTests(ApiFixture api) : IClassFixture<Ap
 
         foreach (var malformed in new[] { "1", "\"1\", *", "W/1" })
             await (await GetAsync(scene.Company.Client, $"/v1/offers/{scene.OfferId}", malformed)).ShouldBeInvalidAsync("If-None-Match");
+        // Before anything is looked up, so whatever the path names.
+        await (await GetAsync(scene.Company.Client, $"/v1/bookings/{Ids.New(Ids.Booking)}", "1")).ShouldBeInvalidAsync("If-None-Match");
     }
 
     [Fact]
