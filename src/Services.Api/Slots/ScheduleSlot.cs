@@ -76,11 +76,8 @@ public static class ScheduleSlotsEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("offer_withdrawn", "slot_in_past");
 
-    private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, Refusal? Refusal, bool Missing, bool Forbidden)
-    {
-        /// <summary>A suspended offer takes new slots: they are shown with nothing to book until it resumes.</summary>
-        public OfferStatus OfferStatus { get; init; }
-    }
+    /// <param name="OfferStatus">The offer's, as the slots are shown with it: a suspended offer takes new slots, with nothing to book until it resumes.</param>
+    private sealed record Scheduled(IReadOnlyList<SlotState>? Slots, EventStore.FeedPosition? Position, OfferStatus? OfferStatus, Refusal? Refusal, bool Missing, bool Forbidden);
 
     private static async Task<Results<Created<ScheduledSlotsResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string offerId, ScheduleSlotsRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
@@ -94,8 +91,8 @@ public static class ScheduleSlotsEndpoint
         {
             // The offer is read, not written: its owner never changes, and a withdrawal racing this request is not worth a lock.
             var offer = (await store.LoadAsync(offerStream, ct)).State;
-            if (offer is null) return new Scheduled(null, null, null, Missing: true, Forbidden: false);
-            if (!Offer.IsManagedBy(offer, caller)) return new Scheduled(null, null, null, Missing: false, Forbidden: true);
+            if (offer is null) return new Scheduled(null, null, null, null, Missing: true, Forbidden: false);
+            if (!Offer.IsManagedBy(offer, caller)) return new Scheduled(null, null, null, null, Missing: false, Forbidden: true);
             var now = time.GetUtcNow();
             var changes = new List<(string StreamId, IReadOnlyList<object> Events)>();
             var states = new List<SlotState>();
@@ -106,12 +103,12 @@ public static class ScheduleSlotsEndpoint
                 var item = request.Slots[i];
                 var decision = Slot.Decide(new ScheduleSlot(slotIds[i], offer.Id, item.Start, item.End, item.Capacity), state, offer, now);
                 if (decision.Refusal is { } refusal)
-                    return new Scheduled(null, null, slotIds.Count == 1 ? refusal : refusal with { Detail = $"slots[{i}]: {refusal.Detail}" }, false, false);
+                    return new Scheduled(null, null, null, slotIds.Count == 1 ? refusal : refusal with { Detail = $"slots[{i}]: {refusal.Detail}" }, false, false);
                 changes.Add((stream.Id, decision.Events!));
                 states.Add(stream.Fold(state, decision.Events!)!);
             }
             var result = await streams.AppendAsync(metadata, changes, ct);
-            return new Scheduled(states, result.LastPosition, null, false, false) { OfferStatus = offer.Status };
+            return new Scheduled(states, result.LastPosition, offer.Status, null, false, false);
         }, cancellationToken);
 
         if (outcome.Missing) return Problems.NotFound("offer");
@@ -121,6 +118,6 @@ public static class ScheduleSlotsEndpoint
         if (outcome.Slots!.Count == 1) ETags.Set(http.Response, 1);
         return TypedResults.Created(
             outcome.Slots.Count == 1 ? $"/v1/slots/{outcome.Slots[0].Id}" : null,
-            new ScheduledSlotsResponse([.. outcome.Slots.Select(slot => SlotResponse.From(slot, outcome.OfferStatus))]));
+            new ScheduledSlotsResponse([.. outcome.Slots.Select(slot => SlotResponse.From(slot, outcome.OfferStatus!.Value))]));
     }
 }
