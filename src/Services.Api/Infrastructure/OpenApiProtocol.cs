@@ -113,10 +113,13 @@ internal static class OpenApiProtocol
         operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limited (rate_limited): wait for Retry-After." });
         var waitsForReadModel = context.Description.ParameterDescriptions.Any(parameter => parameter.Name == "minPosition");
         operation.Responses.TryAdd("503", new OpenApiResponse());
-        var unavailable = DeclaredCodes(metadata, "503").Concat(isChange ? IdempotencyProblemCodes["503"] : []).Distinct(StringComparer.Ordinal);
+        var unavailable = DeclaredCodes(metadata, "503").Concat(isChange ? IdempotencyProblemCodes["503"] : []).Distinct(StringComparer.Ordinal).ToList();
+        var keyMissing = unavailable.Remove(Security.SecretKeyUnavailableException.Code);
         operation.Responses["503"].Description = "The database is unavailable or the resource too busy (database_unavailable, busy" +
             (waitsForReadModel ? "; read_model_lagging: the read model did not catch up within 5 s" : "") +
-            string.Concat(unavailable.Select(code => "; " + code)) + "): retry after Retry-After.";
+            string.Concat(unavailable.Select(code => "; " + code)) + ")" +
+            (keyMissing ? ", or a secret kept for this request opens with none of the platform's master keys until its operator configures that key again (secret_key_unavailable)" : "") +
+            ": retry after Retry-After.";
 
         foreach (var (status, response) in operation.Responses)
         {
