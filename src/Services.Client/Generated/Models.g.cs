@@ -1939,7 +1939,7 @@ public sealed record UpdateWebhookRequest
     public string? Url { get; init; }
 
     /// <summary>
-    /// The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the caller's kind of organization, as on registration.
+    /// The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the webhook's organization's kind, as on registration (the operator editing another's webhook: that organization's kind).
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public IReadOnlyList<string>? EventTypes { get; init; }

@@ -129,7 +129,7 @@ public sealed partial class ServicesClient
     /// List the clubs a company belongs to
     /// </summary>
     /// <remarks>
-    /// The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist). Its current memberships, newest admission first, from the insights read model: pass an admission's or removal's Services-Position as minPosition to read it. Cursor pagination.
+    /// The company itself or the operator (a club it belongs to: 403; anyone else: 404, as for a company that does not exist; an organization that is not a company: 404 to everyone). Its current memberships, newest admission first, from the insights read model: pass an admission's or removal's Services-Position as minPosition to read it. Cursor pagination.
     /// </remarks>
     [Operation("listMemberships", "GET", "/v1/companies/{companyId}/memberships")]
     public Task<ApiResponse<PageOfMembershipResponse>> ListMembershipsAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -294,7 +294,7 @@ public sealed partial class ServicesClient
     /// List the catalog of offers
     /// </summary>
     /// <remarks>
-    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with room (remaining &gt; 0) starting in [from, to) are listed; from defaults to now, to to no bound. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
+    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults to now, to to no bound. For an active offer these are the slots with room to book (remaining &gt; 0); a suspended or withdrawn offer's slots show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listOffers", "GET", "/v1/offers")]
     public Task<ApiResponse<PageOfOfferResponse>> ListOffersAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -562,7 +562,7 @@ public sealed partial class ServicesClient
     /// Read a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one whose contact details the caller sees, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, without a new version.
+    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) everyone sees them erased. A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.
     /// </remarks>
     [Operation("getBooking", "GET", "/v1/bookings/{bookingId}")]
     public Task<ApiResponse<BookingResponse>> GetBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -987,12 +987,12 @@ public sealed record ListOffersParameters
     public string? Territory { get; init; }
 
     /// <summary>
-    /// With to: only offers with a scheduled slot with room starting at or after this instant (default now when to is given).
+    /// With to: only offers with a scheduled slot with units not reserved (capacity above reserved) starting at or after this instant (default now when to is given).
     /// </summary>
     public DateTimeOffset? From { get; init; }
 
     /// <summary>
-    /// Only offers with a scheduled slot with room starting before this instant.
+    /// Only offers with a scheduled slot with units not reserved (capacity above reserved) starting before this instant.
     /// </summary>
     public DateTimeOffset? To { get; init; }
 
