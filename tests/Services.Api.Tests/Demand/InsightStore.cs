@@ -46,7 +46,7 @@ public sealed class InsightStore(ApiFixture api)
     {
         var id = Ids.New(Ids.Organization);
         await AppendAsync(Organization.StreamId(id), Organization.StreamType,
-            new OrganizationRegistered(id, kind, $"{kind} {id[^6..]}", territories, kind == OrganizationKind.Company ? Actors.NextSiret() : null, Long));
+            new OrganizationRegistered(id, kind, $"{kind} {id[^6..]}", territories, kind == OrganizationKind.Company ? Registrations.NextSiret() : null, Long));
         return id;
     }
 

@@ -27,7 +27,7 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     [Fact]
     public async Task One_company_per_siret_whether_registered_at_once_or_apart()
     {
-        var siret = Actors.NextSiret();
+        var siret = Registrations.NextSiret();
         Task<HttpResponseMessage> RegisterAsync(string name) =>
             api.Operator.PostAsJsonAsync("/v1/organizations", new RegisterOrganizationRequest(OrganizationKind.Company, name, ["lot"], siret), ApiFixture.JsonOptions);
 
