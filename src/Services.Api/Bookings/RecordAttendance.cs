@@ -21,11 +21,11 @@ public static partial class Booking
         if (state.Status != BookingStatus.Confirmed)
             return Decision.Refuse("booking_not_confirmed", $"Booking {state.Id} is {WireName.Of(state.Status)}; attendance is recorded for confirmed bookings only.");
         if (now < state.SlotStart)
-            return Decision.Refuse("slot_not_started", $"Slot {state.SlotId} starts at {state.SlotStart:u}; attendance is recorded from then on.");
+            return Decision.Refuse("slot_not_started", $"Slot {state.SlotId} starts at {WireName.Of(state.SlotStart)}; attendance is recorded from then on.");
         if (state.Attendance == command.Outcome) return Decision.Accept();
         if (state.Attendance is { } recorded && now >= state.SlotStart + AttendanceCorrectionWindow)
             return Decision.Refuse("attendance_already_recorded",
-                $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {state.SlotStart + AttendanceCorrectionWindow:u}.");
+                $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {WireName.Of(state.SlotStart + AttendanceCorrectionWindow)}.");
 
         return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy));
     }

@@ -67,6 +67,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var message = json.Message switch
         {
             var m when m.StartsWith(UtcInstantConverter.OffsetRequired, StringComparison.Ordinal) => UtcInstantConverter.OffsetRequired,
+            var m when m.StartsWith(WireEnumConverter.OneOfPrefix, StringComparison.Ordinal) => m,
             var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
             var m when m.Contains("null", StringComparison.OrdinalIgnoreCase) => "This field is required and may not be null.",
             var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",
@@ -93,19 +94,30 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         // "Implicit body inferred for parameter "request" but no body was provided. …" / "Required parameter "X request" was not provided from body."
         _ when bad.Message.Contains("no body was provided", StringComparison.Ordinal) || bad.Message.EndsWith("not provided from body.", StringComparison.Ordinal)
             => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
-        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["Invalid value for this parameter."] }),
+        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = [Expected(bad.Message)] }),
         _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["This parameter is required."] }),
         _ => new ProblemDetails { Status = bad.StatusCode, Type = Problems.TypeBase + "bad_request", Title = "Bad request", Detail = bad.Message },
     };
 
     // Messages look like: Failed to bind parameter "int limit" from "abc". / Required parameter "string month" was not provided from query string.
-    private static string ParameterName(string message)
+    private static string ParameterName(string message) => Declaration(message) is { } declaration ? declaration[(declaration.LastIndexOf(' ') + 1)..] : "query";
+
+    /// <summary>What a parameter takes, from the type its declaration names ("Nullable&lt;DateOnly&gt; from"): the value given was not one.</summary>
+    private static string Expected(string message) =>
+        (Declaration(message) is { } declaration ? declaration[..Math.Max(declaration.LastIndexOf(' '), 0)] : "").Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', '?') switch
+        {
+            "DateOnly" => "A day, YYYY-MM-DD (e.g. 2026-11-23).",
+            "DateTimeOffset" => UtcInstantConverter.OffsetRequired,
+            "int" or "long" => "An integer.",
+            "bool" => "true or false.",
+            _ => "Invalid value for this parameter.",
+        };
+
+    private static string? Declaration(string message)
     {
         var open = message.IndexOf('"', StringComparison.Ordinal);
         var close = open < 0 ? -1 : message.IndexOf('"', open + 1);
-        if (close < 0) return "query";
-        var declaration = message[(open + 1)..close];
-        return declaration[(declaration.LastIndexOf(' ') + 1)..];
+        return close < 0 ? null : message[(open + 1)..close];
     }
 
     private static ProblemDetails Validation(IDictionary<string, string[]> errors) =>

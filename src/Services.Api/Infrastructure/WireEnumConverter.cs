@@ -12,6 +12,9 @@ namespace Services.Api.Infrastructure;
 /// </summary>
 public sealed class WireEnumConverter : JsonConverterFactory
 {
+    /// <summary>How the refusal of a value that is no wire name begins; it goes on with the names allowed.</summary>
+    public const string OneOfPrefix = "One of: ";
+
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
 
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
@@ -21,7 +24,7 @@ public sealed class WireEnumConverter : JsonConverterFactory
     {
         private static readonly FrozenDictionary<TEnum, string> Names = Enum.GetValues<TEnum>().ToFrozenDictionary(value => value, value => WireName.Of(value));
         private static readonly FrozenDictionary<string, TEnum> Values = Names.ToFrozenDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
-        private static readonly string OneOf = $"One of: {string.Join(", ", Names.Values)}.";
+        private static readonly string OneOf = $"{OneOfPrefix}{string.Join(", ", Names.Values)}.";
 
         public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String && Values.TryGetValue(reader.GetString()!, out var value) ? value : throw new JsonException(OneOf);

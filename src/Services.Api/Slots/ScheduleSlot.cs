@@ -18,11 +18,11 @@ public static partial class Slot
         if (offer is null) return Offer.NotFound(command.OfferId);
         if (offer.Status == OfferStatus.Withdrawn) return Offer.Withdrawn(offer);
         if (command.End <= command.Start)
-            return Decision.Refuse("slot_ends_before_start", $"A slot ends after it starts; got start {command.Start:u} and end {command.End:u}.");
+            return Decision.Refuse("slot_ends_before_start", $"A slot ends after it starts; got start {WireName.Of(command.Start)} and end {WireName.Of(command.End)}.");
         if (command.Capacity < 1)
             return Decision.Refuse("invalid_capacity", $"A slot has a capacity of at least 1; got {command.Capacity}.");
         if (command.Start <= now)
-            return Decision.Refuse("slot_in_past", $"A slot is scheduled in the future; {command.Start:u} is not after {now:u}.");
+            return Decision.Refuse("slot_in_past", $"A slot is scheduled in the future; {WireName.Of(command.Start)} is not after {WireName.Of(now)}.");
 
         return Decision.Accept(new SlotScheduled(
             command.SlotId, offer.Id, command.Start.ToUniversalTime(), command.End.ToUniversalTime(), command.Capacity));
@@ -51,7 +51,7 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
                 continue;
             }
             validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
-            if (slot.Start > horizon) validation.Add($"slots[{i}].start", $"A slot starts at most {Slot.MaxYearsAhead} years ahead, by {horizon:u}.");
+            if (slot.Start > horizon) validation.Add($"slots[{i}].start", $"A slot starts at most {Slot.MaxYearsAhead} years ahead, by {WireName.Of(horizon)}.");
             if (slot.End <= slot.Start) validation.Add($"slots[{i}].end", "A slot ends after it starts.");
             else if (slot.End - slot.Start > Slot.MaxDuration) validation.Add($"slots[{i}].end", $"A slot lasts at most {Slot.MaxDuration.TotalHours:0} hours.");
         }

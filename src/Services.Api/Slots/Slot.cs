@@ -94,7 +94,7 @@ public static partial class Slot
         Decision.Refuse("slot_cancelled", $"Slot {slot.Id} is cancelled.");
 
     internal static Refusal Started(SlotState slot) =>
-        Decision.Refuse("slot_started", $"Slot {slot.Id} started at {slot.Start:u}.");
+        Decision.Refuse("slot_started", $"Slot {slot.Id} started at {WireName.Of(slot.Start)}.");
 
     /// <summary>
     /// A beneficiary holds one live booking of a slot: a second (a retry without Idempotency-Key, two managers)
@@ -109,5 +109,5 @@ public static partial class Slot
             : null;
 
     internal static Refusal NotStarted(SlotState slot) =>
-        Decision.Refuse("slot_not_started", $"Slot {slot.Id} starts at {slot.Start:u}.");
+        Decision.Refuse("slot_not_started", $"Slot {slot.Id} starts at {WireName.Of(slot.Start)}.");
 }

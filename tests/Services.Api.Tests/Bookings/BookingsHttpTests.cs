@@ -467,7 +467,9 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
 
         var attempt = await scene.Provider.Client.PostAsJsonAsync($"/v1/bookings/{booking.Id}/attendance", Attended, ApiFixture.JsonOptions);
 
-        await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_not_started");
+        var problem = await attempt.ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_not_started");
+        // Instants in details read as in the API's answers.
+        problem.GetProperty("detail").GetString()!.ShouldMatch(@"starts at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z;");
     }
 
     [Theory]
@@ -487,6 +489,17 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         var attempt = await scene.Club.Client.PostAsync($"/v1/bookings/{booking.Id}/attendance", Json(json));
 
         await attempt.ShouldBeInvalidAsync(field);
+    }
+
+    [Fact]
+    public async Task A_value_that_is_none_of_a_fields_names_is_answered_with_the_names_it_takes()
+    {
+        var scene = await SceneAsync();
+        var booking = await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId);
+
+        var attempt = await scene.Club.Client.PostAsync($"/v1/bookings/{booking.Id}/attendance", Json("""{"outcome":"present"}"""));
+
+        (await attempt.ShouldBeInvalidAsync("outcome")).GetProperty("errors").GetProperty("outcome")[0].GetString().ShouldBe("One of: attended, no_show.");
     }
 
     [Fact]

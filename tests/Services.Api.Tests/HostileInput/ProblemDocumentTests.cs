@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Text;
 using Services.Api.Common;
+using Services.Api.Infrastructure;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.HostileInput;
@@ -47,6 +48,13 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     [InlineData("/v1/indicators?territory=grand-figeac&month=0001-01", "month")]
     public async Task Periods_at_the_ends_of_the_calendar_are_refused_naming_the_field(string path, string field) =>
         await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field);
+
+    [Theory]
+    [InlineData("/v1/demand?from=2026-11-30T00:00:00Z", "from", "A day, YYYY-MM-DD (e.g. 2026-11-23).")]
+    [InlineData("/v1/offers?from=tomorrow", "from", UtcInstantConverter.OffsetRequired)]
+    [InlineData("/v1/offers?limit=twenty", "limit", "An integer.")]
+    public async Task A_query_value_of_the_wrong_kind_is_answered_with_what_the_parameter_takes(string path, string field, string expected) =>
+        (await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field)).GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(expected);
 
     [Fact]
     public async Task A_usage_statement_of_year_9999_is_refused_naming_month()
