@@ -6,7 +6,7 @@ namespace Services.Api.Infrastructure;
 public static class Json
 {
     /// <summary>
-    /// Strict on input: unknown fields, missing required fields, nulls where a value is required,
+    /// Strict on input: unknown or repeated fields, missing required fields, nulls where a value is required,
     /// numbers for enums, anything but one of an enum's wire names, and deep nesting are all refused (and answered 400 naming the field).
     /// </summary>
     public static void Configure(JsonSerializerOptions options)
@@ -19,6 +19,7 @@ public static class Json
         options.RespectRequiredConstructorParameters = true;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.AllowTrailingCommas = false;
+        options.AllowDuplicateProperties = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 32;
         options.Converters.Add(new WireEnumConverter());

@@ -69,6 +69,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             var m when m.StartsWith(UtcInstantConverter.OffsetRequired, StringComparison.Ordinal) => UtcInstantConverter.OffsetRequired,
             var m when m.StartsWith(WireEnumConverter.OneOfPrefix, StringComparison.Ordinal) => m,
             var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
+            var m when m.StartsWith("Duplicate property", StringComparison.Ordinal) => "This field is given more than once.",
             var m when m.Contains("null", StringComparison.OrdinalIgnoreCase) => "This field is required and may not be null.",
             var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",
             var m when m.Contains("maximum configured depth", StringComparison.Ordinal) => "The JSON is nested too deeply.",

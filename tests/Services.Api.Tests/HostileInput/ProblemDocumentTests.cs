@@ -57,6 +57,17 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         (await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field)).GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(expected);
 
     [Fact]
+    public async Task A_field_given_twice_is_refused_naming_it_rather_than_the_last_one_winning()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var body = """{"category":"childcare","category":"mobility","territory":"grand-figeac","headcount":2,"description":"x"}""";
+
+        var problem = await (await company.Client.PostAsync("/v1/needs", new StringContent(body, Encoding.UTF8, "application/json"))).ShouldBeInvalidAsync("category");
+
+        problem.GetProperty("errors").GetProperty("category")[0].GetString().ShouldBe("This field is given more than once.");
+    }
+
+    [Fact]
     public async Task A_usage_statement_of_year_9999_is_refused_naming_month()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
