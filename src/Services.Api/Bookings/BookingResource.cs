@@ -21,6 +21,7 @@ namespace Services.Api.Bookings;
 /// <param name="Attendance">What the offer's club or provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>
 /// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
+/// <param name="SlotCancellation">With cancelReason slot_cancelled: the slot's cancellation, the reason its club gave and when (as the slot shows it); null otherwise. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 public sealed record BookingResponse(
     string Id,
     string CompanyId,
@@ -35,11 +36,13 @@ public sealed record BookingResponse(
     int? WaitlistPosition,
     AttendanceOutcome? Attendance,
     [property: AddedLater] CancellationReason? CancelReason,
+    [property: AddedLater] SlotCancellation? SlotCancellation,
     [property: AddedLater] BookingContact? Contact)
 {
-    public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact) => new(
+    /// <param name="slotCancellation">The cancellation of the booking's slot when it cancelled the booking (<see cref="Booking.SlotCancellationAsync"/>).</param>
+    public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact, SlotCancellation? slotCancellation) => new(
         state.Id, state.CompanyId, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
-        state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, contact);
+        state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, slotCancellation, contact);
 }
 
 /// <summary>The contact details of bookings as the caller may see them.</summary>
@@ -112,6 +115,17 @@ public static partial class Booking
     /// <summary>A provider the offer lists (an offer published before providers were checked may list another kind: it gets nothing).</summary>
     private static bool IsProviderOf(OfferState offer, Caller caller) =>
         caller.Kind == OrganizationKind.Provider && offer.ProviderIds.Contains(caller.OrganizationId);
+
+    /// <summary>The cancellation of the booking's slot when it is what cancelled the booking; null otherwise.</summary>
+    public static async Task<SlotCancellation?> SlotCancellationAsync(EventStore.EventStore store, BookingState booking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(booking);
+        if (booking.CancelReason != CancellationReason.SlotCancelled) return null;
+        // A slot's cancellation cancels its bookings in the same append: a booking cancelled by it finds it there.
+        var slot = (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State!;
+        return await Slot.CancellationAsync(store, slot, cancellationToken);
+    }
 
     internal static int? WaitlistPosition(BookingState booking, SlotState? slot)
     {

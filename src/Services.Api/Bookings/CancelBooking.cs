@@ -98,7 +98,7 @@ public static class CancelBookingEndpoint
                     (subscription.Id, outcome.Subscription),
                     .. outcome.Promoted.Select(promoted => (Booking.StreamId(promoted.Key), promoted.Value)),
                 ], ct);
-            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot), contact);
+            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot), contact, slotCancellation: null);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, TypedResults.Ok);

@@ -14,7 +14,7 @@ public static class GetBookingEndpoint
             .WithName("getBooking")
             .AcceptsIfNoneMatch()
             .WithSummary("Read a booking")
-            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) the company, the club and the providers see them erased (the operator still sees them withheld). A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.")
+            .WithDescription("The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition; one cancelled with its slot (cancelReason slot_cancelled) shows the slot's cancellation, the reason its club gave and when. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) the company, the club and the providers see them erased (the operator still sees them withheld). A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Handle(
@@ -34,6 +34,7 @@ public static class GetBookingEndpoint
         // key configured again (withheld to available), a provider's window closing. Only the operator's copy is the version's:
         // whoever else sees the booking may read its details, or could before.
         ETags.Set(http.Response, loaded.Version, validatesBody: slot is null && (booking.Contact is null || caller.IsOperator));
-        return TypedResults.Ok(BookingResponse.From(booking, slot, contact));
+        // A booking its slot cancelled shows the slot's cancellation, which never changes once made: the version still validates it.
+        return TypedResults.Ok(BookingResponse.From(booking, slot, contact, await Booking.SlotCancellationAsync(store, booking, cancellationToken)));
     }
 }

@@ -60,6 +60,6 @@ public static class RecordAttendanceEndpoint
             state => Booking.Decide(new RecordAttendance(bookingId, request.Outcome, caller.OrganizationId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, time.GetUtcNow(), vault, cancellationToken));
-        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null, contact)));
+        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null, contact, slotCancellation: null)));
     }
 }

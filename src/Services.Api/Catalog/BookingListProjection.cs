@@ -12,6 +12,7 @@ namespace Services.Api.Catalog;
 /// <summary>
 /// Shard <c>booking-list</c>: one row per booking (rm_bookings) with its lifecycle, and the club and
 /// providers of its offer (from the shard's own lookup rm_booking_offers, filled from offer events),
+/// the cancellations of slots (rm_booking_slot_cancellations) that the bookings they cancelled are listed with,
 /// so that a list can be scoped to what each organization may see. Contact details are kept as the
 /// event has them, ciphertext only: the list opens them for readers who may see them. A page's booking
 /// rows are folded first (<see cref="RowFold{TRow, TChange}"/>): a booking requested and confirmed in
@@ -66,6 +67,11 @@ public sealed class BookingListProjection : IProjection
                     break;
                 case AttendanceRecorded e:
                     bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome)));
+                    break;
+                case SlotCancelled e:
+                    // Listed with the bookings it cancelled (their cancel_reason says which), whichever event the page applies first.
+                    batch.Add("insert into rm_booking_slot_cancellations (slot_id, reason, cancelled_at) values ($1, $2, $3)",
+                        id, e.Reason, Utc(e.CancelledAt ?? recorded.Timestamp));
                     break;
             }
         }
@@ -136,7 +142,7 @@ public sealed class BookingListProjection : IProjection
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("truncate rm_booking_offers, rm_bookings", connection, transaction);
+        await using var command = new NpgsqlCommand("truncate rm_booking_offers, rm_bookings, rm_booking_slot_cancellations", connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

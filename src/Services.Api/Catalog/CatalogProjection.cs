@@ -109,9 +109,10 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
                 case SlotCapacityChanged e:
                     batch.Add("update rm_catalog_slots set capacity = $2 where slot_id = $1", id, e.Capacity);
                     break;
-                case SlotCancelled:
+                case SlotCancelled e:
                     batch.Add(Remove("slot_id = $1"), id);
-                    batch.Add("update rm_catalog_slots set status = $2 where slot_id = $1", id, Wire(SlotStatus.Cancelled));
+                    batch.Add("update rm_catalog_slots set status = $2, cancel_reason = $3, cancelled_at = $4 where slot_id = $1",
+                        id, Wire(SlotStatus.Cancelled), e.Reason, Utc(e.CancelledAt ?? recorded.Timestamp));
                     break;
                 case SeatReserved e:
                     entries.Add(id, e.BookingId, "confirmed", e.Quantity);

@@ -30,7 +30,7 @@ public static class GetOfferAvailabilityEndpoint
             .WithDescription(
                 "Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, " +
                 "to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status " +
-                "(cancelled slots included unless status=scheduled), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, " +
+                "(cancelled slots included unless status=scheduled, with their cancellation: the reason their club gave and when), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, " +
                 "cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. " +
                 "Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is " +
                 "waited for (up to 5 s, then 503), not answered 404.")
@@ -100,10 +100,10 @@ public static class GetOfferAvailabilityEndpoint
         if (statusFilter is { } wanted) filters.And($"status = {filters.Parameter(Wire(wanted))}");
         if (cursor is { } k) filters.And($"(start_at, slot_id) > ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
-            select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, s.status, o.status
+            select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, o.status, s.cancel_reason, s.cancelled_at
             from rm_catalog_offers o
             left join lateral (
-                select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, status
+                select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, cancel_reason, cancelled_at
                 from rm_catalog_slots
                 where offer_id = o.offer_id and start_at >= $2{filters.Conditions}
                 order by start_at, slot_id
@@ -122,8 +122,8 @@ public static class GetOfferAvailabilityEndpoint
                 if (reader.IsDBNull(0)) break;
                 rows.Add(SlotResponse.Of(
                     reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(7))!.Value,
-                    Parse<OfferStatus>(reader.GetString(8))!.Value));
+                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<OfferStatus>(reader.GetString(7))!.Value,
+                    reader.NullableString(8) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(9)) : null));
             }
         }
         return offerKnown ? rows : null;

@@ -8,6 +8,7 @@ using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
+using Services.Api.Slots;
 using Services.EventStore.Projections;
 using static Services.Api.ReadModels.ReadModelValues;
 
@@ -33,7 +34,7 @@ public static class ListBookingsEndpoint
                 "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
                 "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
                 "the bookings whose attendance is still to record). " +
-                "Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
+                "Contact details, and the slot's cancellation of bookings it cancelled, as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -87,8 +88,9 @@ public static class ListBookingsEndpoint
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
                    (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and b.slot_start > $3)) as may_read_contact,
-                   b.cancel_reason
+                   b.cancel_reason, c.reason, c.cancelled_at
             from rm_bookings b
+            left join rm_booking_slot_cancellations c on b.cancel_reason = 'slot_cancelled' and c.slot_id = b.slot_id
             where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text])")}{filters.Conditions}
             order by b.requested_at desc, b.booking_id desc
             limit $4
@@ -109,7 +111,8 @@ public static class ListBookingsEndpoint
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(11),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
-                    Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)), contact));
+                    Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)),
+                    reader.NullableString(16) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(17)) : null, contact));
             }
         }
         var opened = await vault.OpenAsync([.. sealedContacts.Select(s => s.Contact)], cancellationToken);

@@ -32,7 +32,7 @@ public static partial class Slot
 
         var bookingIds = state.Confirmed.ByBooking.Keys.Order(StringComparer.Ordinal).Concat(state.Waitlist.Select(w => w.BookingId));
         var ended = EndedBookings.Of(bookingIds, new BookingCancelled(CancellationReason.SlotCancelled), bookings, subscriptions);
-        return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason)], ended.Bookings, ended.Subscriptions));
+        return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason, now)], ended.Bookings, ended.Subscriptions));
     }
 }
 

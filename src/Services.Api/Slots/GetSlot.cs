@@ -11,7 +11,7 @@ public static class GetSlotEndpoint
             .WithName("getSlot")
             .AnswersWithVersion()
             .WithSummary("Read a slot's availability")
-            .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.")
+            .WithDescription("Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). A cancelled slot shows its cancellation: the reason its club gave and when. Who booked is not shown.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<SlotResponse>, ProblemHttpResult>> Handle(
@@ -23,6 +23,6 @@ public static class GetSlotEndpoint
         var offer = (await store.LoadAsync(Offer.Stream(loaded.State.OfferId), cancellationToken)).State!;
         // The ETag is the slot's version, for If-Match; the offer's status shapes the answer too, so no 304 is answered on it.
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(SlotResponse.From(loaded.State, offer.Status));
+        return TypedResults.Ok(SlotResponse.From(loaded.State, offer.Status, await Slot.CancellationAsync(store, loaded.State, cancellationToken)));
     }
 }

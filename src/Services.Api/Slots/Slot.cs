@@ -8,7 +8,9 @@ public sealed record SlotScheduled(string SlotId, string OfferId, DateTimeOffset
 public sealed record SlotCapacityChanged(int Capacity);
 
 /// <summary>Ends every booking of the slot; they are cancelled on their own streams in the same append.</summary>
-public sealed record SlotCancelled(string Reason);
+/// <param name="Reason">The club's words for why, shown with the slot and the bookings it cancelled.</param>
+/// <param name="CancelledAt">When the slot was cancelled. Null in cancellations recorded before it was kept (November 2026): they were cancelled when recorded.</param>
+public sealed record SlotCancelled(string Reason, DateTimeOffset? CancelledAt = null);
 
 /// <param name="BeneficiaryRef">Whom the seats are for: the booking's beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).</param>
 public sealed record SeatReserved(string BookingId, string CompanyId, int Quantity, string? BeneficiaryRef = null);
@@ -36,8 +38,10 @@ public sealed record SlotState(
     SeatHolds Confirmed,
     ImmutableList<WaitlistEntry> Waitlist,
     BookedBeneficiaries Beneficiaries,
-    bool Cancelled)
+    SlotCancelled? Cancellation)
 {
+    public bool Cancelled => Cancellation is not null;
+
     public int Reserved => Confirmed.Total;
 
     public int Remaining => Capacity - Reserved;
@@ -53,7 +57,7 @@ public static partial class Slot
 
     public static SlotState? Evolve(SlotState? state, object @event) => state is null
         ? @event is SlotScheduled e
-            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], BookedBeneficiaries.None, Cancelled: false)
+            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], BookedBeneficiaries.None, Cancellation: null)
             : null
         : Apply(state, @event);
 
@@ -61,7 +65,7 @@ public static partial class Slot
     internal static SlotState Apply(SlotState state, object @event) => @event switch
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
-        SlotCancelled => state with { Cancelled = true, Confirmed = SeatHolds.None, Waitlist = [], Beneficiaries = BookedBeneficiaries.None },
+        SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [], Beneficiaries = BookedBeneficiaries.None },
         SeatReserved e => state with
         {
             Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),

@@ -26,6 +26,7 @@ public enum SlotStatus
 /// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
 /// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+/// <param name="Cancellation">Why and when its club or the operator cancelled the slot; null while it is scheduled. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,
@@ -36,21 +37,45 @@ public sealed record SlotResponse(
     int Remaining,
     int WaitlistLength,
     SlotStatus Status,
-    [property: AddedLater] OfferStatus OfferStatus)
+    [property: AddedLater] OfferStatus OfferStatus,
+    [property: AddedLater] SlotCancellation? Cancellation)
 {
-    public static SlotResponse From(SlotState state, OfferStatus offerStatus) => Of(
-        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus);
+    /// <param name="cancellation">The slot's cancellation as shown (<see cref="Slot.CancellationAsync"/>).</param>
+    public static SlotResponse From(SlotState state, OfferStatus offerStatus, SlotCancellation? cancellation) => Of(
+        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, offerStatus, cancellation);
 
-    /// <summary>A slot as shown, from the slot's stream or a read model alike.</summary>
-    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, SlotStatus status, OfferStatus offerStatus) =>
+    /// <summary>A slot as shown, from the slot's stream or a read model alike: cancelled when it has a cancellation.</summary>
+    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, OfferStatus offerStatus, SlotCancellation? cancellation) =>
         new(id, offerId, start, end, capacity, reserved,
-            status == SlotStatus.Cancelled || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
-            waitlistLength, status, offerStatus);
+            cancellation is not null || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
+            waitlistLength, cancellation is null ? SlotStatus.Scheduled : SlotStatus.Cancelled, offerStatus, cancellation);
 }
+
+/// <summary>A slot's cancellation, as shown with the slot and with each booking it cancelled.</summary>
+/// <param name="Reason">The club's words for why (e.g. "Driver ill"), as given to cancelSlot.</param>
+/// <param name="CancelledAt">When the slot was cancelled (UTC).</param>
+public sealed record SlotCancellation(string Reason, DateTimeOffset CancelledAt);
 
 public static partial class Slot
 {
     public static StreamRef<SlotState> Stream(string slotId) => new(StreamId(slotId), StreamType, Evolve);
+
+    /// <summary>
+    /// The slot's cancellation as shown; null while it is scheduled. A cancellation recorded before its event
+    /// carried its instant was cancelled when it was recorded: the stream is read for that instant.
+    /// </summary>
+    public static async Task<SlotCancellation?> CancellationAsync(EventStore.EventStore store, SlotState slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(slot);
+        return slot.Cancellation switch
+        {
+            null => null,
+            { CancelledAt: { } at } cancelled => new SlotCancellation(cancelled.Reason, at),
+            { } cancelled => new SlotCancellation(cancelled.Reason,
+                (await store.ReadStreamAsync(StreamId(slot.Id), cancellationToken: cancellationToken)).Last(recorded => recorded.Data is SlotCancelled).Timestamp),
+        };
+    }
 
     /// <summary>A slot is managed by whoever manages its offer.</summary>
     public static bool IsManagedBy(OfferState offer, Caller caller) => Offer.IsManagedBy(offer, caller);
@@ -131,6 +156,7 @@ internal static class SlotChanges
         }, cancellationToken);
         if (forbidden) return Problems.Forbidden($"Only the club that published the slot's offer or the operator may change slot {slotId}.");
         change = await change.PositionedAsync(store, stream.Id, cancellationToken);
-        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state, offerStatus)));
+        var cancellation = change.State is { } changed ? await Slot.CancellationAsync(store, changed, cancellationToken) : null;
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state, offerStatus, cancellation)));
     }
 }

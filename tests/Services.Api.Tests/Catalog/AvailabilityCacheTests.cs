@@ -167,7 +167,7 @@ public sealed class AvailabilityCacheTests
 
     /// <summary>Slots one hour apart, the first an hour from <see cref="Now"/>.</summary>
     private static SlotResponse[] FirstPage(string offerId, params string[] slotIds) =>
-        [.. slotIds.Select((id, i) => new SlotResponse(id, offerId, Now.AddHours(1 + i), Now.AddHours(2 + i), 10, 0, 10, 0, SlotStatus.Scheduled, OfferStatus.Active))];
+        [.. slotIds.Select((id, i) => new SlotResponse(id, offerId, Now.AddHours(1 + i), Now.AddHours(2 + i), 10, 0, 10, 0, SlotStatus.Scheduled, OfferStatus.Active, null))];
 
     private static RecordedEvent OnSlot(string slotId, object data, long position = 11) =>
         new(Guid.CreateVersion7(), Slot.StreamId(slotId), 1, data.GetType().Name, data, "{}", EventMetadata.None, Now, At(position));

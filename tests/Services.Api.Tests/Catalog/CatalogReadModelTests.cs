@@ -156,8 +156,8 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var page = await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability");
 
         page.Data.Select(s => s.Id).ShouldBe([slots[1].Id, slots[2].Id, slots[0].Id]);
-        page.Data[0].ShouldBe(new SlotResponse(full.Id, offer.Id, first, first.AddHours(1), 2, 2, 0, 2, SlotStatus.Scheduled, OfferStatus.Active));
-        page.Data[1].ShouldBe(new SlotResponse(slots[2].Id, offer.Id, first.AddDays(1), first.AddDays(1).AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active));
+        page.Data[0].ShouldBe(new SlotResponse(full.Id, offer.Id, first, first.AddHours(1), 2, 2, 0, 2, SlotStatus.Scheduled, OfferStatus.Active, null));
+        page.Data[1].ShouldBe(new SlotResponse(slots[2].Id, offer.Id, first.AddDays(1), first.AddDays(1).AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active, null));
         (page.Data[2].Status, page.Data[2].Remaining).ShouldBe((SlotStatus.Cancelled, 0), "a cancelled slot has nothing left to book");
         foreach (var slot in page.Data) slot.ShouldBe(await api.GetSlotAsync(reader, slot.Id));
         (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled&from={Iso(first.AddMinutes(1))}"))
@@ -177,16 +177,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var reader = await api.RegisterAsync(OrganizationKind.Provider);
         async Task ShowsAsync(OfferStatus offerStatus, int remaining)
         {
-            await api.CaughtUpAsync(Shard);
-            // The default page twice (the second from memory), a filtered one from the rows, and the slot's own stream.
-            SlotResponse[] shown =
-            [
-                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability")).Data.ShouldHaveSingleItem(),
-                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability")).Data.ShouldHaveSingleItem(),
-                (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offer.Id}/availability?status=scheduled")).Data.ShouldHaveSingleItem(),
-                await api.GetSlotAsync(reader, slot.Id),
-            ];
-            foreach (var row in shown) (row.OfferStatus, row.Reserved, row.Remaining).ShouldBe((offerStatus, 1, remaining));
+            foreach (var row in await EverywhereAsync(reader, offer.Id, slot.Id, SlotStatus.Scheduled)) (row.OfferStatus, row.Reserved, row.Remaining).ShouldBe((offerStatus, 1, remaining));
         }
 
         await ShowsAsync(OfferStatus.Active, 2);
@@ -196,6 +187,20 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await ShowsAsync(OfferStatus.Active, 2);
         await api.WithdrawOfferAsync(club, offer.Id);
         await ShowsAsync(OfferStatus.Withdrawn, 0);
+    }
+
+    [Fact]
+    public async Task A_cancelled_slot_shows_the_reason_its_club_gave_and_when_in_the_kept_page_the_rows_and_the_slot()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4));
+        var reader = await api.RegisterAsync(OrganizationKind.Company);
+
+        var cancellation = (await api.CancelSlotAsync(club, slot.Id, "Venue closed")).Cancellation.ShouldNotBeNull();
+
+        cancellation.Reason.ShouldBe("Venue closed");
+        foreach (var row in await EverywhereAsync(reader, offer.Id, slot.Id, SlotStatus.Cancelled)) (row.Status, row.Remaining, row.Cancellation).ShouldBe((SlotStatus.Cancelled, 0, cancellation));
     }
 
     [Fact]
@@ -388,9 +393,27 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await api.CancelBookingAsync(company, confirmed.Id); // promotes the waitlisted one
         await api.BookAsync(company, subscription.Id, slot.Id);
         await api.CancelSlotAsync(club, other.Id);
+        // Cancelled before SlotCancelled carried its instant: the rebuild takes the instant it was recorded, as the live shard did.
+        await api.AppendAsync(Slot.StreamId((await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(9))).Id), Slot.StreamType, new SlotCancelled("Snow"));
         await api.SuspendOfferAsync(club, offer.Id);
 
         await api.RebuildEqualsLiveAsync(Shard, "rm_catalog_offers", "rm_catalog_slots", "rm_catalog_slot_entries");
+    }
+
+    /// <summary>
+    /// The offer's only slot as every read shows it once the catalog caught up: the default availability page twice
+    /// (the second from memory), a page filtered by <paramref name="status"/> from the rows, and the slot's own stream.
+    /// </summary>
+    private async Task<SlotResponse[]> EverywhereAsync(Actor reader, string offerId, string slotId, SlotStatus status)
+    {
+        await api.CaughtUpAsync(Shard);
+        return
+        [
+            (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offerId}/availability")).Data.ShouldHaveSingleItem(),
+            (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offerId}/availability")).Data.ShouldHaveSingleItem(),
+            (await reader.Client.ListAsync<SlotResponse>($"/v1/offers/{offerId}/availability?status={WireName.Of(status)}")).Data.ShouldHaveSingleItem(),
+            await api.GetSlotAsync(reader, slotId),
+        ];
     }
 
     /// <summary>The single read, deserialized like the list (so both have the same collection types).</summary>

@@ -35,7 +35,7 @@ public sealed class CancelSlotTests
 
         var outcome = Slot.Decide(new CancelSlot(SlotId, "Driver ill"), slot, bookings, subscriptions, Now).ThenAccepted();
 
-        outcome.Slot.ShouldBeEvents(new SlotCancelled("Driver ill"));
+        outcome.Slot.ShouldBeEvents(new SlotCancelled("Driver ill", Now));
         var cancelled = new BookingCancelled(CancellationReason.SlotCancelled);
         outcome.Bookings.ShouldBeEvents(("bkg_a", [cancelled]), ("bkg_b", [cancelled]), ("bkg_c", [cancelled]));
         outcome.Subscriptions.ShouldBeEvents(
@@ -48,10 +48,23 @@ public sealed class CancelSlotTests
     {
         var outcome = Slot.Decide(new CancelSlot(SlotId, "Driver ill"), SlotWith(), NoBookings, NoSubscriptions, Now).ThenAccepted();
 
-        outcome.Slot.ShouldBeEvents(new SlotCancelled("Driver ill"));
+        outcome.Slot.ShouldBeEvents(new SlotCancelled("Driver ill", Now));
         outcome.Bookings.ShouldBeEmpty();
         outcome.Subscriptions.ShouldBeEmpty();
     }
+
+    [Fact]
+    public void A_cancelled_slot_keeps_the_reason_and_the_instant_of_its_cancellation()
+    {
+        var cancelled = SlotWith(Slot.Decide(new CancelSlot(SlotId, "Venue closed"), SlotWith(), NoBookings, NoSubscriptions, Now).ThenAccepted().Slot.ToArray());
+
+        cancelled.Cancellation.ShouldBe(new SlotCancelled("Venue closed", Now));
+        cancelled.Cancelled.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void A_cancellation_recorded_before_its_instant_was_kept_still_cancels_with_its_reason() =>
+        SlotWith(new SlotCancelled("Snow")).Cancellation.ShouldBe(new SlotCancelled("Snow", CancelledAt: null));
 
     [Fact]
     public void A_started_slot_is_not_cancelled() =>

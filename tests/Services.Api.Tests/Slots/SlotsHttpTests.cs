@@ -66,7 +66,7 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
         read.Headers.ETag!.Tag.ShouldBe("\"1\"");
         var slot = (await read.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!;
-        slot.ShouldBe(new SlotResponse(slots[0].Id, offerId, start, start.AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active));
+        slot.ShouldBe(new SlotResponse(slots[0].Id, offerId, start, start.AddHours(1), 4, 0, 4, 0, SlotStatus.Scheduled, OfferStatus.Active, null));
         var json = await read.Content.ReadAsStringAsync();
         json.ShouldContain("\"status\":\"scheduled\"");
         json.ShouldContain("\"waitlistLength\":0");
@@ -321,8 +321,8 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
         cancelled.Headers.ETag!.Tag.ShouldBe("\"4\"");
-        (await cancelled.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!
-            .ShouldBe(slot with { Reserved = 0, Remaining = 0, WaitlistLength = 0, Status = SlotStatus.Cancelled });
+        var answer = (await cancelled.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!;
+        answer.ShouldBe(slot with { Reserved = 0, Remaining = 0, WaitlistLength = 0, Status = SlotStatus.Cancelled, Cancellation = answer.Cancellation });
         (await ReadBookingAsync(company, confirmed.Id)).ShouldSatisfyAllConditions(
             b => b.Status.ShouldBe(BookingStatus.Cancelled), b => b.CancelReason.ShouldBe(CancellationReason.SlotCancelled));
         (await ReadBookingAsync(company, waitlisted.Id)).Status.ShouldBe(BookingStatus.Cancelled);
@@ -330,6 +330,55 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         listed.Data.Select(b => b.CancelReason).ShouldBe([CancellationReason.SlotCancelled, CancellationReason.SlotCancelled]);
         var subscription = (await company.Client.GetFromJsonAsync<SubscriptionResponse>($"/v1/subscriptions/{subscriptionId}", ApiFixture.JsonOptions))!;
         subscription.Usage.ShouldAllBe(month => month.UnitsUsed == 0);
+    }
+
+    [Fact]
+    public async Task A_cancelled_slot_and_the_bookings_it_cancelled_show_the_reason_its_club_gave_and_when()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var slot = await api.ScheduleSlotAsync(club, offerId, capacity: 1);
+        var (company, subscriptionId) = await SubscriberAsync(club, offerId);
+        var confirmed = await api.BookAsync(company, subscriptionId, slot.Id);
+        var waitlisted = await api.BookAsync(company, subscriptionId, slot.Id);
+        var onRequest = await api.BookAsync(company, subscriptionId, slot.Id);
+        await api.CancelBookingAsync(company, onRequest.Id);
+        var before = DateTimeOffset.UtcNow.AddMilliseconds(-1);
+
+        var cancelled = await club.Client.PostAsJsonAsync($"/v1/slots/{slot.Id}/cancel", new CancelSlotRequest(" Driver ill "), ApiFixture.JsonOptions);
+
+        cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        var cancellation = (await cancelled.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!.Cancellation.ShouldNotBeNull();
+        cancellation.Reason.ShouldBe("Driver ill");
+        cancellation.CancelledAt.ShouldBeInRange(before, DateTimeOffset.UtcNow);
+        (await api.GetSlotAsync(company, slot.Id)).Cancellation.ShouldBe(cancellation);
+        (await ReadBookingAsync(company, confirmed.Id)).SlotCancellation.ShouldBe(cancellation);
+        (await ReadBookingAsync(company, waitlisted.Id)).SlotCancellation.ShouldBe(cancellation);
+        (await ReadBookingAsync(company, onRequest.Id)).SlotCancellation.ShouldBeNull();
+        var listed = await company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={slot.Id}&minPosition={cancelled.Position()}");
+        // Newest requested first.
+        listed.Data.Select(b => (b.Id, b.SlotCancellation)).ShouldBe([(onRequest.Id, null), (waitlisted.Id, cancellation), (confirmed.Id, cancellation)]);
+    }
+
+    [Fact]
+    public async Task A_cancellation_recorded_before_its_instant_was_kept_shows_when_it_was_recorded_on_the_slot_its_bookings_and_the_lists()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var slot = await api.ScheduleSlotAsync(club, offerId);
+        var (company, subscriptionId) = await SubscriberAsync(club, offerId);
+        var booking = await api.BookAsync(company, subscriptionId, slot.Id);
+
+        // As a slot was cancelled before SlotCancelled carried its instant (its booking's event after it, as cancelSlot appends them).
+        await api.AppendAsync(Slot.StreamId(slot.Id), Slot.StreamType, new SlotCancelled("Snow"));
+        var position = await api.AppendAsync(Booking.StreamId(booking.Id), Booking.StreamType, new BookingCancelled(CancellationReason.SlotCancelled));
+
+        var recordedAt = (await api.Service<EventStore.EventStore>().ReadStreamAsync(Slot.StreamId(slot.Id))).Single(e => e.Data is SlotCancelled).Timestamp;
+        var cancellation = new SlotCancellation("Snow", recordedAt);
+        var shown = await api.GetSlotAsync(company, slot.Id);
+        (shown.Status, shown.Cancellation).ShouldBe((SlotStatus.Cancelled, cancellation));
+        (await ReadBookingAsync(company, booking.Id)).SlotCancellation.ShouldBe(cancellation);
+        var minPosition = Uri.EscapeDataString(position.ToString());
+        (await company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={slot.Id}&minPosition={minPosition}")).Data.ShouldHaveSingleItem().SlotCancellation.ShouldBe(cancellation);
+        (await company.Client.ListAsync<SlotResponse>($"/v1/offers/{offerId}/availability?status=cancelled&minPosition={minPosition}")).Data.ShouldHaveSingleItem().Cancellation.ShouldBe(cancellation);
     }
 
     [Fact]
