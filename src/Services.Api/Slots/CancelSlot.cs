@@ -47,7 +47,7 @@ public static class CancelSlotEndpoint
         slots.MapPost("/{slotId}/cancel", Handle)
             .WithName("cancelSlot")
             .WithSummary("Cancel a slot")
-            .WithDescription("The club that published the offer, or the operator, before the slot starts. Every confirmed and waitlisted booking of the slot is cancelled with it and its units go back to its subscription's quota, in the same transaction. Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. Every confirmed and waitlisted booking of the slot is cancelled with it and its units go back to its subscription's quota, in the same transaction. The reason is public: the slot shows it with the instant of its cancellation (cancellation), and so does each booking it cancelled (slotCancellation), for their companies and providers to pass on. Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
