@@ -152,10 +152,10 @@ public sealed class InsightFacts(string prefix)
     private void AddTerms(NpgsqlBatch batch, string offerId, long version, DateTimeOffset validFrom, Money monthlyFee, Money unitPrice, CoFunding? coFunding)
     {
         Command(batch, $"""
-            insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp)
-            values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+            insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp, co_funding_partner_id)
+            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing
             """,
-            offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0);
+            offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0, coFunding?.PartnerId);
     }
 
     /// <summary>The bookings requested so far in the page, with what happened to them since, in one statement.</summary>

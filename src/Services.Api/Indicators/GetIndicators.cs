@@ -29,7 +29,7 @@ namespace Services.Api.Indicators;
 /// <param name="UnmetDemandUnits">A count of people: units still waiting when their slot of the period started. "&lt;5" under 5.</param>
 /// <param name="OpenNeeds">Needs of the territory still open at the end of the period.</param>
 /// <param name="OpenNeedsHeadcount">A count of people: the staff those open needs concern. "&lt;5" under 5.</param>
-/// <param name="CoFundingSpent">Public co-funding of the usage statements of the period's months, for offers serving the territory.</param>
+/// <param name="CoFundingSpent">Public co-funding of the usage statements of the period's months, for offers serving the territory, whichever partner co-funds them. A partner reads its own share, per company and offer, with getPartnerUsage.</param>
 public sealed record IndicatorsResponse(
     string Territory,
     string Period,
@@ -174,7 +174,7 @@ public static class IndicatorsEndpoints
         long coFunding = 0;
         for (var m = 0; m < months; m++)
         {
-            var lines = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, first.AddMonths(m), territory, clubId: null, cancellationToken);
+            var lines = await UsageStatements.ReadLinesAsync(dataSource, new UsageScope(Territory: territory), first.AddMonths(m), cancellationToken);
             coFunding += lines.Sum(line => UsageStatements.Price(line).CoFunding.Amount);
         }
 

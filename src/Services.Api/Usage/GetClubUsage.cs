@@ -1,14 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
-using Services.Api.Infrastructure;
-using Services.Api.Organizations;
 using Services.Api.ReadModels;
-using Services.Api.Security;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Usage;
 
@@ -33,25 +28,12 @@ public static class ClubUsageEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<Results<Ok<ClubUsageResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+    private static Task<Results<Ok<ClubUsageResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string clubId,
         [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
         [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
-        Caller caller,
-        EventStore.EventStore store,
-        NpgsqlDataSource dataSource,
-        ProjectionDaemon daemon,
-        HttpContext http,
-        CancellationToken cancellationToken)
-    {
-        if (UsageEndpoints.InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
-        if (await UsageEndpoints.NotVisibleAsync(clubId, OrganizationKind.Club, caller, store, cancellationToken) is { } notVisible) return notVisible;
-        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
-
-        var facts = await UsageStatements.ReadLinesAsync(dataSource, companyId: null, firstDay, territory: null, clubId, cancellationToken);
-        var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)
-            .Select(company => UsageEndpoints.Statement(company.Key, month!, company))
-            .ToList();
-        return TypedResults.Ok(new ClubUsageResponse(clubId, month!, statements, UsageStatements.Totals([.. statements.SelectMany(s => s.Lines)])));
-    }
+        [AsParameters] UsageReadContext context,
+        CancellationToken cancellationToken) =>
+        UsageEndpoints.ReadAsync(clubId, OrganizationKind.Club, new UsageScope(ClubId: clubId), month, minPosition, context,
+            lines => UsageEndpoints.Statements(month!, lines, (statements, totals) => new ClubUsageResponse(clubId, month!, statements, totals)), cancellationToken);
 }

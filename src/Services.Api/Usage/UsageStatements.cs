@@ -8,6 +8,7 @@ namespace Services.Api.Usage;
 public sealed record UsageLineFacts(
     string CompanyId,
     string OfferId,
+    string ClubId,
     string Title,
     Category Category,
     bool Subscribed,
@@ -16,6 +17,9 @@ public sealed record UsageLineFacts(
     int AttendedUnits,
     int NoShowUnits,
     long UnitCharges);
+
+/// <summary>Whose lines to read; null: any. A line's partner is the one its co-funding names in the terms its share is taken from.</summary>
+public sealed record UsageScope(string? CompanyId = null, string? Territory = null, string? ClubId = null, string? PartnerId = null);
 
 /// <summary>
 /// Usage statements, computed from the insight facts: the statements themselves, and the co-funding
@@ -53,12 +57,12 @@ public static class UsageStatements
                    coalesce(u.attended, 0) as attended, coalesce(u.no_show, 0) as no_show, coalesce(u.unit_charges, 0::bigint) as unit_charges
             from sub_lines s full join unit_lines u on u.company_id = s.company_id and u.offer_id = s.offer_id
         )
-        select l.company_id, l.offer_id, o.title, o.category, l.first_day is not null as subscribed,
+        select l.company_id, l.offer_id, o.club_id, o.title, o.category, l.first_day is not null as subscribed,
                coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges
         from lines l
         join {InsightsProjection.Prefix}_offers o on o.offer_id = l.offer_id
         left join lateral (
-            select t.monthly_fee, t.co_funding_bp
+            select t.monthly_fee, t.co_funding_bp, t.co_funding_partner_id
             from {InsightsProjection.Prefix}_offer_terms t
             where t.offer_id = l.offer_id
             order by t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) desc,
@@ -67,33 +71,35 @@ public static class UsageStatements
             limit 1
         ) t on true
         where ($4::text is null or $4 = any(o.territories)) and ($5::text is null or o.club_id = $5)
+          and ($6::text is null or t.co_funding_partner_id = $6)
         order by l.company_id, l.offer_id
         """;
 
-    /// <summary>
-    /// The lines of <paramref name="month"/> (its first day), for one company or (null) all, of offers serving
-    /// <paramref name="territory"/> or (null) any, of <paramref name="clubId"/>'s offers or (null) any club's.
-    /// </summary>
+    /// <summary>The lines of <paramref name="month"/> (its first day) in <paramref name="scope"/>, in company then offer id order.</summary>
     public static async Task<IReadOnlyList<UsageLineFacts>> ReadLinesAsync(
-        NpgsqlDataSource dataSource, string? companyId, DateOnly month, string? territory, string? clubId, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, UsageScope scope, DateOnly month, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(scope);
         await using var command = dataSource.CreateCommand(LinesSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)companyId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(Text(scope.CompanyId));
         command.Parameters.Add(new NpgsqlParameter { Value = month });
         command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)territory ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)clubId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(Text(scope.Territory));
+        command.Parameters.Add(Text(scope.ClubId));
+        command.Parameters.Add(Text(scope.PartnerId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var lines = new List<UsageLineFacts>();
         while (await reader.ReadAsync(cancellationToken))
         {
             lines.Add(new UsageLineFacts(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), InsightNames.CategoryOf(reader.GetString(3)),
-                reader.GetBoolean(4), reader.GetInt64(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt64(9)));
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), InsightNames.CategoryOf(reader.GetString(4)),
+                reader.GetBoolean(5), reader.GetInt64(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt64(10)));
         }
         return lines;
     }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
     /// <summary>Round half to even, to the cent: <paramref name="total"/> × <paramref name="basisPoints"/> / 10000.</summary>
     public static long CoFundingOf(long total, int basisPoints) =>
@@ -106,7 +112,7 @@ public static class UsageStatements
         var total = fee + line.UnitCharges;
         var coFunding = CoFundingOf(total, line.CoFundingShareBasisPoints);
         return new UsageLineResponse(
-            line.OfferId, line.Title, line.Category, Money.Euros(fee), line.AttendedUnits, line.NoShowUnits, Money.Euros(line.UnitCharges),
+            line.OfferId, line.ClubId, line.Title, line.Category, Money.Euros(fee), line.AttendedUnits, line.NoShowUnits, Money.Euros(line.UnitCharges),
             Money.Euros(total), line.CoFundingShareBasisPoints, Money.Euros(coFunding), Money.Euros(total - coFunding));
     }
 

@@ -58,19 +58,25 @@ public sealed class InsightStore(ApiFixture api)
 
     public async Task<string> OfferAsync(
         string clubId, IReadOnlyList<string> territories, Category category = Category.Concierge, long monthlyFee = 5000, long unitPrice = 1250,
-        int coFundingBasisPoints = 0, string timeZone = "Europe/Paris", DateTimeOffset? publishedAt = null, string title = "Shared service")
+        int coFundingBasisPoints = 0, string timeZone = "Europe/Paris", DateTimeOffset? publishedAt = null, string title = "Shared service",
+        string? coFundingPartnerId = null)
     {
         var id = Ids.New(Ids.Offer);
         await AppendAsync(Offer.StreamId(id), Offer.StreamType, new OfferPublished(
             id, clubId, category, title, "A service.", territories, timeZone, Money.Euros(monthlyFee), Money.Euros(unitPrice),
-            coFundingBasisPoints == 0 ? null : new CoFunding(Ids.New(Ids.Organization), coFundingBasisPoints), [], publishedAt ?? Long));
+            CoFundingOf(coFundingBasisPoints, coFundingPartnerId), [], publishedAt ?? Long));
         return id;
     }
 
-    public Task ReviseAsync(string offerId, IReadOnlyList<string> territories, long monthlyFee, long unitPrice, int coFundingBasisPoints = 0, string title = "Shared service") =>
+    public Task ReviseAsync(
+        string offerId, IReadOnlyList<string> territories, long monthlyFee, long unitPrice, int coFundingBasisPoints = 0, string title = "Shared service",
+        string? coFundingPartnerId = null) =>
         AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferRevised(
-            title, "A service.", territories, Money.Euros(monthlyFee), Money.Euros(unitPrice),
-            coFundingBasisPoints == 0 ? null : new CoFunding(Ids.New(Ids.Organization), coFundingBasisPoints), []));
+            title, "A service.", territories, Money.Euros(monthlyFee), Money.Euros(unitPrice), CoFundingOf(coFundingBasisPoints, coFundingPartnerId), []));
+
+    /// <summary>No co-funding at 0 basis points; else by <paramref name="partnerId"/>, or a partner made up for the occasion.</summary>
+    private static CoFunding? CoFundingOf(int basisPoints, string? partnerId) =>
+        basisPoints == 0 ? null : new CoFunding(partnerId ?? Ids.New(Ids.Organization), basisPoints);
 
     public async Task<(string Id, DateTimeOffset Start)> SlotAsync(string offerId, DateTimeOffset start, int capacity = 10)
     {
