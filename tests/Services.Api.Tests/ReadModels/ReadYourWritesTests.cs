@@ -29,6 +29,7 @@ public sealed class ReadYourWritesTests(ApiFixture api) : IClassFixture<ApiFixtu
         ("/v1/indicators?territory=grand-figeac&month=2026-03", InsightsProjection.ShardName),
         ("/v1/companies/{company}/usage?month=2026-03", InsightsProjection.ShardName),
         ("/v1/clubs/{club}/usage?month=2026-03", InsightsProjection.ShardName),
+        ("/v1/partners/{partner}/usage?month=2026-03", InsightsProjection.ShardName),
         ("/v1/events", FeedRegistration.FeedShard),
     ];
 
@@ -55,11 +56,12 @@ public sealed class ReadYourWritesTests(ApiFixture api) : IClassFixture<ApiFixtu
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
         string position;
         Task<HttpResponseMessage> ReadAsync(string path)
         {
             var read = path.Replace("{offer}", offer.Id, StringComparison.Ordinal).Replace("{company}", company.Id, StringComparison.Ordinal)
-                .Replace("{club}", club.Id, StringComparison.Ordinal);
+                .Replace("{club}", club.Id, StringComparison.Ordinal).Replace("{partner}", partner.Id, StringComparison.Ordinal);
             return api.Operator.GetAsync($"{read}{(read.Contains('?', StringComparison.Ordinal) ? '&' : '?')}minPosition={position}");
         }
 
