@@ -279,6 +279,9 @@ public sealed record BookingResponse
     [JsonPropertyName("cancelReason")]
     public CancellationReason? CancelReason { get; init; }
 
+    [JsonPropertyName("slotCancellation")]
+    public SlotCancellation? SlotCancellation { get; init; }
+
     [JsonPropertyName("contact")]
     public BookingContact? Contact { get; init; }
 }
@@ -767,7 +770,7 @@ public sealed record IndicatorsResponse
     public required string OpenNeedsHeadcount { get; init; }
 
     /// <summary>
-    /// Public co-funding of the usage statements of the period's months, for offers serving the territory.
+    /// Public co-funding of the usage statements of the period's months, for offers serving the territory, whichever partner co-funds them. A partner reads its own share, per company and offer, with getPartnerUsage.
     /// </summary>
     [JsonPropertyName("coFundingSpent")]
     public required Money CoFundingSpent { get; init; }
@@ -1321,6 +1324,30 @@ public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
     public string? Next { get; init; }
 }
 
+/// <summary>
+/// What a public partner co-funds for a month: the statement of each company that used offers it co-funds, restricted to them.
+/// </summary>
+public sealed record PartnerUsageResponse
+{
+    [JsonPropertyName("partnerId")]
+    public required string PartnerId { get; init; }
+
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// One per company with a line the partner co-funds, in company id order; each as the company reads its own, less the lines the partner does not co-fund.
+    /// </summary>
+    [JsonPropertyName("statements")]
+    public required IReadOnlyList<UsageStatementResponse> Statements { get; init; }
+
+    /// <summary>
+    /// Sums of every line of every statement: `coFunding` is what the partner owes for the month.
+    /// </summary>
+    [JsonPropertyName("totals")]
+    public required UsageTotalsResponse Totals { get; init; }
+}
+
 public sealed record ProblemDetails
 {
     /// <summary>
@@ -1616,12 +1643,39 @@ public sealed record SeatReserved
 }
 
 /// <summary>
+/// A slot's cancellation, as shown with the slot and with each booking it cancelled.
+/// </summary>
+public sealed record SlotCancellation
+{
+    /// <summary>
+    /// The club's words for why (e.g. "Driver ill"), as given to cancelSlot.
+    /// </summary>
+    [JsonPropertyName("reason")]
+    public required string Reason { get; init; }
+
+    /// <summary>
+    /// When the slot was cancelled (UTC).
+    /// </summary>
+    [JsonPropertyName("cancelledAt")]
+    public required DateTimeOffset CancelledAt { get; init; }
+}
+
+/// <summary>
 /// Ends every booking of the slot; they are cancelled on their own streams in the same append.
 /// </summary>
 public sealed record SlotCancelled
 {
+    /// <summary>
+    /// The club's words for why, shown with the slot and the bookings it cancelled.
+    /// </summary>
     [JsonPropertyName("reason")]
     public required string Reason { get; init; }
+
+    /// <summary>
+    /// When the slot was cancelled. Null in cancellations recorded before it was kept (November 2026): they were cancelled when recorded.
+    /// </summary>
+    [JsonPropertyName("cancelledAt")]
+    public DateTimeOffset? CancelledAt { get; init; }
 }
 
 public sealed record SlotCapacityChanged
@@ -1689,6 +1743,9 @@ public sealed record SlotResponse
     /// </summary>
     [JsonPropertyName("offerStatus")]
     public OfferStatus? OfferStatus { get; init; }
+
+    [JsonPropertyName("cancellation")]
+    public SlotCancellation? Cancellation { get; init; }
 }
 
 public sealed record SlotScheduled
@@ -1958,6 +2015,12 @@ public sealed record UsageLineResponse
 {
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
+
+    /// <summary>
+    /// The club whose offer it is.
+    /// </summary>
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
 
     /// <summary>
     /// The offer's title now.

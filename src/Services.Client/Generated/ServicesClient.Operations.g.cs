@@ -212,6 +212,25 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// What a public partner co-funds for a month, per company and offer
+    /// </summary>
+    /// <remarks>
+    /// Visible to the partner itself and the operator (anyone else: 404). What the partner owes: the statement of every
+    /// company with a line whose co-funding names the partner, with those lines only, computed as in getCompanyUsage
+    /// (same rules, same figures to the cent; each line names its offer's club). A line's partner is the one named by the
+    /// offer's terms its share is taken from (in force at the first subscribed day of the month, else at its start), so an
+    /// offer whose co-funding passed to another partner stays on one partner's statement per month. totals.coFunding is
+    /// the sum of the partner's part of every line. getIndicators' coFundingSpent sums every partner of a territory.
+    /// </remarks>
+    [Operation("getPartnerUsage", "GET", "/v1/partners/{partnerId}/usage")]
+    public Task<ApiResponse<PartnerUsageResponse>> GetPartnerUsageAsync(string partnerId, GetPartnerUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partnerId);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<PartnerUsageResponse>(HttpMethod.Get, $"/v1/partners/{Segment(Format(partnerId)!)}/usage", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Shared indicators of a territory for a month or a quarter
     /// </summary>
     /// <remarks>
@@ -341,7 +360,7 @@ public sealed partial class ServicesClient
     /// Read an offer's slots and their availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
+    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled, with their cancellation: the reason their club gave and when), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
     /// </remarks>
     [Operation("getOfferAvailability", "GET", "/v1/offers/{offerId}/availability")]
     public Task<ApiResponse<PageOfSlotResponse>> GetOfferAvailabilityAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -415,7 +434,7 @@ public sealed partial class ServicesClient
     /// Read a slot's availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). Who booked is not shown.
+    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). A cancelled slot shows its cancellation: the reason its club gave and when. Who booked is not shown.
     /// </remarks>
     [Operation("getSlot", "GET", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> GetSlotAsync(string slotId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -442,7 +461,7 @@ public sealed partial class ServicesClient
     /// Cancel a slot
     /// </summary>
     /// <remarks>
-    /// The club that published the offer, or the operator, before the slot starts. Every confirmed and waitlisted booking of the slot is cancelled with it and its units go back to its subscription's quota, in the same transaction. Send the ETag as If-Match to change only what you read.
+    /// The club that published the offer, or the operator, before the slot starts. Every confirmed and waitlisted booking of the slot is cancelled with it and its units go back to its subscription's quota, in the same transaction. The reason is public: the slot shows it with the instant of its cancellation (cancellation), and so does each booking it cancelled (slotCancellation), for their companies and providers to pass on. Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("cancelSlot", "POST", "/v1/slots/{slotId}/cancel")]
     public Task<ApiResponse<SlotResponse>> CancelSlotAsync(string slotId, CancelSlotRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -542,7 +561,7 @@ public sealed partial class ServicesClient
     /// List bookings
     /// </summary>
     /// <remarks>
-    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
+    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details, and the slot's cancellation of bookings it cancelled, as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listBookings", "GET", "/v1/bookings")]
     public Task<ApiResponse<PageOfBookingResponse>> ListBookingsAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -562,7 +581,7 @@ public sealed partial class ServicesClient
     /// Read a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) the company, the club and the providers see them erased (the operator still sees them withheld). A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.
+    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition; one cancelled with its slot (cancelReason slot_cancelled) shows the slot's cancellation, the reason its club gave and when. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) the company, the club and the providers see them erased (the operator still sees them withheld). A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.
     /// </remarks>
     [Operation("getBooking", "GET", "/v1/bookings/{bookingId}")]
     public Task<ApiResponse<BookingResponse>> GetBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -918,6 +937,20 @@ public sealed record GetCompanyUsageParameters
 
 /// <summary>Query and header parameters of GetClubUsage.</summary>
 public sealed record GetClubUsageParameters
+{
+    /// <summary>
+    /// The calendar month, YYYY-MM.
+    /// </summary>
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of GetPartnerUsage.</summary>
+public sealed record GetPartnerUsageParameters
 {
     /// <summary>
     /// The calendar month, YYYY-MM.
