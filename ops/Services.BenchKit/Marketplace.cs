@@ -148,16 +148,17 @@ public sealed class World
     /// <summary>The events of one booking as BookSeat decides them; updates the slot's counts.</summary>
     public static (object[] Booking, object Slot, object Subscription) Book(SlotInfo slot, SubscriptionInfo subscription, string bookingId, int quantity, DateTimeOffset now)
     {
+        var beneficiaryRef = $"hr-{bookingId[^6..]}";
         var requested = new BookingRequested(bookingId, subscription.CompanyId, subscription.Id, slot.Offer.Id, slot.Id, slot.Start,
-            quantity, $"hr-{bookingId[^6..]}", now);
+            quantity, beneficiaryRef, now);
         var counted = new UnitsCounted(bookingId, Month(slot.Start), quantity);
         if (slot.Waiting == 0 && slot.Capacity - slot.Reserved >= quantity)
         {
             slot.Reserved += quantity;
-            return ([requested, new BookingConfirmed()], new SeatReserved(bookingId, subscription.CompanyId, quantity), counted);
+            return ([requested, new BookingConfirmed()], new SeatReserved(bookingId, subscription.CompanyId, quantity, beneficiaryRef), counted);
         }
         var position = ++slot.Waiting;
-        return ([requested, new BookingWaitlisted(position)], new WaitlistJoined(bookingId, subscription.CompanyId, quantity, position), counted);
+        return ([requested, new BookingWaitlisted(position)], new WaitlistJoined(bookingId, subscription.CompanyId, quantity, position, beneficiaryRef), counted);
     }
 
     public static EventMetadata Metadata(string actor) => new()

@@ -188,12 +188,15 @@ public static class Program
         }, serverErrors);
     }
 
+    /// <summary>Bookings asked for so far in this run: each is for a beneficiary of its own, as a slot holds one live booking per beneficiary (phases reuse clients' numbers on the same slots).</summary>
+    private static long _beneficiaries;
+
     /// <summary>The n-th booking of a lane's client: its slots in turn, its subscriptions in turn.</summary>
     private static HttpRequestMessage BookingRequest(OfferInfo lane, Dictionary<string, string> keys, int client, long n)
     {
         var slot = lane.Slots[(int)(n % lane.Slots.Count)];
         var booker = lane.Subscriptions[(int)(n % lane.Subscriptions.Count)];
-        var body = $$"""{"subscriptionId":"{{booker.Id}}","slotId":"{{slot.Id}}","quantity":1,"beneficiaryRef":"hr-{{client}}-{{n}}"}""";
+        var body = $$"""{"subscriptionId":"{{booker.Id}}","slotId":"{{slot.Id}}","quantity":1,"beneficiaryRef":"hr-{{client}}-{{Interlocked.Increment(ref _beneficiaries)}}"}""";
         return Api.Request(HttpMethod.Post, "/v1/bookings", keys[booker.CompanyId], body);
     }
 
