@@ -70,7 +70,8 @@ public sealed class BookingListProjection : IProjection
                     break;
                 case SlotCancelled e:
                     // Listed with the bookings it cancelled (their cancel_reason says which), whichever event the page applies first.
-                    batch.Add("insert into rm_booking_slot_cancellations (slot_id, reason, cancelled_at) values ($1, $2, $3)",
+                    // Migration 0027 filled the table from every event, past this read model's position if it lagged then.
+                    batch.Add("insert into rm_booking_slot_cancellations (slot_id, reason, cancelled_at) values ($1, $2, $3) on conflict (slot_id) do nothing",
                         id, e.Reason, Utc(e.CancelledAt ?? recorded.Timestamp));
                     break;
             }

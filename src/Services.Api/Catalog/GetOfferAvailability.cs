@@ -100,10 +100,10 @@ public static class GetOfferAvailabilityEndpoint
         if (statusFilter is { } wanted) filters.And($"status = {filters.Parameter(Wire(wanted))}");
         if (cursor is { } k) filters.And($"(start_at, slot_id) > ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
-            select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, o.status, s.cancel_reason, s.cancelled_at
+            select s.slot_id, s.offer_id, s.start_at, s.end_at, s.capacity, s.reserved, s.waitlist_length, o.status, s.cancel_reason, s.cancelled_at, s.status
             from rm_catalog_offers o
             left join lateral (
-                select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, cancel_reason, cancelled_at
+                select slot_id, offer_id, start_at, end_at, capacity, reserved, waitlist_length, cancel_reason, cancelled_at, status
                 from rm_catalog_slots
                 where offer_id = o.offer_id and start_at >= $2{filters.Conditions}
                 order by start_at, slot_id
@@ -122,7 +122,7 @@ public static class GetOfferAvailabilityEndpoint
                 if (reader.IsDBNull(0)) break;
                 rows.Add(SlotResponse.Of(
                     reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<OfferStatus>(reader.GetString(7))!.Value,
+                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(10))!.Value, Parse<OfferStatus>(reader.GetString(7))!.Value,
                     reader.NullableString(8) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(9)) : null));
             }
         }

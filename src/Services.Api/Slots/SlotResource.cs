@@ -42,13 +42,18 @@ public sealed record SlotResponse(
 {
     /// <param name="cancellation">The slot's cancellation as shown (<see cref="Slot.CancellationAsync"/>).</param>
     public static SlotResponse From(SlotState state, OfferStatus offerStatus, SlotCancellation? cancellation) => Of(
-        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count, offerStatus, cancellation);
+        state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count,
+        state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus, cancellation);
 
-    /// <summary>A slot as shown, from the slot's stream or a read model alike: cancelled when it has a cancellation.</summary>
-    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength, OfferStatus offerStatus, SlotCancellation? cancellation) =>
+    /// <summary>
+    /// A slot as shown, from the slot's stream or a read model alike. The status is the slot's own: a read model's row
+    /// cancelled by a node on code older than its cancellation column has the status without the cancellation.
+    /// </summary>
+    public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength,
+        SlotStatus status, OfferStatus offerStatus, SlotCancellation? cancellation) =>
         new(id, offerId, start, end, capacity, reserved,
-            cancellation is not null || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
-            waitlistLength, cancellation is null ? SlotStatus.Scheduled : SlotStatus.Cancelled, offerStatus, cancellation);
+            status == SlotStatus.Cancelled || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
+            waitlistLength, status, offerStatus, cancellation);
 }
 
 /// <summary>A slot's cancellation, as shown with the slot and with each booking it cancelled.</summary>

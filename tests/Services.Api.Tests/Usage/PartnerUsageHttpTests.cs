@@ -107,7 +107,7 @@ public sealed class PartnerUsageHttpTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
-    public async Task Terms_kept_before_migration_27_take_the_partner_of_the_event_that_set_them()
+    public async Task Terms_kept_before_migration_28_take_the_partner_of_the_event_that_set_them()
     {
         var store = new InsightStore(api);
         var territory = NewTerritory();

@@ -1,6 +1,8 @@
 -- A cancelled slot shows why and when its club cancelled it, in the catalog and with the bookings it cancelled.
 -- Rows written before are set as a rebuild would set them: a cancellation recorded before its event carried
--- its instant (cancelledAt) was cancelled when it was recorded.
+-- its instant (cancelledAt) was cancelled when it was recorded. A cancellation that a node on older code applies
+-- after this migration lacks its reason in both tables until booking-list and catalog are rebuilt (upgrade every
+-- node together, as the README says); the slot's status still shows it cancelled.
 alter table rm_catalog_slots add column if not exists cancel_reason text, add column if not exists cancelled_at timestamptz;
 
 -- booking-list: the cancellations of slots, listed with the bookings they cancelled (cancel_reason 'slot_cancelled').
@@ -18,7 +20,7 @@ where e.event_type = 'slot.cancelled';
 
 update rm_catalog_slots s set cancel_reason = c.reason, cancelled_at = c.cancelled_at
 from slot_cancellations c
-where s.slot_id = c.slot_id and (s.cancel_reason, s.cancelled_at) is distinct from (c.reason, c.cancelled_at);
+where s.slot_id = c.slot_id and s.status = 'cancelled' and (s.cancel_reason, s.cancelled_at) is distinct from (c.reason, c.cancelled_at);
 
 insert into rm_booking_slot_cancellations (slot_id, reason, cancelled_at)
 select slot_id, reason, cancelled_at from slot_cancellations
