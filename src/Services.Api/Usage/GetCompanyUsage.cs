@@ -1,14 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
-using Services.Api.Infrastructure;
-using Services.Api.Organizations;
 using Services.Api.ReadModels;
-using Services.Api.Security;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Usage;
 
@@ -49,10 +44,7 @@ public sealed record UsageTotalsResponse(
 /// <summary>A company's usage statement for a calendar month.</summary>
 public sealed record UsageStatementResponse(string CompanyId, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
 
-/// <summary>What a read of usage statements needs besides its path and query: who asks, and where the lines are read.</summary>
-public sealed record UsageReadContext(Caller Caller, EventStore.EventStore Store, NpgsqlDataSource DataSource, ProjectionDaemon Daemon, HttpContext Http);
-
-public static class UsageEndpoints
+public static partial class UsageEndpoints
 {
     public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder v1)
     {
@@ -85,48 +77,4 @@ public static class UsageEndpoints
         CancellationToken cancellationToken) =>
         ReadAsync(companyId, OrganizationKind.Company, new UsageScope(CompanyId: companyId), month, minPosition, context,
             lines => Statement(companyId, month!, lines), cancellationToken);
-
-    /// <summary>
-    /// The month checked, then the organization's visibility to the caller, then the read model's position; then
-    /// <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.
-    /// </summary>
-    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadAsync<T>(
-        string organizationId, OrganizationKind kind, UsageScope scope, string? month, string? minPosition, UsageReadContext context,
-        Func<IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken)
-    {
-        if (InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
-        if (await NotVisibleAsync(organizationId, kind, context.Caller, context.Store, cancellationToken) is { } notVisible) return notVisible;
-        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
-
-        return TypedResults.Ok(answer(await UsageStatements.ReadLinesAsync(context.DataSource, scope, firstDay, cancellationToken)));
-    }
-
-    private static ValidationProblem? InvalidMonth(string? month, out DateOnly firstDay) =>
-        InsightNames.TryMonth(month, out firstDay)
-            ? null
-            : Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
-
-    /// <summary>Usage is the organization's own and the operator's to read: to anyone else, and for an organization of another kind, it does not exist.</summary>
-    private static async Task<ProblemHttpResult?> NotVisibleAsync(string organizationId, OrganizationKind kind, Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)
-    {
-        var name = WireName.Of(kind);
-        if (!caller.IsOperator) return caller.OrganizationId == organizationId && caller.Kind == kind ? null : Problems.NotFound(name);
-        var organization = await store.LoadAsync(Organization.Stream(organizationId), cancellationToken);
-        return organization.State?.Kind == kind ? null : Problems.NotFound(name);
-    }
-
-    private static UsageStatementResponse Statement(string companyId, string month, IEnumerable<UsageLineFacts> facts)
-    {
-        var lines = facts.Select(UsageStatements.Price).ToList();
-        return new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines));
-    }
-
-    /// <summary>One statement per company with lines among <paramref name="facts"/>, in company id order, and the sums of all their lines.</summary>
-    internal static T Statements<T>(string month, IEnumerable<UsageLineFacts> facts, Func<IReadOnlyList<UsageStatementResponse>, UsageTotalsResponse, T> answer)
-    {
-        var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)
-            .Select(company => Statement(company.Key, month, company))
-            .ToList();
-        return answer(statements, UsageStatements.Totals([.. statements.SelectMany(s => s.Lines)]));
-    }
 }
