@@ -27,7 +27,8 @@ public sealed record WaitlistPromoted(string BookingId, int Quantity);
 
 public sealed record WaitlistExpired(IReadOnlyList<string> BookingIds);
 
-public sealed record WaitlistEntry(string BookingId, string CompanyId, int Quantity);
+/// <param name="BeneficiaryRef">Null for bookings that joined before their events named the beneficiary (November 2026): they block nobody.</param>
+public sealed record WaitlistEntry(string BookingId, string CompanyId, int Quantity, string? BeneficiaryRef);
 
 public sealed record SlotState(
     string Id,
@@ -37,7 +38,6 @@ public sealed record SlotState(
     int Capacity,
     SeatHolds Confirmed,
     ImmutableList<WaitlistEntry> Waitlist,
-    BookedBeneficiaries Beneficiaries,
     SlotCancelled? Cancellation)
 {
     public bool Cancelled => Cancellation is not null;
@@ -47,6 +47,11 @@ public sealed record SlotState(
     public int Remaining => Capacity - Reserved;
 
     public bool HasStarted(DateTimeOffset now) => now >= Start;
+
+    /// <summary>The live booking (confirmed or waiting) of the company's beneficiary, if any.</summary>
+    public string? LiveBookingOf(string companyId, string beneficiaryRef) =>
+        Confirmed.BookingOf(companyId, beneficiaryRef)
+        ?? Waitlist.Find(w => w.BeneficiaryRef == beneficiaryRef && w.CompanyId == companyId)?.BookingId;
 }
 
 public static partial class Slot
@@ -57,7 +62,7 @@ public static partial class Slot
 
     public static SlotState? Evolve(SlotState? state, object @event) => state is null
         ? @event is SlotScheduled e
-            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], BookedBeneficiaries.None, Cancellation: null)
+            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], Cancellation: null)
             : null
         : Apply(state, @event);
 
@@ -65,31 +70,28 @@ public static partial class Slot
     internal static SlotState Apply(SlotState state, object @event) => @event switch
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
-        SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [], Beneficiaries = BookedBeneficiaries.None },
-        SeatReserved e => state with
-        {
-            Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),
-            Beneficiaries = state.Beneficiaries.Book(e.BookingId, e.CompanyId, e.BeneficiaryRef),
-        },
-        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId), Beneficiaries = state.Beneficiaries.Release(e.BookingId) },
-        WaitlistJoined e => state with
-        {
-            Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity)),
-            Beneficiaries = state.Beneficiaries.Book(e.BookingId, e.CompanyId, e.BeneficiaryRef),
-        },
-        WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId), Beneficiaries = state.Beneficiaries.Release(e.BookingId) },
-        WaitlistPromoted e => state with
-        {
-            Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId),
-            Confirmed = state.Confirmed.Hold(e.BookingId, e.Quantity),
-        },
-        WaitlistExpired e => state with
-        {
-            Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)),
-            Beneficiaries = e.BookingIds.Aggregate(state.Beneficiaries, (beneficiaries, bookingId) => beneficiaries.Release(bookingId)),
-        },
+        SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [] },
+        SeatReserved e => state with { Confirmed = state.Confirmed.Hold(e.BookingId, new SeatHold(e.CompanyId, e.BeneficiaryRef, e.Quantity)) },
+        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId) },
+        WaitlistJoined e => state with { Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity, e.BeneficiaryRef)) },
+        WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId) },
+        WaitlistPromoted e => Promoted(state, e),
+        WaitlistExpired e => state with { Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)) },
         _ => state,
     };
+
+    /// <summary>The waiting booking holds its seats now; a promotion already applied changes nothing.</summary>
+    private static SlotState Promoted(SlotState state, WaitlistPromoted e)
+    {
+        var index = state.Waitlist.FindIndex(w => w.BookingId == e.BookingId);
+        if (index < 0) return state;
+        var waiting = state.Waitlist[index];
+        return state with
+        {
+            Waitlist = state.Waitlist.RemoveAt(index),
+            Confirmed = state.Confirmed.Hold(e.BookingId, new SeatHold(waiting.CompanyId, waiting.BeneficiaryRef, e.Quantity)),
+        };
+    }
 
     internal static Refusal NotFound(string slotId) =>
         Decision.Refuse("slot_not_found", $"Slot {slotId} does not exist.");
@@ -107,7 +109,7 @@ public static partial class Slot
     /// gives anyone a second seat either.
     /// </summary>
     internal static Refusal? AlreadyBooked(SlotState slot, string companyId, string beneficiaryRef) =>
-        slot.Beneficiaries.BookingOf(companyId, beneficiaryRef) is { } existing
+        slot.LiveBookingOf(companyId, beneficiaryRef) is { } existing
             ? Decision.Refuse("beneficiary_already_booked", $"Beneficiary {beneficiaryRef} already holds booking {existing} on slot {slot.Id}; cancel it before booking again.")
                 with { Facts = new Dictionary<string, object> { ["existingBookingId"] = existing } }
             : null;

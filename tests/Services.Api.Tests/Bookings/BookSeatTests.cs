@@ -240,8 +240,10 @@ public sealed class BookSeatTests
         var cancelled = SlotWith(new SeatReserved("bkg_first", CompanyId, 1, Beneficiary), new SeatReleased("bkg_first", 1));
         var leftTheWaitlist = SlotWith(new WaitlistJoined("bkg_first", CompanyId, 1, 1, Beneficiary), new WaitlistLeft("bkg_first"));
         var expired = SlotWith(new WaitlistJoined("bkg_first", CompanyId, 1, 1, Beneficiary), new WaitlistExpired(["bkg_first"]));
+        var promotedThenCancelled = SlotWith(
+            new WaitlistJoined("bkg_first", CompanyId, 1, 1, Beneficiary), new WaitlistPromoted("bkg_first", 1), new SeatReleased("bkg_first", 1));
 
-        foreach (var slot in new[] { cancelled, leftTheWaitlist, expired })
+        foreach (var slot in new[] { cancelled, leftTheWaitlist, expired, promotedThenCancelled })
             Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted().Slot.ShouldBeEvents(SeatsReserved(1));
     }
 
