@@ -12,7 +12,10 @@ public sealed record RecordAttendance(string BookingId, AttendanceOutcome Outcom
 
 public static partial class Booking
 {
-    /// <summary>How long after its slot starts a recorded attendance may still be corrected: time for the club to check what a provider recorded; after it, statements stand.</summary>
+    /// <summary>
+    /// How long after its slot starts attendance may be recorded or corrected: time for the club to check what a
+    /// provider recorded; after it, the month's statements and indicators stand, so a late first record cannot change them either.
+    /// </summary>
     public static readonly TimeSpan AttendanceCorrectionWindow = TimeSpan.FromDays(30);
 
     public static Decision<IReadOnlyList<object>> Decide(RecordAttendance command, BookingState? state, DateTimeOffset now)
@@ -23,9 +26,11 @@ public static partial class Booking
         if (now < state.SlotStart)
             return Decision.Refuse("slot_not_started", $"Slot {state.SlotId} starts at {WireName.Of(state.SlotStart)}; attendance is recorded from then on.");
         if (state.Attendance == command.Outcome) return Decision.Accept();
-        if (state.Attendance is { } recorded && now >= state.SlotStart + AttendanceCorrectionWindow)
-            return Decision.Refuse("attendance_already_recorded",
-                $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {WireName.Of(state.SlotStart + AttendanceCorrectionWindow)}.");
+        var closes = state.SlotStart + AttendanceCorrectionWindow;
+        if (now >= closes)
+            return state.Attendance is { } recorded
+                ? Decision.Refuse("attendance_already_recorded", $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {WireName.Of(closes)}.")
+                : Decision.Refuse("attendance_window_closed", $"Attendance of booking {state.Id} could be recorded until {WireName.Of(closes)}; the statements of its month stand.");
 
         return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy));
     }
@@ -39,11 +44,11 @@ public static class RecordAttendanceEndpoint
         bookings.MapPost("/{bookingId}/attendance", Handle)
             .WithName("recordAttendance")
             .WithSummary("Record whether a confirmed booking was attended")
-            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Recording the other outcome corrects it until 30 days after the slot starts (a new booking.attendance_recorded event; statements and indicators follow); the same outcome again changes nothing. Accepts If-Match.")
+            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("attendance_already_recorded", "booking_not_confirmed", "slot_not_started")
+            .Refuses("attendance_already_recorded", "attendance_window_closed", "booking_not_confirmed", "slot_not_started")
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(

@@ -607,7 +607,7 @@ public sealed partial class ServicesClient
     /// Record whether a confirmed booking was attended
     /// </summary>
     /// <remarks>
-    /// The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Recording the other outcome corrects it until 30 days after the slot starts (a new booking.attendance_recorded event; statements and indicators follow); the same outcome again changes nothing. Accepts If-Match.
+    /// The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match.
     /// </remarks>
     [Operation("recordAttendance", "POST", "/v1/bookings/{bookingId}/attendance")]
     public Task<ApiResponse<BookingResponse>> RecordAttendanceAsync(string bookingId, RecordAttendanceRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)

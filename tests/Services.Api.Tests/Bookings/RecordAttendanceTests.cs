@@ -41,6 +41,15 @@ public sealed class RecordAttendanceTests
             .ThenRefused("attendance_already_recorded").Detail.ShouldContain("no_show");
 
     [Fact]
+    public void A_first_record_is_accepted_until_thirty_days_after_the_start_then_the_months_figures_stand()
+    {
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId), ConfirmedBooking(), Start + Booking.AttendanceCorrectionWindow - TimeSpan.FromTicks(1))
+            .Then(new AttendanceRecorded(AttendanceOutcome.Attended, ProviderId));
+        Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ProviderId), ConfirmedBooking(), Start + Booking.AttendanceCorrectionWindow)
+            .ThenRefused("attendance_window_closed");
+    }
+
+    [Fact]
     public void The_same_outcome_again_changes_nothing_whenever_it_comes()
     {
         Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.NoShow, ProviderId), RecordedNoShow(), End).ThenAccepted().ShouldBeEmpty();
