@@ -6,7 +6,7 @@ namespace Services.Api.Bookings;
 
 /// <summary>
 /// A booking was asked for. Its contact details are stored sealed (the change feed shows them withheld;
-/// null when none were given); its slot's start is copied, since a slot's start never changes.
+/// null when none were given); its slot's start is copied, and follows the slot when its club moves it (BookingRescheduled).
 /// </summary>
 public sealed record BookingRequested(
     string BookingId,
@@ -34,6 +34,15 @@ public sealed record BookingPromoted;
 public sealed record BookingExpired;
 
 public sealed record BookingCancelled(CancellationReason Reason);
+
+/// <summary>
+/// The booking's club moved its slot to another time of the same local day: the booking stands, for the new time
+/// (cancellable until it, attendance from it, waiting until it). Only the slot's live bookings, confirmed or
+/// waitlisted, get it: one cancelled or expired before keeps the start it ended with.
+/// </summary>
+/// <param name="PreviousSlotStart">When the slot started before (UTC).</param>
+/// <param name="SlotStart">When the slot starts now (UTC).</param>
+public sealed record BookingRescheduled(DateTimeOffset PreviousSlotStart, DateTimeOffset SlotStart);
 
 /// <summary>Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CancellationReason>))]
@@ -92,6 +101,7 @@ public static partial class Booking
         ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },
         ({ } s, BookingCancelled e) => s with { Status = BookingStatus.Cancelled, CancelReason = e.Reason },
         ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome },
+        ({ } s, BookingRescheduled e) => s with { SlotStart = e.SlotStart },
         _ => state,
     };
 

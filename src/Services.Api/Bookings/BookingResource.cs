@@ -15,7 +15,7 @@ namespace Services.Api.Bookings;
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
 /// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
 /// </summary>
-/// <param name="SlotStart">When the booked slot starts (a slot's start never changes).</param>
+/// <param name="SlotStart">When the booked slot starts; it follows the slot when its club moves it within its day (booking.rescheduled), unless the booking had ended by then.</param>
 /// <param name="Quantity">Units (seats, places) booked.</param>
 /// <param name="Status">requested (being decided), confirmed (its units are held), waitlisted (waiting for units to free up), cancelled, or expired (the slot started while it was still waiting).</param>
 /// <param name="Attendance">What the offer's club or provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>

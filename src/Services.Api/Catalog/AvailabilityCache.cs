@@ -123,9 +123,10 @@ public sealed class AvailabilityCache(TimeProvider time)
             _applying = true;
             foreach (var recorded in page)
             {
-                // A new slot may enter its offer's first page; any other event of a slot or an
-                // offer changes at most the page that shows it (a slot never moves to another offer or time).
+                // A new slot, or one moved earlier, may enter its offer's first page; any other event of a slot or
+                // an offer changes at most the page that shows it (a slot never moves to another offer).
                 if (recorded.Data is SlotScheduled scheduled) Forget(scheduled.OfferId);
+                if (recorded.Data is SlotRescheduled rescheduled) Forget(rescheduled.OfferId);
                 var entity = EntityId(recorded.StreamId);
                 Forget(_offerOfSlot.GetValueOrDefault(entity) ?? entity);
             }

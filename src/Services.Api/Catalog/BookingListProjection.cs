@@ -68,6 +68,9 @@ public sealed class BookingListProjection : IProjection
                 case AttendanceRecorded e:
                     bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome)));
                     break;
+                case BookingRescheduled e:
+                    bookings.Change(id, new BookingChange(SlotStart: Utc(e.SlotStart)));
+                    break;
                 case SlotCancelled e:
                     // Listed with the bookings it cancelled (their cancel_reason says which), whichever event the page applies first.
                     // Migration 0027 filled the table from every event, past this read model's position if it lagged then.
@@ -101,7 +104,7 @@ public sealed class BookingListProjection : IProjection
             """,
             rows.Select(r => r.Row.BookingId).ToArray(), rows.Select(r => r.Row.CompanyId).ToArray(),
             rows.Select(r => r.Row.SubscriptionId).ToArray(), rows.Select(r => r.Row.OfferId).ToArray(),
-            rows.Select(r => r.Row.SlotId).ToArray(), rows.Select(r => Utc(r.Row.SlotStart)).ToArray(),
+            rows.Select(r => r.Row.SlotId).ToArray(), rows.Select(r => r.Change?.SlotStart ?? Utc(r.Row.SlotStart)).ToArray(),
             rows.Select(r => r.Row.Quantity).ToArray(), rows.Select(r => r.Row.BeneficiaryRef).ToArray(),
             rows.Select(r => r.Change?.Status ?? Wire(BookingStatus.Requested)).ToArray(), rows.Select(r => Utc(r.Row.RequestedAt)).ToArray(),
             rows.Select(r => r.Row.Contact?.KeyId).ToArray(), rows.Select(r => r.Row.Contact?.Ciphertext).ToArray(),
@@ -119,26 +122,28 @@ public sealed class BookingListProjection : IProjection
             update rm_bookings b set status = coalesce(c.status, b.status),
                 waitlist_position_at_join = coalesce(c.waitlist_position, b.waitlist_position_at_join),
                 waitlisted_seq = coalesce(c.waitlisted_seq, b.waitlisted_seq), promoted_at = coalesce(c.promoted_at, b.promoted_at),
-                cancel_reason = coalesce(c.cancel_reason, b.cancel_reason), attendance = coalesce(c.attendance, b.attendance)
-            from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[])
-                as c(booking_id, status, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance)
+                cancel_reason = coalesce(c.cancel_reason, b.cancel_reason), attendance = coalesce(c.attendance, b.attendance),
+                slot_start = coalesce(c.slot_start, b.slot_start)
+            from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[])
+                as c(booking_id, status, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance, slot_start)
             where b.booking_id = c.booking_id
             """,
             changes.Select(c => c.Id).ToArray(), changes.Select(c => c.Change.Status).ToArray(),
             changes.Select(c => c.Change.WaitlistPosition).ToArray(), changes.Select(c => c.Change.WaitlistedSeq).ToArray(),
             changes.Select(c => c.Change.PromotedAt).ToArray(), changes.Select(c => c.Change.CancelReason).ToArray(),
-            changes.Select(c => c.Change.Attendance).ToArray());
+            changes.Select(c => c.Change.Attendance).ToArray(), changes.Select(c => c.Change.SlotStart).ToArray());
     }
 
     /// <summary>What booking events set on a row (null: left as it is); none clears a value.</summary>
     private sealed record BookingChange(
         string? Status = null, int? WaitlistPosition = null, long? WaitlistedSeq = null, DateTimeOffset? PromotedAt = null,
-        string? CancelReason = null, string? Attendance = null)
+        string? CancelReason = null, string? Attendance = null, DateTimeOffset? SlotStart = null)
     {
         /// <summary>The change <paramref name="earlier"/> then <paramref name="later"/> make together.</summary>
         public static BookingChange Merge(BookingChange earlier, BookingChange later) => new(
             later.Status ?? earlier.Status, later.WaitlistPosition ?? earlier.WaitlistPosition, later.WaitlistedSeq ?? earlier.WaitlistedSeq,
-            later.PromotedAt ?? earlier.PromotedAt, later.CancelReason ?? earlier.CancelReason, later.Attendance ?? earlier.Attendance);
+            later.PromotedAt ?? earlier.PromotedAt, later.CancelReason ?? earlier.CancelReason, later.Attendance ?? earlier.Attendance,
+            later.SlotStart ?? earlier.SlotStart);
     }
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

@@ -109,6 +109,9 @@ public sealed class CatalogProjection(AvailabilityCache availability) : IProject
                 case SlotCapacityChanged e:
                     batch.Add("update rm_catalog_slots set capacity = $2 where slot_id = $1", id, e.Capacity);
                     break;
+                case SlotRescheduled e:
+                    batch.Add("update rm_catalog_slots set start_at = $2, end_at = $3 where slot_id = $1", id, Utc(e.Start), Utc(e.End));
+                    break;
                 case SlotCancelled e:
                     batch.Add(Remove("slot_id = $1"), id);
                     batch.Add("update rm_catalog_slots set status = $2, cancel_reason = $3, cancelled_at = $4 where slot_id = $1",

@@ -101,6 +101,10 @@ public sealed class InsightFacts(string prefix)
             case SlotCapacityChanged e:
                 Command(batch, $"update {p}_slots set capacity = $2 where slot_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.Capacity);
                 break;
+            case SlotRescheduled e:
+                // Its local date stays: a slot moves within its day only.
+                Command(batch, $"update {p}_slots set start_at = $2 where slot_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.Start.ToUniversalTime());
+                break;
             case SlotCancelled:
                 Command(batch, $"update {p}_slots set cancelled = true where slot_id = $1", ReadModelValues.EntityId(recorded.StreamId));
                 break;

@@ -44,7 +44,7 @@ public interface IAudienceLookups
 /// <c>territory:&lt;slug&gt;</c> (the clubs and partners of that territory; see <see cref="KeysOf(string, OrganizationKind, IReadOnlyList{string})"/>).
 /// The operator sees every event and is never listed. An event with no key is the operator's only.
 /// <list type="bullet">
-/// <item>offer events, and SlotScheduled / SlotCapacityChanged / SlotCancelled: everyone;</item>
+/// <item>offer events, and SlotScheduled / SlotCapacityChanged / SlotRescheduled / SlotCancelled: everyone;</item>
 /// <item>seat and waitlist events of a slot: the offer's club and providers, plus the company named in the event;</item>
 /// <item>subscription events: the subscribing company and the offer's club;</item>
 /// <item>booking events: the company, the offer's club and providers;</item>
@@ -110,7 +110,7 @@ public static class EventAudience
     private static readonly FrozenDictionary<Type, Party[]> Rules = new (Type[] Events, Party[] Audience)[]
     {
         ([typeof(OfferPublished), typeof(OfferRevised), typeof(OfferSuspended), typeof(OfferResumed), typeof(OfferWithdrawn),
-            typeof(SlotScheduled), typeof(SlotCapacityChanged), typeof(SlotCancelled)], [All]),
+            typeof(SlotScheduled), typeof(SlotCapacityChanged), typeof(SlotRescheduled), typeof(SlotCancelled)], [All]),
         ([typeof(SeatReserved)], [Company<SeatReserved>(e => e.CompanyId), PartiesOfSlotOffer]),
         ([typeof(WaitlistJoined)], [Company<WaitlistJoined>(e => e.CompanyId), PartiesOfSlotOffer]),
         ([typeof(SeatReleased), typeof(WaitlistLeft), typeof(WaitlistPromoted), typeof(WaitlistExpired)], [PartiesOfSlotOffer]),
@@ -118,7 +118,7 @@ public static class EventAudience
         ([typeof(QuotaChanged), typeof(SubscriptionCancelled), typeof(UnitsCounted), typeof(UnitsReleased)], [PartiesOfSubscription]),
         ([typeof(BookingRequested)], [Company<BookingRequested>(e => e.CompanyId), PartiesOfOffer<BookingRequested>(e => e.OfferId)]),
         ([typeof(BookingConfirmed), typeof(BookingWaitlisted), typeof(BookingPromoted), typeof(BookingExpired), typeof(BookingCancelled),
-            typeof(AttendanceRecorded)], [PartiesOfBooking]),
+            typeof(AttendanceRecorded), typeof(BookingRescheduled)], [PartiesOfBooking]),
         ([typeof(NeedRecorded)], [Company<NeedRecorded>(e => e.CompanyId), TerritoryOf<NeedRecorded>(e => e.Territory)]),
         ([typeof(NeedAcknowledged), typeof(NeedAddressed), typeof(NeedWithdrawn)], [PartiesOfNeed]),
         ([typeof(BeneficiaryErased)], [Company<BeneficiaryErased>(e => e.CompanyId), ContactDetailsHolders]),

@@ -48,6 +48,7 @@ internal static class OpenApiExamples
         [typeof(SuspendOfferRequest)] = new SuspendOfferRequest("Road works until the 15th."),
         [typeof(ScheduleSlotsRequest)] = new ScheduleSlotsRequest([new ScheduleSlotItem(Departure, Departure.AddMinutes(30), 20)]),
         [typeof(ChangeSlotCapacityRequest)] = new ChangeSlotCapacityRequest(30),
+        [typeof(RescheduleSlotRequest)] = new RescheduleSlotRequest(Departure.AddMinutes(15), Departure.AddMinutes(45)),
         [typeof(CancelSlotRequest)] = new CancelSlotRequest("The driver is ill."),
         [typeof(SubscribeRequest)] = new SubscribeRequest(OfferId, 40, CompanyId: Company),
         [typeof(ChangeQuotaRequest)] = new ChangeQuotaRequest(60),

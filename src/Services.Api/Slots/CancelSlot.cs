@@ -30,8 +30,7 @@ public static partial class Slot
         if (state.Cancelled) return Cancelled(state);
         if (state.HasStarted(now)) return Started(state);
 
-        var bookingIds = state.Confirmed.ByBooking.Keys.Order(StringComparer.Ordinal).Concat(state.Waitlist.Select(w => w.BookingId));
-        var ended = EndedBookings.Of(bookingIds, new BookingCancelled(CancellationReason.SlotCancelled), bookings, subscriptions);
+        var ended = EndedBookings.Of(BookingIds(state), new BookingCancelled(CancellationReason.SlotCancelled), bookings, subscriptions);
         return Decision<CancelSlotOutcome>.Accept(new CancelSlotOutcome([new SlotCancelled(command.Reason, now)], ended.Bookings, ended.Subscriptions));
     }
 }
@@ -62,10 +61,10 @@ public static class CancelSlotEndpoint
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
-            slot => BookingIds(slot).Select(Booking.StreamId),
-            async (streams, slot, ct) =>
+            slot => Slot.BookingIds(slot).Select(Booking.StreamId),
+            async (streams, slot, _, ct) =>
             {
-                var bookings = await streams.LoadManyAsync(BookingIds(slot), Booking.Stream, ct);
+                var bookings = await streams.LoadManyAsync(Slot.BookingIds(slot), Booking.Stream, ct);
                 var subscriptions = await streams.LoadManyAsync(bookings.Values.Select(b => b.SubscriptionId), Subscription.Stream, ct);
                 var decision = Slot.Decide(new CancelSlot(slotId, request.Reason.Trim()), slot, bookings, subscriptions, time.GetUtcNow());
                 if (decision.Refusal is { } refusal) return refusal;
@@ -78,6 +77,4 @@ public static class CancelSlotEndpoint
                 ]);
             }, http, cancellationToken);
     }
-
-    private static IEnumerable<string> BookingIds(SlotState slot) => slot.Confirmed.ByBooking.Keys.Concat(slot.Waitlist.Select(w => w.BookingId));
 }

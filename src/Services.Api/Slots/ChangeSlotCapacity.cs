@@ -67,7 +67,7 @@ public static class ChangeSlotCapacityEndpoint
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
             slot => slot.Waitlist.Select(w => Booking.StreamId(w.BookingId)),
-            async (streams, slot, ct) =>
+            async (streams, slot, _, ct) =>
             {
                 var decision = await PromotionQuota.DecideAsync(streams,
                     overQuota => Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow(), overQuota),

@@ -17,12 +17,10 @@ public static partial class Slot
             return Decision.Refuse("slot_exists", $"Slot {command.SlotId} already exists.");
         if (offer is null) return Offer.NotFound(command.OfferId);
         if (offer.Status == OfferStatus.Withdrawn) return Offer.Withdrawn(offer);
-        if (command.End <= command.Start)
-            return Decision.Refuse("slot_ends_before_start", $"A slot ends after it starts; got start {WireName.Of(command.Start)} and end {WireName.Of(command.End)}.");
+        if (command.End <= command.Start) return EndsBeforeStart(command.Start, command.End);
         if (command.Capacity < 1)
             return Decision.Refuse("invalid_capacity", $"A slot has a capacity of at least 1; got {command.Capacity}.");
-        if (command.Start <= now)
-            return Decision.Refuse("slot_in_past", $"A slot is scheduled in the future; {WireName.Of(command.Start)} is not after {WireName.Of(now)}.");
+        if (command.Start <= now) return InPast(command.Start, now);
 
         return Decision.Accept(new SlotScheduled(
             command.SlotId, offer.Id, command.Start.ToUniversalTime(), command.End.ToUniversalTime(), command.Capacity));
@@ -39,7 +37,6 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
     public Validation Validate(DateTimeOffset now)
     {
         var validation = new Validation();
-        var horizon = now.AddYears(Slot.MaxYearsAhead);
         if (Slots is null || Slots.Count == 0) return validation.Add("slots", "At least one slot is required.");
         if (Slots.Count > MaxSlots) return validation.Add("slots", $"At most {MaxSlots} slots per request; got {Slots.Count}.");
         for (var i = 0; i < Slots.Count; i++)
@@ -51,9 +48,7 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
                 continue;
             }
             validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
-            if (slot.Start > horizon) validation.Add($"slots[{i}].start", $"A slot starts at most {Slot.MaxYearsAhead} years ahead, by {WireName.Of(horizon)}.");
-            if (slot.End <= slot.Start) validation.Add($"slots[{i}].end", "A slot ends after it starts.");
-            else if (slot.End - slot.Start > Slot.MaxDuration) validation.Add($"slots[{i}].end", $"A slot lasts at most {Slot.MaxDuration.TotalHours:0} hours.");
+            validation.SlotTimes($"slots[{i}].", slot.Start, slot.End, now);
         }
         return validation;
     }

@@ -7,6 +7,18 @@ public sealed record SlotScheduled(string SlotId, string OfferId, DateTimeOffset
 
 public sealed record SlotCapacityChanged(int Capacity);
 
+/// <summary>
+/// The club moved the slot to another time of the same local day (its offer's time zone), keeping its bookings and
+/// waitlist: quota months, demand weeks and subscription days all follow that day, so none of them move. Each booking
+/// of the slot gets a booking.rescheduled in the same append.
+/// </summary>
+/// <param name="OfferId">The slot's offer, whose availability shows the slot at its new time.</param>
+/// <param name="PreviousStart">When the slot started before (UTC).</param>
+/// <param name="PreviousEnd">When the slot ended before (UTC).</param>
+/// <param name="Start">When the slot starts now (UTC).</param>
+/// <param name="End">When the slot ends now (UTC).</param>
+public sealed record SlotRescheduled(string OfferId, DateTimeOffset PreviousStart, DateTimeOffset PreviousEnd, DateTimeOffset Start, DateTimeOffset End);
+
 /// <summary>Ends every booking of the slot; they are cancelled on their own streams in the same append.</summary>
 /// <param name="Reason">The club's words for why, shown with the slot and the bookings it cancelled.</param>
 /// <param name="CancelledAt">When the slot was cancelled. Null in cancellations recorded before it was kept (November 2026): they were cancelled when recorded.</param>
@@ -70,6 +82,7 @@ public static partial class Slot
     internal static SlotState Apply(SlotState state, object @event) => @event switch
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
+        SlotRescheduled e => state with { Start = e.Start, End = e.End },
         SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [] },
         SeatReserved e => state with { Confirmed = state.Confirmed.Hold(e.BookingId, new SeatHold(e.CompanyId, e.BeneficiaryRef, e.Quantity)) },
         SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId) },
@@ -93,6 +106,10 @@ public static partial class Slot
         };
     }
 
+    /// <summary>The slot's live bookings: those holding seats (by id), then those waiting (in line).</summary>
+    internal static IEnumerable<string> BookingIds(SlotState slot) =>
+        slot.Confirmed.ByBooking.Keys.Order(StringComparer.Ordinal).Concat(slot.Waitlist.Select(w => w.BookingId));
+
     internal static Refusal NotFound(string slotId) =>
         Decision.Refuse("slot_not_found", $"Slot {slotId} does not exist.");
 
@@ -113,6 +130,12 @@ public static partial class Slot
             ? Decision.Refuse("beneficiary_already_booked", $"Beneficiary {beneficiaryRef} already holds booking {existing} on slot {slot.Id}; cancel it before booking again.")
                 with { Facts = new Dictionary<string, object> { ["existingBookingId"] = existing } }
             : null;
+
+    internal static Refusal EndsBeforeStart(DateTimeOffset start, DateTimeOffset end) =>
+        Decision.Refuse("slot_ends_before_start", $"A slot ends after it starts; got start {WireName.Of(start)} and end {WireName.Of(end)}.");
+
+    internal static Refusal InPast(DateTimeOffset start, DateTimeOffset now) =>
+        Decision.Refuse("slot_in_past", $"A slot is scheduled in the future; {WireName.Of(start)} is not after {WireName.Of(now)}.");
 
     internal static Refusal NotStarted(SlotState slot) =>
         Decision.Refuse("slot_not_started", $"Slot {slot.Id} starts at {WireName.Of(slot.Start)}.");

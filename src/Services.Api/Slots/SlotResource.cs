@@ -18,7 +18,7 @@ public enum SlotStatus
 /// A slot as the API shows it: public availability only. Which companies booked it is theirs and
 /// their club's to know, so neither booking nor company ids appear here.
 /// </summary>
-/// <param name="Start">When the slot begins (UTC); it never changes once scheduled.</param>
+/// <param name="Start">When the slot begins (UTC); its club may move it within the same local day (rescheduleSlot).</param>
 /// <param name="End">When the slot ends (UTC).</param>
 /// <param name="Capacity">Units (seats, places) the slot offers.</param>
 /// <param name="Reserved">Units held by confirmed bookings.</param>
@@ -99,6 +99,19 @@ public static partial class Slot
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
 }
 
+internal static class SlotValidation
+{
+    /// <summary>A slot's start and end, as scheduled or moved: named <paramref name="prefix"/>start and <paramref name="prefix"/>end.</summary>
+    public static Validation SlotTimes(this Validation validation, string prefix, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now)
+    {
+        var horizon = now.AddYears(Slot.MaxYearsAhead);
+        if (start > horizon) validation.Add($"{prefix}start", $"A slot starts at most {Slot.MaxYearsAhead} years ahead, by {WireName.Of(horizon)}.");
+        if (end <= start) validation.Add($"{prefix}end", "A slot ends after it starts.");
+        else if (end - start > Slot.MaxDuration) validation.Add($"{prefix}end", $"A slot lasts at most {Slot.MaxDuration.TotalHours:0} hours.");
+        return validation;
+    }
+}
+
 public static class SlotEndpoints
 {
     public static IEndpointRouteBuilder MapSlots(this IEndpointRouteBuilder v1)
@@ -108,6 +121,7 @@ public static class SlotEndpoints
         var slots = v1.MapGroup("/slots").WithTags("Slots");
         slots.MapGetSlot();
         slots.MapChangeSlotCapacity();
+        slots.MapRescheduleSlot();
         slots.MapCancelSlot();
         return v1;
     }
@@ -121,7 +135,7 @@ public static class SlotEndpoints
 internal static class SlotChanges
 {
     /// <param name="related">Stream ids, beyond the slot's, the command is expected to change (to queue behind other commands on them).</param>
-    /// <param name="decide">Loads what else it needs into the given streams and answers the events per stream id, the slot's included.</param>
+    /// <param name="decide">Loads what else it needs into the given streams and answers the events per stream id, the slot's included; given the slot's offer as read (not locked).</param>
     public static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
         CommandRunner runner,
         EventStore.EventStore store,
@@ -129,7 +143,7 @@ internal static class SlotChanges
         Caller caller,
         IfMatch ifMatch,
         Func<SlotState, IEnumerable<string>> related,
-        Func<LoadedStreams, SlotState, CancellationToken, Task<Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>>> decide,
+        Func<LoadedStreams, SlotState, OfferState?, CancellationToken, Task<Decision<IReadOnlyList<(string StreamId, IReadOnlyList<object> Events)>>>> decide,
         HttpContext http,
         CancellationToken cancellationToken)
     {
@@ -149,7 +163,7 @@ internal static class SlotChanges
             if (forbidden) return Change<SlotState>.NotFound("slot");
             var version = streams.VersionOf(stream.Id);
             if (!ifMatch.Allows(version)) return Change<SlotState>.Stale(version);
-            var decision = await decide(streams, slot, ct);
+            var decision = await decide(streams, slot, offer, ct);
             if (decision.Refusal is { } refusal) return Change<SlotState>.Refused(refusal);
             var slotEvents = decision.Events!.Where(c => c.StreamId == stream.Id).SelectMany(c => c.Events).ToList();
             if (decision.Events!.All(c => c.Events.Count == 0)) return Change<SlotState>.Done(slot, version, null);

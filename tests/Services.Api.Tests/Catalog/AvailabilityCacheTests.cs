@@ -64,6 +64,17 @@ public sealed class AvailabilityCacheTests
     }
 
     [Fact]
+    public void A_slot_moved_forgets_its_offer_even_from_beyond_the_page_kept()
+    {
+        Keep("off_a", FirstPage("off_a", "slt_a1"));
+
+        // Beyond the first page until it moved earlier in its day.
+        Apply(OnSlot("slt_later", new SlotRescheduled("off_a", Now.AddHours(9), Now.AddHours(10), Now.AddMinutes(30), Now.AddMinutes(90))));
+
+        Served("off_a", Now).ShouldBeFalse();
+    }
+
+    [Fact]
     public void Rows_read_before_a_page_was_applied_are_not_kept()
     {
         var ticket = _cache.Ticket();
@@ -135,8 +146,8 @@ public sealed class AvailabilityCacheTests
     }
 
     /// <summary>
-    /// The cache forgets an offer on any event of a slot it shows, and on a new slot (the one event
-    /// that puts a slot into an offer's first page). A new kind of slot event that moved a slot in
+    /// The cache forgets an offer on any event of a slot it shows, and on a new or moved slot (the events
+    /// that put a slot into an offer's first page). A new kind of slot event that moved a slot in
     /// time or to another offer would need a rule of its own: this list makes adding one a decision.
     /// </summary>
     [Fact]
@@ -145,7 +156,7 @@ public sealed class AvailabilityCacheTests
         var registry = new EventTypeRegistry(new System.Text.Json.JsonSerializerOptions()).RegisterDomainEvents();
 
         registry.Names.Where(name => name.StartsWith("slot.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ShouldBe([
-            "slot.cancelled", "slot.capacity_changed", "slot.scheduled", "slot.seat_released", "slot.seat_reserved",
+            "slot.cancelled", "slot.capacity_changed", "slot.rescheduled", "slot.scheduled", "slot.seat_released", "slot.seat_reserved",
             "slot.waitlist_expired", "slot.waitlist_joined", "slot.waitlist_left", "slot.waitlist_promoted",
         ]);
     }

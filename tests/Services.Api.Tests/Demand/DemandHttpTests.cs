@@ -1,6 +1,7 @@
 using System.Net;
 using Services.Api.Common;
 using Services.Api.Demand;
+using Services.Api.Slots;
 using Services.Api.Tests.Http;
 using static Services.Api.Tests.Demand.InsightStore;
 
@@ -130,10 +131,14 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var territory = NewTerritory();
         var offer = await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory, NewTerritory()]);
         var slot = await store.SlotAsync(offer, At(Monday));
+        var moved = At(Monday).AddHours(3);
+        await store.AppendAsync(Slot.StreamId(slot.Id), Slot.StreamType, new SlotRescheduled(offer, slot.Start, slot.Start.AddHours(1), moved, moved.AddHours(1)));
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e1", Attended);
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 1, "e2", Expired);
         await store.CancelSlotAsync((await store.SlotAsync(offer, At(Monday.AddDays(1)))).Id);
         await store.WithdrawNeedAsync(await store.NeedAsync("org_companyaaaaaaaaaaaaaaaaaa", territory, 4, At(Monday)));
+        await store.CaughtUpAsync(InsightsProjection.ShardName);
+        (await api.CountAsync($"select count(*) from {InsightsProjection.Prefix}_slots where slot_id = $1 and start_at = $2", slot.Id, moved)).ShouldBe(1);
 
         await store.RebuildEqualsLiveAsync(InsightsProjection.ShardName, Tables);
     }

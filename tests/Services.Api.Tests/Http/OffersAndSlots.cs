@@ -83,6 +83,17 @@ public static class OffersAndSlots
         return (await changed.Content.ReadFromJsonAsync<SlotResponse>(ApiFixture.JsonOptions))!;
     }
 
+    /// <summary>Moves a slot to <paramref name="start"/>, for as long as it lasted, on the same day (200 asserted); its bookings follow it.</summary>
+    public static async Task<HttpResponseMessage> RescheduleSlotAsync(this ApiFixture api, Actor club, SlotResponse slot, DateTimeOffset start)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(club);
+        ArgumentNullException.ThrowIfNull(slot);
+        var moved = await club.Client.PostAsJsonAsync($"/v1/slots/{slot.Id}/reschedule", new RescheduleSlotRequest(start, start + (slot.End - slot.Start)), ApiFixture.JsonOptions);
+        moved.StatusCode.ShouldBe(HttpStatusCode.OK, await moved.Content.ReadAsStringAsync());
+        return moved;
+    }
+
     /// <summary>Cancels a slot (200 asserted), cancelling its bookings and giving their units back.</summary>
     public static async Task<SlotResponse> CancelSlotAsync(this ApiFixture api, Actor club, string slotId, string reason = "Provider unavailable")
     {
