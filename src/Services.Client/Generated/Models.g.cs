@@ -184,7 +184,7 @@ public sealed record BookingPromoted
 
 /// <summary>
 /// A booking was asked for. Its contact details are stored sealed (the change feed shows them withheld;
-/// null when none were given); its slot's start is copied, since a slot's start never changes.
+/// null when none were given); its slot's start is copied, and follows the slot when its club moves it (BookingRescheduled).
 /// </summary>
 public sealed record BookingRequested
 {
@@ -220,6 +220,26 @@ public sealed record BookingRequested
 }
 
 /// <summary>
+/// The booking's club moved its slot to another time of the same local day: the booking stands, for the new time
+/// (cancellable until it, attendance from it, waiting until it). Only the slot's live bookings, confirmed or
+/// waitlisted, get it: one cancelled or expired before keeps the start it ended with.
+/// </summary>
+public sealed record BookingRescheduled
+{
+    /// <summary>
+    /// When the slot started before (UTC).
+    /// </summary>
+    [JsonPropertyName("previousSlotStart")]
+    public required DateTimeOffset PreviousSlotStart { get; init; }
+
+    /// <summary>
+    /// When the slot starts now (UTC).
+    /// </summary>
+    [JsonPropertyName("slotStart")]
+    public required DateTimeOffset SlotStart { get; init; }
+}
+
+/// <summary>
 /// A booking as the API shows it. `waitlistPosition` is the booking's current place in
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null (booking.waitlisted in the feed gives
 /// its place when it joined: a booking ahead leaving moves it up without an event of its own). The beneficiary is the
@@ -244,7 +264,7 @@ public sealed record BookingResponse
     public required string SlotId { get; init; }
 
     /// <summary>
-    /// When the booked slot starts (a slot's start never changes).
+    /// When the booked slot starts; it follows the slot when its club moves it within its day (booking.rescheduled), unless the booking had ended by then.
     /// </summary>
     [JsonPropertyName("slotStart")]
     public required DateTimeOffset SlotStart { get; init; }
@@ -471,7 +491,7 @@ public sealed record CreateWebhookRequest
     public required string Url { get; init; }
 
     /// <summary>
-    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
@@ -636,7 +656,7 @@ public sealed record EventResponse
     public required string Id { get; init; }
 
     /// <summary>
-    /// The stable event name, e.g. `booking.confirmed`. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// The stable event name, e.g. `booking.confirmed`. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
@@ -1538,6 +1558,18 @@ public sealed record RenameOrganizationRequest
 }
 
 /// <summary>
+/// The slot's new start and end, in RFC 3339 (stored in UTC).
+/// </summary>
+public sealed record RescheduleSlotRequest
+{
+    [JsonPropertyName("start")]
+    public required DateTimeOffset Start { get; init; }
+
+    [JsonPropertyName("end")]
+    public required DateTimeOffset End { get; init; }
+}
+
+/// <summary>
 /// Only the fields given change; `removeCoFunding: true` ends the co-funding. Category and time zone are fixed at publication.
 /// </summary>
 public sealed record ReviseOfferRequest
@@ -1685,6 +1717,44 @@ public sealed record SlotCapacityChanged
 }
 
 /// <summary>
+/// The club moved the slot to another time of the same local day (its offer's time zone), keeping its bookings and
+/// waitlist: quota months, demand weeks and subscription days all follow that day, so none of them move. Each booking
+/// of the slot gets a booking.rescheduled in the same append.
+/// </summary>
+public sealed record SlotRescheduled
+{
+    /// <summary>
+    /// The slot's offer, whose availability shows the slot at its new time.
+    /// </summary>
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    /// <summary>
+    /// When the slot started before (UTC).
+    /// </summary>
+    [JsonPropertyName("previousStart")]
+    public required DateTimeOffset PreviousStart { get; init; }
+
+    /// <summary>
+    /// When the slot ended before (UTC).
+    /// </summary>
+    [JsonPropertyName("previousEnd")]
+    public required DateTimeOffset PreviousEnd { get; init; }
+
+    /// <summary>
+    /// When the slot starts now (UTC).
+    /// </summary>
+    [JsonPropertyName("start")]
+    public required DateTimeOffset Start { get; init; }
+
+    /// <summary>
+    /// When the slot ends now (UTC).
+    /// </summary>
+    [JsonPropertyName("end")]
+    public required DateTimeOffset End { get; init; }
+}
+
+/// <summary>
 /// A slot as the API shows it: public availability only. Which companies booked it is theirs and
 /// their club's to know, so neither booking nor company ids appear here.
 /// </summary>
@@ -1697,7 +1767,7 @@ public sealed record SlotResponse
     public required string OfferId { get; init; }
 
     /// <summary>
-    /// When the slot begins (UTC); it never changes once scheduled.
+    /// When the slot begins (UTC); its club may move it within the same local day (rescheduleSlot).
     /// </summary>
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
@@ -2318,6 +2388,7 @@ public static class EventDataTypes
         ["booking.expired"] = typeof(BookingExpired),
         ["booking.promoted"] = typeof(BookingPromoted),
         ["booking.requested"] = typeof(BookingRequested),
+        ["booking.rescheduled"] = typeof(BookingRescheduled),
         ["booking.waitlisted"] = typeof(BookingWaitlisted),
         ["demo.territory_load_started"] = typeof(DemoTerritoryLoadStarted),
         ["demo.territory_loaded"] = typeof(DemoTerritoryLoaded),
@@ -2340,6 +2411,7 @@ public static class EventDataTypes
         ["organization.subscription_opened"] = typeof(SubscriptionOpened),
         ["slot.cancelled"] = typeof(SlotCancelled),
         ["slot.capacity_changed"] = typeof(SlotCapacityChanged),
+        ["slot.rescheduled"] = typeof(SlotRescheduled),
         ["slot.scheduled"] = typeof(SlotScheduled),
         ["slot.seat_released"] = typeof(SeatReleased),
         ["slot.seat_reserved"] = typeof(SeatReserved),

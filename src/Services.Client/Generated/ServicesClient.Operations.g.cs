@@ -458,6 +458,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// Move a slot to another time of the same day
+    /// </summary>
+    /// <remarks>
+    /// The club that published the offer, or the operator, before the slot starts, to a new start in the future on the same local day in the offer's time zone (a shuttle leaving 15 minutes later, a workshop moved to the afternoon): quota months, demand weeks and subscription days all follow that day, so none of them move. To another day, cancel the slot and schedule a new one (slot_reschedule_changes_day). The slot keeps its capacity, bookings and waitlist; each confirmed and waitlisted booking follows it in the same transaction (its slotStart; cancellable until the new start, attendance from it), and its company, the offer's club and providers get booking.rescheduled, everyone slot.rescheduled. A slot lasts at most 24 hours; the same start and end change nothing. A withdrawn offer's slots stay where they are. Send the ETag as If-Match to change only what you read.
+    /// </remarks>
+    [Operation("rescheduleSlot", "POST", "/v1/slots/{slotId}/reschedule")]
+    public Task<ApiResponse<SlotResponse>> RescheduleSlotAsync(string slotId, RescheduleSlotRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(slotId);
+        ArgumentNullException.ThrowIfNull(body);
+        return SendAsync<SlotResponse>(HttpMethod.Post, $"/v1/slots/{Segment(Format(slotId)!)}/reschedule", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Cancel a slot
     /// </summary>
     /// <remarks>
