@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
@@ -43,7 +42,8 @@ public sealed record DemandResponse(IReadOnlyList<DemandWeekResponse> Data);
 
 public static class DemandEndpoints
 {
-    private static readonly string Sql = $"""
+    /// <param name="filters">The conditions on the buckets' territory, category and day (<see cref="QueryFilters.Conditions"/>).</param>
+    private static string Sql(string filters) => $"""
         with facts as (
             select t.territory, o.category, s.local_date as day, b.company_id,
                    b.quantity as requested,
@@ -66,8 +66,7 @@ public static class DemandEndpoints
                sum(requested)::int, sum(confirmed)::int, sum(waitlisted)::int, sum(expired)::int, sum(cancelled)::int,
                sum(attended)::int, sum(needs)::int, sum(headcount)::int, count(distinct company_id)::int
         from facts
-        where ($1::text[] is null or territory = any($1)) and ($2::text is null or category = $2)
-          and ($3::date is null or day >= $3) and ($4::date is null or day <= $4)
+        where true{filters}
         group by 1, 2, 3
         order by 1, 2, 3
         """;
@@ -125,11 +124,12 @@ public static class DemandEndpoints
         }
         if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)territories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)category ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = from is { } start ? InsightNames.WeekStart(start) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = to is { } end ? InsightNames.WeekStart(end).AddDays(6) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        var filters = new QueryFilters();
+        if (territories is not null) filters.And($"territory = any({filters.Parameter(territories)})");
+        if (category is not null) filters.And($"category = {filters.Parameter(category)}");
+        if (from is { } start) filters.And($"day >= {filters.Parameter(InsightNames.WeekStart(start))}");
+        if (to is { } end) filters.And($"day <= {filters.Parameter(InsightNames.WeekStart(end).AddDays(6))}");
+        await using var command = ReadModelSql.Command(dataSource, Sql(filters.Conditions), filters.Values);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var weeks = new List<DemandWeekResponse>();
         while (await reader.ReadAsync(cancellationToken))

@@ -1,6 +1,7 @@
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
+using Services.Api.ReadModels;
 
 namespace Services.Api.Usage;
 
@@ -37,12 +38,15 @@ public sealed record UsageScope(string? CompanyId = null, string? Territory = nu
 /// </remarks>
 public static class UsageStatements
 {
-    private static readonly string LinesSql = $"""
+    /// <param name="company">The placeholder of the company whose lines to read; null: every company's.</param>
+    /// <param name="filters">The conditions on the lines' offer and terms (<see cref="QueryFilters.Conditions"/>).</param>
+    private static string LinesSql(string? company, string filters) => $"""
         with sub_lines as (
-            select s.company_id, s.offer_id, min(greatest(s.starts_on, $2::date)) as first_day
+            select s.company_id, s.offer_id, min(greatest(s.starts_on, $1::date)) as first_day
             from {InsightsProjection.Prefix}_subscriptions s
-            where ($1::text is null or s.company_id = $1) and s.starts_on <= $3::date and coalesce(s.ends_on, 'infinity'::date) >= $2::date
+            where s.starts_on <= $2::date and coalesce(s.ends_on, 'infinity'::date) >= $1::date
               and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on -- not one that ended before it started: it never ran
+              {(company is null ? "" : $"and s.company_id = {company}")}
             group by s.company_id, s.offer_id
         ), unit_lines as (
             select b.company_id, b.offer_id,
@@ -50,7 +54,8 @@ public static class UsageStatements
                    coalesce(sum(b.quantity) filter (where b.attendance = 'no_show'), 0)::int as no_show,
                    coalesce(sum(b.quantity * b.unit_price), 0)::bigint as unit_charges
             from {InsightsProjection.Prefix}_bookings b join {InsightsProjection.Prefix}_slots sl on sl.slot_id = b.slot_id
-            where ($1::text is null or b.company_id = $1) and b.attendance is not null and sl.local_date between $2::date and $3::date
+            where b.attendance is not null and sl.local_date between $1::date and $2::date
+              {(company is null ? "" : $"and b.company_id = {company}")}
             group by b.company_id, b.offer_id
         ), lines as (
             select coalesce(s.company_id, u.company_id) as company_id, coalesce(s.offer_id, u.offer_id) as offer_id, s.first_day,
@@ -65,13 +70,12 @@ public static class UsageStatements
             select t.monthly_fee, t.co_funding_bp, t.co_funding_partner_id
             from {InsightsProjection.Prefix}_offer_terms t
             where t.offer_id = l.offer_id
-            order by t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) desc,
-                     case when t.valid_from <= (coalesce(l.first_day, $2::date)::timestamp at time zone o.time_zone) then t.version end desc nulls last,
+            order by t.valid_from <= (coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone) desc,
+                     case when t.valid_from <= (coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone) then t.version end desc nulls last,
                      t.version
             limit 1
         ) t on true
-        where ($4::text is null or $4 = any(o.territories)) and ($5::text is null or o.club_id = $5)
-          and ($6::text is null or t.co_funding_partner_id = $6)
+        where true{filters}
         order by l.company_id, l.offer_id
         """;
 
@@ -81,13 +85,12 @@ public static class UsageStatements
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(scope);
-        await using var command = dataSource.CreateCommand(LinesSql);
-        command.Parameters.Add(Text(scope.CompanyId));
-        command.Parameters.Add(new NpgsqlParameter { Value = month });
-        command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
-        command.Parameters.Add(Text(scope.Territory));
-        command.Parameters.Add(Text(scope.ClubId));
-        command.Parameters.Add(Text(scope.PartnerId));
+        var filters = new QueryFilters(month, month.AddMonths(1).AddDays(-1));
+        var company = scope.CompanyId is { } companyId ? filters.Parameter(companyId) : null;
+        if (scope.Territory is { } territory) filters.And($"{filters.Parameter(territory)} = any(o.territories)");
+        if (scope.ClubId is { } clubId) filters.And($"o.club_id = {filters.Parameter(clubId)}");
+        if (scope.PartnerId is { } partnerId) filters.And($"t.co_funding_partner_id = {filters.Parameter(partnerId)}");
+        await using var command = ReadModelSql.Command(dataSource, LinesSql(company, filters.Conditions), filters.Values);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var lines = new List<UsageLineFacts>();
         while (await reader.ReadAsync(cancellationToken))
@@ -98,8 +101,6 @@ public static class UsageStatements
         }
         return lines;
     }
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
     /// <summary>Round half to even, to the cent: <paramref name="total"/> × <paramref name="basisPoints"/> / 10000.</summary>
     public static long CoFundingOf(long total, int basisPoints) =>

@@ -25,13 +25,14 @@ public static class ListWebhooksEndpoint
     {
         var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        var filters = new QueryFilters(caller.OrganizationId, pageSize + 1);
+        if (cursor is { } k) filters.And($"(created_at, webhook_id) < ({filters.Parameter(ReadModelValues.Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
             select {WebhookEndpoints.WebhookColumns} from webhooks
-            where deleted_at is null and ($1 or organization_id = $2)
-              and ($3::timestamptz is null or (created_at, webhook_id) < ($3, $4::text))
+            where deleted_at is null and {ReadModelSql.Scope(caller.IsOperator, "organization_id = $1")}{filters.Conditions}
             order by created_at desc, webhook_id desc
-            limit $5
-            """, caller.IsOperator, caller.OrganizationId, cursor?.At.ToUniversalTime(), cursor?.Id, pageSize + 1);
+            limit $2
+            """, filters.Values);
         var rows = (await WebhookEndpoints.ReadWebhooksAsync(command, cancellationToken)).ConvertAll(found => found.Webhook);
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, w => new PageCursor(w.CreatedAt, w.Id)));
     }

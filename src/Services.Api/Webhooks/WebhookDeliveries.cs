@@ -90,19 +90,20 @@ public static class WebhookDeliveriesEndpoints
     private static async Task<List<WebhookDeliveryResponse>> ReadDeliveriesAsync(
         NpgsqlDataSource db, string webhookId, string? deliveryId, WebhookDeliveryStatus? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)
     {
-        await using var command = ReadModelSql.Command(db, """
+        var filters = new QueryFilters(webhookId, limit);
+        if (deliveryId is not null) filters.And($"d.delivery_id = {filters.Parameter(deliveryId)}");
+        if (status is { } s) filters.And($"d.status = {filters.Parameter(Wire(s))}");
+        if (cursor is { } k) filters.And($"(d.created_at, d.delivery_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
+        await using var command = ReadModelSql.Command(db, $"""
             select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at,
                    coalesce((select json_agg(json_build_object('attempt', a.attempt, 'attemptedAt', a.attempted_at, 'statusCode', a.status_code,
                                  'durationMs', a.duration_ms, 'error', a.error) order by a.attempt)
                              from webhook_attempts a where a.delivery_id = d.delivery_id), '[]')::text
             from webhook_deliveries d
-            where d.webhook_id = $1
-              and ($2::text is null or d.delivery_id = $2)
-              and ($3::text is null or d.status = $3)
-              and ($4::timestamptz is null or (d.created_at, d.delivery_id) < ($4, $5::text))
+            where d.webhook_id = $1{filters.Conditions}
             order by d.created_at desc, d.delivery_id desc
-            limit $6
-            """, webhookId, deliveryId, status is { } s ? Wire(s) : null, cursor?.At.ToUniversalTime(), cursor?.Id, limit);
+            limit $2
+            """, filters.Values);
         var rows = new List<WebhookDeliveryResponse>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

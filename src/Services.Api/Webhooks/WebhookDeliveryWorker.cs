@@ -175,7 +175,9 @@ public sealed class WebhookDeliveryWorker(
     private async Task<List<Claimed>> ClaimAsync(DateTimeOffset now, string[] busy, int organizations, string? only, CancellationToken cancellationToken)
     {
         var lease = now + TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds * _options.BatchSize + 60);
-        await using var command = db.CreateCommand("""
+        var filters = new QueryFilters(now.ToUniversalTime(), lease.ToUniversalTime(), _options.BatchSize, busy, organizations);
+        if (only is not null) filters.And($"live.organization_id = {filters.Parameter(only)}");
+        await using var command = ReadModelSql.Command(db, $"""
             with orphaned as (
                 -- Queued by an outbox page that read the webhook before its deletion committed (a page's
                 -- transaction is seconds long): ended here, looked for among the day's deletions only.
@@ -186,8 +188,7 @@ public sealed class WebhookDeliveryWorker(
                 select due.delivery_id, live.organization_id, due.next_attempt_at
                 from webhook_deliveries due
                 join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
-                where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4)
-                  and ($6::text is null or live.organization_id = $6)
+                where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4){filters.Conditions}
                 order by due.next_attempt_at, due.event_position, due.delivery_id
                 limit $3
                 for update of due skip locked
@@ -199,13 +200,7 @@ public sealed class WebhookDeliveryWorker(
             where d.delivery_id in (select due.delivery_id from due join served using (organization_id))
               and w.webhook_id = d.webhook_id
             returning d.delivery_id, d.webhook_id, w.organization_id, d.event_id, d.body, d.created_at, d.event_position, d.redeliveries
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = lease.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter { Value = _options.BatchSize });
-        command.Parameters.Add(new NpgsqlParameter { Value = busy });
-        command.Parameters.Add(new NpgsqlParameter { Value = organizations });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            """, filters.Values);
         var rows = new List<(Claimed Delivery, DateTimeOffset CreatedAt, long? Position)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

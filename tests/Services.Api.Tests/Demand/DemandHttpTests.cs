@@ -53,6 +53,9 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var oneWeek = await ReadAsync(api.Operator, $"territory={north}&category=mobility&from=2026-03-08&to=2026-03-08", store);
         oneWeek.Data.ShouldHaveSingleItem().Week.ShouldBe("2026-W10");
         (await ReadAsync(api.Operator, $"territory={north}&from=2026-03-09", store)).Data.ShouldHaveSingleItem().Week.ShouldBe("2026-W11");
+        (await ReadAsync(api.Operator, $"territory={north}&to=2026-03-08", store)).Data.Select(w => (w.Category, w.Week))
+            .ShouldBe([(Category.Mobility, "2026-W10"), (Category.Childcare, "2026-W10")], ignoreOrder: true);
+        (await ReadAsync(api.Operator, $"territory={north}&category=childcare", store)).Data.ShouldHaveSingleItem().NeedsHeadcount.ShouldBe(3);
     }
 
     [Fact]

@@ -17,6 +17,32 @@ namespace Services.Api.Tests.Webhooks;
 public sealed class WebhookDeliveryHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]
+    public async Task Deliveries_are_listed_page_after_page_newest_first_and_filtered_by_status()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        var (clocked, worker) = await api.ClockedAsync(clock);
+        await using var _ = clocked;
+        await api.RetireEarlierWebhooksAsync();
+        await using var receiver = await Receiver.StartAsync(clock, failFirst: 0);
+        var (company, webhook) = await api.CompanyWithDeliveriesAsync(clocked, receiver.Url);
+        var client = clocked.ClientFor(company);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(clocked, worker, client, webhook.Id);
+        var all = await DeliveriesAsync(client, webhook.Id);
+        all.Count.ShouldBeGreaterThan(2);
+        all.ShouldBe(all.OrderByDescending(d => d.CreatedAt).ToList());
+        var redelivered = all[1];
+        (await client.PostAsync($"/v1/webhooks/{webhook.Id}/deliveries/{redelivered.Id}/redeliver", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        var path = $"/v1/webhooks/{webhook.Id}/deliveries";
+        (await client.AllPagesAsync<WebhookDeliveryResponse>(path, pageSize: 2)).Select(d => d.Id).ShouldBe(all.Select(d => d.Id));
+        (await client.AllPagesAsync<WebhookDeliveryResponse>($"{path}?status=delivered", pageSize: 2)).Select(d => d.Id)
+            .ShouldBe(all.Where(d => d.Id != redelivered.Id).Select(d => d.Id));
+        (await client.ListAsync<WebhookDeliveryResponse>($"{path}?status=pending")).Data.ShouldHaveSingleItem().Id.ShouldBe(redelivered.Id);
+        (await client.ListAsync<WebhookDeliveryResponse>($"{path}?status=failed")).Data.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_receiver_that_fails_the_first_attempts_still_gets_every_event_signed_once_accepted_with_the_same_event_id()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);

@@ -60,6 +60,23 @@ public sealed class WebhookRegistrationHttpTests(ApiFixture api) : IClassFixture
     }
 
     [Fact]
+    public async Task Webhooks_are_listed_page_after_page_newest_first_each_organization_its_own_the_operator_all()
+    {
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+        var other = await api.RegisterAsync(OrganizationKind.Company);
+        for (var i = 0; i < 5; i++) await CreateAsync(company.Client, $"https://hooks.example.com/paged/{i}", "need.*");
+        var others = await CreateAsync(other.Client, "https://hooks.example.com/paged/other", "need.*");
+
+        var onePage = (await company.Client.ListAsync<WebhookResponse>("/v1/webhooks?limit=100")).Data;
+        onePage.Count.ShouldBe(5);
+        onePage.ShouldBe(onePage.OrderByDescending(w => w.CreatedAt).ToList());
+        (await company.Client.AllPagesAsync<WebhookResponse>("/v1/webhooks", pageSize: 2)).Select(w => w.Id).ShouldBe(onePage.Select(w => w.Id));
+        var everyone = (await api.Operator.AllPagesAsync<WebhookResponse>("/v1/webhooks", pageSize: 3)).Select(w => w.Id).ToList();
+        everyone.ShouldBeUnique();
+        onePage.Select(w => w.Id).Append(others.Id).Except(everyone).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task An_organization_has_a_bounded_number_of_webhooks_even_registering_them_all_at_once()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
