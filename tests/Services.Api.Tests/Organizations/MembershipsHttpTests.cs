@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Npgsql;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
 using Services.Api.ReadModels;
@@ -90,6 +92,25 @@ public sealed class MembershipsHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         }
         await (await api.Operator.GetAsync($"/v1/companies/{club.Id}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         await (await api.Operator.GetAsync($"/v1/companies/{Ids.New(Ids.Organization)}/memberships")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task A_companys_memberships_are_found_by_its_index_not_among_every_clubs()
+    {
+        await using var connection = await api.Service<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        // The test's table is small enough to read whole: forbidding that shows which index the read can use.
+        await using (var noScan = new NpgsqlCommand("set local enable_seqscan = off", connection, transaction)) await noScan.ExecuteNonQueryAsync();
+        await using var explain = new NpgsqlCommand($"""
+            explain (costs off) select club_id, admitted_at from {InsightsProjection.Prefix}_memberships
+            where company_id = 'org_someone' and removed_at is null order by admitted_at desc, club_id desc limit 21
+            """, connection, transaction);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        }
+        string.Join("\n", plan).ShouldContain($"{InsightsProjection.Prefix}_memberships_company");
     }
 
     [Theory]
