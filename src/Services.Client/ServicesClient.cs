@@ -50,6 +50,21 @@ public sealed partial class ServicesClient
         return options;
     }
 
+    /// <summary>
+    /// The auto-pagers read every page in full: a page answered 304 (If-None-Match) has neither items nor a next
+    /// cursor to go on from. Refused when called, before any request, rather than failing midway.
+    /// </summary>
+    private static void RefuseIfNoneMatch(RequestOptions? options)
+    {
+        if (options?.IfNoneMatch is not null)
+        {
+            throw new ArgumentException(
+                "Auto-paging reads every page in full and does not take RequestOptions.IfNoneMatch. To skip an unchanged list, " +
+                "call the list method with IfNoneMatch (its ETag answers for the first page) and page only when it is not NotModified.",
+                nameof(options));
+        }
+    }
+
     /// <summary>Whether a request may be retried: safe methods always, others only with an Idempotency-Key.</summary>
     public static bool IsRetryable(HttpMethod method, string? idempotencyKey) =>
         method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || !string.IsNullOrEmpty(idempotencyKey);

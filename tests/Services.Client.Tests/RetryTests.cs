@@ -220,6 +220,17 @@ public sealed class RetryTests
         server.Requests[0].Authorization.ShouldBe("Bearer svc_key_test");
     }
 
+    [Fact]
+    public void Auto_pagers_refuse_if_none_match_when_called_before_any_request()
+    {
+        var server = new ScriptedHandler(_ => Status(HttpStatusCode.NotModified));
+        var conditional = new RequestOptions { IfNoneMatch = "\"3\"" };
+
+        Should.Throw<ArgumentException>(() => Client(server).ListApiKeysAutoPagingAsync("org_1", options: conditional)).ParamName.ShouldBe("options");
+        Should.Throw<ArgumentException>(() => Client(server).ListApiKeysPagesAsync("org_1", options: conditional)).ParamName.ShouldBe("options");
+        server.Requests.ShouldBeEmpty();
+    }
+
     private static ServicesClient Client(ScriptedHandler server, ServicesClientOptions? options = null)
     {
         options ??= new ServicesClientOptions();

@@ -294,14 +294,21 @@ public static class ClientGenerator
                 var pathArguments = string.Concat(pathParameters.Select(p => Identifier(p.GetProperty("name").GetString()!) + ", "));
                 var bodyArgument = bodyType is null ? "" : "body, ";
                 var fetchPage = $"async (after, ct) => (await {pascal}Async({pathArguments}{bodyArgument}(parameters ?? new()) with {{ After = after }}, options, ct).ConfigureAwait(false)).Value";
-                w.Line();
-                w.Line($"/// <summary>Every item of {Escape(op.OperationId)}, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>");
-                w.Line($"public IAsyncEnumerable<{pageItem}> {pascal}AutoPagingAsync({string.Join(", ", pagingSignature)}) =>");
-                w.Line($"    Pagination.ListAllAsync<{pageItem}>({fetchPage}, parameters?.After, cancellationToken);");
-                w.Line();
-                w.Line($"/// <summary>Every page of {Escape(op.OperationId)} with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>");
-                w.Line($"public IAsyncEnumerable<IPage<{pageItem}>> {pascal}PagesAsync({string.Join(", ", pagingSignature)}) =>");
-                w.Line($"    Pagination.ListPagesAsync<{pageItem}>({fetchPage}, parameters?.After, cancellationToken);");
+                void Pager(string summary, string item, string name, string paging)
+                {
+                    w.Line();
+                    w.Line($"/// <summary>{summary}</summary>");
+                    w.Line("/// <exception cref=\"ArgumentException\"><paramref name=\"options\"/> has an <see cref=\"RequestOptions.IfNoneMatch\"/>.</exception>");
+                    w.Line($"public IAsyncEnumerable<{item}> {pascal}{name}({string.Join(", ", pagingSignature)})");
+                    w.Open();
+                    w.Line("RefuseIfNoneMatch(options);");
+                    w.Line($"return Pagination.{paging}<{pageItem}>({fetchPage}, parameters?.After, cancellationToken);");
+                    w.Close();
+                }
+                Pager($"Every item of {Escape(op.OperationId)}, page after page (follows <c>next</c> from <c>parameters.After</c>).",
+                    pageItem, "AutoPagingAsync", "ListAllAsync");
+                Pager($"Every page of {Escape(op.OperationId)} with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).",
+                    $"IPage<{pageItem}>", "PagesAsync", "ListPagesAsync");
             }
         }
         w.Close();
