@@ -23,6 +23,11 @@ public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 /// <param name="EventId">The event delivered, as in the change feed and the Services-Event-Id header.</param>
 /// <param name="AttemptCount">Attempts made so far, redeliveries included.</param>
 /// <param name="NextAttemptAt">When it will be tried next, while pending; null otherwise.</param>
+/// <param name="LastError">
+/// Why it has not gone out: the last attempt's error, or, with no attempt made, why it waits (its webhook's signing
+/// secret cannot be opened until the platform's operator restores a master key: it goes out then, its attempts uncounted
+/// meanwhile). Null before the first attempt and once an attempt got through.
+/// </param>
 /// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
 /// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
 /// <param name="Attempts">Every attempt, oldest first.</param>
@@ -33,6 +38,7 @@ public sealed record WebhookDeliveryResponse(
     WebhookDeliveryStatus Status,
     int AttemptCount,
     DateTimeOffset? NextAttemptAt,
+    [property: AddedLater] string? LastError,
     DateTimeOffset? DeliveredAt,
     DateTimeOffset CreatedAt,
     IReadOnlyList<WebhookAttemptResponse> Attempts);
@@ -43,7 +49,8 @@ public static class WebhookDeliveriesEndpoints
         webhooks.MapGet("/{webhookId}/deliveries", ListAsync)
             .WithName("listWebhookDeliveries")
             .WithSummary("List a webhook's deliveries")
-            .WithDescription("Newest event first, each with its attempts (status code, duration, error, time). Cursor pagination; filter by status.")
+            .WithDescription("Newest event first, each with its attempts (status code, duration, error, time) and lastError: why it has not gone out, " +
+                "also when it waits without an attempt (its signing secret cannot be opened until the platform's operator restores a key). Cursor pagination; filter by status.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -95,7 +102,7 @@ public static class WebhookDeliveriesEndpoints
         if (status is { } s) filters.And($"d.status = {filters.Parameter(Wire(s))}");
         if (cursor is { } k) filters.And($"(d.created_at, d.delivery_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
-            select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at,
+            select d.delivery_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.created_at, d.last_error,
                    coalesce((select json_agg(json_build_object('attempt', a.attempt, 'attemptedAt', a.attempted_at, 'statusCode', a.status_code,
                                  'durationMs', a.duration_ms, 'error', a.error) order by a.attempt)
                              from webhook_attempts a where a.delivery_id = d.delivery_id), '[]')::text
@@ -108,9 +115,9 @@ public static class WebhookDeliveriesEndpoints
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var attempts = JsonSerializer.Deserialize<List<AttemptRow>>(reader.GetString(8), AttemptJson)!;
+            var attempts = JsonSerializer.Deserialize<List<AttemptRow>>(reader.GetString(9), AttemptJson)!;
             rows.Add(new WebhookDeliveryResponse(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), Parse<WebhookDeliveryStatus>(reader.GetString(3))!.Value, reader.GetInt32(4),
-                reader.Nullable<DateTimeOffset>(5), reader.Nullable<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
+                reader.Nullable<DateTimeOffset>(5), reader.NullableString(8), reader.Nullable<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
                 [.. attempts.Select(a => new WebhookAttemptResponse(a.Attempt, a.AttemptedAt.ToUniversalTime(), a.StatusCode, a.DurationMs, a.Error))]));
         }
         return rows;

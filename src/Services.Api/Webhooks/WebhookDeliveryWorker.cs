@@ -43,7 +43,7 @@ public sealed class WebhookDeliveryWorker(
     public const string EventIdHeader = "Services-Event-Id";
     public const string DeliveryIdHeader = "Services-Delivery-Id";
 
-    /// <summary>The last error of a delivery waiting for its secret to open (<see cref="PostponeAsync"/>), for the operator.</summary>
+    /// <summary>The last error of a delivery waiting for its secret to open (<see cref="PostponeAsync"/>): its lastError, to its organization.</summary>
     private const string SecretUnavailable =
         "Waiting, not attempted: the webhook's signing secret cannot be opened with the platform's configured master keys. The delivery goes out once the platform's operator restores the key.";
 

@@ -123,6 +123,8 @@ public sealed class WebhookSecretsHttpTests(ApiFixture api) : IClassFixture<ApiF
         var waiting = await DeliveriesAsync(changed.ClientFor(company), webhook.Id);
         waiting.ShouldNotBeEmpty();
         waiting.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 0);
+        // Why, to the organization (attempts show nothing: none was made).
+        waiting.ShouldAllBe(d => (d.LastError ?? "").StartsWith("Waiting, not attempted: the webhook's signing secret cannot be opened", StringComparison.Ordinal));
 
         // The old key comes back as the current one. (Back as a previous key, it would be re-wrapped at start: the whole
         // class's database would change key under the later tests; MasterKeyRotationTests covers that.)
@@ -134,7 +136,7 @@ public sealed class WebhookSecretsHttpTests(ApiFixture api) : IClassFixture<ApiF
         receiver.Requests.Count.ShouldBe(waiting.Count);
         foreach (var request in receiver.Requests)
             Services.Client.WebhookSignature.Verify(webhook.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
-        (await DeliveriesAsync(restored.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered && d.AttemptCount == 1);
+        (await DeliveriesAsync(restored.ClientFor(company), webhook.Id)).ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered && d.AttemptCount == 1 && d.LastError == null);
     }
 
     [Fact]
