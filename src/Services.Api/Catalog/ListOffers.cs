@@ -19,7 +19,8 @@ public static class ListOffersEndpoint
             .WithSummary("List the catalog of offers")
             .WithDescription(
                 "Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). " +
-                "Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only " +
+                "Filters: category, territory (offers serving it), providerId (offers naming that provider among their providers: the offers it delivers; " +
+                "an offer's providers are public like the rest of it, so any organization may ask about any provider), status (default active), and from/to (instants): when either is given, only " +
                 "offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults " +
                 "to now, to to no bound. For an active offer these are the slots with room to book (remaining > 0); a suspended or withdrawn offer's slots " +
                 "show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. " +
@@ -32,6 +33,7 @@ public static class ListOffersEndpoint
         [Description("Only offers serving this territory."), RegularExpression(Validation.TerritoryPattern)] string? territory,
         [Description("With to: only offers with a scheduled slot with units not reserved (capacity above reserved) starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
         [Description("Only offers with a scheduled slot with units not reserved (capacity above reserved) starting before this instant.")] DateTimeOffset? to,
+        [Description("Only offers this provider delivers (naming it among their providerIds)."), Id(Ids.Organization)] string? providerId,
         [Description("active (default), suspended or withdrawn."), OneOf(typeof(OfferStatus)), DefaultValue("active")] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
@@ -46,6 +48,7 @@ public static class ListOffersEndpoint
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<OfferStatus>("status", status) ?? OfferStatus.Active;
         if (territory is not null) validation.Territory("territory", territory);
+        validation.Id("providerId", providerId, Ids.Organization, required: false);
         var bySlots = from is not null || to is not null;
         var since = from ?? time.GetUtcNow();
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
@@ -54,6 +57,7 @@ public static class ListOffersEndpoint
         var filters = new QueryFilters(Wire(statusFilter), pageSize + 1);
         if (categoryFilter is { } c) filters.And($"o.category = {filters.Parameter(Wire(c))}");
         if (territory is not null) filters.And($"o.territories @> array[{filters.Parameter(territory)}::text]");
+        if (providerId is not null) filters.And($"o.provider_ids @> array[{filters.Parameter(providerId)}::text]");
         if (bySlots)
         {
             var starting = $"s.start_at >= {filters.Parameter(Utc(since))}" + (to is { } e ? $" and s.start_at < {filters.Parameter(Utc(e))}" : "");

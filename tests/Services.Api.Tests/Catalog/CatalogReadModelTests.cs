@@ -16,9 +16,10 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
 
     private static string NewTerritory() => "t" + Guid.NewGuid().ToString("N")[..12];
 
-    private static async Task<(OfferResponse Offer, string Position)> PublishAsync(Actor club, string territory, Category category = Category.Concierge)
+    private static async Task<(OfferResponse Offer, string Position)> PublishAsync(
+        Actor club, string territory, Category category = Category.Concierge, IReadOnlyList<string>? providerIds = null)
     {
-        var published = await club.Client.PostAsJsonAsync("/v1/offers", Http.OffersAndSlots.OfferRequest(category, territory), ApiFixture.JsonOptions);
+        var published = await club.Client.PostAsJsonAsync("/v1/offers", Http.OffersAndSlots.OfferRequest(category, territory, providerIds: providerIds), ApiFixture.JsonOptions);
         published.StatusCode.ShouldBe(HttpStatusCode.Created, await published.Content.ReadAsStringAsync());
         return ((await published.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!, published.Position());
     }
@@ -79,6 +80,31 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&category=mobility")).Data.Select(o => o.Id).ShouldBe([mobility.Id]);
         (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&category=spouse_welcome")).Data.Select(o => o.Id).ShouldBe([spouse.Id]);
         (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}")).Data.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Provider_id_lists_the_offers_naming_that_provider_to_any_organization()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var (concierge, childminders) = (await api.RegisterAsync(OrganizationKind.Provider), await api.RegisterAsync(OrganizationKind.Provider));
+        var territory = NewTerritory();
+        var (alone, _) = await PublishAsync(club, territory, providerIds: [concierge.Id]);
+        var (shared, _) = await PublishAsync(club, territory, providerIds: [childminders.Id, concierge.Id]);
+        await PublishAsync(club, territory, providerIds: [childminders.Id]);
+        var (handedOver, _) = await PublishAsync(club, territory, providerIds: [concierge.Id]);
+        await PublishAsync(club, territory);
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{handedOver.Id}", new ReviseOfferRequest(ProviderIds: [childminders.Id]), ApiFixture.JsonOptions);
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
+        var company = await api.RegisterAsync(OrganizationKind.Company);
+
+        var delivered = await concierge.Client.ListAsync<OfferResponse>($"/v1/offers?providerId={concierge.Id}&minPosition={revised.Position()}");
+
+        delivered.Data.Select(o => o.Id).ShouldBe([shared.Id, alone.Id]);
+        // Offers and their providers are public: another provider, a company, the operator get the same list.
+        foreach (var reader in new[] { childminders.Client, company.Client, api.Operator })
+            (await reader.ListAsync<OfferResponse>($"/v1/offers?providerId={concierge.Id}")).Data.Select(o => o.Id).ShouldBe([shared.Id, alone.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?providerId={childminders.Id}&territory={territory}&category=concierge")).Data.Count.ShouldBe(3);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?providerId={company.Id}")).Data.ShouldBeEmpty();
     }
 
     [Fact]
@@ -391,6 +417,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await (await club.Client.GetAsync("/v1/offers?category=laundry")).ShouldBeInvalidAsync("category");
         await (await club.Client.GetAsync("/v1/offers?status=open")).ShouldBeInvalidAsync("status");
         await (await club.Client.GetAsync("/v1/offers?territory=Not%20A%20Slug")).ShouldBeInvalidAsync("territory");
+        await (await club.Client.GetAsync("/v1/offers?providerId=the-concierge")).ShouldBeInvalidAsync("providerId");
         await (await club.Client.GetAsync("/v1/offers?limit=0")).ShouldBeInvalidAsync("limit");
         await (await club.Client.GetAsync("/v1/offers?limit=ten")).ShouldBeInvalidAsync("limit");
         await (await club.Client.GetAsync($"/v1/offers?from={Iso(Http.OffersAndSlots.InDays(3))}&to={Iso(Http.OffersAndSlots.InDays(2))}")).ShouldBeInvalidAsync("to");
