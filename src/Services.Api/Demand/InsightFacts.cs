@@ -13,7 +13,7 @@ using Services.EventStore.Projections;
 namespace Services.Api.Demand;
 
 /// <summary>
-/// The facts the demand, usage and indicators read models are computed from: offers, their terms over time,
+/// The facts the demand, usage, deliveries and indicators read models are computed from: offers (with their providers), their terms over time,
 /// slots (with their local date in the offer's time zone), bookings (with what happened to them),
 /// subscriptions, needs, organizations and club memberships, under one table prefix (<c>rm_insights_…</c>).
 /// One copy serves the three read models: they are sums computed from these rows when read, so a copy
@@ -76,16 +76,16 @@ public sealed class InsightFacts(string prefix)
             case OfferPublished e:
                 InsertBookings(batch, bookings); // they read the unit price as it was before this event
                 Command(batch, $"""
-                    insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price)
-                    values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
+                    insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price, provider_ids)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing
                     """,
-                    e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount);
+                    e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount, e.ProviderIds.ToArray());
                 AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
             case OfferRevised e:
                 InsertBookings(batch, bookings);
-                Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
-                    ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
+                Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4, provider_ids = $5 where offer_id = $1",
+                    ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount, e.ProviderIds.ToArray());
                 AddTerms(batch, ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
                 break;
 

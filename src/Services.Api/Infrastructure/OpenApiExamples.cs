@@ -12,6 +12,7 @@ using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Usage;
 using Services.Api.Webhooks;
 
 namespace Services.Api.Infrastructure;
@@ -76,6 +77,10 @@ internal static class OpenApiExamples
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(ApiKeyResponse)] = new ApiKeyResponse("key_01jbz3k9x0hrhrhrhrhrhrhr", "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),
+        [typeof(ProviderDeliveriesResponse)] = new ProviderDeliveriesResponse(Provider, "2026-12",
+            [new DeliveredOfferResponse(OfferId, Club, "Shuttle Figeac station - activity zone", Category.Mobility, "Europe/Paris",
+                [new DeliveredSlotResponse(SlotId, Departure, 20, false, new DeliveredUnits(18, 15, 2, 1))], new DeliveredUnits(18, 15, 2, 1))],
+            new DeliveredUnits(18, 15, 2, 1)),
         [typeof(WebhookResponse)] = new WebhookResponse("whk_01jbz3k9x0h00kh00kh00kh0", "https://hr.example.com/hooks/services",
             ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60), Departure.AddDays(-3)),
     };

@@ -66,6 +66,7 @@ public static partial class UsageEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapClubUsage();
         v1.MapPartnerUsage();
+        v1.MapProviderDeliveries();
         return v1;
     }
 

@@ -13,22 +13,29 @@ namespace Services.Api.Usage;
 /// <summary>What a read of usage statements needs besides its path and query: who asks, and where the lines are read.</summary>
 public sealed record UsageReadContext(Caller Caller, EventStore.EventStore Store, NpgsqlDataSource DataSource, ProjectionDaemon Daemon, HttpContext Http);
 
-/// <summary>What the company, club and partner statements share: the checks before a read, and statements cut from its lines.</summary>
+/// <summary>What the company, club and partner statements share, and the checks before a read that a provider's deliveries share with them.</summary>
 public static partial class UsageEndpoints
 {
-    /// <summary>
-    /// The month checked, then the organization's visibility to the caller, then the read model's position; then
-    /// <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.
-    /// </summary>
-    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadAsync<T>(
+    /// <summary><see cref="ReadMonthAsync"/>, answering <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.</summary>
+    internal static Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadAsync<T>(
         string organizationId, OrganizationKind kind, UsageScope scope, string? month, string? minPosition, UsageReadContext context,
-        Func<IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken)
+        Func<IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken) =>
+        ReadMonthAsync(organizationId, kind, month, minPosition, context,
+            async (firstDay, token) => answer(await UsageStatements.ReadLinesAsync(context.DataSource, scope, firstDay, token)), cancellationToken);
+
+    /// <summary>
+    /// The month checked, then the organization's visibility to the caller, then the insights' position; then
+    /// what <paramref name="read"/> answers for the month (its first day).
+    /// </summary>
+    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadMonthAsync<T>(
+        string organizationId, OrganizationKind kind, string? month, string? minPosition, UsageReadContext context,
+        Func<DateOnly, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         if (InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
         if (await NotVisibleAsync(organizationId, kind, context.Caller, context.Store, cancellationToken) is { } notVisible) return notVisible;
         if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
 
-        return TypedResults.Ok(answer(await UsageStatements.ReadLinesAsync(context.DataSource, scope, firstDay, cancellationToken)));
+        return TypedResults.Ok(await read(firstDay, cancellationToken));
     }
 
     private static ValidationProblem? InvalidMonth(string? month, out DateOnly firstDay) =>
@@ -36,7 +43,7 @@ public static partial class UsageEndpoints
             ? null
             : Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
 
-    /// <summary>Usage is the organization's own and the operator's to read: to anyone else, and for an organization of another kind, it does not exist.</summary>
+    /// <summary>Usage and deliveries are the organization's own and the operator's to read: to anyone else, and for an organization of another kind, it does not exist.</summary>
     private static async Task<ProblemHttpResult?> NotVisibleAsync(string organizationId, OrganizationKind kind, Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)
     {
         var name = WireName.Of(kind);

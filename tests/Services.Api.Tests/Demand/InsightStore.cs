@@ -59,20 +59,20 @@ public sealed class InsightStore(ApiFixture api)
     public async Task<string> OfferAsync(
         string clubId, IReadOnlyList<string> territories, Category category = Category.Concierge, long monthlyFee = 5000, long unitPrice = 1250,
         int coFundingBasisPoints = 0, string timeZone = "Europe/Paris", DateTimeOffset? publishedAt = null, string title = "Shared service",
-        string? coFundingPartnerId = null)
+        string? coFundingPartnerId = null, IReadOnlyList<string>? providerIds = null)
     {
         var id = Ids.New(Ids.Offer);
         await AppendAsync(Offer.StreamId(id), Offer.StreamType, new OfferPublished(
             id, clubId, category, title, "A service.", territories, timeZone, Money.Euros(monthlyFee), Money.Euros(unitPrice),
-            CoFundingOf(coFundingBasisPoints, coFundingPartnerId), [], publishedAt ?? Long));
+            CoFundingOf(coFundingBasisPoints, coFundingPartnerId), providerIds ?? [], publishedAt ?? Long));
         return id;
     }
 
     public Task ReviseAsync(
         string offerId, IReadOnlyList<string> territories, long monthlyFee, long unitPrice, int coFundingBasisPoints = 0, string title = "Shared service",
-        string? coFundingPartnerId = null) =>
+        string? coFundingPartnerId = null, IReadOnlyList<string>? providerIds = null) =>
         AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferRevised(
-            title, "A service.", territories, Money.Euros(monthlyFee), Money.Euros(unitPrice), CoFundingOf(coFundingBasisPoints, coFundingPartnerId), []));
+            title, "A service.", territories, Money.Euros(monthlyFee), Money.Euros(unitPrice), CoFundingOf(coFundingBasisPoints, coFundingPartnerId), providerIds ?? []));
 
     /// <summary>No co-funding at 0 basis points; else by <paramref name="partnerId"/>, or a partner made up for the occasion.</summary>
     private static CoFunding? CoFundingOf(int basisPoints, string? partnerId) =>

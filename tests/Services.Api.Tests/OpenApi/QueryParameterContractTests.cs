@@ -22,6 +22,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
         var company = await api.RegisterMemberAsync(club);
         var offer = await api.PublishOfferAsync(club);
         var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var provider = await api.RegisterAsync(OrganizationKind.Provider);
         var webhook = await company.Client.PostAsJsonAsync("/v1/webhooks", new CreateWebhookRequest("https://hooks.example.com/services", ["booking.*"]), ApiFixture.JsonOptions);
         webhook.StatusCode.ShouldBe(HttpStatusCode.Created, await webhook.Content.ReadAsStringAsync());
         var webhookId = (await webhook.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!.Id;
@@ -37,6 +38,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
             ["getCompanyUsage"] = (api.Operator, HttpMethod.Get, $"/v1/companies/{company.Id}/usage?month=2026-03"),
             ["getClubUsage"] = (club.Client, HttpMethod.Get, $"/v1/clubs/{club.Id}/usage?month=2026-03"),
             ["getPartnerUsage"] = (partner.Client, HttpMethod.Get, $"/v1/partners/{partner.Id}/usage?month=2026-03"),
+            ["getProviderDeliveries"] = (provider.Client, HttpMethod.Get, $"/v1/providers/{provider.Id}/deliveries?month=2026-03"),
             ["listMemberships"] = (company.Client, HttpMethod.Get, $"/v1/companies/{company.Id}/memberships"),
             ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
             ["listEvents"] = (company.Client, HttpMethod.Get, "/v1/events"),

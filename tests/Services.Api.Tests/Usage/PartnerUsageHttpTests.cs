@@ -78,35 +78,6 @@ public sealed class PartnerUsageHttpTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
-    public async Task Only_the_partner_itself_and_the_operator_read_what_it_co_funds()
-    {
-        var partner = await api.RegisterAsync(OrganizationKind.Partner);
-        var path = $"/v1/partners/{partner.Id}/usage?month=2026-03";
-
-        (await partner.Client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await api.Operator.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        foreach (var kind in new[] { OrganizationKind.Partner, OrganizationKind.Company, OrganizationKind.Club, OrganizationKind.Provider })
-            await (await (await api.RegisterAsync(kind)).Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        var company = await api.RegisterAsync(OrganizationKind.Company);
-        await (await api.Operator.GetAsync($"/v1/partners/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await company.Client.GetAsync($"/v1/partners/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await api.Operator.GetAsync("/v1/partners/org_nobodyaaaaaaaaaaaaaaaaaaa/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await partner.Client.GetAsync($"/v1/companies/{partner.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await partner.Client.GetAsync($"/v1/clubs/{partner.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        (await api.Anonymous().GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("?month=2026-13")]
-    [InlineData("?month=2026-03-01")]
-    public async Task A_missing_or_malformed_month_is_refused_naming_month(string query)
-    {
-        var partner = await api.RegisterAsync(OrganizationKind.Partner);
-        await (await partner.Client.GetAsync($"/v1/partners/{partner.Id}/usage{query}")).ShouldBeInvalidAsync("month");
-    }
-
-    [Fact]
     public async Task Terms_kept_before_migration_28_take_the_partner_of_the_event_that_set_them()
     {
         var store = new InsightStore(api);

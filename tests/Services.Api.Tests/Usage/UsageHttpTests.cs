@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Services.Api.Bookings;
@@ -108,24 +109,6 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
-    public async Task Only_the_company_itself_and_the_operator_read_its_usage()
-    {
-        var company = await api.RegisterAsync(OrganizationKind.Company);
-        var otherCompany = await api.RegisterAsync(OrganizationKind.Company);
-        var club = await api.RegisterAsync(OrganizationKind.Club);
-        var partner = await api.RegisterAsync(OrganizationKind.Partner);
-        var path = $"/v1/companies/{company.Id}/usage?month=2026-03";
-
-        (await company.Client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await api.Operator.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        foreach (var stranger in new[] { otherCompany, club, partner })
-            await (await stranger.Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await api.Operator.GetAsync($"/v1/companies/{club.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await api.Operator.GetAsync("/v1/companies/org_nobodyaaaaaaaaaaaaaaaaaaa/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        (await api.Anonymous().GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    [Fact]
     public async Task A_club_reads_what_its_offers_charge_each_company_as_the_company_reads_it_without_other_clubs_lines()
     {
         var store = new InsightStore(api);
@@ -152,33 +135,61 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         billed.Totals.ShouldBe(statement.Totals);
     }
 
-    [Fact]
-    public async Task Only_the_club_itself_and_the_operator_read_what_its_offers_charge()
-    {
-        var club = await api.RegisterAsync(OrganizationKind.Club);
-        var path = $"/v1/clubs/{club.Id}/usage?month=2026-03";
+    /// <summary>Each read of an organization's own figures: the kind of organization it is about, and its path for an id.</summary>
+    private static readonly (OrganizationKind Kind, string Path)[] OwnFigureReads =
+    [
+        (OrganizationKind.Company, "/v1/companies/{0}/usage"),
+        (OrganizationKind.Club, "/v1/clubs/{0}/usage"),
+        (OrganizationKind.Partner, "/v1/partners/{0}/usage"),
+        (OrganizationKind.Provider, "/v1/providers/{0}/deliveries"),
+    ];
 
-        (await club.Client.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await api.Operator.GetAsync(path)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        foreach (var kind in new[] { OrganizationKind.Club, OrganizationKind.Company, OrganizationKind.Partner, OrganizationKind.Provider })
-            await (await (await api.RegisterAsync(kind)).Client.GetAsync(path)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        var company = await api.RegisterAsync(OrganizationKind.Company);
-        await (await api.Operator.GetAsync($"/v1/clubs/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await company.Client.GetAsync($"/v1/clubs/{company.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await club.Client.GetAsync($"/v1/companies/{club.Id}/usage?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await club.Client.GetAsync($"/v1/clubs/{club.Id}/usage?month=2026-13")).ShouldBeInvalidAsync("month");
+    public static TheoryData<OrganizationKind, string> OwnFigures()
+    {
+        var reads = new TheoryData<OrganizationKind, string>();
+        foreach (var (kind, path) in OwnFigureReads) reads.Add(kind, path);
+        return reads;
+    }
+
+    public static TheoryData<OrganizationKind, string, string> OwnFiguresWithMalformedMonths()
+    {
+        var reads = new TheoryData<OrganizationKind, string, string>();
+        foreach (var (kind, path) in OwnFigureReads)
+            foreach (var query in new[] { "", "?month=2026-3", "?month=2026-13", "?month=March", "?month=2026-03-01" }) reads.Add(kind, path, query);
+        return reads;
+    }
+
+    private static string PathOf(string path, string organizationId) => string.Format(CultureInfo.InvariantCulture, path, organizationId);
+
+    [Theory]
+    [MemberData(nameof(OwnFigures))]
+    public async Task Only_the_organization_itself_and_the_operator_read_its_figures(OrganizationKind kind, string path)
+    {
+        var owner = await api.RegisterAsync(kind);
+        var own = PathOf(path, owner.Id) + "?month=2026-03";
+
+        (await owner.Client.GetAsync(own)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await api.Operator.GetAsync(own)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var strangerKind in new[] { OrganizationKind.Club, OrganizationKind.Company, OrganizationKind.Provider, OrganizationKind.Partner })
+        {
+            var stranger = await api.RegisterAsync(strangerKind);
+            await (await stranger.Client.GetAsync(own)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+            if (strangerKind == kind) continue;
+            // An organization of another kind has no such figures, even to itself.
+            var other = PathOf(path, stranger.Id) + "?month=2026-03";
+            await (await api.Operator.GetAsync(other)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+            await (await stranger.Client.GetAsync(other)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        }
+        await (await api.Operator.GetAsync(PathOf(path, "org_nobodyaaaaaaaaaaaaaaaaaaa") + "?month=2026-03")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        (await api.Anonymous().GetAsync(own)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("?month=2026-3")]
-    [InlineData("?month=2026-13")]
-    [InlineData("?month=March")]
-    [InlineData("?month=2026-03-01")]
-    public async Task A_missing_or_malformed_month_is_refused_naming_month(string query)
+    [MemberData(nameof(OwnFiguresWithMalformedMonths))]
+    public async Task A_missing_or_malformed_month_is_refused_naming_month(OrganizationKind kind, string path, string query)
     {
-        var company = await api.RegisterAsync(OrganizationKind.Company);
-        await (await company.Client.GetAsync($"/v1/companies/{company.Id}/usage{query}")).ShouldBeInvalidAsync("month");
+        var owner = await api.RegisterAsync(kind);
+        await (await owner.Client.GetAsync(PathOf(path, owner.Id) + query)).ShouldBeInvalidAsync("month");
     }
 
     [Fact]
@@ -207,8 +218,10 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var store = new InsightStore(api);
         var territory = NewTerritory();
-        var offer = await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory], coFundingBasisPoints: 1_000);
-        await store.ReviseAsync(offer, [territory], 4_000, 1_000, 2_000);
+        var (provider, otherProvider) = (Ids.New(Ids.Organization), Ids.New(Ids.Organization));
+        var offer = await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory], coFundingBasisPoints: 1_000, providerIds: [provider]);
+        await store.ReviseAsync(offer, [territory], 4_000, 1_000, 2_000, providerIds: [otherProvider, provider]);
+        await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory], providerIds: [otherProvider]);
         await store.SubscribeAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, March, March.AddDays(30));
         var slot = await store.SlotAsync(offer, At(March.AddDays(3)));
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e1", Attended);

@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Services.Api.Common;
+using Services.Api.Demand;
+using Services.Api.ReadModels;
+
+namespace Services.Api.Usage;
+
+/// <summary>Units of bookings, by what happened to them. <see cref="Booked"/> = <see cref="Attended"/> + <see cref="NoShow"/> + <see cref="Unrecorded"/>.</summary>
+/// <param name="Booked">Units of the bookings confirmed (promoted ones included) and not cancelled: what the provider delivers for.</param>
+/// <param name="Attended">Of those, units recorded as attended.</param>
+/// <param name="NoShow">Of those, units recorded as no-show.</param>
+/// <param name="Unrecorded">Of those, units whose attendance is not recorded yet.</param>
+public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Unrecorded)
+{
+    public static readonly DeliveredUnits None = new(0, 0, 0, 0);
+
+    public DeliveredUnits Plus(DeliveredUnits other) =>
+        new(Booked + other.Booked, Attended + other.Attended, NoShow + other.NoShow, Unrecorded + other.Unrecorded);
+
+    public static DeliveredUnits Sum(IEnumerable<DeliveredUnits> units) => units.Aggregate(None, (sum, next) => sum.Plus(next));
+}
+
+/// <summary>One slot of the month.</summary>
+/// <param name="Start">The slot's start; its local date in the offer's time zone puts it in the month.</param>
+/// <param name="Cancelled">Cancelled by its club: its bookings were cancelled with it, so none are booked.</param>
+public sealed record DeliveredSlotResponse(string SlotId, DateTimeOffset Start, int Capacity, bool Cancelled, DeliveredUnits Units);
+
+/// <summary>One offer the provider delivers, with its slots of the month in start order.</summary>
+/// <param name="Title">The offer's title now.</param>
+/// <param name="TimeZone">The offer's time zone, whose calendar month the slots are of.</param>
+/// <param name="Units">Sums of its slots.</param>
+public sealed record DeliveredOfferResponse(
+    string OfferId, string ClubId, string Title, Category Category, string TimeZone, IReadOnlyList<DeliveredSlotResponse> Slots, DeliveredUnits Units);
+
+/// <summary>What a provider delivered in a calendar month: per offer and slot, units booked and what became of them. No personal data.</summary>
+/// <param name="Offers">The offers naming the provider that have slots in the month, in offer id order.</param>
+/// <param name="Totals">Sums of every offer.</param>
+public sealed record ProviderDeliveriesResponse(string ProviderId, string Month, IReadOnlyList<DeliveredOfferResponse> Offers, DeliveredUnits Totals);
+
+public static class ProviderDeliveriesEndpoint
+{
+    private static readonly string SlotsSql = $"""
+        select o.offer_id, o.club_id, o.title, o.category, o.time_zone, s.slot_id, s.start_at, s.capacity, s.cancelled,
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed'), 0)::int as booked,
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'attended'), 0)::int as attended,
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'no_show'), 0)::int as no_show,
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null), 0)::int as unrecorded
+        from {InsightsProjection.Prefix}_offers o
+        join {InsightsProjection.Prefix}_slots s on s.offer_id = o.offer_id and s.local_date between $2 and $3
+        left join {InsightsProjection.Prefix}_bookings b on b.slot_id = s.slot_id
+        where o.provider_ids @> array[$1::text]
+        group by o.offer_id, s.slot_id
+        order by o.offer_id, s.start_at, s.slot_id
+        """;
+
+    public static void MapProviderDeliveries(this IEndpointRouteBuilder v1) =>
+        v1.MapGet("/providers/{providerId}/deliveries", Handle)
+            .WithTags("Usage")
+            .WithName("getProviderDeliveries")
+            .WithSummary("What a provider delivered in a month, per offer and slot")
+            .WithDescription("""
+                Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
+                every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
+                month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
+                and not cancelled) = attended + noShow + unrecorded (attendance not recorded yet). Months follow the offer's time zone
+                (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
+                company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
+                """)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static Task<Results<Ok<ProviderDeliveriesResponse>, ValidationProblem, ProblemHttpResult>> Handle(
+        string providerId,
+        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
+        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
+        [AsParameters] UsageReadContext context,
+        CancellationToken cancellationToken) =>
+        UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, month, minPosition, context,
+            async (firstDay, token) => Deliveries(providerId, month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, token)), cancellationToken);
+
+    private sealed record SlotFacts(string OfferId, string ClubId, string Title, Category Category, string TimeZone, DeliveredSlotResponse Slot);
+
+    private static async Task<IReadOnlyList<SlotFacts>> ReadSlotsAsync(NpgsqlDataSource dataSource, string providerId, DateOnly month, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(SlotsSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = providerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = month });
+        command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var slots = new List<SlotFacts>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            slots.Add(new SlotFacts(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), InsightNames.CategoryOf(reader.GetString(3)), reader.GetString(4),
+                new DeliveredSlotResponse(reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7), reader.GetBoolean(8),
+                    new DeliveredUnits(reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetInt32(12)))));
+        }
+        return slots;
+    }
+
+    private static ProviderDeliveriesResponse Deliveries(string providerId, string month, IReadOnlyList<SlotFacts> slots)
+    {
+        var offers = slots.GroupBy(s => s.OfferId, StringComparer.Ordinal)
+            .Select(offer =>
+            {
+                var first = offer.First();
+                var offerSlots = offer.Select(s => s.Slot).ToList();
+                return new DeliveredOfferResponse(first.OfferId, first.ClubId, first.Title, first.Category, first.TimeZone, offerSlots,
+                    DeliveredUnits.Sum(offerSlots.Select(s => s.Units)));
+            })
+            .ToList();
+        return new ProviderDeliveriesResponse(providerId, month, offers, DeliveredUnits.Sum(offers.Select(o => o.Units)));
+    }
+}
