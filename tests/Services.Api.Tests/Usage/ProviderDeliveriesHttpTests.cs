@@ -110,7 +110,7 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
     }
 
     [Fact]
-    public async Task Offers_kept_before_migration_30_take_the_providers_of_their_last_publication_or_revision()
+    public async Task Offers_kept_before_migration_31_take_the_providers_of_their_last_publication_or_revision()
     {
         var store = new InsightStore(api);
         var territory = NewTerritory();
@@ -125,7 +125,7 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
 
         // As on a database that had not had it yet.
         await api.ExecuteAsync("alter table rm_insights_offers drop column provider_ids");
-        await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 30");
+        await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 31");
         await SchemaMigration.ApplyAsync(api.Service<EventStore.EventStore>(), CancellationToken.None);
 
         foreach (var (offer, providers) in expected) (await ProvidersAreAsync(offer, providers)).ShouldBeTrue($"{offer} names [{string.Join(", ", providers)}]");
