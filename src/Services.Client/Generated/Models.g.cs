@@ -525,6 +525,99 @@ public sealed record CreatedWebhookResponse
 }
 
 /// <summary>
+/// One offer the provider delivers, with its slots of the month in start order.
+/// </summary>
+public sealed record DeliveredOfferResponse
+{
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    /// <summary>
+    /// The offer's title now.
+    /// </summary>
+    [JsonPropertyName("title")]
+    public required string Title { get; init; }
+
+    [JsonPropertyName("category")]
+    public required Category Category { get; init; }
+
+    /// <summary>
+    /// The offer's time zone, whose calendar month the slots are of.
+    /// </summary>
+    [JsonPropertyName("timeZone")]
+    public required string TimeZone { get; init; }
+
+    [JsonPropertyName("slots")]
+    public required IReadOnlyList<DeliveredSlotResponse> Slots { get; init; }
+
+    /// <summary>
+    /// Sums of its slots.
+    /// </summary>
+    [JsonPropertyName("units")]
+    public required DeliveredUnits Units { get; init; }
+}
+
+/// <summary>
+/// One slot of the month.
+/// </summary>
+public sealed record DeliveredSlotResponse
+{
+    [JsonPropertyName("slotId")]
+    public required string SlotId { get; init; }
+
+    /// <summary>
+    /// The slot's start; its local date in the offer's time zone puts it in the month.
+    /// </summary>
+    [JsonPropertyName("start")]
+    public required DateTimeOffset Start { get; init; }
+
+    [JsonPropertyName("capacity")]
+    public required int Capacity { get; init; }
+
+    /// <summary>
+    /// Cancelled by its club: its bookings were cancelled with it, so none are booked.
+    /// </summary>
+    [JsonPropertyName("cancelled")]
+    public required bool Cancelled { get; init; }
+
+    [JsonPropertyName("units")]
+    public required DeliveredUnits Units { get; init; }
+}
+
+/// <summary>
+/// Units of bookings, by what happened to them. `booked` = `attended` + `noShow` + `unrecorded`.
+/// </summary>
+public sealed record DeliveredUnits
+{
+    /// <summary>
+    /// Units of the bookings confirmed (promoted ones included) and not cancelled: what the provider delivers for.
+    /// </summary>
+    [JsonPropertyName("booked")]
+    public required int Booked { get; init; }
+
+    /// <summary>
+    /// Of those, units recorded as attended.
+    /// </summary>
+    [JsonPropertyName("attended")]
+    public required int Attended { get; init; }
+
+    /// <summary>
+    /// Of those, units recorded as no-show.
+    /// </summary>
+    [JsonPropertyName("noShow")]
+    public required int NoShow { get; init; }
+
+    /// <summary>
+    /// Of those, units whose attendance is not recorded yet.
+    /// </summary>
+    [JsonPropertyName("unrecorded")]
+    public required int Unrecorded { get; init; }
+}
+
+/// <summary>
 /// Buckets with any activity, ordered by territory, category and week.
 /// </summary>
 public sealed record DemandResponse
@@ -1455,6 +1548,30 @@ public sealed record ProjectionStatusResponse
     public required long DeadLetters { get; init; }
 }
 
+/// <summary>
+/// What a provider delivered in a calendar month: per offer and slot, units booked and what became of them. No personal data.
+/// </summary>
+public sealed record ProviderDeliveriesResponse
+{
+    [JsonPropertyName("providerId")]
+    public required string ProviderId { get; init; }
+
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// The offers naming the provider that have slots in the month, in offer id order.
+    /// </summary>
+    [JsonPropertyName("offers")]
+    public required IReadOnlyList<DeliveredOfferResponse> Offers { get; init; }
+
+    /// <summary>
+    /// Sums of every offer.
+    /// </summary>
+    [JsonPropertyName("totals")]
+    public required DeliveredUnits Totals { get; init; }
+}
+
 public sealed record PublishOfferRequest
 {
     [JsonPropertyName("category")]
@@ -2298,6 +2415,14 @@ public sealed record WebhookDeliveryResponse
     /// </summary>
     [JsonPropertyName("nextAttemptAt")]
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>
+    /// Why it has not gone out: the last attempt's error, or, with no attempt made, why it waits (its webhook's signing
+    /// secret cannot be opened until the platform's operator restores a master key: it goes out then, its attempts uncounted
+    /// meanwhile). Null before the first attempt and once an attempt got through.
+    /// </summary>
+    [JsonPropertyName("lastError")]
+    public string? LastError { get; init; }
 
     /// <summary>
     /// When a receiver last answered 2xx (a redelivery moves it); null until one did.

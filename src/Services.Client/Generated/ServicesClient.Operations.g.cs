@@ -64,12 +64,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listApiKeys, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<ApiKeyResponse> ListApiKeysAutoPagingAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<ApiKeyResponse> ListApiKeysAutoPagingAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listApiKeys with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<ApiKeyResponse>> ListApiKeysPagesAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<ApiKeyResponse>> ListApiKeysPagesAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<ApiKeyResponse>(async (after, ct) => (await ListApiKeysAsync(organizationId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Issue an API key (its secret is shown once)
@@ -139,12 +147,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listMemberships, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<MembershipResponse> ListMembershipsAutoPagingAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<MembershipResponse> ListMembershipsAutoPagingAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listMemberships with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<MembershipResponse>> ListMembershipsPagesAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<MembershipResponse>> ListMembershipsPagesAsync(string companyId, ListMembershipsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<MembershipResponse>(async (after, ct) => (await ListMembershipsAsync(companyId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Erase a beneficiary's personal data
@@ -231,6 +247,25 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// What a provider delivered in a month, per offer and slot
+    /// </summary>
+    /// <remarks>
+    /// Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
+    /// every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
+    /// month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
+    /// and not cancelled) = attended + noShow + unrecorded (attendance not recorded yet). Months follow the offer's time zone
+    /// (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
+    /// company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
+    /// </remarks>
+    [Operation("getProviderDeliveries", "GET", "/v1/providers/{providerId}/deliveries")]
+    public Task<ApiResponse<ProviderDeliveriesResponse>> GetProviderDeliveriesAsync(string providerId, GetProviderDeliveriesParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(providerId);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<ProviderDeliveriesResponse>(HttpMethod.Get, $"/v1/providers/{Segment(Format(providerId)!)}/deliveries", new QueryString().Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Shared indicators of a territory for a month or a quarter
     /// </summary>
     /// <remarks>
@@ -261,12 +296,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<EventResponse> ListEventsAutoPagingAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listEvents with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<EventResponse>> ListEventsPagesAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<EventResponse>> ListEventsPagesAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<EventResponse>(async (after, ct) => (await ListEventsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Admit a company to a club
@@ -313,21 +356,29 @@ public sealed partial class ServicesClient
     /// List the catalog of offers
     /// </summary>
     /// <remarks>
-    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults to now, to to no bound. For an active offer these are the slots with room to book (remaining &gt; 0); a suspended or withdrawn offer's slots show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
+    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), providerId (offers naming that provider among their providers: the offers it delivers; an offer's providers are public like the rest of it, so any organization may ask about any provider), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults to now, to to no bound. For an active offer these are the slots with room to book (remaining &gt; 0); a suspended or withdrawn offer's slots show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listOffers", "GET", "/v1/offers")]
     public Task<ApiResponse<PageOfOfferResponse>> ListOffersAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfOfferResponse>(HttpMethod.Get, $"/v1/offers", new QueryString().Add("category", parameters?.Category).Add("territory", parameters?.Territory).Add("from", parameters?.From).Add("to", parameters?.To).Add("status", parameters?.Status).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+        return SendAsync<PageOfOfferResponse>(HttpMethod.Get, $"/v1/offers", new QueryString().Add("category", parameters?.Category).Add("territory", parameters?.Territory).Add("from", parameters?.From).Add("to", parameters?.To).Add("providerId", parameters?.ProviderId).Add("status", parameters?.Status).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listOffers, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<OfferResponse> ListOffersAutoPagingAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<OfferResponse> ListOffersAutoPagingAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listOffers with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<OfferResponse>> ListOffersPagesAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<OfferResponse>> ListOffersPagesAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<OfferResponse>(async (after, ct) => (await ListOffersAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Read an offer
@@ -370,12 +421,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of getOfferAvailability, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<SlotResponse> GetOfferAvailabilityAutoPagingAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<SlotResponse> GetOfferAvailabilityAutoPagingAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of getOfferAvailability with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<SlotResponse>> GetOfferAvailabilityPagesAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<SlotResponse>> GetOfferAvailabilityPagesAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<SlotResponse>(async (after, ct) => (await GetOfferAvailabilityAsync(offerId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Suspend an offer
@@ -511,12 +570,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listSubscriptions, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<SubscriptionResponse> ListSubscriptionsAutoPagingAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<SubscriptionResponse> ListSubscriptionsAutoPagingAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listSubscriptions with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<SubscriptionResponse>> ListSubscriptionsPagesAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<SubscriptionResponse>> ListSubscriptionsPagesAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<SubscriptionResponse>(async (after, ct) => (await ListSubscriptionsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Read a subscription and its quota usage
@@ -584,12 +651,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listBookings, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<BookingResponse> ListBookingsAutoPagingAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<BookingResponse> ListBookingsAutoPagingAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listBookings with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<BookingResponse>> ListBookingsPagesAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<BookingResponse>> ListBookingsPagesAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<BookingResponse>(async (after, ct) => (await ListBookingsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Read a booking
@@ -657,12 +732,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listNeeds, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<NeedResponse> ListNeedsAutoPagingAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<NeedResponse> ListNeedsAutoPagingAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listNeeds with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<NeedResponse>> ListNeedsPagesAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<NeedResponse>> ListNeedsPagesAsync(ListNeedsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<NeedResponse>(async (after, ct) => (await ListNeedsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Read a need
@@ -768,12 +851,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listWebhooks, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<WebhookResponse> ListWebhooksAutoPagingAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<WebhookResponse> ListWebhooksAutoPagingAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listWebhooks with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<WebhookResponse>> ListWebhooksPagesAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<WebhookResponse>> ListWebhooksPagesAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<WebhookResponse>(async (after, ct) => (await ListWebhooksAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Read a webhook
@@ -832,7 +923,7 @@ public sealed partial class ServicesClient
     /// List a webhook's deliveries
     /// </summary>
     /// <remarks>
-    /// Newest event first, each with its attempts (status code, duration, error, time). Cursor pagination; filter by status.
+    /// Newest event first, each with its attempts (status code, duration, error, time) and lastError: why it has not gone out, also when it waits without an attempt (its signing secret cannot be opened until the platform's operator restores a key). Cursor pagination; filter by status.
     /// </remarks>
     [Operation("listWebhookDeliveries", "GET", "/v1/webhooks/{webhookId}/deliveries")]
     public Task<ApiResponse<PageOfWebhookDeliveryResponse>> ListWebhookDeliveriesAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -842,12 +933,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>Every item of listWebhookDeliveries, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<WebhookDeliveryResponse> ListWebhookDeliveriesAutoPagingAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListAllAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<WebhookDeliveryResponse> ListWebhookDeliveriesAutoPagingAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>Every page of listWebhookDeliveries with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
-    public IAsyncEnumerable<IPage<WebhookDeliveryResponse>> ListWebhookDeliveriesPagesAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        Pagination.ListPagesAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<WebhookDeliveryResponse>> ListWebhookDeliveriesPagesAsync(string webhookId, ListWebhookDeliveriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<WebhookDeliveryResponse>(async (after, ct) => (await ListWebhookDeliveriesAsync(webhookId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
 
     /// <summary>
     /// Send a delivery again
@@ -977,6 +1076,20 @@ public sealed record GetPartnerUsageParameters
     public string? MinPosition { get; init; }
 }
 
+/// <summary>Query and header parameters of GetProviderDeliveries.</summary>
+public sealed record GetProviderDeliveriesParameters
+{
+    /// <summary>
+    /// The calendar month, YYYY-MM.
+    /// </summary>
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
 /// <summary>Query and header parameters of GetIndicators.</summary>
 public sealed record GetIndicatorsParameters
 {
@@ -1042,6 +1155,11 @@ public sealed record ListOffersParameters
     /// Only offers with a scheduled slot with units not reserved (capacity above reserved) starting before this instant.
     /// </summary>
     public DateTimeOffset? To { get; init; }
+
+    /// <summary>
+    /// Only offers this provider delivers (naming it among their providerIds).
+    /// </summary>
+    public string? ProviderId { get; init; }
 
     /// <summary>
     /// active (default), suspended or withdrawn.
