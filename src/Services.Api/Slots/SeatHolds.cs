@@ -6,8 +6,8 @@ namespace Services.Api.Slots;
 public readonly record struct SeatHold(string CompanyId, string? BeneficiaryRef, int Quantity);
 
 /// <summary>
-/// The seats a slot's confirmed bookings hold, and whom for: per booking, to give them back and to
-/// find a beneficiary's booking, and their total, so that every booking decision does not sum them again.
+/// The seats a slot's confirmed bookings hold, and whom for: per booking, to give them back, and their
+/// total, so that every booking decision does not sum them again.
 /// </summary>
 public sealed class SeatHolds
 {
@@ -24,20 +24,6 @@ public sealed class SeatHolds
     public IReadOnlyDictionary<string, SeatHold> ByBooking => _byBooking;
 
     public int Total { get; }
-
-    /// <summary>
-    /// The confirmed booking of the company's beneficiary, if any. A scan rather than a second map: a slot holds
-    /// tens of bookings, and a map entry per booking of every cached slot cost ~40 MB in the benchmark.
-    /// </summary>
-    public string? BookingOf(string companyId, string beneficiaryRef)
-    {
-        foreach (var (bookingId, hold) in _byBooking)
-        {
-            if (hold.BeneficiaryRef == beneficiaryRef && hold.CompanyId == companyId) return bookingId;
-        }
-
-        return null;
-    }
 
     /// <summary>The booking's seats, in place of any it held before.</summary>
     public SeatHolds Hold(string bookingId, SeatHold hold)

@@ -50,6 +50,7 @@ public sealed record SlotState(
     int Capacity,
     SeatHolds Confirmed,
     ImmutableList<WaitlistEntry> Waitlist,
+    BookedBeneficiaries Beneficiaries,
     SlotCancelled? Cancellation)
 {
     public bool Cancelled => Cancellation is not null;
@@ -59,11 +60,6 @@ public sealed record SlotState(
     public int Remaining => Capacity - Reserved;
 
     public bool HasStarted(DateTimeOffset now) => now >= Start;
-
-    /// <summary>The live booking (confirmed or waiting) of the company's beneficiary, if any.</summary>
-    public string? LiveBookingOf(string companyId, string beneficiaryRef) =>
-        Confirmed.BookingOf(companyId, beneficiaryRef)
-        ?? Waitlist.Find(w => w.BeneficiaryRef == beneficiaryRef && w.CompanyId == companyId)?.BookingId;
 }
 
 public static partial class Slot
@@ -74,7 +70,7 @@ public static partial class Slot
 
     public static SlotState? Evolve(SlotState? state, object @event) => state is null
         ? @event is SlotScheduled e
-            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], Cancellation: null)
+            ? new SlotState(e.SlotId, e.OfferId, e.Start, e.End, e.Capacity, SeatHolds.None, [], BookedBeneficiaries.None, Cancellation: null)
             : null
         : Apply(state, @event);
 
@@ -83,17 +79,39 @@ public static partial class Slot
     {
         SlotCapacityChanged e => state with { Capacity = e.Capacity },
         SlotRescheduled e => state with { Start = e.Start, End = e.End },
-        SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [] },
-        SeatReserved e => state with { Confirmed = state.Confirmed.Hold(e.BookingId, new SeatHold(e.CompanyId, e.BeneficiaryRef, e.Quantity)) },
-        SeatReleased e => state with { Confirmed = state.Confirmed.Release(e.BookingId) },
-        WaitlistJoined e => state with { Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity, e.BeneficiaryRef)) },
-        WaitlistLeft e => state with { Waitlist = state.Waitlist.RemoveAll(w => w.BookingId == e.BookingId) },
+        SlotCancelled e => state with { Cancellation = e, Confirmed = SeatHolds.None, Waitlist = [], Beneficiaries = BookedBeneficiaries.None },
+        SeatReserved e => state with
+        {
+            Confirmed = state.Confirmed.Hold(e.BookingId, new SeatHold(e.CompanyId, e.BeneficiaryRef, e.Quantity)),
+            Beneficiaries = state.Beneficiaries.Book(e.CompanyId, e.BeneficiaryRef, e.BookingId),
+        },
+        SeatReleased e => state.Confirmed.ByBooking.TryGetValue(e.BookingId, out var held)
+            ? state with
+            {
+                Confirmed = state.Confirmed.Release(e.BookingId),
+                Beneficiaries = state.Beneficiaries.Release(held.CompanyId, held.BeneficiaryRef, e.BookingId),
+            }
+            : state,
+        WaitlistJoined e => state with
+        {
+            Waitlist = state.Waitlist.Add(new WaitlistEntry(e.BookingId, e.CompanyId, e.Quantity, e.BeneficiaryRef)),
+            Beneficiaries = state.Beneficiaries.Book(e.CompanyId, e.BeneficiaryRef, e.BookingId),
+        },
+        WaitlistLeft e => LeftWaitlist(state, e.BookingId),
         WaitlistPromoted e => Promoted(state, e),
-        WaitlistExpired e => state with { Waitlist = state.Waitlist.RemoveAll(w => e.BookingIds.Contains(w.BookingId)) },
+        WaitlistExpired e => e.BookingIds.Aggregate(state, LeftWaitlist),
         _ => state,
     };
 
-    /// <summary>The waiting booking holds its seats now; a promotion already applied changes nothing.</summary>
+    private static SlotState LeftWaitlist(SlotState state, string bookingId)
+    {
+        var index = state.Waitlist.FindIndex(w => w.BookingId == bookingId);
+        if (index < 0) return state;
+        var left = state.Waitlist[index];
+        return state with { Waitlist = state.Waitlist.RemoveAt(index), Beneficiaries = state.Beneficiaries.Release(left.CompanyId, left.BeneficiaryRef, bookingId) };
+    }
+
+    /// <summary>The waiting booking holds its seats now, for the same beneficiary; a promotion already applied changes nothing.</summary>
     private static SlotState Promoted(SlotState state, WaitlistPromoted e)
     {
         var index = state.Waitlist.FindIndex(w => w.BookingId == e.BookingId);
@@ -126,7 +144,7 @@ public static partial class Slot
     /// gives anyone a second seat either.
     /// </summary>
     internal static Refusal? AlreadyBooked(SlotState slot, string companyId, string beneficiaryRef) =>
-        slot.LiveBookingOf(companyId, beneficiaryRef) is { } existing
+        slot.Beneficiaries.BookingOf(companyId, beneficiaryRef) is { } existing
             ? Decision.Refuse("beneficiary_already_booked", $"Beneficiary {beneficiaryRef} already holds booking {existing} on slot {slot.Id}; cancel it before booking again.")
                 with { Facts = new Dictionary<string, object> { ["existingBookingId"] = existing } }
             : null;
