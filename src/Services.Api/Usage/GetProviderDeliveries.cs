@@ -12,7 +12,7 @@ namespace Services.Api.Usage;
 /// <param name="Booked">Units of the bookings confirmed (promoted ones included) and not cancelled: what the provider delivers for.</param>
 /// <param name="Attended">Of those, units recorded as attended.</param>
 /// <param name="NoShow">Of those, units recorded as no-show.</param>
-/// <param name="Unrecorded">Of those, units whose attendance is not recorded yet.</param>
+/// <param name="Unrecorded">Of those, units whose attendance is not recorded: yet, or ever once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).</param>
 public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Unrecorded)
 {
     public static readonly DeliveredUnits None = new(0, 0, 0, 0);
@@ -65,7 +65,8 @@ public static class ProviderDeliveriesEndpoint
                 Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
                 every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
                 month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
-                and not cancelled) = attended + noShow + unrecorded (attendance not recorded yet). Months follow the offer's time zone
+                and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
+                started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
                 (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
                 company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
                 """)
@@ -86,10 +87,7 @@ public static class ProviderDeliveriesEndpoint
 
     private static async Task<IReadOnlyList<SlotFacts>> ReadSlotsAsync(NpgsqlDataSource dataSource, string providerId, DateOnly month, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(SlotsSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = providerId });
-        command.Parameters.Add(new NpgsqlParameter { Value = month });
-        command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1).AddDays(-1) });
+        await using var command = ReadModelSql.Command(dataSource, SlotsSql, providerId, month, month.AddMonths(1).AddDays(-1));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var slots = new List<SlotFacts>();
         while (await reader.ReadAsync(cancellationToken))

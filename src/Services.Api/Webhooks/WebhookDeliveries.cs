@@ -26,7 +26,7 @@ public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 /// <param name="LastError">
 /// Why it has not gone out: the last attempt's error, or, with no attempt made, why it waits (its webhook's signing
 /// secret cannot be opened until the platform's operator restores a master key: it goes out then, its attempts uncounted
-/// meanwhile). Null before the first attempt and once an attempt got through.
+/// meanwhile), or `webhook deleted` for one its webhook's deletion ended unsent. Null before the first attempt and once an attempt got through.
 /// </param>
 /// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
 /// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
