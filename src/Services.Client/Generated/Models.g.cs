@@ -611,7 +611,7 @@ public sealed record DeliveredUnits
     public required int NoShow { get; init; }
 
     /// <summary>
-    /// Of those, units whose attendance is not recorded yet.
+    /// Of those, units whose attendance is not recorded: yet, or ever once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).
     /// </summary>
     [JsonPropertyName("unrecorded")]
     public required int Unrecorded { get; init; }
@@ -2419,7 +2419,7 @@ public sealed record WebhookDeliveryResponse
     /// <summary>
     /// Why it has not gone out: the last attempt's error, or, with no attempt made, why it waits (its webhook's signing
     /// secret cannot be opened until the platform's operator restores a master key: it goes out then, its attempts uncounted
-    /// meanwhile). Null before the first attempt and once an attempt got through.
+    /// meanwhile), or `webhook deleted` for one its webhook's deletion ended unsent. Null before the first attempt and once an attempt got through.
     /// </summary>
     [JsonPropertyName("lastError")]
     public string? LastError { get; init; }

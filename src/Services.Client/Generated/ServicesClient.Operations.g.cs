@@ -253,7 +253,8 @@ public sealed partial class ServicesClient
     /// Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
     /// every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
     /// month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
-    /// and not cancelled) = attended + noShow + unrecorded (attendance not recorded yet). Months follow the offer's time zone
+    /// and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
+    /// started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
     /// (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
     /// company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
