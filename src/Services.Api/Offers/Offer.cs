@@ -38,9 +38,11 @@ public sealed record OfferRevised(
     CoFunding? CoFunding,
     IReadOnlyList<string> ProviderIds);
 
-public sealed record OfferSuspended(string? Reason);
+/// <param name="SuspendedAt">When it was suspended: a month it stays closed on every subscribed day charges no subscription fee. Null in suspensions recorded before it was kept (November 2026).</param>
+public sealed record OfferSuspended(string? Reason, DateTimeOffset? SuspendedAt = null);
 
-public sealed record OfferResumed;
+/// <param name="ResumedAt">When it was resumed. Null in resumptions recorded before it was kept (November 2026).</param>
+public sealed record OfferResumed(DateTimeOffset? ResumedAt = null);
 
 /// <param name="WithdrawnAt">When the offer was withdrawn: its subscriptions end with that month, in its time zone. Null in withdrawals recorded before it was kept (November 2026).</param>
 public sealed record OfferWithdrawn(DateTimeOffset? WithdrawnAt = null);

@@ -14,7 +14,7 @@ public static partial class Offer
         null => NotFound(command.OfferId),
         { Status: OfferStatus.Withdrawn } => Withdrawn(state),
         { Status: OfferStatus.Active } => Decision.Refuse("offer_not_suspended", $"Offer {command.OfferId} is not suspended."),
-        _ => Decision.Accept(new OfferResumed()),
+        _ => Decision.Accept(new OfferResumed(now)),
     };
 }
 

@@ -15,7 +15,7 @@ public static partial class Offer
         null => NotFound(command.OfferId),
         { Status: OfferStatus.Withdrawn } => Withdrawn(state),
         { Status: OfferStatus.Suspended } => Decision.Refuse("offer_not_active", $"Offer {command.OfferId} is already suspended."),
-        _ => Decision.Accept(new OfferSuspended(command.Reason)),
+        _ => Decision.Accept(new OfferSuspended(command.Reason, now)),
     };
 }
 

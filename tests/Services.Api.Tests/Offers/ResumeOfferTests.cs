@@ -8,7 +8,7 @@ public sealed class ResumeOfferTests
 {
     [Fact]
     public void A_suspended_offer_is_resumed() =>
-        Offer.Decide(new ResumeOffer(OfferId), OfferWith(new OfferSuspended(null)), Now).Then(new OfferResumed());
+        Offer.Decide(new ResumeOffer(OfferId), OfferWith(new OfferSuspended(null)), Now).Then(new OfferResumed(Now));
 
     [Fact]
     public void An_active_offer_is_not_resumed() =>

@@ -8,7 +8,7 @@ public sealed class SuspendOfferTests
 {
     [Fact]
     public void An_active_offer_is_suspended_with_its_reason() =>
-        Offer.Decide(new SuspendOffer(OfferId, "Driver on leave"), OfferWith(), Now).Then(new OfferSuspended("Driver on leave"));
+        Offer.Decide(new SuspendOffer(OfferId, "Driver on leave"), OfferWith(), Now).Then(new OfferSuspended("Driver on leave", Now));
 
     [Fact]
     public void A_suspended_offer_is_not_suspended_again() =>
