@@ -13,7 +13,7 @@ using Services.EventStore.Projections;
 namespace Services.Api.Demand;
 
 /// <summary>
-/// The facts the demand, usage, deliveries and indicators read models are computed from: offers (with their providers), their terms over time,
+/// The facts the demand, usage, deliveries and indicators read models are computed from: offers (with their providers), their terms and status over time,
 /// slots (with their local date in the offer's time zone), bookings (with what happened to them),
 /// subscriptions, needs, organizations and club memberships, under one table prefix (<c>rm_insights_…</c>).
 /// One copy serves the four read models: they are sums computed from these rows when read, so a copy
@@ -33,7 +33,7 @@ public sealed class InsightFacts(string prefix)
     public IReadOnlyList<string> TableNames { get; } =
     [
         $"{prefix}_offers", $"{prefix}_slots", $"{prefix}_bookings", $"{prefix}_offer_terms", $"{prefix}_subscriptions",
-        $"{prefix}_needs", $"{prefix}_organizations", $"{prefix}_memberships",
+        $"{prefix}_needs", $"{prefix}_organizations", $"{prefix}_memberships", $"{prefix}_offer_statuses",
     ];
 
     public async Task ApplyAsync(IReadOnlyList<RecordedEvent> page, ProjectionContext context, CancellationToken cancellationToken)
@@ -87,6 +87,15 @@ public sealed class InsightFacts(string prefix)
                 Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4, provider_ids = $5 where offer_id = $1",
                     ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount, e.ProviderIds.ToArray());
                 AddTerms(batch, ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                break;
+            case OfferSuspended e:
+                AddStatus(batch, recorded, e.SuspendedAt ?? at, OfferStatus.Suspended);
+                break;
+            case OfferResumed e:
+                AddStatus(batch, recorded, e.ResumedAt ?? at, OfferStatus.Active);
+                break;
+            case OfferWithdrawn e:
+                AddStatus(batch, recorded, e.WithdrawnAt ?? at, OfferStatus.Withdrawn);
                 break;
 
             case SlotScheduled e:
@@ -161,6 +170,11 @@ public sealed class InsightFacts(string prefix)
             """,
             offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0, coFunding?.PartnerId);
     }
+
+    /// <summary>The offer's status from <paramref name="since"/> on: the instant its event gives, else the one it was recorded at (events written before they carried one).</summary>
+    private void AddStatus(NpgsqlBatch batch, RecordedEvent recorded, DateTimeOffset since, OfferStatus status) =>
+        Command(batch, $"insert into {Prefix}_offer_statuses (offer_id, version, since, status) values ($1, $2, $3, $4) on conflict do nothing",
+            ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, since.ToUniversalTime(), WireName.Of(status));
 
     /// <summary>The bookings requested so far in the page, with what happened to them since, in one statement.</summary>
     private void InsertBookings(NpgsqlBatch batch, RowFold<BookingRequested, BookingChange> bookings)

@@ -38,7 +38,7 @@ public sealed record OfferRevised(
     CoFunding? CoFunding,
     IReadOnlyList<string> ProviderIds);
 
-/// <param name="SuspendedAt">When it was suspended: a month it stays closed on every subscribed day charges no subscription fee. Null in suspensions recorded before it was kept (November 2026).</param>
+/// <param name="SuspendedAt">When it was suspended: a month it stays suspended (or withdrawn) throughout a company's subscribed days charges that company no subscription fee. Null in suspensions recorded before it was kept (November 2026).</param>
 public sealed record OfferSuspended(string? Reason, DateTimeOffset? SuspendedAt = null);
 
 /// <param name="ResumedAt">When it was resumed. Null in resumptions recorded before it was kept (November 2026).</param>

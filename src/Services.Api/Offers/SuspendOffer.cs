@@ -30,7 +30,7 @@ public static class SuspendOfferEndpoint
         offers.MapPost("/{offerId}/suspend", Handle)
             .WithName("suspendOffer")
             .WithSummary("Suspend an offer")
-            .WithDescription("No new subscriptions or bookings until it is resumed; existing bookings stand. The owning club or the operator. Send the ETag as If-Match to change only what you read.")
+            .WithDescription("No new subscriptions or bookings until it is resumed; existing bookings stand. A month it stays suspended (or withdrawn) throughout a company's subscribed days charges that company no subscription fee (getCompanyUsage). The owning club or the operator. Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

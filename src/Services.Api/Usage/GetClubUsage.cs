@@ -22,7 +22,9 @@ public static class ClubUsageEndpoint
             .WithDescription("""
                 Visible to the club itself and the operator (anyone else: 404). For billing: the statement of every company
                 that had a subscription to one of the club's offers on any day of the month or used units of them in the month,
-                with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent).
+                with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent):
+                a month an offer was suspended or withdrawn throughout a company's subscribed days charges it no subscription fee
+                (subscriptionFeeWaivedReason offer_closed).
                 """)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Demand;
@@ -10,13 +11,14 @@ namespace Services.Api.Usage;
 /// <summary>One offer on a statement. <see cref="Total"/> = subscription fee + unit charges; <see cref="AmountDue"/> = total − co-funding.</summary>
 /// <param name="ClubId">The club whose offer it is.</param>
 /// <param name="Title">The offer's title now.</param>
-/// <param name="SubscriptionFee">The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only).</param>
+/// <param name="SubscriptionFee">The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only) or the fee was waived (subscriptionFeeWaivedReason says why).</param>
 /// <param name="AttendedUnits">Units of its bookings of slots in the month that the offer's club or provider recorded as attended.</param>
 /// <param name="NoShowUnits">Units of its bookings of slots in the month recorded as no-show: charged like attended ones.</param>
 /// <param name="UnitCharges">(attended + no-show units) × the unit price in force when each booking was requested.</param>
 /// <param name="CoFundingShareBasisPoints">The public partner's share of the line, in basis points (3000 = 30 %).</param>
 /// <param name="CoFunding">The partner's part: total × share, rounded half-to-even to the cent.</param>
 /// <param name="AmountDue">What the company owes: total − co-funding.</param>
+/// <param name="SubscriptionFeeWaivedReason">Why no subscription fee was charged although the company was subscribed; null when it was charged or there was none to charge.</param>
 public sealed record UsageLineResponse(
     string OfferId,
     string ClubId,
@@ -29,7 +31,16 @@ public sealed record UsageLineResponse(
     Money Total,
     int CoFundingShareBasisPoints,
     Money CoFunding,
-    Money AmountDue);
+    Money AmountDue,
+    SubscriptionFeeWaiver? SubscriptionFeeWaivedReason);
+
+/// <summary>Why a month's subscription fee was waived.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SubscriptionFeeWaiver>))]
+public enum SubscriptionFeeWaiver
+{
+    /// <summary>The offer was suspended or withdrawn at every instant of the company's subscribed days of the month (offer's time zone).</summary>
+    [JsonStringEnumMemberName("offer_closed")] OfferClosed,
+}
 
 /// <summary>Sums of the lines.</summary>
 public sealed record UsageTotalsResponse(
@@ -56,7 +67,9 @@ public static partial class UsageEndpoints
                 Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
                 subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
                 (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
-                at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
+                at the first subscribed day of the month, charged whole (no proration) if the offer was open at any moment of one
+                of the company's subscribed days of the month; if it was suspended or withdrawn throughout them, the fee is 0 and
+                subscriptionFeeWaivedReason says why (offer_closed). Units attended and no-show are both charged, at the unit price in force
                 when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
                 instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
                 the sums of the lines. Money in cents of EUR.

@@ -17,7 +17,8 @@ public sealed record UsageLineFacts(
     int CoFundingShareBasisPoints,
     int AttendedUnits,
     int NoShowUnits,
-    long UnitCharges);
+    long UnitCharges,
+    bool ClosedWhenSubscribed);
 
 /// <summary>Whose lines to read; null: any. A line's partner is the one its co-funding names in the terms its share is taken from.</summary>
 public sealed record UsageScope(string? CompanyId = null, string? Territory = null, string? ClubId = null, string? PartnerId = null);
@@ -31,7 +32,9 @@ public sealed record UsageScope(string? CompanyId = null, string? Territory = nu
 /// the company had an active subscription to on any day of the month, or had units attended or no-show on
 /// slots of the month. The subscription fee is charged once per line when subscribed, at the monthly fee in
 /// force at the start of the first subscribed day of the month (the offer's first terms if it was published
-/// later). Units attended and no-show are both charged, each at the unit price in force when the booking was
+/// later), unless the offer was closed (suspended or withdrawn) at every instant of the month's subscribed days:
+/// then it is waived (<see cref="SubscriptionFeeWaiver.OfferClosed"/>). Open at any moment of one subscribed day,
+/// the whole fee is charged (no proration). Units attended and no-show are both charged, each at the unit price in force when the booking was
 /// requested. The public co-funding share is the basis points in force at that same instant, applied to the
 /// line total and rounded half-to-even to the cent; the amount due is the line total minus the co-funding.
 /// Totals are sums of the lines, so everything adds up to the cent.
@@ -41,12 +44,22 @@ public static class UsageStatements
     /// <param name="company">The placeholder of the company whose lines to read; null: every company's.</param>
     /// <param name="filters">The conditions on the lines' offer and terms (<see cref="QueryFilters.Conditions"/>).</param>
     private static string LinesSql(string? company, string filters) => $"""
-        with sub_lines as (
-            select s.company_id, s.offer_id, min(greatest(s.starts_on, $1::date)) as first_day
-            from {InsightsProjection.Prefix}_subscriptions s
+        with subscribed as (
+            select s.company_id, s.offer_id, greatest(s.starts_on, $1::date) as first_day,
+                   (greatest(s.starts_on, $1::date)::timestamp at time zone o.time_zone) as opens_at,
+                   ((least(coalesce(s.ends_on, 'infinity'::date), $2::date) + 1)::timestamp at time zone o.time_zone) as closes_at
+            from {InsightsProjection.Prefix}_subscriptions s join {InsightsProjection.Prefix}_offers o on o.offer_id = s.offer_id
             where s.starts_on <= $2::date and coalesce(s.ends_on, 'infinity'::date) >= $1::date
               and coalesce(s.ends_on, 'infinity'::date) >= s.starts_on -- not one that ended before it started: it never ran
               {(company is null ? "" : $"and s.company_id = {company}")}
+        ), sub_lines as (
+            -- Open on a subscribed day: active at its start, or resumed before the end of the subscribed days.
+            select s.company_id, s.offer_id, min(s.first_day) as first_day,
+                   bool_or(coalesce((select st.status from {InsightsProjection.Prefix}_offer_statuses st
+                                     where st.offer_id = s.offer_id and st.since <= s.opens_at order by st.version desc limit 1), 'active') = 'active'
+                           or exists (select 1 from {InsightsProjection.Prefix}_offer_statuses st
+                                      where st.offer_id = s.offer_id and st.status = 'active' and st.since > s.opens_at and st.since < s.closes_at)) as open
+            from subscribed s
             group by s.company_id, s.offer_id
         ), unit_lines as (
             select b.company_id, b.offer_id,
@@ -58,12 +71,13 @@ public static class UsageStatements
               {(company is null ? "" : $"and b.company_id = {company}")}
             group by b.company_id, b.offer_id
         ), lines as (
-            select coalesce(s.company_id, u.company_id) as company_id, coalesce(s.offer_id, u.offer_id) as offer_id, s.first_day,
+            select coalesce(s.company_id, u.company_id) as company_id, coalesce(s.offer_id, u.offer_id) as offer_id, s.first_day, s.open,
                    coalesce(u.attended, 0) as attended, coalesce(u.no_show, 0) as no_show, coalesce(u.unit_charges, 0::bigint) as unit_charges
             from sub_lines s full join unit_lines u on u.company_id = s.company_id and u.offer_id = s.offer_id
         )
         select l.company_id, l.offer_id, o.club_id, o.title, o.category, l.first_day is not null as subscribed,
-               coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges
+               coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges,
+               coalesce(not l.open, false) as closed
         from lines l
         join {InsightsProjection.Prefix}_offers o on o.offer_id = l.offer_id
         left join lateral (
@@ -97,7 +111,7 @@ public static class UsageStatements
         {
             lines.Add(new UsageLineFacts(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), InsightNames.CategoryOf(reader.GetString(4)),
-                reader.GetBoolean(5), reader.GetInt64(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt64(10)));
+                reader.GetBoolean(5), reader.GetInt64(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt64(10), reader.GetBoolean(11)));
         }
         return lines;
     }
@@ -109,12 +123,13 @@ public static class UsageStatements
     public static UsageLineResponse Price(UsageLineFacts line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var fee = line.Subscribed ? line.MonthlyFee : 0;
+        var waived = line.ClosedWhenSubscribed ? SubscriptionFeeWaiver.OfferClosed : (SubscriptionFeeWaiver?)null;
+        var fee = line.Subscribed && waived is null ? line.MonthlyFee : 0;
         var total = fee + line.UnitCharges;
         var coFunding = CoFundingOf(total, line.CoFundingShareBasisPoints);
         return new UsageLineResponse(
             line.OfferId, line.ClubId, line.Title, line.Category, Money.Euros(fee), line.AttendedUnits, line.NoShowUnits, Money.Euros(line.UnitCharges),
-            Money.Euros(total), line.CoFundingShareBasisPoints, Money.Euros(coFunding), Money.Euros(total - coFunding));
+            Money.Euros(total), line.CoFundingShareBasisPoints, Money.Euros(coFunding), Money.Euros(total - coFunding), waived);
     }
 
     public static UsageTotalsResponse Totals(IReadOnlyList<UsageLineResponse> lines)

@@ -31,7 +31,7 @@ public sealed class InsightStore(ApiFixture api)
     public static readonly string[] Tables =
     [
         "rm_insights_offers", "rm_insights_slots", "rm_insights_bookings", "rm_insights_offer_terms",
-        "rm_insights_subscriptions", "rm_insights_needs", "rm_insights_organizations", "rm_insights_memberships",
+        "rm_insights_subscriptions", "rm_insights_needs", "rm_insights_organizations", "rm_insights_memberships", "rm_insights_offer_statuses",
     ];
 
     public static readonly DateTimeOffset Long = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -73,6 +73,13 @@ public sealed class InsightStore(ApiFixture api)
         string? coFundingPartnerId = null, IReadOnlyList<string>? providerIds = null) =>
         AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferRevised(
             title, "A service.", territories, Money.Euros(monthlyFee), Money.Euros(unitPrice), CoFundingOf(coFundingBasisPoints, coFundingPartnerId), providerIds ?? []));
+
+    public Task SuspendAsync(string offerId, DateTimeOffset at) =>
+        AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferSuspended("Closed", at));
+
+    public Task ResumeAsync(string offerId, DateTimeOffset at) => AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferResumed(at));
+
+    public Task WithdrawAsync(string offerId, DateTimeOffset at) => AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferWithdrawn(at));
 
     /// <summary>No co-funding at 0 basis points; else by <paramref name="partnerId"/>, or a partner made up for the occasion.</summary>
     private static CoFunding? CoFundingOf(int basisPoints, string? partnerId) =>

@@ -83,25 +83,25 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         lines.Keys.ShouldBe([shuttle, concierge, childcare], ignoreOrder: true);
         // 5000 fee (in force on 1 March, before the revision) + 3 × 1250 + 1 × 1500 = 10250; 25 % = 2562.5 → 2562.
         lines[shuttle].ShouldBe(new UsageLineResponse(shuttle, club, "Shuttle", Category.Mobility, Money.Euros(5_000), 3, 1, Money.Euros(5_250),
-            Money.Euros(10_250), 2_500, Money.Euros(2_562), Money.Euros(7_688)));
+            Money.Euros(10_250), 2_500, Money.Euros(2_562), Money.Euros(7_688), null));
         // 3000 + 333 = 3333; half: 1666.5 → 1666.
         lines[concierge].ShouldBe(new UsageLineResponse(concierge, club, "Concierge", Category.Concierge, Money.Euros(3_000), 1, 0, Money.Euros(333),
-            Money.Euros(3_333), 5_000, Money.Euros(1_666), Money.Euros(1_667)));
+            Money.Euros(3_333), 5_000, Money.Euros(1_666), Money.Euros(1_667), null));
         // No fee (subscription over), one no-show charged: 2335; half: 1167.5 → 1168.
         lines[childcare].ShouldBe(new UsageLineResponse(childcare, club, "Childcare", Category.Childcare, Money.Euros(0), 0, 1, Money.Euros(2_335),
-            Money.Euros(2_335), 5_000, Money.Euros(1_168), Money.Euros(1_167)));
+            Money.Euros(2_335), 5_000, Money.Euros(1_168), Money.Euros(1_167), null));
         statement.Totals.ShouldBe(new UsageTotalsResponse(Money.Euros(8_000), 4, 2, Money.Euros(7_918), Money.Euros(15_918), Money.Euros(5_396), Money.Euros(10_522)));
         ShouldAddUp(statement);
 
         // April: the fee in force on 1 April is still the first one (the revision came later); the unit booked after the revision costs 1500.
         var april = await StatementAsync(api.Operator, company.Id, "2026-04", store);
         april.Lines.ShouldHaveSingleItem().ShouldBe(new UsageLineResponse(shuttle, club, "Shuttle", Category.Mobility, Money.Euros(5_000), 1, 0, Money.Euros(1_500),
-            Money.Euros(6_500), 2_500, Money.Euros(1_625), Money.Euros(4_875)));
+            Money.Euros(6_500), 2_500, Money.Euros(1_625), Money.Euros(4_875), null));
         ShouldAddUp(april);
         // A month after the revision: the revised fee.
         var afterRevision = DateTime.UtcNow.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
         (await StatementAsync(company.Client, company.Id, afterRevision, store)).Lines.ShouldHaveSingleItem().ShouldBe(
-            new UsageLineResponse(shuttle, club, "Shuttle", Category.Mobility, Money.Euros(6_000), 0, 0, Money.Euros(0), Money.Euros(6_000), 2_500, Money.Euros(1_500), Money.Euros(4_500)));
+            new UsageLineResponse(shuttle, club, "Shuttle", Category.Mobility, Money.Euros(6_000), 0, 0, Money.Euros(0), Money.Euros(6_000), 2_500, Money.Euros(1_500), Money.Euros(4_500), null));
         // Before any subscription or use: an empty statement that still adds up.
         var december = await StatementAsync(company.Client, company.Id, "2025-12", store);
         december.Lines.ShouldBeEmpty();
@@ -226,6 +226,9 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var slot = await store.SlotAsync(offer, At(March.AddDays(3)));
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e1", Attended);
         await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 1, "e2", Promoted);
+        await store.SuspendAsync(offer, At(March.AddDays(10)));
+        await store.ResumeAsync(offer, At(March.AddDays(20)));
+        await store.WithdrawAsync(offer, At(March.AddDays(25)));
 
         await store.RebuildEqualsLiveAsync(InsightsProjection.ShardName, Tables);
     }
