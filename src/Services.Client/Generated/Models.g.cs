@@ -1189,6 +1189,11 @@ public sealed record OfferResponse
 
 public sealed record OfferResumed
 {
+    /// <summary>
+    /// When it was resumed. Null in resumptions recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("resumedAt")]
+    public DateTimeOffset? ResumedAt { get; init; }
 }
 
 /// <summary>
@@ -1235,6 +1240,12 @@ public sealed record OfferSuspended
 {
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// When it was suspended: a month it stays suspended (or withdrawn) throughout a company's subscribed days charges that company no subscription fee. Null in suspensions recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("suspendedAt")]
+    public DateTimeOffset? SuspendedAt { get; init; }
 }
 
 public sealed record OfferWithdrawn
@@ -2036,6 +2047,15 @@ public sealed record SubscriptionClosed
     public DateOnly? EndsOn { get; init; }
 }
 
+[JsonConverter(typeof(TolerantEnumConverter<SubscriptionFeeWaiver>))]
+public enum SubscriptionFeeWaiver
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("offer_closed")]
+    OfferClosed,
+}
+
 /// <summary>
 /// Units a subscription has taken in one month of the offer's calendar (confirmed and waitlisted bookings alike).
 /// </summary>
@@ -2219,7 +2239,7 @@ public sealed record UsageLineResponse
     public required Category Category { get; init; }
 
     /// <summary>
-    /// The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only).
+    /// The offer's monthly fee in force at the first subscribed day of the month; 0 when the company was not subscribed that month (units only) or the fee was waived (subscriptionFeeWaivedReason says why).
     /// </summary>
     [JsonPropertyName("subscriptionFee")]
     public required Money SubscriptionFee { get; init; }
@@ -2262,6 +2282,9 @@ public sealed record UsageLineResponse
     /// </summary>
     [JsonPropertyName("amountDue")]
     public required Money AmountDue { get; init; }
+
+    [JsonPropertyName("subscriptionFeeWaivedReason")]
+    public SubscriptionFeeWaiver? SubscriptionFeeWaivedReason { get; init; }
 }
 
 /// <summary>

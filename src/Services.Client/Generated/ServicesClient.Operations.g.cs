@@ -198,7 +198,9 @@ public sealed partial class ServicesClient
     /// Visible to the company itself and the operator (anyone else: 404). One line per offer the company had an active
     /// subscription to on any day of the month, or used units of in the month. Months follow the offer's time zone
     /// (a slot belongs to the month of its local start date). The subscription fee is the offer's monthly fee in force
-    /// at the first subscribed day of the month. Units attended and no-show are both charged, at the unit price in force
+    /// at the first subscribed day of the month, charged whole (no proration) if the offer was open at any moment of one
+    /// of the company's subscribed days of the month; if it was suspended or withdrawn throughout them, the fee is 0 and
+    /// subscriptionFeeWaivedReason says why (offer_closed). Units attended and no-show are both charged, at the unit price in force
     /// when each booking was requested. The public co-funding is the offer's share (basis points, in force at the same
     /// instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
     /// the sums of the lines. Money in cents of EUR.
@@ -217,7 +219,9 @@ public sealed partial class ServicesClient
     /// <remarks>
     /// Visible to the club itself and the operator (anyone else: 404). For billing: the statement of every company
     /// that had a subscription to one of the club's offers on any day of the month or used units of them in the month,
-    /// with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent).
+    /// with the lines of the club's offers only, computed as in getCompanyUsage (same rules, same figures to the cent):
+    /// a month an offer was suspended or withdrawn throughout a company's subscribed days charges it no subscription fee
+    /// (subscriptionFeeWaivedReason offer_closed).
     /// </remarks>
     [Operation("getClubUsage", "GET", "/v1/clubs/{clubId}/usage")]
     public Task<ApiResponse<ClubUsageResponse>> GetClubUsageAsync(string clubId, GetClubUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -441,7 +445,7 @@ public sealed partial class ServicesClient
     /// Suspend an offer
     /// </summary>
     /// <remarks>
-    /// No new subscriptions or bookings until it is resumed; existing bookings stand. The owning club or the operator. Send the ETag as If-Match to change only what you read.
+    /// No new subscriptions or bookings until it is resumed; existing bookings stand. A month it stays suspended (or withdrawn) throughout a company's subscribed days charges that company no subscription fee (getCompanyUsage). The owning club or the operator. Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("suspendOffer", "POST", "/v1/offers/{offerId}/suspend")]
     public Task<ApiResponse<OfferResponse>> SuspendOfferAsync(string offerId, SuspendOfferRequest? body = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
