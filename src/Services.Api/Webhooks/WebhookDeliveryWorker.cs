@@ -53,6 +53,9 @@ public sealed class WebhookDeliveryWorker(
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
 
+    // Per circuit (as _pipelines): what its last attempt sent failed with, shown while the circuit is open.
+    private readonly ConcurrentDictionary<string, string> _lastFailures = new(StringComparer.Ordinal);
+
     /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
     private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
 
@@ -242,13 +245,14 @@ public sealed class WebhookDeliveryWorker(
     /// <summary>One attempt: the receiver's status code, and why it failed (null when it succeeded).</summary>
     private async Task<(int? StatusCode, string? Error)> AttemptAsync(Claimed delivery, string url, string[] secrets, CancellationToken cancellationToken)
     {
+        // One circuit per organization and host (with its scheme and port), not per URL: URLs that differ only in their path
+        // or query would each get their own failures before opening it, and one organization's
+        // webhooks to a host that never answers would hold the worker that long each. Not per host
+        // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
+        var circuit = $"{delivery.OrganizationId} {new Uri(url).GetLeftPart(UriPartial.Authority)}";
         try
         {
-            // One circuit per organization and host, not per URL: URLs that differ only in their path
-            // or query would each get their own failures before opening it, and one organization's
-            // webhooks to a host that never answers would hold the worker that long each. Not per host
-            // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
-            var pipeline = _pipelines.GetOrAdd($"{delivery.OrganizationId} {new Uri(url).GetLeftPart(UriPartial.Authority)}", _ => BuildPipeline());
+            var pipeline = _pipelines.GetOrAdd(circuit, _ => BuildPipeline());
             using var response = await pipeline.ExecuteAsync(async ct =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -262,23 +266,27 @@ public sealed class WebhookDeliveryWorker(
                 return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, cancellationToken);
             var statusCode = (int)response.StatusCode;
-            return (statusCode, response.IsSuccessStatusCode ? null : $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd());
+            return response.IsSuccessStatusCode ? (statusCode, null) : (statusCode, Failed(circuit, $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd()));
         }
         catch (BrokenCircuitException)
         {
             // Counted like a failed attempt, so that the back-off and the attempt limit hold while
             // an endpoint stays down: a backlog is not carried from one break to the next forever.
-            return (null, "Not sent: this organization's attempts to this URL's host keep failing, so sending to it is paused for a while (circuit open).");
+            // The failure that keeps it open is what the integrator has to fix, so it is named.
+            var cause = _lastFailures.TryGetValue(circuit, out var last) ? $" The last attempt sent there failed: {last}" : "";
+            return (null, $"Not sent: this organization's attempts to this URL's scheme, host and port keep failing, so sending there is paused for a while (circuit open).{cause}");
         }
         catch (TimeoutRejectedException)
         {
-            return (null, $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s.");
+            return (null, Failed(circuit, $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s."));
         }
         catch (HttpRequestException ex)
         {
-            return (null, Truncate(Explain(ex)));
+            return (null, Failed(circuit, Truncate(Explain(ex))));
         }
     }
+
+    private string Failed(string circuit, string error) => _lastFailures[circuit] = error;
 
     /// <summary>The secret, or null when no configured master key opens it (logged once per webhook).</summary>
     private string? Opened(string webhookId, byte[] sealedSecret)

@@ -71,6 +71,8 @@ public sealed class WebhookDeliveryIsolationHttpTests(ApiFixture api) : IClassFi
         var first = await AllDeliveriesAsync();
         first.ShouldAllBe(d => d.AttemptCount == 1 && d.Status == WebhookDeliveryStatus.Pending);
         first.Count(d => d.Attempts[0].StatusCode == null && d.Attempts[0].Error!.Contains("circuit open")).ShouldBe(queued - 4);
+        // ...with the failure that keeps the circuit open, which is what the integrator has to fix.
+        first.Where(d => d.Attempts[0].StatusCode == null).ShouldAllBe(d => d.Attempts[0].Error!.EndsWith("The last attempt sent there failed: HTTP 500 Internal Server Error"));
 
         await DrainAsync(clocked, worker, client, webhook.Id);
         await DrainAsync(clocked, worker, client, sibling.Id);
