@@ -31,7 +31,7 @@ public static class Problems
 
     public static ProblemHttpResult StaleVersion(long current) =>
         Problem(StatusCodes.Status412PreconditionFailed, "version_mismatch", "The resource has changed",
-            $"If-Match does not match the current version \"{current}\"; read the resource again and retry with its ETag.");
+            $"If-Match does not match the current version \"{current}\" (a weak tag, W/\"…\", matches none); read the resource again and retry with its ETag.");
 
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: "The request is invalid; see errors for each field.", title: "Invalid request", type: TypeBase + "invalid_request");

@@ -153,7 +153,7 @@ public static partial class Slot
         Decision.Refuse("slot_ends_before_start", $"A slot ends after it starts; got start {WireName.Of(start)} and end {WireName.Of(end)}.");
 
     internal static Refusal InPast(DateTimeOffset start, DateTimeOffset now) =>
-        Decision.Refuse("slot_in_past", $"A slot is scheduled in the future; {WireName.Of(start)} is not after {WireName.Of(now)}.");
+        Decision.Refuse("slot_in_past", $"A slot starts in the future; {WireName.Of(start)} is not after now ({WireName.Of(now)}).");
 
     internal static Refusal NotStarted(SlotState slot) =>
         Decision.Refuse("slot_not_started", $"Slot {slot.Id} starts at {WireName.Of(slot.Start)}.");
