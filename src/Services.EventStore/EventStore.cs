@@ -430,6 +430,18 @@ public sealed class EventStore : IAsyncDisposable
         return await FeedQuery.ReadHeadAsync(connection, cancellationToken);
     }
 
+    /// <summary>
+    /// The position of the newest event committed so far, which a feed reader sees once every older
+    /// transaction has finished (<see cref="ReadHeadAsync"/> is the newest it sees now). A reader that waits
+    /// for it knows every write committed before the call, e.g. to confirm a negative answer of a read model.
+    /// </summary>
+    public async Task<FeedPosition> ReadLastCommittedAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("select transaction_id, global_position from es_events order by transaction_id desc, global_position desc limit 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)) : FeedPosition.Start;
+    }
+
     public ValueTask DisposeAsync() => _notifier.DisposeAsync();
 
     private static bool IsRetryable(NpgsqlException ex) =>

@@ -33,6 +33,8 @@ public sealed class FeedTests(StoreFixture fixture) : IClassFixture<StoreFixture
         page.Events.ShouldNotContain(e => Mine(e));
         cursor = page.Next;
         (await _store.ReadHeadAsync()).TransactionId.ShouldBeLessThan(heldXid);
+        // The last committed event is past it: what a reader waits for to know every commit made so far.
+        (await _store.ReadLastCommittedAsync()).ShouldBe(later[^1].LastPosition);
 
         await transaction.CommitAsync();
 

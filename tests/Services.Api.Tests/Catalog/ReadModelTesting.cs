@@ -18,11 +18,7 @@ internal static class ReadModelTesting
     public static async Task CaughtUpAsync(this ApiFixture api, string shard)
     {
         // The newest committed event (the store's ReadHeadAsync stops below running transactions, e.g. the shards' own pages).
-        FeedPosition head;
-        await using (var command = api.Service<NpgsqlDataSource>().CreateCommand(
-            "select transaction_id::text::bigint, global_position from es_events order by transaction_id desc, global_position desc limit 1"))
-        await using (var reader = await command.ExecuteReaderAsync())
-            head = await reader.ReadAsync() ? new FeedPosition((ulong)reader.GetInt64(0), reader.GetInt64(1)) : FeedPosition.Start;
+        var head = await api.Service<EventStore.EventStore>().ReadLastCommittedAsync();
         (await api.Service<ProjectionDaemon>().WaitForPositionAsync(shard, head, Timeout)).ShouldBeTrue($"{shard} did not reach {head}");
     }
 
