@@ -13,11 +13,11 @@ using Services.EventStore.Projections;
 namespace Services.Api.Demand;
 
 /// <summary>
-/// The facts the demand, usage, deliveries and indicators read models are computed from: offers (with their providers), their terms and status over time,
+/// The facts the demand, usage, deliveries, indicators and territories read models are computed from: offers (with their providers), their terms and status over time,
 /// slots (with their local date in the offer's time zone), bookings (with what happened to them),
 /// subscriptions, needs, organizations and club memberships, under one table prefix (<c>rm_insights_…</c>).
-/// One copy serves the four read models: they are sums computed from these rows when read, so a copy
-/// per read model would only write every booking four times.
+/// One copy serves the five read models: they are sums computed from these rows when read, so a copy
+/// per read model would only write every booking five times.
 /// </summary>
 /// <remarks>
 /// Every event becomes at most one SQL statement, executed in feed order in one batch per page, inside the
