@@ -9,6 +9,7 @@ using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Territories;
 using Services.Api.Usage;
 
 namespace Services.Api;
@@ -29,6 +30,7 @@ public static class V1Endpoints
         v1.MapDemand();
         v1.MapUsage();
         v1.MapIndicators();
+        v1.MapTerritories();
         v1.MapChangeFeedAndWebhooks();
         return app;
     }

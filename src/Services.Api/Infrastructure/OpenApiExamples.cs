@@ -12,6 +12,7 @@ using Services.Api.Offers;
 using Services.Api.Organizations;
 using Services.Api.Slots;
 using Services.Api.Subscriptions;
+using Services.Api.Territories;
 using Services.Api.Usage;
 using Services.Api.Webhooks;
 
@@ -81,6 +82,7 @@ internal static class OpenApiExamples
             [new DeliveredOfferResponse(OfferId, Club, "Shuttle Figeac station - activity zone", Category.Mobility, "Europe/Paris",
                 [new DeliveredSlotResponse(SlotId, Departure, 20, false, new DeliveredUnits(18, 15, 2, 1))], new DeliveredUnits(18, 15, 2, 1))],
             new DeliveredUnits(18, 15, 2, 1)),
+        [typeof(TerritoryResponse)] = new TerritoryResponse(Territory, 2, 3, 41, 4, 6),
         [typeof(WebhookResponse)] = new WebhookResponse("whk_01jbz3k9x0h00kh00kh00kh0", "https://hr.example.com/hooks/services",
             ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60), Departure.AddDays(-3)),
     };

@@ -6,7 +6,7 @@ using Services.Api.Infrastructure;
 
 namespace Services.Api.ReadModels;
 
-/// <summary>A page of a list, in its operation's order (newest first, or earliest slot first for availability); <see cref="Next"/> is the cursor of the following page, or null at the end.</summary>
+/// <summary>A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); <see cref="Next"/> is the cursor of the following page, or null at the end.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 /// <summary>

@@ -43,6 +43,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
             ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
             ["listEvents"] = (company.Client, HttpMethod.Get, "/v1/events"),
             ["listNeeds"] = (company.Client, HttpMethod.Get, "/v1/needs"),
+            ["listTerritories"] = (company.Client, HttpMethod.Get, "/v1/territories"),
             ["listWebhooks"] = (company.Client, HttpMethod.Get, "/v1/webhooks"),
             ["listWebhookDeliveries"] = (company.Client, HttpMethod.Get, $"/v1/webhooks/{webhookId}/deliveries"),
             ["eraseBeneficiary"] = (api.Operator, HttpMethod.Delete, $"/v1/beneficiaries/hr-contract?companyId={company.Id}"),

@@ -30,6 +30,7 @@ public sealed class ReadYourWritesTests(ApiFixture api) : IClassFixture<ApiFixtu
         ("/v1/companies/{company}/usage?month=2026-03", InsightsProjection.ShardName),
         ("/v1/clubs/{club}/usage?month=2026-03", InsightsProjection.ShardName),
         ("/v1/partners/{partner}/usage?month=2026-03", InsightsProjection.ShardName),
+        ("/v1/territories", InsightsProjection.ShardName),
         ("/v1/events", FeedRegistration.FeedShard),
     ];
 
