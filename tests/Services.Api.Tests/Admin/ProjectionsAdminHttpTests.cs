@@ -37,6 +37,7 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
     [Fact]
     public async Task A_rebuild_replays_the_events_and_the_read_model_comes_back()
     {
+        await api.CoverTerritoryAsync();
         var company = await api.RegisterAsync(OrganizationKind.Company);
         var recorded = await company.Client.PostAsJsonAsync("/v1/needs",
             new { category = "mobility", territory = "grand-figeac", headcount = 4, description = "Night shuttle" }, ApiFixture.JsonOptions);

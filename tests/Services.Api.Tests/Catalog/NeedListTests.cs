@@ -76,11 +76,13 @@ public sealed class NeedListTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task Territory_category_and_status_filter_needs()
     {
-        var territory = NewTerritory();
+        var (territory, otherTerritory) = (NewTerritory(), NewTerritory());
+        await api.CoverTerritoryAsync(territory);
+        await api.CoverTerritoryAsync(otherTerritory);
         var company = await api.RegisterAsync(OrganizationKind.Company, territory);
         var mobility = await api.RecordNeedAsync(company, Category.Mobility, territory);
         var childcare = await api.RecordNeedAsync(company, Category.Childcare, territory);
-        var other = await api.RecordNeedAsync(company, Category.Mobility, NewTerritory());
+        var other = await api.RecordNeedAsync(company, Category.Mobility, otherTerritory);
         (await company.Client.NeedActionAsync(childcare.Id, "withdraw")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await api.CaughtUpAsync(Shard);
 
@@ -98,6 +100,7 @@ public sealed class NeedListTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task Pages_never_skip_or_repeat_a_need_while_needs_are_recorded()
     {
         var territory = NewTerritory();
+        await api.CoverTerritoryAsync(territory);
         var company = await api.RegisterAsync(OrganizationKind.Company, territory);
         var existing = new List<string>();
         for (var i = 0; i < 7; i++) existing.Add((await api.RecordNeedAsync(company, territory: territory)).Id);

@@ -17,6 +17,10 @@ public static class NeedsHelpers
         string? companyId = null) =>
         new(category, territory, headcount, "Staff without a car cannot reach the park before 8.", "weekdays 7:30–8:00", companyId);
 
+    /// <summary>Registers a partner in <paramref name="territory"/>: a need is recorded only where a club or a partner would see it.</summary>
+    public static Task<Actor> CoverTerritoryAsync(this ApiFixture api, string territory = "grand-figeac") =>
+        api.RegisterAsync(OrganizationKind.Partner, territory);
+
     /// <summary>Records a need of <paramref name="company"/> with its own key (201 asserted).</summary>
     public static async Task<NeedResponse> RecordNeedAsync(
         this ApiFixture api,

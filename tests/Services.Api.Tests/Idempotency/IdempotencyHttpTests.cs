@@ -15,8 +15,13 @@ using Services.EventStore;
 
 namespace Services.Api.Tests.Idempotency;
 
-public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixture>, IAsyncLifetime
 {
+    /// <summary>The tests record needs in grand-figeac, which must have a club or a partner, whatever test runs first.</summary>
+    public Task InitializeAsync() => api.CoverTerritoryAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const string Need = """{"category":"childcare","territory":"grand-figeac","headcount":3,"description":"Saturday childcare"}""";
 
     [Fact]

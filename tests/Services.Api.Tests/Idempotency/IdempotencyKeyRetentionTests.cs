@@ -7,8 +7,13 @@ using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Idempotency;
 
-public sealed class IdempotencyKeyRetentionTests(ApiFixture api) : IClassFixture<ApiFixture>
+public sealed class IdempotencyKeyRetentionTests(ApiFixture api) : IClassFixture<ApiFixture>, IAsyncLifetime
 {
+    /// <summary>The tests record needs in grand-figeac, which must have a club or a partner, whatever test runs first.</summary>
+    public Task InitializeAsync() => api.CoverTerritoryAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const string Need = """{"category":"childcare","territory":"grand-figeac","headcount":2,"description":"Evening childcare"}""";
 
     [Fact]

@@ -184,6 +184,7 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     public async Task A_need_recorded_through_the_api_is_counted_at_once_with_its_position()
     {
         var territory = NewTerritory();
+        await api.CoverTerritoryAsync(territory);
         var company = await api.RegisterAsync(OrganizationKind.Company, territory);
         var recorded = await company.Client.PostAsJsonAsync("/v1/needs", NeedsHelpers.NeedRequest(territory: territory, headcount: 6), ApiFixture.JsonOptions);
         recorded.StatusCode.ShouldBe(HttpStatusCode.Created, await recorded.Content.ReadAsStringAsync());

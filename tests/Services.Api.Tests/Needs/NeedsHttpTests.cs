@@ -7,8 +7,13 @@ using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Needs;
 
-public sealed class NeedsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
+public sealed class NeedsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>, IAsyncLifetime
 {
+    /// <summary>The tests record needs in grand-figeac, which must have a club or a partner, whatever test runs first.</summary>
+    public Task InitializeAsync() => api.CoverTerritoryAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const string Unknown = "ned_aaaaaaaaaaaaaaaaaaaaaaaa";
 
     private static async Task<NeedResponse> ReadAsync(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)
@@ -191,9 +196,9 @@ public sealed class NeedsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task Clubs_and_partners_of_the_territory_and_the_operator_see_a_need_others_get_404()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company, "causse");
-        var need = await api.RecordNeedAsync(company, territory: "causse");
         var club = await api.RegisterAsync(OrganizationKind.Club, "causse");
         var partner = await api.RegisterAsync(OrganizationKind.Partner, "causse");
+        var need = await api.RecordNeedAsync(company, territory: "causse");
         var otherClub = await api.RegisterAsync(OrganizationKind.Club, "vallee-du-lot");
         var otherPartner = await api.RegisterAsync(OrganizationKind.Partner, "vallee-du-lot");
         var otherCompany = await api.RegisterAsync(OrganizationKind.Company, "causse");
