@@ -1341,7 +1341,7 @@ public sealed record OrganizationResponse
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 {
@@ -1353,7 +1353,7 @@ public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfBookingResponse : IPage<BookingResponse>
 {
@@ -1365,7 +1365,7 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfMembershipResponse : IPage<MembershipResponse>
 {
@@ -1377,7 +1377,7 @@ public sealed record PageOfMembershipResponse : IPage<MembershipResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfNeedResponse : IPage<NeedResponse>
 {
@@ -1389,7 +1389,7 @@ public sealed record PageOfNeedResponse : IPage<NeedResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfOfferResponse : IPage<OfferResponse>
 {
@@ -1401,7 +1401,7 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfSlotResponse : IPage<SlotResponse>
 {
@@ -1413,7 +1413,7 @@ public sealed record PageOfSlotResponse : IPage<SlotResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 {
@@ -1425,7 +1425,19 @@ public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
+/// </summary>
+public sealed record PageOfTerritoryResponse : IPage<TerritoryResponse>
+{
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<TerritoryResponse> Data { get; init; }
+
+    [JsonPropertyName("next")]
+    public string? Next { get; init; }
+}
+
+/// <summary>
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryResponse>
 {
@@ -1437,7 +1449,7 @@ public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryRespon
 }
 
 /// <summary>
-/// A page of a list, in its operation's order (newest first, or earliest slot first for availability); `next` is the cursor of the following page, or null at the end.
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
 public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 {
@@ -2162,6 +2174,48 @@ public sealed record SuspendOfferRequest
 {
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
+}
+
+/// <summary>
+/// A territory some organization belongs to or some open offer serves, with what is there.
+/// </summary>
+public sealed record TerritoryResponse
+{
+    /// <summary>
+    /// The territory's code, as organizations, offers and needs name it.
+    /// </summary>
+    [JsonPropertyName("code")]
+    public required string Code { get; init; }
+
+    /// <summary>
+    /// Clubs that belong to it.
+    /// </summary>
+    [JsonPropertyName("clubs")]
+    public required int Clubs { get; init; }
+
+    /// <summary>
+    /// Partners (local authorities, employment agencies) that belong to it.
+    /// </summary>
+    [JsonPropertyName("partners")]
+    public required int Partners { get; init; }
+
+    /// <summary>
+    /// Companies that belong to it.
+    /// </summary>
+    [JsonPropertyName("companies")]
+    public required int Companies { get; init; }
+
+    /// <summary>
+    /// Providers that belong to it.
+    /// </summary>
+    [JsonPropertyName("providers")]
+    public required int Providers { get; init; }
+
+    /// <summary>
+    /// Offers serving it that are not withdrawn (suspended ones count: they resume).
+    /// </summary>
+    [JsonPropertyName("openOffers")]
+    public required int OpenOffers { get; init; }
 }
 
 /// <summary>

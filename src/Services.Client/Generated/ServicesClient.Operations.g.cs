@@ -289,6 +289,34 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// List the territories known to the platform
+    /// </summary>
+    /// <remarks>
+    /// Every territory some organization belongs to or some open offer serves, with how many clubs, partners, companies and providers belong to it and how many offers serve it (not withdrawn), so that an integrator can offer a choice of territory (a need is recorded only in a territory with a club or a partner: clubs &gt; 0 or partners &gt; 0). Counts only, no names. Any organization may read it. Ordered by code, cursor pagination (limit, after → next). Read model 'insights': eventually consistent; pass minPosition to read your writes.
+    /// </remarks>
+    [Operation("listTerritories", "GET", "/v1/territories")]
+    public Task<ApiResponse<PageOfTerritoryResponse>> ListTerritoriesAsync(ListTerritoriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<PageOfTerritoryResponse>(HttpMethod.Get, $"/v1/territories", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listTerritories, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<TerritoryResponse> ListTerritoriesAutoPagingAsync(ListTerritoriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<TerritoryResponse>(async (after, ct) => (await ListTerritoriesAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
+
+    /// <summary>Every page of listTerritories with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<TerritoryResponse>> ListTerritoriesPagesAsync(ListTerritoriesParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<TerritoryResponse>(async (after, ct) => (await ListTerritoriesAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
+
+    /// <summary>
     /// Read the change feed
     /// </summary>
     /// <remarks>
@@ -715,7 +743,7 @@ public sealed partial class ServicesClient
     /// Record a need (company)
     /// </summary>
     /// <remarks>
-    /// A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId.
+    /// A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId. The territory must have a club or a partner (listTerritories: clubs &gt; 0 or partners &gt; 0), or no one would see the need: else 409 territory_not_covered, whose coveredTerritories name the territories meant (all of them if few, else the nearest). Organizations registered a moment ago count; making sure of it may take up to 5 s (503 read_model_lagging when it cannot).
     /// </remarks>
     [Operation("recordNeed", "POST", "/v1/needs")]
     public Task<ApiResponse<NeedResponse>> RecordNeedAsync(RecordNeedRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1112,6 +1140,25 @@ public sealed record GetIndicatorsParameters
     /// A quarter, YYYY-Qn, e.g. 2026-Q1 (or give month).
     /// </summary>
     public string? Quarter { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of ListTerritories.</summary>
+public sealed record ListTerritoriesParameters
+{
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
 
     /// <summary>
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
