@@ -7,7 +7,6 @@ using Services.Api.Organizations;
 using Services.Api.Security;
 using Services.Api.Territories;
 using Services.EventStore;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Needs;
 
@@ -62,17 +61,15 @@ public static class RecordNeedEndpoint
             .WithDescription(
                 "A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId. " +
                 "The territory must have a club or a partner (listTerritories: clubs > 0 or partners > 0), or no one would see the need: else 409 territory_not_covered, " +
-                "whose coveredTerritories name the territories meant (all of them if few, else the nearest). Organizations registered a moment ago count; " +
-                "making sure of it may take up to 5 s (503 read_model_lagging when it cannot).")
+                "whose coveredTerritories name the territories meant (all of them if few, else the nearest). A club or partner counts from its registration's answer on.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("not_a_company", TerritoryCoverage.NotCoveredCode)
-            .AnswersProblems(StatusCodes.Status503ServiceUnavailable, "read_model_lagging");
+            .Refuses("not_a_company", TerritoryCoverage.NotCoveredCode);
 
     private static async Task<Results<Created<NeedResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        RecordNeedRequest request, Caller caller, EventStore.EventStore store, NpgsqlDataSource db, ProjectionDaemon daemon, TimeProvider time, HttpContext http,
+        RecordNeedRequest request, Caller caller, EventStore.EventStore store, NpgsqlDataSource db, TimeProvider time, HttpContext http,
         CancellationToken cancellationToken)
     {
         var validation = request.Validate(caller);
@@ -86,7 +83,7 @@ public static class RecordNeedEndpoint
             if (!Organization.IsA(OrganizationKind.Company, companyId, company, out var notACompany)) return Problems.Refused(notACompany);
         }
         // The operator too: a need it records where no club or partner is would reach no one either.
-        if (await TerritoryCoverage.RefuseUncoveredAsync(request.Territory, db, store, daemon, http.Response, cancellationToken) is { } uncovered) return uncovered;
+        if (await TerritoryCoverage.RefuseUncoveredAsync(request.Territory, db, cancellationToken) is { } uncovered) return uncovered;
 
         var id = Ids.New(Ids.Need);
         var stream = Need.Stream(id);

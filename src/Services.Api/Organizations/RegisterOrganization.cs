@@ -5,6 +5,7 @@ using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
+using Services.Api.Territories;
 using Services.EventStore;
 
 namespace Services.Api.Organizations;
@@ -71,6 +72,17 @@ public static class RegisterOrganizationEndpoint
         return (string?)await command.ExecuteScalarAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// What the registration claims in its own transaction: a company its SIRET (one company per SIRET), a club or a
+    /// partner its territories (a need is recorded only where one of them would see it: <see cref="TerritoryCoverage"/>).
+    /// </summary>
+    private static IEnumerable<NpgsqlBatchCommand> Claims(string id, RegisterOrganizationRequest request)
+    {
+        if (request.Siret is { } siret) yield return ReadModelSql.BatchCommand("insert into organization_sirets (siret, organization_id) values ($1, $2)", siret, id);
+        if (TerritoryCoverage.Covers(request.Kind))
+            yield return ReadModelSql.BatchCommand("insert into covered_territories (territory) select unnest($1::text[]) on conflict do nothing", (object)request.Territories.ToArray());
+    }
+
     private static async Task<Results<Created<OrganizationResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         RegisterOrganizationRequest request, Caller caller, EventStore.EventStore store, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
@@ -84,7 +96,7 @@ public static class RegisterOrganizationEndpoint
         try
         {
             result = await store.AppendAsync([new StreamAppend(stream.Id, stream.Type, ExpectedVersion.NoStream, decision.Events!)], Writes.Metadata(http, caller),
-                request.Siret is { } siret ? () => [ReadModelSql.BatchCommand("insert into organization_sirets (siret, organization_id) values ($1, $2)", siret, id)] : null,
+                () => Claims(id, request),
                 cancellationToken);
         }
         catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: SiretKey })

@@ -1,19 +1,16 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
-using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Territories;
 
 /// <summary>
 /// The territories a club or a partner belongs to: only there does anyone but the company see a need (clubs and partners
-/// see the needs of their territories). Read from the insights read model, which may lag. A territory only ever gains
-/// coverage (an organization keeps its kind and territories), so a territory the read model shows covered is covered;
-/// one it does not show is refused only once the read model includes every write committed before the question, so
-/// that a club registered a moment ago counts.
+/// see the needs of their territories). A club's or partner's registration claims them in its own transaction
+/// (<c>covered_territories</c>), so the rule holds the moment the registration is acknowledged, whatever a read model's
+/// lag or rebuild; a territory only ever gains coverage (an organization keeps its kind and territories).
 /// </summary>
 public static class TerritoryCoverage
 {
@@ -24,15 +21,14 @@ public static class TerritoryCoverage
 
     public const int NearestListed = 5;
 
-    /// <summary>Null when <paramref name="territory"/> is covered; else 409 <see cref="NotCoveredCode"/>, or 503 when the read model did not catch up in time.</summary>
-    public static async Task<ProblemHttpResult?> RefuseUncoveredAsync(
-        string territory, NpgsqlDataSource db, EventStore.EventStore store, ProjectionDaemon daemon, HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>Whether an organization of this kind makes its territories covered.</summary>
+    public static bool Covers(OrganizationKind kind) => kind is OrganizationKind.Club or OrganizationKind.Partner;
+
+    /// <summary>Null when <paramref name="territory"/> is covered; else 409 <see cref="NotCoveredCode"/>.</summary>
+    public static async Task<ProblemHttpResult?> RefuseUncoveredAsync(string territory, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        if (await IsCoveredAsync(db, territory, cancellationToken)) return null;
-        var committed = await store.ReadLastCommittedAsync(cancellationToken);
-        if (await ReadYourWrites.WaitAsync(daemon, InsightsProjection.ShardName, committed, response, cancellationToken) is { } lagging) return lagging;
-        if (await IsCoveredAsync(db, territory, cancellationToken)) return null;
+        await using var command = ReadModelSql.Command(db, "select exists (select from covered_territories where territory = $1)", territory);
+        if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!) return null;
         return Problems.Refused(NotCovered(territory, await CoveredAsync(db, cancellationToken)));
     }
 
@@ -55,21 +51,9 @@ public static class TerritoryCoverage
         };
     }
 
-    private static async Task<bool> IsCoveredAsync(NpgsqlDataSource db, string territory, CancellationToken cancellationToken)
-    {
-        await using var command = ReadModelSql.Command(db, $"""
-            select exists (select 1 from {InsightsProjection.Prefix}_organizations where territories @> array[$1] and kind in ('club', 'partner'))
-            """, territory);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     private static async Task<IReadOnlyList<string>> CoveredAsync(NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        await using var command = ReadModelSql.Command(db, $"""
-            select distinct t.code collate "C" from {InsightsProjection.Prefix}_organizations o cross join lateral unnest(o.territories) as t(code)
-            where o.kind in ('club', 'partner')
-            order by 1
-            """);
+        await using var command = ReadModelSql.Command(db, """select territory from covered_territories order by territory collate "C" """);
         var covered = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) covered.Add(reader.GetString(0));

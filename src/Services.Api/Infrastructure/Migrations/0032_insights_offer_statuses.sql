@@ -2,8 +2,9 @@
 -- subscribed days of that month: the insights keep the offer's status over time, one row per suspension, resumption
 -- and withdrawal, from the instant the event gives (the instant it was recorded for events written before they carried
 -- one). Offers suspended, resumed or withdrawn before take the rows a rebuild would give them. A node still on older
--- code (during a rolling upgrade) writes no row for the changes it projects: such a month is charged as before, until a
--- rebuild.
+-- code (during a rolling upgrade) writes no row for the changes it projects: a suspension it misses leaves months
+-- charged, a resumption it misses leaves the offer read as closed (later months waived), a withdrawal it misses leaves
+-- the offer counted open in listTerritories. Rebuild insights once every node runs this code.
 create table rm_insights_offer_statuses (
     offer_id text        not null,
     version  bigint      not null, -- the offer stream's version that set this status
