@@ -9,7 +9,7 @@ using Services.Api.Security;
 
 namespace Services.Api.Demand;
 
-/// <summary>Parsing of the query parameters shared by the demand, usage, deliveries and indicators reads.</summary>
+/// <summary>Parsing of the query parameters shared by the demand, usage, deliveries, indicators and territories reads.</summary>
 public static class InsightNames
 {
     public static Category CategoryOf(string wireName) =>
@@ -54,7 +54,7 @@ public static class InsightNames
     public static DateOnly WeekStart(DateOnly day) => day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
 }
 
-/// <summary>Helpers of the demand, usage, deliveries and indicators endpoints.</summary>
+/// <summary>Helpers of the demand, usage, deliveries, indicators and territories endpoints.</summary>
 public static class InsightReads
 {
     /// <summary>The territories of the caller's organization; null for the operator, who sees every territory.</summary>

@@ -5,7 +5,7 @@ using Services.EventStore.Projections;
 
 namespace Services.Api.Demand;
 
-/// <summary>Shard <c>insights</c>: the <see cref="InsightFacts"/> the demand, usage, deliveries and indicators reads are computed from.</summary>
+/// <summary>Shard <c>insights</c>: the <see cref="InsightFacts"/> the demand, usage, deliveries, indicators and territories reads are computed from.</summary>
 public sealed class InsightsProjection : IProjection
 {
     public const string ShardName = "insights";
@@ -26,6 +26,6 @@ public sealed class InsightsProjection : IProjection
 
 public static class InsightReadModels
 {
-    /// <summary>The insights shard (the demand, usage, deliveries and indicators endpoints map their own routes).</summary>
+    /// <summary>The insights shard (the demand, usage, deliveries, indicators and territories endpoints map their own routes).</summary>
     public static IServiceCollection AddInsightReadModels(this IServiceCollection services) => services.AddProjection<InsightsProjection>();
 }

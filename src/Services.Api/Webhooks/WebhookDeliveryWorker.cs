@@ -266,7 +266,7 @@ public sealed class WebhookDeliveryWorker(
                 return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, cancellationToken);
             var statusCode = (int)response.StatusCode;
-            return response.IsSuccessStatusCode ? (statusCode, null) : (statusCode, Failed(circuit, $"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd()));
+            return response.IsSuccessStatusCode ? (statusCode, null) : (statusCode, Failed(circuit, Truncate($"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd())));
         }
         catch (BrokenCircuitException)
         {
