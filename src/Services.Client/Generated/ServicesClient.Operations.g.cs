@@ -743,7 +743,7 @@ public sealed partial class ServicesClient
     /// Record a need (company)
     /// </summary>
     /// <remarks>
-    /// A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId. The territory must have a club or a partner (listTerritories: clubs &gt; 0 or partners &gt; 0), or no one would see the need: else 409 territory_not_covered, whose coveredTerritories name the territories meant (all of them if few, else the nearest). Organizations registered a moment ago count; making sure of it may take up to 5 s (503 read_model_lagging when it cannot).
+    /// A company records what its staff need and no offer serves yet; the clubs and partners of the territory see it. The operator records for a company by giving companyId. The territory must have a club or a partner (listTerritories: clubs &gt; 0 or partners &gt; 0), or no one would see the need: else 409 territory_not_covered, whose coveredTerritories name the territories meant (all of them if few, else the nearest). A club or partner counts from its registration's answer on.
     /// </remarks>
     [Operation("recordNeed", "POST", "/v1/needs")]
     public Task<ApiResponse<NeedResponse>> RecordNeedAsync(RecordNeedRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
