@@ -40,9 +40,10 @@ public sealed record BookingCancelled(CancellationReason Reason);
 /// (cancellable until it, attendance from it, waiting until it). Only the slot's live bookings, confirmed or
 /// waitlisted, get it: one cancelled or expired before keeps the start it ended with.
 /// </summary>
+/// <param name="SlotId">The slot that moved: a receiver of the booking's events knows which departure or session without reading the booking.</param>
 /// <param name="PreviousSlotStart">When the slot started before (UTC).</param>
 /// <param name="SlotStart">When the slot starts now (UTC).</param>
-public sealed record BookingRescheduled(DateTimeOffset PreviousSlotStart, DateTimeOffset SlotStart);
+public sealed record BookingRescheduled(string SlotId, DateTimeOffset PreviousSlotStart, DateTimeOffset SlotStart);
 
 /// <summary>Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CancellationReason>))]

@@ -35,7 +35,7 @@ public static partial class Slot
         var end = command.End.ToUniversalTime();
         if (start == state.Start && end == state.End)
             return Decision<RescheduleSlotOutcome>.Accept(new RescheduleSlotOutcome([], new Dictionary<string, IReadOnlyList<object>>()));
-        var moved = new BookingRescheduled(state.Start, start);
+        var moved = new BookingRescheduled(state.Id, state.Start, start);
         return Decision<RescheduleSlotOutcome>.Accept(new RescheduleSlotOutcome(
             [new SlotRescheduled(state.OfferId, state.Start, state.End, start, end)],
             start == state.Start

@@ -78,6 +78,7 @@ public sealed class RescheduleSlotHttpTests(ApiFixture api) : IClassFixture<ApiF
         bookingMoved.StreamId.ShouldBe(Booking.StreamId(booking.Id));
         bookingMoved.Data.GetProperty("slotStart").GetDateTimeOffset().ShouldBe(start);
         bookingMoved.Data.GetProperty("previousSlotStart").GetDateTimeOffset().ShouldBe(slot.Start);
+        bookingMoved.Data.GetProperty("slotId").GetString().ShouldBe(slot.Id);
         seen.ShouldContain(e => e.Type == "slot.rescheduled" && e.StreamId == Slot.StreamId(slot.Id));
         var others = (await FeedReading.ReadAllAsync(bystander.Client)).Events;
         others.ShouldContain(e => e.Type == "slot.rescheduled" && e.StreamId == Slot.StreamId(slot.Id));

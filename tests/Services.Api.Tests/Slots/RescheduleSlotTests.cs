@@ -31,7 +31,7 @@ public sealed class RescheduleSlotTests
         var outcome = Moving(slot, Afternoon, Afternoon.AddHours(3)).ThenAccepted();
 
         outcome.Slot.ShouldBeEvents(new SlotRescheduled(OfferId, Start, End, Afternoon, Afternoon.AddHours(3)));
-        var moved = new BookingRescheduled(Start, Afternoon);
+        var moved = new BookingRescheduled(SlotId, Start, Afternoon);
         outcome.Bookings.ShouldBeEvents(("bkg_a", [moved]), ("bkg_b", [moved]), ("bkg_c", [moved]));
     }
 
