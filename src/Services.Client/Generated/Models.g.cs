@@ -227,6 +227,12 @@ public sealed record BookingRequested
 public sealed record BookingRescheduled
 {
     /// <summary>
+    /// The slot that moved: a receiver of the booking's events knows which departure or session without reading the booking.
+    /// </summary>
+    [JsonPropertyName("slotId")]
+    public required string SlotId { get; init; }
+
+    /// <summary>
     /// When the slot started before (UTC).
     /// </summary>
     [JsonPropertyName("previousSlotStart")]
