@@ -53,7 +53,8 @@ public sealed class WebhookDeliveryWorker(
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
 
-    // Per circuit (as _pipelines): what its last attempt sent failed with, shown while the circuit is open.
+    // Per circuit (as _pipelines): what its last attempt sent failed with, shown while the circuit is open; kept
+    // only until an attempt gets through, so it holds the failing receivers only.
     private readonly ConcurrentDictionary<string, string> _lastFailures = new(StringComparer.Ordinal);
 
     /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
@@ -266,7 +267,9 @@ public sealed class WebhookDeliveryWorker(
                 return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, cancellationToken);
             var statusCode = (int)response.StatusCode;
-            return response.IsSuccessStatusCode ? (statusCode, null) : (statusCode, Failed(circuit, Truncate($"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd())));
+            if (!response.IsSuccessStatusCode) return (statusCode, Failed(circuit, Truncate($"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd())));
+            _lastFailures.TryRemove(circuit, out _);
+            return (statusCode, null);
         }
         catch (BrokenCircuitException)
         {
