@@ -13,7 +13,7 @@ using Services.EventStore.Projections;
 namespace Services.Api.Demand;
 
 /// <summary>
-/// The facts the demand, usage, deliveries, indicators and territories read models are computed from: offers (with their providers), their terms and status over time,
+/// The facts the demand, usage, deliveries, indicators and territories read models are computed from: offers, their terms (with their providers) and status over time,
 /// slots (with their local date in the offer's time zone), bookings (with what happened to them),
 /// subscriptions, needs, organizations and club memberships, under one table prefix (<c>rm_insights_…</c>).
 /// One copy serves the five read models: they are sums computed from these rows when read, so a copy
@@ -76,17 +76,17 @@ public sealed class InsightFacts(string prefix)
             case OfferPublished e:
                 InsertBookings(batch, bookings); // they read the unit price as it was before this event
                 Command(batch, $"""
-                    insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price, provider_ids)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing
+                    insert into {p}_offers (offer_id, club_id, category, title, territories, time_zone, unit_price)
+                    values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing
                     """,
-                    e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount, e.ProviderIds.ToArray());
-                AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                    e.OfferId, e.ClubId, WireName.Of(e.Category), e.Title, e.Territories.ToArray(), e.TimeZone, e.UnitPrice.Amount);
+                AddTerms(batch, e.OfferId, recorded.StreamVersion, e.PublishedAt.ToUniversalTime(), e.MonthlyFee, e.UnitPrice, e.CoFunding, e.ProviderIds);
                 break;
             case OfferRevised e:
                 InsertBookings(batch, bookings);
-                Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4, provider_ids = $5 where offer_id = $1",
-                    ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount, e.ProviderIds.ToArray());
-                AddTerms(batch, ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding);
+                Command(batch, $"update {p}_offers set title = $2, territories = $3, unit_price = $4 where offer_id = $1",
+                    ReadModelValues.EntityId(recorded.StreamId), e.Title, e.Territories.ToArray(), e.UnitPrice.Amount);
+                AddTerms(batch, ReadModelValues.EntityId(recorded.StreamId), recorded.StreamVersion, at, e.MonthlyFee, e.UnitPrice, e.CoFunding, e.ProviderIds);
                 break;
             case OfferSuspended e:
                 AddStatus(batch, recorded, e.SuspendedAt ?? at, OfferStatus.Suspended);
@@ -162,13 +162,15 @@ public sealed class InsightFacts(string prefix)
         }
     }
 
-    private void AddTerms(NpgsqlBatch batch, string offerId, long version, DateTimeOffset validFrom, Money monthlyFee, Money unitPrice, CoFunding? coFunding)
+    private void AddTerms(
+        NpgsqlBatch batch, string offerId, long version, DateTimeOffset validFrom, Money monthlyFee, Money unitPrice, CoFunding? coFunding, IReadOnlyList<string> providerIds)
     {
         Command(batch, $"""
-            insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp, co_funding_partner_id)
-            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing
+            insert into {Prefix}_offer_terms (offer_id, version, valid_from, monthly_fee, unit_price, currency, co_funding_bp, co_funding_partner_id, provider_ids)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing
             """,
-            offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0, coFunding?.PartnerId);
+            offerId, version, validFrom, monthlyFee.Amount, unitPrice.Amount, monthlyFee.Currency, coFunding?.ShareBasisPoints ?? 0, coFunding?.PartnerId,
+            providerIds.ToArray());
     }
 
     /// <summary>The offer's status from <paramref name="since"/> on: the instant its event gives, else the one it was recorded at (events written before they carried one).</summary>

@@ -28,7 +28,7 @@ public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Un
 /// <param name="Cancelled">Cancelled by its club: its bookings were cancelled with it, so none are booked.</param>
 public sealed record DeliveredSlotResponse(string SlotId, DateTimeOffset Start, int Capacity, bool Cancelled, DeliveredUnits Units);
 
-/// <summary>One offer the provider delivers, with its slots of the month in start order.</summary>
+/// <summary>One offer the provider delivers, with its slots of the month it delivers (or delivered) in start order.</summary>
 /// <param name="Title">The offer's title now.</param>
 /// <param name="TimeZone">The offer's time zone, whose calendar month the slots are of.</param>
 /// <param name="Units">Sums of its slots.</param>
@@ -36,7 +36,7 @@ public sealed record DeliveredOfferResponse(
     string OfferId, string ClubId, string Title, Category Category, string TimeZone, IReadOnlyList<DeliveredSlotResponse> Slots, DeliveredUnits Units);
 
 /// <summary>What a provider delivered in a calendar month: per offer and slot, units booked and what became of them. No personal data.</summary>
-/// <param name="Offers">The offers naming the provider that have slots in the month, in offer id order.</param>
+/// <param name="Offers">The offers with slots of the month whose terms, in force when each started, named the provider; in offer id order.</param>
 /// <param name="Totals">Sums of every offer.</param>
 public sealed record ProviderDeliveriesResponse(string ProviderId, string Month, IReadOnlyList<DeliveredOfferResponse> Offers, DeliveredUnits Totals);
 
@@ -50,8 +50,10 @@ public static class ProviderDeliveriesEndpoint
                coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null), 0)::int as unrecorded
         from {InsightsProjection.Prefix}_offers o
         join {InsightsProjection.Prefix}_slots s on s.offer_id = o.offer_id and s.local_date between $2 and $3
+        join lateral ({OfferTermsInForce.Select("t.provider_ids", "s.offer_id", "s.start_at")}) t on t.provider_ids @> array[$1::text]
         left join {InsightsProjection.Prefix}_bookings b on b.slot_id = s.slot_id
-        where o.provider_ids @> array[$1::text]
+        -- Only the offers whose terms ever named it (indexed), before picking the terms of each of their slots.
+        where o.offer_id in (select offer_id from {InsightsProjection.Prefix}_offer_terms where provider_ids @> array[$1::text])
         group by o.offer_id, s.slot_id
         order by o.offer_id, s.start_at, s.slot_id
         """;
@@ -63,8 +65,11 @@ public static class ProviderDeliveriesEndpoint
             .WithSummary("What a provider delivered in a month, per offer and slot")
             .WithDescription("""
                 Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
-                every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
-                month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
+                each slot of the month, including those cancelled, whose offer named the provider among its providerIds in the
+                terms in force when the slot started (for a slot not started yet: the offer's providerIds now), grouped per offer,
+                with its units. An offer handed to another provider stays on the former one's deliveries for its slots started
+                before the hand-over and is on the new one's for those after (the bookings a provider may read follow the
+                providerIds now instead). Units: booked (confirmed, promoted ones included,
                 and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
                 started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
                 (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or

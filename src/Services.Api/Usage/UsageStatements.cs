@@ -81,13 +81,8 @@ public static class UsageStatements
         from lines l
         join {InsightsProjection.Prefix}_offers o on o.offer_id = l.offer_id
         left join lateral (
-            select t.monthly_fee, t.co_funding_bp, t.co_funding_partner_id
-            from {InsightsProjection.Prefix}_offer_terms t
-            where t.offer_id = l.offer_id
-            order by t.valid_from <= (coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone) desc,
-                     case when t.valid_from <= (coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone) then t.version end desc nulls last,
-                     t.version
-            limit 1
+            {OfferTermsInForce.Select("t.monthly_fee, t.co_funding_bp, t.co_funding_partner_id", "l.offer_id",
+                "(coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone)")}
         ) t on true
         where true{filters}
         order by l.company_id, l.offer_id

@@ -27,8 +27,6 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
         var shuttle = await store.OfferAsync(club, [territory], Category.Mobility, title: "Shuttle", providerIds: [provider.Id]);
         var childcare = await store.OfferAsync(otherClub, [territory], Category.Childcare, title: "Childcare", providerIds: [otherProvider, provider.Id]);
         var notOurs = await store.OfferAsync(club, [territory], Category.Concierge, title: "Concierge", providerIds: [otherProvider]);
-        var handedOver = await store.OfferAsync(club, [territory], Category.Mobility, title: "Carpool", providerIds: [provider.Id]);
-        await store.ReviseAsync(handedOver, [territory], 5_000, 1_250, title: "Carpool", providerIds: [otherProvider]);
 
         var busy = await store.SlotAsync(shuttle, At(new DateOnly(2026, 3, 4)), capacity: 8);
         await store.BookAsync(company, shuttle, busy, 2, "emp-private-1", Attended);
@@ -51,7 +49,6 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
         await store.BookAsync(company, childcare, childcareDay, 1, "emp-private-9", NoShow);
         var emptyDay = await store.SlotAsync(childcare, At(new DateOnly(2026, 3, 21)), capacity: 4);
         await store.BookAsync(company, notOurs, await store.SlotAsync(notOurs, At(new DateOnly(2026, 3, 10))), 3, "emp-private-1", Attended);
-        await store.BookAsync(company, handedOver, await store.SlotAsync(handedOver, At(new DateOnly(2026, 3, 11))), 2, "emp-private-1", Attended);
 
         var read = await provider.Client.GetAsync($"/v1/providers/{provider.Id}/deliveries?month=2026-03&minPosition={store.Last}");
         var march = await OkAsync<ProviderDeliveriesResponse>(read);
@@ -86,6 +83,33 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_offer_handed_to_another_provider_stays_on_the_former_ones_deliveries_for_its_slots_started_before_and_is_on_the_new_ones_for_those_after()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var (former, next) = (await store.OrganizationAsync(OrganizationKind.Provider, territory), await store.OrganizationAsync(OrganizationKind.Provider, territory));
+        var club = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        var company = await store.OrganizationAsync(OrganizationKind.Company, territory);
+        var carpool = await store.OfferAsync(club, [territory], Category.Mobility, title: "Carpool", providerIds: [former]);
+        var delivered = await store.SlotAsync(carpool, At(new DateOnly(2026, 3, 11)));
+        await store.BookAsync(company, carpool, delivered, 2, "emp-1", Attended);
+        // Scheduled before the hand-over, but starting after it: the new provider's to deliver.
+        var toDeliver = await store.SlotAsync(carpool, At(new DateOnly(2099, 3, 11)));
+        await store.BookAsync(company, carpool, toDeliver, 1, "emp-1", Confirmed);
+        // Now, long after March 2026: the club hands the carpool to the next provider.
+        await store.ReviseAsync(carpool, [territory], 5_000, 1_250, title: "Carpool", providerIds: [next]);
+
+        var formerMarch = await DeliveriesAsync(api.Operator, former, "2026-03", store);
+        formerMarch.Offers.ShouldHaveSingleItem().OfferId.ShouldBe(carpool);
+        formerMarch.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(delivered.Id, delivered.Start, 10, false, new DeliveredUnits(2, 2, 0, 0))]);
+        (await DeliveriesAsync(api.Operator, former, "2099-03", store)).Offers.ShouldBeEmpty();
+        (await DeliveriesAsync(api.Operator, next, "2026-03", store)).Offers.ShouldBeEmpty();
+        var nextLater = await DeliveriesAsync(api.Operator, next, "2099-03", store);
+        nextLater.Offers.ShouldHaveSingleItem().OfferId.ShouldBe(carpool);
+        nextLater.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(toDeliver.Id, toDeliver.Start, 10, false, new DeliveredUnits(1, 0, 0, 1))]);
+    }
+
+    [Fact]
     public async Task Attendance_the_provider_records_is_in_its_deliveries_read_with_its_position()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
@@ -110,7 +134,7 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
     }
 
     [Fact]
-    public async Task Offers_kept_before_migration_31_take_the_providers_of_their_last_publication_or_revision()
+    public async Task Offer_terms_kept_before_migration_31_take_the_providers_of_the_publication_or_revision_that_set_them()
     {
         var store = new InsightStore(api);
         var territory = NewTerritory();
@@ -120,17 +144,19 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
         await store.ReviseAsync(revised, [territory], 5_000, 1_250, providerIds: [otherProvider]);
         var none = await store.OfferAsync("org_clubaaaaaaaaaaaaaaaaaaaaa", [territory]);
         await store.CaughtUpAsync(InsightsProjection.ShardName);
-        (string Offer, string[] Providers)[] expected = [(published, [otherProvider, provider]), (revised, [otherProvider]), (none, [])];
-        foreach (var (offer, providers) in expected) (await ProvidersAreAsync(offer, providers)).ShouldBeTrue();
+        (string Offer, long Version, string[] Providers)[] expected =
+            [(published, 1, [otherProvider, provider]), (revised, 1, [provider]), (revised, 2, [otherProvider]), (none, 1, [])];
+        foreach (var (offer, version, providers) in expected) (await ProvidersAreAsync(offer, version, providers)).ShouldBeTrue();
 
         // As on a database that had not had it yet.
-        await api.ExecuteAsync("alter table rm_insights_offers drop column provider_ids");
+        await api.ExecuteAsync("alter table rm_insights_offer_terms drop column provider_ids");
         await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 31");
         await SchemaMigration.ApplyAsync(api.Service<EventStore.EventStore>(), CancellationToken.None);
 
-        foreach (var (offer, providers) in expected) (await ProvidersAreAsync(offer, providers)).ShouldBeTrue($"{offer} names [{string.Join(", ", providers)}]");
+        foreach (var (offer, version, providers) in expected)
+            (await ProvidersAreAsync(offer, version, providers)).ShouldBeTrue($"{offer} v{version} names [{string.Join(", ", providers)}]");
     }
 
-    private async Task<bool> ProvidersAreAsync(string offerId, string[] providers) =>
-        await api.CountAsync("select count(*) from rm_insights_offers where offer_id = $1 and provider_ids = $2", offerId, providers) == 1;
+    private async Task<bool> ProvidersAreAsync(string offerId, long version, string[] providers) =>
+        await api.CountAsync("select count(*) from rm_insights_offer_terms where offer_id = $1 and version = $2 and provider_ids = $3", offerId, version, providers) == 1;
 }
