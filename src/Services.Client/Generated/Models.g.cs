@@ -531,7 +531,7 @@ public sealed record CreatedWebhookResponse
 }
 
 /// <summary>
-/// One offer the provider delivers, with its slots of the month in start order.
+/// One offer the provider delivers, with its slots of the month it delivers (or delivered) in start order.
 /// </summary>
 public sealed record DeliveredOfferResponse
 {
@@ -1589,7 +1589,7 @@ public sealed record ProviderDeliveriesResponse
     public required string Month { get; init; }
 
     /// <summary>
-    /// The offers naming the provider that have slots in the month, in offer id order.
+    /// The offers with slots of the month whose terms, in force when each started, named the provider; in offer id order.
     /// </summary>
     [JsonPropertyName("offers")]
     public required IReadOnlyList<DeliveredOfferResponse> Offers { get; init; }

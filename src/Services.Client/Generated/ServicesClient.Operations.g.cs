@@ -255,8 +255,11 @@ public sealed partial class ServicesClient
     /// </summary>
     /// <remarks>
     /// Visible to the provider itself and the operator (anyone else: 404). To invoice the clubs or check their figures:
-    /// every offer naming the provider among its providerIds now (as for the bookings it may read) that has slots in the
-    /// month, each slot of the month, including those cancelled, with its units: booked (confirmed, promoted ones included,
+    /// each slot of the month, including those cancelled, whose offer named the provider among its providerIds in the
+    /// terms in force when the slot started (for a slot not started yet: the offer's providerIds now), grouped per offer,
+    /// with its units. An offer handed to another provider stays on the former one's deliveries for its slots started
+    /// before the hand-over and is on the new one's for those after (the bookings a provider may read follow the
+    /// providerIds now instead). Units: booked (confirmed, promoted ones included,
     /// and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
     /// started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
     /// (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
