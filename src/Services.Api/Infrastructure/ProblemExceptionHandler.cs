@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Services.Api.Security;
 using Services.EventStore;
@@ -18,8 +19,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         ArgumentNullException.ThrowIfNull(httpContext);
         var answer = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => new Answer(InvalidJson(json)),
-            BadHttpRequestException bad => new Answer(BadRequest(bad)),
+            BadHttpRequestException { InnerException: JsonException json } => new Answer(InvalidJson(json, httpContext)),
+            BadHttpRequestException bad => new Answer(BadRequest(bad, httpContext.Request.Query)),
             StreamVersionConflictException => Unavailable("busy", "Too many concurrent changes to the same resources; retry shortly."),
             PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Idempotency.ReservationConstraint } => new Answer(new ProblemDetails
             {
@@ -48,7 +49,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// <summary>What an exception is answered with, when to retry it, and how loudly it is logged (<see cref="LogLevel.None"/>: not here).</summary>
     private sealed record Answer(ProblemDetails Problem, string? RetryAfter = null, LogLevel LogLevel = LogLevel.None);
 
-    private static ProblemDetails InvalidJson(JsonException json)
+    private static ProblemDetails InvalidJson(JsonException json, HttpContext httpContext)
     {
         // The reader's own faults (not JSON at all, cut short) come wrapped; the serializer's (a field it
         // cannot map or convert) do not. Told apart first: "not json" reads as a failed literal 'null'.
@@ -68,15 +69,43 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             var m when m.StartsWith(UtcInstantConverter.OffsetRequired, StringComparison.Ordinal) => UtcInstantConverter.OffsetRequired,
             var m when m.StartsWith(WireEnumConverter.OneOfPrefix, StringComparison.Ordinal) => m,
-            var m when m.Contains("could not be mapped", StringComparison.Ordinal) => "Unknown field.",
+            var m when m.Contains("could not be mapped", StringComparison.Ordinal) => UnknownField(m, httpContext),
             var m when m.StartsWith("Duplicate property", StringComparison.Ordinal) => "This field is given more than once.",
+            // Before the null rule: a nullable type's name (System.Nullable`1[…]) has "null" in it.
+            var m when m.Contains(NotConverted, StringComparison.Ordinal) => Expected(FieldType(m.Split(NotConverted, 2)[1].Split(". Path:", 2)[0], field, httpContext), inBody: true),
             var m when m.Contains("null", StringComparison.OrdinalIgnoreCase) => "This field is required and may not be null.",
-            var m when m.Contains("could not be converted", StringComparison.Ordinal) => "Wrong type or out of range for this field.",
             var m when m.Contains("maximum configured depth", StringComparison.Ordinal) => "The JSON is nested too deeply.",
             _ => $"Malformed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
         };
         return Validation(new Dictionary<string, string[]> { [field] = [message] });
     }
+
+    private const string NotConverted = "could not be converted to ";
+
+    // "The JSON property 'attendance' could not be mapped to any .NET member contained in type 'Services.Api.Bookings.RecordAttendanceRequest'."
+    private static string UnknownField(string message, HttpContext httpContext) =>
+        JsonProperties(message.Split("contained in type '", 2).ElementAtOrDefault(1)?.TrimEnd('.', '\'') ?? "", httpContext) is { } properties
+            ? $"Unknown field; this object takes: {string.Join(", ", properties.Select(property => property.Name))}."
+            : "Unknown field.";
+
+    /// <summary>
+    /// The type of the field at <paramref name="path"/>: the serializer names the object that holds it
+    /// when the object is built by its constructor (our records), the field's own type otherwise.
+    /// </summary>
+    private static string FieldType(string reported, string path, HttpContext httpContext)
+    {
+        var name = path.Split('.')[^1].Split('[')[0];
+        var type = JsonProperties(reported, httpContext)?.FirstOrDefault(property => property.Name == name)?.PropertyType;
+        if (type is null) return reported;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type != typeof(string) && type.IsAssignableTo(typeof(System.Collections.IEnumerable)) ? "[]" : type.FullName ?? type.Name;
+    }
+
+    /// <summary>The JSON properties of one of our types, named as the serializer names it; null for any other type.</summary>
+    private static IList<System.Text.Json.Serialization.Metadata.JsonPropertyInfo>? JsonProperties(string typeName, HttpContext httpContext) =>
+        typeof(ProblemExceptionHandler).Assembly.GetType(typeName) is { } type
+            ? httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions.GetTypeInfo(type).Properties
+            : null;
 
     // "JSON deserialization for type 'X' was missing required properties including: 'name', 'territories'."
     private static string[] MissingFields(string message)
@@ -88,14 +117,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 .Select(name => name.Trim('.', '\'', ' ')).ToArray();
     }
 
-    private static ProblemDetails BadRequest(BadHttpRequestException bad) => bad.StatusCode switch
+    private static ProblemDetails BadRequest(BadHttpRequestException bad, IQueryCollection query) => bad.StatusCode switch
     {
         StatusCodes.Status413PayloadTooLarge => new ProblemDetails { Status = 413, Type = Problems.TypeBase + "body_too_large", Title = "Body too large", Detail = "The request body exceeds the size limit of this API." },
         StatusCodes.Status415UnsupportedMediaType => new ProblemDetails { Status = 415, Type = Problems.TypeBase + "unsupported_media_type", Title = "Unsupported media type", Detail = "Send the body as application/json." },
         // "Implicit body inferred for parameter "request" but no body was provided. …" / "Required parameter "X request" was not provided from body."
         _ when bad.Message.Contains("no body was provided", StringComparison.Ordinal) || bad.Message.EndsWith("not provided from body.", StringComparison.Ordinal)
             => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
-        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = [Expected(bad.Message)] }),
+        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]>
+        {
+            [ParameterName(bad.Message)] = [query[ParameterName(bad.Message)].Count > 1 ? "Give this parameter once." : Expected(ParameterType(bad.Message), inBody: false)],
+        }),
         _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["This parameter is required."] }),
         _ => new ProblemDetails { Status = bad.StatusCode, Type = Problems.TypeBase + "bad_request", Title = "Bad request", Detail = bad.Message },
     };
@@ -103,16 +135,29 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     // Messages look like: Failed to bind parameter "int limit" from "abc". / Required parameter "string month" was not provided from query string.
     private static string ParameterName(string message) => Declaration(message) is { } declaration ? declaration[(declaration.LastIndexOf(' ') + 1)..] : "query";
 
-    /// <summary>What a parameter takes, from the type its declaration names ("Nullable&lt;DateOnly&gt; from"): the value given was not one.</summary>
-    private static string Expected(string message) =>
-        (Declaration(message) is { } declaration ? declaration[..Math.Max(declaration.LastIndexOf(' '), 0)] : "").Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', '?') switch
+    // The type a parameter's declaration names ("Nullable<DateOnly> from").
+    private static string ParameterType(string message) =>
+        Declaration(message) is { } declaration ? declaration[..Math.Max(declaration.LastIndexOf(' '), 0)] : "";
+
+    /// <summary>
+    /// What a query parameter or a JSON field takes, from the type its declaration (<c>Nullable&lt;DateOnly&gt;</c>)
+    /// or the serializer (<c>System.Int32</c>) names: the value given was not one.
+    /// </summary>
+    private static string Expected(string type, bool inBody)
+    {
+        var name = type.Replace("System.", "", StringComparison.Ordinal);
+        if (name.EndsWith("[]", StringComparison.Ordinal) || name.Contains("List`1", StringComparison.Ordinal)) return "An array.";
+        return name.Replace("Nullable`1[", "", StringComparison.Ordinal).Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', ']', '?') switch
         {
             "DateOnly" => "A day, YYYY-MM-DD (e.g. 2026-11-23).",
             "DateTimeOffset" => UtcInstantConverter.OffsetRequired,
-            "int" or "long" => "An integer.",
-            "bool" => "true or false.",
-            _ => "Invalid value for this parameter.",
+            "int" or "long" or "Int32" or "Int64" => inBody ? "An integer within range, as a JSON number (2, not \"2\")." : "An integer.",
+            "bool" or "Boolean" => "true or false.",
+            "String" => "A string.",
+            var other when typeof(ProblemExceptionHandler).Assembly.GetType(other) is not null => "An object: see this field in the API document (/openapi/v1.json).",
+            _ => "A value of another kind: see this field in the API document (/openapi/v1.json).",
         };
+    }
 
     private static string? Declaration(string message)
     {

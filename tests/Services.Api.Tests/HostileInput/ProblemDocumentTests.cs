@@ -57,6 +57,27 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         (await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field)).GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(expected);
 
     [Fact]
+    public async Task A_query_parameter_given_twice_is_refused_as_such() =>
+        (await (await api.Operator.GetAsync("/v1/offers?limit=1&limit=2")).ShouldBeInvalidAsync("limit")).GetProperty("errors").GetProperty("limit")[0].GetString()
+            .ShouldBe("Give this parameter once.");
+
+    [Theory]
+    [InlineData("/v1/bookings", """{"subscriptionId":"sub_x","slotId":"slt_x","quantity":"1","beneficiaryRef":"EMP-1"}""", "quantity", "An integer within range, as a JSON number (2, not \"2\").")]
+    [InlineData("/v1/bookings", """{"subscriptionId":"sub_x","slotId":"slt_x","quantity":99999999999,"beneficiaryRef":"EMP-1"}""", "quantity", "An integer within range, as a JSON number (2, not \"2\").")]
+    [InlineData("/v1/subscriptions", """{"offerId":"off_x","monthlyQuota":1,"startsOn":"01/12/2026"}""", "startsOn", "A day, YYYY-MM-DD (e.g. 2026-11-23).")]
+    [InlineData("/v1/needs", """{"category":"childcare","territory":["grand-figeac"],"headcount":2,"description":"x"}""", "territory", "A string.")]
+    [InlineData("/v1/offers", """{"category":"mobility","title":"t","description":"d","territories":"grand-figeac","timeZone":"Europe/Paris","monthlyFee":{"amount":1,"currency":"EUR"}}""", "territories", "An array.")]
+    [InlineData("/v1/offers", """{"category":"mobility","title":"t","description":"d","territories":["grand-figeac"],"timeZone":"Europe/Paris","monthlyFee":12}""", "monthlyFee", "An object: see this field in the API document (/openapi/v1.json).")]
+    public async Task A_body_field_of_the_wrong_kind_is_answered_with_what_the_field_takes(string path, string body, string field, string expected) =>
+        (await (await api.Operator.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"))).ShouldBeInvalidAsync(field))
+            .GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(expected);
+
+    [Fact]
+    public async Task An_unknown_body_field_is_answered_with_the_fields_the_object_takes() =>
+        (await (await api.Operator.PostAsync("/v1/bookings/bkg_x/attendance", new StringContent("""{"attendance":"attended"}""", Encoding.UTF8, "application/json")))
+            .ShouldBeInvalidAsync("attendance")).GetProperty("errors").GetProperty("attendance")[0].GetString().ShouldBe("Unknown field; this object takes: outcome.");
+
+    [Fact]
     public async Task A_field_given_twice_is_refused_naming_it_rather_than_the_last_one_winning()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
