@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Beneficiaries;
@@ -12,7 +13,19 @@ using Services.Api.Subscriptions;
 namespace Services.Api.Bookings;
 
 /// <param name="Contact">The beneficiary's contact details, already sealed with its data key (<see cref="ContactVault"/>).</param>
-public sealed record BookSeat(string BookingId, string CompanyId, string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, SealedContact? Contact = null);
+/// <param name="WhenFull">What the company wants when the seats are not free: a place on the waitlist, or no booking at all.</param>
+public sealed record BookSeat(string BookingId, string CompanyId, string SubscriptionId, string SlotId, int Quantity, string BeneficiaryRef, SealedContact? Contact = null, WhenFull WhenFull = WhenFull.Waitlist);
+
+/// <summary>What a booking does when the seats it asks for are not free.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<WhenFull>))]
+public enum WhenFull
+{
+    /// <summary>It joins the slot's waitlist, and is confirmed when seats free up in its turn.</summary>
+    [JsonStringEnumMemberName("waitlist")] Waitlist,
+
+    /// <summary>It is refused (409 slot_full) and nothing is recorded: for an app that offers another slot at once.</summary>
+    [JsonStringEnumMemberName("refuse")] Refuse,
+}
 
 /// <param name="Promoted">Events per booking id for waiting bookings promoted first (see <see cref="Booking.Decide(BookSeat, BookingState?, SlotState?, SubscriptionState?, OfferState?, DateTimeOffset, IReadOnlySet{string}?)"/>).</param>
 public sealed record BookSeatOutcome(
@@ -84,6 +97,9 @@ public static partial class Booking
                 Subscription: [counted],
                 Promoted: promotion.Bookings));
 
+        if (command.WhenFull == WhenFull.Refuse)
+            return Decision.Refuse("slot_full", $"Slot {slot.Id} has {left.Remaining} of its {slot.Capacity} seats free; {command.Quantity} were asked for, and whenFull is refuse: nothing was booked.")
+                with { Facts = new Dictionary<string, object> { ["remaining"] = left.Remaining, ["quantity"] = command.Quantity } };
         var position = left.Waitlist.Count + 1;
         return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
             Booking: [requested, new BookingWaitlisted(position)],
@@ -94,13 +110,15 @@ public static partial class Booking
 }
 
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
+/// <param name="WhenFull">When the seats asked for are not free: <c>waitlist</c> (the default) joins the slot's waitlist; <c>refuse</c> books nothing and answers 409 slot_full, with the seats free in <c>remaining</c>.</param>
 /// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
 public sealed partial record BookSeatRequest(
     [property: Id(Ids.Subscription)] string SubscriptionId,
     [property: Id(Ids.Slot)] string SlotId,
     [property: Range(1, Booking.MaxQuantity)] int Quantity,
     [property: StringLength(Booking.MaxBeneficiaryRef, MinimumLength = 1), RegularExpression(BookSeatRequest.OpaqueReferencePattern)] string BeneficiaryRef,
-    ContactDetails? Contact = null)
+    ContactDetails? Contact = null,
+    WhenFull WhenFull = WhenFull.Waitlist)
 {
     public Validation Validate()
     {
@@ -136,11 +154,11 @@ public static class BookSeatEndpoint
             .WithName("bookSeat")
             .AnswersWithVersion()
             .WithSummary("Book units of a slot")
-            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.")
+            .WithDescription("The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error, unless the request says whenFull: refuse, which books nothing and answers 409 slot_full with the seats free (remaining). Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quantity_exceeds_capacity", "beneficiary_already_booked", "quota_exceeded")
+            .Refuses("slot_cancelled", "slot_started", "offer_withdrawn", "offer_suspended", "subscription_offer_mismatch", "subscription_not_started", "subscription_ended", "quantity_exceeds_capacity", "beneficiary_already_booked", "quota_exceeded", "slot_full")
             .AnswersProblems(StatusCodes.Status503ServiceUnavailable, SecretKeyUnavailableException.Code);
 
     private static async Task<Results<Created<BookingResponse>, ValidationProblem, ProblemHttpResult>> Handle(
@@ -170,7 +188,7 @@ public static class BookSeatEndpoint
                 await streams.LoadAsync(Beneficiary.Stream(subscriptionState.CompanyId, request.BeneficiaryRef), ct);
                 contact = await vault.SealAsync(subscriptionState.CompanyId, request.BeneficiaryRef, details, ct);
             }
-            var command = new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact);
+            var command = new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact, request.WhenFull);
             var decision = await PromotionQuota.DecideAsync(streams,
                 overQuota => Booking.Decide(command, state, slotState, subscriptionState, offer, time.GetUtcNow(), overQuota),
                 outcome => outcome.Promoted.Keys,

@@ -61,6 +61,18 @@ public sealed class BookSeatTests
     }
 
     [Fact]
+    public void A_booking_that_would_rather_not_wait_is_refused_on_a_full_slot_naming_the_seats_free()
+    {
+        var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 3));
+
+        var refusal = Booking.Decide(Book(slot.Remaining + 1) with { WhenFull = WhenFull.Refuse }, null, slot, SubscriptionWith(), OfferWith(), Now).ThenRefused("slot_full");
+
+        refusal.Facts.ShouldNotBeNull()["remaining"].ShouldBe(slot.Remaining);
+        Booking.Decide(Book(slot.Remaining) with { WhenFull = WhenFull.Refuse }, null, slot, SubscriptionWith(), OfferWith(), Now)
+            .ThenAccepted().Booking.ShouldBeEvents(RequestedNow(slot.Remaining), new BookingConfirmed());
+    }
+
+    [Fact]
     public void A_new_booking_that_fits_the_seats_left_takes_them_past_a_waiting_booking_too_large_for_them()
     {
         var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 2), new WaitlistJoined("bkg_w1", OtherCompanyId, 3, 1));

@@ -94,6 +94,22 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_booking_that_would_rather_not_wait_is_refused_on_a_full_slot_and_nothing_is_booked()
+    {
+        var scene = await SceneAsync(capacity: 2);
+        (await api.BookAsync(scene.Company, scene.SubscriptionId, scene.SlotId)).Status.ShouldBe(BookingStatus.Confirmed);
+        var body = new { subscriptionId = scene.SubscriptionId, slotId = scene.SlotId, quantity = 2, beneficiaryRef = "hr:7", whenFull = "refuse" };
+
+        var refused = await PostAsync(scene.Company.Client, "/v1/bookings", body);
+
+        var problem = await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "slot_full");
+        problem.GetProperty("remaining").GetInt32().ShouldBe(1);
+        var slot = await api.GetSlotAsync(scene.Club, scene.SlotId);
+        (slot.Reserved, slot.WaitlistLength).ShouldBe((1, 0));
+        (await PostAsync(scene.Company.Client, "/v1/bookings", body with { quantity = 1 })).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task A_booking_is_seen_by_its_company_the_offers_club_and_providers_and_the_operator_only()
     {
         var scene = await SceneAsync();
