@@ -141,6 +141,12 @@ public sealed record BookSeatRequest
 
     [JsonPropertyName("contact")]
     public ContactDetails? Contact { get; init; }
+
+    /// <summary>
+    /// When the seats asked for are not free: `waitlist` (the default) joins the slot's waitlist; `refuse` books nothing and answers 409 slot_full, with the seats free in `remaining`.
+    /// </summary>
+    [JsonPropertyName("whenFull")]
+    public string? WhenFull { get; init; }
 }
 
 public sealed record BookingCancelled
