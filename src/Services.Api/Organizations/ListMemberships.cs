@@ -52,19 +52,8 @@ public static class ListMembershipsEndpoint
         if (!Organization.IsManagedBy(companyId, caller)) return await OrganizationAccess.NotManagedAsync(store, companyId, caller, cancellationToken, "company");
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
-        var filters = new QueryFilters(companyId, pageSize + 1);
-        if (cursor is { } k) filters.And($"(admitted_at, club_id) < ({filters.Parameter(ReadModelValues.Utc(k.At))}, {filters.Parameter(k.Id)})");
-        var rows = new List<MembershipResponse>();
-        await using (var command = ReadModelSql.Command(db, $"""
-            select club_id, admitted_at from {InsightsProjection.Prefix}_memberships
-            where company_id = $1 and removed_at is null{filters.Conditions}
-            order by admitted_at desc, club_id desc
-            limit $2
-            """, filters.Values))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken)) rows.Add(new MembershipResponse(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
-        }
+        var rows = (await MembershipRows.ReadAsync(db, MembershipRows.Side.Company, companyId, cursor, pageSize + 1, cancellationToken))
+            .Select(row => new MembershipResponse(row.OtherId, row.Since)).ToList();
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, membership => new PageCursor(membership.Since, membership.ClubId)));
     }
 }

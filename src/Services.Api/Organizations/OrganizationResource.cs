@@ -53,6 +53,7 @@ public static class OrganizationEndpoints
         var clubs = v1.MapGroup("/clubs/{clubId}/members").WithTags("Organizations");
         clubs.MapAdmitMember();
         clubs.MapRemoveMember();
+        clubs.MapListMembers();
         v1.MapListMemberships();
         return v1;
     }
