@@ -944,6 +944,36 @@ public sealed record MemberRemoved
 }
 
 /// <summary>
+/// A company that belongs to the club.
+/// </summary>
+public sealed record MemberResponse
+{
+    /// <summary>
+    /// The member company.
+    /// </summary>
+    [JsonPropertyName("companyId")]
+    public required string CompanyId { get; init; }
+
+    /// <summary>
+    /// Its name as it is now (it may have been renamed since its admission).
+    /// </summary>
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// Its SIRET (14 digits), as registered.
+    /// </summary>
+    [JsonPropertyName("siret")]
+    public string? Siret { get; init; }
+
+    /// <summary>
+    /// When the club admitted it (its latest admission, when it was removed and admitted again).
+    /// </summary>
+    [JsonPropertyName("since")]
+    public required DateTimeOffset Since { get; init; }
+}
+
+/// <summary>
 /// A club a company belongs to: it may subscribe to the club's offers.
 /// </summary>
 public sealed record MembershipResponse
@@ -1371,6 +1401,18 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
 {
     [JsonPropertyName("data")]
     public required IReadOnlyList<BookingResponse> Data { get; init; }
+
+    [JsonPropertyName("next")]
+    public string? Next { get; init; }
+}
+
+/// <summary>
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
+/// </summary>
+public sealed record PageOfMemberResponse : IPage<MemberResponse>
+{
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<MemberResponse> Data { get; init; }
 
     [JsonPropertyName("next")]
     public string? Next { get; init; }

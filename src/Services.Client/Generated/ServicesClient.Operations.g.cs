@@ -362,6 +362,35 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// List a club's member companies
+    /// </summary>
+    /// <remarks>
+    /// The club itself or the operator (another organization that may know the club: 403; anyone else: 404; an organization that is not a club: 404 to everyone). Its current members with their current names and SIRETs, newest admission first, from the insights read model: pass an admission's or removal's Services-Position as minPosition to read it. Cursor pagination.
+    /// </remarks>
+    [Operation("listMembers", "GET", "/v1/clubs/{clubId}/members")]
+    public Task<ApiResponse<PageOfMemberResponse>> ListMembersAsync(string clubId, ListMembersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clubId);
+        return SendAsync<PageOfMemberResponse>(HttpMethod.Get, $"/v1/clubs/{Segment(Format(clubId)!)}/members", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listMembers, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<MemberResponse> ListMembersAutoPagingAsync(string clubId, ListMembersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<MemberResponse>(async (after, ct) => (await ListMembersAsync(clubId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
+
+    /// <summary>Every page of listMembers with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<MemberResponse>> ListMembersPagesAsync(string clubId, ListMembersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<MemberResponse>(async (after, ct) => (await ListMembersAsync(clubId, (parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
+
+    /// <summary>
     /// Remove a company from a club
     /// </summary>
     /// <remarks>
@@ -1181,6 +1210,25 @@ public sealed record ListEventsParameters
     /// Page size, 1 to 500 (default 100).
     /// </summary>
     public int? Limit { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
+/// <summary>Query and header parameters of ListMembers.</summary>
+public sealed record ListMembersParameters
+{
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
 
     /// <summary>
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
