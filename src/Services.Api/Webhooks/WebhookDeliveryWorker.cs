@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Services.Api.Infrastructure;
@@ -22,8 +21,8 @@ namespace Services.Api.Webhooks;
 /// another, the lane claiming the organization's next due ones itself until none is; runs claim only
 /// for organizations without a lane on this node, so a slow or hanging receiver holds up its own
 /// organization and no other.
-/// Each attempt runs through a Polly pipeline per endpoint URL: a timeout per attempt and a circuit
-/// breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
+/// Each attempt runs through a circuit per organization and receiver host (<see cref="WebhookCircuits"/>): a
+/// timeout per attempt and a circuit breaker (in memory, per node). Every attempt is recorded (status, duration, error); a failure
 /// schedules the next attempt with exponential back-off and jitter (<see cref="WebhookOptions"/>) until
 /// MaxAttempts, then the delivery is 'failed' (it can be redelivered). A delivery not sent because
 /// the circuit is open counts as a failed attempt, with the reason. One whose signing secret opens
@@ -51,11 +50,9 @@ public sealed class WebhookDeliveryWorker(
     private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(10);
 
     private readonly WebhookOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
 
-    // Per circuit (as _pipelines): what its last attempt sent failed with, shown while the circuit is open; kept
-    // only until an attempt gets through, so it holds the failing receivers only.
-    private readonly ConcurrentDictionary<string, string> _lastFailures = new(StringComparer.Ordinal);
+    /// <summary>The circuits of the receivers this node sends to: those idle a while are forgotten at each claim.</summary>
+    internal WebhookCircuits Circuits { get; } = new(options.Value, time);
 
     /// <summary>The lanes sending on this node, by organization: each ends when its deliveries are sent.</summary>
     private readonly ConcurrentDictionary<string, Task> _lanes = new(StringComparer.Ordinal);
@@ -120,6 +117,7 @@ public sealed class WebhookDeliveryWorker(
         await _claiming.WaitAsync(cancellationToken);
         try
         {
+            Circuits.ForgetIdle();
             var free = _options.ConcurrentOrganizations - _lanes.Count;
             if (free <= 0) return (0, []);
             var claimed = await ClaimAsync(time.GetUtcNow(), [.. _lanes.Keys], free, only: null, cancellationToken);
@@ -250,11 +248,10 @@ public sealed class WebhookDeliveryWorker(
         // or query would each get their own failures before opening it, and one organization's
         // webhooks to a host that never answers would hold the worker that long each. Not per host
         // alone: one organization's failing URL must not pause others' deliveries to a shared receiver.
-        var circuit = $"{delivery.OrganizationId} {new Uri(url).GetLeftPart(UriPartial.Authority)}";
+        var circuit = Circuits.For($"{delivery.OrganizationId} {new Uri(url).GetLeftPart(UriPartial.Authority)}");
         try
         {
-            var pipeline = _pipelines.GetOrAdd(circuit, _ => BuildPipeline());
-            using var response = await pipeline.ExecuteAsync(async ct =>
+            using var response = await circuit.Pipeline.ExecuteAsync(async ct =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, url)
                 {
@@ -267,8 +264,8 @@ public sealed class WebhookDeliveryWorker(
                 return await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, cancellationToken);
             var statusCode = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode) return (statusCode, Failed(circuit, Truncate($"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd())));
-            _lastFailures.TryRemove(circuit, out _);
+            if (!response.IsSuccessStatusCode) return (statusCode, circuit.Failed(Truncate($"HTTP {statusCode} {response.ReasonPhrase}".TrimEnd())));
+            circuit.GotThrough();
             return (statusCode, null);
         }
         catch (BrokenCircuitException)
@@ -276,20 +273,18 @@ public sealed class WebhookDeliveryWorker(
             // Counted like a failed attempt, so that the back-off and the attempt limit hold while
             // an endpoint stays down: a backlog is not carried from one break to the next forever.
             // The failure that keeps it open is what the integrator has to fix, so it is named.
-            var cause = _lastFailures.TryGetValue(circuit, out var last) ? $" The last attempt sent there failed: {last}" : "";
+            var cause = circuit.LastFailure is { } last ? $" The last attempt sent there failed: {last}" : "";
             return (null, $"Not sent: this organization's attempts to this URL's scheme, host and port keep failing, so sending there is paused for a while (circuit open).{cause}");
         }
         catch (TimeoutRejectedException)
         {
-            return (null, Failed(circuit, $"Timed out after {_options.AttemptTimeoutSeconds:0.#} s."));
+            return (null, circuit.Failed($"Timed out after {_options.AttemptTimeoutSeconds:0.#} s."));
         }
         catch (HttpRequestException ex)
         {
-            return (null, Failed(circuit, Truncate(Explain(ex))));
+            return (null, circuit.Failed(Truncate(Explain(ex))));
         }
     }
-
-    private string Failed(string circuit, string error) => _lastFailures[circuit] = error;
 
     /// <summary>The secret, or null when no configured master key opens it (logged once per webhook).</summary>
     private string? Opened(string webhookId, byte[] sealedSecret)
@@ -400,22 +395,6 @@ public sealed class WebhookDeliveryWorker(
         await transaction.CommitAsync(cancellationToken);
         return attempt;
     }
-
-    private ResiliencePipeline<HttpResponseMessage> BuildPipeline() =>
-        new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-            {
-                FailureRatio = _options.CircuitFailureRatio,
-                MinimumThroughput = _options.CircuitMinimumThroughput,
-                SamplingDuration = TimeSpan.FromSeconds(_options.CircuitSamplingSeconds),
-                BreakDuration = TimeSpan.FromSeconds(_options.CircuitBreakSeconds),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .HandleResult(r => (int)r.StatusCode >= 500 || (int)r.StatusCode == 429),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(_options.AttemptTimeoutSeconds))
-            .Build();
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => batch.BatchCommands.Add(ReadModelSql.BatchCommand(sql, values));
 

@@ -81,6 +81,20 @@ public sealed class WebhookDeliveryIsolationHttpTests(ApiFixture api) : IClassFi
     }
 
     [Fact]
+    public async Task A_receiver_no_longer_sent_to_has_its_circuit_forgotten_when_the_worker_next_claims()
+    {
+        await using var scene = await api.DeliverySceneAsync();
+        scene.Clock.Advance(TimeSpan.FromMinutes(1));
+        await scene.Worker.RunOnceAsync(CancellationToken.None);
+        scene.Receiver.Requests.ShouldNotBeEmpty();
+        scene.Worker.Circuits.Count.ShouldBe(1);
+
+        scene.Clock.Advance(scene.Worker.Circuits.Idle + TimeSpan.FromSeconds(1));
+        (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
+        scene.Worker.Circuits.Count.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_receiver_that_hangs_holds_up_its_own_organization_and_no_other()
     {
         var clock = new FakeClock(DateTimeOffset.UtcNow);
