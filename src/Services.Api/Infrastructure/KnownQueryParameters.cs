@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Services.Api.Infrastructure;
 
@@ -34,13 +36,22 @@ public static class KnownQueryParameters
             await Problems.Invalid(unknown.ToDictionary(name => name, _ => why, StringComparer.Ordinal)).ExecuteAsync(context);
         });
 
-    /// <summary>The handler's parameters that are not in the route: what binding may read from the query (services never are).</summary>
+    /// <summary>
+    /// The handler's parameters that are not in the route: what binding may read from the query (services never are),
+    /// and the [FromQuery] properties of its [AsParameters] ones (which the binding metadata does not list).
+    /// </summary>
     private static FrozenSet<string> QueryNamesOf(RouteEndpoint endpoint)
     {
         var route = endpoint.RoutePattern.Parameters.Select(parameter => parameter.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var grouped = (endpoint.Metadata.GetMetadata<MethodInfo>()?.GetParameters() ?? [])
+            .Where(parameter => parameter.GetCustomAttribute<AsParametersAttribute>() is not null)
+            .SelectMany(parameter => parameter.ParameterType.GetProperties())
+            .Select(property => property.GetCustomAttribute<FromQueryAttribute>() is { } query ? query.Name ?? property.Name : null)
+            .OfType<string>();
         return endpoint.Metadata.OfType<IParameterBindingMetadata>()
             .Where(parameter => parameter.HasTryParse && !route.Contains(parameter.Name))
             .Select(parameter => parameter.Name)
+            .Concat(grouped)
             .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
     }
 }

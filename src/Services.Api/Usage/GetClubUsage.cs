@@ -26,16 +26,12 @@ public static class ClubUsageEndpoint
                 a month an offer was suspended or withdrawn throughout a company's subscribed days charges it no subscription fee
                 (subscriptionFeeWaivedReason offer_closed).
                 """)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesUsageReadProblems();
 
     private static Task<Results<Ok<ClubUsageResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string clubId,
-        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
-        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        UsageEndpoints.ReadAsync(clubId, OrganizationKind.Club, new UsageScope(ClubId: clubId), month, minPosition, context,
-            lines => UsageEndpoints.Statements(month!, lines, (statements, totals) => new ClubUsageResponse(clubId, month!, statements, totals)), cancellationToken);
+        UsageEndpoints.ReadAsync(clubId, OrganizationKind.Club, new UsageScope(ClubId: clubId), context,
+            lines => UsageEndpoints.Statements(context.Month!, lines, (statements, totals) => new ClubUsageResponse(clubId, context.Month!, statements, totals)), cancellationToken);
 }

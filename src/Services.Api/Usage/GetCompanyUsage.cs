@@ -74,9 +74,7 @@ public static partial class UsageEndpoints
                 instant as the fee) of the line total, rounded half-to-even to the cent; amountDue = total − coFunding. Totals are
                 the sums of the lines. Money in cents of EUR.
                 """)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesUsageReadProblems();
         v1.MapClubUsage();
         v1.MapPartnerUsage();
         v1.MapProviderDeliveries();
@@ -85,10 +83,8 @@ public static partial class UsageEndpoints
 
     private static Task<Results<Ok<UsageStatementResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string companyId,
-        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
-        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        ReadAsync(companyId, OrganizationKind.Company, new UsageScope(CompanyId: companyId), month, minPosition, context,
-            lines => Statement(companyId, month!, lines), cancellationToken);
+        ReadAsync(companyId, OrganizationKind.Company, new UsageScope(CompanyId: companyId), context,
+            lines => Statement(companyId, context.Month!, lines), cancellationToken);
 }

@@ -27,16 +27,12 @@ public static class PartnerUsageEndpoint
                 offer whose co-funding passed to another partner stays on one partner's statement per month. totals.coFunding is
                 the sum of the partner's part of every line. getIndicators' coFundingSpent sums every partner of a territory.
                 """)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesUsageReadProblems();
 
     private static Task<Results<Ok<PartnerUsageResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string partnerId,
-        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
-        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        UsageEndpoints.ReadAsync(partnerId, OrganizationKind.Partner, new UsageScope(PartnerId: partnerId), month, minPosition, context,
-            lines => UsageEndpoints.Statements(month!, lines, (statements, totals) => new PartnerUsageResponse(partnerId, month!, statements, totals)), cancellationToken);
+        UsageEndpoints.ReadAsync(partnerId, OrganizationKind.Partner, new UsageScope(PartnerId: partnerId), context,
+            lines => UsageEndpoints.Statements(context.Month!, lines, (statements, totals) => new PartnerUsageResponse(partnerId, context.Month!, statements, totals)), cancellationToken);
 }

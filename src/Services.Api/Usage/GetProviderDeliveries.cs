@@ -75,18 +75,14 @@ public static class ProviderDeliveriesEndpoint
                 (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
                 company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
                 """)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesUsageReadProblems();
 
     private static Task<Results<Ok<ProviderDeliveriesResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string providerId,
-        [Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)] string? month,
-        [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, month, minPosition, context,
-            async (firstDay, token) => Deliveries(providerId, month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, token)), cancellationToken);
+        UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, context,
+            async (firstDay, token) => Deliveries(providerId, context.Month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, token)), cancellationToken);
 
     private sealed record SlotFacts(string OfferId, string ClubId, string Title, Category Category, string TimeZone, DeliveredSlotResponse Slot);
 

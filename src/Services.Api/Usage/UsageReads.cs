@@ -1,4 +1,7 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
@@ -10,17 +13,41 @@ using Services.EventStore.Projections;
 
 namespace Services.Api.Usage;
 
-/// <summary>What a read of usage statements needs besides its path and query: who asks, and where the lines are read.</summary>
-public sealed record UsageReadContext(Caller Caller, EventStore.EventStore Store, NpgsqlDataSource DataSource, ProjectionDaemon Daemon, HttpContext Http);
+/// <summary>
+/// What a read of usage statements or deliveries takes besides the organization in its path: the month and the position
+/// to read from (query parameters, declared once here for the four reads), who asks, and where the lines are read.
+/// </summary>
+/// <remarks>
+/// A class with settable properties, not a record: the OpenAPI generator fails on validation attributes of an
+/// [AsParameters] type's constructor parameters (dotnet/aspnetcore#65348), and these attributes document the contract.
+/// </remarks>
+public sealed class UsageReadContext
+{
+    [FromQuery(Name = "month"), Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)]
+    public string? Month { get; init; }
+
+    [FromQuery(Name = "minPosition"), Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)]
+    public string? MinPosition { get; init; }
+
+    public required Caller Caller { get; init; }
+
+    public required EventStore.EventStore Store { get; init; }
+
+    public required NpgsqlDataSource DataSource { get; init; }
+
+    public required ProjectionDaemon Daemon { get; init; }
+
+    public required HttpContext Http { get; init; }
+}
 
 /// <summary>What the company, club and partner statements share, and the checks before a read that a provider's deliveries share with them.</summary>
 public static partial class UsageEndpoints
 {
     /// <summary><see cref="ReadMonthAsync"/>, answering <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.</summary>
     internal static Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadAsync<T>(
-        string organizationId, OrganizationKind kind, UsageScope scope, string? month, string? minPosition, UsageReadContext context,
+        string organizationId, OrganizationKind kind, UsageScope scope, UsageReadContext context,
         Func<IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken) =>
-        ReadMonthAsync(organizationId, kind, month, minPosition, context,
+        ReadMonthAsync(organizationId, kind, context,
             async (firstDay, token) => answer(await UsageStatements.ReadLinesAsync(context.DataSource, scope, firstDay, token)), cancellationToken);
 
     /// <summary>
@@ -28,15 +55,21 @@ public static partial class UsageEndpoints
     /// what <paramref name="read"/> answers for the month (its first day).
     /// </summary>
     internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadMonthAsync<T>(
-        string organizationId, OrganizationKind kind, string? month, string? minPosition, UsageReadContext context,
+        string organizationId, OrganizationKind kind, UsageReadContext context,
         Func<DateOnly, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        if (InvalidMonth(month, out var firstDay) is { } invalid) return invalid;
+        if (InvalidMonth(context.Month, out var firstDay) is { } invalid) return invalid;
         if (await NotVisibleAsync(organizationId, kind, context.Caller, context.Store, cancellationToken) is { } notVisible) return notVisible;
-        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
+        if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), context.MinPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
 
         return TypedResults.Ok(await read(firstDay, cancellationToken));
     }
+
+    /// <summary>What a usage read answers besides 200, as <see cref="ReadMonthAsync"/> checks: an invalid month or position, an organization not visible, the read model not there yet.</summary>
+    internal static RouteHandlerBuilder ProducesUsageReadProblems(this RouteHandlerBuilder endpoint) =>
+        endpoint.ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static ValidationProblem? InvalidMonth(string? month, out DateOnly firstDay) =>
         InsightNames.TryMonth(month, out firstDay)
