@@ -23,6 +23,14 @@ namespace Services.Api.Feed;
 /// <summary>An event as the change feed and webhook deliveries show it.</summary>
 /// <param name="Id">The event id: the same in the feed and in every delivery (de-duplicate on it).</param>
 /// <param name="Type">The stable event name, e.g. <c>booking.confirmed</c>.</param>
+/// <param name="Subject">
+/// The resource the event is about (<c>{"type": "booking", "id": "bkg_…"}</c>: read it with GET /v1/bookings/{id}), the same
+/// in the feed and in webhook deliveries. Absent only from a redelivery of a webhook delivery queued before the field existed
+/// (its body is sent again as first signed); the feed shows it on every event.
+/// </param>
+/// <param name="StreamId">
+/// The store's stream the event was appended to. Its format is the store's, not the contract's: use <c>subject</c>.
+/// </param>
 /// <param name="Position">
 /// The event's place in the global order, usable as <c>minPosition</c>: two integers, its transaction's then its own,
 /// written <c>{transaction}.{event}</c> and compared as a pair, the first first (not a decimal number: 894.100 comes after 894.99).
@@ -32,12 +40,12 @@ namespace Services.Api.Feed;
 /// and, for partners, the company that recorded a need. The fields of each type are the schema that
 /// <c>x-event-data</c> names (<c>booking.requested</c> → <c>BookingRequested</c>).
 /// </param>
-public sealed record EventResponse(Guid Id, string Type, string StreamId, DateTimeOffset OccurredAt, [property: RegularExpression(ReadYourWrites.PositionPattern)] string Position, JsonElement Data)
+public sealed record EventResponse(Guid Id, string Type, [property: AddedLater] EventSubject Subject, string StreamId, DateTimeOffset OccurredAt, [property: RegularExpression(ReadYourWrites.PositionPattern)] string Position, JsonElement Data)
 {
 
     /// <param name="reader">Who reads it: the operator and every other kind read the same, except partners.</param>
     public static EventResponse From(Guid id, string type, string streamId, DateTimeOffset occurredAt, FeedPosition position, string json, OrganizationKind reader) =>
-        new(id, type, streamId, occurredAt.ToUniversalTime(), position.ToString(), Shown(json, WithholdsRequester(reader, streamId)));
+        new(id, type, EventSubject.Of(streamId), streamId, occurredAt.ToUniversalTime(), position.ToString(), Shown(json, WithholdsRequester(reader, streamId)));
 
     /// <summary>
     /// Partners read the demand of their territories without learning which company asked (as

@@ -5,8 +5,9 @@ using Microsoft.OpenApi;
 namespace Services.Api.Infrastructure;
 
 /// <summary>
-/// A member of an answer added after answers of its type were kept under Idempotency-Keys: a replay of
-/// one of those lacks it, so the contract does not require it (a strict reader then takes the replay).
+/// A member of an answer added after answers of its type were kept under Idempotency-Keys, or bodies of its type
+/// in webhook deliveries: a replay or a redelivery of one of those lacks it, so the contract does not require it
+/// (a strict reader then takes the replay).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class AddedLaterAttribute : Attribute

@@ -34,6 +34,7 @@ internal static class OpenApiExamples
     private const string OfferId = "off_01jbz3k9x0sh0tt1esh0tt1e";
     private const string SlotId = "slt_01jbz3k9x0m0rn1ngm0rn1ng";
     private const string SubscriptionId = "sub_01jbz3k9x0acmeacmeacme00";
+    private const string BookingId = "bkg_01jbz3k9x0b00k1ngb00k1ng";
 
     private static readonly DateTimeOffset Departure = new(2026, 12, 1, 7, 30, 0, TimeSpan.Zero);
 
@@ -73,7 +74,7 @@ internal static class OpenApiExamples
         [typeof(SlotResponse)] = new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 19, 1, 0, SlotStatus.Scheduled, OfferStatus.Active, null),
         [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, [new SubscriptionMonthUsage("2026-11", 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
-        [typeof(BookingResponse)] = new BookingResponse("bkg_01jbz3k9x0b00k1ngb00k1ng", Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
+        [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
             Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
@@ -85,6 +86,9 @@ internal static class OpenApiExamples
         [typeof(TerritoryResponse)] = new TerritoryResponse(Territory, 2, 3, 41, 4, 6),
         [typeof(WebhookResponse)] = new WebhookResponse("whk_01jbz3k9x0h00kh00kh00kh0", "https://hr.example.com/hooks/services",
             ["booking.*", "slot.cancelled"], "HR tool", Departure.AddDays(-60), Departure.AddDays(-3)),
+        // Made as the feed and the webhook outbox make it, so that it shows what they send.
+        [typeof(Feed.EventResponse)] = Feed.EventResponse.From(Guid.Parse("0193a7c2-5f1e-7d4a-9b3c-2e8f6a1d4b70"), "booking.confirmed",
+            Booking.StreamId(BookingId), Departure.AddDays(-2), new EventStore.FeedPosition(894_100, 3), "{}", OrganizationKind.Company),
     };
 
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

@@ -109,6 +109,42 @@ public sealed class ChangeFeedHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task Every_event_names_the_resource_it_is_about_by_its_type_and_public_id()
+    {
+        var s = await SceneAsync();
+        const string beneficiaryRef = "feed-subject-7";
+        var booked = await s.Company.Client.PostAsJsonAsync("/v1/bookings",
+            new Api.Bookings.BookSeatRequest(s.SubscriptionId, s.SlotId, 1, beneficiaryRef, new Api.Beneficiaries.ContactDetails(Phone: "+33 6 12 34 56 78")), ApiFixture.JsonOptions);
+        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        (await s.Company.Client.DeleteAsync($"/v1/beneficiaries/{beneficiaryRef}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await api.CaughtUpAsync(Shard);
+        var company = (await ReadAllAsync(s.Company.Client)).Events;
+        var partner = (await ReadAllAsync(s.Partner.Client)).Events;
+
+        // One row per stream type the feed shows an organization: an event of it, and the resource it must name.
+        var rows = new (IReadOnlyList<EventResponse> Feed, string Type, string StreamId, EventSubject Subject)[]
+        {
+            (company, "booking.confirmed", $"booking-{s.BookingId}", new("booking", s.BookingId)),
+            (company, "slot.seat_reserved", $"slot-{s.SlotId}", new("slot", s.SlotId)),
+            (company, "offer.published", $"offer-{s.OfferId}", new("offer", s.OfferId)),
+            (company, "subscription.subscribed", $"subscription-{s.SubscriptionId}", new("subscription", s.SubscriptionId)),
+            (company, "organization.registered", $"organization-{s.Company.Id}", new("organization", s.Company.Id)),
+            (company, "beneficiary.erased", $"beneficiary-{s.Company.Id}/{beneficiaryRef}", new("beneficiary", beneficiaryRef)),
+            // A partner reads a need without the company that recorded it, and still learns which need.
+            (partner, "need.recorded", $"need-{s.NeedId}", new("need", s.NeedId)),
+        };
+        foreach (var (feed, type, streamId, subject) in rows)
+        {
+            var events = feed.Where(e => e.Type == type && e.StreamId == streamId).ToList();
+            events.ShouldNotBeEmpty(type);
+            foreach (var e in events) e.Subject.ShouldBe(subject, type);
+        }
+        partner.Single(e => e.Type == "need.recorded" && e.Subject.Id == s.NeedId).Data.TryGetProperty("companyId", out _).ShouldBeFalse();
+        // And whatever the event, its subject is of the kind its name begins with.
+        foreach (var e in company.Concat(partner)) e.Type.ShouldStartWith(e.Subject.Type + ".", Case.Sensitive, e.StreamId);
+    }
+
+    [Fact]
     public async Task Pages_read_while_writes_go_on_miss_nothing_repeat_nothing_and_keep_the_order()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club, Territory());

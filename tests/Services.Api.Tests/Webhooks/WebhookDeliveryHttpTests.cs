@@ -103,6 +103,10 @@ public sealed class WebhookDeliveryHttpTests(ApiFixture api) : IClassFixture<Api
         requests.Where(r => r.Answered >= 500).ShouldAllBe(r => requests.Any(a => a.EventId == r.EventId && a.Answered < 300));
         // Never another organization's booking.
         requests.ShouldNotContain(r => r.Body.Contains(strangers.Id, StringComparison.Ordinal));
+        // Events whose data is empty still say which booking, as the feed does.
+        accepted.Single(e => e.Type == "booking.confirmed").Subject.ShouldBe(new EventSubject("booking", first.Id));
+        accepted.Single(e => e.Type == "booking.promoted").Subject.ShouldBe(new EventSubject("booking", second.Id));
+        foreach (var e in expected) accepted.Single(a => a.Id == e.Id).Subject.ShouldBe(e.Subject);
 
         // Attempts recorded: the retried deliveries show their 500s then the success.
         var deliveries = await DeliveriesAsync(companyClient, webhook.Id);
@@ -215,6 +219,8 @@ public sealed class WebhookDeliveryHttpTests(ApiFixture api) : IClassFixture<Api
         var recorded = receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement)
             .Single(e => e.GetProperty("type").GetString() == "need.recorded" && e.GetProperty("data").GetProperty("needId").GetString() == need.Id);
         recorded.GetProperty("data").TryGetProperty("companyId", out _).ShouldBeFalse();
+        recorded.GetProperty("subject").GetProperty("type").GetString().ShouldBe("need");
+        recorded.GetProperty("subject").GetProperty("id").GetString().ShouldBe(need.Id);
         receiver.Requests.ShouldNotContain(r => r.Body.Contains(company.Id, StringComparison.Ordinal));
     }
 
