@@ -33,7 +33,10 @@ public sealed class QuotaUse
     public QuotaUse Count(string bookingId, CountedUnits units)
     {
         var without = Release(bookingId);
-        return new QuotaUse(without._byBooking.SetItem(bookingId, units), without._byMonth.SetItem(units.Month, without.In(units.Month) + units.Quantity));
+        // Each event brings its own copy of the month's name; a cached subscription with thousands of
+        // bookings in a few months keeps one per month instead.
+        var month = without._byMonth.TryGetKey(units.Month, out var listed) ? listed : units.Month;
+        return new QuotaUse(without._byBooking.SetItem(bookingId, units with { Month = month }), without._byMonth.SetItem(month, without.In(month) + units.Quantity));
     }
 
     public QuotaUse Release(string bookingId)

@@ -23,7 +23,8 @@ public sealed record UnitsCounted(string BookingId, string Month, int Quantity);
 
 public sealed record UnitsReleased(string BookingId, string Month, int Quantity);
 
-public sealed record CountedUnits(string Month, int Quantity);
+/// <summary>A value kept inline in the subscription's map of bookings: no object of its own per booking.</summary>
+public readonly record struct CountedUnits(string Month, int Quantity);
 
 public sealed record SubscriptionState(
     string Id,

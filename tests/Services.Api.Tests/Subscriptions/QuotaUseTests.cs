@@ -33,6 +33,20 @@ public sealed class QuotaUseTests
         state.UnitsUsedIn("2025-07").ShouldBe(2);
     }
 
+    /// <summary>A cached subscription keeps every booking's units: one copy of a month's name per booking would weigh more than the units.</summary>
+    [Fact]
+    public void Bookings_of_one_month_share_its_name()
+    {
+        var state = SubscriptionWith(
+            new UnitsCounted("bkg_a", new string("2025-06".AsSpan()), 1),
+            new UnitsCounted("bkg_b", new string("2025-06".AsSpan()), 1),
+            new UnitsCounted("bkg_c", new string("2025-06".AsSpan()), 2));
+
+        state.Units.ByBooking["bkg_b"].Month.ShouldBeSameAs(state.Units.ByBooking["bkg_a"].Month);
+        state.Units.ByBooking["bkg_c"].Month.ShouldBeSameAs(state.Units.ByBooking["bkg_a"].Month);
+        state.UnitsUsedIn("2025-06").ShouldBe(4);
+    }
+
     [Fact]
     public void Releasing_a_booking_that_took_nothing_changes_nothing()
     {
