@@ -750,7 +750,7 @@ public sealed record EventPage : IPage<EventResponse>
 }
 
 /// <summary>
-/// An event as the change feed and webhook deliveries show it. The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.
+/// An event as the change feed and webhook deliveries show it: subject names the resource it is about (type and id, to read it with GET /v1/{type}s/{id}). The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.
 /// </summary>
 public sealed record EventResponse
 {
@@ -766,6 +766,17 @@ public sealed record EventResponse
     [JsonPropertyName("type")]
     public required string Type { get; init; }
 
+    /// <summary>
+    /// The resource the event is about (`{"type": "booking", "id": "bkg_…"}`: read it with GET /v1/bookings/{id}), the same
+    /// in the feed and in webhook deliveries. Absent only from a redelivery of a webhook delivery queued before the field existed
+    /// (its body is sent again as first signed); the feed shows it on every event.
+    /// </summary>
+    [JsonPropertyName("subject")]
+    public EventSubject? Subject { get; init; }
+
+    /// <summary>
+    /// The store's stream the event was appended to. Its format is the store's, not the contract's: use `subject`.
+    /// </summary>
     [JsonPropertyName("streamId")]
     public required string StreamId { get; init; }
 
@@ -786,6 +797,29 @@ public sealed record EventResponse
     /// </summary>
     [JsonPropertyName("data")]
     public required JsonElement Data { get; init; }
+}
+
+/// <summary>
+/// The resource an event is about, the same in the change feed and in webhook deliveries: what changed, without
+/// parsing `streamId`. It is always the first part of the event's type (`booking.confirmed` is about a booking).
+/// </summary>
+public sealed record EventSubject
+{
+    /// <summary>
+    /// The kind of resource, and where to read it: `booking` (GET /v1/bookings/{id}), `slot` (GET /v1/slots/{id}),
+    /// `offer` (GET /v1/offers/{id}), `subscription` (GET /v1/subscriptions/{id}), `need` (GET /v1/needs/{id}),
+    /// `organization` (GET /v1/organizations/{id}); `beneficiary` (nothing to read: its contact details are erased);
+    /// `demo` (the operator's only: the demo territory's load).
+    /// </summary>
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    /// <summary>
+    /// The resource's id, as its endpoints take it (`bkg_…` for a booking). For a beneficiary, the company's own
+    /// `beneficiaryRef`; the company is the event's `data.companyId`.
+    /// </summary>
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
 }
 
 public sealed record HttpValidationProblemDetails
