@@ -58,6 +58,7 @@ public static class ServicesApi
         app.UseIdempotencyKeys();
         app.UseAuthorization();
         app.UseBodilessOperations();
+        app.UseNullsRefusedWhereLeavingOutKeeps();
         app.UseKnownQueryParameters();
         app.MapHealth();
         app.MapApiDocument();

@@ -63,6 +63,7 @@ public static partial class OpenApiExtensions
             });
             options.AddSchemaTransformer(SchemaPatterns.ApplyAsync);
             options.AddSchemaTransformer(AddedLaterAttribute.ApplyAsync);
+            options.AddSchemaTransformer(LeaveOutToKeep.ApplyAsync);
             // The event names an integrator meets in the feed and subscribes webhooks to, from the registry itself.
             options.AddSchemaTransformer((schema, context, _) =>
             {

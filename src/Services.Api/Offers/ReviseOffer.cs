@@ -51,16 +51,19 @@ public static partial class Offer
         && state.ProviderIds.SequenceEqual(revision.ProviderIds, StringComparer.Ordinal);
 }
 
-/// <summary>Only the fields given change; <c>removeCoFunding: true</c> ends the co-funding. Category and time zone are fixed at publication.</summary>
+/// <summary>
+/// Only the fields given change (null reads as left out); <c>removeCoFunding: true</c> ends the co-funding. The fields a client
+/// may believe it clears with null are refused as null, as null would not clear them. Category and time zone are fixed at publication.
+/// </summary>
 public sealed record ReviseOfferRequest(
     [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string? Title = null,
     [property: StringLength(Offer.MaxDescription, MinimumLength = 1)] string? Description = null,
     [property: Territory, Length(1, Validation.MaxTerritories)] IReadOnlyList<string>? Territories = null,
     Money? MonthlyFee = null,
     Money? UnitPrice = null,
-    CoFunding? CoFunding = null,
+    [property: LeaveOutToKeep("Send removeCoFunding: true to end the co-funding.")] CoFunding? CoFunding = null,
     bool RemoveCoFunding = false,
-    [property: Id(Ids.Organization), MaxLength(Offer.MaxProviders)] IReadOnlyList<string>? ProviderIds = null)
+    [property: Id(Ids.Organization), MaxLength(Offer.MaxProviders), LeaveOutToKeep("Send [] to list no provider.")] IReadOnlyList<string>? ProviderIds = null)
 {
     public Validation Validate()
     {
@@ -92,7 +95,10 @@ public static class ReviseOfferEndpoint
         offers.MapPatch("/{offerId}", Handle)
             .WithName("reviseOffer")
             .WithSummary("Revise an offer's terms")
-            .WithDescription("The owning club or the operator. Fields left out keep their value. Send the ETag as If-Match to change only what you read.")
+            .WithDescription(
+                "The owning club or the operator. Fields left out (or null) keep their value, except coFunding and providerIds, whose null is " +
+                "refused (400 naming it) as null would not clear them: send removeCoFunding: true to end the co-funding, providerIds: [] to list no provider. " +
+                "Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

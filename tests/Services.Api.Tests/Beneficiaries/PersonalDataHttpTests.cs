@@ -213,7 +213,7 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var beneficiaryRef = NewRef();
         var (booking, _) = await BookAsync(scene, beneficiaryRef, NewContact());
         (await api.GetBookingAsync(scene.Provider, booking.Id)).Contact!.Status.ShouldBe(ContactStatus.Available);
-        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new Services.Api.Offers.ReviseOfferRequest(ProviderIds: []), ApiFixture.JsonOptions);
+        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new Services.Api.Offers.ReviseOfferRequest(ProviderIds: []), ApiFixture.PartialChangeOptions);
         revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
 
         var erased = await EraseAsync(scene.Company.Client, beneficiaryRef);

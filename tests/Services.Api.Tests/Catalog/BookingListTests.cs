@@ -400,7 +400,7 @@ public sealed class BookingListTests(ApiFixture api) : IClassFixture<ApiFixture>
         await api.CancelBookingAsync(scene.Company, first.Id);
         // The bookings still live follow it; the one cancelled keeps the start it had.
         await api.RescheduleSlotAsync(scene.Club, await api.GetSlotAsync(scene.Club, scene.SlotId), Http.OffersAndSlots.InDays(3, hour: 11));
-        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new ReviseOfferRequest(ProviderIds: []), ApiFixture.JsonOptions);
+        var revised = await scene.Club.Client.PatchAsJsonAsync($"/v1/offers/{scene.OfferId}", new ReviseOfferRequest(ProviderIds: []), ApiFixture.PartialChangeOptions);
         revised.StatusCode.ShouldBe(HttpStatusCode.OK);
         var cancelled = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, capacity: 1);
         await api.BookAsync(scene.Company, scene.SubscriptionId, cancelled.Id);

@@ -48,7 +48,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         var (withdrawn, _) = await PublishAsync(club, territory);
         var (resumed, _) = await PublishAsync(club, territory);
         var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{kept.Id}",
-            new ReviseOfferRequest(Title: "Dry cleaning at the gate", Territories: [territory, "grand-figeac"]), ApiFixture.JsonOptions);
+            new ReviseOfferRequest(Title: "Dry cleaning at the gate", Territories: [territory, "grand-figeac"]), ApiFixture.PartialChangeOptions);
         revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
         await api.SuspendOfferAsync(club, suspended.Id);
         await api.WithdrawOfferAsync(club, withdrawn.Id);
@@ -93,7 +93,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await PublishAsync(club, territory, providerIds: [childminders.Id]);
         var (handedOver, _) = await PublishAsync(club, territory, providerIds: [concierge.Id]);
         await PublishAsync(club, territory);
-        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{handedOver.Id}", new ReviseOfferRequest(ProviderIds: [childminders.Id]), ApiFixture.JsonOptions);
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{handedOver.Id}", new ReviseOfferRequest(ProviderIds: [childminders.Id]), ApiFixture.PartialChangeOptions);
         revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
         var company = await api.RegisterAsync(OrganizationKind.Company);
 

@@ -20,6 +20,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
 
+    /// <summary>For a partial change (PATCH) as clients send one: the fields it does not change left out, not sent as null (which is refused).</summary>
+    public static readonly JsonSerializerOptions PartialChangeOptions = new(JsonOptions) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public HttpClient Operator { get; private set; } = null!;
 
     public IServiceProvider Services => _host.Factory.Services;

@@ -13,7 +13,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     private static HttpRequestMessage Send(HttpMethod method, string uri, object? body = null, string? ifMatch = null)
     {
         var request = new HttpRequestMessage(method, uri);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ApiFixture.JsonOptions);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: method == HttpMethod.Patch ? ApiFixture.PartialChangeOptions : ApiFixture.JsonOptions);
         if (ifMatch is not null) request.Headers.IfMatch.Add(new EntityTagHeaderValue(ifMatch));
         return request;
     }
@@ -214,10 +214,10 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var offer = await api.PublishOfferAsync(club, providerIds: [provider.Id]);
 
         // Listing another club would let it read the offer's bookings and record attendance.
-        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [otherClub.Id]), ApiFixture.JsonOptions);
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [otherClub.Id]), ApiFixture.PartialChangeOptions);
         await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_provider");
         var nobody = Ids.New(Ids.Organization);
-        var byNobody = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [nobody]), ApiFixture.JsonOptions);
+        var byNobody = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(ProviderIds: [nobody]), ApiFixture.PartialChangeOptions);
         (await byNobody.ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("detail").GetString()!.ShouldContain(nobody);
         (await club.Client.GetFromJsonAsync<OfferResponse>($"/v1/offers/{offer.Id}", ApiFixture.JsonOptions))!.ProviderIds.ShouldBe([provider.Id]);
     }
@@ -276,7 +276,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var published = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest(Category.Concierge, "grand-figeac", new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
         await published.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");
-        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(elsewhere.Id, 10_000)), ApiFixture.JsonOptions);
+        var revised = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(elsewhere.Id, 10_000)), ApiFixture.PartialChangeOptions);
         await revised.ShouldBeProblemAsync(HttpStatusCode.Conflict, "partner_outside_territories");
     }
 
@@ -287,14 +287,14 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var partner = await api.RegisterAsync(OrganizationKind.Partner);
         var offer = await api.PublishOfferAsync(club);
 
-        var added = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500)), ApiFixture.JsonOptions);
+        var added = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500)), ApiFixture.PartialChangeOptions);
         (await added.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBe(new CoFunding(partner.Id, 2500));
-        var removed = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(RemoveCoFunding: true), ApiFixture.JsonOptions);
+        var removed = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(RemoveCoFunding: true), ApiFixture.PartialChangeOptions);
         (await removed.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBeNull();
 
-        var both = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500), RemoveCoFunding: true), ApiFixture.JsonOptions);
+        var both = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(partner.Id, 2500), RemoveCoFunding: true), ApiFixture.PartialChangeOptions);
         await both.ShouldBeInvalidAsync("removeCoFunding");
-        var notAPartner = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(club.Id, 2500)), ApiFixture.JsonOptions);
+        var notAPartner = await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(CoFunding: new CoFunding(club.Id, 2500)), ApiFixture.PartialChangeOptions);
         await notAPartner.ShouldBeProblemAsync(HttpStatusCode.Conflict, "not_a_partner");
     }
 
@@ -354,6 +354,53 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_null_co_funding_is_refused_saying_to_send_removeCoFunding_and_the_partner_keeps_paying()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner);
+        var offer = await api.PublishOfferAsync(club, coFunding: new CoFunding(partner.Id, 2500));
+
+        var request = Send(HttpMethod.Patch, $"/v1/offers/{offer.Id}", ifMatch: "\"1\"");
+        request.Content = Json("{\"coFunding\":null}");
+        var problem = await (await club.Client.SendAsync(request)).ShouldBeInvalidAsync("coFunding");
+
+        problem.GetProperty("errors").GetProperty("coFunding")[0].GetString()!.ShouldContain("removeCoFunding: true");
+        var read = await club.Client.GetAsync($"/v1/offers/{offer.Id}");
+        (await read.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBe(new CoFunding(partner.Id, 2500));
+        read.Headers.ETag!.Tag.ShouldBe("\"1\"");
+    }
+
+    [Fact]
+    public async Task A_null_provider_list_is_refused_saying_to_send_an_empty_one()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var problem = await (await club.Client.PatchAsync($"/v1/offers/{offer.Id}", Json("{\"title\":\"Renamed\",\"providerIds\":null}"))).ShouldBeInvalidAsync("providerIds");
+
+        problem.GetProperty("errors").GetProperty("providerIds")[0].GetString()!.ShouldContain("Send [] to list no provider.");
+        (await api.CountAsync("select count(*) from es_events where stream_id = $1 and event_type = 'offer.revised'", $"offer-{offer.Id}")).ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("description")]
+    [InlineData("territories")]
+    [InlineData("monthlyFee")]
+    [InlineData("unitPrice")]
+    public async Task A_null_for_a_field_that_cannot_be_cleared_reads_as_left_out(string field)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+
+        var revised = await club.Client.PatchAsync($"/v1/offers/{offer.Id}", Json($"{{\"title\":\"Renamed\",\"{field}\":null}}"));
+
+        revised.StatusCode.ShouldBe(HttpStatusCode.OK, await revised.Content.ReadAsStringAsync());
+        var read = (await revised.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!;
+        read.Title.ShouldBe("Renamed");
+        read.ShouldBeEquivalentTo(offer with { Title = "Renamed" });
+    }
+
+    [Fact]
     public async Task Invalid_revisions_are_400_naming_the_field()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
@@ -372,7 +419,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var offer = await api.PublishOfferAsync(club);
 
         (await other.Client.GetAsync($"/v1/offers/{offer.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        await (await other.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.JsonOptions))
+        await (await other.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.PartialChangeOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         foreach (var action in new[] { "suspend", "resume", "withdraw" })
             await (await other.Client.PostAsync($"/v1/offers/{offer.Id}/{action}", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
@@ -385,7 +432,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var company = await api.RegisterAsync(OrganizationKind.Company);
         var offer = await api.PublishOfferAsync(club);
 
-        await (await company.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.JsonOptions))
+        await (await company.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Mine"), ApiFixture.PartialChangeOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await company.Client.PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
@@ -396,7 +443,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var unknown = Ids.New(Ids.Offer);
 
-        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{unknown}", new ReviseOfferRequest(Title: "x"), ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{unknown}", new ReviseOfferRequest(Title: "x"), ApiFixture.PartialChangeOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         await (await club.Client.PostAsync($"/v1/offers/{unknown}/suspend", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
@@ -441,7 +488,7 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await api.WithdrawOfferAsync(club, offer.Id);
         await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/withdraw", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
         await (await club.Client.PostAsync($"/v1/offers/{offer.Id}/resume", null)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
-        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Back"), ApiFixture.JsonOptions))
+        await (await club.Client.PatchAsJsonAsync($"/v1/offers/{offer.Id}", new ReviseOfferRequest(Title: "Back"), ApiFixture.PartialChangeOptions))
             .ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
     }
 
