@@ -83,7 +83,7 @@ public static class RecordNeedEndpoint
             if (!Organization.IsA(OrganizationKind.Company, companyId, company, out var notACompany)) return Problems.Refused(notACompany);
         }
         // The operator too: a need it records where no club or partner is would reach no one either.
-        if (await TerritoryCoverage.RefuseUncoveredAsync(request.Territory, db, cancellationToken) is { } uncovered) return uncovered;
+        if (await TerritoryCoverage.UncoveredAsync([request.Territory], TerritoryCoverage.UnseenNeed, db, cancellationToken) is { } uncovered) return Problems.Refused(uncovered);
 
         var id = Ids.New(Ids.Need);
         var stream = Need.Stream(id);

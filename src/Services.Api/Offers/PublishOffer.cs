@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
 using Services.Api.Security;
+using Services.Api.Territories;
 using Services.EventStore;
 
 namespace Services.Api.Offers;
@@ -74,15 +76,17 @@ public static class PublishOfferEndpoint
             .WithName("publishOffer")
             .AnswersWithVersion()
             .WithSummary("Publish an offer")
-            .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider.")
+            .WithDescription("A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider. " +
+                "Each territory must have a club or a partner (listTerritories: clubs > 0 or partners > 0), or no company would find the offer there: " +
+                "else 409 territory_not_covered, naming the first such territory and, in coveredTerritories, the territories meant (all of them if few, else the nearest).")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("not_a_club", "not_a_partner", "partner_outside_territories", "not_a_provider");
+            .Refuses("not_a_club", "not_a_partner", "partner_outside_territories", "not_a_provider", TerritoryCoverage.NotCoveredCode);
 
     private static async Task<Results<Created<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        PublishOfferRequest request, Caller caller, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        PublishOfferRequest request, Caller caller, EventStore.EventStore store, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = request.Validate();
         if (caller.IsOperator && request.ClubId is null) validation.Add("clubId", "The operator names the club it publishes for.");
@@ -91,6 +95,8 @@ public static class PublishOfferEndpoint
             return Problems.Forbidden("A club publishes only its own offers; leave clubId out or give your own id.");
         var club = (await store.LoadAsync(Organization.Stream(clubId), cancellationToken)).State;
         if (club is null) return Problems.NotFound("club");
+        // The operator too: an offer it publishes in a misspelt territory is as lost.
+        if (await TerritoryCoverage.UncoveredAsync(request.Territories, TerritoryCoverage.UnfoundOffer, db, cancellationToken) is { } uncovered) return Problems.Refused(uncovered);
 
         var offerId = Ids.New(Ids.Offer);
         var stream = Offer.Stream(offerId);

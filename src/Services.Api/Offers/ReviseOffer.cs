@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
 using Services.Api.Security;
+using Services.Api.Territories;
 
 namespace Services.Api.Offers;
 
@@ -98,16 +100,17 @@ public static class ReviseOfferEndpoint
             .WithDescription(
                 "The owning club or the operator. Fields left out (or null) keep their value, except coFunding and providerIds, whose null is " +
                 "refused (400 naming it) as null would not clear them: send removeCoFunding: true to end the co-funding, providerIds: [] to list no provider. " +
+                "A territory it adds must have a club or a partner, as on publication (409 territory_not_covered). " +
                 "Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Refuses("offer_withdrawn", "not_a_partner", "partner_outside_territories", "not_a_provider")
+            .Refuses("offer_withdrawn", "not_a_partner", "partner_outside_territories", "not_a_provider", TerritoryCoverage.NotCoveredCode)
             .AcceptsIfMatch();
 
     private static async Task<Results<Ok<OfferResponse>, ValidationProblem, ProblemHttpResult>> Handle(
-        string offerId, ReviseOfferRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        string offerId, ReviseOfferRequest request, Caller caller, CommandRunner runner, EventStore.EventStore store, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
@@ -115,6 +118,9 @@ public static class ReviseOfferEndpoint
         return await OfferChanges.ChangeAsync(runner, store, offerId, caller, ifMatch, async (offer, ct) =>
         {
             var command = request.ToCommand(offer);
+            // Only the territories it adds: an offer published before the rule in a territory no one covers is still revised.
+            var added = command.Territories.Except(offer.Territories, StringComparer.Ordinal);
+            if (await TerritoryCoverage.UncoveredAsync(added, TerritoryCoverage.UnfoundOffer, db, ct) is { } uncovered) return uncovered;
             var (partner, named) = await OfferChanges.LoadNamedAsync(store, command.CoFunding, command.ProviderIds.Except(offer.ProviderIds, StringComparer.Ordinal), caller, ct);
             return Offer.Decide(command, offer, partner, named, time.GetUtcNow());
         }, http, cancellationToken);

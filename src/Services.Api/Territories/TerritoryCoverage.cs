@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -8,7 +7,7 @@ namespace Services.Api.Territories;
 
 /// <summary>
 /// The territories a club or a partner belongs to: only there does anyone but the company see a need (clubs and partners
-/// see the needs of their territories). A club's or partner's registration claims them in its own transaction
+/// see the needs of their territories), and only there may an offer serve (elsewhere it is a typo no company filters by). A club's or partner's registration claims them in its own transaction
 /// (<c>covered_territories</c>), so the rule holds the moment the registration is acknowledged, whatever a read model's
 /// lag or rebuild; a territory only ever gains coverage (an organization keeps its kind and territories).
 /// </summary>
@@ -24,22 +23,38 @@ public static class TerritoryCoverage
     /// <summary>Whether an organization of this kind makes its territories covered.</summary>
     public static bool Covers(OrganizationKind kind) => kind is OrganizationKind.Club or OrganizationKind.Partner;
 
-    /// <summary>Null when <paramref name="territory"/> is covered; else 409 <see cref="NotCoveredCode"/>.</summary>
-    public static async Task<ProblemHttpResult?> RefuseUncoveredAsync(string territory, NpgsqlDataSource db, CancellationToken cancellationToken)
+    /// <summary>Why a need is refused where no club or partner is.</summary>
+    public const string UnseenNeed = "no one would see this need";
+
+    /// <summary>Why an offer is refused there: the companies of a territory find offers by their own, which a typo is not.</summary>
+    public const string UnfoundOffer = "no company looking for offers in its own territory would find this offer there";
+
+    /// <summary>
+    /// Null when every one of <paramref name="territories"/> is covered; else the refusal naming the first that is not,
+    /// saying that <paramref name="why"/> (<see cref="UnseenNeed"/>, <see cref="UnfoundOffer"/>).
+    /// </summary>
+    public static async Task<Refusal?> UncoveredAsync(IEnumerable<string> territories, string why, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        await using var command = ReadModelSql.Command(db, "select exists (select from covered_territories where territory = $1)", territory);
-        if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!) return null;
-        return Problems.Refused(NotCovered(territory, await CoveredAsync(db, cancellationToken)));
+        const string firstUncovered = """
+            select code from unnest($1::text[]) with ordinality as given(code, rank)
+            where not exists (select from covered_territories where territory = given.code)
+            order by rank limit 1
+            """;
+        // One parameter, the array: not the params array of the territories.
+        await using var command = ReadModelSql.Command(db, firstUncovered, (object)territories.ToArray());
+        return await command.ExecuteScalarAsync(cancellationToken) is string uncovered
+            ? NotCovered(uncovered, await CoveredAsync(db, cancellationToken), why)
+            : null;
     }
 
-    /// <summary>The refusal of a need in <paramref name="territory"/>, naming the <paramref name="covered"/> territories a typo most likely meant.</summary>
-    public static Refusal NotCovered(string territory, IReadOnlyList<string> covered)
+    /// <summary>The refusal of <paramref name="territory"/>, naming the <paramref name="covered"/> territories a typo most likely meant.</summary>
+    public static Refusal NotCovered(string territory, IReadOnlyList<string> covered, string why)
     {
         ArgumentNullException.ThrowIfNull(covered);
         var listed = covered.Count <= ListedInFull
             ? covered
             : [.. covered.OrderBy(code => EditDistance(territory, code)).ThenBy(code => code, StringComparer.Ordinal).Take(NearestListed)];
-        var detail = $"No club or partner belongs to territory '{territory}', so no one would see this need. " + (covered.Count switch
+        var detail = $"No club or partner belongs to territory '{territory}', so {why}. " + (covered.Count switch
         {
             0 => "No territory has a club or a partner yet.",
             <= ListedInFull => $"Territories with a club or a partner: {string.Join(", ", listed)}.",

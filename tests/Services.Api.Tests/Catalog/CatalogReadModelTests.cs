@@ -14,7 +14,13 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
 {
     private const string Shard = CatalogReadModels.CatalogShard;
 
-    private static string NewTerritory() => "t" + Guid.NewGuid().ToString("N")[..12];
+    /// <summary>A territory no other test uses, with a partner: an offer serves only territories with a club or a partner.</summary>
+    private async Task<string> NewTerritoryAsync()
+    {
+        var territory = "t" + Guid.NewGuid().ToString("N")[..12];
+        await api.RegisterAsync(OrganizationKind.Partner, territory);
+        return territory;
+    }
 
     private static async Task<(OfferResponse Offer, string Position)> PublishAsync(
         Actor club, string territory, Category category = Category.Concierge, IReadOnlyList<string>? providerIds = null)
@@ -29,7 +35,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var partner = await api.RegisterAsync(OrganizationKind.Partner);
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var (offer, position) = await PublishAsync(club, territory, Category.Childcare);
 
         var page = await partner.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&minPosition={position}");
@@ -42,7 +48,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Revisions_and_lifecycle_change_the_row_and_the_default_status_filter_lists_active_offers_only()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var (kept, _) = await PublishAsync(club, territory);
         var (suspended, _) = await PublishAsync(club, territory);
         var (withdrawn, _) = await PublishAsync(club, territory);
@@ -71,10 +77,10 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Category_and_territory_filter_the_catalog()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var (mobility, _) = await PublishAsync(club, territory, Category.Mobility);
         var (spouse, _) = await PublishAsync(club, territory, Category.SpouseWelcome);
-        await PublishAsync(club, NewTerritory(), Category.Mobility);
+        await PublishAsync(club, await NewTerritoryAsync(), Category.Mobility);
         await api.CaughtUpAsync(Shard);
 
         (await club.Client.ListAsync<OfferResponse>($"/v1/offers?territory={territory}&category=mobility")).Data.Select(o => o.Id).ShouldBe([mobility.Id]);
@@ -87,7 +93,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var (concierge, childminders) = (await api.RegisterAsync(OrganizationKind.Provider), await api.RegisterAsync(OrganizationKind.Provider));
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var (alone, _) = await PublishAsync(club, territory, providerIds: [concierge.Id]);
         var (shared, _) = await PublishAsync(club, territory, providerIds: [childminders.Id, concierge.Id]);
         await PublishAsync(club, territory, providerIds: [childminders.Id]);
@@ -111,7 +117,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task From_and_to_keep_offers_with_a_scheduled_slot_with_room_starting_in_the_range()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var (withRoom, _) = await PublishAsync(club, territory);
         var (full, _) = await PublishAsync(club, territory);
         var (cancelled, _) = await PublishAsync(club, territory);
@@ -139,7 +145,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Catalog_pages_never_skip_or_repeat_an_offer_while_new_offers_are_published()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var territory = NewTerritory();
+        var territory = await NewTerritoryAsync();
         var existing = new List<string>();
         for (var i = 0; i < 7; i++) existing.Add((await PublishAsync(club, territory)).Offer.Id);
         await api.CaughtUpAsync(Shard);
@@ -160,7 +166,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Availability_lists_each_slot_of_the_offer_in_start_order_with_reserved_remaining_and_waitlist()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var first = Http.OffersAndSlots.InDays(4);
         var slots = await api.ScheduleSlotsAsync(club, offer.Id,
         [
@@ -196,7 +202,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task A_suspended_or_withdrawn_offers_slots_show_its_status_and_nothing_left_to_book_in_the_kept_page_the_rows_and_the_slot()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4), capacity: 3);
         var company = await api.RegisterMemberAsync(club);
         await api.BookAsync(company, (await api.SubscribeAsync(company, offer.Id)).Id, slot.Id);
@@ -219,7 +225,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task A_cancelled_slot_shows_the_reason_its_club_gave_and_when_in_the_kept_page_the_rows_and_the_slot()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4));
         var reader = await api.RegisterAsync(OrganizationKind.Company);
 
@@ -233,7 +239,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task A_slot_a_node_on_older_code_cancelled_reads_cancelled_with_nothing_to_book_though_its_row_has_no_reason()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4));
         var cancellation = (await api.CancelSlotAsync(club, slot.Id)).Cancellation!;
         await api.CaughtUpAsync(Shard);
@@ -251,7 +257,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task A_slots_counts_follow_each_seat_change_made_in_a_later_page_than_the_entry_it_changes()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(4), capacity: 2);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
@@ -293,7 +299,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task The_default_availability_read_kept_in_memory_shows_every_change_once_the_read_model_has_it()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var later = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(5), capacity: 2);
         var company = await api.RegisterMemberAsync(club);
         var subscription = await api.SubscribeAsync(company, offer.Id);
@@ -332,7 +338,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Availability_pages_in_start_order_and_reads_its_writes()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var first = Http.OffersAndSlots.InDays(6);
         var scheduled = await club.Client.PostAsJsonAsync($"/v1/offers/{offer.Id}/slots",
             new ScheduleSlotsRequest([.. Enumerable.Range(0, 5).Select(i => new ScheduleSlotItem(first.AddHours(i), first.AddHours(i).AddMinutes(30), 2))]),
@@ -352,8 +358,8 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var reader = await api.RegisterAsync(OrganizationKind.Company);
-        var (offer, published) = await PublishAsync(club, NewTerritory());
-        var (withdrawn, _) = await PublishAsync(club, NewTerritory());
+        var (offer, published) = await PublishAsync(club, await NewTerritoryAsync());
+        var (withdrawn, _) = await PublishAsync(club, await NewTerritoryAsync());
         await api.ScheduleSlotAsync(club, withdrawn.Id, Http.OffersAndSlots.InDays(2));
         var withdrawal = await club.Client.PostAsync($"/v1/offers/{withdrawn.Id}/withdraw", null);
         withdrawal.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -378,7 +384,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
             await locker.OpenAsync();
             await using var transaction = await locker.BeginTransactionAsync();
             await using (var lockTable = new NpgsqlCommand("lock table rm_catalog_offers in exclusive mode", locker, transaction)) await lockTable.ExecuteNonQueryAsync();
-            (offer, _) = await PublishAsync(club, NewTerritory());
+            (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
             await Eventually.WaitUntilAsync(async () => await api.CountAsync("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%rm_catalog_offers%'") > 0,
                 "the catalog's page waits for the table");
 
@@ -396,7 +402,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task Availability_of_an_unknown_offer_is_404_and_bad_parameters_are_400_naming_them()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
 
         await (await club.Client.GetAsync($"/v1/offers/{Ids.New(Ids.Offer)}/availability")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         await (await club.Client.GetAsync($"/v1/offers/{offer.Id}/availability?limit=501")).ShouldBeInvalidAsync("limit");
@@ -428,7 +434,7 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     public async Task The_catalog_rebuilt_from_the_events_equals_the_live_one()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (offer, _) = await PublishAsync(club, NewTerritory());
+        var (offer, _) = await PublishAsync(club, await NewTerritoryAsync());
         var slot = await api.ScheduleSlotAsync(club, offer.Id, capacity: 1);
         var other = await api.ScheduleSlotAsync(club, offer.Id, Http.OffersAndSlots.InDays(8));
         var company = await api.RegisterMemberAsync(club);

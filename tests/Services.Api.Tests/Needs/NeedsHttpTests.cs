@@ -405,6 +405,7 @@ public sealed class NeedsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>, 
         var need = await api.RecordNeedAsync(company, Category.Mobility);
         var club = await api.RegisterAsync(OrganizationKind.Club);
         var childcare = await api.PublishOfferAsync(club, Category.Childcare);
+        await api.RegisterAsync(OrganizationKind.Partner, "aveyron");
         var elsewhere = await api.PublishOfferAsync(club, Category.Mobility, territory: "aveyron");
 
         await (await club.Client.NeedActionAsync(need.Id, "address", new AddressNeedRequest(childcare.Id))).ShouldBeProblemAsync(HttpStatusCode.Conflict, "category_mismatch");

@@ -1,6 +1,7 @@
 using System.Net;
 using Services.Api.Common;
 using Services.Api.Demand;
+using Services.Api.Offers;
 using Services.Api.ReadModels;
 using Services.Api.Territories;
 using Services.Api.Tests.Catalog;
@@ -49,13 +50,16 @@ public sealed class TerritoriesHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var home = Unique("home");
         var served = Unique("served");
         var club = await api.RegisterAsync(OrganizationKind.Club, home);
-        var offer = await api.PublishOfferAsync(club, territory: served);
+        // Only an offer published before offers had to serve territories with a club or a partner serves one alone.
+        var offerId = Ids.New(Ids.Offer);
+        await api.AppendAsync(Offer.StreamId(offerId), Offer.StreamType, new OfferPublished(offerId, club.Id, Category.Concierge, "Pressing", "Shirts",
+            [served], "Europe/Paris", Money.Euros(0), Money.Euros(100), null, [], DateTimeOffset.UtcNow));
 
         var listed = await ListedAsync(club);
         listed.Single(t => t.Code == served).ShouldBe(new TerritoryResponse(served, 0, 0, 0, 0, 1));
         listed.Single(t => t.Code == home).ShouldBe(new TerritoryResponse(home, 1, 0, 0, 0, 0));
 
-        await api.WithdrawOfferAsync(club, offer.Id);
+        await api.WithdrawOfferAsync(club, offerId);
         listed = await ListedAsync(club);
         listed.ShouldNotContain(t => t.Code == served);
         listed.Single(t => t.Code == home).OpenOffers.ShouldBe(0);
