@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Catalog;
 using Services.Api.Common;
@@ -49,8 +50,8 @@ public static partial class Offer
     public const int MaxTimeZone = 64;
 
     /// <summary>
-    /// An IANA name as the zone database writes it (Europe/Paris, America/Argentina/Buenos_Aires, Etc/GMT+5). .NET also finds
-    /// a zone by a path to its file (Europe//Paris, Europe/./Paris) that PostgreSQL does not know: the read models would fail on it.
+    /// The shape of an IANA name as the zone database writes it (Europe/Paris, America/Argentina/Buenos_Aires), for the contract;
+    /// the names accepted are those of <see cref="OfferValidation.TimeZone"/>.
     /// </summary>
     public const string TimeZonePattern = @"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$";
     public const int MaxReason = 500;
@@ -98,13 +99,21 @@ internal static class OfferValidation
         return providerIds.Distinct(StringComparer.Ordinal).Count() == providerIds.Count ? validation : validation.Add(field, "A provider is listed once.");
     }
 
+    /// <summary>
+    /// The zone database's own names of places' zones (and UTC), by name whatever its case: the name is stored and echoed as given,
+    /// and clients look it up case-sensitively (Python's ZoneInfo, Java's ZoneId), so that a misspelt case or an alias (CET,
+    /// US/Eastern, Etc/GMT+5), which .NET alone may find, is not stored for them to fail on.
+    /// </summary>
+    private static readonly Lazy<FrozenDictionary<string, string>> CanonicalTimeZones = new(() =>
+        TimeZoneInfo.GetSystemTimeZones().Select(zone => zone.Id).ToFrozenDictionary(id => id, id => id, StringComparer.OrdinalIgnoreCase));
+
     public static Validation TimeZone(this Validation validation, string field, string? timeZone)
     {
         validation.Text(field, timeZone, Offer.MaxTimeZone);
-        return timeZone is { Length: > 0 and <= Offer.MaxTimeZone }
-               && (!System.Text.RegularExpressions.Regex.IsMatch(timeZone, Offer.TimeZonePattern) || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
-            ? validation.Add(field, "Not a known IANA time zone, e.g. 'Europe/Paris'.")
-            : validation;
+        if (timeZone is not { Length: > 0 and <= Offer.MaxTimeZone }) return validation;
+        if (!CanonicalTimeZones.Value.TryGetValue(timeZone, out var canonical))
+            return validation.Add(field, "Not an IANA time zone of a place: give the zone database's name, e.g. 'Europe/Paris' (aliases such as 'CET' are refused).");
+        return canonical == timeZone ? validation : validation.Add(field, $"Time zone names are case-sensitive: did you mean '{canonical}'?");
     }
 }
 

@@ -45,6 +45,7 @@ public static partial class Offer
 }
 
 /// <param name="ClubId">The publishing club: the operator must name it; a club may omit it or give its own id.</param>
+/// <param name="TimeZone">The IANA time zone of its calendar, as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.</param>
 public sealed record PublishOfferRequest(
     Category Category,
     [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string Title,

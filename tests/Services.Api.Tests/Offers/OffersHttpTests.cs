@@ -139,6 +139,35 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Theory]
+    [InlineData("europe/paris", "Time zone names are case-sensitive: did you mean 'Europe/Paris'?")]
+    [InlineData("EUROPE/PARIS", "Time zone names are case-sensitive: did you mean 'Europe/Paris'?")]
+    [InlineData("CET", "aliases such as 'CET' are refused")]
+    [InlineData("US/Eastern", "aliases such as 'CET' are refused")]
+    [InlineData("Etc/GMT+5", "aliases such as 'CET' are refused")]
+    public async Task A_time_zone_not_spelt_as_the_zone_database_spells_a_place_is_refused_saying_which_is_meant(string timeZone, string message)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var response = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest() with { TimeZone = timeZone }, ApiFixture.JsonOptions);
+
+        var problem = await response.ShouldBeInvalidAsync("timeZone");
+        problem.GetProperty("errors").GetProperty("timeZone")[0].GetString()!.ShouldContain(message);
+    }
+
+    [Theory]
+    [InlineData("America/Argentina/Buenos_Aires")]
+    [InlineData("UTC")]
+    public async Task A_time_zone_as_the_zone_database_spells_it_is_stored_as_given(string timeZone)
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+
+        var response = await club.Client.PostAsJsonAsync("/v1/offers", OffersAndSlots.OfferRequest() with { TimeZone = timeZone }, ApiFixture.JsonOptions);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.TimeZone.ShouldBe(timeZone);
+    }
+
+    [Theory]
     [InlineData("title", 121)]
     [InlineData("description", 4001)]
     public async Task Texts_longer_than_their_limit_are_400(string field, int length)
