@@ -39,6 +39,9 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
         var validation = new Validation();
         if (Slots is null || Slots.Count == 0) return validation.Add("slots", "At least one slot is required.");
         if (Slots.Count > MaxSlots) return validation.Add("slots", $"At most {MaxSlots} slots per request; got {Slots.Count}.");
+        // Two slots at the same time may well be meant (two shuttles), but not asked for twice in one request: that is a
+        // repeated line, and its seats belong in one slot's capacity. Instants compare as instants, whatever their offsets.
+        var firstAt = new Dictionary<(DateTimeOffset Start, DateTimeOffset End), int>();
         for (var i = 0; i < Slots.Count; i++)
         {
             var slot = Slots[i];
@@ -49,6 +52,9 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
             }
             validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
             validation.SlotTimes($"slots[{i}].", slot.Start, slot.End, now);
+            if (firstAt.TryGetValue((slot.Start, slot.End), out var first))
+                validation.Add($"slots[{i}]", $"The same start and end as slots[{first}]: give each slot once (for more seats, a larger capacity).");
+            else firstAt[(slot.Start, slot.End)] = i;
         }
         return validation;
     }
@@ -64,7 +70,7 @@ public static class ScheduleSlotsEndpoint
             .WithName("scheduleSlots")
             .AnswersWithVersion()
             .WithSummary("Schedule slots of an offer (one or many)")
-            .WithDescription($"The owning club or the operator. Up to {ScheduleSlotsRequest.MaxSlots} slots in one request, created all together or not at all. Slots start in the future, at most {Slot.MaxYearsAhead} years ahead; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.")
+            .WithDescription($"The owning club or the operator. Up to {ScheduleSlotsRequest.MaxSlots} slots in one request, created all together or not at all. Slots start in the future, at most {Slot.MaxYearsAhead} years ahead; a withdrawn offer takes no new slots. Two slots of one request with the same start and end are refused (400 naming the repeated one, slots[i]) as a line given twice; a slot at the same time as one the offer already has is scheduled (two shuttles may leave together). For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -145,6 +145,34 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_slot_given_twice_in_one_request_is_400_naming_the_repeat_and_nothing_is_scheduled()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var start = OffersAndSlots.InDays(2);
+        var slot = new ScheduleSlotItem(start, start.AddHours(1), 4);
+
+        var response = await club.Client.PostAsJsonAsync($"/v1/offers/{offerId}/slots", new ScheduleSlotsRequest(
+            [slot, new ScheduleSlotItem(start, start.AddHours(2), 4), slot]), ApiFixture.JsonOptions);
+
+        var problem = await response.ShouldBeInvalidAsync("slots[2]");
+        problem.GetProperty("errors").GetProperty("slots[2]")[0].GetString()!.ShouldContain("slots[0]");
+        problem.GetProperty("errors").TryGetProperty("slots[1]", out _).ShouldBeFalse();
+        (await api.CountAsync("select count(*) from es_events where event_type = 'slot.scheduled' and data->>'offerId' = $1", offerId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_slot_at_the_same_time_as_one_the_offer_already_has_is_scheduled()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var start = OffersAndSlots.InDays(2);
+        var first = await api.ScheduleSlotAsync(club, offerId, start);
+
+        var second = await api.ScheduleSlotAsync(club, offerId, start);
+
+        second.Id.ShouldNotBe(first.Id);
+    }
+
+    [Fact]
     public async Task A_slot_in_the_past_refuses_the_whole_request()
     {
         var (club, offerId) = await ClubWithOfferAsync();
