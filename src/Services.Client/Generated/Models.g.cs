@@ -1697,6 +1697,9 @@ public sealed record PublishOfferRequest
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The IANA time zone of its calendar, as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.
+    /// </summary>
     [JsonPropertyName("timeZone")]
     public required string TimeZone { get; init; }
 
@@ -1798,7 +1801,8 @@ public sealed record RescheduleSlotRequest
 }
 
 /// <summary>
-/// Only the fields given change; `removeCoFunding: true` ends the co-funding. Category and time zone are fixed at publication.
+/// Only the fields given change (null reads as left out); `removeCoFunding: true` ends the co-funding. The fields a client
+/// may believe it clears with null are refused as null, as null would not clear them. Category and time zone are fixed at publication.
 /// </summary>
 public sealed record ReviseOfferRequest
 {

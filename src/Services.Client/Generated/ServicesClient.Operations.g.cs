@@ -408,7 +408,7 @@ public sealed partial class ServicesClient
     /// Publish an offer
     /// </summary>
     /// <remarks>
-    /// A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider.
+    /// A club publishes its own offer (clubId may be omitted); the operator publishes for the club named by clubId. A co-funding partner must be a registered partner, and each of providerIds a registered provider. Each territory must have a club or a partner (listTerritories: clubs &gt; 0 or partners &gt; 0), or no company would find the offer there: else 409 territory_not_covered, naming the first such territory and, in coveredTerritories, the territories meant (all of them if few, else the nearest).
     /// </remarks>
     [Operation("publishOffer", "POST", "/v1/offers")]
     public Task<ApiResponse<OfferResponse>> PublishOfferAsync(PublishOfferRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -462,7 +462,7 @@ public sealed partial class ServicesClient
     /// Revise an offer's terms
     /// </summary>
     /// <remarks>
-    /// The owning club or the operator. Fields left out keep their value. Send the ETag as If-Match to change only what you read.
+    /// The owning club or the operator. Fields left out (or null) keep their value, except coFunding and providerIds, whose null is refused (400 naming it) as null would not clear them: send removeCoFunding: true to end the co-funding, providerIds: [] to list no provider. A territory it adds must have a club or a partner, as on publication (409 territory_not_covered). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("reviseOffer", "PATCH", "/v1/offers/{offerId}")]
     public Task<ApiResponse<OfferResponse>> ReviseOfferAsync(string offerId, ReviseOfferRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -544,7 +544,7 @@ public sealed partial class ServicesClient
     /// Schedule slots of an offer (one or many)
     /// </summary>
     /// <remarks>
-    /// The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future, at most 3 years ahead; a withdrawn offer takes no new slots. For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.
+    /// The owning club or the operator. Up to 100 slots in one request, created all together or not at all. Slots start in the future, at most 3 years ahead; a withdrawn offer takes no new slots. Two slots of one request with the same start and end are refused (400 naming the repeated one, slots[i]) as a line given twice; a slot at the same time as one the offer already has is scheduled (two shuttles may leave together). For one slot, Location and ETag give its URL and version; for several, neither is sent: each slot's id is in the answer, and a new slot's version is 1.
     /// </remarks>
     [Operation("scheduleSlots", "POST", "/v1/offers/{offerId}/slots")]
     public Task<ApiResponse<ScheduledSlotsResponse>> ScheduleSlotsAsync(string offerId, ScheduleSlotsRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
