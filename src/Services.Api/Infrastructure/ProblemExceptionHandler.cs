@@ -126,7 +126,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             => Validation(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] }),
         _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]>
         {
-            [ParameterName(bad.Message)] = [query[ParameterName(bad.Message)].Count > 1 ? "Give this parameter once." : Expected(ParameterType(bad.Message), inBody: false)],
+            [ParameterName(bad.Message)] = [query[ParameterName(bad.Message)].Count > 1 ? "Give this parameter once." : Expected(ParameterType(bad.Message), inBody: false, Given(bad.Message))],
         }),
         _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Validation(new Dictionary<string, string[]> { [ParameterName(bad.Message)] = ["This parameter is required."] }),
         _ => new ProblemDetails { Status = bad.StatusCode, Type = Problems.TypeBase + "bad_request", Title = "Bad request", Detail = bad.Message },
@@ -143,20 +143,29 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// What a query parameter or a JSON field takes, from the type its declaration (<c>Nullable&lt;DateOnly&gt;</c>)
     /// or the serializer (<c>System.Int32</c>) names: the value given was not one.
     /// </summary>
-    private static string Expected(string type, bool inBody)
+    /// <param name="given">The value a query parameter was given (a body's is not at hand).</param>
+    private static string Expected(string type, bool inBody, string? given = null)
     {
         var name = type.Replace("System.", "", StringComparison.Ordinal);
         if (name.EndsWith("[]", StringComparison.Ordinal) || name.Contains("List`1", StringComparison.Ordinal)) return "An array.";
         return name.Replace("Nullable`1[", "", StringComparison.Ordinal).Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', ']', '?') switch
         {
             "DateOnly" => "A day, YYYY-MM-DD (e.g. 2026-11-23).",
-            "DateTimeOffset" => UtcInstantConverter.OffsetRequired,
+            "DateTimeOffset" => inBody ? UtcInstantConverter.OffsetRequired : UtcInstantConverter.OffsetRequiredInQuery(given),
             "int" or "long" or "Int32" or "Int64" => inBody ? "An integer within range, as a JSON number (2, not \"2\")." : "An integer.",
             "bool" or "Boolean" => "true or false.",
             "String" => "A string.",
             var other when typeof(ProblemExceptionHandler).Assembly.GetType(other) is not null => "An object: see this field in the API document (/openapi/v1.json).",
             _ => "A value of another kind: see this field in the API document (/openapi/v1.json).",
         };
+    }
+
+    /// <summary>The value given, the message's last quoted text: <c>… from "2026-11-23T08:30:00 01:00".</c></summary>
+    private static string? Given(string message)
+    {
+        var close = message.LastIndexOf('"');
+        var open = close <= 0 ? -1 : message.LastIndexOf('"', close - 1);
+        return open < 0 ? null : message[(open + 1)..close];
     }
 
     private static string? Declaration(string message)

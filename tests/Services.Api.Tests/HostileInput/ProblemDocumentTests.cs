@@ -56,6 +56,17 @@ public sealed class ProblemDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     public async Task A_query_value_of_the_wrong_kind_is_answered_with_what_the_parameter_takes(string path, string field, string expected) =>
         (await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field)).GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(expected);
 
+    [Theory]
+    [InlineData("/v1/offers?from=2026-12-01T00:00:00+01:00", "from")]
+    [InlineData("/v1/offers?to=2026-12-01T08:30:00.250+0100", "to")]
+    public async Task An_offset_whose_plus_arrived_as_a_space_is_refused_saying_to_encode_it(string path, string field)
+    {
+        var problem = await (await api.Operator.GetAsync(path)).ShouldBeInvalidAsync(field);
+
+        problem.GetProperty("errors").GetProperty(field)[0].GetString().ShouldBe(
+            UtcInstantConverter.OffsetRequired + " Its '+' arrived as a space: in a query string, encode it as %2B (2026-11-23T08:30:00%2B01:00), or give the instant in UTC with Z.");
+    }
+
     [Fact]
     public async Task A_query_parameter_given_twice_is_refused_as_such() =>
         (await (await api.Operator.GetAsync("/v1/offers?limit=1&limit=2")).ShouldBeInvalidAsync("limit")).GetProperty("errors").GetProperty("limit")[0].GetString()
