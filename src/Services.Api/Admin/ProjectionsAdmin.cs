@@ -6,6 +6,15 @@ using static Services.Api.ReadModels.ReadModelValues;
 
 namespace Services.Api.Admin;
 
+/// <param name="Name">The shard's name (catalog, insights, webhook-outbox …), as rebuildProjection takes it.</param>
+/// <param name="Position">The last event it took in, `{transaction}.{event}` as the feed's positions.</param>
+/// <param name="LagEvents">Events committed after its position, counted up to 100,000.</param>
+/// <param name="LagSeconds">How long ago the oldest event it has not taken in was committed, in seconds; 0 when it is caught up.</param>
+/// <param name="Owner">The node that runs it; null while no node does.</param>
+/// <param name="LeaseUntil">Until when its owner's lease runs (UTC), renewed while the owner runs it; null with no owner.</param>
+/// <param name="State">What it is doing: idle, running, retrying, rebuilding, rebuild_requested or failed.</param>
+/// <param name="LastError">Why its last page failed, while it retries or has failed; null otherwise.</param>
+/// <param name="UpdatedAt">When its checkpoint last moved or its state changed (UTC).</param>
 public sealed record ProjectionStatusResponse(
     string Name,
     string Position,
@@ -25,6 +34,8 @@ public sealed record ProjectionStatusResponse(
 /// </summary>
 public enum ProjectionState { Idle, Running, Retrying, Rebuilding, RebuildRequested, Failed }
 
+/// <param name="Name">The shard being rebuilt, as listProjections names it.</param>
+/// <param name="State">rebuilding: the reset is done and the shard catches up from the first event (follow it with listProjections).</param>
 public sealed record RebuildStartedResponse(string Name, ProjectionState State);
 
 public static class ProjectionsAdmin

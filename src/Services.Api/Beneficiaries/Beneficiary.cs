@@ -6,6 +6,8 @@ namespace Services.Api.Beneficiaries;
 /// The beneficiary's contact details were destroyed (its data key deleted). Carries no personal data:
 /// the company's own opaque reference tells integrators whom to forget.
 /// </summary>
+/// <param name="CompanyId">The company (`org_…`) whose beneficiary it was.</param>
+/// <param name="BeneficiaryRef">The company's own opaque reference for the person: forget whatever you keep under it.</param>
 public sealed record BeneficiaryErased(string CompanyId, string BeneficiaryRef);
 
 /// <param name="Erasures">How many times the beneficiary's contact details were erased.</param>

@@ -76,6 +76,10 @@ public enum ContactStatus
 }
 
 /// <summary>A booking's contact details as a reader sees them: the fields only when <see cref="Status"/> is available.</summary>
+/// <param name="Status">available (the fields below are shown), erased (the beneficiary was erased: gone for good) or withheld (details exist, but this reader may not see them).</param>
+/// <param name="Name">The name to ask for; null when not given, or when the status is not available.</param>
+/// <param name="Email">An e-mail address; null when not given, or when the status is not available.</param>
+/// <param name="Phone">A phone number, as given; null when not given, or when the status is not available.</param>
 public sealed record BookingContact(ContactStatus Status, string? Name, string? Email, string? Phone)
 {
     public static BookingContact Available(ContactDetails details)

@@ -8,6 +8,16 @@ namespace Services.Api.Bookings;
 /// A booking was asked for. Its contact details are stored sealed (the change feed shows them withheld;
 /// null when none were given); its slot's start is copied, and follows the slot when its club moves it (BookingRescheduled).
 /// </summary>
+/// <param name="BookingId">The new booking's id (`bkg_…`).</param>
+/// <param name="CompanyId">The company (`org_…`) that booked, for one of its staff.</param>
+/// <param name="SubscriptionId">The subscription (`sub_…`) whose monthly quota the units count against.</param>
+/// <param name="OfferId">The offer (`off_…`) the slot belongs to.</param>
+/// <param name="SlotId">The slot (`slt_…`) booked.</param>
+/// <param name="SlotStart">When the slot starts (UTC), as it was then.</param>
+/// <param name="Quantity">Units (seats, places) asked for.</param>
+/// <param name="BeneficiaryRef">The company's own opaque reference for who uses the units (never a name, e-mail or phone).</param>
+/// <param name="RequestedAt">When the booking was asked for (UTC).</param>
+/// <param name="Contact">Always withheld when given (read the booking for its contact details); null when none were given.</param>
 public sealed record BookingRequested(
     string BookingId,
     string CompanyId,
@@ -20,6 +30,7 @@ public sealed record BookingRequested(
     DateTimeOffset RequestedAt,
     SealedContact? Contact = null);
 
+/// <summary>The booking holds its units on the slot at once: the slot had room and the company's quota allowed it.</summary>
 public sealed record BookingConfirmed;
 
 /// <param name="Position">
@@ -28,11 +39,13 @@ public sealed record BookingConfirmed;
 /// </param>
 public sealed record BookingWaitlisted(int Position);
 
+/// <summary>A waitlisted booking now holds its units: bookings ahead left and its units fit the seats freed (first fit, in waitlist order).</summary>
 public sealed record BookingPromoted;
 
 /// <summary>The slot started while the booking was still waiting: unmet demand.</summary>
 public sealed record BookingExpired;
 
+/// <param name="Reason">on_request (by its company) or slot_cancelled (its club cancelled the slot).</param>
 public sealed record BookingCancelled(CancellationReason Reason);
 
 /// <summary>
@@ -53,8 +66,11 @@ public enum CancellationReason
     [JsonStringEnumMemberName("slot_cancelled")] SlotCancelled,
 }
 
+/// <param name="Outcome">attended or no_show: both are charged on the company's usage statement.</param>
+/// <param name="RecordedBy">The organization (`org_…`) that recorded it: the offer's club, one of its providers, or `operator`.</param>
 public sealed record AttendanceRecorded(AttendanceOutcome Outcome, string RecordedBy);
 
+/// <summary>What became of a booking once its slot took place, as its club or provider recorded it: attended, or no_show (charged like attended).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AttendanceOutcome>))]
 public enum AttendanceOutcome
 {

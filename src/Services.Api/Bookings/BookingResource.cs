@@ -22,6 +22,14 @@ namespace Services.Api.Bookings;
 /// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
 /// <param name="SlotCancellation">With cancelReason slot_cancelled: the slot's cancellation, the reason its club gave and when (as the slot shows it); null otherwise. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+/// <param name="Id">The booking's id (`bkg_…`).</param>
+/// <param name="CompanyId">The company that booked (`org_…`), for one of its staff.</param>
+/// <param name="SubscriptionId">The company's subscription (`sub_…`) whose monthly quota the units count against.</param>
+/// <param name="OfferId">The offer (`off_…`) the slot belongs to.</param>
+/// <param name="SlotId">The slot (`slt_…`) booked.</param>
+/// <param name="BeneficiaryRef">The company's own opaque reference for who uses the units (an HR number, never a name, e-mail or phone): listBookings filters on it.</param>
+/// <param name="WaitlistPosition">The booking's current place in the slot's waitlist while it waits (1 is next in line); null when it is not waiting.</param>
+/// <param name="Contact">How the offer's club and providers reach the beneficiary, as this reader may see it; null when no contact details were given.</param>
 public sealed record BookingResponse(
     string Id,
     string CompanyId,

@@ -22,6 +22,8 @@ namespace Services.Api.Demand;
 /// <param name="NeedsRecorded">Needs recorded in the week (by their recording date, UTC).</param>
 /// <param name="NeedsHeadcount">The staff those needs concern (sum of headcounts).</param>
 /// <param name="DistinctCompanies">Companies that booked or recorded a need in this bucket.</param>
+/// <param name="Territory">The territory's code: of the slot's offer for bookings, of the need for needs.</param>
+/// <param name="Category">The category of the offers booked and the needs recorded.</param>
 public sealed record DemandWeekResponse(
     string Territory,
     Category Category,
@@ -38,6 +40,7 @@ public sealed record DemandWeekResponse(
     int DistinctCompanies);
 
 /// <summary>Buckets with any activity, ordered by territory, category and week.</summary>
+/// <param name="Data">One bucket per territory, category and ISO week with any activity.</param>
 public sealed record DemandResponse(IReadOnlyList<DemandWeekResponse> Data);
 
 public static class DemandEndpoints

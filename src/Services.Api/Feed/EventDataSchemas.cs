@@ -61,10 +61,13 @@ internal static class EventDataSchemas
             var held = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (!(held.IsEnum || (held.IsClass && held != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(held)))) continue;
             if (!document.Components.Schemas.ContainsKey(SchemaName(held))) await AddComponentAsync(held, document, context, cancellationToken);
-            IOpenApiSchema reference = new OpenApiSchemaReference(SchemaName(held), document);
-            if (nullability.Create(property).ReadState == NullabilityState.Nullable)
-                reference = new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, reference] };
-            schema.Properties![JsonNamingPolicy.CamelCase.ConvertName(property.Name)] = reference;
+            var field = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            // The inlined schema said what the field is (its type's summary); the reference that replaces it says it too.
+            var description = schema.Properties![field].Description;
+            IOpenApiSchema reference = nullability.Create(property).ReadState == NullabilityState.Nullable
+                ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, new OpenApiSchemaReference(SchemaName(held), document)], Description = description }
+                : new OpenApiSchemaReference(SchemaName(held), document) { Description = description };
+            schema.Properties[field] = reference;
         }
         return schema;
     }
@@ -79,7 +82,7 @@ internal static class EventDataSchemas
         schema.Description = "Personal data is withheld from the change feed and webhooks: read the booking (GET /v1/bookings/{bookingId}) for its contact details.";
         schema.Properties = new Dictionary<string, IOpenApiSchema>(StringComparer.Ordinal)
         {
-            ["status"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("withheld")] },
+            ["status"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("withheld")], Description = "Always withheld: contact details never leave in the feed or a webhook." },
         };
         schema.Required = new HashSet<string>(StringComparer.Ordinal) { "status" };
         return Task.CompletedTask;

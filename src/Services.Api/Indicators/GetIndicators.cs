@@ -30,6 +30,7 @@ namespace Services.Api.Indicators;
 /// <param name="OpenNeeds">Needs of the territory still open at the end of the period.</param>
 /// <param name="OpenNeedsHeadcount">A count of people: the staff those open needs concern. "&lt;5" under 5.</param>
 /// <param name="CoFundingSpent">Public co-funding of the usage statements of the period's months, for offers serving the territory, whichever partner co-funds them. A partner reads its own share, per company and offer, with getPartnerUsage.</param>
+/// <param name="Territory">The territory's code, as asked for.</param>
 public sealed record IndicatorsResponse(
     string Territory,
     string Period,

@@ -98,6 +98,7 @@ public static partial class OpenApiExtensions
             options.AddDocumentTransformer(Webhooks.WebhookContract.AddAsync);
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddDocumentTransformer(OpenApiOpenAnswers.ApplyAsync);
+            options.AddDocumentTransformer(OpenApiNullableDescriptions.ApplyAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             options.AddOperationTransformer(QueryParameterSchemas.ApplyAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema

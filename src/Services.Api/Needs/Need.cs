@@ -4,6 +4,12 @@ using Services.Api.Common;
 namespace Services.Api.Needs;
 
 /// <param name="WishedSchedule">Free text in the company's words ("weekdays 7:30–8:00").</param>
+/// <param name="NeedId">The new need's id (`ned_…`).</param>
+/// <param name="Category">The kind of service needed.</param>
+/// <param name="Territory">The territory's code where it is needed: its clubs and partners see the need.</param>
+/// <param name="Headcount">How many of the company's staff need it.</param>
+/// <param name="Description">The need, in the company's words.</param>
+/// <param name="RecordedAt">When the company recorded it (UTC).</param>
 public sealed record NeedRecorded(
     string NeedId,
     string CompanyId,
@@ -14,10 +20,14 @@ public sealed record NeedRecorded(
     string? WishedSchedule,
     DateTimeOffset RecordedAt);
 
+/// <param name="ClubId">The club (`org_…`) of the need's territory that took note of it.</param>
 public sealed record NeedAcknowledged(string ClubId);
 
+/// <param name="OfferId">The offer (`off_…`) that answers the need.</param>
+/// <param name="ClubId">The club (`org_…`) that runs that offer.</param>
 public sealed record NeedAddressed(string OfferId, string ClubId);
 
+/// <summary>Its company or the operator withdrew the need: clubs no longer see it as open.</summary>
 public sealed record NeedWithdrawn;
 
 public enum NeedStatus

@@ -17,6 +17,10 @@ namespace Services.Api.Needs;
 /// <param name="AcknowledgedBy">The clubs of its territory that took note of it.</param>
 /// <param name="AddressedByOfferId">The offer that answered the need, once addressed.</param>
 /// <param name="RecordedAt">When the company recorded it: the order of the needs list.</param>
+/// <param name="Id">The need's id (`ned_…`).</param>
+/// <param name="Category">The kind of service needed.</param>
+/// <param name="Territory">The territory's code where it is needed: its clubs and partners see the need.</param>
+/// <param name="Description">The need, in the company's words.</param>
 public sealed record NeedResponse(
     string Id,
     string? CompanyId,

@@ -9,11 +9,25 @@ namespace Services.Api.Offers;
 /// A public partner serving one of the offer's territories, paying <see cref="ShareBasisPoints"/> out of 10000 of what the offer
 /// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
 /// </summary>
+/// <param name="PartnerId">The public partner (`org_…`) that pays its share.</param>
+/// <param name="ShareBasisPoints">Its share of each line, in basis points: 3000 = 30 %, 10000 = all of it.</param>
 public sealed record CoFunding([property: Id(Ids.Organization)] string PartnerId, [property: Range(0, CoFunding.MaxShareBasisPoints)] int ShareBasisPoints)
 {
     public const int MaxShareBasisPoints = 10_000;
 }
 
+/// <param name="OfferId">The new offer's id (`off_…`).</param>
+/// <param name="ClubId">The club (`org_…`) that publishes and runs it.</param>
+/// <param name="Category">The kind of service: concierge, mobility, childcare or spouse_welcome.</param>
+/// <param name="Title">A short name, shown to employers choosing an offer.</param>
+/// <param name="Description">What the service is, for whom and how it runs, in the club's words.</param>
+/// <param name="Territories">The codes of the territories it serves.</param>
+/// <param name="TimeZone">The IANA time zone of its calendar (Europe/Paris): months of quotas and statements, a subscription's days.</param>
+/// <param name="MonthlyFee">What a subscribed company pays each month, in cents.</param>
+/// <param name="UnitPrice">What each unit booked costs, attended or no-show, in cents.</param>
+/// <param name="CoFunding">The public partner that pays a share of its statements' lines; null when none does.</param>
+/// <param name="ProviderIds">The providers (`org_…`) that deliver it.</param>
+/// <param name="PublishedAt">When it was published (UTC).</param>
 public sealed record OfferPublished(
     string OfferId,
     string ClubId,
@@ -29,6 +43,13 @@ public sealed record OfferPublished(
     DateTimeOffset PublishedAt);
 
 /// <summary>Carries every revisable field, so a reader never needs the previous revision to know the current terms.</summary>
+/// <param name="Title">The title from now on.</param>
+/// <param name="Description">The description from now on.</param>
+/// <param name="Territories">The codes of the territories it serves from now on.</param>
+/// <param name="MonthlyFee">The monthly fee from now on, in cents: statements charge the fee in force at the first subscribed day of each month.</param>
+/// <param name="UnitPrice">The unit price from now on, in cents: each booking is charged the price in force when it was requested.</param>
+/// <param name="CoFunding">The co-funding from now on; null when no partner co-funds it any more.</param>
+/// <param name="ProviderIds">The providers (`org_…`) that deliver it from now on; slots already started stay with those named then.</param>
 public sealed record OfferRevised(
     string Title,
     string Description,
@@ -39,6 +60,7 @@ public sealed record OfferRevised(
     IReadOnlyList<string> ProviderIds);
 
 /// <param name="SuspendedAt">When it was suspended: a month it stays suspended (or withdrawn) throughout a company's subscribed days charges that company no subscription fee. Null in suspensions recorded before it was kept (November 2026).</param>
+/// <param name="Reason">The club's words for why, shown to companies; null when none was given.</param>
 public sealed record OfferSuspended(string? Reason, DateTimeOffset? SuspendedAt = null);
 
 /// <param name="ResumedAt">When it was resumed. Null in resumptions recorded before it was kept (November 2026).</param>

@@ -17,6 +17,10 @@ namespace Services.Api.Offers;
 /// <param name="CoFunding">The public partner that pays a share of its usage statements' lines, if any.</param>
 /// <param name="ProviderIds">The providers that deliver it: they see its bookings (with contact details) and record attendance.</param>
 /// <param name="Status">active; suspended (no new subscriptions or bookings until it resumes); withdrawn (for good: no new subscriptions, bookings or slots).</param>
+/// <param name="Id">The offer's id (`off_…`).</param>
+/// <param name="Category">The kind of service: concierge, mobility, childcare or spouse_welcome.</param>
+/// <param name="Title">A short name, shown to employers choosing an offer.</param>
+/// <param name="Description">What the service is, for whom and how it runs, in the club's words.</param>
 public sealed record OfferResponse(
     string Id,
     string ClubId,

@@ -10,6 +10,7 @@ namespace Services.Api.Organizations;
 /// <param name="OrganizationId">The organization the key belongs to: the id the paths that name an organization ask for; `operator` for the operator key.</param>
 /// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.</param>
 /// <param name="Organization">The organization as getOrganization shows it; null for the operator.</param>
+/// <param name="Kind">What the key may do: club, company, provider, partner, or operator (everything).</param>
 public sealed record CallerResponse(string OrganizationId, OrganizationKind Kind, string? KeyId, OrganizationResponse? Organization);
 
 public static class GetCallerEndpoint

@@ -37,6 +37,10 @@ public sealed record IssueApiKeyRequest([property: StringLength(IssueApiKeyReque
 }
 
 /// <summary>The only answer that ever shows <see cref="Key"/>: store it now.</summary>
+/// <param name="Id">The key's id (`key_…`), as listApiKeys shows it and revokeApiKey takes.</param>
+/// <param name="OrganizationId">The organization (`org_…`) the key acts for.</param>
+/// <param name="Label">The organization's own name for the key.</param>
+/// <param name="Key">The secret key (`svc_key_…`), to send as `Authorization: Bearer &lt;key&gt;`. Only its hash is kept: it cannot be shown again.</param>
 public sealed record IssuedApiKeyResponse(string Id, string OrganizationId, string Label, string Key);
 
 public static class IssueApiKeyEndpoint

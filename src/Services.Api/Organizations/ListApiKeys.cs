@@ -17,6 +17,9 @@ public enum ApiKeyStatus
 
 /// <summary>An issued key as its organization sees it: never its secret, which only its issuing answer showed.</summary>
 /// <param name="IssuedAt">When it was issued; null for keys issued before this was recorded.</param>
+/// <param name="Id">The key's id (`key_…`): the middle of the key itself (`svc_key_…_…`), and what revokeApiKey takes.</param>
+/// <param name="Label">The organization's own name for the key, to tell its integrations apart.</param>
+/// <param name="Status">active, or revoked (refused at once, for good).</param>
 public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
 {
     public static ApiKeyResponse From(IssuedApiKey key) =>

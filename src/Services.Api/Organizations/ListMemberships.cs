@@ -5,6 +5,7 @@ namespace Services.Api.Organizations;
 
 /// <summary>A club a company belongs to: it may subscribe to the club's offers.</summary>
 /// <param name="Since">When the club admitted it (its latest admission, when it was removed and admitted again).</param>
+/// <param name="ClubId">The club (`org_…`).</param>
 public sealed record MembershipResponse(string ClubId, DateTimeOffset Since);
 
 /// <summary>The clubs a company belongs to, which only the clubs themselves change (admitMember, removeMember).</summary>

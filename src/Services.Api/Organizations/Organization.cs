@@ -4,6 +4,12 @@ using Services.Api.Common;
 
 namespace Services.Api.Organizations;
 
+/// <param name="OrganizationId">The new organization's id (`org_…`).</param>
+/// <param name="Kind">club, company, provider or partner: what its keys may do.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Territories">The codes of the territories it belongs to.</param>
+/// <param name="Siret">The French establishment number (14 digits), when given.</param>
+/// <param name="RegisteredAt">When it was registered (UTC).</param>
 public sealed record OrganizationRegistered(
     string OrganizationId,
     OrganizationKind Kind,
@@ -12,27 +18,38 @@ public sealed record OrganizationRegistered(
     string? Siret,
     DateTimeOffset RegisteredAt);
 
+/// <param name="Name">Its name from now on.</param>
 public sealed record OrganizationRenamed(string Name);
 
+/// <param name="CompanyId">The company (`org_…`) the club admitted: it may now subscribe to the club's offers.</param>
 public sealed record MemberAdmitted(string CompanyId);
 
 /// <param name="RemovedAt">When the company was removed; absent from removals recorded before it ended the company's subscriptions.</param>
+/// <param name="CompanyId">The company (`org_…`) the club removed: its subscriptions to the club's offers end.</param>
 public sealed record MemberRemoved(string CompanyId, DateTimeOffset? RemovedAt = null);
 
 /// <summary>Never carries the secret nor its hash: events are shared through the change feed.</summary>
 /// <param name="IssuedAt">Absent from events before it was recorded.</param>
+/// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it.</param>
+/// <param name="Label">The organization's own name for the key.</param>
+/// <param name="Prefix">The prefix every key of this API starts with (`svc_`), to recognize one in logs and configuration: never any part of the secret.</param>
 public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null);
 
+/// <param name="KeyId">The key (`key_…`) refused from now on, for good.</param>
 public sealed record ApiKeyRevoked(string KeyId);
 
 /// <summary>
 /// The company's side of subscription.subscribed, written with it: a reader following subscription events
 /// can skip it. (On the company's stream, so that one active subscription per company and offer is decided from one stream.)
 /// </summary>
+/// <param name="SubscriptionId">The new subscription (`sub_…`).</param>
+/// <param name="OfferId">Its offer (`off_…`): one active subscription per company and offer.</param>
 public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 
 /// <summary>The company's side of subscription.cancelled, written with it: a reader following subscription events can skip it.</summary>
 /// <param name="EndsOn">The cancelled subscription's last day (offer's calendar); absent from events before it was recorded.</param>
+/// <param name="SubscriptionId">The subscription (`sub_…`) cancelled.</param>
+/// <param name="OfferId">Its offer (`off_…`): the company may subscribe to it again.</param>
 public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 
 public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt);

@@ -10,6 +10,8 @@ namespace Services.Api.Organizations;
 /// <param name="Territories">The territories it belongs to.</param>
 /// <param name="Siret">The French establishment number (14 digits), when given.</param>
 /// <param name="Members">A club's member companies, to the club itself and the operator; null otherwise.</param>
+/// <param name="Id">The organization's id (`org_…`).</param>
+/// <param name="Name">Its name, as registered or renamed.</param>
 public sealed record OrganizationResponse(
     string Id,
     OrganizationKind Kind,

@@ -7,6 +7,8 @@ using Services.Api.Infrastructure;
 namespace Services.Api.ReadModels;
 
 /// <summary>A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); <see cref="Next"/> is the cursor of the following page, or null at the end.</summary>
+/// <param name="Data">The items of this page, in the list's order: at most `limit` of them.</param>
+/// <param name="Next">The cursor of the following page, to pass as `after`; null on the last page.</param>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 /// <summary>

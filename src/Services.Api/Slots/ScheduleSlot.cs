@@ -61,6 +61,7 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
 }
 
 /// <summary>The slots created, in the order they were asked for.</summary>
+/// <param name="Slots">The new slots, in the order asked for, each with its id.</param>
 public sealed record ScheduledSlotsResponse(IReadOnlyList<SlotResponse> Slots);
 
 public static class ScheduleSlotsEndpoint

@@ -3,8 +3,14 @@ using Services.Api.Common;
 
 namespace Services.Api.Slots;
 
+/// <param name="SlotId">The new slot's id (`slt_…`).</param>
+/// <param name="OfferId">The offer (`off_…`) it is a slot of.</param>
+/// <param name="Start">When it begins (UTC).</param>
+/// <param name="End">When it ends (UTC).</param>
+/// <param name="Capacity">Units (seats, places) it offers.</param>
 public sealed record SlotScheduled(string SlotId, string OfferId, DateTimeOffset Start, DateTimeOffset End, int Capacity);
 
+/// <param name="Capacity">Units (seats, places) the slot offers from now on.</param>
 public sealed record SlotCapacityChanged(int Capacity);
 
 /// <summary>
@@ -25,18 +31,31 @@ public sealed record SlotRescheduled(string OfferId, DateTimeOffset PreviousStar
 public sealed record SlotCancelled(string Reason, DateTimeOffset? CancelledAt = null);
 
 /// <param name="BeneficiaryRef">Whom the seats are for: the booking's beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).</param>
+/// <param name="BookingId">The booking (`bkg_…`) that holds the units.</param>
+/// <param name="CompanyId">The company (`org_…`) that booked.</param>
+/// <param name="Quantity">Units taken on the slot.</param>
 public sealed record SeatReserved(string BookingId, string CompanyId, int Quantity, string? BeneficiaryRef = null);
 
+/// <param name="BookingId">The booking (`bkg_…`) that gave its units back (cancelled).</param>
+/// <param name="Quantity">Units freed on the slot.</param>
 public sealed record SeatReleased(string BookingId, int Quantity);
 
 /// <param name="BeneficiaryRef">Whom the booking is for: its beneficiaryRef, the company's own reference (a slot holds one live booking per beneficiary). Null in events recorded before it was kept (November 2026).</param>
+/// <param name="BookingId">The booking (`bkg_…`) that waits.</param>
+/// <param name="CompanyId">The company (`org_…`) that booked.</param>
+/// <param name="Quantity">Units it waits for.</param>
+/// <param name="Position">Its place in the slot's waitlist when it joined (1 is next in line).</param>
 public sealed record WaitlistJoined(string BookingId, string CompanyId, int Quantity, int Position, string? BeneficiaryRef = null);
 
+/// <param name="BookingId">The waiting booking (`bkg_…`) that left the waitlist (cancelled).</param>
 public sealed record WaitlistLeft(string BookingId);
 
 /// <summary>The waitlisted booking now holds its seats.</summary>
+/// <param name="BookingId">The booking (`bkg_…`) promoted.</param>
+/// <param name="Quantity">Units it now holds on the slot.</param>
 public sealed record WaitlistPromoted(string BookingId, int Quantity);
 
+/// <param name="BookingIds">The bookings (`bkg_…`) still waiting when the slot started: they expire.</param>
 public sealed record WaitlistExpired(IReadOnlyList<string> BookingIds);
 
 /// <param name="BeneficiaryRef">Null for bookings that joined before their events named the beneficiary (November 2026): they block nobody.</param>

@@ -27,6 +27,8 @@ public enum SlotStatus
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
 /// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="Cancellation">Why and when its club or the operator cancelled the slot; null while it is scheduled. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+/// <param name="Id">The slot's id (`slt_…`).</param>
+/// <param name="OfferId">The offer (`off_…`) it is a slot of.</param>
 public sealed record SlotResponse(
     string Id,
     string OfferId,

@@ -4,6 +4,13 @@ using Services.Api.Organizations;
 
 namespace Services.Api.Subscriptions;
 
+/// <param name="SubscriptionId">The new subscription's id (`sub_…`).</param>
+/// <param name="CompanyId">The subscribed company (`org_…`).</param>
+/// <param name="OfferId">The offer (`off_…`) subscribed to.</param>
+/// <param name="ClubId">The club (`org_…`) that runs the offer.</param>
+/// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
+/// <param name="StartsOn">Its first day (YYYY-MM-DD), in the offer's time zone.</param>
+/// <param name="SubscribedAt">When the company subscribed (UTC).</param>
 public sealed record Subscribed(
     string SubscriptionId,
     string CompanyId,
@@ -13,14 +20,22 @@ public sealed record Subscribed(
     DateOnly StartsOn,
     DateTimeOffset SubscribedAt);
 
+/// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar, from now on.</param>
 public sealed record QuotaChanged(int MonthlyQuota);
 
 /// <summary>The subscription runs until <see cref="EndsOn"/>, the last day of the month it was cancelled in.</summary>
+/// <param name="EndsOn">Its last day (YYYY-MM-DD), in the offer's time zone: slots starting later cannot be booked with it.</param>
 public sealed record SubscriptionCancelled(DateOnly EndsOn);
 
 /// <summary>Units a booking takes from the quota of <see cref="Month"/> (<c>YYYY-MM</c>), whether confirmed or waitlisted.</summary>
+/// <param name="BookingId">The booking (`bkg_…`) that takes them.</param>
+/// <param name="Month">The month (YYYY-MM) of the slot's start, in the offer's time zone.</param>
+/// <param name="Quantity">Units taken from that month's quota.</param>
 public sealed record UnitsCounted(string BookingId, string Month, int Quantity);
 
+/// <param name="BookingId">The booking (`bkg_…`) that gives them back (cancelled or expired).</param>
+/// <param name="Month">The month (YYYY-MM) of the slot's start, in the offer's time zone.</param>
+/// <param name="Quantity">Units given back to that month's quota.</param>
 public sealed record UnitsReleased(string BookingId, string Month, int Quantity);
 
 /// <summary>A value kept inline in the subscription's map of bookings: no object of its own per booking.</summary>

@@ -31,6 +31,9 @@ public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int Uni
 /// <param name="StartsOn">Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.</param>
 /// <param name="EndsOn">Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in; the day before startsOn when it was yet to start then (it never runs). Slots starting on a later day cannot be booked with it. Null while active.</param>
 /// <param name="Usage">Units used and left, per month.</param>
+/// <param name="Id">The subscription's id (`sub_…`).</param>
+/// <param name="CompanyId">The subscribed company (`org_…`).</param>
+/// <param name="OfferId">The offer (`off_…`) subscribed to.</param>
 public sealed record SubscriptionResponse(
     string Id,
     string CompanyId,

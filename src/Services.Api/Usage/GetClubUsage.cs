@@ -10,6 +10,8 @@ namespace Services.Api.Usage;
 /// <summary>What a club bills for a month: the statement of each company that used its offers, restricted to them.</summary>
 /// <param name="Statements">One per company with a line on the club's offers, in company id order; each as the company reads its own, less the lines of other clubs' offers.</param>
 /// <param name="Totals">Sums of every line of every statement.</param>
+/// <param name="ClubId">The club (`org_…`) whose offers the statements are restricted to.</param>
+/// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 public sealed record ClubUsageResponse(string ClubId, string Month, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
 
 public static class ClubUsageEndpoint

@@ -19,6 +19,9 @@ namespace Services.Api.Usage;
 /// <param name="CoFunding">The partner's part: total × share, rounded half-to-even to the cent.</param>
 /// <param name="AmountDue">What the company owes: total − co-funding.</param>
 /// <param name="SubscriptionFeeWaivedReason">Why no subscription fee was charged although the company was subscribed; null when it was charged or there was none to charge.</param>
+/// <param name="OfferId">The offer (`off_…`) charged on this line.</param>
+/// <param name="Category">The offer's category.</param>
+/// <param name="Total">Subscription fee + unit charges, before co-funding.</param>
 public sealed record UsageLineResponse(
     string OfferId,
     string ClubId,
@@ -43,6 +46,13 @@ public enum SubscriptionFeeWaiver
 }
 
 /// <summary>Sums of the lines.</summary>
+/// <param name="SubscriptionFees">Sum of the lines' subscription fees.</param>
+/// <param name="AttendedUnits">Sum of the lines' attended units.</param>
+/// <param name="NoShowUnits">Sum of the lines' no-show units.</param>
+/// <param name="UnitCharges">Sum of the lines' unit charges.</param>
+/// <param name="Total">Sum of the lines' totals: subscription fees + unit charges.</param>
+/// <param name="CoFunding">Sum of the lines' co-funding: what public partners pay.</param>
+/// <param name="AmountDue">Sum of the lines' amounts due: total − co-funding.</param>
 public sealed record UsageTotalsResponse(
     Money SubscriptionFees,
     int AttendedUnits,
@@ -53,6 +63,10 @@ public sealed record UsageTotalsResponse(
     Money AmountDue);
 
 /// <summary>A company's usage statement for a calendar month.</summary>
+/// <param name="CompanyId">The company (`org_…`) the statement is of.</param>
+/// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
+/// <param name="Lines">One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.</param>
+/// <param name="Totals">Sums of the lines: amountDue is what the company owes for the month.</param>
 public sealed record UsageStatementResponse(string CompanyId, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
 
 public static partial class UsageEndpoints

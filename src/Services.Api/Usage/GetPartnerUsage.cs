@@ -10,6 +10,8 @@ namespace Services.Api.Usage;
 /// <summary>What a public partner co-funds for a month: the statement of each company that used offers it co-funds, restricted to them.</summary>
 /// <param name="Statements">One per company with a line the partner co-funds, in company id order; each as the company reads its own, less the lines the partner does not co-fund.</param>
 /// <param name="Totals">Sums of every line of every statement: `coFunding` is what the partner owes for the month.</param>
+/// <param name="PartnerId">The public partner (`org_…`) whose co-funded lines the statements are restricted to.</param>
+/// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 public sealed record PartnerUsageResponse(string PartnerId, string Month, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
 
 public static class PartnerUsageEndpoint

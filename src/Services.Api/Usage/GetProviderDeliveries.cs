@@ -26,18 +26,27 @@ public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Un
 /// <summary>One slot of the month.</summary>
 /// <param name="Start">The slot's start; its local date in the offer's time zone puts it in the month.</param>
 /// <param name="Cancelled">Cancelled by its club: its bookings were cancelled with it, so none are booked.</param>
+/// <param name="SlotId">The slot (`slt_…`).</param>
+/// <param name="Capacity">Units (seats, places) the slot offers.</param>
+/// <param name="Units">Its bookings' units, by what became of them.</param>
 public sealed record DeliveredSlotResponse(string SlotId, DateTimeOffset Start, int Capacity, bool Cancelled, DeliveredUnits Units);
 
 /// <summary>One offer the provider delivers, with its slots of the month it delivers (or delivered) in start order.</summary>
 /// <param name="Title">The offer's title now.</param>
 /// <param name="TimeZone">The offer's time zone, whose calendar month the slots are of.</param>
 /// <param name="Units">Sums of its slots.</param>
+/// <param name="OfferId">The offer (`off_…`).</param>
+/// <param name="ClubId">The club (`org_…`) that runs it: the one to invoice.</param>
+/// <param name="Category">The offer's category.</param>
+/// <param name="Slots">Its slots of the month the provider delivers or delivered, in start order.</param>
 public sealed record DeliveredOfferResponse(
     string OfferId, string ClubId, string Title, Category Category, string TimeZone, IReadOnlyList<DeliveredSlotResponse> Slots, DeliveredUnits Units);
 
 /// <summary>What a provider delivered in a calendar month: per offer and slot, units booked and what became of them. No personal data.</summary>
 /// <param name="Offers">The offers with slots of the month whose terms, in force when each started, named the provider; in offer id order.</param>
 /// <param name="Totals">Sums of every offer.</param>
+/// <param name="ProviderId">The provider (`org_…`).</param>
+/// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 public sealed record ProviderDeliveriesResponse(string ProviderId, string Month, IReadOnlyList<DeliveredOfferResponse> Offers, DeliveredUnits Totals);
 
 public static class ProviderDeliveriesEndpoint

@@ -59,6 +59,11 @@ public sealed record CreateWebhookRequest(
 }
 
 /// <param name="Secret">The signing secret, shown only in this answer: keep it to verify the Services-Signature header.</param>
+/// <param name="Id">The webhook's id (`whk_…`).</param>
+/// <param name="Url">Where deliveries are POSTed.</param>
+/// <param name="EventTypes">The event names it receives: exact names, a stream's events (booking.*) or all (*).</param>
+/// <param name="Description">The organization's own note about it; null when none was given.</param>
+/// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
 public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
 
 public static class CreateWebhookEndpoint

@@ -9,6 +9,7 @@ namespace Services.Api.Webhooks;
 
 /// <param name="Secret">The new signing secret, shown only in this answer.</param>
 /// <param name="PreviousSecretValidUntil">Until then, deliveries carry a signature by the previous secret too (a second v1 in Services-Signature).</param>
+/// <param name="WebhookId">The webhook (`whk_…`) whose secret changed.</param>
 public sealed record RotatedWebhookSecretResponse(string WebhookId, string Secret, DateTimeOffset PreviousSecretValidUntil);
 
 public static class RotateWebhookSecretEndpoint

@@ -14,6 +14,7 @@ namespace Services.Api.Webhooks;
 /// <param name="DurationMs">How long the attempt took, in milliseconds.</param>
 /// <param name="StatusCode">The receiver's HTTP status, or null when no answer came (timeout, connection error).</param>
 /// <param name="Error">Why it failed; null when it succeeded.</param>
+/// <param name="AttemptedAt">When the request was sent (UTC).</param>
 public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset AttemptedAt, int? StatusCode, int DurationMs, string? Error);
 
 /// <summary>Where a delivery stands: pending (to be sent at nextAttemptAt), delivered, or failed (attempts exhausted; redeliver to try again).</summary>
@@ -31,6 +32,8 @@ public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 /// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
 /// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
 /// <param name="Attempts">Every attempt, oldest first.</param>
+/// <param name="EventType">The event's name, e.g. booking.confirmed.</param>
+/// <param name="Status">pending (to be tried, or retried at nextAttemptAt), delivered (a receiver answered 2xx) or failed (its attempts ran out: redeliver it).</param>
 public sealed record WebhookDeliveryResponse(
     string Id,
     Guid EventId,

@@ -15,6 +15,8 @@ namespace Services.Api.Webhooks;
 /// <param name="PreviousSecretValidUntil">
 /// Until when deliveries also carry a signature by the secret the last rotation replaced (past once that ended); null when the secret was never rotated.
 /// </param>
+/// <param name="Id">The webhook's id (`whk_…`).</param>
+/// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
 public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, [property: AddedLater] DateTimeOffset? PreviousSecretValidUntil)
 {
     /// <summary>A webhook's version when registered (its ETag); each edit and each rotation of its secret adds one.</summary>
