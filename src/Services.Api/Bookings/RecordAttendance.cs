@@ -36,6 +36,7 @@ public static partial class Booking
     }
 }
 
+/// <param name="Outcome">attended or no_show: both are charged on the company's usage statement.</param>
 public sealed record RecordAttendanceRequest(AttendanceOutcome Outcome);
 
 public static class RecordAttendanceEndpoint

@@ -26,6 +26,7 @@ public static partial class Need
     }
 }
 
+/// <param name="OfferId">The offer (`off_…`) that answers the need, one of the club's.</param>
 public sealed record AddressNeedRequest([property: Id(Ids.Offer)] string OfferId)
 {
     public Validation Validate() => new Validation().Id("offerId", OfferId, Ids.Offer);

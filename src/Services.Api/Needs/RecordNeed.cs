@@ -35,6 +35,11 @@ public static partial class Need
 }
 
 /// <param name="CompanyId">The company the need is recorded for: required from the operator; a company records for itself.</param>
+/// <param name="Category">The kind of service needed.</param>
+/// <param name="Territory">The code of the territory where it is needed: its clubs and partners see the need; one nobody covers is refused.</param>
+/// <param name="Headcount">How many of the company's staff need it.</param>
+/// <param name="Description">The need, in the company's words (no personal data).</param>
+/// <param name="WishedSchedule">When they would need it, in the company's words ("weekdays 5:30-7:30").</param>
 public sealed record RecordNeedRequest(
     Category Category,
     [property: Territory] string Territory,

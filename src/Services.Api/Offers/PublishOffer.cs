@@ -45,7 +45,15 @@ public static partial class Offer
 }
 
 /// <param name="ClubId">The publishing club: the operator must name it; a club may omit it or give its own id.</param>
-/// <param name="TimeZone">The IANA time zone of its calendar, as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.</param>
+/// <param name="Category">The kind of service: concierge, mobility, childcare or spouse_welcome (fixed once published).</param>
+/// <param name="Title">A short name, shown to employers choosing an offer.</param>
+/// <param name="Description">What the service is, for whom and how it runs.</param>
+/// <param name="Territories">The codes of the territories it serves (`grand-figeac`).</param>
+/// <param name="TimeZone">The IANA time zone of its calendar, fixed once published (months of quotas and statements, a subscription's days), as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.</param>
+/// <param name="MonthlyFee">What a subscribed company pays each month, in cents.</param>
+/// <param name="UnitPrice">What each unit booked costs, attended or no-show, in cents.</param>
+/// <param name="CoFunding">A public partner serving one of its territories that pays a share of each line; none when absent.</param>
+/// <param name="ProviderIds">The providers (`org_…`) that deliver it: they see its bookings and record attendance.</param>
 public sealed record PublishOfferRequest(
     Category Category,
     [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string Title,

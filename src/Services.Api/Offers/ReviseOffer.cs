@@ -57,6 +57,14 @@ public static partial class Offer
 /// Only the fields given change (null reads as left out); <c>removeCoFunding: true</c> ends the co-funding. The fields a client
 /// may believe it clears with null are refused as null, as null would not clear them. Category and time zone are fixed at publication.
 /// </summary>
+/// <param name="Title">The new title; absent: unchanged.</param>
+/// <param name="Description">The new description; absent: unchanged.</param>
+/// <param name="Territories">The codes of the territories it serves from now on; absent: unchanged.</param>
+/// <param name="MonthlyFee">The new monthly fee, in cents: a month's statement charges the fee in force at the company's first subscribed day of that month; absent: unchanged.</param>
+/// <param name="UnitPrice">The new unit price, in cents: each booking is charged the price in force when it was requested; absent: unchanged.</param>
+/// <param name="CoFunding">The new co-funding; absent: unchanged, null refused (removeCoFunding ends it).</param>
+/// <param name="RemoveCoFunding">true ends the co-funding (with no coFunding given); false or absent: unchanged.</param>
+/// <param name="ProviderIds">The providers (`org_…`) that deliver it from now on; absent: unchanged, null refused ([] lists none).</param>
 public sealed record ReviseOfferRequest(
     [property: StringLength(Offer.MaxTitle, MinimumLength = 1)] string? Title = null,
     [property: StringLength(Offer.MaxDescription, MinimumLength = 1)] string? Description = null,

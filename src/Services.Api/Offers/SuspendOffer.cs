@@ -19,6 +19,7 @@ public static partial class Offer
     };
 }
 
+/// <param name="Reason">Why, in the club's words, shown to companies; optional.</param>
 public sealed record SuspendOfferRequest([property: MaxLength(Offer.MaxReason)] string? Reason = null)
 {
     public Validation Validate() => new Validation().Text("reason", Reason, Offer.MaxReason, required: false);

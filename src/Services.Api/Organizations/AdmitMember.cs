@@ -20,6 +20,7 @@ public static partial class Organization
     }
 }
 
+/// <param name="CompanyId">The company (`org_…`) the club admits: it may then subscribe to the club's offers.</param>
 public sealed record AdmitMemberRequest([property: Id(Ids.Organization)] string CompanyId)
 {
     public Validation Validate() => new Validation().Id("companyId", CompanyId, Ids.Organization);

@@ -29,6 +29,7 @@ public static partial class Organization
     }
 }
 
+/// <param name="Label">The organization's own name for the key, to tell its integrations apart when rotating.</param>
 public sealed record IssueApiKeyRequest([property: StringLength(IssueApiKeyRequest.MaxLabel, MinimumLength = 1)] string Label)
 {
     public const int MaxLabel = 100;

@@ -35,6 +35,10 @@ public static partial class Organization
     }
 }
 
+/// <param name="Kind">club, company, provider or partner: what its keys may do.</param>
+/// <param name="Name">Its name, as shown to the other organizations.</param>
+/// <param name="Territories">The codes of the territories it belongs to (`grand-figeac`).</param>
+/// <param name="Siret">The French establishment number (14 digits); a company's is claimed by one organization only.</param>
 public sealed record RegisterOrganizationRequest(
     OrganizationKind Kind,
     [property: StringLength(Organization.MaxName, MinimumLength = 1)] string Name,

@@ -19,6 +19,7 @@ public static partial class Organization
     }
 }
 
+/// <param name="Name">Its name from now on.</param>
 public sealed record RenameOrganizationRequest([property: StringLength(Organization.MaxName, MinimumLength = 1)] string Name)
 {
     public Validation Validate() => new Validation().Text("name", Name, Organization.MaxName);

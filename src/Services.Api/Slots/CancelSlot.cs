@@ -35,6 +35,7 @@ public static partial class Slot
     }
 }
 
+/// <param name="Reason">Why, in the club's words: shown with the slot and with each booking it cancels.</param>
 public sealed record CancelSlotRequest([property: StringLength(Slot.MaxReason, MinimumLength = 1)] string Reason)
 {
     public Validation Validate() => new Validation().Text("reason", Reason, Slot.MaxReason);

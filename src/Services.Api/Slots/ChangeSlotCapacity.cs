@@ -40,6 +40,7 @@ public static partial class Slot
     }
 }
 
+/// <param name="Capacity">Units (seats, places) the slot offers from now on; raising it promotes waiting bookings that fit.</param>
 public sealed record ChangeSlotCapacityRequest([property: Range(1, Slot.MaxCapacity)] int Capacity)
 {
     public Validation Validate() => new Validation().Range("capacity", Capacity, 1, Slot.MaxCapacity);

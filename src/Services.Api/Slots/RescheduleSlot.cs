@@ -45,6 +45,8 @@ public static partial class Slot
 }
 
 /// <summary>The slot's new start and end, in RFC 3339 (stored in UTC).</summary>
+/// <param name="Start">The new start, with its offset (UTC with Z, or +01:00); the same local day as before.</param>
+/// <param name="End">The new end, with its offset; after the start.</param>
 public sealed record RescheduleSlotRequest(DateTimeOffset Start, DateTimeOffset End)
 {
     public Validation Validate(DateTimeOffset now) => new Validation().SlotTimes("", Start, End, now);

@@ -28,8 +28,12 @@ public static partial class Slot
 }
 
 /// <summary>One slot to schedule: instants in RFC 3339 (stored in UTC), capacity in units (seats).</summary>
+/// <param name="Start">When the slot begins, with its offset (UTC with Z, or +01:00); in the future.</param>
+/// <param name="End">When it ends, with its offset; after the start.</param>
+/// <param name="Capacity">Units (seats, places) it offers.</param>
 public sealed record ScheduleSlotItem(DateTimeOffset Start, DateTimeOffset End, [property: Range(1, Slot.MaxCapacity)] int Capacity);
 
+/// <param name="Slots">The slots to create, each with its own times and capacity.</param>
 public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequest.MaxSlots)] IReadOnlyList<ScheduleSlotItem> Slots)
 {
     public const int MaxSlots = 100;

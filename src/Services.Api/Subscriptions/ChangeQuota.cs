@@ -24,6 +24,7 @@ public static partial class Subscription
     }
 }
 
+/// <param name="MonthlyQuota">Units the subscription's bookings may take in each month of the offer's calendar, from now on.</param>
 public sealed record ChangeQuotaRequest([property: Range(1, Subscription.MaxMonthlyQuota)] int MonthlyQuota)
 {
     public Validation Validate() => new Validation().Range("monthlyQuota", MonthlyQuota, 1, Subscription.MaxMonthlyQuota);

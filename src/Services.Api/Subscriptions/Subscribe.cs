@@ -48,6 +48,8 @@ public static partial class Subscription
 
 /// <param name="CompanyId">The subscribing company: a company subscribes for itself and may omit it; the operator must give it.</param>
 /// <param name="StartsOn">The first day bookings may fall on, in the offer's calendar, at most 3 years ahead (as slots); defaults to today.</param>
+/// <param name="OfferId">The offer (`off_…`) to subscribe to: of a club the company is a member of.</param>
+/// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
 public sealed record SubscribeRequest(
     [property: Id(Ids.Offer)] string OfferId,
     [property: Range(1, Subscription.MaxMonthlyQuota)] int MonthlyQuota,

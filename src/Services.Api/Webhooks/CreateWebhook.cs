@@ -13,6 +13,7 @@ namespace Services.Api.Webhooks;
 
 /// <param name="Url">Where deliveries are POSTed: https:// (plain http only to loopback where the configuration allows it).</param>
 /// <param name="EventTypes">Exact event names (<c>booking.confirmed</c>), a stream's events (<c>booking.*</c>) or all (<c>*</c>), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can.</param>
+/// <param name="Description">The organization's own note about it (which tool, who to call).</param>
 public sealed record CreateWebhookRequest(
     [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string Url,
     [property: Length(1, CreateWebhookRequest.MaxEventTypes)] IReadOnlyList<string> EventTypes,

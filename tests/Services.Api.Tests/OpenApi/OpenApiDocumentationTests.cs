@@ -5,7 +5,7 @@ namespace Services.Api.Tests.OpenApi;
 
 /// <summary>
 /// What an integrator reads in the contract before writing a line (api-conventions.md): an example of every answer,
-/// and what each field of an answer or an event means. Each test lists everything missing, not just the first.
+/// and what each field of a request, an answer or an event means. Each test lists everything missing, not just the first.
 /// </summary>
 public sealed class OpenApiDocumentationTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
@@ -37,13 +37,14 @@ public sealed class OpenApiDocumentationTests(ApiFixture api) : IClassFixture<Ap
     }
 
     [Fact]
-    public async Task Every_field_of_an_answer_and_of_an_event_says_what_it_means()
+    public async Task Every_field_of_a_request_an_answer_and_an_event_says_what_it_means()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
         var reached = new HashSet<string>(FeedSchemas, StringComparer.Ordinal);
         foreach (var answer in SuccessAnswers(document.RootElement))
             if (answer.Media.TryGetProperty("schema", out var schema)) Reach(schema, schemas, reached);
+        foreach (var body in RequestBodies(document.RootElement)) Reach(body, schemas, reached);
         var events = schemas.GetProperty("EventResponse").GetProperty("x-event-data").EnumerateObject().Select(type => SchemaName(type.Value.GetString()!)).ToList();
         foreach (var data in events)
             if (reached.Add(data)) Reach(schemas.GetProperty(data), schemas, reached);
@@ -66,8 +67,15 @@ public sealed class OpenApiDocumentationTests(ApiFixture api) : IClassFixture<Ap
 
         reached.ShouldContain("BookingResponse");
         reached.ShouldContain("BookingConfirmed");
+        reached.ShouldContain("BookSeatRequest");
         undescribed.ShouldBeEmpty($"fields without a description:\n{string.Join("\n", undescribed)}");
     }
+
+    private static IEnumerable<JsonElement> RequestBodies(JsonElement document) =>
+        from path in document.GetProperty("paths").EnumerateObject()
+        from operation in path.Value.EnumerateObject()
+        where Methods.Contains(operation.Name) && operation.Value.TryGetProperty("requestBody", out _)
+        select operation.Value.GetProperty("requestBody");
 
     private static IEnumerable<(string Operation, string Status, JsonElement Media)> SuccessAnswers(JsonElement document) =>
         from path in document.GetProperty("paths").EnumerateObject()
