@@ -31,6 +31,7 @@ namespace Services.Api.Feed;
 /// <param name="StreamId">
 /// The store's stream the event was appended to. Its format is the store's, not the contract's: use <c>subject</c>.
 /// </param>
+/// <param name="OccurredAt">When the event was recorded (UTC): the instant of the change it records.</param>
 /// <param name="Position">
 /// The event's place in the global order, usable as <c>minPosition</c>: two integers, its transaction's then its own,
 /// written <c>{transaction}.{event}</c> and compared as a pair, the first first (not a decimal number: 894.100 comes after 894.99).
@@ -77,6 +78,8 @@ public sealed record EventResponse(Guid Id, string Type, [property: AddedLater] 
 }
 
 /// <summary>A page of the change feed; <see cref="Next"/> is always set: store it and pass it as <c>after</c>.</summary>
+/// <param name="Data">The caller's visible events after the cursor, in the feed's order (oldest first); empty when none came yet.</param>
+/// <param name="Next">The cursor after this page's last event (the cursor you sent, when the page is empty): store it and pass it as <c>after</c> to go on.</param>
 public sealed record EventPage(IReadOnlyList<EventResponse> Data, string Next);
 
 /// <summary>The feed's opaque cursor: base64url of a feed position <c>(xid, position)</c>.</summary>

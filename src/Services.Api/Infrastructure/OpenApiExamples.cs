@@ -83,12 +83,16 @@ internal static class OpenApiExamples
         [typeof(UpdateWebhookRequest)] = new UpdateWebhookRequest(Url: "https://hr.example.com/hooks/services-v2"),
     };
 
+    private static readonly Feed.EventResponse Event = Feed.EventResponse.From(Guid.Parse("0193a7c2-5f1e-7d4a-9b3c-2e8f6a1d4b70"), "booking.confirmed",
+        Booking.StreamId(BookingId), Departure.AddDays(-2), new EventStore.FeedPosition(894_100, 3), "{}", OrganizationKind.Company);
+
     /// <summary>Every answer's body as it comes back (ids as in <see cref="Requests"/>); a list's page shows its item's example.</summary>
     public static readonly IReadOnlyDictionary<Type, object> Answers = new Dictionary<Type, object>
     {
         [typeof(OrganizationResponse)] = Organization,
         [typeof(CallerResponse)] = new CallerResponse(Company, OrganizationKind.Company, ApiKeyId, Organization),
         [typeof(MembershipResponse)] = new MembershipResponse(Club, Departure.AddDays(-120)),
+        [typeof(MemberResponse)] = new MemberResponse(Company, Organization.Name, Organization.Siret, Departure.AddDays(-120)),
         [typeof(ApiKeyResponse)] = new ApiKeyResponse(ApiKeyId, "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),
         [typeof(IssuedApiKeyResponse)] = new IssuedApiKeyResponse(ApiKeyId, Company, "HR intranet",
             $"svc_{ApiKeyId}_9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b2d4f6a8c1e3b5d7f9a0c2e4b6d"),
@@ -130,8 +134,8 @@ internal static class OpenApiExamples
             Departure.AddSeconds(30), ProjectionState.Running, null, Departure, 0),
         [typeof(RebuildStartedResponse)] = new RebuildStartedResponse("catalog", ProjectionState.Rebuilding),
         // Made as the feed and the webhook outbox make it, so that it shows what they send.
-        [typeof(Feed.EventResponse)] = Feed.EventResponse.From(Guid.Parse("0193a7c2-5f1e-7d4a-9b3c-2e8f6a1d4b70"), "booking.confirmed",
-            Booking.StreamId(BookingId), Departure.AddDays(-2), new EventStore.FeedPosition(894_100, 3), "{}", OrganizationKind.Company),
+        [typeof(Feed.EventResponse)] = Event,
+        [typeof(Feed.EventPage)] = new Feed.EventPage([Event], Feed.FeedCursor.Encode(new EventStore.FeedPosition(894_100, 3))),
     };
 
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
