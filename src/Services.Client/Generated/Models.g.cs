@@ -20,12 +20,18 @@ public sealed record AcknowledgeNeedRequest
 
 public sealed record AddressNeedRequest
 {
+    /// <summary>
+    /// The offer (`off_…`) that answers the need, one of the club's.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 }
 
 public sealed record AdmitMemberRequest
 {
+    /// <summary>
+    /// The company (`org_…`) the club admits: it may then subscribe to the club's offers.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 }
@@ -35,12 +41,21 @@ public sealed record AdmitMemberRequest
 /// </summary>
 public sealed record ApiKeyIssued
 {
+    /// <summary>
+    /// The key's id (`key_…`), as listApiKeys shows it.
+    /// </summary>
     [JsonPropertyName("keyId")]
     public required string KeyId { get; init; }
 
+    /// <summary>
+    /// The organization's own name for the key.
+    /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
 
+    /// <summary>
+    /// The prefix every key of this API starts with (`svc_`), to recognize one in logs and configuration: never any part of the secret.
+    /// </summary>
     [JsonPropertyName("prefix")]
     public required string Prefix { get; init; }
 
@@ -56,12 +71,21 @@ public sealed record ApiKeyIssued
 /// </summary>
 public sealed record ApiKeyResponse
 {
+    /// <summary>
+    /// The key's id (`key_…`): the middle of the key itself (`svc_key_…_…`), and what revokeApiKey takes.
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The organization's own name for the key, to tell its integrations apart.
+    /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
 
+    /// <summary>
+    /// active, or revoked (refused at once, for good).
+    /// </summary>
     [JsonPropertyName("status")]
     public required ApiKeyStatus Status { get; init; }
 
@@ -74,6 +98,9 @@ public sealed record ApiKeyResponse
 
 public sealed record ApiKeyRevoked
 {
+    /// <summary>
+    /// The key (`key_…`) refused from now on, for good.
+    /// </summary>
     [JsonPropertyName("keyId")]
     public required string KeyId { get; init; }
 }
@@ -102,9 +129,15 @@ public enum AttendanceOutcome
 
 public sealed record AttendanceRecorded
 {
+    /// <summary>
+    /// What became of a booking once its slot took place, as its club or provider recorded it: attended, or no_show (charged like attended).
+    /// </summary>
     [JsonPropertyName("outcome")]
     public required AttendanceOutcome Outcome { get; init; }
 
+    /// <summary>
+    /// The organization (`org_…`) that recorded it: the offer's club, one of its providers, or `operator`.
+    /// </summary>
     [JsonPropertyName("recordedBy")]
     public required string RecordedBy { get; init; }
 }
@@ -115,21 +148,36 @@ public sealed record AttendanceRecorded
 /// </summary>
 public sealed record BeneficiaryErased
 {
+    /// <summary>
+    /// The company (`org_…`) whose beneficiary it was.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The company's own opaque reference for the person: forget whatever you keep under it.
+    /// </summary>
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 }
 
 public sealed record BookSeatRequest
 {
+    /// <summary>
+    /// The company's active subscription (`sub_…`) to the slot's offer: the units count against its monthly quota.
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// The slot (`slt_…`) to book; a full one waitlists the booking.
+    /// </summary>
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) to book for this beneficiary.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
@@ -139,6 +187,9 @@ public sealed record BookSeatRequest
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 
+    /// <summary>
+    /// Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.
+    /// </summary>
     [JsonPropertyName("contact")]
     public ContactDetails? Contact { get; init; }
 
@@ -151,10 +202,16 @@ public sealed record BookSeatRequest
 
 public sealed record BookingCancelled
 {
+    /// <summary>
+    /// Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.
+    /// </summary>
     [JsonPropertyName("reason")]
     public required CancellationReason Reason { get; init; }
 }
 
+/// <summary>
+/// The booking holds its units on the slot at once: the slot had room and the company's quota allowed it.
+/// </summary>
 public sealed record BookingConfirmed
 {
 }
@@ -164,15 +221,27 @@ public sealed record BookingConfirmed
 /// </summary>
 public sealed record BookingContact
 {
+    /// <summary>
+    /// available (the fields below are shown), erased (the beneficiary was erased: gone for good) or withheld (details exist, but this reader may not see them).
+    /// </summary>
     [JsonPropertyName("status")]
     public required ContactStatus Status { get; init; }
 
+    /// <summary>
+    /// The name to ask for; null when not given, or when the status is not available.
+    /// </summary>
     [JsonPropertyName("name")]
     public string? Name { get; init; }
 
+    /// <summary>
+    /// An e-mail address; null when not given, or when the status is not available.
+    /// </summary>
     [JsonPropertyName("email")]
     public string? Email { get; init; }
 
+    /// <summary>
+    /// A phone number, as given; null when not given, or when the status is not available.
+    /// </summary>
     [JsonPropertyName("phone")]
     public string? Phone { get; init; }
 }
@@ -184,6 +253,9 @@ public sealed record BookingExpired
 {
 }
 
+/// <summary>
+/// A waitlisted booking now holds its units: bookings ahead left and its units fit the seats freed (first fit, in waitlist order).
+/// </summary>
 public sealed record BookingPromoted
 {
 }
@@ -194,33 +266,63 @@ public sealed record BookingPromoted
 /// </summary>
 public sealed record BookingRequested
 {
+    /// <summary>
+    /// The new booking's id (`bkg_…`).
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// The company (`org_…`) that booked, for one of its staff.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The subscription (`sub_…`) whose monthly quota the units count against.
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) the slot belongs to.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The slot (`slt_…`) booked.
+    /// </summary>
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
+    /// <summary>
+    /// When the slot starts (UTC), as it was then.
+    /// </summary>
     [JsonPropertyName("slotStart")]
     public required DateTimeOffset SlotStart { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) asked for.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
+    /// <summary>
+    /// The company's own opaque reference for who uses the units (never a name, e-mail or phone).
+    /// </summary>
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 
+    /// <summary>
+    /// When the booking was asked for (UTC).
+    /// </summary>
     [JsonPropertyName("requestedAt")]
     public required DateTimeOffset RequestedAt { get; init; }
 
+    /// <summary>
+    /// Personal data is withheld from the change feed and webhooks: read the booking (GET /v1/bookings/{bookingId}) for its contact details.
+    /// </summary>
     [JsonPropertyName("contact")]
     public WithheldContact? Contact { get; init; }
 }
@@ -260,18 +362,33 @@ public sealed record BookingRescheduled
 /// </summary>
 public sealed record BookingResponse
 {
+    /// <summary>
+    /// The booking's id (`bkg_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The company that booked (`org_…`), for one of its staff.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The company's subscription (`sub_…`) whose monthly quota the units count against.
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) the slot belongs to.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The slot (`slt_…`) booked.
+    /// </summary>
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
@@ -287,6 +404,9 @@ public sealed record BookingResponse
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
+    /// <summary>
+    /// The company's own opaque reference for who uses the units (an HR number, never a name, e-mail or phone): listBookings filters on it.
+    /// </summary>
     [JsonPropertyName("beneficiaryRef")]
     public required string BeneficiaryRef { get; init; }
 
@@ -302,18 +422,33 @@ public sealed record BookingResponse
     [JsonPropertyName("status")]
     public required BookingStatus Status { get; init; }
 
+    /// <summary>
+    /// The booking's current place in the slot's waitlist while it waits (1 is next in line); null when it is not waiting.
+    /// </summary>
     [JsonPropertyName("waitlistPosition")]
     public int? WaitlistPosition { get; init; }
 
+    /// <summary>
+    /// What the offer's club or provider recorded once the slot took place: attended or no_show (both charged); null until then.
+    /// </summary>
     [JsonPropertyName("attendance")]
     public AttendanceOutcome? Attendance { get; init; }
 
+    /// <summary>
+    /// Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.
+    /// </summary>
     [JsonPropertyName("cancelReason")]
     public CancellationReason? CancelReason { get; init; }
 
+    /// <summary>
+    /// With cancelReason slot_cancelled: the slot's cancellation, the reason its club gave and when (as the slot shows it); null otherwise. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
     [JsonPropertyName("slotCancellation")]
     public SlotCancellation? SlotCancellation { get; init; }
 
+    /// <summary>
+    /// How the offer's club and providers reach the beneficiary, as this reader may see it; null when no contact details were given.
+    /// </summary>
     [JsonPropertyName("contact")]
     public BookingContact? Contact { get; init; }
 }
@@ -356,6 +491,9 @@ public sealed record CallerResponse
     [JsonPropertyName("organizationId")]
     public required string OrganizationId { get; init; }
 
+    /// <summary>
+    /// What the key may do: club, company, provider, partner, or operator (everything).
+    /// </summary>
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
 
@@ -365,12 +503,18 @@ public sealed record CallerResponse
     [JsonPropertyName("keyId")]
     public string? KeyId { get; init; }
 
+    /// <summary>
+    /// The organization as getOrganization shows it; null for the operator.
+    /// </summary>
     [JsonPropertyName("organization")]
     public OrganizationResponse? Organization { get; init; }
 }
 
 public sealed record CancelSlotRequest
 {
+    /// <summary>
+    /// Why, in the club's words: shown with the slot and with each booking it cancels.
+    /// </summary>
     [JsonPropertyName("reason")]
     public required string Reason { get; init; }
 }
@@ -406,12 +550,18 @@ public enum Category
 
 public sealed record ChangeQuotaRequest
 {
+    /// <summary>
+    /// Units the subscription's bookings may take in each month of the offer's calendar, from now on.
+    /// </summary>
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 }
 
 public sealed record ChangeSlotCapacityRequest
 {
+    /// <summary>
+    /// Units (seats, places) the slot offers from now on; raising it promotes waiting bookings that fit.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 }
@@ -421,9 +571,15 @@ public sealed record ChangeSlotCapacityRequest
 /// </summary>
 public sealed record ClubUsageResponse
 {
+    /// <summary>
+    /// The club (`org_…`) whose offers the statements are restricted to.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// The calendar month (YYYY-MM), in each offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
@@ -446,9 +602,15 @@ public sealed record ClubUsageResponse
 /// </summary>
 public sealed record CoFunding
 {
+    /// <summary>
+    /// The public partner (`org_…`) that pays its share.
+    /// </summary>
     [JsonPropertyName("partnerId")]
     public required string PartnerId { get; init; }
 
+    /// <summary>
+    /// Its share of each line, in basis points: 3000 = 30 %, 10000 = all of it.
+    /// </summary>
     [JsonPropertyName("shareBasisPoints")]
     public required int ShareBasisPoints { get; init; }
 }
@@ -508,24 +670,42 @@ public sealed record CreateWebhookRequest
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
 
+    /// <summary>
+    /// The organization's own note about it (which tool, who to call).
+    /// </summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 }
 
 public sealed record CreatedWebhookResponse
 {
+    /// <summary>
+    /// The webhook's id (`whk_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// Where deliveries are POSTed.
+    /// </summary>
     [JsonPropertyName("url")]
     public required string Url { get; init; }
 
+    /// <summary>
+    /// The event names it receives: exact names, a stream's events (booking.*) or all (*).
+    /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
 
+    /// <summary>
+    /// The organization's own note about it; null when none was given.
+    /// </summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 
+    /// <summary>
+    /// When it was registered (UTC); it receives the events after that.
+    /// </summary>
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -541,9 +721,15 @@ public sealed record CreatedWebhookResponse
 /// </summary>
 public sealed record DeliveredOfferResponse
 {
+    /// <summary>
+    /// The offer (`off_…`).
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The club (`org_…`) that runs it: the one to invoice.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
@@ -553,6 +739,9 @@ public sealed record DeliveredOfferResponse
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// The offer's category.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
@@ -562,6 +751,9 @@ public sealed record DeliveredOfferResponse
     [JsonPropertyName("timeZone")]
     public required string TimeZone { get; init; }
 
+    /// <summary>
+    /// Its slots of the month the provider delivers or delivered, in start order.
+    /// </summary>
     [JsonPropertyName("slots")]
     public required IReadOnlyList<DeliveredSlotResponse> Slots { get; init; }
 
@@ -577,6 +769,9 @@ public sealed record DeliveredOfferResponse
 /// </summary>
 public sealed record DeliveredSlotResponse
 {
+    /// <summary>
+    /// The slot (`slt_…`).
+    /// </summary>
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
@@ -586,6 +781,9 @@ public sealed record DeliveredSlotResponse
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) the slot offers.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 
@@ -595,6 +793,9 @@ public sealed record DeliveredSlotResponse
     [JsonPropertyName("cancelled")]
     public required bool Cancelled { get; init; }
 
+    /// <summary>
+    /// Its bookings' units, by what became of them.
+    /// </summary>
     [JsonPropertyName("units")]
     public required DeliveredUnits Units { get; init; }
 }
@@ -634,6 +835,9 @@ public sealed record DeliveredUnits
 /// </summary>
 public sealed record DemandResponse
 {
+    /// <summary>
+    /// One bucket per territory, category and ISO week with any activity.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<DemandWeekResponse> Data { get; init; }
 }
@@ -643,9 +847,15 @@ public sealed record DemandResponse
 /// </summary>
 public sealed record DemandWeekResponse
 {
+    /// <summary>
+    /// The territory's code: of the slot's offer for bookings, of the need for needs.
+    /// </summary>
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
+    /// <summary>
+    /// The category of the offers booked and the needs recorded.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
@@ -721,6 +931,9 @@ public sealed record DemandWeekResponse
 /// </summary>
 public sealed record DemoTerritoryLoadStarted
 {
+    /// <summary>
+    /// When the load began (UTC).
+    /// </summary>
     [JsonPropertyName("startedAt")]
     public required DateTimeOffset StartedAt { get; init; }
 }
@@ -730,9 +943,15 @@ public sealed record DemoTerritoryLoadStarted
 /// </summary>
 public sealed record DemoTerritoryLoaded
 {
+    /// <summary>
+    /// The demo's company club (`org_…`).
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// When the load finished (UTC).
+    /// </summary>
     [JsonPropertyName("loadedAt")]
     public required DateTimeOffset LoadedAt { get; init; }
 }
@@ -742,9 +961,15 @@ public sealed record DemoTerritoryLoaded
 /// </summary>
 public sealed record EventPage : IPage<EventResponse>
 {
+    /// <summary>
+    /// The caller's visible events after the cursor, in the feed's order (oldest first); empty when none came yet.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<EventResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor after this page's last event (the cursor you sent, when the page is empty): store it and pass it as `after` to go on.
+    /// </summary>
     [JsonPropertyName("next")]
     public required string Next { get; init; }
 }
@@ -780,6 +1005,9 @@ public sealed record EventResponse
     [JsonPropertyName("streamId")]
     public required string StreamId { get; init; }
 
+    /// <summary>
+    /// When the event was recorded (UTC): the instant of the change it records.
+    /// </summary>
     [JsonPropertyName("occurredAt")]
     public required DateTimeOffset OccurredAt { get; init; }
 
@@ -859,6 +1087,9 @@ public sealed record HttpValidationProblemDetails
 /// </summary>
 public sealed record IndicatorsResponse
 {
+    /// <summary>
+    /// The territory's code, as asked for.
+    /// </summary>
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
@@ -937,6 +1168,9 @@ public sealed record IndicatorsResponse
 
 public sealed record IssueApiKeyRequest
 {
+    /// <summary>
+    /// The organization's own name for the key, to tell its integrations apart when rotating.
+    /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
 }
@@ -946,27 +1180,45 @@ public sealed record IssueApiKeyRequest
 /// </summary>
 public sealed record IssuedApiKeyResponse
 {
+    /// <summary>
+    /// The key's id (`key_…`), as listApiKeys shows it and revokeApiKey takes.
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The organization (`org_…`) the key acts for.
+    /// </summary>
     [JsonPropertyName("organizationId")]
     public required string OrganizationId { get; init; }
 
+    /// <summary>
+    /// The organization's own name for the key.
+    /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
 
+    /// <summary>
+    /// The secret key (`svc_key_…`), to send as `Authorization: Bearer &lt;key&gt;`. Only its hash is kept: it cannot be shown again.
+    /// </summary>
     [JsonPropertyName("key")]
     public required string Key { get; init; }
 }
 
 public sealed record MemberAdmitted
 {
+    /// <summary>
+    /// The company (`org_…`) the club admitted: it may now subscribe to the club's offers.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 }
 
 public sealed record MemberRemoved
 {
+    /// <summary>
+    /// The company (`org_…`) the club removed: its subscriptions to the club's offers end.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
@@ -1012,6 +1264,9 @@ public sealed record MemberResponse
 /// </summary>
 public sealed record MembershipResponse
 {
+    /// <summary>
+    /// The club (`org_…`).
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
@@ -1028,30 +1283,48 @@ public sealed record MembershipResponse
 /// </summary>
 public sealed record Money
 {
+    /// <summary>
+    /// The amount in minor units: cents for EUR (1250 = €12.50).
+    /// </summary>
     [JsonPropertyName("amount")]
     public required long Amount { get; init; }
 
+    /// <summary>
+    /// The ISO 4217 currency code; EUR only, today.
+    /// </summary>
     [JsonPropertyName("currency")]
     public required string Currency { get; init; }
 }
 
 public sealed record NeedAcknowledged
 {
+    /// <summary>
+    /// The club (`org_…`) of the need's territory that took note of it.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 }
 
 public sealed record NeedAddressed
 {
+    /// <summary>
+    /// The offer (`off_…`) that answers the need.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The club (`org_…`) that runs that offer.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 }
 
 public sealed record NeedRecorded
 {
+    /// <summary>
+    /// The new need's id (`ned_…`).
+    /// </summary>
     [JsonPropertyName("needId")]
     public required string NeedId { get; init; }
 
@@ -1061,15 +1334,27 @@ public sealed record NeedRecorded
     [JsonPropertyName("companyId")]
     public string? CompanyId { get; init; }
 
+    /// <summary>
+    /// The four kinds of shared service. Serialized as snake_case strings (`spouse_welcome`).
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// The territory's code where it is needed: its clubs and partners see the need.
+    /// </summary>
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
+    /// <summary>
+    /// How many of the company's staff need it.
+    /// </summary>
     [JsonPropertyName("headcount")]
     public required int Headcount { get; init; }
 
+    /// <summary>
+    /// The need, in the company's words.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
@@ -1079,6 +1364,9 @@ public sealed record NeedRecorded
     [JsonPropertyName("wishedSchedule")]
     public string? WishedSchedule { get; init; }
 
+    /// <summary>
+    /// When the company recorded it (UTC).
+    /// </summary>
     [JsonPropertyName("recordedAt")]
     public required DateTimeOffset RecordedAt { get; init; }
 }
@@ -1089,6 +1377,9 @@ public sealed record NeedRecorded
 /// </summary>
 public sealed record NeedResponse
 {
+    /// <summary>
+    /// The need's id (`ned_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
@@ -1098,9 +1389,15 @@ public sealed record NeedResponse
     [JsonPropertyName("companyId")]
     public string? CompanyId { get; init; }
 
+    /// <summary>
+    /// The kind of service needed.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// The territory's code where it is needed: its clubs and partners see the need.
+    /// </summary>
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
@@ -1110,6 +1407,9 @@ public sealed record NeedResponse
     [JsonPropertyName("headcount")]
     public required int Headcount { get; init; }
 
+    /// <summary>
+    /// The need, in the company's words.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
@@ -1157,45 +1457,87 @@ public enum NeedStatus
     Withdrawn,
 }
 
+/// <summary>
+/// Its company or the operator withdrew the need: clubs no longer see it as open.
+/// </summary>
 public sealed record NeedWithdrawn
 {
 }
 
 public sealed record OfferPublished
 {
+    /// <summary>
+    /// The new offer's id (`off_…`).
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The club (`org_…`) that publishes and runs it.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// The four kinds of shared service. Serialized as snake_case strings (`spouse_welcome`).
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// A short name, shown to employers choosing an offer.
+    /// </summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// What the service is, for whom and how it runs, in the club's words.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it serves.
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The IANA time zone of its calendar (Europe/Paris): months of quotas and statements, a subscription's days.
+    /// </summary>
     [JsonPropertyName("timeZone")]
     public required string TimeZone { get; init; }
 
+    /// <summary>
+    /// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+    /// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
+    /// </summary>
     [JsonPropertyName("monthlyFee")]
     public required Money MonthlyFee { get; init; }
 
+    /// <summary>
+    /// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+    /// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
+    /// </summary>
     [JsonPropertyName("unitPrice")]
     public required Money UnitPrice { get; init; }
 
+    /// <summary>
+    /// A public partner serving one of the offer's territories, paying `shareBasisPoints` out of 10000 of what the offer
+    /// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
+    /// <summary>
+    /// The providers (`org_…`) that deliver it.
+    /// </summary>
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
 
+    /// <summary>
+    /// When it was published (UTC).
+    /// </summary>
     [JsonPropertyName("publishedAt")]
     public required DateTimeOffset PublishedAt { get; init; }
 }
@@ -1205,6 +1547,9 @@ public sealed record OfferPublished
 /// </summary>
 public sealed record OfferResponse
 {
+    /// <summary>
+    /// The offer's id (`off_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
@@ -1214,12 +1559,21 @@ public sealed record OfferResponse
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// The kind of service: concierge, mobility, childcare or spouse_welcome.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// A short name, shown to employers choosing an offer.
+    /// </summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// What the service is, for whom and how it runs, in the club's words.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
@@ -1247,6 +1601,9 @@ public sealed record OfferResponse
     [JsonPropertyName("unitPrice")]
     public required Money UnitPrice { get; init; }
 
+    /// <summary>
+    /// The public partner that pays a share of its usage statements' lines, if any.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
@@ -1277,24 +1634,48 @@ public sealed record OfferResumed
 /// </summary>
 public sealed record OfferRevised
 {
+    /// <summary>
+    /// The title from now on.
+    /// </summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// The description from now on.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it serves from now on.
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+    /// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
+    /// </summary>
     [JsonPropertyName("monthlyFee")]
     public required Money MonthlyFee { get; init; }
 
+    /// <summary>
+    /// An amount in minor units (cents) of a currency; only EUR is accepted today. Open in the contract,
+    /// since answers carry it and may gain fields; a request that sends a field it does not know is refused.
+    /// </summary>
     [JsonPropertyName("unitPrice")]
     public required Money UnitPrice { get; init; }
 
+    /// <summary>
+    /// A public partner serving one of the offer's territories, paying `shareBasisPoints` out of 10000 of what the offer
+    /// charges each company on its usage statement: of the whole line, the monthly fee and the units alike.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
+    /// <summary>
+    /// The providers (`org_…`) that deliver it from now on; slots already started stay with those named then.
+    /// </summary>
     [JsonPropertyName("providerIds")]
     public required IReadOnlyList<string> ProviderIds { get; init; }
 }
@@ -1314,6 +1695,9 @@ public enum OfferStatus
 
 public sealed record OfferSuspended
 {
+    /// <summary>
+    /// The club's words for why, shown to companies; null when none was given.
+    /// </summary>
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
 
@@ -1355,27 +1739,48 @@ public enum OrganizationKind
 
 public sealed record OrganizationRegistered
 {
+    /// <summary>
+    /// The new organization's id (`org_…`).
+    /// </summary>
     [JsonPropertyName("organizationId")]
     public required string OrganizationId { get; init; }
 
+    /// <summary>
+    /// What an organization is, which decides what it may do.
+    /// </summary>
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
 
+    /// <summary>
+    /// Its name.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it belongs to.
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The French establishment number (14 digits), when given.
+    /// </summary>
     [JsonPropertyName("siret")]
     public string? Siret { get; init; }
 
+    /// <summary>
+    /// When it was registered (UTC).
+    /// </summary>
     [JsonPropertyName("registeredAt")]
     public required DateTimeOffset RegisteredAt { get; init; }
 }
 
 public sealed record OrganizationRenamed
 {
+    /// <summary>
+    /// Its name from now on.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 }
@@ -1385,6 +1790,9 @@ public sealed record OrganizationRenamed
 /// </summary>
 public sealed record OrganizationResponse
 {
+    /// <summary>
+    /// The organization's id (`org_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
@@ -1394,6 +1802,9 @@ public sealed record OrganizationResponse
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
 
+    /// <summary>
+    /// Its name, as registered or renamed.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
@@ -1421,9 +1832,15 @@ public sealed record OrganizationResponse
 /// </summary>
 public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<ApiKeyResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1433,9 +1850,15 @@ public sealed record PageOfApiKeyResponse : IPage<ApiKeyResponse>
 /// </summary>
 public sealed record PageOfBookingResponse : IPage<BookingResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<BookingResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1445,9 +1868,15 @@ public sealed record PageOfBookingResponse : IPage<BookingResponse>
 /// </summary>
 public sealed record PageOfMemberResponse : IPage<MemberResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<MemberResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1457,9 +1886,15 @@ public sealed record PageOfMemberResponse : IPage<MemberResponse>
 /// </summary>
 public sealed record PageOfMembershipResponse : IPage<MembershipResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<MembershipResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1469,9 +1904,15 @@ public sealed record PageOfMembershipResponse : IPage<MembershipResponse>
 /// </summary>
 public sealed record PageOfNeedResponse : IPage<NeedResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<NeedResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1481,9 +1922,15 @@ public sealed record PageOfNeedResponse : IPage<NeedResponse>
 /// </summary>
 public sealed record PageOfOfferResponse : IPage<OfferResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<OfferResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1493,9 +1940,15 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
 /// </summary>
 public sealed record PageOfSlotResponse : IPage<SlotResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<SlotResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1505,9 +1958,15 @@ public sealed record PageOfSlotResponse : IPage<SlotResponse>
 /// </summary>
 public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<SubscriptionResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1517,9 +1976,15 @@ public sealed record PageOfSubscriptionResponse : IPage<SubscriptionResponse>
 /// </summary>
 public sealed record PageOfTerritoryResponse : IPage<TerritoryResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<TerritoryResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1529,9 +1994,15 @@ public sealed record PageOfTerritoryResponse : IPage<TerritoryResponse>
 /// </summary>
 public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<WebhookDeliveryResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1541,9 +2012,15 @@ public sealed record PageOfWebhookDeliveryResponse : IPage<WebhookDeliveryRespon
 /// </summary>
 public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 {
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
     [JsonPropertyName("data")]
     public required IReadOnlyList<WebhookResponse> Data { get; init; }
 
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
     [JsonPropertyName("next")]
     public string? Next { get; init; }
 }
@@ -1553,9 +2030,15 @@ public sealed record PageOfWebhookResponse : IPage<WebhookResponse>
 /// </summary>
 public sealed record PartnerUsageResponse
 {
+    /// <summary>
+    /// The public partner (`org_…`) whose co-funded lines the statements are restricted to.
+    /// </summary>
     [JsonPropertyName("partnerId")]
     public required string PartnerId { get; init; }
 
+    /// <summary>
+    /// The calendar month (YYYY-MM), in each offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
@@ -1625,30 +2108,57 @@ public enum ProjectionState
 
 public sealed record ProjectionStatusResponse
 {
+    /// <summary>
+    /// The shard's name (catalog, insights, webhook-outbox …), as rebuildProjection takes it.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
+    /// <summary>
+    /// The last event it took in, `{transaction}.{event}` as the feed's positions.
+    /// </summary>
     [JsonPropertyName("position")]
     public required string Position { get; init; }
 
+    /// <summary>
+    /// Events committed after its position, counted up to 100,000.
+    /// </summary>
     [JsonPropertyName("lagEvents")]
     public required long LagEvents { get; init; }
 
+    /// <summary>
+    /// How long ago the oldest event it has not taken in was committed, in seconds; 0 when it is caught up.
+    /// </summary>
     [JsonPropertyName("lagSeconds")]
     public required double LagSeconds { get; init; }
 
+    /// <summary>
+    /// The node that runs it; null while no node does.
+    /// </summary>
     [JsonPropertyName("owner")]
     public string? Owner { get; init; }
 
+    /// <summary>
+    /// Until when its owner's lease runs (UTC), renewed while the owner runs it; null with no owner.
+    /// </summary>
     [JsonPropertyName("leaseUntil")]
     public DateTimeOffset? LeaseUntil { get; init; }
 
+    /// <summary>
+    /// What it is doing: idle, running, retrying, rebuilding, rebuild_requested or failed.
+    /// </summary>
     [JsonPropertyName("state")]
     public required ProjectionState State { get; init; }
 
+    /// <summary>
+    /// Why its last page failed, while it retries or has failed; null otherwise.
+    /// </summary>
     [JsonPropertyName("lastError")]
     public string? LastError { get; init; }
 
+    /// <summary>
+    /// When its checkpoint last moved or its state changed (UTC).
+    /// </summary>
     [JsonPropertyName("updatedAt")]
     public required DateTimeOffset UpdatedAt { get; init; }
 
@@ -1664,9 +2174,15 @@ public sealed record ProjectionStatusResponse
 /// </summary>
 public sealed record ProviderDeliveriesResponse
 {
+    /// <summary>
+    /// The provider (`org_…`).
+    /// </summary>
     [JsonPropertyName("providerId")]
     public required string ProviderId { get; init; }
 
+    /// <summary>
+    /// The calendar month (YYYY-MM), in each offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
@@ -1685,33 +2201,57 @@ public sealed record ProviderDeliveriesResponse
 
 public sealed record PublishOfferRequest
 {
+    /// <summary>
+    /// The kind of service: concierge, mobility, childcare or spouse_welcome (fixed once published).
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// A short name, shown to employers choosing an offer.
+    /// </summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// What the service is, for whom and how it runs.
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it serves (`grand-figeac`).
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
     /// <summary>
-    /// The IANA time zone of its calendar, as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.
+    /// The IANA time zone of its calendar, fixed once published (months of quotas and statements, a subscription's days), as the zone database spells it (Europe/Paris; UTC): case matters, and aliases (CET, US/Eastern, Etc/GMT+5) are refused, so that every client finds the zone stored.
     /// </summary>
     [JsonPropertyName("timeZone")]
     public required string TimeZone { get; init; }
 
+    /// <summary>
+    /// What a subscribed company pays each month, in cents.
+    /// </summary>
     [JsonPropertyName("monthlyFee")]
     public required Money MonthlyFee { get; init; }
 
+    /// <summary>
+    /// What each unit booked costs, attended or no-show, in cents.
+    /// </summary>
     [JsonPropertyName("unitPrice")]
     public required Money UnitPrice { get; init; }
 
+    /// <summary>
+    /// A public partner serving one of its territories that pays a share of each line; none when absent.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
+    /// <summary>
+    /// The providers (`org_…`) that deliver it: they see its bookings and record attendance.
+    /// </summary>
     [JsonPropertyName("providerIds")]
     public IReadOnlyList<string>? ProviderIds { get; init; }
 
@@ -1724,39 +2264,66 @@ public sealed record PublishOfferRequest
 
 public sealed record QuotaChanged
 {
+    /// <summary>
+    /// Units its bookings may take in each month of the offer's calendar, from now on.
+    /// </summary>
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 }
 
 public sealed record RebuildStartedResponse
 {
+    /// <summary>
+    /// The shard being rebuilt, as listProjections names it.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
+    /// <summary>
+    /// rebuilding: the reset is done and the shard catches up from the first event (follow it with listProjections).
+    /// </summary>
     [JsonPropertyName("state")]
     public required ProjectionState State { get; init; }
 }
 
 public sealed record RecordAttendanceRequest
 {
+    /// <summary>
+    /// attended or no_show: both are charged on the company's usage statement.
+    /// </summary>
     [JsonPropertyName("outcome")]
     public required AttendanceOutcome Outcome { get; init; }
 }
 
 public sealed record RecordNeedRequest
 {
+    /// <summary>
+    /// The kind of service needed.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
+    /// <summary>
+    /// The code of the territory where it is needed: its clubs and partners see the need; one nobody covers is refused.
+    /// </summary>
     [JsonPropertyName("territory")]
     public required string Territory { get; init; }
 
+    /// <summary>
+    /// How many of the company's staff need it.
+    /// </summary>
     [JsonPropertyName("headcount")]
     public required int Headcount { get; init; }
 
+    /// <summary>
+    /// The need, in the company's words (no personal data).
+    /// </summary>
     [JsonPropertyName("description")]
     public required string Description { get; init; }
 
+    /// <summary>
+    /// When they would need it, in the company's words ("weekdays 5:30-7:30").
+    /// </summary>
     [JsonPropertyName("wishedSchedule")]
     public string? WishedSchedule { get; init; }
 
@@ -1769,21 +2336,36 @@ public sealed record RecordNeedRequest
 
 public sealed record RegisterOrganizationRequest
 {
+    /// <summary>
+    /// club, company, provider or partner: what its keys may do.
+    /// </summary>
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
 
+    /// <summary>
+    /// Its name, as shown to the other organizations.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it belongs to (`grand-figeac`).
+    /// </summary>
     [JsonPropertyName("territories")]
     public required IReadOnlyList<string> Territories { get; init; }
 
+    /// <summary>
+    /// The French establishment number (14 digits); a company's is claimed by one organization only.
+    /// </summary>
     [JsonPropertyName("siret")]
     public string? Siret { get; init; }
 }
 
 public sealed record RenameOrganizationRequest
 {
+    /// <summary>
+    /// Its name from now on.
+    /// </summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 }
@@ -1793,9 +2375,15 @@ public sealed record RenameOrganizationRequest
 /// </summary>
 public sealed record RescheduleSlotRequest
 {
+    /// <summary>
+    /// The new start, with its offset (UTC with Z, or +01:00); the same local day as before.
+    /// </summary>
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>
+    /// The new end, with its offset; after the start.
+    /// </summary>
     [JsonPropertyName("end")]
     public required DateTimeOffset End { get; init; }
 }
@@ -1806,33 +2394,60 @@ public sealed record RescheduleSlotRequest
 /// </summary>
 public sealed record ReviseOfferRequest
 {
+    /// <summary>
+    /// The new title; absent: unchanged.
+    /// </summary>
     [JsonPropertyName("title")]
     public string? Title { get; init; }
 
+    /// <summary>
+    /// The new description; absent: unchanged.
+    /// </summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 
+    /// <summary>
+    /// The codes of the territories it serves from now on; absent: unchanged.
+    /// </summary>
     [JsonPropertyName("territories")]
     public IReadOnlyList<string>? Territories { get; init; }
 
+    /// <summary>
+    /// The new monthly fee, in cents: a month's statement charges the fee in force at the company's first subscribed day of that month; absent: unchanged.
+    /// </summary>
     [JsonPropertyName("monthlyFee")]
     public Money? MonthlyFee { get; init; }
 
+    /// <summary>
+    /// The new unit price, in cents: each booking is charged the price in force when it was requested; absent: unchanged.
+    /// </summary>
     [JsonPropertyName("unitPrice")]
     public Money? UnitPrice { get; init; }
 
+    /// <summary>
+    /// The new co-funding; absent: unchanged, null refused (removeCoFunding ends it).
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public CoFunding? CoFunding { get; init; }
 
+    /// <summary>
+    /// true ends the co-funding (with no coFunding given); false or absent: unchanged.
+    /// </summary>
     [JsonPropertyName("removeCoFunding")]
     public bool? RemoveCoFunding { get; init; }
 
+    /// <summary>
+    /// The providers (`org_…`) that deliver it from now on; absent: unchanged, null refused ([] lists none).
+    /// </summary>
     [JsonPropertyName("providerIds")]
     public IReadOnlyList<string>? ProviderIds { get; init; }
 }
 
 public sealed record RotatedWebhookSecretResponse
 {
+    /// <summary>
+    /// The webhook (`whk_…`) whose secret changed.
+    /// </summary>
     [JsonPropertyName("webhookId")]
     public required string WebhookId { get; init; }
 
@@ -1854,18 +2469,30 @@ public sealed record RotatedWebhookSecretResponse
 /// </summary>
 public sealed record ScheduleSlotItem
 {
+    /// <summary>
+    /// When the slot begins, with its offset (UTC with Z, or +01:00); in the future.
+    /// </summary>
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>
+    /// When it ends, with its offset; after the start.
+    /// </summary>
     [JsonPropertyName("end")]
     public required DateTimeOffset End { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) it offers.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 }
 
 public sealed record ScheduleSlotsRequest
 {
+    /// <summary>
+    /// The slots to create, each with its own times and capacity.
+    /// </summary>
     [JsonPropertyName("slots")]
     public required IReadOnlyList<ScheduleSlotItem> Slots { get; init; }
 }
@@ -1875,27 +2502,45 @@ public sealed record ScheduleSlotsRequest
 /// </summary>
 public sealed record ScheduledSlotsResponse
 {
+    /// <summary>
+    /// The new slots, in the order asked for, each with its id.
+    /// </summary>
     [JsonPropertyName("slots")]
     public required IReadOnlyList<SlotResponse> Slots { get; init; }
 }
 
 public sealed record SeatReleased
 {
+    /// <summary>
+    /// The booking (`bkg_…`) that gave its units back (cancelled).
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// Units freed on the slot.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 }
 
 public sealed record SeatReserved
 {
+    /// <summary>
+    /// The booking (`bkg_…`) that holds the units.
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// The company (`org_…`) that booked.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// Units taken on the slot.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
@@ -1944,6 +2589,9 @@ public sealed record SlotCancelled
 
 public sealed record SlotCapacityChanged
 {
+    /// <summary>
+    /// Units (seats, places) the slot offers from now on.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 }
@@ -1992,9 +2640,15 @@ public sealed record SlotRescheduled
 /// </summary>
 public sealed record SlotResponse
 {
+    /// <summary>
+    /// The slot's id (`slt_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) it is a slot of.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
@@ -2046,24 +2700,42 @@ public sealed record SlotResponse
     [JsonPropertyName("offerStatus")]
     public OfferStatus? OfferStatus { get; init; }
 
+    /// <summary>
+    /// Why and when its club or the operator cancelled the slot; null while it is scheduled. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
     [JsonPropertyName("cancellation")]
     public SlotCancellation? Cancellation { get; init; }
 }
 
 public sealed record SlotScheduled
 {
+    /// <summary>
+    /// The new slot's id (`slt_…`).
+    /// </summary>
     [JsonPropertyName("slotId")]
     public required string SlotId { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) it is a slot of.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// When it begins (UTC).
+    /// </summary>
     [JsonPropertyName("start")]
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>
+    /// When it ends (UTC).
+    /// </summary>
     [JsonPropertyName("end")]
     public required DateTimeOffset End { get; init; }
 
+    /// <summary>
+    /// Units (seats, places) it offers.
+    /// </summary>
     [JsonPropertyName("capacity")]
     public required int Capacity { get; init; }
 }
@@ -2081,9 +2753,15 @@ public enum SlotStatus
 
 public sealed record SubscribeRequest
 {
+    /// <summary>
+    /// The offer (`off_…`) to subscribe to: of a club the company is a member of.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// Units its bookings may take in each month of the offer's calendar.
+    /// </summary>
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 
@@ -2102,24 +2780,45 @@ public sealed record SubscribeRequest
 
 public sealed record Subscribed
 {
+    /// <summary>
+    /// The new subscription's id (`sub_…`).
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// The subscribed company (`org_…`).
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) subscribed to.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
+    /// <summary>
+    /// The club (`org_…`) that runs the offer.
+    /// </summary>
     [JsonPropertyName("clubId")]
     public required string ClubId { get; init; }
 
+    /// <summary>
+    /// Units its bookings may take in each month of the offer's calendar.
+    /// </summary>
     [JsonPropertyName("monthlyQuota")]
     public required int MonthlyQuota { get; init; }
 
+    /// <summary>
+    /// Its first day (YYYY-MM-DD), in the offer's time zone.
+    /// </summary>
     [JsonPropertyName("startsOn")]
     public required DateOnly StartsOn { get; init; }
 
+    /// <summary>
+    /// When the company subscribed (UTC).
+    /// </summary>
     [JsonPropertyName("subscribedAt")]
     public required DateTimeOffset SubscribedAt { get; init; }
 }
@@ -2129,6 +2828,9 @@ public sealed record Subscribed
 /// </summary>
 public sealed record SubscriptionCancelled
 {
+    /// <summary>
+    /// Its last day (YYYY-MM-DD), in the offer's time zone: slots starting later cannot be booked with it.
+    /// </summary>
     [JsonPropertyName("endsOn")]
     public required DateOnly EndsOn { get; init; }
 }
@@ -2138,9 +2840,15 @@ public sealed record SubscriptionCancelled
 /// </summary>
 public sealed record SubscriptionClosed
 {
+    /// <summary>
+    /// The subscription (`sub_…`) cancelled.
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// Its offer (`off_…`): the company may subscribe to it again.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
@@ -2190,9 +2898,15 @@ public sealed record SubscriptionMonthUsage
 /// </summary>
 public sealed record SubscriptionOpened
 {
+    /// <summary>
+    /// The new subscription (`sub_…`).
+    /// </summary>
     [JsonPropertyName("subscriptionId")]
     public required string SubscriptionId { get; init; }
 
+    /// <summary>
+    /// Its offer (`off_…`): one active subscription per company and offer.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 }
@@ -2205,12 +2919,21 @@ public sealed record SubscriptionOpened
 /// </summary>
 public sealed record SubscriptionResponse
 {
+    /// <summary>
+    /// The subscription's id (`sub_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The subscribed company (`org_…`).
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The offer (`off_…`) subscribed to.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
@@ -2264,6 +2987,9 @@ public enum SubscriptionStatus
 
 public sealed record SuspendOfferRequest
 {
+    /// <summary>
+    /// Why, in the club's words, shown to companies; optional.
+    /// </summary>
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
 }
@@ -2315,24 +3041,42 @@ public sealed record TerritoryResponse
 /// </summary>
 public sealed record UnitsCounted
 {
+    /// <summary>
+    /// The booking (`bkg_…`) that takes them.
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// The month (YYYY-MM) of the slot's start, in the offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
+    /// <summary>
+    /// Units taken from that month's quota.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 }
 
 public sealed record UnitsReleased
 {
+    /// <summary>
+    /// The booking (`bkg_…`) that gives them back (cancelled or expired).
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// The month (YYYY-MM) of the slot's start, in the offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
+    /// <summary>
+    /// Units given back to that month's quota.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 }
@@ -2366,6 +3110,9 @@ public sealed record UpdateWebhookRequest
 /// </summary>
 public sealed record UsageLineResponse
 {
+    /// <summary>
+    /// The offer (`off_…`) charged on this line.
+    /// </summary>
     [JsonPropertyName("offerId")]
     public required string OfferId { get; init; }
 
@@ -2381,6 +3128,9 @@ public sealed record UsageLineResponse
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <summary>
+    /// The offer's category.
+    /// </summary>
     [JsonPropertyName("category")]
     public required Category Category { get; init; }
 
@@ -2408,6 +3158,9 @@ public sealed record UsageLineResponse
     [JsonPropertyName("unitCharges")]
     public required Money UnitCharges { get; init; }
 
+    /// <summary>
+    /// Subscription fee + unit charges, before co-funding.
+    /// </summary>
     [JsonPropertyName("total")]
     public required Money Total { get; init; }
 
@@ -2429,6 +3182,9 @@ public sealed record UsageLineResponse
     [JsonPropertyName("amountDue")]
     public required Money AmountDue { get; init; }
 
+    /// <summary>
+    /// Why no subscription fee was charged although the company was subscribed; null when it was charged or there was none to charge.
+    /// </summary>
     [JsonPropertyName("subscriptionFeeWaivedReason")]
     public SubscriptionFeeWaiver? SubscriptionFeeWaivedReason { get; init; }
 }
@@ -2438,15 +3194,27 @@ public sealed record UsageLineResponse
 /// </summary>
 public sealed record UsageStatementResponse
 {
+    /// <summary>
+    /// The company (`org_…`) the statement is of.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// The calendar month (YYYY-MM), in each offer's time zone.
+    /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
 
+    /// <summary>
+    /// One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.
+    /// </summary>
     [JsonPropertyName("lines")]
     public required IReadOnlyList<UsageLineResponse> Lines { get; init; }
 
+    /// <summary>
+    /// Sums of the lines: amountDue is what the company owes for the month.
+    /// </summary>
     [JsonPropertyName("totals")]
     public required UsageTotalsResponse Totals { get; init; }
 }
@@ -2456,45 +3224,81 @@ public sealed record UsageStatementResponse
 /// </summary>
 public sealed record UsageTotalsResponse
 {
+    /// <summary>
+    /// Sum of the lines' subscription fees.
+    /// </summary>
     [JsonPropertyName("subscriptionFees")]
     public required Money SubscriptionFees { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' attended units.
+    /// </summary>
     [JsonPropertyName("attendedUnits")]
     public required int AttendedUnits { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' no-show units.
+    /// </summary>
     [JsonPropertyName("noShowUnits")]
     public required int NoShowUnits { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' unit charges.
+    /// </summary>
     [JsonPropertyName("unitCharges")]
     public required Money UnitCharges { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' totals: subscription fees + unit charges.
+    /// </summary>
     [JsonPropertyName("total")]
     public required Money Total { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' co-funding: what public partners pay.
+    /// </summary>
     [JsonPropertyName("coFunding")]
     public required Money CoFunding { get; init; }
 
+    /// <summary>
+    /// Sum of the lines' amounts due: total − co-funding.
+    /// </summary>
     [JsonPropertyName("amountDue")]
     public required Money AmountDue { get; init; }
 }
 
 public sealed record WaitlistExpired
 {
+    /// <summary>
+    /// The bookings (`bkg_…`) still waiting when the slot started: they expire.
+    /// </summary>
     [JsonPropertyName("bookingIds")]
     public required IReadOnlyList<string> BookingIds { get; init; }
 }
 
 public sealed record WaitlistJoined
 {
+    /// <summary>
+    /// The booking (`bkg_…`) that waits.
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// The company (`org_…`) that booked.
+    /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
 
+    /// <summary>
+    /// Units it waits for.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 
+    /// <summary>
+    /// Its place in the slot's waitlist when it joined (1 is next in line).
+    /// </summary>
     [JsonPropertyName("position")]
     public required int Position { get; init; }
 
@@ -2507,6 +3311,9 @@ public sealed record WaitlistJoined
 
 public sealed record WaitlistLeft
 {
+    /// <summary>
+    /// The waiting booking (`bkg_…`) that left the waitlist (cancelled).
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 }
@@ -2516,9 +3323,15 @@ public sealed record WaitlistLeft
 /// </summary>
 public sealed record WaitlistPromoted
 {
+    /// <summary>
+    /// The booking (`bkg_…`) promoted.
+    /// </summary>
     [JsonPropertyName("bookingId")]
     public required string BookingId { get; init; }
 
+    /// <summary>
+    /// Units it now holds on the slot.
+    /// </summary>
     [JsonPropertyName("quantity")]
     public required int Quantity { get; init; }
 }
@@ -2531,6 +3344,9 @@ public sealed record WebhookAttemptResponse
     [JsonPropertyName("attempt")]
     public required int Attempt { get; init; }
 
+    /// <summary>
+    /// When the request was sent (UTC).
+    /// </summary>
     [JsonPropertyName("attemptedAt")]
     public required DateTimeOffset AttemptedAt { get; init; }
 
@@ -2567,9 +3383,15 @@ public sealed record WebhookDeliveryResponse
     [JsonPropertyName("eventId")]
     public required string EventId { get; init; }
 
+    /// <summary>
+    /// The event's name, e.g. booking.confirmed.
+    /// </summary>
     [JsonPropertyName("eventType")]
     public required string EventType { get; init; }
 
+    /// <summary>
+    /// pending (to be tried, or retried at nextAttemptAt), delivered (a receiver answered 2xx) or failed (its attempts ran out: redeliver it).
+    /// </summary>
     [JsonPropertyName("status")]
     public required WebhookDeliveryStatus Status { get; init; }
 
@@ -2630,6 +3452,9 @@ public enum WebhookDeliveryStatus
 
 public sealed record WebhookResponse
 {
+    /// <summary>
+    /// The webhook's id (`whk_…`).
+    /// </summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
@@ -2651,6 +3476,9 @@ public sealed record WebhookResponse
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 
+    /// <summary>
+    /// When it was registered (UTC); it receives the events after that.
+    /// </summary>
     [JsonPropertyName("createdAt")]
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -2666,6 +3494,9 @@ public sealed record WebhookResponse
 /// </summary>
 public sealed record WithheldContact
 {
+    /// <summary>
+    /// Always withheld: contact details never leave in the feed or a webhook.
+    /// </summary>
     [JsonPropertyName("status")]
     public required string Status { get; init; }
 }
