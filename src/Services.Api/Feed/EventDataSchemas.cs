@@ -36,7 +36,7 @@ internal static class EventDataSchemas
         }
         if (document.Components.Schemas.TryGetValue(nameof(EventResponse), out var found) && found is OpenApiSchema envelope)
         {
-            envelope.Description = "An event as the change feed and webhook deliveries show it: subject names the resource it is about (type and id, to read it with GET /v1/{type}s/{id}). The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.";
+            envelope.Description = "An event as the change feed and webhook deliveries show it: subject names the resource it is about (its type and id; EventSubject.type says where to read it). The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.";
             envelope.Extensions ??= new Dictionary<string, IOpenApiExtension>();
             envelope.Extensions[Extension] = new JsonNodeExtension(schemaOfEvent);
         }

@@ -133,7 +133,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     };
 
     // Messages look like: Failed to bind parameter "int limit" from "abc". / Required parameter "string month" was not provided from query string.
-    private static string ParameterName(string message) => Declaration(message) is { } declaration ? declaration[(declaration.LastIndexOf(' ') + 1)..] : "query";
+    // An [AsParameters] type's property is declared by its C# name ("Limit"); the contract's query parameters are camelCase.
+    private static string ParameterName(string message) =>
+        Declaration(message) is { } declaration ? JsonNamingPolicy.CamelCase.ConvertName(declaration[(declaration.LastIndexOf(' ') + 1)..]) : "query";
 
     // The type a parameter's declaration names ("Nullable<DateOnly> from").
     private static string ParameterType(string message) =>

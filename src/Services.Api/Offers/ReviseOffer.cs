@@ -127,8 +127,9 @@ public static class ReviseOfferEndpoint
         {
             var command = request.ToCommand(offer);
             // Only the territories it adds: an offer published before the rule in a territory no one covers is still revised.
-            var added = command.Territories.Except(offer.Territories, StringComparer.Ordinal);
-            if (await TerritoryCoverage.UncoveredAsync(added, TerritoryCoverage.UnfoundOffer, db, ct) is { } uncovered) return uncovered;
+            var added = command.Territories.Except(offer.Territories, StringComparer.Ordinal).ToList();
+            if (added.Count > 0 && offer.Status != OfferStatus.Withdrawn && await TerritoryCoverage.UncoveredAsync(added, TerritoryCoverage.UnfoundOffer, db, ct) is { } uncovered)
+                return uncovered;
             var (partner, named) = await OfferChanges.LoadNamedAsync(store, command.CoFunding, command.ProviderIds.Except(offer.ProviderIds, StringComparer.Ordinal), caller, ct);
             return Offer.Decide(command, offer, partner, named, time.GetUtcNow());
         }, http, cancellationToken);

@@ -72,6 +72,8 @@ public sealed class MembersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
     [Theory]
     [InlineData("limit=0", "limit")]
+    [InlineData("limit=twenty", "limit")]
+    [InlineData("limit=1&limit=2", "limit")]
     [InlineData("after=bm9wZQ", "after")]
     [InlineData("minPosition=abc", "minPosition")]
     public async Task Invalid_queries_name_the_parameter(string query, string field)

@@ -115,6 +115,7 @@ public sealed class MembershipsHttpTests(ApiFixture api) : IClassFixture<ApiFixt
 
     [Theory]
     [InlineData("limit=0", "limit")]
+    [InlineData("limit=twenty", "limit")]
     [InlineData("after=bm9wZQ", "after")]
     [InlineData("minPosition=abc", "minPosition")]
     public async Task Invalid_queries_name_the_parameter(string query, string field)

@@ -65,6 +65,17 @@ public sealed class OfferTerritoryHttpTests(ApiFixture api) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task A_withdrawn_offer_is_refused_as_withdrawn_whatever_territory_a_revision_adds()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club, "grand-figeac");
+        var offer = await api.PublishOfferAsync(club);
+        await api.WithdrawOfferAsync(club, offer.Id);
+
+        await (await ReviseAsync(club, offer.Id, new ReviseOfferRequest(Territories: ["grand-figeac", "grand-figea"])))
+            .ShouldBeProblemAsync(HttpStatusCode.Conflict, "offer_withdrawn");
+    }
+
+    [Fact]
     public async Task An_offer_published_before_the_rule_in_a_territory_no_one_covers_is_still_revised()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
