@@ -975,7 +975,7 @@ public sealed record EventPage : IPage<EventResponse>
 }
 
 /// <summary>
-/// An event as the change feed and webhook deliveries show it: subject names the resource it is about (type and id, to read it with GET /v1/{type}s/{id}). The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.
+/// An event as the change feed and webhook deliveries show it: subject names the resource it is about (its type and id; EventSubject.type says where to read it). The fields of its data, for each type, are the schema that x-event-data names (booking.requested → BookingRequested): contact details read as WithheldContact, and a partner reads a need's events without companyId.
 /// </summary>
 public sealed record EventResponse
 {
