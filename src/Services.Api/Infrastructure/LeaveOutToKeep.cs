@@ -51,10 +51,26 @@ public static class LeaveOutToKeep
         {
             if (property.AttributeProvider?.IsDefined(typeof(LeaveOutToKeepAttribute), inherit: false) != true
                 || !schema.Properties.TryGetValue(property.Name, out var field)) continue;
-            // A string, number or list says null in its type; an object in a oneOf, beside its reference.
+            // A string, number or list says null in its type; an object says it in a oneOf, made after this runs (ApplyToDocumentAsync).
             if (field is OpenApiSchema { Type: { } nullable } value) value.Type = nullable & ~JsonSchemaType.Null;
-            if (field is OpenApiSchema { OneOf: { Count: 2 } oneOf } && oneOf.SingleOrDefault(choice => choice.Type != JsonSchemaType.Null) is { } notNull)
-                schema.Properties[property.Name] = notNull;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>An object field's null choice (<c>oneOf: [null, $ref]</c>, built once every schema is) leaves the document.</summary>
+    public static Task ApplyToDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        var schemas = document.Components?.Schemas;
+        if (schemas is null) return Task.CompletedTask;
+        foreach (var type in typeof(LeaveOutToKeep).Assembly.GetTypes())
+        {
+            foreach (var name in Fields(type).Keys)
+            {
+                if (schemas.TryGetValue(type.Name, out var schema) && schema is OpenApiSchema { Properties: { } properties }
+                    && properties.TryGetValue(name, out var field) && field is OpenApiSchema { OneOf: { Count: 2 } oneOf }
+                    && oneOf.FirstOrDefault(choice => choice is OpenApiSchema { Type: JsonSchemaType.Null }) is { } nullChoice)
+                    oneOf.Remove(nullChoice);
+            }
         }
         return Task.CompletedTask;
     }

@@ -99,6 +99,7 @@ public static partial class OpenApiExtensions
             options.AddDocumentTransformer(OpenApiProtocol.AddHeadersAsync);
             options.AddDocumentTransformer(OpenApiOpenAnswers.ApplyAsync);
             options.AddDocumentTransformer(OpenApiNullableDescriptions.ApplyAsync);
+            options.AddDocumentTransformer(LeaveOutToKeep.ApplyToDocumentAsync);
             options.AddOperationTransformer(OpenApiProtocol.DescribeAsync);
             options.AddOperationTransformer(QueryParameterSchemas.ApplyAsync);
             // Instants are written by UtcInstantConverter, which hides their type from the schema

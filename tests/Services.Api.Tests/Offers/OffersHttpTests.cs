@@ -397,6 +397,10 @@ public sealed class OffersHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var read = await club.Client.GetAsync($"/v1/offers/{offer.Id}");
         (await read.Content.ReadFromJsonAsync<OfferResponse>(ApiFixture.JsonOptions))!.CoFunding.ShouldBe(new CoFunding(partner.Id, 2500));
         read.Headers.ETag!.Tag.ShouldBe("\"1\"");
+        // The contract says so too: no null among coFunding's choices.
+        using var contract = System.Text.Json.JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
+        var field = contract.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("ReviseOfferRequest").GetProperty("properties").GetProperty("coFunding");
+        field.GetRawText().ShouldNotContain("\"null\"");
     }
 
     [Fact]
