@@ -34,7 +34,8 @@ public static class ProjectionHosting
 
 /// <summary>
 /// Starts the daemon once the schema is migrated (at once when the database is up at start-up,
-/// later when it comes up); stops it, releasing its shards, at shutdown. A daemon that cannot start
+/// later when it comes up); stops it, releasing its shards, at shutdown, waiting for them no longer than the
+/// host's shutdown timeout (those still running are logged). A daemon that cannot start
 /// for another reason than the database's absence stops the API, as it would at start-up.
 /// </summary>
 public sealed class ProjectionHost(
@@ -114,7 +115,13 @@ public sealed class ProjectionHost(
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stopping.CancelAsync();
         await _started;
-        await daemon.StopAsync();
+        // Within the host's shutdown timeout: a shard stuck in a page must not hold the node up past it.
+        var running = await daemon.StopAsync(cancellationToken);
+        if (running.Count > 0)
+        {
+            logger.LogWarning("Projection shards {Shards} did not stop within the host's shutdown timeout; their locks go with this node's connections, and another node takes them over",
+                string.Join(", ", running));
+        }
     }
 
     /// <summary>

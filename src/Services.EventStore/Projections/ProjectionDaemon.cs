@@ -39,6 +39,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly int _rotation;
     private CancellationTokenSource? _stopping;
+    private volatile bool _stopGivenUp;
     private Task _coordinator = Task.CompletedTask;
     private Task _feedReader = Task.CompletedTask;
     private NpgsqlConnection? _nodeConnection;
@@ -110,8 +111,27 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every shard between pages and releases them to other nodes.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops every shard between pages and releases them to other nodes. When <paramref name="cancellationToken"/>
+    /// fires first (a host's shutdown timeout), stops waiting and answers the shards that had not stopped (a page
+    /// that does not end, a database that does not answer): they go on stopping in the background, and their
+    /// locks go with their connections at the latest. Answers none when every shard stopped.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StopAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await StopShardsAsync().WaitAsync(cancellationToken);
+            return [];
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _stopGivenUp = true;
+            return [.. _runners.Values.Where(r => !r.HasStopped).Select(r => r.Name).Order(StringComparer.Ordinal)];
+        }
+    }
+
+    private async Task StopShardsAsync()
     {
         await _lifecycle.WaitAsync();
         try
@@ -132,8 +152,14 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         }
     }
 
-    /// <summary>Same as <see cref="StopAsync"/>; the daemon can be started again.</summary>
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>
+    /// Same as <see cref="StopAsync"/>; the daemon can be started again. After a stop given up on, does not wait
+    /// for it again: disposing is the end of the node, which the shards still stopping must not hold up.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopGivenUp) await StopAsync();
+    }
 
     /// <summary>
     /// Truncates the shard's read model and sets its checkpoint back to the start in one transaction,

@@ -28,6 +28,7 @@ internal sealed class ShardRunner
     private bool _rebuilding;
     private int _lastReadCount;
     private Task _loop = Task.CompletedTask;
+    private volatile bool _hasStopped;
 
     private ShardRunner(ProjectionDaemon daemon, IProjection projection, NpgsqlConnection connection, FeedPosition position, string status)
     {
@@ -159,7 +160,11 @@ internal sealed class ShardRunner
         await CloseAsync(_connection);
         _wake.Dispose();
         _stop.Dispose();
+        _hasStopped = true;
     }
+
+    /// <summary>Whether <see cref="StopAsync"/> has ended: the shard is released.</summary>
+    public bool HasStopped => _hasStopped;
 
     /// <summary>Releases every advisory lock of a connection before it goes back to the pool.</summary>
     internal static async Task CloseAsync(NpgsqlConnection connection)

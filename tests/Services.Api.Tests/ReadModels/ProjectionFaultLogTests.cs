@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Services.Api.Common;
@@ -30,6 +32,36 @@ public sealed class ProjectionFaultLogTests(ApiFixture api) : IClassFixture<ApiF
         await Eventually.WaitUntilAsync(() => Task.FromResult(logs.Lines.Any(line =>
                 line.Contains($"Warning Projection fault on {Failing.ShardName}", StringComparison.Ordinal) && line.Contains(Failing.Fault, StringComparison.Ordinal))),
             "the shard's fault reaches the log", TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_shard_stuck_in_a_page_does_not_hold_the_nodes_shutdown_past_its_timeout_and_is_named_in_the_log()
+    {
+        var logs = new CapturedLogs();
+        var stuck = new StuckProjection("stuck-at-shutdown-for-test");
+        var node = api.Factory.WithWebHostBuilder(web =>
+        {
+            web.ConfigureLogging(logging => logging.AddProvider(logs));
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<IProjection>(stuck);
+                services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+            });
+        });
+        try
+        {
+            node.CreateClient();
+            await api.RegisterAsync(OrganizationKind.Company);
+            await stuck.Entered.WaitAsync(TimeSpan.FromSeconds(20));
+
+            await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+            logs.Lines.ShouldContain(line => line.Contains("Warning Projection shards stuck-at-shutdown-for-test did not stop within the host's shutdown timeout", StringComparison.Ordinal));
+        }
+        finally
+        {
+            stuck.Release();
+        }
     }
 
     private sealed class Failing : IProjection
