@@ -39,7 +39,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly int _rotation;
     private CancellationTokenSource? _stopping;
-    private volatile bool _stopGivenUp;
+    private volatile bool _stopBounded;
     private Task _coordinator = Task.CompletedTask;
     private Task _feedReader = Task.CompletedTask;
     private NpgsqlConnection? _nodeConnection;
@@ -100,6 +100,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
                 await ensure.ExecuteNonQueryAsync(cancellationToken);
             }
             Notifier.StartListening();
+            _stopBounded = false;
             _stopping = new CancellationTokenSource();
             var token = _stopping.Token;
             if (_projections.Count > 0) _feedReader = Task.Run(() => Feed.RunAsync(token), CancellationToken.None);
@@ -119,6 +120,9 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<string>> StopAsync(CancellationToken cancellationToken = default)
     {
+        // Before waiting: a host gives up on this stop when the same token fires, and may dispose the daemon at once,
+        // before this method has seen the token fire.
+        if (cancellationToken.CanBeCanceled) _stopBounded = true;
         try
         {
             await StopShardsAsync().WaitAsync(cancellationToken);
@@ -126,7 +130,6 @@ public sealed class ProjectionDaemon : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _stopGivenUp = true;
             return [.. _runners.Values.Where(r => !r.HasStopped).Select(r => r.Name).Order(StringComparer.Ordinal)];
         }
     }
@@ -153,12 +156,12 @@ public sealed class ProjectionDaemon : IAsyncDisposable
     }
 
     /// <summary>
-    /// Same as <see cref="StopAsync"/>; the daemon can be started again. After a stop given up on, does not wait
-    /// for it again: disposing is the end of the node, which the shards still stopping must not hold up.
+    /// Same as <see cref="StopAsync"/>; the daemon can be started again. After a stop bounded by a token (done, or given
+    /// up on), does not wait for it again: disposing is the end of the node, which shards still stopping must not hold up.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_stopGivenUp) await StopAsync();
+        if (!_stopBounded) await StopAsync();
     }
 
     /// <summary>
