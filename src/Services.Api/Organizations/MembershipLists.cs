@@ -2,40 +2,24 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
-using Services.Api.Security;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Organizations;
 
 /// <summary>A current membership seen from one side: the club's or the company's id on the other side, and since when.</summary>
 public sealed record MembershipRow(string OtherId, DateTimeOffset Since);
 
-/// <summary>What a list of memberships takes, from the query and the services (a class: see <see cref="Usage.UsageReadContext"/>).</summary>
-public sealed class MembershipListQuery
+/// <summary>What a list of memberships takes: a page, and what every read takes.</summary>
+public sealed class MembershipListQuery : ReadModelQuery
 {
     [FromQuery(Name = "limit"), Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)]
     public int? Limit { get; init; }
 
     [FromQuery(Name = "after"), Description("The next cursor of the previous page.")]
     public string? After { get; init; }
-
-    [FromQuery(Name = "minPosition"), Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)]
-    public string? MinPosition { get; init; }
-
-    public required Caller Caller { get; init; }
-
-    public required EventStore.EventStore Store { get; init; }
-
-    public required NpgsqlDataSource DataSource { get; init; }
-
-    public required ProjectionDaemon Daemon { get; init; }
-
-    public required HttpContext Http { get; init; }
 }
 
 /// <summary>

@@ -2,42 +2,20 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.Organizations;
 using Services.Api.ReadModels;
 using Services.Api.Security;
-using Services.EventStore.Projections;
 
 namespace Services.Api.Usage;
 
-/// <summary>
-/// What a read of usage statements or deliveries takes besides the organization in its path: the month and the position
-/// to read from (query parameters, declared once here for the four reads), who asks, and where the lines are read.
-/// </summary>
-/// <remarks>
-/// A class with settable properties, not a record: the OpenAPI generator fails on validation attributes of an
-/// [AsParameters] type's constructor parameters (dotnet/aspnetcore#65348), and these attributes document the contract.
-/// </remarks>
-public sealed class UsageReadContext
+/// <summary>What a read of usage statements or deliveries takes besides the organization in its path: the month, and what every read takes.</summary>
+public sealed class UsageReadContext : ReadModelQuery
 {
     [FromQuery(Name = "month"), Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)]
     public string? Month { get; init; }
-
-    [FromQuery(Name = "minPosition"), Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)]
-    public string? MinPosition { get; init; }
-
-    public required Caller Caller { get; init; }
-
-    public required EventStore.EventStore Store { get; init; }
-
-    public required NpgsqlDataSource DataSource { get; init; }
-
-    public required ProjectionDaemon Daemon { get; init; }
-
-    public required HttpContext Http { get; init; }
 }
 
 /// <summary>What the company, club and partner statements share, and the checks before a read that a provider's deliveries share with them.</summary>
