@@ -13,6 +13,9 @@ public sealed record CancelSubscriptionOutcome(IReadOnlyList<object> Subscriptio
 
 public static partial class Subscription
 {
+    /// <summary>How many of the bookings in the way a refused cancellation names.</summary>
+    public const int MaxNamedBookings = 20;
+
     /// <param name="offer">The subscribed offer, whose time zone says which month <paramref name="now"/> is in.</param>
     public static Decision<CancelSubscriptionOutcome> Decide(CancelSubscription command, SubscriptionState? state, OfferState? offer, DateTimeOffset now)
     {
@@ -24,12 +27,22 @@ public static partial class Subscription
         var endsOn = EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt is { } withdrawnAt && withdrawnAt < now ? withdrawnAt : now));
         // Bookings past the end would hold seats with no subscription to count them against (no
         // fee, and a new subscription's quota on top): they go first. All of them, when it never runs.
-        var later = state.Units.ByMonth
-            .Where(month => endsOn < state.StartsOn || string.CompareOrdinal(month.Key, MonthOf(endsOn)) > 0)
-            .Sum(month => month.Value);
-        if (later > 0)
+        var later = state.Units.ByBooking
+            .Where(booking => endsOn < state.StartsOn || string.CompareOrdinal(booking.Value.Month, MonthOf(endsOn)) > 0)
+            .Select(booking => (Id: booking.Key, booking.Value.Quantity))
+            .OrderBy(booking => booking.Id, StringComparer.Ordinal)
+            .ToList();
+        if (later.Count > 0)
+        {
+            // Ids are in time order: the oldest first, so that cancelling the named ones and asking again
+            // works through a long list from its start.
+            string[] named = [.. later.Take(MaxNamedBookings).Select(booking => booking.Id)];
+            var more = later.Count > named.Length ? $" and {later.Count - named.Length} more" : "";
             return Decision.Refuse("subscription_has_later_bookings",
-                $"Subscription {state.Id} has {later} units booked after {endsOn:yyyy-MM-dd}, when it would end: cancel those bookings first.");
+                    $"Subscription {state.Id} has {later.Sum(booking => booking.Quantity)} units booked after {endsOn:yyyy-MM-dd}, when it would end, " +
+                    $"in {later.Count} bookings ({string.Join(", ", named)}{more}): cancel those bookings first.")
+                with { Facts = new Dictionary<string, object> { ["endsOn"] = endsOn.ToString("yyyy-MM-dd"), ["bookingIds"] = named, ["bookingCount"] = later.Count } };
+        }
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],
             Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
@@ -42,7 +55,7 @@ public static class CancelSubscriptionEndpoint
         subscriptions.MapPost("/{subscriptionId}/cancel", Handle)
             .WithName("cancelSubscription")
             .WithSummary("Cancel a subscription")
-            .WithDescription("The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
+            .WithDescription($"The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings, whose problem carries endsOn, the day it would end, bookingCount and bookingIds: the oldest {Subscription.MaxNamedBookings} of them); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -37,10 +37,28 @@ public sealed class CancelSubscriptionTests
     {
         object[] booked = [new UnitsCounted("bkg_march", "2025-03", 2), new UnitsCounted("bkg_april", "2025-04", 3)];
 
-        Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(booked), OfferWith(), Now)
-            .ThenRefused("subscription_has_later_bookings").Detail.ShouldContain("3 units");
+        var refusal = Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(booked), OfferWith(), Now)
+            .ThenRefused("subscription_has_later_bookings");
+        refusal.Detail.ShouldContain("3 units booked after 2025-03-31");
+        refusal.Facts.ShouldNotBeNull()["bookingIds"].ShouldBe(new[] { "bkg_april" });
+        refusal.Facts["bookingCount"].ShouldBe(1);
+        refusal.Facts["endsOn"].ShouldBe("2025-03-31");
         Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith([.. booked, new UnitsReleased("bkg_april", "2025-04", 3)]), OfferWith(), Now)
             .ThenAccepted();
+    }
+
+    [Fact]
+    public void A_refusal_names_the_oldest_bookings_in_the_way_and_counts_the_others()
+    {
+        object[] booked = [.. Enumerable.Range(10, Subscription.MaxNamedBookings + 5).Select(i => new UnitsCounted($"bkg_{i}", "2025-05", 1))];
+
+        var refusal = Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(booked), OfferWith(), Now)
+            .ThenRefused("subscription_has_later_bookings");
+
+        refusal.Facts.ShouldNotBeNull()["bookingIds"].ShouldBe(Enumerable.Range(10, Subscription.MaxNamedBookings).Select(i => $"bkg_{i}").ToArray());
+        refusal.Facts["bookingCount"].ShouldBe(Subscription.MaxNamedBookings + 5);
+        refusal.Detail.ShouldContain("(bkg_10, bkg_11, ");
+        refusal.Detail.ShouldContain("and 5 more): cancel those bookings first.");
     }
 
     [Fact]

@@ -309,6 +309,25 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     }
 
     [Fact]
+    public async Task A_cancellation_refused_for_later_bookings_names_them()
+    {
+        var (club, offerId, company) = await MemberOfAClubWithAnOfferAsync();
+        var subscription = await api.SubscribeAsync(company, offerId);
+        // 45 days on is always after the end of this month.
+        var slot = await api.ScheduleSlotAsync(club, offerId, OffersAndSlots.InDays(45));
+        var booking = await api.BookAsync(company, subscription.Id, slot.Id, quantity: 2);
+
+        var refused = await company.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null);
+
+        var problem = await refused.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_has_later_bookings");
+        problem.GetProperty("bookingIds").EnumerateArray().Select(id => id.GetString()).ShouldBe([booking.Id]);
+        problem.GetProperty("bookingCount").GetInt32().ShouldBe(1);
+        var today = TodayInParis();
+        problem.GetProperty("endsOn").GetString().ShouldBe($"{new DateOnly(today.Year, today.Month, DateTime.DaysInMonth(today.Year, today.Month)):yyyy-MM-dd}");
+        problem.GetProperty("detail").GetString()!.ShouldContain("2 units booked after");
+    }
+
+    [Fact]
     public async Task The_operator_cancels_a_subscription_and_a_stale_if_match_is_refused()
     {
         var (_, offerId, company) = await MemberOfAClubWithAnOfferAsync();
