@@ -16,7 +16,7 @@ namespace Services.Api.Catalog;
 /// <item>an offer whose slots a page of events touches leaves the cache before the page's transaction
 /// begins, and nothing read while a page is being applied is kept;</item>
 /// <item>a page holds the slots starting at or after the instant it was read for, so it serves
-/// later instants until its first slot starts;</item>
+/// later instants until its first slot starts (a slot that has started shows no room);</item>
 /// <item>a read that waited for a position (read-your-writes) is served only if this node applied it;</item>
 /// <item>when the shard stops running here (stopped, lost, reset), the cache empties and keeps
 /// nothing until it runs here again: another node would change the rows unseen.</item>
@@ -53,7 +53,7 @@ public sealed class AvailabilityCache(TimeProvider time)
     public bool TryGet(string offerId, DateTimeOffset now, FeedPosition? atLeast, [MaybeNullWhen(false)] out byte[] json)
     {
         json = null;
-        if (!_offers.TryGetValue(offerId, out var kept) || now < kept.Since || now > kept.FirstStart || time.GetElapsedTime(kept.KeptAt) >= MaxAge) return false;
+        if (!_offers.TryGetValue(offerId, out var kept) || now < kept.Since || now >= kept.FirstStart || time.GetElapsedTime(kept.KeptAt) >= MaxAge) return false;
         if (atLeast is { } wanted)
         {
             lock (_gate)

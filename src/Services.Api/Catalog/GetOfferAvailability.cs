@@ -31,7 +31,7 @@ public static class GetOfferAvailabilityEndpoint
                 "Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, " +
                 "to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status " +
                 "(cancelled slots included unless status=scheduled, with their cancellation: the reason their club gave and when), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, " +
-                "cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. " +
+                "started, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. " +
                 "Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is " +
                 "waited for (up to 5 s, then 503), not answered 404.")
             .ProducesValidationProblem()
@@ -57,7 +57,8 @@ public static class GetOfferAvailabilityEndpoint
     {
         var validation = PageCursor.Validate(limit, after, Ids.Slot, out var pageSize, out var cursor, DefaultLimit, MaxLimit).InstantsInQuery(http.Request, "from", "to");
         var statusFilter = validation.Filter<SlotStatus>("status", status);
-        var since = from ?? time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var since = from ?? now;
         if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
@@ -66,13 +67,13 @@ public static class GetOfferAvailabilityEndpoint
         var firstPage = from is null && to is null && statusFilter is null && cursor is null && pageSize == DefaultLimit;
         if (firstPage && cache.TryGet(offerId, since, readPosition, out var kept)) return KeptJson(kept);
         var ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
-        var slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, cancellationToken);
+        var slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, now, cancellationToken);
         if (slots is null && await PublishedAtAsync(store, offerId, cancellationToken) is { } published)
         {
             // The catalog has not applied the offer yet: a client that just published it reads it, as with minPosition.
             if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, published, http.Response, cancellationToken) is { } notYet) return notYet;
             ticket = firstPage ? cache.Ticket() : AvailabilityCache.NoTicket;
-            slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, cancellationToken);
+            slots = await QueryAsync(db, offerId, since, to, statusFilter, cursor, pageSize, now, cancellationToken);
         }
         if (slots is null) return Problems.NotFound("offer");
         var page = PageCursor.ToPage(slots, pageSize, r => new PageCursor(r.Start, r.Id));
@@ -90,7 +91,7 @@ public static class GetOfferAvailabilityEndpoint
 
     /// <summary>The page's slots (one more than asked, to tell whether there is a next page); null when the catalog has no such offer.</summary>
     private static async Task<List<SlotResponse>?> QueryAsync(
-        NpgsqlDataSource db, string offerId, DateTimeOffset since, DateTimeOffset? to, SlotStatus? statusFilter, PageCursor? cursor, int pageSize, CancellationToken cancellationToken)
+        NpgsqlDataSource db, string offerId, DateTimeOffset since, DateTimeOffset? to, SlotStatus? statusFilter, PageCursor? cursor, int pageSize, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // One statement tells an unknown offer (no row) from an offer without slots in range (one
         // row of nulls). It names only the filters given: with "$3 is null or …" for absent ones,
@@ -123,7 +124,7 @@ public static class GetOfferAvailabilityEndpoint
                 rows.Add(SlotResponse.Of(
                     reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
                     reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), Parse<SlotStatus>(reader.GetString(10))!.Value, Parse<OfferStatus>(reader.GetString(7))!.Value,
-                    reader.NullableString(8) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(9)) : null));
+                    reader.NullableString(8) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(9)) : null, now));
             }
         }
         return offerKnown ? rows : null;

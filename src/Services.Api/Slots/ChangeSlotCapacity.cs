@@ -66,7 +66,7 @@ public static class ChangeSlotCapacityEndpoint
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
+        return await SlotChanges.ChangeAsync(runner, store, time, slotId, caller, ifMatch,
             slot => slot.Waitlist.Select(w => Booking.StreamId(w.BookingId)),
             async (streams, slot, _, ct) =>
             {

@@ -72,7 +72,7 @@ public static class RescheduleSlotEndpoint
         if (!ETags.TryReadIfMatch(http.Request, out var ifMatch)) return ETags.UnreadableIfMatch();
         var validation = request.Validate(time.GetUtcNow());
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
-        return await SlotChanges.ChangeAsync(runner, store, slotId, caller, ifMatch,
+        return await SlotChanges.ChangeAsync(runner, store, time, slotId, caller, ifMatch,
             slot => Slot.BookingIds(slot).Select(Booking.StreamId),
             async (streams, slot, offer, ct) =>
             {

@@ -124,6 +124,6 @@ public static class ScheduleSlotsEndpoint
         if (outcome.Slots!.Count == 1) ETags.Set(http.Response, 1);
         return TypedResults.Created(
             outcome.Slots.Count == 1 ? $"/v1/slots/{outcome.Slots[0].Id}" : null,
-            new ScheduledSlotsResponse([.. outcome.Slots.Select(slot => SlotResponse.From(slot, outcome.OfferStatus!.Value, cancellation: null))]));
+            new ScheduledSlotsResponse([.. outcome.Slots.Select(slot => SlotResponse.From(slot, outcome.OfferStatus!.Value, cancellation: null, time.GetUtcNow()))]));
     }
 }

@@ -22,7 +22,7 @@ public enum SlotStatus
 /// <param name="End">When the slot ends (UTC).</param>
 /// <param name="Capacity">Units (seats, places) the slot offers.</param>
 /// <param name="Reserved">Units held by confirmed bookings.</param>
-/// <param name="Remaining">Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it is cancelled, or while its offer is suspended or withdrawn (see offerStatus).</param>
+/// <param name="Remaining">Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it has started or is cancelled, or while its offer is suspended or withdrawn (see offerStatus).</param>
 /// <param name="WaitlistLength">Bookings waiting for units to free up.</param>
 /// <param name="Status">scheduled, or cancelled by its club or the operator (its bookings are then cancelled).</param>
 /// <param name="OfferStatus">The status of the slot's offer: active, suspended (no bookings until its club resumes it) or withdrawn (no bookings ever again). Bookings made stand either way. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
@@ -43,18 +43,19 @@ public sealed record SlotResponse(
     [property: AddedLater] SlotCancellation? Cancellation)
 {
     /// <param name="cancellation">The slot's cancellation as shown (<see cref="Slot.CancellationAsync"/>).</param>
-    public static SlotResponse From(SlotState state, OfferStatus offerStatus, SlotCancellation? cancellation) => Of(
+    /// <param name="now">When it is shown: a slot that has started takes no more bookings.</param>
+    public static SlotResponse From(SlotState state, OfferStatus offerStatus, SlotCancellation? cancellation, DateTimeOffset now) => Of(
         state.Id, state.OfferId, state.Start, state.End, state.Capacity, state.Reserved, state.Waitlist.Count,
-        state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus, cancellation);
+        state.Cancelled ? SlotStatus.Cancelled : SlotStatus.Scheduled, offerStatus, cancellation, now);
 
     /// <summary>
     /// A slot as shown, from the slot's stream or a read model alike. The status is the slot's own: a read model's row
     /// cancelled by a node on code older than its cancellation column has the status without the cancellation.
     /// </summary>
     public static SlotResponse Of(string id, string offerId, DateTimeOffset start, DateTimeOffset end, int capacity, int reserved, int waitlistLength,
-        SlotStatus status, OfferStatus offerStatus, SlotCancellation? cancellation) =>
+        SlotStatus status, OfferStatus offerStatus, SlotCancellation? cancellation, DateTimeOffset now) =>
         new(id, offerId, start, end, capacity, reserved,
-            status == SlotStatus.Cancelled || offerStatus != OfferStatus.Active ? 0 : capacity - reserved,
+            status == SlotStatus.Cancelled || offerStatus != OfferStatus.Active || now >= start ? 0 : capacity - reserved,
             waitlistLength, status, offerStatus, cancellation);
 }
 
@@ -141,6 +142,7 @@ internal static class SlotChanges
     public static async Task<Results<Ok<SlotResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
         CommandRunner runner,
         EventStore.EventStore store,
+        TimeProvider time,
         string slotId,
         Caller caller,
         IfMatch ifMatch,
@@ -178,6 +180,6 @@ internal static class SlotChanges
         if (forbidden) return Problems.Forbidden($"Only the club that published the slot's offer or the operator may change slot {slotId}.");
         change = await change.PositionedAsync(store, stream.Id, cancellationToken);
         var cancellation = change.State is { } changed ? await Slot.CancellationAsync(store, changed, cancellationToken) : null;
-        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state, offerStatus, cancellation)));
+        return change.ToHttp(http.Response, state => TypedResults.Ok(SlotResponse.From(state, offerStatus, cancellation, time.GetUtcNow())));
     }
 }

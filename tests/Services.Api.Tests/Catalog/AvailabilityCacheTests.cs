@@ -25,8 +25,8 @@ public sealed class AvailabilityCacheTests
         Keep("off_a", FirstPage("off_a", "slt_a1", "slt_a2"));
 
         Served("off_a", Now).ShouldBeTrue();
-        Served("off_a", Now.AddHours(1)).ShouldBeTrue("the first slot starts at that instant: still in a page from now");
-        Served("off_a", Now.AddHours(1).AddTicks(1)).ShouldBeFalse("the first slot has started: the page from now no longer shows it");
+        Served("off_a", Now.AddHours(1).AddTicks(-1)).ShouldBeTrue();
+        Served("off_a", Now.AddHours(1)).ShouldBeFalse("the first slot starts at that instant: a page from now shows it with no room left");
         Served("off_a", Now.AddTicks(-1)).ShouldBeFalse("a page read from an earlier instant would show slots starting in between");
     }
 

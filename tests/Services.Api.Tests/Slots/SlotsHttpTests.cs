@@ -43,6 +43,26 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         (await company.Client.GetFromJsonAsync<BookingResponse>($"/v1/bookings/{bookingId}", ApiFixture.JsonOptions))!;
 
     [Fact]
+    public async Task A_slot_that_has_started_shows_no_room_left()
+    {
+        var (club, offerId) = await ClubWithOfferAsync();
+        var slot = await api.ScheduleSlotAsync(club, offerId, capacity: 4);
+        await api.CaughtUpAsync(Services.Api.Catalog.CatalogReadModels.CatalogShard);
+        await using var clocked = api.WithClock(new FakeClock(slot.Start.AddTicks(-10)));
+        var reader = clocked.ClientFor(club);
+        var fromBefore = $"/v1/offers/{offerId}/availability?from={Uri.EscapeDataString(slot.Start.AddHours(-1).UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}";
+
+        (await reader.GetFromJsonAsync<SlotResponse>($"/v1/slots/{slot.Id}", ApiFixture.JsonOptions))!.Remaining.ShouldBe(4);
+        (await reader.ListAsync<SlotResponse>(fromBefore)).Data.ShouldHaveSingleItem().Remaining.ShouldBe(4);
+
+        clocked.Clock.Set(slot.Start);
+
+        (await reader.GetFromJsonAsync<SlotResponse>($"/v1/slots/{slot.Id}", ApiFixture.JsonOptions))!.Remaining.ShouldBe(0);
+        (await reader.ListAsync<SlotResponse>(fromBefore)).Data.ShouldHaveSingleItem().Remaining.ShouldBe(0);
+        (await reader.ListAsync<SlotResponse>($"/v1/offers/{offerId}/availability")).Data.ShouldHaveSingleItem().Remaining.ShouldBe(0, "the default page from now holds the slot starting now");
+    }
+
+    [Fact]
     public async Task A_club_schedules_several_slots_at_once_and_anyone_reads_their_availability()
     {
         var (club, offerId) = await ClubWithOfferAsync();
