@@ -99,7 +99,7 @@ public static partial class Booking
 
         // A refusal records nothing, not even the promotion above: the periodic promotion (WaitlistPromotion) makes it.
         if (command.WhenFull == WhenFull.Refuse)
-            return Decision.Refuse("slot_full", $"Slot {slot.Id} has {left.Remaining} of its {slot.Capacity} seats free; {command.Quantity} were asked for, and whenFull is refuse: nothing was booked.")
+            return Decision.Refuse("slot_full", $"Slot {slot.Id} has {left.Remaining} of its {slot.Capacity} seats free and the booking asks for {command.Quantity}; whenFull is refuse: nothing was booked.")
                 with { Facts = new Dictionary<string, object> { ["remaining"] = left.Remaining, ["quantity"] = command.Quantity } };
         var position = left.Waitlist.Count + 1;
         return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(

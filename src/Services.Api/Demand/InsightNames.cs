@@ -29,6 +29,9 @@ public static class InsightNames
     /// <summary>What <see cref="TryQuarter"/> takes, for the API document.</summary>
     public const string QuarterPattern = "^2[0-9]{3}-Q[1-4]$";
 
+    /// <summary>What a 400 says of a month given that <see cref="TryMonth"/> does not take.</summary>
+    public static readonly string NotAMonth = $"A month is YYYY-MM, e.g. 2026-03, of the years {FirstYear} to {LastYear}.";
+
     /// <summary>A month <c>YYYY-MM</c>, as its first day.</summary>
     public static bool TryMonth([NotNullWhen(true)] string? text, out DateOnly firstDay) =>
         DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out firstDay) && text!.Length == 7 && IsWithinYears(firstDay);

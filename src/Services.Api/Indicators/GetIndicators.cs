@@ -132,7 +132,7 @@ public static class IndicatorsEndpoints
                 validation.Add("quarter", "Give either a month or a quarter, not both.");
                 break;
             case ({ }, null) when !InsightNames.TryMonth(month, out first):
-                validation.Add("month", $"A month is YYYY-MM, e.g. 2026-03, of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
+                validation.Add("month", InsightNames.NotAMonth);
                 break;
             case (null, { }) when !InsightNames.TryQuarter(quarter, out first):
                 validation.Add("quarter", $"A quarter is YYYY-Qn, e.g. 2026-Q1, of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");

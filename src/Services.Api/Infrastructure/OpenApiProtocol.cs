@@ -84,7 +84,7 @@ internal static class OpenApiProtocol
         if (isChange)
         {
             operation.Parameters.Add(Header(Idempotency.Header,
-                "Any unique string (a UUID): a retry with the same key, path and body (byte for byte: keep the bytes you sent, do not serialize again) gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs. A first answer kept under a master key the platform is no longer configured with is 503 secret_key_unavailable until its operator configures that key again: retry then with the same key, not a new one.",
+                "Any unique string (a UUID): a retry with the same key, path and body (byte for byte: keep the bytes you sent, do not serialize again) gets the first answer again and changes nothing twice; keys live 48 hours per organization. An answer 400 or 412 is not kept: the change did not run, and a retry with the same key (corrected, or with the fresh ETag) runs. A refusal (409 with a business rule's code) is an answer like any other: it is kept and replayed, even one that time lifts (slot_not_started, slot_full): to try again later, send a new key. A first answer kept under a master key the platform is no longer configured with is 503 secret_key_unavailable until its operator configures that key again: retry then with the same key, not a new one.",
                 Idempotency.MaxKeyLength));
             operation.Responses.TryAdd("409", new OpenApiResponse());
         }

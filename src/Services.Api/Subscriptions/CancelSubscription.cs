@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
@@ -41,7 +42,7 @@ public static partial class Subscription
             return Decision.Refuse("subscription_has_later_bookings",
                     $"Subscription {state.Id} has {later.Sum(booking => booking.Quantity)} units booked after {endsOn:yyyy-MM-dd}, when it would end, " +
                     $"in {later.Count} bookings ({string.Join(", ", named)}{more}): cancel those bookings first.")
-                with { Facts = new Dictionary<string, object> { ["endsOn"] = endsOn.ToString("yyyy-MM-dd"), ["bookingIds"] = named, ["bookingCount"] = later.Count } };
+                with { Facts = new Dictionary<string, object> { ["endsOn"] = endsOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["bookingIds"] = named, ["bookingCount"] = later.Count } };
         }
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
             Subscription: [new SubscriptionCancelled(endsOn)],

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
@@ -33,10 +34,12 @@ public static partial class Subscription
         if (!club.Members.Contains(command.CompanyId))
             return Decision.Refuse("not_a_member", $"Company {command.CompanyId} is not a member of club {offer.ClubId}, which runs offer {offer.Id}.");
         if (company.ActiveSubscriptionsByOffer.TryGetValue(offer.Id, out var existing))
-            return Decision.Refuse("subscription_exists", $"Company {command.CompanyId} already has subscription {existing} to offer {offer.Id}.");
+            return Decision.Refuse("subscription_exists", $"Company {command.CompanyId} already has subscription {existing} to offer {offer.Id}.")
+                with { Facts = new Dictionary<string, object> { ["existingSubscriptionId"] = existing } };
         if (company.CancelledSubscriptionsEndingOn.TryGetValue(offer.Id, out var endsOn) && command.StartsOn <= endsOn)
             return Decision.Refuse("subscription_exists",
-                $"Company {command.CompanyId}'s cancelled subscription to offer {offer.Id} runs until {endsOn:yyyy-MM-dd}: a new one starts on {endsOn.AddDays(1):yyyy-MM-dd} at the earliest.");
+                    $"Company {command.CompanyId}'s cancelled subscription to offer {offer.Id} runs until {endsOn:yyyy-MM-dd}: a new one starts on {endsOn.AddDays(1):yyyy-MM-dd} at the earliest.")
+                with { Facts = new Dictionary<string, object> { ["earliestStartsOn"] = endsOn.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) } };
         if (command.MonthlyQuota < 1)
             return Decision.Refuse("invalid_quota", $"A monthly quota is at least 1 unit; got {command.MonthlyQuota}.");
 
@@ -69,7 +72,7 @@ public static class SubscribeEndpoint
             .WithName("subscribe")
             .AnswersWithVersion()
             .WithSummary("Subscribe a company to an offer")
-            .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.")
+            .WithDescription("A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer (409 subscription_exists, naming the active one in existingSubscriptionId): after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then; an earlier startsOn gets 409 subscription_exists with earliestStartsOn). The monthly quota caps the units its bookings take in each month of the offer's calendar.")
             .AllowKinds(OrganizationKind.Company)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -52,7 +52,7 @@ public static partial class UsageEndpoints
     private static ValidationProblem? InvalidMonth(string? month, out DateOnly firstDay) =>
         InsightNames.TryMonth(month, out firstDay)
             ? null
-            : Problems.Invalid("month", $"A month is required, as YYYY-MM (e.g. 2026-03), of the years {InsightNames.FirstYear} to {InsightNames.LastYear}.");
+            : Problems.Invalid("month", month is null ? "Give a month (YYYY-MM), e.g. 2026-03." : InsightNames.NotAMonth);
 
     /// <summary>Usage and deliveries are the organization's own and the operator's to read: to anyone else, and for an organization of another kind, it does not exist.</summary>
     private static async Task<ProblemHttpResult?> NotVisibleAsync(string organizationId, OrganizationKind kind, Caller caller, EventStore.EventStore store, CancellationToken cancellationToken)

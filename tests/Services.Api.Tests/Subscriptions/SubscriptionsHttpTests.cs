@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -217,14 +218,15 @@ public sealed class SubscriptionsHttpTests(ApiFixture api) : IClassFixture<ApiFi
         var first = await api.SubscribeAsync(company, offerId);
 
         var second = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5), ApiFixture.JsonOptions);
-        await second.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists");
+        (await second.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists")).GetProperty("existingSubscriptionId").GetString().ShouldBe(first.Id);
 
         var cancelled = await company.Client.PostAsync($"/v1/subscriptions/{first.Id}/cancel", null);
         cancelled.StatusCode.ShouldBe(HttpStatusCode.OK);
         var endsOn = (await cancelled.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!.EndsOn!.Value;
         // While the cancelled one runs (to the end of its month), a new one cannot overlap it; by default it starts after.
         var overlapping = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offerId, 5, StartsOn: endsOn), ApiFixture.JsonOptions);
-        await overlapping.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists");
+        (await overlapping.ShouldBeProblemAsync(HttpStatusCode.Conflict, "subscription_exists")).GetProperty("earliestStartsOn").GetString()
+            .ShouldBe(endsOn.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var again = await api.SubscribeAsync(company, offerId);
         again.Id.ShouldNotBe(first.Id);
         again.StartsOn.ShouldBe(endsOn.AddDays(1));

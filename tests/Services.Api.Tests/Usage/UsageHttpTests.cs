@@ -189,7 +189,9 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     public async Task A_missing_or_malformed_month_is_refused_naming_month(OrganizationKind kind, string path, string query)
     {
         var owner = await api.RegisterAsync(kind);
-        await (await owner.Client.GetAsync(PathOf(path, owner.Id) + query)).ShouldBeInvalidAsync("month");
+        var problem = await (await owner.Client.GetAsync(PathOf(path, owner.Id) + query)).ShouldBeInvalidAsync("month");
+        // A month given but malformed is not called missing.
+        problem.GetProperty("errors").GetProperty("month")[0].GetString().ShouldStartWith(query == "" ? "Give a month (YYYY-MM)" : "A month is YYYY-MM");
     }
 
     [Fact]
