@@ -34,7 +34,8 @@ public static class EraseBeneficiaryEndpoint
             .WithDescription(
                 "The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings " +
                 "become unrecoverable everywhere and read as {\"status\": \"erased\"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are " +
-                "unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the " +
+                "unchanged (they never held personal data): a departed employee's future bookings still hold their seats (and a no-show is charged), " +
+                "so cancel them too (GET /v1/bookings?beneficiaryRef=…&from=<now> lists them; erase after, or before: cancelling needs no contact details). Integrators get a beneficiary.erased event (change feed and webhooks) with the " +
                 "companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with " +
                 "contact details, providers an offer listed once and no longer lists included (they may hold the details). Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.")
             .AllowKinds(OrganizationKind.Company)
