@@ -31,6 +31,7 @@ public sealed class WalkthroughTests(ApiFixture api) : IClassFixture<ApiFixture>
         var variables = new Dictionary<string, string>(fileVariables, StringComparer.Ordinal)
         {
             ["base"] = "http://localhost", ["operatorKey"] = ApiFixture.OperatorKey, ["clubKey"] = keys.ClubKey, ["companyKey"] = keys.CompanyKey,
+            ["providerKey"] = keys.ProviderKey, ["providerId"] = keys.ProviderId, ["partnerKey"] = keys.PartnerKey,
         };
         var answers = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         using var http = clocked.Operator();
