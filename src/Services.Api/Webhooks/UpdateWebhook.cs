@@ -15,9 +15,9 @@ namespace Services.Api.Webhooks;
 /// <param name="EventTypes">The event names it receives from now on: exact names, a stream's events (booking.*) or all (*), each matching an event that can reach the webhook's organization's kind, as on registration (the operator editing another's webhook: that organization's kind).</param>
 /// <param name="Description">The organization's own note; an empty one removes it.</param>
 public sealed record UpdateWebhookRequest(
-    [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1)] string? Url = null,
-    [property: Length(1, CreateWebhookRequest.MaxEventTypes)] IReadOnlyList<string>? EventTypes = null,
-    [property: MaxLength(CreateWebhookRequest.MaxDescription)] string? Description = null)
+    [property: StringLength(CreateWebhookRequest.MaxUrl, MinimumLength = 1), LeaveOutToKeep] string? Url = null,
+    [property: Length(1, CreateWebhookRequest.MaxEventTypes), LeaveOutToKeep("Send [\"*\"] to receive every event.")] IReadOnlyList<string>? EventTypes = null,
+    [property: MaxLength(CreateWebhookRequest.MaxDescription), LeaveOutToKeep("Send \"\" to remove the description.")] string? Description = null)
 {
     public Validation Validate(WebhookOptions options, EventTypeRegistry registry, OrganizationKind receiver)
     {

@@ -19,7 +19,7 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
 
         var updated = await scene.Client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, path)
         {
-            Content = JsonContent.Create(new UpdateWebhookRequest(Url: moved.Url, Description: ""), options: ApiFixture.JsonOptions),
+            Content = JsonContent.Create(new UpdateWebhookRequest(Url: moved.Url, Description: ""), options: ApiFixture.PartialChangeOptions),
             Headers = { { "If-Match", "\"1\"" } },
         });
 
@@ -35,7 +35,7 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         foreach (var request in moved.Requests)
             Services.Client.WebhookSignature.Verify(scene.Webhook.Secret, request.Signature, request.Body, Services.Client.WebhookSignature.DefaultTolerance, request.At).ShouldBeTrue();
 
-        var retyped = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*", "*"]), ApiFixture.JsonOptions);
+        var retyped = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*", "*"]), ApiFixture.PartialChangeOptions);
         retyped.Headers.ETag!.Tag.ShouldBe("\"3\"");
         var both = (await retyped.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!;
         (both.Url, both.EventTypes.Single()).ShouldBe((moved.Url, "*"));
@@ -51,7 +51,7 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         await using var moved = await Receiver.StartAsync(TimeProvider.System, failFirst: 0);
         HttpStatusCode? edit = null;
         await using var scene = await api.DeliverySceneAsync(async (scene, _) =>
-            edit = (await scene.Client.PatchAsJsonAsync($"/v1/webhooks/{scene.Webhook.Id}", new UpdateWebhookRequest(Url: moved.Url), ApiFixture.JsonOptions)).StatusCode);
+            edit = (await scene.Client.PatchAsJsonAsync($"/v1/webhooks/{scene.Webhook.Id}", new UpdateWebhookRequest(Url: moved.Url), ApiFixture.PartialChangeOptions)).StatusCode);
         scene.Clock.Advance(TimeSpan.FromMinutes(1));
 
         (await scene.Worker.RunOnceAsync(CancellationToken.None)).ShouldBe(6);
@@ -67,7 +67,7 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         await using var scene = await api.DeliverySceneAsync();
         var path = $"/v1/webhooks/{scene.Webhook.Id}";
 
-        var same = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: scene.Webhook.Url, EventTypes: scene.Webhook.EventTypes), ApiFixture.JsonOptions);
+        var same = await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: scene.Webhook.Url, EventTypes: scene.Webhook.EventTypes), ApiFixture.PartialChangeOptions);
 
         same.StatusCode.ShouldBe(HttpStatusCode.OK, await same.Content.ReadAsStringAsync());
         same.Headers.ETag!.Tag.ShouldBe("\"1\"");
@@ -80,16 +80,32 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         await using var scene = await api.DeliverySceneAsync();
         var path = $"/v1/webhooks/{scene.Webhook.Id}";
 
-        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: "http://example.org/hook"), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("url");
-        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.nothing"]), ApiFixture.JsonOptions)).ShouldBeInvalidAsync("eventTypes[0]");
+        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: "http://example.org/hook"), ApiFixture.PartialChangeOptions)).ShouldBeInvalidAsync("url");
+        await (await scene.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.nothing"]), ApiFixture.PartialChangeOptions)).ShouldBeInvalidAsync("eventTypes[0]");
         var stale = new HttpRequestMessage(HttpMethod.Patch, path)
         {
-            Content = JsonContent.Create(new UpdateWebhookRequest(EventTypes: ["*"]), options: ApiFixture.JsonOptions),
+            Content = JsonContent.Create(new UpdateWebhookRequest(EventTypes: ["*"]), options: ApiFixture.PartialChangeOptions),
             Headers = { { "If-Match", "\"7\"" } },
         };
         await (await scene.Client.SendAsync(stale)).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
         var stranger = await api.RegisterAsync(OrganizationKind.Company);
-        await (await stranger.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*"]), ApiFixture.JsonOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await stranger.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["*"]), ApiFixture.PartialChangeOptions)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
         (await scene.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.EventTypes.ShouldBe(scene.Webhook.EventTypes);
+    }
+
+    [Theory]
+    [InlineData("url", "leave the field out to keep its value.")]
+    [InlineData("eventTypes", "Send [\"*\"] to receive every event.")]
+    [InlineData("description", "Send \"\" to remove the description.")]
+    public async Task A_field_sent_as_null_is_refused_rather_than_read_as_left_out(string field, string instead)
+    {
+        await using var scene = await api.DeliverySceneAsync();
+        var path = $"/v1/webhooks/{scene.Webhook.Id}";
+
+        var problem = await (await scene.Client.PatchAsync(path, new StringContent($$"""{"{{field}}": null}""", System.Text.Encoding.UTF8, "application/json")))
+            .ShouldBeInvalidAsync(field);
+
+        problem.GetProperty("errors").GetProperty(field)[0].GetString()!.ShouldEndWith(instead);
+        (await scene.Client.GetAsync(path)).Headers.ETag!.Tag.ShouldBe("\"1\"");
     }
 }

@@ -67,7 +67,7 @@ public sealed class WebhookEventTypesHttpTests(ApiFixture api) : IClassFixture<A
         var webhook = (await created.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!;
         var path = $"/v1/webhooks/{webhook.Id}";
 
-        await (await company.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.waitlist_promoted"]), ApiFixture.JsonOptions))
+        await (await company.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.waitlist_promoted"]), ApiFixture.PartialChangeOptions))
             .ShouldBeInvalidAsync("eventTypes[1]");
 
         (await company.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.EventTypes.ShouldBe(["booking.*"]);
@@ -81,12 +81,12 @@ public sealed class WebhookEventTypesHttpTests(ApiFixture api) : IClassFixture<A
         var webhook = (await created.Content.ReadFromJsonAsync<CreatedWebhookResponse>(ApiFixture.JsonOptions))!;
         var path = $"/v1/webhooks/{webhook.Id}";
 
-        var problem = await (await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.waitlist_left"]), ApiFixture.JsonOptions))
+        var problem = await (await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.waitlist_left"]), ApiFixture.PartialChangeOptions))
             .ShouldBeInvalidAsync("eventTypes[1]");
         problem.GetProperty("errors").GetProperty("eventTypes[1]")[0].GetString()!.ShouldContain($"a {WireName.Of(OrganizationKind.Company)}");
         (await company.Client.GetFromJsonAsync<WebhookResponse>(path, ApiFixture.JsonOptions))!.EventTypes.ShouldBe(["booking.*"]);
 
-        var edited = await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.seat_reserved"]), ApiFixture.JsonOptions);
+        var edited = await api.Operator.PatchAsJsonAsync(path, new UpdateWebhookRequest(EventTypes: ["booking.*", "slot.seat_reserved"]), ApiFixture.PartialChangeOptions);
         edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
         (await edited.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!.EventTypes.ShouldBe(["booking.*", "slot.seat_reserved"]);
     }
@@ -100,7 +100,7 @@ public sealed class WebhookEventTypesHttpTests(ApiFixture api) : IClassFixture<A
         await api.ExecuteAsync("update webhooks set event_types = $2 where webhook_id = $1", webhook.Id, new[] { "booking.*", "slot.waitlist_left" });
         var path = $"/v1/webhooks/{webhook.Id}";
 
-        var moved = await company.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: "https://hooks.example.com/moved", Description: "kept"), ApiFixture.JsonOptions);
+        var moved = await company.Client.PatchAsJsonAsync(path, new UpdateWebhookRequest(Url: "https://hooks.example.com/moved", Description: "kept"), ApiFixture.PartialChangeOptions);
 
         moved.StatusCode.ShouldBe(HttpStatusCode.OK, await moved.Content.ReadAsStringAsync());
         var edited = (await moved.Content.ReadFromJsonAsync<WebhookResponse>(ApiFixture.JsonOptions))!;
