@@ -10,17 +10,20 @@ using Services.EventStore.Projections;
 
 namespace Services.Api.Demand;
 
-/// <summary>Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests).</summary>
+/// <summary>
+/// Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests). Units and
+/// headcounts are counts of people (<see cref="PeopleCount"/>): strings, exact for the operator, "&lt;5" below 5 for anyone else.
+/// </summary>
 /// <param name="Week">The ISO 8601 week, e.g. 2026-W47.</param>
 /// <param name="WeekStart">The Monday of that week.</param>
-/// <param name="UnitsRequested">Units of every booking of slots of the week.</param>
-/// <param name="UnitsConfirmed">Units that got seats, at once or promoted from the waitlist (even if cancelled later).</param>
-/// <param name="UnitsWaitlisted">Units that had to wait (whether promoted, expired or cancelled later).</param>
-/// <param name="UnitsExpired">Units still waiting when the slot started: unmet demand.</param>
-/// <param name="UnitsCancelled">Units of bookings cancelled (by request or with their slot).</param>
-/// <param name="UnitsAttended">Units recorded as attended.</param>
+/// <param name="UnitsRequested">A count of people: units of every booking of slots of the week. "&lt;5" under 5 but for the operator.</param>
+/// <param name="UnitsConfirmed">A count of people: units that got seats, at once or promoted from the waitlist (even if cancelled later). "&lt;5" under 5 but for the operator.</param>
+/// <param name="UnitsWaitlisted">A count of people: units that had to wait (whether promoted, expired or cancelled later). "&lt;5" under 5 but for the operator.</param>
+/// <param name="UnitsExpired">A count of people: units still waiting when the slot started, unmet demand. "&lt;5" under 5 but for the operator.</param>
+/// <param name="UnitsCancelled">A count of people: units of bookings cancelled (by request or with their slot). "&lt;5" under 5 but for the operator.</param>
+/// <param name="UnitsAttended">A count of people: units recorded as attended. "&lt;5" under 5 but for the operator.</param>
 /// <param name="NeedsRecorded">Needs recorded in the week (by their recording date, UTC).</param>
-/// <param name="NeedsHeadcount">The staff those needs concern (sum of headcounts).</param>
+/// <param name="NeedsHeadcount">A count of people: the staff those needs concern (sum of headcounts). "&lt;5" under 5 but for the operator.</param>
 /// <param name="DistinctCompanies">Companies that booked or recorded a need in this bucket.</param>
 /// <param name="Territory">The territory's code: of the slot's offer for bookings, of the need for needs.</param>
 /// <param name="Category">The category of the offers booked and the needs recorded.</param>
@@ -29,14 +32,14 @@ public sealed record DemandWeekResponse(
     Category Category,
     string Week,
     DateOnly WeekStart,
-    int UnitsRequested,
-    int UnitsConfirmed,
-    int UnitsWaitlisted,
-    int UnitsExpired,
-    int UnitsCancelled,
-    int UnitsAttended,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsRequested,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsConfirmed,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsWaitlisted,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsExpired,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsCancelled,
+    [property: RegularExpression(PeopleCount.Pattern)] string UnitsAttended,
     int NeedsRecorded,
-    int NeedsHeadcount,
+    [property: RegularExpression(PeopleCount.Pattern)] string NeedsHeadcount,
     int DistinctCompanies);
 
 /// <summary>Buckets with any activity, ordered by territory, category and week.</summary>
@@ -87,6 +90,9 @@ public static class DemandEndpoints
                 their slot's local date in the offer's time zone, in every territory the offer serves (its current
                 territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
                 the weeks containing them and every week between. Buckets without activity are left out.
+                Units and needsHeadcount are counts of people, strings: the operator reads the figures; clubs and partners
+                read "<5" below 5 (0 included), as in getIndicators, so that no figure of a week singles out a person (a
+                club's buckets count every club's offers serving the territory, not only its own).
                 """)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -134,14 +140,16 @@ public static class DemandEndpoints
         if (to is { } end) filters.And($"day <= {filters.Parameter(InsightNames.WeekStart(end).AddDays(6))}");
         await using var command = ReadModelSql.Command(dataSource, Sql(filters.Conditions), filters.Values);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // The operator reads every booking anyway; anyone else would read other organizations' bookings in the buckets.
+        Func<long, string> people = caller.IsOperator ? PeopleCount.Exact : PeopleCount.Shown;
         var weeks = new List<DemandWeekResponse>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var weekStart = reader.GetFieldValue<DateOnly>(2);
             weeks.Add(new DemandWeekResponse(
                 reader.GetString(0), InsightNames.CategoryOf(reader.GetString(1)), InsightNames.IsoWeek(weekStart), weekStart,
-                reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
-                reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11)));
+                people(reader.GetInt32(3)), people(reader.GetInt32(4)), people(reader.GetInt32(5)), people(reader.GetInt32(6)),
+                people(reader.GetInt32(7)), people(reader.GetInt32(8)), reader.GetInt32(9), people(reader.GetInt32(10)), reader.GetInt32(11)));
         }
         return TypedResults.Ok(new DemandResponse(weeks));
     }

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
@@ -38,24 +37,16 @@ public sealed record IndicatorsResponse(
     DateOnly To,
     int MemberCompanies,
     int SubscribedCompanies,
-    [property: Description("A count of people: distinct beneficiaries served (attended units) in the period, as a figure from 5 up, or \"<5\" below 5."), RegularExpression(IndicatorsEndpoints.PeopleCountPattern)] string BeneficiariesServed,
+    [property: Description("A count of people: distinct beneficiaries served (attended units) in the period, as a figure from 5 up, or \"<5\" below 5."), RegularExpression(PeopleCount.Pattern)] string BeneficiariesServed,
     double? FillRate,
     double? WaitlistConversion,
-    [property: Description("A count of people: units still waitlisted when their slot started (unmet demand), as a figure from 5 up, or \"<5\" below 5."), RegularExpression(IndicatorsEndpoints.PeopleCountPattern)] string UnmetDemandUnits,
+    [property: Description("A count of people: units still waitlisted when their slot started (unmet demand), as a figure from 5 up, or \"<5\" below 5."), RegularExpression(PeopleCount.Pattern)] string UnmetDemandUnits,
     int OpenNeeds,
-    [property: Description("A count of people: the headcount of needs open at the end of the period, as a figure from 5 up, or \"<5\" below 5."), RegularExpression(IndicatorsEndpoints.PeopleCountPattern)] string OpenNeedsHeadcount,
+    [property: Description("A count of people: the headcount of needs open at the end of the period, as a figure from 5 up, or \"<5\" below 5."), RegularExpression(PeopleCount.Pattern)] string OpenNeedsHeadcount,
     Money CoFundingSpent);
 
 public static class IndicatorsEndpoints
 {
-    /// <summary>A count of people as shown: its figure from 5 up, "&lt;5" below.</summary>
-    public const string PeopleCountPattern = "^(<5|[1-9][0-9]*)$";
-
-    public const int SmallestShownCount = 5;
-
-    public static string PeopleCount(long count) =>
-        count < SmallestShownCount ? "<5" : count.ToString(CultureInfo.InvariantCulture);
-
     private static readonly string Sql = $"""
         with offers as (
             select offer_id from {InsightsProjection.Prefix}_offers where $1 = any(territories)
@@ -186,12 +177,12 @@ public static class IndicatorsEndpoints
             last,
             members,
             subscribed,
-            PeopleCount(beneficiaries),
+            PeopleCount.Shown(beneficiaries),
             Ratio(attended, capacity),
             Ratio(promoted, waitlisted),
-            PeopleCount(expired),
+            PeopleCount.Shown(expired),
             openNeeds,
-            PeopleCount(openHeadcount),
+            PeopleCount.Shown(openHeadcount),
             Money.Euros(coFunding)));
     }
 

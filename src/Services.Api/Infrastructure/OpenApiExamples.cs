@@ -109,7 +109,7 @@ internal static class OpenApiExamples
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(DemandResponse)] = new DemandResponse(
-            [new DemandWeekResponse(Territory, Category.Mobility, "2026-W49", new DateOnly(2026, 11, 30), 23, 20, 5, 1, 2, 15, 0, 0, 4)]),
+            [new DemandWeekResponse(Territory, Category.Mobility, "2026-W49", new DateOnly(2026, 11, 30), "23", "20", "5", "<5", "<5", "15", 0, "<5", 4)]),
         [typeof(UsageStatementResponse)] = NovemberStatement,
         [typeof(ClubUsageResponse)] = new ClubUsageResponse(Club, Month, [NovemberStatement], NovemberTotals),
         [typeof(PartnerUsageResponse)] = new PartnerUsageResponse(Partner, Month, [NovemberStatement], NovemberTotals),

@@ -41,21 +41,21 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         demand.Data.ShouldBe([
             new DemandWeekResponse(north, Category.Mobility, "2026-W10", Monday,
-                UnitsRequested: 10, UnitsConfirmed: 6, UnitsWaitlisted: 7, UnitsExpired: 4, UnitsCancelled: 1, UnitsAttended: 2,
-                NeedsRecorded: 2, NeedsHeadcount: 9, DistinctCompanies: 2),
-            new DemandWeekResponse(north, Category.Mobility, "2026-W11", Monday.AddDays(7), 1, 1, 0, 0, 0, 0, 0, 0, 1),
-            new DemandWeekResponse(north, Category.Childcare, "2026-W10", Monday, 0, 0, 0, 0, 0, 0, 1, 3, 1),
+                UnitsRequested: "10", UnitsConfirmed: "6", UnitsWaitlisted: "7", UnitsExpired: "4", UnitsCancelled: "1", UnitsAttended: "2",
+                NeedsRecorded: 2, NeedsHeadcount: "9", DistinctCompanies: 2),
+            new DemandWeekResponse(north, Category.Mobility, "2026-W11", Monday.AddDays(7), "1", "1", "0", "0", "0", "0", 0, "0", 1),
+            new DemandWeekResponse(north, Category.Childcare, "2026-W10", Monday, "0", "0", "0", "0", "0", "0", 1, "3", 1),
         ], ignoreOrder: true);
         // An offer serving several territories counts in each; needs only in their own territory.
         var southDemand = await ReadAsync(api.Operator, $"territory={south}", store);
-        southDemand.Data.Select(w => (w.Week, w.UnitsRequested, w.NeedsRecorded)).ShouldBe([("2026-W10", 10, 0), ("2026-W11", 1, 0)]);
+        southDemand.Data.Select(w => (w.Week, w.UnitsRequested, w.NeedsRecorded)).ShouldBe([("2026-W10", "10", 0), ("2026-W11", "1", 0)]);
         // from/to select whole ISO weeks; category filters.
         var oneWeek = await ReadAsync(api.Operator, $"territory={north}&category=mobility&from=2026-03-08&to=2026-03-08", store);
         oneWeek.Data.ShouldHaveSingleItem().Week.ShouldBe("2026-W10");
         (await ReadAsync(api.Operator, $"territory={north}&from=2026-03-09", store)).Data.ShouldHaveSingleItem().Week.ShouldBe("2026-W11");
         (await ReadAsync(api.Operator, $"territory={north}&to=2026-03-08", store)).Data.Select(w => (w.Category, w.Week))
             .ShouldBe([(Category.Mobility, "2026-W10"), (Category.Childcare, "2026-W10")], ignoreOrder: true);
-        (await ReadAsync(api.Operator, $"territory={north}&category=childcare", store)).Data.ShouldHaveSingleItem().NeedsHeadcount.ShouldBe(3);
+        (await ReadAsync(api.Operator, $"territory={north}&category=childcare", store)).Data.ShouldHaveSingleItem().NeedsHeadcount.ShouldBe("3");
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var week = (await ReadAsync(api.Operator, $"territory={territory}", store)).Data.ShouldHaveSingleItem();
 
-        (week.UnitsRequested, week.UnitsConfirmed, week.UnitsAttended).ShouldBe((2, 2, 2));
+        (week.UnitsRequested, week.UnitsConfirmed, week.UnitsAttended).ShouldBe(("2", "2", "2"));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         await store.CaughtUpAsync(InsightsProjection.ShardName);
 
         (await ReadAsync(club.Client, "from=2026-03-01", store)).Data.ShouldHaveSingleItem().Territory.ShouldBe(mine);
-        (await ReadAsync(partnerHere.Client, $"territory={mine}", store)).Data.ShouldHaveSingleItem().UnitsRequested.ShouldBe(1);
+        (await ReadAsync(partnerHere.Client, $"territory={mine}", store)).Data.ShouldHaveSingleItem().UnitsRequested.ShouldBe(PeopleCount.Masked);
         (await ReadAsync(partnerElsewhere.Client, "", store)).Data.ShouldHaveSingleItem().Territory.ShouldBe(otherTerritory);
         await (await partnerElsewhere.Client.GetAsync($"/v1/demand?territory={mine}")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         var company = await api.RegisterAsync(OrganizationKind.Company, mine);
@@ -97,6 +97,38 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var provider = await api.RegisterAsync(OrganizationKind.Provider, mine);
         (await provider.Client.GetAsync("/v1/demand")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await api.Anonymous().GetAsync("/v1/demand")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Clubs_and_partners_read_counts_of_people_under_5_as_less_than_5_the_operator_reads_the_figures()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        var partner = await api.RegisterAsync(OrganizationKind.Partner, territory);
+        var offer = await store.OfferAsync(club.Id, [territory], Category.Concierge);
+        // Another club's offer in the same territory: its bookings count in the club's buckets too.
+        var othersOffer = await store.OfferAsync(await store.OrganizationAsync(OrganizationKind.Club, territory), [territory], Category.Concierge);
+        var slot = await store.SlotAsync(offer, At(Monday.AddDays(2)));
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 1, "e1", Attended);
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", offer, slot, 2, "e2", Expired);
+        await store.BookAsync("org_companyaaaaaaaaaaaaaaaaaa", othersOffer, await store.SlotAsync(othersOffer, At(Monday.AddDays(3))), 4, "e3", Confirmed);
+        await store.NeedAsync("org_companyaaaaaaaaaaaaaaaaaa", territory, 4, At(Monday), Category.Concierge);
+
+        var byOperator = (await ReadAsync(api.Operator, $"territory={territory}", store)).Data.ShouldHaveSingleItem();
+        var byClub = (await ReadAsync(club.Client, $"territory={territory}", store)).Data.ShouldHaveSingleItem();
+        var byPartner = (await ReadAsync(partner.Client, $"territory={territory}", store)).Data.ShouldHaveSingleItem();
+
+        byOperator.ShouldBe(new DemandWeekResponse(territory, Category.Concierge, "2026-W10", Monday,
+            UnitsRequested: "7", UnitsConfirmed: "5", UnitsWaitlisted: "2", UnitsExpired: "2", UnitsCancelled: "0", UnitsAttended: "1",
+            NeedsRecorded: 1, NeedsHeadcount: "4", DistinctCompanies: 1));
+        var masked = byOperator with
+        {
+            UnitsWaitlisted = "<5", UnitsExpired = "<5", UnitsCancelled = "<5", UnitsAttended = "<5", NeedsHeadcount = "<5",
+        };
+        // From 5 up the figure (7 requested, 5 confirmed), below it "<5", as in the indicators.
+        byPartner.ShouldBe(masked);
+        byClub.ShouldBe(masked);
     }
 
     [Theory]
@@ -123,7 +155,7 @@ public sealed class DemandHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         var read = await club.Client.GetAsync($"/v1/demand?minPosition={PositionOf(booked)}");
 
         var week = (await OkAsync<DemandResponse>(read)).Data.ShouldHaveSingleItem();
-        (week.Territory, week.Category, week.UnitsRequested, week.UnitsConfirmed, week.DistinctCompanies).ShouldBe((territory, Category.Childcare, 3, 3, 1));
+        (week.Territory, week.Category, week.UnitsRequested, week.UnitsConfirmed, week.DistinctCompanies).ShouldBe((territory, Category.Childcare, PeopleCount.Masked, PeopleCount.Masked, 1));
         week.Week.ShouldBe(InsightNames.IsoWeek(DateOnly.FromDateTime(slot.Start.UtcDateTime)));
     }
 
