@@ -71,7 +71,7 @@ public enum ContactStatus
     /// <summary>The beneficiary was erased: the details are gone for good.</summary>
     [JsonStringEnumMemberName("erased")] Erased,
 
-    /// <summary>Details exist but this reader may not see them (the operator, a provider a week after the slot started, the change feed, webhooks).</summary>
+    /// <summary>Details exist but this reader may not see them (the operator, a provider of a booking not confirmed or a week after the slot started, the change feed, webhooks).</summary>
     [JsonStringEnumMemberName("withheld")] Withheld,
 }
 

@@ -112,7 +112,7 @@ public static partial class Booking
 
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the seat (e.g. an HR number); never a name, e-mail or phone number.</param>
 /// <param name="WhenFull">When the seats asked for are not free: <c>waitlist</c> (the default) joins the slot's waitlist; <c>refuse</c> books nothing and answers 409 slot_full, with the seats free in <c>remaining</c>.</param>
-/// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
+/// <param name="Contact">Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these while the booking is confirmed, until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.</param>
 /// <param name="SubscriptionId">The company's active subscription (`sub_…`) to the slot's offer: the units count against its monthly quota.</param>
 /// <param name="SlotId">The slot (`slt_…`) to book; a full one waitlists the booking.</param>
 /// <param name="Quantity">Units (seats, places) to book for this beneficiary.</param>

@@ -13,7 +13,7 @@ namespace Services.Api.Bookings;
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null (booking.waitlisted in the feed gives
 /// its place when it joined: a booking ahead leaving moves it up without an event of its own). The beneficiary is the
 /// company's own opaque reference. <see cref="Contact"/> is null when no contact details were given;
-/// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
+/// otherwise available (to the company and the offer's club, and to its providers while the booking is confirmed, until 7 days after the slot starts), erased, or withheld (the operator, and providers of a booking cancelled, expired, waitlisted or past that).
 /// </summary>
 /// <param name="SlotStart">When the booked slot starts; it follows the slot when its club moves it within its day (booking.rescheduled), unless the booking had ended by then.</param>
 /// <param name="Quantity">Units (seats, places) booked.</param>
@@ -104,13 +104,25 @@ public static partial class Booking
 
     /// <summary>
     /// Who reads the beneficiary's contact details: the booking company and those who deliver the
-    /// service (the offer's club, and its providers until <see cref="ProviderContactWindow"/> after the
-    /// slot starts: a provider listed later, or a provider in general, has no use for past beneficiaries'
-    /// details). Not the operator: it administers, it does not deliver.
+    /// service (the offer's club, and its providers for the bookings they deliver: <see cref="ProviderDelivers"/>).
+    /// Not the operator: it administers, it does not deliver.
     /// </summary>
     public static bool MayReadContact(BookingState booking, OfferState? offer, Caller caller, DateTimeOffset now) =>
         caller.OrganizationId == booking.CompanyId
-        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller) && now < booking.SlotStart + ProviderContactWindow);
+        || offer is not null && (caller.OrganizationId == offer.ClubId || IsProviderOf(offer, caller) && ProviderDelivers(booking, now));
+
+    /// <summary>
+    /// Whether the offer's providers still need the booking's contact details to deliver it: a confirmed booking, until
+    /// <see cref="ProviderContactWindow"/> after its slot starts. A cancelled, expired or waitlisted one will not be
+    /// delivered, and past beneficiaries' details are of no use to a provider (or to one listed later).
+    /// listBookings reads the same rule in SQL: <see cref="ProviderDeliversSql"/>.
+    /// </summary>
+    public static bool ProviderDelivers(BookingState booking, DateTimeOffset now) =>
+        booking.Status == BookingStatus.Confirmed && now < booking.SlotStart + ProviderContactWindow;
+
+    /// <summary><see cref="ProviderDelivers"/> over the rows <paramref name="bookings"/> of rm_bookings, <paramref name="windowStart"/> now less <see cref="ProviderContactWindow"/>.</summary>
+    public static string ProviderDeliversSql(string bookings, string windowStart) =>
+        $"{bookings}.status = '{WireName.Of(BookingStatus.Confirmed)}' and {bookings}.slot_start > {windowStart}";
 
     /// <summary>The booking company, the offer's club and the operator may cancel it.</summary>
     public static bool IsCancellableBy(BookingState booking, OfferState? offer, Caller caller) =>

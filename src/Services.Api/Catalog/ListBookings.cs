@@ -34,7 +34,7 @@ public static class ListBookingsEndpoint
                 "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
                 "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
                 "the bookings whose attendance is still to record). " +
-                "Contact details, and the slot's cancellation of bookings it cancelled, as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
+                "Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -87,7 +87,7 @@ public static class ListBookingsEndpoint
                        select count(*)::int from rm_bookings w
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                   (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and b.slot_start > $3)) as may_read_contact,
+                   (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and {Booking.ProviderDeliversSql("b", "$3")})) as may_read_contact,
                    b.cancel_reason, c.reason, c.cancelled_at
             from rm_bookings b
             left join rm_booking_slot_cancellations c on b.cancel_reason = 'slot_cancelled' and c.slot_id = b.slot_id

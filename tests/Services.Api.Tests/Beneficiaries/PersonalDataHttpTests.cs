@@ -12,6 +12,7 @@ using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Feed;
 using Services.Api.Security;
+using Services.Api.Slots;
 using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Feed;
 using Services.Api.Tests.Http;
@@ -121,6 +122,44 @@ public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFix
         (await ReadAsync(scene.Provider)).ShouldBe((BookingContact.Withheld, BookingContact.Withheld));
         (await ReadAsync(scene.Company)).ShouldBe((available, available));
         (await ReadAsync(scene.Club)).ShouldBe((available, available));
+    }
+
+    [Fact]
+    public async Task A_provider_reads_the_contact_details_of_the_confirmed_bookings_only_the_company_and_the_club_of_every_one()
+    {
+        var scene = await SceneAsync();
+        var contact = NewContact();
+        var starting = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, capacity: 1);
+        var later = await api.ScheduleSlotAsync(scene.Club, scene.OfferId, starting.Start.AddDays(1), capacity: 1);
+        var confirmed = (await BookAsync(scene, NewRef(), contact, starting.Id)).Booking;
+        var expiring = (await BookAsync(scene, NewRef(), contact, starting.Id)).Booking;
+        await BookAsync(scene, NewRef(), contact, later.Id);
+        var waitlisted = (await BookAsync(scene, NewRef(), contact, later.Id)).Booking;
+        var cancelled = await api.CancelBookingAsync(scene.Company, (await BookAsync(scene, NewRef(), contact)).Booking.Id);
+        (expiring.Status, waitlisted.Status, cancelled.Status).ShouldBe((BookingStatus.Waitlisted, BookingStatus.Waitlisted, BookingStatus.Cancelled));
+        await api.CaughtUpAsync(BookingList.CatalogShard);
+        await using var started = api.WithClock(new FakeClock(starting.Start));
+        (await started.Service<WaitlistExpiry>().RunOnceAsync(CancellationToken.None)).ShouldBe(1);
+        await api.CaughtUpAsync(BookingList.BookingListShard);
+
+        // getBooking (Booking.ProviderDelivers) and listBookings (its SQL twin) answer alike.
+        async Task<(BookingContact? Single, BookingContact? Listed)> ReadAsync(Actor reader, string bookingId)
+        {
+            var client = started.ClientFor(reader);
+            var single = (await client.GetFromJsonAsync<BookingResponse>($"/v1/bookings/{bookingId}", ApiFixture.JsonOptions))!;
+            var listed = (await client.ListAsync<BookingResponse>($"/v1/bookings?offerId={scene.OfferId}")).Data.Single(b => b.Id == bookingId);
+            return (single.Contact, listed.Contact);
+        }
+
+        var available = BookingContact.Available(contact);
+        (await api.GetBookingAsync(scene.Company, expiring.Id)).Status.ShouldBe(BookingStatus.Expired);
+        (await ReadAsync(scene.Provider, confirmed.Id)).ShouldBe((available, available));
+        foreach (var undelivered in new[] { cancelled.Id, expiring.Id, waitlisted.Id })
+        {
+            (await ReadAsync(scene.Provider, undelivered)).ShouldBe((BookingContact.Withheld, BookingContact.Withheld), undelivered);
+            (await ReadAsync(scene.Company, undelivered)).ShouldBe((available, available), undelivered);
+            (await ReadAsync(scene.Club, undelivered)).ShouldBe((available, available), undelivered);
+        }
     }
 
     [Fact]
