@@ -8,17 +8,18 @@ using Services.Api.ReadModels;
 
 namespace Services.Api.Usage;
 
-/// <summary>Units of bookings, by what happened to them. <see cref="Booked"/> = <see cref="Attended"/> + <see cref="NoShow"/> + <see cref="Unrecorded"/>.</summary>
+/// <summary>Units of bookings, by what happened to them. <see cref="Booked"/> = <see cref="Attended"/> + <see cref="NoShow"/> + <see cref="Unrecorded"/> + <see cref="Upcoming"/>.</summary>
 /// <param name="Booked">Units of the bookings confirmed (promoted ones included) and not cancelled: what the provider delivers for.</param>
 /// <param name="Attended">Of those, units recorded as attended.</param>
 /// <param name="NoShow">Of those, units recorded as no-show.</param>
-/// <param name="Unrecorded">Of those, units whose attendance is not recorded: yet, or ever once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).</param>
-public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Unrecorded)
+/// <param name="Unrecorded">Of those, units of slots that have started whose attendance is not recorded: due now, or never recorded once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).</param>
+/// <param name="Upcoming">Of those, units of slots that have not started yet: nothing to record until they start.</param>
+public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Unrecorded, int Upcoming)
 {
-    public static readonly DeliveredUnits None = new(0, 0, 0, 0);
+    public static readonly DeliveredUnits None = new(0, 0, 0, 0, 0);
 
     public DeliveredUnits Plus(DeliveredUnits other) =>
-        new(Booked + other.Booked, Attended + other.Attended, NoShow + other.NoShow, Unrecorded + other.Unrecorded);
+        new(Booked + other.Booked, Attended + other.Attended, NoShow + other.NoShow, Unrecorded + other.Unrecorded, Upcoming + other.Upcoming);
 
     public static DeliveredUnits Sum(IEnumerable<DeliveredUnits> units) => units.Aggregate(None, (sum, next) => sum.Plus(next));
 }
@@ -56,7 +57,8 @@ public static class ProviderDeliveriesEndpoint
                coalesce(sum(b.quantity) filter (where b.status = 'confirmed'), 0)::int as booked,
                coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'attended'), 0)::int as attended,
                coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'no_show'), 0)::int as no_show,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null), 0)::int as unrecorded
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null and s.start_at <= $4), 0)::int as unrecorded,
+               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null and s.start_at > $4), 0)::int as upcoming
         from {InsightsProjection.Prefix}_offers o
         join {InsightsProjection.Prefix}_slots s on s.offer_id = o.offer_id and s.local_date between $2 and $3
         join lateral ({OfferTermsInForce.Select("t.provider_ids", "s.offer_id", "s.start_at")}) t on t.provider_ids @> array[$1::text]
@@ -79,8 +81,10 @@ public static class ProviderDeliveriesEndpoint
                 with its units. An offer handed to another provider stays on the former one's deliveries for its slots started
                 before the hand-over and is on the new one's for those after (the bookings a provider may read follow the
                 providerIds now instead). Units: booked (confirmed, promoted ones included,
-                and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
-                started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
+                and not cancelled) = attended + noShow + unrecorded + upcoming. unrecorded: units of slots that have started whose attendance
+                is not recorded (the provider's to-do: due now, or for good once 30 days have passed since the slot started, when it can no
+                longer be recorded; unrecorded units are not charged on statements); upcoming: units of slots not started yet, nothing to
+                record before they start. Months follow the offer's time zone
                 (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
                 company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
                 """)
@@ -89,15 +93,16 @@ public static class ProviderDeliveriesEndpoint
     private static Task<Results<Ok<ProviderDeliveriesResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string providerId,
         [AsParameters] UsageReadContext context,
+        TimeProvider time,
         CancellationToken cancellationToken) =>
         UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, context,
-            async (firstDay, token) => Deliveries(providerId, context.Month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, token)), cancellationToken);
+            async (firstDay, token) => Deliveries(providerId, context.Month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, time.GetUtcNow(), token)), cancellationToken);
 
     private sealed record SlotFacts(string OfferId, string ClubId, string Title, Category Category, string TimeZone, DeliveredSlotResponse Slot);
 
-    private static async Task<IReadOnlyList<SlotFacts>> ReadSlotsAsync(NpgsqlDataSource dataSource, string providerId, DateOnly month, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<SlotFacts>> ReadSlotsAsync(NpgsqlDataSource dataSource, string providerId, DateOnly month, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = ReadModelSql.Command(dataSource, SlotsSql, providerId, month, month.AddMonths(1).AddDays(-1));
+        await using var command = ReadModelSql.Command(dataSource, SlotsSql, providerId, month, month.AddMonths(1).AddDays(-1), ReadModelValues.Utc(now));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var slots = new List<SlotFacts>();
         while (await reader.ReadAsync(cancellationToken))
@@ -105,7 +110,7 @@ public static class ProviderDeliveriesEndpoint
             slots.Add(new SlotFacts(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), InsightNames.CategoryOf(reader.GetString(3)), reader.GetString(4),
                 new DeliveredSlotResponse(reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7), reader.GetBoolean(8),
-                    new DeliveredUnits(reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetInt32(12)))));
+                    new DeliveredUnits(reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetInt32(12), reader.GetInt32(13)))));
         }
         return slots;
     }

@@ -59,27 +59,50 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
         (shuttleDelivered.ClubId, shuttleDelivered.Title, shuttleDelivered.Category, shuttleDelivered.TimeZone).ShouldBe((club, "Shuttle", Category.Mobility, "Europe/Paris"));
         shuttleDelivered.Slots.ShouldBe(
         [
-            new DeliveredSlotResponse(firstOfMarch.Id, firstOfMarch.Start, 10, false, new DeliveredUnits(1, 1, 0, 0)),
-            new DeliveredSlotResponse(busy.Id, busy.Start, 8, false, new DeliveredUnits(7, 2, 1, 4)),
+            new DeliveredSlotResponse(firstOfMarch.Id, firstOfMarch.Start, 10, false, new DeliveredUnits(1, 1, 0, 0, 0)),
+            new DeliveredSlotResponse(busy.Id, busy.Start, 8, false, new DeliveredUnits(7, 2, 1, 4, 0)),
             new DeliveredSlotResponse(cancelled.Id, cancelled.Start, 10, true, DeliveredUnits.None),
         ]);
-        shuttleDelivered.Units.ShouldBe(new DeliveredUnits(8, 3, 1, 4));
+        shuttleDelivered.Units.ShouldBe(new DeliveredUnits(8, 3, 1, 4, 0));
         (childcareDelivered.ClubId, childcareDelivered.Title, childcareDelivered.Category).ShouldBe((otherClub, "Childcare", Category.Childcare));
         childcareDelivered.Slots.ShouldBe(
         [
-            new DeliveredSlotResponse(childcareDay.Id, childcareDay.Start, 4, false, new DeliveredUnits(2, 1, 1, 0)),
+            new DeliveredSlotResponse(childcareDay.Id, childcareDay.Start, 4, false, new DeliveredUnits(2, 1, 1, 0, 0)),
             new DeliveredSlotResponse(emptyDay.Id, emptyDay.Start, 4, false, DeliveredUnits.None),
         ]);
-        childcareDelivered.Units.ShouldBe(new DeliveredUnits(2, 1, 1, 0));
-        march.Totals.ShouldBe(new DeliveredUnits(10, 4, 2, 4));
+        childcareDelivered.Units.ShouldBe(new DeliveredUnits(2, 1, 1, 0, 0));
+        march.Totals.ShouldBe(new DeliveredUnits(10, 4, 2, 4, 0));
         var json = await read.Content.ReadAsStringAsync();
         json.ShouldNotContain("emp-private");
         json.ShouldNotContain(company);
 
         var april = await DeliveriesAsync(api.Operator, provider.Id, "2026-04", store);
-        april.Offers.ShouldHaveSingleItem().Slots.ShouldBe([new DeliveredSlotResponse(firstOfApril.Id, firstOfApril.Start, 10, false, new DeliveredUnits(2, 2, 0, 0))]);
+        april.Offers.ShouldHaveSingleItem().Slots.ShouldBe([new DeliveredSlotResponse(firstOfApril.Id, firstOfApril.Start, 10, false, new DeliveredUnits(2, 2, 0, 0, 0))]);
         var february = await DeliveriesAsync(provider.Client, provider.Id, "2026-02", store);
         (february.Month, february.Offers.Count, february.Totals).ShouldBe(("2026-02", 0, DeliveredUnits.None));
+    }
+
+    [Fact]
+    public async Task Unrecorded_counts_the_units_of_started_slots_whose_attendance_is_due_and_upcoming_those_of_slots_not_started_yet()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var provider = await api.RegisterAsync(OrganizationKind.Provider, territory);
+        var club = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        var company = await store.OrganizationAsync(OrganizationKind.Company, territory);
+        var shuttle = await store.OfferAsync(club, [territory], Category.Mobility, title: "Shuttle", providerIds: [provider.Id]);
+        var past = await store.SlotAsync(shuttle, At(new DateOnly(2026, 3, 10)));
+        await store.BookAsync(company, shuttle, past, 2, "emp-1", Confirmed);
+        await store.BookAsync(company, shuttle, past, 1, "emp-2", Attended);
+        var future = await store.SlotAsync(shuttle, At(new DateOnly(2026, 3, 26)));
+        await store.BookAsync(company, shuttle, future, 3, "emp-1", Confirmed);
+        await using var midMarch = api.WithClock(new FakeClock(At(new DateOnly(2026, 3, 25))));
+
+        var march = await DeliveriesAsync(midMarch.ClientFor(provider), provider.Id, "2026-03", store);
+
+        march.Offers.ShouldHaveSingleItem().Slots.Select(s => (s.SlotId, s.Units)).ShouldBe(
+            [(past.Id, new DeliveredUnits(3, 1, 0, 2, 0)), (future.Id, new DeliveredUnits(3, 0, 0, 0, 3))]);
+        march.Totals.ShouldBe(new DeliveredUnits(6, 1, 0, 2, 3));
     }
 
     [Fact]
@@ -101,12 +124,12 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
 
         var formerMarch = await DeliveriesAsync(api.Operator, former, "2026-03", store);
         formerMarch.Offers.ShouldHaveSingleItem().OfferId.ShouldBe(carpool);
-        formerMarch.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(delivered.Id, delivered.Start, 10, false, new DeliveredUnits(2, 2, 0, 0))]);
+        formerMarch.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(delivered.Id, delivered.Start, 10, false, new DeliveredUnits(2, 2, 0, 0, 0))]);
         (await DeliveriesAsync(api.Operator, former, "2099-03", store)).Offers.ShouldBeEmpty();
         (await DeliveriesAsync(api.Operator, next, "2026-03", store)).Offers.ShouldBeEmpty();
         var nextLater = await DeliveriesAsync(api.Operator, next, "2099-03", store);
         nextLater.Offers.ShouldHaveSingleItem().OfferId.ShouldBe(carpool);
-        nextLater.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(toDeliver.Id, toDeliver.Start, 10, false, new DeliveredUnits(1, 0, 0, 1))]);
+        nextLater.Offers[0].Slots.ShouldBe([new DeliveredSlotResponse(toDeliver.Id, toDeliver.Start, 10, false, new DeliveredUnits(1, 0, 0, 0, 1))]);
     }
 
     [Fact]
@@ -130,7 +153,8 @@ public sealed class ProviderDeliveriesHttpTests(ApiFixture api) : IClassFixture<
 
         var delivered = (await OkAsync<ProviderDeliveriesResponse>(read)).Offers.ShouldHaveSingleItem();
         delivered.OfferId.ShouldBe(offer.Id);
-        delivered.Slots.ShouldHaveSingleItem().Units.ShouldBe(new DeliveredUnits(3, 2, 0, 1));
+        // Read at the API's clock, before the slot starts: the unit not recorded is upcoming, not yet due.
+        delivered.Slots.ShouldHaveSingleItem().Units.ShouldBe(new DeliveredUnits(3, 2, 0, 0, 1));
     }
 
     [Fact]
