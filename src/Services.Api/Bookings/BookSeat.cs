@@ -210,7 +210,8 @@ public static class BookSeatEndpoint
             var booked = booking.Fold(state, outcome.Booking)!;
             var shown = BookingContacts.Answered(http, contact,
                 request.Contact is { } given && Booking.MayReadContact(booked, offer, caller, time.GetUtcNow()) ? BookingContact.Available(given) : BookingContacts.Unread(booked));
-            var response = BookingResponse.From(booked, slot.Fold(slotState, outcome.Slot), shown, slotCancellation: null);
+            // Without the company's name: reading its stream would be one more round trip on the hot path of booking.
+            var response = BookingResponse.From(booked, companyName: null, slot.Fold(slotState, outcome.Slot), shown, slotCancellation: null);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, response => TypedResults.Created($"/v1/bookings/{response.Id}", response));

@@ -3,6 +3,7 @@ using Services.Api.Catalog;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
+using Services.Api.Organizations;
 using Services.Api.Security;
 using Services.Api.Slots;
 
@@ -24,6 +25,7 @@ namespace Services.Api.Bookings;
 /// <param name="SlotCancellation">With cancelReason slot_cancelled: the slot's cancellation, the reason its club gave and when (as the slot shows it); null otherwise. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="Id">The booking's id (`bkg_…`).</param>
 /// <param name="CompanyId">The company that booked (`org_…`), for one of its staff.</param>
+/// <param name="CompanyName">The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking and recordAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="SubscriptionId">The company's subscription (`sub_…`) whose monthly quota the units count against.</param>
 /// <param name="OfferId">The offer (`off_…`) the slot belongs to.</param>
 /// <param name="SlotId">The slot (`slt_…`) booked.</param>
@@ -33,6 +35,7 @@ namespace Services.Api.Bookings;
 public sealed record BookingResponse(
     string Id,
     string CompanyId,
+    [property: AddedLater] string? CompanyName,
     string SubscriptionId,
     string OfferId,
     string SlotId,
@@ -47,9 +50,10 @@ public sealed record BookingResponse(
     [property: AddedLater] SlotCancellation? SlotCancellation,
     [property: AddedLater] BookingContact? Contact)
 {
+    /// <param name="companyName">The booking company's name now (<see cref="Booking.CompanyAsync"/>); null where the answer does not read it.</param>
     /// <param name="slotCancellation">The cancellation of the booking's slot when it cancelled the booking (<see cref="Booking.SlotCancellationAsync"/>).</param>
-    public static BookingResponse From(BookingState state, SlotState? slot, BookingContact? contact, SlotCancellation? slotCancellation) => new(
-        state.Id, state.CompanyId, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
+    public static BookingResponse From(BookingState state, string? companyName, SlotState? slot, BookingContact? contact, SlotCancellation? slotCancellation) => new(
+        state.Id, state.CompanyId, companyName, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
         state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, slotCancellation, contact);
 }
 
@@ -145,6 +149,13 @@ public static partial class Booking
         // A slot's cancellation cancels its bookings in the same append: a booking cancelled by it finds it there.
         var slot = (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State!;
         return await Slot.CancellationAsync(store, slot, cancellationToken);
+    }
+
+    /// <summary>The booking company, for its name: a read of its stream, which bookSeat's answer does without.</summary>
+    public static async Task<OrganizationState?> CompanyAsync(EventStore.EventStore store, BookingState booking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        return (await store.LoadAsync(Organization.Stream(booking.CompanyId), cancellationToken)).State;
     }
 
     internal static int? WaitlistPosition(BookingState booking, SlotState? slot)

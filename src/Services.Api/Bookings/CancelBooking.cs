@@ -74,6 +74,7 @@ public static class CancelBookingEndpoint
         var offer = (await store.LoadAsync(Offer.Stream(first.OfferId), cancellationToken)).State;
         if (!Booking.IsCancellableBy(first, offer, caller)) return Problems.NotFound("booking");
         var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, time.GetUtcNow(), vault, cancellationToken));
+        var companyName = (await Booking.CompanyAsync(store, first, cancellationToken))?.Name;
         var slot = Slot.Stream(first.SlotId);
         var subscription = Subscription.Stream(first.SubscriptionId);
         // Waitlisted bookings only ever change under their slot's lock, so the promoted ones (and their subscriptions) are loaded after deciding.
@@ -98,7 +99,7 @@ public static class CancelBookingEndpoint
                     (subscription.Id, outcome.Subscription),
                     .. outcome.Promoted.Select(promoted => (Booking.StreamId(promoted.Key), promoted.Value)),
                 ], ct);
-            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, slot.Fold(slotState, outcome.Slot), contact, slotCancellation: null);
+            var response = BookingResponse.From(booking.Fold(state, outcome.Booking)!, companyName, slot.Fold(slotState, outcome.Slot), contact, slotCancellation: null);
             return Change<BookingResponse>.Done(response, result.VersionOf(booking.Id), result.LastPosition);
         }, cancellationToken);
         return change.ToHttp(http.Response, TypedResults.Ok);

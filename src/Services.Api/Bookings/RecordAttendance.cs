@@ -66,6 +66,7 @@ public static class RecordAttendanceEndpoint
             state => Booking.Decide(new RecordAttendance(bookingId, request.Outcome, caller.OrganizationId), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken);
         var contact = BookingContacts.Answered(http, first.Contact, await BookingContacts.ShownAsync(first, offer, caller, time.GetUtcNow(), vault, cancellationToken));
-        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, slot: null, contact, slotCancellation: null)));
+        var companyName = (await Booking.CompanyAsync(store, first, cancellationToken))?.Name;
+        return change.ToHttp(http.Response, state => TypedResults.Ok(BookingResponse.From(state, companyName, slot: null, contact, slotCancellation: null)));
     }
 }

@@ -5,6 +5,7 @@ using Npgsql;
 using Services.Api.Beneficiaries;
 using Services.Api.Bookings;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
@@ -34,7 +35,8 @@ public static class ListBookingsEndpoint
                 "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
                 "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
                 "the bookings whose attendance is still to record). " +
-                "Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.")
+                "Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes " +
+                "(companyName comes from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -88,9 +90,10 @@ public static class ListBookingsEndpoint
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
                    (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and {Booking.ProviderDeliversSql("b", "$3")})) as may_read_contact,
-                   b.cancel_reason, c.reason, c.cancelled_at
+                   b.cancel_reason, c.reason, c.cancelled_at, company.name
             from rm_bookings b
             left join rm_booking_slot_cancellations c on b.cancel_reason = 'slot_cancelled' and c.slot_id = b.slot_id
+            left join {InsightsProjection.Prefix}_organizations company on company.organization_id = b.company_id
             where {ReadModelSql.Scope(caller.IsOperator, "b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text])")}{filters.Conditions}
             order by b.requested_at desc, b.booking_id desc
             limit $4
@@ -108,7 +111,7 @@ public static class ListBookingsEndpoint
                     else contact = BookingContact.Withheld;
                 }
                 rows.Add(new BookingResponse(
-                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetString(0), reader.GetString(1), reader.NullableString(18), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(11),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
                     Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)),

@@ -61,8 +61,11 @@ public sealed class InsightFacts(string prefix)
         switch (recorded.Data)
         {
             case OrganizationRegistered e:
-                Command(batch, $"insert into {p}_organizations (organization_id, kind, territories) values ($1, $2, $3) on conflict do nothing",
-                    e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray());
+                Command(batch, $"insert into {p}_organizations (organization_id, kind, territories, name) values ($1, $2, $3, $4) on conflict do nothing",
+                    e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray(), e.Name);
+                break;
+            case OrganizationRenamed e:
+                Command(batch, $"update {p}_organizations set name = $2 where organization_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.Name);
                 break;
             case MemberAdmitted e:
                 Command(batch, $"insert into {p}_memberships (club_id, company_id, admitted_at, admitted_version) values ($1, $2, $3, $4) on conflict do nothing",

@@ -52,7 +52,7 @@ internal static class OpenApiExamples
     /// <summary>November on the shuttle: 12 units (10 attended, 2 no-show) at 2.50 EUR, the 500 EUR fee, 30 % co-funded.</summary>
     private static readonly UsageTotalsResponse NovemberTotals = new(Money.Euros(50_000), 10, 2, Money.Euros(3_000), Money.Euros(53_000), Money.Euros(15_900), Money.Euros(37_100));
 
-    private static readonly UsageStatementResponse NovemberStatement = new(Company, Month,
+    private static readonly UsageStatementResponse NovemberStatement = new(Company, Organization.Name, Month,
         [new UsageLineResponse(OfferId, Club, Title, Category.Mobility, NovemberTotals.SubscriptionFees, NovemberTotals.AttendedUnits, NovemberTotals.NoShowUnits,
             NovemberTotals.UnitCharges, NovemberTotals.Total, 3000, NovemberTotals.CoFunding, NovemberTotals.AmountDue, null)],
         NovemberTotals);
@@ -104,7 +104,7 @@ internal static class OpenApiExamples
             [new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 0, 20, 0, SlotStatus.Scheduled, OfferStatus.Active, null)]),
         [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, [new SubscriptionMonthUsage(Month, 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
-        [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
+        [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
             Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),

@@ -55,6 +55,7 @@ public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, D
 public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt);
 
 /// <param name="RemovedMembers">Companies removed from this club and not admitted since, with when (null: a removal recorded without it).</param>
+/// <param name="Renamed">Renamed at least once: what shows its name next to another resource (a booking's companyName) has changed without that resource's version.</param>
 public sealed record OrganizationState(
     string Id,
     OrganizationKind Kind,
@@ -65,7 +66,8 @@ public sealed record OrganizationState(
     ImmutableDictionary<string, DateTimeOffset?> RemovedMembers,
     ImmutableDictionary<string, IssuedApiKey> ApiKeys,
     ImmutableDictionary<string, string> ActiveSubscriptionsByOffer,
-    ImmutableDictionary<string, DateOnly> CancelledSubscriptionsEndingOn);
+    ImmutableDictionary<string, DateOnly> CancelledSubscriptionsEndingOn,
+    bool Renamed = false);
 
 public static partial class Organization
 {
@@ -79,7 +81,7 @@ public static partial class Organization
         (null, OrganizationRegistered e) => new OrganizationState(
             e.OrganizationId, e.Kind, e.Name, e.Territories, e.Siret, [], ImmutableDictionary<string, DateTimeOffset?>.Empty,
             ImmutableDictionary<string, IssuedApiKey>.Empty, ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, DateOnly>.Empty),
-        ({ } s, OrganizationRenamed e) => s with { Name = e.Name },
+        ({ } s, OrganizationRenamed e) => s with { Name = e.Name, Renamed = true },
         ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId), RemovedMembers = s.RemovedMembers.Remove(e.CompanyId) },
         ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId), RemovedMembers = s.RemovedMembers.SetItem(e.CompanyId, e.RemovedAt) },
         ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt)) },

@@ -64,10 +64,11 @@ public sealed record UsageTotalsResponse(
 
 /// <summary>A company's usage statement for a calendar month.</summary>
 /// <param name="CompanyId">The company (`org_…`) the statement is of.</param>
+/// <param name="CompanyName">The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null only for a company the read model has no registration of.</param>
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 /// <param name="Lines">One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.</param>
 /// <param name="Totals">Sums of the lines: amountDue is what the company owes for the month.</param>
-public sealed record UsageStatementResponse(string CompanyId, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
+public sealed record UsageStatementResponse(string CompanyId, string? CompanyName, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
 
 public static partial class UsageEndpoints
 {
@@ -99,6 +100,11 @@ public static partial class UsageEndpoints
         string companyId,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        ReadAsync(companyId, OrganizationKind.Company, new UsageScope(CompanyId: companyId), context,
-            lines => Statement(companyId, context.Month!, lines), cancellationToken);
+        ReadMonthAsync(companyId, OrganizationKind.Company, context, async (firstDay, token) =>
+            {
+                var lines = await UsageStatements.ReadLinesAsync(context.DataSource, new UsageScope(CompanyId: companyId), firstDay, token);
+                // A month without lines still names the company.
+                return Statement(companyId, await UsageStatements.CompanyNameAsync(context.DataSource, companyId, token), context.Month!, lines);
+            },
+            cancellationToken);
 }

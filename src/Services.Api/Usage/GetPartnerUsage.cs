@@ -28,6 +28,7 @@ public static class PartnerUsageEndpoint
                 offer's terms its share is taken from (in force at the first subscribed day of the month, else at its start), so an
                 offer whose co-funding passed to another partner stays on one partner's statement per month. totals.coFunding is
                 the sum of the partner's part of every line. getIndicators' coFundingSpent sums every partner of a territory.
+                Each statement names its company as it is named now (companyName): the partner may not read the company itself.
                 """)
             .ProducesUsageReadProblems();
 

@@ -63,17 +63,17 @@ public static partial class UsageEndpoints
         return organization.State?.Kind == kind ? null : Problems.NotFound(name);
     }
 
-    private static UsageStatementResponse Statement(string companyId, string month, IEnumerable<UsageLineFacts> facts)
+    private static UsageStatementResponse Statement(string companyId, string? companyName, string month, IEnumerable<UsageLineFacts> facts)
     {
         var lines = facts.Select(UsageStatements.Price).ToList();
-        return new UsageStatementResponse(companyId, month, lines, UsageStatements.Totals(lines));
+        return new UsageStatementResponse(companyId, companyName, month, lines, UsageStatements.Totals(lines));
     }
 
     /// <summary>One statement per company with lines among <paramref name="facts"/>, in company id order, and the sums of all their lines.</summary>
     internal static T Statements<T>(string month, IEnumerable<UsageLineFacts> facts, Func<IReadOnlyList<UsageStatementResponse>, UsageTotalsResponse, T> answer)
     {
         var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)
-            .Select(company => Statement(company.Key, month, company))
+            .Select(company => Statement(company.Key, company.First().CompanyName, month, company))
             .ToList();
         return answer(statements, UsageStatements.Totals([.. statements.SelectMany(s => s.Lines)]));
     }

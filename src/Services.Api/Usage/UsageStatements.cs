@@ -6,8 +6,10 @@ using Services.Api.ReadModels;
 namespace Services.Api.Usage;
 
 /// <summary>What one line of a statement is computed from: a company's use of one offer in one month.</summary>
+/// <param name="CompanyName">The company's name now; null when the read model has no registration of it.</param>
 public sealed record UsageLineFacts(
     string CompanyId,
+    string? CompanyName,
     string OfferId,
     string ClubId,
     string Title,
@@ -75,11 +77,12 @@ public static class UsageStatements
                    coalesce(u.attended, 0) as attended, coalesce(u.no_show, 0) as no_show, coalesce(u.unit_charges, 0::bigint) as unit_charges
             from sub_lines s full join unit_lines u on u.company_id = s.company_id and u.offer_id = s.offer_id
         )
-        select l.company_id, l.offer_id, o.club_id, o.title, o.category, l.first_day is not null as subscribed,
+        select l.company_id, c.name, l.offer_id, o.club_id, o.title, o.category, l.first_day is not null as subscribed,
                coalesce(t.monthly_fee, 0::bigint), coalesce(t.co_funding_bp, 0), l.attended, l.no_show, l.unit_charges,
                coalesce(not l.open, false) as closed
         from lines l
         join {InsightsProjection.Prefix}_offers o on o.offer_id = l.offer_id
+        left join {InsightsProjection.Prefix}_organizations c on c.organization_id = l.company_id
         left join lateral (
             {OfferTermsInForce.Select("t.monthly_fee, t.co_funding_bp, t.co_funding_partner_id", "l.offer_id",
                 "(coalesce(l.first_day, $1::date)::timestamp at time zone o.time_zone)")}
@@ -105,10 +108,17 @@ public static class UsageStatements
         while (await reader.ReadAsync(cancellationToken))
         {
             lines.Add(new UsageLineFacts(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), InsightNames.CategoryOf(reader.GetString(4)),
-                reader.GetBoolean(5), reader.GetInt64(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt64(10), reader.GetBoolean(11)));
+                reader.GetString(0), reader.NullableString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), InsightNames.CategoryOf(reader.GetString(5)),
+                reader.GetBoolean(6), reader.GetInt64(7), reader.GetInt32(8), reader.GetInt32(9), reader.GetInt32(10), reader.GetInt64(11), reader.GetBoolean(12)));
         }
         return lines;
+    }
+
+    /// <summary>The company's name now, as the lines name it; null when the read model has no registration of it.</summary>
+    public static async Task<string?> CompanyNameAsync(NpgsqlDataSource dataSource, string companyId, CancellationToken cancellationToken)
+    {
+        await using var command = ReadModelSql.Command(dataSource, $"select name from {InsightsProjection.Prefix}_organizations where organization_id = $1", companyId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>Round half to even, to the cent: <paramref name="total"/> × <paramref name="basisPoints"/> / 10000.</summary>

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using Services.Api.Common;
 using Services.Api.Demand;
 using Services.Api.Indicators;
 using Services.Api.Infrastructure;
+using Services.Api.Organizations;
 using Services.Api.Tests.Demand;
 using Services.Api.Tests.Http;
 using Services.Api.Usage;
@@ -75,6 +77,50 @@ public sealed class PartnerUsageHttpTests(ApiFixture api) : IClassFixture<ApiFix
         var later = DateTime.UtcNow.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
         (await PartnerStatementAsync(partner, later, store)).Statements.SelectMany(s => s.Lines).ShouldNotContain(line => line.OfferId == handedOver);
         (await PartnerStatementAsync(otherPartner, later, store)).Statements.SelectMany(s => s.Lines).ShouldContain(line => line.OfferId == handedOver);
+    }
+
+    [Fact]
+    public async Task Each_statement_names_its_company_as_it_is_named_now_which_the_partner_cannot_read_otherwise()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var partner = await api.RegisterAsync(OrganizationKind.Partner, territory);
+        var club = await store.OrganizationAsync(OrganizationKind.Club, territory);
+        var company = await api.RegisterAsync(OrganizationKind.Company, territory, "Ateliers du Causse");
+        var shuttle = await store.OfferAsync(club, [territory], Category.Mobility, 5_000, 1_250, 2_500, title: "Shuttle", coFundingPartnerId: partner.Id);
+        await store.SubscribeAsync(company.Id, shuttle, February);
+
+        (await PartnerStatementAsync(partner, "2026-03", store)).Statements.ShouldHaveSingleItem().CompanyName.ShouldBe("Ateliers du Causse");
+        (await partner.Client.GetAsync($"/v1/organizations/{company.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var renamed = await company.Client.PatchAsJsonAsync($"/v1/organizations/{company.Id}", new RenameOrganizationRequest("Causse Industries"), ApiFixture.JsonOptions);
+        renamed.StatusCode.ShouldBe(HttpStatusCode.OK, await renamed.Content.ReadAsStringAsync());
+
+        var read = await OkAsync<PartnerUsageResponse>(await partner.Client.GetAsync($"/v1/partners/{partner.Id}/usage?month=2026-03&minPosition={PositionOf(renamed)}"));
+        read.Statements.ShouldHaveSingleItem().CompanyName.ShouldBe("Causse Industries");
+        // A month without lines still names the company on its own statement.
+        var january = await StatementAsync(company.Client, company.Id, "2026-01", store);
+        (january.Lines.Count, january.CompanyName).ShouldBe((0, "Causse Industries"));
+    }
+
+    [Fact]
+    public async Task Organizations_kept_before_migration_34_take_the_name_of_their_latest_registration_or_rename()
+    {
+        var store = new InsightStore(api);
+        var territory = NewTerritory();
+        var (kept, renamed) = (await api.RegisterAsync(OrganizationKind.Company, territory, "Kept"), await api.RegisterAsync(OrganizationKind.Company, territory, "Before"));
+        var rename = await renamed.Client.PatchAsJsonAsync($"/v1/organizations/{renamed.Id}", new RenameOrganizationRequest("After"), ApiFixture.JsonOptions);
+        rename.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await OkAsync<UsageStatementResponse>(await renamed.Client.GetAsync($"/v1/companies/{renamed.Id}/usage?month=2026-03&minPosition={PositionOf(rename)}"));
+
+        // As on a database that had not had it yet.
+        await api.ExecuteAsync("alter table rm_insights_organizations drop column name");
+        await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 34");
+        await SchemaMigration.ApplyAsync(api.Service<EventStore.EventStore>(), CancellationToken.None);
+
+        (await api.CountAsync("select count(*) from rm_insights_organizations where organization_id = $1 and name = 'Kept'", kept.Id)).ShouldBe(1);
+        (await api.CountAsync("select count(*) from rm_insights_organizations where organization_id = $1 and name = 'After'", renamed.Id)).ShouldBe(1);
+        (await StatementAsync(renamed.Client, renamed.Id, "2026-03", store)).CompanyName.ShouldBe("After");
     }
 
     [Fact]
