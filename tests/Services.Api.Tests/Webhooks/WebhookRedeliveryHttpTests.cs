@@ -71,23 +71,11 @@ public sealed class WebhookRedeliveryHttpTests(ApiFixture api) : IClassFixture<A
     {
         await using var scene = await api.DeliverySceneAsync();
         var deliveryId = (await DeliveriesAsync(scene.Client, scene.Webhook.Id))[0].Id;
-        var key = "lost-answer-" + Guid.NewGuid();
+        var key = LostAnswerKey();
         HttpRequestMessage Redelivery() => new(HttpMethod.Post, $"/v1/webhooks/{scene.Webhook.Id}/deliveries/{deliveryId}/redeliver") { Headers = { { "Idempotency-Key", key } } };
-        // A crash between the commit and keeping the answer: keeping it fails, and only what the request committed is left.
-        await api.ExecuteAsync("create function lose_answers() returns trigger language plpgsql as $$ begin raise exception 'stopped before keeping the answer'; end $$");
-        await api.ExecuteAsync("""
-            create trigger lose_answers before insert or update on idempotency_keys
-            for each row when (new.key like 'lost-answer-%' and new.status is not null) execute function lose_answers()
-            """);
-        (await scene.Client.SendAsync(Redelivery())).IsSuccessStatusCode.ShouldBeFalse();
-        await api.ExecuteAsync("drop trigger lose_answers on idempotency_keys");
-        await api.ExecuteAsync("drop function lose_answers");
 
-        var retry = await scene.Client.SendAsync(Redelivery());
+        await api.RetryAfterAnAnswerLostAsync(scene.Client, Redelivery, key);
 
-        await retry.ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
-        await api.ExecuteAsync("update idempotency_keys set created_at = created_at - interval '61 seconds' where key = $1", key);
-        await (await scene.Client.SendAsync(Redelivery())).ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
         (await api.CountAsync("select count(*) from webhook_deliveries where delivery_id = $1 and redeliveries = 1", deliveryId)).ShouldBe(1);
     }
 }

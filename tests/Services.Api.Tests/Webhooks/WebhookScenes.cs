@@ -96,6 +96,30 @@ internal static class WebhookScenes
         return scene;
     }
 
+    /// <summary>An Idempotency-Key whose answer <see cref="RetryAfterAnAnswerLostAsync"/> loses.</summary>
+    public static string LostAnswerKey() => "lost-answer-" + Guid.NewGuid();
+
+    /// <summary>
+    /// Sends the request once with a crash between its commit and keeping its answer (keeping it fails, and only what the
+    /// request committed is left), then retries it: the retry finds the key held (409 idempotency_key_in_progress), and once
+    /// the key's minute is over, interrupted (409 idempotency_key_interrupted). Neither runs the change again.
+    /// </summary>
+    public static async Task RetryAfterAnAnswerLostAsync(this ApiFixture api, HttpClient client, Func<HttpRequestMessage> request, string key)
+    {
+        await api.ExecuteAsync("create function lose_answers() returns trigger language plpgsql as $$ begin raise exception 'stopped before keeping the answer'; end $$");
+        await api.ExecuteAsync("""
+            create trigger lose_answers before insert or update on idempotency_keys
+            for each row when (new.key like 'lost-answer-%' and new.status is not null) execute function lose_answers()
+            """);
+        (await client.SendAsync(request())).IsSuccessStatusCode.ShouldBeFalse();
+        await api.ExecuteAsync("drop trigger lose_answers on idempotency_keys");
+        await api.ExecuteAsync("drop function lose_answers");
+
+        await (await client.SendAsync(request())).ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_in_progress");
+        await api.ExecuteAsync("update idempotency_keys set created_at = created_at - interval '61 seconds' where key = $1", key);
+        await (await client.SendAsync(request())).ShouldBeProblemAsync(HttpStatusCode.Conflict, "idempotency_key_interrupted");
+    }
+
     public static HttpRequestMessage IfMatch(HttpMethod method, string path, string etag)
     {
         var request = new HttpRequestMessage(method, path);
