@@ -47,7 +47,7 @@ internal static class EventDataSchemas
     /// record may be null: each becomes a reference to its own schema (the one answers use, when
     /// there is one), null allowed where the event's field is nullable.
     /// </summary>
-    private static async Task<OpenApiSchema> AddComponentAsync(Type type, OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    internal static async Task<OpenApiSchema> AddComponentAsync(Type type, OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var schema = await context.GetOrCreateSchemaAsync(type, parameterDescription: null, cancellationToken);
         // Events gain fields over time (with defaults, so that old ones stay readable): a reader must take those it does not know.

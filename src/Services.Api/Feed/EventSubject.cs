@@ -11,7 +11,7 @@ namespace Services.Api.Feed;
 /// The kind of resource, and where to read it: <c>booking</c> (GET /v1/bookings/{id}), <c>slot</c> (GET /v1/slots/{id}),
 /// <c>offer</c> (GET /v1/offers/{id}), <c>subscription</c> (GET /v1/subscriptions/{id}), <c>need</c> (GET /v1/needs/{id}),
 /// <c>organization</c> (GET /v1/organizations/{id}); <c>beneficiary</c> (nothing to read: its contact details are erased);
-/// <c>demo</c> (the operator's only: the demo territory's load).
+/// <c>demo</c> (the operator's only: the demo territory's load); <c>webhook</c> (GET /v1/webhooks/{id}) in a ping's delivery only.
 /// </param>
 /// <param name="Id">
 /// The resource's id, as its endpoints take it (<c>bkg_…</c> for a booking). For a beneficiary, the company's own

@@ -130,6 +130,8 @@ internal static class OpenApiExamples
             "booking.confirmed", WebhookDeliveryStatus.Delivered, 2, null, null, Departure.AddDays(-2).AddSeconds(12), Departure.AddDays(-2),
             [new WebhookAttemptResponse(1, Departure.AddDays(-2).AddSeconds(1), 503, 84, "HTTP 503 Service Unavailable"),
              new WebhookAttemptResponse(2, Departure.AddDays(-2).AddSeconds(12), 200, 41, null)]),
+        [typeof(WebhookPing)] = WebhookPing.Of(new WebhookResponse(WebhookId, "https://hr.example.com/hooks/services", WebhookEventTypes, "HR tool", Departure.AddDays(-60), null),
+            new Guid("0193a7c2-6a02-7c1e-8d4f-3a9b7c2e5f81"), Departure.AddDays(-1)),
         [typeof(ProjectionStatusResponse)] = new ProjectionStatusResponse("catalog", "48213.2", 0, 0, "api-1:4120:3f9c2a1b",
             Departure.AddSeconds(30), ProjectionState.Running, null, Departure, 0),
         [typeof(RebuildStartedResponse)] = new RebuildStartedResponse("catalog", ProjectionState.Rebuilding),

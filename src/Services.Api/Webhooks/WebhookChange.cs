@@ -9,7 +9,7 @@ namespace Services.Api.Webhooks;
 internal static class WebhookChange
 {
     /// <summary>
-    /// Runs <paramref name="update"/> (an UPDATE … RETURNING, with <paramref name="parameters"/> as $1, $2 …) and reads its row; when it returns none (the webhook was
+    /// Runs <paramref name="update"/> (an UPDATE … RETURNING, or an INSERT … SELECT … RETURNING, with <paramref name="parameters"/> as $1, $2 …) and reads its row; when it returns none (the webhook was
     /// deleted or edited since it was read, or there is no such delivery), rolls back, so that the key stays free for a retry, and answers null.
     /// </summary>
     public static async Task<T?> RunAsync<T>(

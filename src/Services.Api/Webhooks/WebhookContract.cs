@@ -28,7 +28,7 @@ internal static class WebhookContract
             new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^dlv_[0-9a-f]{24}$" }),
     ];
 
-    public static Task AddAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    public static async Task AddAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var registry = context.ApplicationServices.GetRequiredService<EventTypeRegistry>();
         document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>(StringComparer.Ordinal);
@@ -36,44 +36,53 @@ internal static class WebhookContract
         {
             registry.TryGetType(name, out var type);
             var data = EventDataSchemas.SchemaName(type);
-            document.Webhooks[name] = new OpenApiPathItem
+            document.Webhooks[name] = Delivery(document, $"on{data}", name, Describe(document, data), Body(document, name, data));
+        }
+        var ping = await EventDataSchemas.AddComponentAsync(typeof(WebhookPing), document, context, cancellationToken);
+        ((OpenApiSchema)ping.Properties!["type"]).Const = WebhookPing.Name;
+        // Its reference replaced the inlined schema, which said what a subject is, not which one.
+        ((OpenApiSchemaReference)ping.Properties["subject"]).Description = "The webhook pinged: {\"type\": \"webhook\", \"id\": \"whk_…\"}.";
+        document.Webhooks[WebhookPing.Name] = Delivery(document, "onWebhookPing", WebhookPing.Name,
+            "Sent to one webhook when POST /v1/webhooks/{webhookId}/ping asks for it, whatever its eventTypes: a test of the receiver. " +
+            "Not an event: it has no streamId nor position and is not in the change feed. Answer it as any delivery (2xx): its attempts show in the webhook's deliveries.",
+            new OpenApiSchemaReference(nameof(WebhookPing), document));
+    }
+
+    private static OpenApiPathItem Delivery(OpenApiDocument document, string operationId, string name, string description, IOpenApiSchema body) => new()
+    {
+        Operations = new Dictionary<HttpMethod, OpenApiOperation>
+        {
+            [HttpMethod.Post] = new()
             {
-                Operations = new Dictionary<HttpMethod, OpenApiOperation>
+                OperationId = operationId,
+                Summary = name,
+                Description = description,
+                Tags = new HashSet<OpenApiTagReference> { new("Webhooks", document) },
+                Parameters = [.. Headers.Select(header => (IOpenApiParameter)new OpenApiParameter
                 {
-                    [HttpMethod.Post] = new()
+                    Name = header.Name, In = ParameterLocation.Header, Required = true, Description = header.Description, Schema = header.Schema,
+                })],
+                RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
                     {
-                        OperationId = $"on{data}",
-                        Summary = name,
-                        Description = Describe(document, data),
-                        Tags = new HashSet<OpenApiTagReference> { new("Webhooks", document) },
-                        Parameters = [.. Headers.Select(header => (IOpenApiParameter)new OpenApiParameter
-                        {
-                            Name = header.Name, In = ParameterLocation.Header, Required = true, Description = header.Description, Schema = header.Schema,
-                        })],
-                        RequestBody = new OpenApiRequestBody
-                        {
-                            Required = true,
-                            Content = new Dictionary<string, OpenApiMediaType>
-                            {
-                                ["application/json"] = new() { Schema = Body(document, name, data) },
-                            },
-                        },
-                        Responses = new OpenApiResponses
-                        {
-                            ["2XX"] = new OpenApiResponse { Description = "Received: the delivery is done. Answer at once and do the work afterwards." },
-                            ["default"] = new OpenApiResponse
-                            {
-                                Description = $"Any other answer (a redirect too), or none within {Defaults.AttemptTimeoutSeconds:0} s by default, fails the attempt: it is retried with " +
-                                    $"exponential back-off and jitter, by default {Defaults.MaxAttempts} attempts over about a day, then the delivery is failed and can be " +
-                                    "redelivered. While a receiver's host keeps failing, attempts to it are paused and counted as failed without a request.",
-                            },
-                        },
+                        ["application/json"] = new() { Schema = body },
                     },
                 },
-            };
-        }
-        return Task.CompletedTask;
-    }
+                Responses = new OpenApiResponses
+                {
+                    ["2XX"] = new OpenApiResponse { Description = "Received: the delivery is done. Answer at once and do the work afterwards." },
+                    ["default"] = new OpenApiResponse
+                    {
+                        Description = $"Any other answer (a redirect too), or none within {Defaults.AttemptTimeoutSeconds:0} s by default, fails the attempt: it is retried with " +
+                            $"exponential back-off and jitter, by default {Defaults.MaxAttempts} attempts over about a day, then the delivery is failed and can be " +
+                            "redelivered. While a receiver's host keeps failing, attempts to it are paused and counted as failed without a request.",
+                    },
+                },
+            },
+        },
+    };
 
     /// <summary>The envelope, its <c>type</c> this name alone and its <c>data</c> this name's schema.</summary>
     private static OpenApiSchema Body(OpenApiDocument document, string name, string data) => new()

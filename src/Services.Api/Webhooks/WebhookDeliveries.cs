@@ -21,7 +21,7 @@ public sealed record WebhookAttemptResponse(int Attempt, DateTimeOffset Attempte
 public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 
 /// <param name="Id">The delivery: one event to one webhook (dlv_…), sent as the Services-Delivery-Id header.</param>
-/// <param name="EventId">The event delivered, as in the change feed and the Services-Event-Id header.</param>
+/// <param name="EventId">The event delivered, as in the change feed and the Services-Event-Id header; for a ping, the ping's own id (it is not in the feed).</param>
 /// <param name="AttemptCount">Attempts made so far, redeliveries included.</param>
 /// <param name="NextAttemptAt">When it will be tried next, while pending; null otherwise.</param>
 /// <param name="LastError">
@@ -32,7 +32,7 @@ public enum WebhookDeliveryStatus { Pending, Delivered, Failed }
 /// <param name="DeliveredAt">When a receiver last answered 2xx (a redelivery moves it); null until one did.</param>
 /// <param name="CreatedAt">When the event happened: the deliveries' order, newest first.</param>
 /// <param name="Attempts">Every attempt, oldest first.</param>
-/// <param name="EventType">The event's name, e.g. booking.confirmed.</param>
+/// <param name="EventType">The event's name, e.g. booking.confirmed; webhook.ping for a ping (POST /v1/webhooks/{webhookId}/ping).</param>
 /// <param name="Status">pending (to be tried, or retried at nextAttemptAt), delivered (a receiver answered 2xx) or failed (its attempts ran out: redeliver it).</param>
 public sealed record WebhookDeliveryResponse(
     string Id,
@@ -93,9 +93,12 @@ public static class WebhookDeliveriesEndpoints
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), redeliver, [webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()],
                 row => row.GetString(0), cancellationToken) is null)
             return Problems.NotFound("delivery");
-        var delivery = (await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken)).Single();
-        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", delivery);
+        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", await ReadDeliveryAsync(db, webhookId, deliveryId, cancellationToken));
     }
+
+    /// <summary>One delivery of the webhook, known to be there.</summary>
+    internal static async Task<WebhookDeliveryResponse> ReadDeliveryAsync(NpgsqlDataSource db, string webhookId, string deliveryId, CancellationToken cancellationToken) =>
+        (await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken)).Single();
 
     private static async Task<List<WebhookDeliveryResponse>> ReadDeliveriesAsync(
         NpgsqlDataSource db, string webhookId, string? deliveryId, WebhookDeliveryStatus? status, PageCursor? cursor, int limit, CancellationToken cancellationToken)

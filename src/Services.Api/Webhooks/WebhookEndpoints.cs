@@ -63,6 +63,7 @@ public static class WebhookEndpoints
         webhooks.MapDeleteWebhook();
         webhooks.MapUpdateWebhook();
         webhooks.MapRotateWebhookSecret();
+        webhooks.MapPingWebhook();
         webhooks.MapListWebhookDeliveries();
         webhooks.MapRedeliverWebhookDelivery();
         return v1;

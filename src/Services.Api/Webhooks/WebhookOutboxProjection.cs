@@ -33,7 +33,8 @@ public sealed class WebhookOutboxProjection : IProjection
 {
     internal static readonly AudienceTables Lookups = new("rm_outbox");
 
-    private static readonly JsonSerializerOptions BodyJson = CreateBodyJson();
+    /// <summary>How delivery bodies are written, events' and pings' alike.</summary>
+    internal static readonly JsonSerializerOptions BodyJson = CreateBodyJson();
 
     public string Name => FeedRegistration.OutboxShard;
 

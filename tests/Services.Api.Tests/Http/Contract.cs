@@ -54,7 +54,10 @@ public static class Contract
         var headers = post["parameters"]!.AsArray()
             .Where(parameter => parameter!["in"]!.GetValue<string>() == "header" && parameter["required"]?.GetValue<bool>() == true)
             .ToDictionary(parameter => parameter!["name"]!.GetValue<string>(), parameter => parameter!["schema"]?["pattern"]?.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
-        var data = post["requestBody"]!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]!["data"]!["$ref"]!.GetValue<string>().Split('/')[^1];
+        // An event's envelope with its type's data, or a body of its own (a ping's).
+        var body = post["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var envelope = body["allOf"]?[1] ?? document["components"]!["schemas"]![body["$ref"]!.GetValue<string>().Split('/')[^1]]!;
+        var data = envelope["properties"]!["data"]!["$ref"]!.GetValue<string>().Split('/')[^1];
         var required = document["components"]!["schemas"]![data]!["required"]?.AsArray().Select(field => field!.GetValue<string>()).ToList() ?? [];
         return (headers, required);
     }

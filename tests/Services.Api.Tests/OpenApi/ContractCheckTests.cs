@@ -29,6 +29,7 @@ public sealed class ContractCheckTests
 
     [Theory]
     [InlineData("redeliverWebhookDelivery", 202, "Location")]
+    [InlineData("pingWebhook", 202, "Location")]
     [InlineData("rebuildProjection", 202, "Location")]
     [InlineData("createWebhook", 201, "Location")]
     [InlineData("rotateWebhookSecret", 200, "ETag")]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Services.Api.Tests.Http;
+using Services.Api.Webhooks;
 
 namespace Services.Api.Tests.OpenApi;
 
@@ -107,24 +108,32 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
-    public async Task Every_event_is_a_webhook_whose_body_is_the_event_with_its_data_and_whose_headers_are_required()
+    public async Task Every_event_is_a_webhook_whose_body_is_the_event_with_its_data_and_whose_headers_are_required_and_so_is_the_ping_with_its_own_body()
     {
         using var document = JsonDocument.Parse(await api.Anonymous().GetStringAsync("/openapi/v1.json"));
         var dataOf = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("EventResponse").GetProperty("x-event-data");
         var webhooks = document.RootElement.GetProperty("webhooks");
+        var events = api.Service<Services.EventStore.EventTypeRegistry>().Names;
 
-        webhooks.EnumerateObject().Select(w => w.Name).ShouldBe(api.Service<Services.EventStore.EventTypeRegistry>().Names.Order(StringComparer.Ordinal));
+        webhooks.EnumerateObject().Select(w => w.Name).ShouldBe(events.Append(WebhookPing.Name).Order(StringComparer.Ordinal));
         foreach (var webhook in webhooks.EnumerateObject())
         {
             var post = webhook.Value.GetProperty("post");
-            var body = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("allOf");
-            body[0].GetProperty("$ref").GetString().ShouldBe("#/components/schemas/EventResponse");
-            body[1].GetProperty("properties").GetProperty("type").GetProperty("const").GetString().ShouldBe(webhook.Name);
-            body[1].GetProperty("properties").GetProperty("data").GetProperty("$ref").GetString().ShouldBe(dataOf.GetProperty(webhook.Name).GetString());
+            var schema = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            if (webhook.Name == WebhookPing.Name) schema.GetProperty("$ref").GetString().ShouldBe($"#/components/schemas/{nameof(WebhookPing)}");
+            else
+            {
+                var body = schema.GetProperty("allOf");
+                body[0].GetProperty("$ref").GetString().ShouldBe("#/components/schemas/EventResponse");
+                body[1].GetProperty("properties").GetProperty("type").GetProperty("const").GetString().ShouldBe(webhook.Name);
+                body[1].GetProperty("properties").GetProperty("data").GetProperty("$ref").GetString().ShouldBe(dataOf.GetProperty(webhook.Name).GetString());
+            }
             post.GetProperty("parameters").EnumerateArray().Where(p => p.GetProperty("required").GetBoolean()).Select(p => p.GetProperty("name").GetString())
-                .ShouldBe([Services.Api.Webhooks.WebhookSignature.Header, Services.Api.Webhooks.WebhookDeliveryWorker.EventIdHeader, Services.Api.Webhooks.WebhookDeliveryWorker.DeliveryIdHeader], ignoreOrder: true);
+                .ShouldBe([WebhookSignature.Header, WebhookDeliveryWorker.EventIdHeader, WebhookDeliveryWorker.DeliveryIdHeader], ignoreOrder: true);
             post.GetProperty("responses").TryGetProperty("2XX", out _).ShouldBeTrue(webhook.Name);
         }
+        document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty(nameof(WebhookPing)).GetProperty("properties")
+            .GetProperty("type").GetProperty("const").GetString().ShouldBe(WebhookPing.Name);
     }
 
     [Fact]
