@@ -7,6 +7,7 @@ using Services.Api.Security;
 
 namespace Services.Api.Webhooks;
 
+/// <summary>The webhook pinged as it was when the ping was asked.</summary>
 /// <param name="Url">Where the webhook sends its deliveries, when the ping was asked.</param>
 /// <param name="EventTypes">The event types the webhook receives, when the ping was asked.</param>
 public sealed record WebhookPingData(string Url, IReadOnlyList<string> EventTypes);
