@@ -56,10 +56,10 @@ public static class PingWebhookEndpoint
         if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
         var now = time.GetUtcNow();
         var ping = WebhookPing.Of(found.Webhook, Guid.CreateVersion7(now), now);
-        // Ids as the outbox makes them; no event_position: a ping has no place in the feed.
-        const string queue = """
+        // No event_position: a ping has no place in the feed.
+        var queue = $"""
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
-            select 'dlv_' || left(md5(webhook_id || $2::text), 24), webhook_id, $2, $3, $4, 'pending', $5, $5
+            select {WebhookOutboxProjection.DeliveryId("webhook_id", "$2")}, webhook_id, $2, $3, $4, 'pending', $5, $5
             from webhooks where webhook_id = $1 and deleted_at is null and ($6 or organization_id = $7)
             returning delivery_id
             """;

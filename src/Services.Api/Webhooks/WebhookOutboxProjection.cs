@@ -31,6 +31,9 @@ namespace Services.Api.Webhooks;
 /// </remarks>
 public sealed class WebhookOutboxProjection : IProjection
 {
+    /// <summary>A delivery's id, one per webhook and event (or ping): SQL of the two columns or parameters.</summary>
+    internal static string DeliveryId(string webhookId, string eventId) => $"'dlv_' || left(md5({webhookId} || {eventId}::text), 24)";
+
     internal static readonly AudienceTables Lookups = new("rm_outbox");
 
     /// <summary>How delivery bodies are written, events' and pings' alike.</summary>
@@ -79,13 +82,13 @@ public sealed class WebhookOutboxProjection : IProjection
         }
         if (indexes.Count == 0) return;
 
-        await using var insert = context.CreateCommand("""
+        await using var insert = context.CreateCommand($"""
             with ev as (
                 select * from unnest($1::int[], $2::uuid[], $3::text[], $4::xid8[], $5::bigint[], $6::timestamptz[], $7::text[], $10::text[])
                     as e(idx, event_id, event_type, xid, pos, occurred_at, body, partner_body)),
             aud as (select * from unnest($8::int[], $9::text[]) as a(idx, audience))
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, event_position)
-            select 'dlv_' || left(md5(w.webhook_id || ev.event_id::text), 24), w.webhook_id, ev.event_id, ev.event_type,
+            select {DeliveryId("w.webhook_id", "ev.event_id")}, w.webhook_id, ev.event_id, ev.event_type,
                    case when coalesce(w.organization_kind, (
                                  -- A webhook an older node made during an upgrade: its kind from the registration.
                                  select r.data->>'kind' from es_events r
