@@ -49,11 +49,7 @@ public sealed record CreateWebhookRequest(
             var receivable = new ReceivableEventTypes(registry, receiver);
             for (var i = 0; i < eventTypes.Count; i++)
             {
-                var pattern = eventTypes[i] ?? "";
-                if (!registry.Names.Any(name => ReceivableEventTypes.Matches(pattern, name)))
-                    validation.Add($"eventTypes[{i}]", "Not an event type: use a name such as 'booking.confirmed', a stream's events such as 'booking.*', or '*'.");
-                else if (!receivable.AnyMatches(pattern))
-                    validation.Add($"eventTypes[{i}]", $"No '{pattern}' event ever reaches a {WireName.Of(receiver)}: it receives {receivable.Describe()}.");
+                if (receivable.Refuse(eventTypes[i] ?? "") is { } why) validation.Add($"eventTypes[{i}]", why);
             }
         }
     }
