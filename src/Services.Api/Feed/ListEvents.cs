@@ -79,7 +79,10 @@ public sealed record EventResponse(Guid Id, string Type, [property: AddedLater] 
 
 /// <summary>A page of the change feed; <see cref="Next"/> is always set: store it and pass it as <c>after</c>.</summary>
 /// <param name="Data">The caller's visible events after the cursor, in the feed's order (oldest first); empty when none came yet.</param>
-/// <param name="Next">The cursor after this page's last event (the cursor you sent, when the page is empty): store it and pass it as <c>after</c> to go on.</param>
+/// <param name="Next">
+/// The cursor after this page's last event (the cursor you sent, when the page is empty; with <c>types</c>, past the events the page
+/// scanned, which may be further): store it and pass it as <c>after</c> to go on.
+/// </param>
 public sealed record EventPage(IReadOnlyList<EventResponse> Data, string Next);
 
 /// <summary>The feed's opaque cursor: base64url of a feed position <c>(xid, position)</c>.</summary>
@@ -110,6 +113,15 @@ public static class ListEventsEndpoint
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
+    /// <summary>With <c>types</c>, a page scans at most this many of the caller's events per event it may hold.</summary>
+    public const int ScannedPerEvent = 10;
+
+    private const string TypesDescription =
+        "Only events of these types, comma-separated: exact names (booking.confirmed), a stream's events (booking.*) or all (*), " +
+        "as a webhook's eventTypes; an entry that matches no event the caller can read is refused (400 naming it, with the types it reads). " +
+        "A page then scans at most 10 × limit of the caller's events after 'after': it may hold fewer than limit events, even none, " +
+        "while 'next' moves on past those scanned. Keep following 'next': nothing is skipped or repeated.";
+
     /// <summary>The <c>after</c> that starts from the feed's current end.</summary>
     public const string Now = "now";
 
@@ -122,7 +134,8 @@ public static class ListEventsEndpoint
                 "The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, " +
                 "to skip the history: read the lists with minPosition set to its Services-Position header, then follow the feed from its 'next'), then always pass " +
                 "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
-                "integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; " +
+                "integrator that stores it never misses nor repeats an event. With 'types', a page may hold fewer than limit events, even none, " +
+                "while 'next' moves on: keep following 'next'. Visibility: offer and slot schedule events are public; " +
                 "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
                 "company and the club; booking events to the company, the club and the providers; need events to the company and the " +
                 "clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the " +
@@ -146,6 +159,7 @@ public static class ListEventsEndpoint
         [Description("The 'next' cursor of the previous answer; omit to start from the first event, or 'now' to start from the feed's current end (an integration that does not need the history; the answer's Services-Position header is then that end, to pass as minPosition to the lists read next).")] string? after,
         [Description("Page size, 1 to 500 (default 100)."), Range(1, MaxLimit), DefaultValue(DefaultLimit)] int? limit,
         [Description(ReadYourWrites.ParameterDescription), RegularExpression(ReadYourWrites.PositionPattern)] string? minPosition,
+        [Description(TypesDescription)] string? types,
         Caller caller,
         NpgsqlDataSource db,
         EventStore.EventStore store,
@@ -159,6 +173,7 @@ public static class ListEventsEndpoint
         var cursor = FeedPosition.Start;
         if (after is not (null or Now) && !FeedCursor.TryDecode(after, out cursor))
             validation.Add("after", "Not a cursor of the change feed: pass the 'next' value of the previous answer.");
+        var wanted = FeedTypeFilter.Parse(types, new ReceivableEventTypes(store.Registry, caller.Kind), validation);
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, FeedRegistration.FeedShard, http.Response, cancellationToken) is { } unready) return unready;
         if (after is Now)
         {
@@ -169,10 +184,12 @@ public static class ListEventsEndpoint
             http.Response.Headers[Writes.PositionHeader] = cursor.ToString();
         }
 
-        var items = caller.IsOperator
-            ? await ReadAllAsync(db, store.Registry, cursor, pageSize, cancellationToken)
-            : await ReadVisibleAsync(db, caller.Kind, await KeysAsync(caller, store, cancellationToken), cursor, pageSize, cancellationToken);
-        var next = items.Count == 0 ? cursor : items[^1].Position;
+        var keys = caller.IsOperator ? null : await KeysAsync(caller, store, cancellationToken);
+        var scan = wanted is null ? pageSize : pageSize * ScannedPerEvent;
+        var (items, scanned) = await ReadAsync(db, caller.Kind, keys, cursor, pageSize, scan, wanted, cancellationToken);
+        // A full page ends at its last event (those scanned after it are read again next time); a short one
+        // ends where the scan did: none of the events it passed over was wanted.
+        var next = items.Count == pageSize ? items[^1].Position : scanned ?? cursor;
         return TypedResults.Ok(new EventPage([.. items.Select(i => i.Event)], FeedCursor.Encode(next)));
     }
 
@@ -187,53 +204,82 @@ public static class ListEventsEndpoint
         return EventAudience.KeysOf(caller, territories);
     }
 
-    /// <summary>The operator reads the store's feed itself (below the snapshot's xmin: the same guarantee).</summary>
-    private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadAllAsync(
-        NpgsqlDataSource db, EventTypeRegistry registry, FeedPosition after, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var page = await FeedQuery.ReadPageAsync(connection, after, limit, registry, cancellationToken);
-        return [.. page.Events.Select(e => (e.Position, EventResponse.From(e.EventId, e.EventType, e.StreamId, e.Timestamp, e.Position, e.Json, OrganizationKind.Operator)))];
-    }
+    // The operator reads the store's feed itself (below the snapshot's xmin: the same guarantee).
+    private const string OperatorScan = """
+        with scanned as (
+            select transaction_id, global_position, event_type from es_events
+            where (transaction_id, global_position) > ($1, $2)
+              and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            order by transaction_id, global_position
+            limit $4),
+        """;
 
-    private static async Task<List<(FeedPosition Position, EventResponse Event)>> ReadVisibleAsync(
-        NpgsqlDataSource db, OrganizationKind kind, IReadOnlyList<string> keys, FeedPosition after, int limit, CancellationToken cancellationToken)
+    // One snapshot, so the positions read are a prefix of the feed (see FeedProjection). A row is a
+    // run of one transaction's positions; the rows of one audience never overlap. Per audience key
+    // (one index range each), its first 'scan' rows holding a position after the cursor: the
+    // events of a row left out come after 'scan' events of that audience alone, so none of them is
+    // among the first 'scan'. An event seen through two keys is listed once.
+    private const string AudienceScan = """
+        with visible as (
+            select distinct r.transaction_id, p.global_position
+            from unnest($6::text[]) a(audience)
+            cross join lateral (
+                select f.transaction_id, f.positions from rm_feed f
+                where f.audience = a.audience and f.transaction_id >= $1
+                  and (f.transaction_id, f.positions[cardinality(f.positions)]) > ($1, $2)
+                order by f.transaction_id, f.first_position
+                limit $4) r
+            cross join unnest(r.positions) p(global_position)
+            where (r.transaction_id, p.global_position) > ($1, $2)
+            order by r.transaction_id, p.global_position
+            limit $4),
+        scanned as (
+            select e.transaction_id, e.global_position, e.event_type from visible v
+            join es_events e on e.transaction_id = v.transaction_id and e.global_position = v.global_position),
+        """;
+
+    // The wanted events among those scanned, then a row without an event: where the scan ended.
+    private const string Kept = """
+        kept as (
+            select transaction_id, global_position from scanned
+            where $5::text[] is null or event_type = any($5)
+            order by transaction_id, global_position
+            limit $3)
+        select e.transaction_id, e.global_position, e.event_id, e.stream_id, e.event_type, e.data::text, e.created_at
+        from kept k
+        join es_events e on e.transaction_id = k.transaction_id and e.global_position = k.global_position
+        union all
+        (select transaction_id, global_position, null, null, null, null, null from scanned
+         order by transaction_id desc, global_position desc
+         limit 1)
+        order by 1, 2, 3 nulls last
+        """;
+
+    /// <summary>
+    /// The first <paramref name="limit"/> events of the <paramref name="wanted"/> types (null: any) among the caller's first
+    /// <paramref name="scan"/> after the cursor, and the last of those scanned (null when none came yet).
+    /// </summary>
+    /// <param name="keys">The caller's audience keys; null for the operator, who reads every event.</param>
+    private static async Task<(List<(FeedPosition Position, EventResponse Event)> Items, FeedPosition? Scanned)> ReadAsync(
+        NpgsqlDataSource db, OrganizationKind reader, IReadOnlyList<string>? keys, FeedPosition after, int limit, int scan, string[]? wanted,
+        CancellationToken cancellationToken)
     {
-        // One snapshot, so the positions read are a prefix of the feed (see FeedProjection). A row is a
-        // run of one transaction's positions; the rows of one audience never overlap. Per audience key
-        // (one index range each), its first 'limit' rows holding a position after the cursor: the
-        // events of a row left out come after 'limit' events of that audience alone, so none of them is
-        // among the first 'limit'. An event seen through two keys is listed once.
-        await using var command = db.CreateCommand("""
-            with visible as (
-                select distinct r.transaction_id, p.global_position
-                from unnest($1::text[]) a(audience)
-                cross join lateral (
-                    select f.transaction_id, f.positions from rm_feed f
-                    where f.audience = a.audience and f.transaction_id >= $2
-                      and (f.transaction_id, f.positions[cardinality(f.positions)]) > ($2, $3)
-                    order by f.transaction_id, f.first_position
-                    limit $4) r
-                cross join unnest(r.positions) p(global_position)
-                where (r.transaction_id, p.global_position) > ($2, $3)
-                order by r.transaction_id, p.global_position
-                limit $4)
-            select e.transaction_id, e.global_position, e.event_id, e.stream_id, e.event_type, e.data::text, e.created_at
-            from visible v
-            join es_events e on e.transaction_id = v.transaction_id and e.global_position = v.global_position
-            order by e.transaction_id, e.global_position
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        await using var command = db.CreateCommand((keys is null ? OperatorScan : AudienceScan) + Kept);
         command.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter { Value = after.GlobalPosition });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = scan });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)wanted ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        if (keys is not null) command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
         var items = new List<(FeedPosition, EventResponse)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        FeedPosition? scanned = null;
+        await using var rows = await command.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
         {
-            var position = new FeedPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-            items.Add((position, EventResponse.From(reader.GetGuid(2), reader.GetString(4), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(6), position, reader.GetString(5), kind)));
+            var position = new FeedPosition(rows.GetFieldValue<ulong>(0), rows.GetInt64(1));
+            if (rows.IsDBNull(2)) scanned = position;
+            else items.Add((position, EventResponse.From(rows.GetGuid(2), rows.GetString(4), rows.GetString(3), rows.GetFieldValue<DateTimeOffset>(6), position, rows.GetString(5), reader)));
         }
-        return items;
+        return (items, scanned);
     }
 }

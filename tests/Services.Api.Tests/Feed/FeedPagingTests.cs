@@ -20,21 +20,8 @@ public sealed class FeedPagingTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task Every_page_size_reads_each_visible_event_once_in_order_however_the_rows_are_cut()
     {
-        var territory = "paging-" + Guid.NewGuid().ToString("N")[..8];
-        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
-        await api.CaughtUpAsync(FeedRegistration.FeedShard);
-        var (_, cursor) = await FeedReading.ReadAllAsync(club.Client);
-        var store = api.Service<EventStore.EventStore>();
-        var appends = Enumerable.Range(0, 10)
-            .Select(_ => new StreamAppend($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.NoStream, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]))
-            .ToList();
-        await store.AppendAsync(appends);
-        await api.CaughtUpAsync(FeedRegistration.FeedShard);
-        var events = new List<RecordedEvent>();
-        foreach (var append in appends) events.AddRange(await store.ReadStreamAsync(append.StreamId));
-        events = [.. events.OrderBy(e => e.Position.GlobalPosition)];
+        var (club, cursor, events, audiences) = await OfferEventsAsync();
         var xid = events[0].Position.TransactionId;
-        string[] audiences = [club.Id, EventAudience.Everyone, EventAudience.Territory(territory)];
 
         for (var seed = 0; seed < 6; seed++)
         {
@@ -60,7 +47,48 @@ public sealed class FeedPagingTests(ApiFixture api) : IClassFixture<ApiFixture>
                 var (read, _) = await FeedReading.ReadAllAsync(club.Client, cursor, limit);
                 read.Select(e => e.Id).ShouldBe(expected, $"seed {seed}, limit {limit}");
             }
+            // Filtered, a page scans 10 × limit events: more than the rows a page reads unfiltered.
+            var withdrawn = events.Where(e => visible.Contains(e.Position.GlobalPosition) && e.EventType == "offer.withdrawn").Select(e => e.EventId).ToList();
+            foreach (var limit in new[] { 1, 2 })
+            {
+                var (read, _) = await FeedReading.ReadAllAsync(club.Client, cursor, limit, "offer.withdrawn");
+                read.Select(e => e.Id).ShouldBe(withdrawn, $"seed {seed}, limit {limit}, offer.withdrawn");
+            }
         }
+    }
+
+    [Fact]
+    public async Task A_filtered_page_scans_past_the_rows_an_unfiltered_page_would_read()
+    {
+        var (club, cursor, events, audiences) = await OfferEventsAsync();
+        events[0].EventType.ShouldBe("offer.resumed");
+        events[1].EventType.ShouldBe("offer.withdrawn");
+        long[] positions = [.. events.Take(4).Select(e => e.Position.GlobalPosition)];
+        // The club's own key holds the first withdrawal in its second row; the public key's first row holds a later one.
+        await ReplaceRowsAsync(events[0].Position.TransactionId,
+            [(audiences[0], [positions[0]]), (audiences[0], [positions[1]]), (audiences[1], [positions[2], positions[3]])]);
+
+        var (read, _) = await FeedReading.ReadAllAsync(club.Client, cursor, 1, "offer.withdrawn");
+
+        read.Select(e => e.Id).ShouldBe([events[1].EventId, events[3].EventId]);
+    }
+
+    /// <summary>A club, the feed's cursor before them, and ten offers' resumed then withdrawn events, in one transaction.</summary>
+    private async Task<(Actor Club, string Cursor, List<RecordedEvent> Events, string[] Audiences)> OfferEventsAsync()
+    {
+        var territory = "paging-" + Guid.NewGuid().ToString("N")[..8];
+        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+        var (_, cursor) = await FeedReading.ReadAllAsync(club.Client);
+        var store = api.Service<EventStore.EventStore>();
+        var appends = Enumerable.Range(0, 10)
+            .Select(_ => new StreamAppend($"offer-{Ids.New(Ids.Offer)}", "offer", ExpectedVersion.NoStream, [new Api.Offers.OfferResumed(), new Api.Offers.OfferWithdrawn()]))
+            .ToList();
+        await store.AppendAsync(appends);
+        await api.CaughtUpAsync(FeedRegistration.FeedShard);
+        var events = new List<RecordedEvent>();
+        foreach (var append in appends) events.AddRange(await store.ReadStreamAsync(append.StreamId));
+        return (club, cursor, [.. events.OrderBy(e => e.Position.GlobalPosition)], [club.Id, EventAudience.Everyone, EventAudience.Territory(territory)]);
     }
 
     private async Task ReplaceRowsAsync(ulong xid, IReadOnlyList<(string Audience, long[] Positions)> rows)
