@@ -133,7 +133,7 @@ public static class ListEventsEndpoint
             .WithDescription(
                 "The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, " +
                 "to skip the history: read the lists with minPosition set to its Services-Position header, then follow the feed from its 'next'), then always pass " +
-                "the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an " +
+                "the 'next' of the previous answer: 'next' is set even when the page is empty (without 'types', it is then the cursor you sent), so an " +
                 "integrator that stores it never misses nor repeats an event. With 'types', a page may hold fewer than limit events, even none, " +
                 "while 'next' moves on: keep following 'next'. Visibility: offer and slot schedule events are public; " +
                 "seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the " +
