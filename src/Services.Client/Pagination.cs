@@ -14,7 +14,8 @@ public static class Pagination
 {
     /// <summary>
     /// Every item of a list, page after page, following <c>next</c> cursors. Stops at a null cursor or
-    /// an empty page (a feed may hand back a cursor to poll later).
+    /// an empty page that hands back the cursor sent (a feed's, to poll later): an empty page of a feed filtered
+    /// by types that moves the cursor on is followed, as later pages may hold events.
     /// </summary>
     /// <param name="fetchPage">Fetches the page after the given cursor (null: the first page).</param>
     /// <param name="after">The cursor to start after (null: from the start).</param>
@@ -40,7 +41,7 @@ public static class Pagination
         {
             var page = await fetchPage(cursor, cancellationToken).ConfigureAwait(false);
             yield return page;
-            if (page.Next is null || page.Data.Count == 0 || page.Next == cursor) yield break;
+            if (page.Next is null || page.Next == cursor) yield break;
             cursor = page.Next;
         }
     }

@@ -50,6 +50,16 @@ public sealed class PaginationTests
     }
 
     [Fact]
+    public async Task Follows_an_empty_page_that_moves_the_cursor_on_as_a_feed_filtered_by_types_hands_back()
+    {
+        var pages = new Dictionary<string, Page> { ["start"] = new([1], "c1"), ["c1"] = new([], "c2"), ["c2"] = new([2], "c3"), ["c3"] = new([], "c3") };
+
+        var items = await Pagination.ListAllAsync<int>((after, _) => Task.FromResult<IPage<int>>(pages[after ?? "start"])).ToListAsync();
+
+        items.ShouldBe([1, 2]);
+    }
+
+    [Fact]
     public async Task Starts_after_the_given_cursor()
     {
         string? first = null;
