@@ -55,6 +55,7 @@ public static class ServicesApi
         app.UseApiDocs();
         app.UseAuthentication();
         app.UseKeyRateLimits();
+        app.UseReadOnlyKeys();
         app.UseIdempotencyKeys();
         app.UseAuthorization();
         app.UseBodilessOperations();

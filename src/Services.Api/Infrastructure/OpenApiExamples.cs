@@ -61,7 +61,7 @@ internal static class OpenApiExamples
     {
         [typeof(RegisterOrganizationRequest)] = new RegisterOrganizationRequest(OrganizationKind.Company, "Ateliers du Causse", [Territory], "84217659300015"),
         [typeof(RenameOrganizationRequest)] = new RenameOrganizationRequest("Ateliers du Causse (Figeac site)"),
-        [typeof(IssueApiKeyRequest)] = new IssueApiKeyRequest("HR intranet"),
+        [typeof(IssueApiKeyRequest)] = new IssueApiKeyRequest("HR intranet", Security.ApiKeyAccess.Full),
         [typeof(AdmitMemberRequest)] = new AdmitMemberRequest(Company),
         [typeof(PublishOfferRequest)] = new PublishOfferRequest(
             Category.Mobility, "Shuttle Figeac station - activity zone", "Morning and evening shuttle between the station and the Aiguille activity zone.",
@@ -90,12 +90,12 @@ internal static class OpenApiExamples
     public static readonly IReadOnlyDictionary<Type, object> Answers = new Dictionary<Type, object>
     {
         [typeof(OrganizationResponse)] = Organization,
-        [typeof(CallerResponse)] = new CallerResponse(Company, OrganizationKind.Company, ApiKeyId, Organization),
+        [typeof(CallerResponse)] = new CallerResponse(Company, OrganizationKind.Company, Security.ApiKeyAccess.Full, ApiKeyId, Organization),
         [typeof(MembershipResponse)] = new MembershipResponse(Club, Departure.AddDays(-120)),
         [typeof(MemberResponse)] = new MemberResponse(Company, Organization.Name, Organization.Siret, Departure.AddDays(-120)),
-        [typeof(ApiKeyResponse)] = new ApiKeyResponse(ApiKeyId, "HR intranet", ApiKeyStatus.Active, Departure.AddDays(-60)),
+        [typeof(ApiKeyResponse)] = new ApiKeyResponse(ApiKeyId, "HR intranet", Security.ApiKeyAccess.Full, ApiKeyStatus.Active, Departure.AddDays(-60)),
         [typeof(IssuedApiKeyResponse)] = new IssuedApiKeyResponse(ApiKeyId, Company, "HR intranet",
-            $"svc_{ApiKeyId}_9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b2d4f6a8c1e3b5d7f9a0c2e4b6d"),
+            $"svc_{ApiKeyId}_9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b2d4f6a8c1e3b5d7f9a0c2e4b6d", Security.ApiKeyAccess.Full),
         [typeof(OfferResponse)] = new OfferResponse(OfferId, Club, Category.Mobility, Title,
             "Morning and evening shuttle between the station and the Aiguille activity zone.", [Territory], "Europe/Paris",
             Money.Euros(50_000), Money.Euros(250), new CoFunding(Partner, 3000), [Provider], OfferStatus.Active),

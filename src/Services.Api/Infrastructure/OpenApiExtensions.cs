@@ -38,7 +38,7 @@ public static partial class OpenApiExtensions
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "svc_key_…",
-                    Description = "An organization's API key (shown once when issued), or the operator key.",
+                    Description = "An organization's API key (shown once when issued; one of access read may only read: GET and HEAD), or the operator key.",
                 };
                 return Task.CompletedTask;
             });
@@ -50,14 +50,19 @@ public static partial class OpenApiExtensions
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Responses ??= [];
                 operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized)." });
-                // Only where a 403 can come: a kind the operation does not allow, or a rule of its own (which it declares).
+                // Only where a 403 can come: a kind the operation does not allow, a rule of its own (which it declares), or a change by a read key.
                 var kinds = Security.SecurityExtensions.KindsAllowed(metadata);
-                if (kinds.Count == 0 && !operation.Responses.ContainsKey("403")) return Task.CompletedTask;
+                var isChange = !HttpMethods.IsGet(context.Description.HttpMethod ?? HttpMethods.Get);
+                if (kinds.Count == 0 && !isChange && !operation.Responses.ContainsKey("403")) return Task.CompletedTask;
+                var forbidden = kinds.Count > 0 || operation.Responses.ContainsKey("403");
                 operation.Responses["403"] = new OpenApiResponse
                 {
-                    Description = string.Join(" ",
-                        "Your organization may not do this (forbidden): the problem's detail says why.",
-                        kinds.Count > 0 ? $"Keys of these kinds only: {string.Join(", ", kinds)}." : ""),
+                    Description = string.Join(" ", new[]
+                    {
+                        forbidden ? "Your organization may not do this (forbidden): the problem's detail says why." : "",
+                        kinds.Count > 0 ? $"Keys of these kinds only: {string.Join(", ", kinds)}." : "",
+                        isChange ? $"A key of access read may not change anything ({Security.ReadOnlyKeys.Code}): use a key of full access." : "",
+                    }.Where(part => part.Length > 0)),
                 };
                 return Task.CompletedTask;
             });

@@ -152,6 +152,7 @@ internal static class OpenApiProtocol
         var codes = new List<string>(CommonProblemCodes.GetValueOrDefault(status, []));
         codes.AddRange(DeclaredCodes(metadata, status));
         if (isChange) codes.AddRange(IdempotencyProblemCodes.GetValueOrDefault(status, []));
+        if (isChange && status == "403") codes.Add(Security.ReadOnlyKeys.Code);
         if (status == "503" && waitsForReadModel) codes.Add("read_model_lagging");
         return codes;
     }

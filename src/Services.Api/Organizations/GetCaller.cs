@@ -11,7 +11,8 @@ namespace Services.Api.Organizations;
 /// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.</param>
 /// <param name="Organization">The organization as getOrganization shows it; null for the operator.</param>
 /// <param name="Kind">What the key may do: club, company, provider, partner, or operator (everything).</param>
-public sealed record CallerResponse(string OrganizationId, OrganizationKind Kind, string? KeyId, OrganizationResponse? Organization);
+/// <param name="Access">full, or read: this key may only read (GET and HEAD), whatever its kind allows. The operator key is full.</param>
+public sealed record CallerResponse(string OrganizationId, OrganizationKind Kind, ApiKeyAccess Access, string? KeyId, OrganizationResponse? Organization);
 
 public static class GetCallerEndpoint
 {
@@ -21,13 +22,13 @@ public static class GetCallerEndpoint
             .WithName("getCaller")
             .WithSummary("Who this API key acts for")
             .WithDescription("The organization and key behind the Authorization header: an integration's first call, to learn its organizationId "
-                + "(asked for by getCompanyUsage, listApiKeys…), its kind and its territories.");
+                + "(asked for by getCompanyUsage, listApiKeys…), its kind, its territories and whether this key may only read.");
 
     private static async Task<Ok<CallerResponse>> Handle(Caller caller, HttpContext http, EventStore.EventStore store, CancellationToken cancellationToken)
     {
-        if (caller.IsOperator) return TypedResults.Ok(new CallerResponse(caller.OrganizationId, caller.Kind, null, null));
+        if (caller.IsOperator) return TypedResults.Ok(new CallerResponse(caller.OrganizationId, caller.Kind, caller.Access, null, null));
         var organization = (await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken)).State;
-        return TypedResults.Ok(new CallerResponse(caller.OrganizationId, caller.Kind, http.User.FindFirstValue(Caller.KeyClaim),
+        return TypedResults.Ok(new CallerResponse(caller.OrganizationId, caller.Kind, caller.Access, http.User.FindFirstValue(Caller.KeyClaim),
             organization is null ? null : OrganizationResponse.From(organization, caller)));
     }
 }

@@ -7,7 +7,7 @@ using Services.Api.Security;
 namespace Services.Api.Organizations;
 
 /// <summary>The caller generates the key and its secret; only what identifies the key reaches the stream.</summary>
-public sealed record IssueApiKey(string OrganizationId, string KeyId, string Label, string Prefix);
+public sealed record IssueApiKey(string OrganizationId, string KeyId, string Label, string Prefix, ApiKeyAccess Access);
 
 public static partial class Organization
 {
@@ -25,12 +25,15 @@ public static partial class Organization
         if (state.ApiKeys.Values.Count(key => !key.Revoked) >= MaxActiveApiKeys)
             return Decision.Refuse("api_key_limit_reached", $"Organization {state.Id} already holds {MaxActiveApiKeys} active API keys; revoke one it no longer uses first.");
 
-        return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix, now));
+        return Decision.Accept(new ApiKeyIssued(command.KeyId, command.Label, command.Prefix, now, command.Access));
     }
 }
 
 /// <param name="Label">The organization's own name for the key, to tell its integrations apart when rotating.</param>
-public sealed record IssueApiKeyRequest([property: StringLength(IssueApiKeyRequest.MaxLabel, MinimumLength = 1)] string Label)
+/// <param name="Access">full (the default): everything the organization may do; read: GET and HEAD only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.</param>
+public sealed record IssueApiKeyRequest(
+    [property: StringLength(IssueApiKeyRequest.MaxLabel, MinimumLength = 1)] string Label,
+    ApiKeyAccess Access = ApiKeyAccess.Full)
 {
     public const int MaxLabel = 100;
 
@@ -42,7 +45,8 @@ public sealed record IssueApiKeyRequest([property: StringLength(IssueApiKeyReque
 /// <param name="OrganizationId">The organization (`org_…`) the key acts for.</param>
 /// <param name="Label">The organization's own name for the key.</param>
 /// <param name="Key">The secret key (`svc_key_…`), to send as `Authorization: Bearer &lt;key&gt;`. Only its hash is kept: it cannot be shown again.</param>
-public sealed record IssuedApiKeyResponse(string Id, string OrganizationId, string Label, string Key);
+/// <param name="Access">full, or read (GET and HEAD only). Absent from the replay of an answer kept before keys could be restricted: full.</param>
+public sealed record IssuedApiKeyResponse(string Id, string OrganizationId, string Label, string Key, [property: AddedLater] ApiKeyAccess Access);
 
 public static class IssueApiKeyEndpoint
 {
@@ -50,7 +54,8 @@ public static class IssueApiKeyEndpoint
         organizations.MapPost("/{organizationId}/api-keys", Handle)
             .WithName("issueApiKey")
             .WithSummary("Issue an API key (its secret is shown once)")
-            .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept. " +
+            .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read " +
+                "may only read (GET and HEAD: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. " +
                 $"An organization holds at most {Organization.MaxActiveApiKeys} active keys (409 api_key_limit_reached: revoke one first).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -70,10 +75,10 @@ public static class IssueApiKeyEndpoint
         var label = request.Label.Trim();
         var change = await runner.ChangeAsync(store, Organization.Stream(organizationId), "organization",
             _ => true, ifMatch,
-            state => Organization.Decide(new IssueApiKey(organizationId, keyId, label, ApiKeySecrets.Prefix), state, time.GetUtcNow()),
+            state => Organization.Decide(new IssueApiKey(organizationId, keyId, label, ApiKeySecrets.Prefix, request.Access), state, time.GetUtcNow()),
             Writes.Metadata(http, caller), cancellationToken,
-            alongside: state => [ApiKeyRows.Insert(keyId, organizationId, state.Kind.ToString(), hash, label)]);
+            alongside: state => [ApiKeyRows.Insert(keyId, organizationId, state.Kind.ToString(), hash, label, request.Access)]);
         return change.ToHttp(http.Response, _ => TypedResults.Created(
-            $"/v1/organizations/{organizationId}/api-keys/{keyId}", new IssuedApiKeyResponse(keyId, organizationId, label, token)));
+            $"/v1/organizations/{organizationId}/api-keys/{keyId}", new IssuedApiKeyResponse(keyId, organizationId, label, token, request.Access)));
     }
 }

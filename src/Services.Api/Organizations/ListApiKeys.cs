@@ -19,11 +19,12 @@ public enum ApiKeyStatus
 /// <param name="IssuedAt">When it was issued; null for keys issued before this was recorded.</param>
 /// <param name="Id">The key's id (`key_…`): the middle of the key itself (`svc_key_…_…`), and what revokeApiKey takes.</param>
 /// <param name="Label">The organization's own name for the key, to tell its integrations apart.</param>
+/// <param name="Access">full (everything its organization may do), or read (GET and HEAD only). Keys issued before keys could be restricted are full.</param>
 /// <param name="Status">active, or revoked (refused at once, for good).</param>
-public sealed record ApiKeyResponse(string Id, string Label, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
+public sealed record ApiKeyResponse(string Id, string Label, ApiKeyAccess Access, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
 {
     public static ApiKeyResponse From(IssuedApiKey key) =>
-        new(key.KeyId, key.Label, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, key.IssuedAt);
+        new(key.KeyId, key.Label, key.Access, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, key.IssuedAt);
 
     /// <summary>
     /// Its place in the list, newest first: keys of unknown issue time last, then by id. To the
@@ -42,7 +43,7 @@ public static class ListApiKeysEndpoint
             .WithName("listApiKeys")
             .AcceptsIfNoneMatch()
             .WithSummary("List an organization's API keys")
-            .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.")
+            .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels and access. Never the secrets: a key is shown once, when issued. Cursor pagination.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using Services.Api.Common;
+using Services.Api.Security;
 
 namespace Services.Api.Organizations;
 
@@ -33,7 +34,8 @@ public sealed record MemberRemoved(string CompanyId, DateTimeOffset? RemovedAt =
 /// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it.</param>
 /// <param name="Label">The organization's own name for the key.</param>
 /// <param name="Prefix">The prefix every key of this API starts with (`svc_`), to recognize one in logs and configuration: never any part of the secret.</param>
-public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null);
+/// <param name="Access">full (everything its organization may do) or read (GET and HEAD only); absent from events before keys could be restricted, all full.</param>
+public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null, ApiKeyAccess? Access = null);
 
 /// <param name="KeyId">The key (`key_…`) refused from now on, for good.</param>
 public sealed record ApiKeyRevoked(string KeyId);
@@ -52,7 +54,7 @@ public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 /// <param name="OfferId">Its offer (`off_…`): the company may subscribe to it again.</param>
 public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 
-public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt);
+public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt, ApiKeyAccess Access);
 
 /// <param name="RemovedMembers">Companies removed from this club and not admitted since, with when (null: a removal recorded without it).</param>
 /// <param name="Renamed">Renamed at least once: what shows its name next to another resource (a booking's companyName) has changed without that resource's version.</param>
@@ -84,7 +86,7 @@ public static partial class Organization
         ({ } s, OrganizationRenamed e) => s with { Name = e.Name, Renamed = true },
         ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId), RemovedMembers = s.RemovedMembers.Remove(e.CompanyId) },
         ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId), RemovedMembers = s.RemovedMembers.SetItem(e.CompanyId, e.RemovedAt) },
-        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt)) },
+        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt, e.Access ?? ApiKeyAccess.Full)) },
         ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
         ({ } s, SubscriptionOpened e) => s with
         {

@@ -74,11 +74,12 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache,
 
     private async Task<VerifiedKey?> ReadAsync(string keyId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, secret_hash from api_keys where key_id = $1 and revoked_at is null");
+        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, access, secret_hash from api_keys where key_id = $1 and revoked_at is null");
         command.Parameters.Add(new NpgsqlParameter { Value = keyId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new VerifiedKey(new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1))), reader.GetFieldValue<byte[]>(2));
+        var caller = new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1)), ApiKeyRows.AccessOf(reader.GetString(2)));
+        return new VerifiedKey(caller, reader.GetFieldValue<byte[]>(3));
     }
 
     private sealed class Query(long generation)

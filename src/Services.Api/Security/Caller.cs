@@ -3,13 +3,15 @@ using Services.Api.Common;
 
 namespace Services.Api.Security;
 
-/// <summary>The organization a request acts for, and what kind it is. Bound from the authenticated key.</summary>
-public sealed record Caller(string OrganizationId, OrganizationKind Kind)
+/// <summary>The organization a request acts for, what kind it is, and what its key may do. Bound from the authenticated key.</summary>
+public sealed record Caller(string OrganizationId, OrganizationKind Kind, ApiKeyAccess Access = ApiKeyAccess.Full)
 {
     /// <summary>The platform operator acts under this organization id.</summary>
     public const string OperatorId = "operator";
 
     public const string KindClaim = "services:kind";
+
+    public const string AccessClaim = "services:access";
 
     /// <summary>The claim naming the API key used (<c>key_…</c>, or <c>operator</c>).</summary>
     public const string KeyClaim = "services:key";
@@ -36,13 +38,15 @@ public sealed record Caller(string OrganizationId, OrganizationKind Kind)
         ArgumentNullException.ThrowIfNull(user);
         var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
         var kind = user.FindFirstValue(KindClaim);
-        return id is null || kind is null ? null : new Caller(id, Enum.Parse<OrganizationKind>(kind));
+        var access = user.FindFirstValue(AccessClaim);
+        return id is null || kind is null || access is null ? null : new Caller(id, Enum.Parse<OrganizationKind>(kind), Enum.Parse<ApiKeyAccess>(access));
     }
 
     public ClaimsPrincipal ToPrincipal(string scheme, string keyId) => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, OrganizationId),
             new Claim(KindClaim, Kind.ToString()),
+            new Claim(AccessClaim, Access.ToString()),
             new Claim(ClaimTypes.Role, Kind.ToString()),
             new Claim(KeyClaim, keyId),
         ], scheme));

@@ -175,8 +175,14 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
 
         Answers("/v1/offers", "get").TryGetProperty("403", out _).ShouldBeFalse("every kind reads the offers");
         Answers("/v1/me", "get").TryGetProperty("403", out _).ShouldBeFalse("every key reads whose it is");
-        Answers("/v1/bookings", "post").GetProperty("403").GetProperty("description").GetString().ShouldEndWith("Keys of these kinds only: company, operator.");
+        Answers("/v1/bookings", "post").GetProperty("403").GetProperty("description").GetString()!.ShouldContain("Keys of these kinds only: company, operator.");
         Answers("/v1/needs", "post").TryGetProperty("403", out _).ShouldBeTrue("companies only record needs");
+        var changes = paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject().Where(operation => operation.Name is "post" or "put" or "patch" or "delete")).ToList();
+        changes.ShouldNotBeEmpty();
+        changes.ShouldAllBe(operation => operation.Value.GetProperty("responses").GetProperty("403").GetProperty("x-problem-codes").EnumerateArray()
+            .Any(code => code.GetString() == Services.Api.Security.ReadOnlyKeys.Code), "a read key is refused every change");
+        Answers("/v1/webhooks", "post").GetProperty("403").GetProperty("description").GetString().ShouldBe(
+            "A key of access read may not change anything (key_read_only): use a key of full access.", "any kind creates webhooks");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Services.Api.Common;
 using Services.Api.Organizations;
+using Services.Api.Security;
 using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Organizations;
@@ -18,6 +19,7 @@ public sealed class GetCallerTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         me.OrganizationId.ShouldBe(club.Id);
         me.Kind.ShouldBe(OrganizationKind.Club);
+        me.Access.ShouldBe(ApiKeyAccess.Full);
         me.KeyId.ShouldBe(keys.Data.ShouldHaveSingleItem().Id);
         me.Organization.ShouldNotBeNull().ShouldSatisfyAllConditions(
             o => o.Id.ShouldBe(club.Id), o => o.Name.ShouldBe("Club du Grand-Figeac"), o => o.Territories.ShouldBe(["grand-figeac"]));
@@ -28,7 +30,7 @@ public sealed class GetCallerTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var me = (await api.Operator.GetFromJsonAsync<CallerResponse>("/v1/me", ApiFixture.JsonOptions))!;
 
-        me.ShouldBe(new CallerResponse("operator", OrganizationKind.Operator, null, null));
+        me.ShouldBe(new CallerResponse("operator", OrganizationKind.Operator, ApiKeyAccess.Full, null, null));
         (await api.Anonymous().GetAsync("/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 }
