@@ -8,7 +8,7 @@ public sealed class TolerantEnumTests
     [Fact]
     public void A_status_the_api_added_later_reads_as_unknown_and_the_rest_of_the_answer_still_reads()
     {
-        var json = """{"data":[{"id":"k1","label":"a","status":"suspended","issuedAt":"2026-11-23T07:30:00Z"},{"id":"k2","label":"b","status":"revoked","issuedAt":"2026-11-23T07:30:00Z"}],"next":null}""";
+        var json = """{"data":[{"id":"k1","label":"a","access":"full","status":"suspended","issuedAt":"2026-11-23T07:30:00Z"},{"id":"k2","label":"b","access":"read","status":"revoked","issuedAt":"2026-11-23T07:30:00Z"}],"next":null}""";
 
         var page = JsonSerializer.Deserialize<PageOfApiKeyResponse>(json, ServicesClient.JsonOptions)!;
 
