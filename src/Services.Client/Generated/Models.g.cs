@@ -37,6 +37,20 @@ public sealed record AdmitMemberRequest
 }
 
 /// <summary>
+/// What a key may do within its organization's permissions: everything (full), or only read (GET and HEAD), so that a leaked dashboard's key cannot change anything.
+/// </summary>
+[JsonConverter(typeof(TolerantEnumConverter<ApiKeyAccess>))]
+public enum ApiKeyAccess
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("full")]
+    Full,
+    [JsonStringEnumMemberName("read")]
+    Read,
+}
+
+/// <summary>
 /// Never carries the secret nor its hash: events are shared through the change feed.
 /// </summary>
 public sealed record ApiKeyIssued
@@ -64,6 +78,12 @@ public sealed record ApiKeyIssued
     /// </summary>
     [JsonPropertyName("issuedAt")]
     public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>
+    /// full (everything its organization may do) or read (GET and HEAD only); absent from events before keys could be restricted, all full.
+    /// </summary>
+    [JsonPropertyName("access")]
+    public ApiKeyAccess? Access { get; init; }
 }
 
 /// <summary>
@@ -82,6 +102,12 @@ public sealed record ApiKeyResponse
     /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
+
+    /// <summary>
+    /// full (everything its organization may do), or read (GET and HEAD only). Keys issued before keys could be restricted are full.
+    /// </summary>
+    [JsonPropertyName("access")]
+    public required ApiKeyAccess Access { get; init; }
 
     /// <summary>
     /// active, or revoked (refused at once, for good).
@@ -188,7 +214,7 @@ public sealed record BookSeatRequest
     public required string BeneficiaryRef { get; init; }
 
     /// <summary>
-    /// Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.
+    /// Optional: how the club or provider reaches the beneficiary, when the service needs it. Stored encrypted with a key of this beneficiary (company + beneficiaryRef), shown only to the company, the offer's club and its providers (these while the booking is confirmed, until 7 days after the slot starts), erased by DELETE /v1/beneficiaries/{beneficiaryRef}.
     /// </summary>
     [JsonPropertyName("contact")]
     public ContactDetails? Contact { get; init; }
@@ -358,7 +384,7 @@ public sealed record BookingRescheduled
 /// the slot's waitlist (1 is next in line) while it waits, otherwise null (booking.waitlisted in the feed gives
 /// its place when it joined: a booking ahead leaving moves it up without an event of its own). The beneficiary is the
 /// company's own opaque reference. `contact` is null when no contact details were given;
-/// otherwise available (to the company and the offer's club, and to its providers until 7 days after the slot starts), erased, or withheld (the operator, and providers after that).
+/// otherwise available (to the company and the offer's club, and to its providers while the booking is confirmed, until 7 days after the slot starts), erased, or withheld (the operator, and providers of a booking cancelled, expired, waitlisted or past that).
 /// </summary>
 public sealed record BookingResponse
 {
@@ -373,6 +399,12 @@ public sealed record BookingResponse
     /// </summary>
     [JsonPropertyName("companyId")]
     public required string CompanyId { get; init; }
+
+    /// <summary>
+    /// The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking and recordAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("companyName")]
+    public string? CompanyName { get; init; }
 
     /// <summary>
     /// The company's subscription (`sub_…`) whose monthly quota the units count against.
@@ -496,6 +528,12 @@ public sealed record CallerResponse
     /// </summary>
     [JsonPropertyName("kind")]
     public required OrganizationKind Kind { get; init; }
+
+    /// <summary>
+    /// full, or read: this key may only read (GET and HEAD), whatever its kind allows. The operator key is full.
+    /// </summary>
+    [JsonPropertyName("access")]
+    public required ApiKeyAccess Access { get; init; }
 
     /// <summary>
     /// The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.
@@ -801,7 +839,7 @@ public sealed record DeliveredSlotResponse
 }
 
 /// <summary>
-/// Units of bookings, by what happened to them. `booked` = `attended` + `noShow` + `unrecorded`.
+/// Units of bookings, by what happened to them. `booked` = `attended` + `noShow` + `unrecorded` + `upcoming`.
 /// </summary>
 public sealed record DeliveredUnits
 {
@@ -824,10 +862,16 @@ public sealed record DeliveredUnits
     public required int NoShow { get; init; }
 
     /// <summary>
-    /// Of those, units whose attendance is not recorded: yet, or ever once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).
+    /// Of those, units of slots that have started whose attendance is not recorded: due now, or never recorded once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).
     /// </summary>
     [JsonPropertyName("unrecorded")]
     public required int Unrecorded { get; init; }
+
+    /// <summary>
+    /// Of those, units of slots that have not started yet: nothing to record until they start.
+    /// </summary>
+    [JsonPropertyName("upcoming")]
+    public required int Upcoming { get; init; }
 }
 
 /// <summary>
@@ -843,7 +887,8 @@ public sealed record DemandResponse
 }
 
 /// <summary>
-/// Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests).
+/// Demand of one territory and category in one ISO week. Units are units of capacity (seats, places, requests). Units and
+/// headcounts are counts of people (PeopleCount): strings, exact for the operator, "&lt;5" below 5 for anyone else.
 /// </summary>
 public sealed record DemandWeekResponse
 {
@@ -872,40 +917,40 @@ public sealed record DemandWeekResponse
     public required DateOnly WeekStart { get; init; }
 
     /// <summary>
-    /// Units of every booking of slots of the week.
+    /// A count of people: units of every booking of slots of the week. "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsRequested")]
-    public required int UnitsRequested { get; init; }
+    public required string UnitsRequested { get; init; }
 
     /// <summary>
-    /// Units that got seats, at once or promoted from the waitlist (even if cancelled later).
+    /// A count of people: units that got seats, at once or promoted from the waitlist (even if cancelled later). "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsConfirmed")]
-    public required int UnitsConfirmed { get; init; }
+    public required string UnitsConfirmed { get; init; }
 
     /// <summary>
-    /// Units that had to wait (whether promoted, expired or cancelled later).
+    /// A count of people: units that had to wait (whether promoted, expired or cancelled later). "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsWaitlisted")]
-    public required int UnitsWaitlisted { get; init; }
+    public required string UnitsWaitlisted { get; init; }
 
     /// <summary>
-    /// Units still waiting when the slot started: unmet demand.
+    /// A count of people: units still waiting when the slot started, unmet demand. "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsExpired")]
-    public required int UnitsExpired { get; init; }
+    public required string UnitsExpired { get; init; }
 
     /// <summary>
-    /// Units of bookings cancelled (by request or with their slot).
+    /// A count of people: units of bookings cancelled (by request or with their slot). "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsCancelled")]
-    public required int UnitsCancelled { get; init; }
+    public required string UnitsCancelled { get; init; }
 
     /// <summary>
-    /// Units recorded as attended.
+    /// A count of people: units recorded as attended. "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("unitsAttended")]
-    public required int UnitsAttended { get; init; }
+    public required string UnitsAttended { get; init; }
 
     /// <summary>
     /// Needs recorded in the week (by their recording date, UTC).
@@ -914,10 +959,10 @@ public sealed record DemandWeekResponse
     public required int NeedsRecorded { get; init; }
 
     /// <summary>
-    /// The staff those needs concern (sum of headcounts).
+    /// A count of people: the staff those needs concern (sum of headcounts). "&lt;5" under 5 but for the operator.
     /// </summary>
     [JsonPropertyName("needsHeadcount")]
-    public required int NeedsHeadcount { get; init; }
+    public required string NeedsHeadcount { get; init; }
 
     /// <summary>
     /// Companies that booked or recorded a need in this bucket.
@@ -968,7 +1013,8 @@ public sealed record EventPage : IPage<EventResponse>
     public required IReadOnlyList<EventResponse> Data { get; init; }
 
     /// <summary>
-    /// The cursor after this page's last event (the cursor you sent, when the page is empty): store it and pass it as `after` to go on.
+    /// The cursor after this page's last event (the cursor you sent, when the page is empty; with `types`, past the events the page
+    /// scanned, which may be further): store it and pass it as `after` to go on.
     /// </summary>
     [JsonPropertyName("next")]
     public required string Next { get; init; }
@@ -1037,7 +1083,7 @@ public sealed record EventSubject
     /// The kind of resource, and where to read it: `booking` (GET /v1/bookings/{id}), `slot` (GET /v1/slots/{id}),
     /// `offer` (GET /v1/offers/{id}), `subscription` (GET /v1/subscriptions/{id}), `need` (GET /v1/needs/{id}),
     /// `organization` (GET /v1/organizations/{id}); `beneficiary` (nothing to read: its contact details are erased);
-    /// `demo` (the operator's only: the demo territory's load).
+    /// `demo` (the operator's only: the demo territory's load); `webhook` (GET /v1/webhooks/{id}) in a ping's delivery only.
     /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
@@ -1173,6 +1219,12 @@ public sealed record IssueApiKeyRequest
     /// </summary>
     [JsonPropertyName("label")]
     public required string Label { get; init; }
+
+    /// <summary>
+    /// full (the default): everything the organization may do; read: GET and HEAD only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.
+    /// </summary>
+    [JsonPropertyName("access")]
+    public string? Access { get; init; }
 }
 
 /// <summary>
@@ -1203,6 +1255,12 @@ public sealed record IssuedApiKeyResponse
     /// </summary>
     [JsonPropertyName("key")]
     public required string Key { get; init; }
+
+    /// <summary>
+    /// full, or read (GET and HEAD only). Absent from the replay of an answer kept before keys could be restricted: full.
+    /// </summary>
+    [JsonPropertyName("access")]
+    public ApiKeyAccess? Access { get; init; }
 }
 
 public sealed record MemberAdmitted
@@ -2677,7 +2735,7 @@ public sealed record SlotResponse
     public required int Reserved { get; init; }
 
     /// <summary>
-    /// Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it is cancelled, or while its offer is suspended or withdrawn (see offerStatus).
+    /// Units still free to book: capacity − reserved, and 0 while the slot takes no bookings: once it has started or is cancelled, or while its offer is suspended or withdrawn (see offerStatus).
     /// </summary>
     [JsonPropertyName("remaining")]
     public required int Remaining { get; init; }
@@ -3201,6 +3259,12 @@ public sealed record UsageStatementResponse
     public required string CompanyId { get; init; }
 
     /// <summary>
+    /// The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null only for a company the read model has no registration of.
+    /// </summary>
+    [JsonPropertyName("companyName")]
+    public string? CompanyName { get; init; }
+
+    /// <summary>
     /// The calendar month (YYYY-MM), in each offer's time zone.
     /// </summary>
     [JsonPropertyName("month")]
@@ -3378,13 +3442,13 @@ public sealed record WebhookDeliveryResponse
     public required string Id { get; init; }
 
     /// <summary>
-    /// The event delivered, as in the change feed and the Services-Event-Id header.
+    /// The event delivered, as in the change feed and the Services-Event-Id header; for a ping, the ping's own id (it is not in the feed).
     /// </summary>
     [JsonPropertyName("eventId")]
     public required string EventId { get; init; }
 
     /// <summary>
-    /// The event's name, e.g. booking.confirmed.
+    /// The event's name, e.g. booking.confirmed; webhook.ping for a ping (POST /v1/webhooks/{webhookId}/ping).
     /// </summary>
     [JsonPropertyName("eventType")]
     public required string EventType { get; init; }
@@ -3448,6 +3512,61 @@ public enum WebhookDeliveryStatus
     Delivered,
     [JsonStringEnumMemberName("failed")]
     Failed,
+}
+
+/// <summary>
+/// The body of a ping: the envelope of an event's delivery without streamId and position, since a ping is not an event of
+/// the store (it is not in the change feed, and no webhook subscribes to it).
+/// </summary>
+public sealed record WebhookPing
+{
+    /// <summary>
+    /// The ping's id, also in the Services-Event-Id header and as the delivery's eventId.
+    /// </summary>
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    /// <summary>
+    /// Always `webhook.ping`.
+    /// </summary>
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    /// <summary>
+    /// The webhook pinged: {"type": "webhook", "id": "whk_…"}.
+    /// </summary>
+    [JsonPropertyName("subject")]
+    public required EventSubject Subject { get; init; }
+
+    /// <summary>
+    /// When the ping was asked (UTC).
+    /// </summary>
+    [JsonPropertyName("occurredAt")]
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>
+    /// The webhook pinged as it was when the ping was asked.
+    /// </summary>
+    [JsonPropertyName("data")]
+    public required WebhookPingData Data { get; init; }
+}
+
+/// <summary>
+/// The webhook pinged as it was when the ping was asked.
+/// </summary>
+public sealed record WebhookPingData
+{
+    /// <summary>
+    /// Where the webhook sends its deliveries, when the ping was asked.
+    /// </summary>
+    [JsonPropertyName("url")]
+    public required string Url { get; init; }
+
+    /// <summary>
+    /// The event types the webhook receives, when the ping was asked.
+    /// </summary>
+    [JsonPropertyName("eventTypes")]
+    public required IReadOnlyList<string> EventTypes { get; init; }
 }
 
 public sealed record WebhookResponse

@@ -54,7 +54,7 @@ public sealed partial class ServicesClient
     /// List an organization's API keys
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator; newest first, active and revoked, with their labels. Never the secrets: a key is shown once, when issued. Cursor pagination.
+    /// The organization itself or the operator; newest first, active and revoked, with their labels and access. Never the secrets: a key is shown once, when issued. Cursor pagination.
     /// </remarks>
     [Operation("listApiKeys", "GET", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<PageOfApiKeyResponse>> ListApiKeysAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -83,7 +83,7 @@ public sealed partial class ServicesClient
     /// Issue an API key (its secret is shown once)
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
+    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read may only read (GET and HEAD: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
     /// </remarks>
     [Operation("issueApiKey", "POST", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<IssuedApiKeyResponse>> IssueApiKeyAsync(string organizationId, IssueApiKeyRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -125,7 +125,7 @@ public sealed partial class ServicesClient
     /// Who this API key acts for
     /// </summary>
     /// <remarks>
-    /// The organization and key behind the Authorization header: an integration's first call, to learn its organizationId (asked for by getCompanyUsage, listApiKeys…), its kind and its territories.
+    /// The organization and key behind the Authorization header: an integration's first call, to learn its organizationId (asked for by getCompanyUsage, listApiKeys…), its kind, its territories and whether this key may only read.
     /// </remarks>
     [Operation("getCaller", "GET", "/v1/me")]
     public Task<ApiResponse<CallerResponse>> GetCallerAsync(RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -166,7 +166,7 @@ public sealed partial class ServicesClient
     /// Erase a beneficiary's personal data
     /// </summary>
     /// <remarks>
-    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are unchanged (they never held personal data). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details, providers an offer listed once and no longer lists included (they may hold the details). Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
+    /// The company (or the operator, naming companyId). Destroys the beneficiary's data key: the contact details of all its bookings become unrecoverable everywhere and read as {"status": "erased"}, also in the answers replayed to retries (Idempotency-Key). Bookings, counts, usage statements and indicators are unchanged (they never held personal data): a departed employee's future bookings still hold their seats (and a no-show is charged), so cancel them too (GET /v1/bookings?beneficiaryRef=…&amp;from=&lt;now&gt; lists them; erase after, or before: cancelling needs no contact details). Integrators get a beneficiary.erased event (change feed and webhooks) with the companyId and beneficiaryRef, sent to the company and to the clubs and providers of the offers it was booked on with contact details, providers an offer listed once and no longer lists included (they may hold the details). Idempotent: answers 204 even when there is nothing (left) to erase, and then appends no event.
     /// </remarks>
     [Operation("eraseBeneficiary", "DELETE", "/v1/beneficiaries/{beneficiaryRef}")]
     public Task<ApiResponse> EraseBeneficiaryAsync(string beneficiaryRef, EraseBeneficiaryParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -184,6 +184,9 @@ public sealed partial class ServicesClient
     /// their slot's local date in the offer's time zone, in every territory the offer serves (its current
     /// territories); needs count in the week of their recording date (UTC). `from` and `to` select whole weeks:
     /// the weeks containing them and every week between. Buckets without activity are left out.
+    /// Units and needsHeadcount are counts of people, strings: the operator reads the figures; clubs and partners
+    /// read "&lt;5" below 5 (0 included), as in getIndicators, so that no figure of a week singles out a person (a
+    /// club's buckets count every club's offers serving the territory, not only its own).
     /// </remarks>
     [Operation("getDemand", "GET", "/v1/demand")]
     public Task<ApiResponse<DemandResponse>> GetDemandAsync(GetDemandParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -241,6 +244,7 @@ public sealed partial class ServicesClient
     /// offer's terms its share is taken from (in force at the first subscribed day of the month, else at its start), so an
     /// offer whose co-funding passed to another partner stays on one partner's statement per month. totals.coFunding is
     /// the sum of the partner's part of every line. getIndicators' coFundingSpent sums every partner of a territory.
+    /// Each statement names its company as it is named now (companyName): the partner may not read the company itself.
     /// </remarks>
     [Operation("getPartnerUsage", "GET", "/v1/partners/{partnerId}/usage")]
     public Task<ApiResponse<PartnerUsageResponse>> GetPartnerUsageAsync(string partnerId, GetPartnerUsageParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -260,8 +264,10 @@ public sealed partial class ServicesClient
     /// with its units. An offer handed to another provider stays on the former one's deliveries for its slots started
     /// before the hand-over and is on the new one's for those after (the bookings a provider may read follow the
     /// providerIds now instead). Units: booked (confirmed, promoted ones included,
-    /// and not cancelled) = attended + noShow + unrecorded (attendance not recorded: yet, or for good once 30 days have passed since the slot
-    /// started, when it can no longer be recorded; unrecorded units are not charged on statements). Months follow the offer's time zone
+    /// and not cancelled) = attended + noShow + unrecorded + upcoming. unrecorded: units of slots that have started whose attendance
+    /// is not recorded (the provider's to-do: due now, or for good once 30 days have passed since the slot started, when it can no
+    /// longer be recorded; unrecorded units are not charged on statements); upcoming: units of slots not started yet, nothing to
+    /// record before they start. Months follow the offer's time zone
     /// (a slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or
     /// company. Read model 'insights': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
@@ -323,12 +329,12 @@ public sealed partial class ServicesClient
     /// Read the change feed
     /// </summary>
     /// <remarks>
-    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, to skip the history: read the lists with minPosition set to its Services-Position header, then follow the feed from its 'next'), then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers (also those listed once and removed since) of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
+    /// The events the caller may see, oldest first, in the one global order of the store. Start without 'after' (or with after=now, to skip the history: read the lists with minPosition set to its Services-Position header, then follow the feed from its 'next'), then always pass the 'next' of the previous answer: 'next' is set even when the page is empty (without 'types', it is then the cursor you sent), so an integrator that stores it never misses nor repeats an event. With 'types', a page may hold fewer than limit events, even none, while 'next' moves on: keep following 'next'. Visibility: offer and slot schedule events are public; seat and waitlist events go to the offer's club and providers, and those naming a company (seat reserved, waitlist joined) to it too: a company follows its bookings by their booking events; subscription events to the company and the club; booking events to the company, the club and the providers; need events to the company and the clubs and partners of the need's territory; organization events to the organization itself; beneficiary.erased to the company and the clubs and providers (also those listed once and removed since) of the offers it booked the beneficiary on with contact details; the operator sees all. Personal data never appears here: a booking's contact details read {"status": "withheld"} (read the booking). Read model 'feed': it lags the writes by the projection lag; pass minPosition (a Services-Position header) to read your writes.
     /// </remarks>
     [Operation("listEvents", "GET", "/v1/events")]
     public Task<ApiResponse<EventPage>> ListEventsAsync(ListEventsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+        return SendAsync<EventPage>(HttpMethod.Get, $"/v1/events", new QueryString().Add("after", parameters?.After).Add("limit", parameters?.Limit).Add("minPosition", parameters?.MinPosition).Add("types", parameters?.Types), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listEvents, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -476,7 +482,7 @@ public sealed partial class ServicesClient
     /// Read an offer's slots and their availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled, with their cancellation: the reason their club gave and when), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
+    /// Slots are public: any organization may read them. One entry per slot of the offer starting in [from, to) — from defaults to now, to to no bound — in start order (earliest first), with capacity, reserved, remaining, waitlist length and status (cancelled slots included unless status=scheduled, with their cancellation: the reason their club gave and when), and the offer's status (offerStatus): remaining is 0 on a slot that takes no bookings, started, cancelled or of a suspended or withdrawn offer (a suspended offer's slots have room again once it is resumed). Cursor pagination: limit 1 to 500 (default 100), after → next. Read model 'catalog': eventually consistent; pass minPosition to read your writes. An offer published a moment ago is waited for (up to 5 s, then 503), not answered 404.
     /// </remarks>
     [Operation("getOfferAvailability", "GET", "/v1/offers/{offerId}/availability")]
     public Task<ApiResponse<PageOfSlotResponse>> GetOfferAvailabilityAsync(string offerId, GetOfferAvailabilityParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -558,7 +564,7 @@ public sealed partial class ServicesClient
     /// Read a slot's availability
     /// </summary>
     /// <remarks>
-    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (cancelled, or its offer suspended or withdrawn). A cancelled slot shows its cancellation: the reason its club gave and when. Who booked is not shown.
+    /// Slots are public: any organization may read their capacity, reserved and remaining units and waitlist length, and its offer's status: remaining is 0 while the slot takes no bookings (started, cancelled, or its offer suspended or withdrawn). A cancelled slot shows its cancellation: the reason its club gave and when. Who booked is not shown.
     /// </remarks>
     [Operation("getSlot", "GET", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> GetSlotAsync(string slotId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -613,7 +619,7 @@ public sealed partial class ServicesClient
     /// Subscribe a company to an offer
     /// </summary>
     /// <remarks>
-    /// A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer: after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then). The monthly quota caps the units its bookings take in each month of the offer's calendar.
+    /// A member company of the offer's club subscribes for itself (the operator gives companyId). One active subscription per company and offer (409 subscription_exists, naming the active one in existingSubscriptionId): after a cancellation, the new one starts the day after the cancelled one ends (the default startsOn then; an earlier startsOn gets 409 subscription_exists with earliestStartsOn). The monthly quota caps the units its bookings take in each month of the offer's calendar.
     /// </remarks>
     [Operation("subscribe", "POST", "/v1/subscriptions")]
     public Task<ApiResponse<SubscriptionResponse>> SubscribeAsync(SubscribeRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -681,7 +687,7 @@ public sealed partial class ServicesClient
     /// Cancel a subscription
     /// </summary>
     /// <remarks>
-    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.
+    /// The subscribing company or the operator. The subscription runs until the last day of the current month (offer's calendar), then ends (one yet to start ends the day before its start: it never runs nor charges); its bookings after that day must be cancelled first (409 subscription_has_later_bookings, whose problem carries endsOn, the day it would end, bookingCount and bookingIds: the oldest 20 of them); the company may subscribe to the offer again at once, for a subscription that starts the day after. Accepts If-Match.
     /// </remarks>
     [Operation("cancelSubscription", "POST", "/v1/subscriptions/{subscriptionId}/cancel")]
     public Task<ApiResponse<SubscriptionResponse>> CancelSubscriptionAsync(string subscriptionId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -707,7 +713,7 @@ public sealed partial class ServicesClient
     /// List bookings
     /// </summary>
     /// <remarks>
-    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details, and the slot's cancellation of bookings it cancelled, as in getBooking. Read model 'booking-list': eventually consistent; pass minPosition to read your writes.
+    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes (companyName comes from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later).
     /// </remarks>
     [Operation("listBookings", "GET", "/v1/bookings")]
     public Task<ApiResponse<PageOfBookingResponse>> ListBookingsAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -735,7 +741,7 @@ public sealed partial class ServicesClient
     /// Read a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition; one cancelled with its slot (cancelReason slot_cancelled) shows the slot's cancellation, the reason its club gave and when. Contact details, when given, are shown to the company, the club and the providers; the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) the company, the club and the providers see them erased (the operator still sees them withheld). A waitlisted booking, or one with contact details read by anyone but the operator, is answered in full whatever If-None-Match names: its waitlistPosition moves, and its details may be erased, withheld for a while (a master key missing) or closed to a provider, without a new version.
+    /// The booking company, the offer's club and providers, or the operator. A waitlisted booking shows its current waitlistPosition; one cancelled with its slot (cancelReason slot_cancelled) shows the slot's cancellation, the reason its club gave and when. Contact details, when given, are shown to the company and the club, and to the providers while they deliver the booking: a confirmed one, until 7 days after its slot starts (a cancelled, expired or waitlisted booking shows them withheld to the providers); the operator sees them withheld; once the beneficiary is erased (DELETE /v1/beneficiaries/{beneficiaryRef}) whoever read them sees them erased (the operator, and a provider the booking no longer lets read them, still see them withheld). companyName is the booking company's name now. A waitlisted booking, one with contact details read by anyone but the operator, or one whose company was ever renamed, is answered in full whatever If-None-Match names: its waitlistPosition moves, its details may be erased, withheld for a while (a master key missing) or closed to a provider, and its companyName follows the company, without a new version.
     /// </remarks>
     [Operation("getBooking", "GET", "/v1/bookings/{bookingId}")]
     public Task<ApiResponse<BookingResponse>> GetBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -985,6 +991,19 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// Send a test delivery to a webhook
+    /// </summary>
+    /// <remarks>
+    /// Queues a webhook.ping delivery to this webhook only, whatever its eventTypes, to be sent now: signed, retried and listed as any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the envelope of an event without streamId and position ({id, type: "webhook.ping", subject: {type: "webhook", id}, occurredAt, data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts (status code, error) show. Send an Idempotency-Key so that a retried request queues one ping, not two.
+    /// </remarks>
+    [Operation("pingWebhook", "POST", "/v1/webhooks/{webhookId}/ping")]
+    public Task<ApiResponse<WebhookDeliveryResponse>> PingWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(webhookId);
+        return SendAsync<WebhookDeliveryResponse>(HttpMethod.Post, $"/v1/webhooks/{Segment(Format(webhookId)!)}/ping", null, null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// List a webhook's deliveries
     /// </summary>
     /// <remarks>
@@ -1215,6 +1234,11 @@ public sealed record ListEventsParameters
     /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
     /// </summary>
     public string? MinPosition { get; init; }
+
+    /// <summary>
+    /// Only events of these types, comma-separated: exact names (booking.confirmed), a stream's events (booking.*) or all (*), as a webhook's eventTypes; an entry that matches no event the caller can read is refused (400 naming it, with the types it reads). A page then scans at most 10 × limit of the caller's events after 'after': it may hold fewer than limit events, even none, while 'next' moves on past those scanned. Keep following 'next': nothing is skipped or repeated.
+    /// </summary>
+    public string? Types { get; init; }
 }
 
 /// <summary>Query and header parameters of ListMembers.</summary>
