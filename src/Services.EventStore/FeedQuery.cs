@@ -7,19 +7,24 @@ public static class FeedQuery
 {
     public const int MaxPageSize = 10_000;
 
-    // Every transaction below the snapshot's xmin has finished: whatever is read here can never
-    // be overtaken by an event committing later behind it. Rolled-back rows are never visible.
+    /// <summary>
+    /// The condition on es_events of the feed's rows: every transaction below the snapshot's xmin has finished, so
+    /// whatever is read under it can never be overtaken by an event committing later behind it. Rolled-back rows are
+    /// never visible. Readers that query the events themselves (the change feed's filtered pages) use it too.
+    /// </summary>
+    public const string Finished = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
+
     private const string PageSql = $"""
         select {EventRows.Columns} from es_events
         where (transaction_id, global_position) > ($1, $2)
-          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          and {Finished}
         order by transaction_id, global_position
         limit $3
         """;
 
-    private const string HeadSql = """
+    private const string HeadSql = $"""
         select transaction_id, global_position from es_events
-        where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        where {Finished}
         order by transaction_id desc, global_position desc
         limit 1
         """;

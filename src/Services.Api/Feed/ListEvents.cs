@@ -113,13 +113,16 @@ public static class ListEventsEndpoint
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
-    /// <summary>With <c>types</c>, a page scans at most this many of the caller's events per event it may hold.</summary>
+    /// <summary>With <c>types</c>, a page scans at most this many of the caller's events per event it may hold, and at most <see cref="MaxScanned"/>.</summary>
     public const int ScannedPerEvent = 10;
+
+    /// <summary>What one filtered page may cost at most, whatever its limit: about four unfiltered pages of the largest size.</summary>
+    public const int MaxScanned = 2_000;
 
     private const string TypesDescription =
         "Only events of these types, comma-separated: exact names (booking.confirmed), a stream's events (booking.*) or all (*), " +
         "as a webhook's eventTypes; an entry that matches no event the caller can read is refused (400 naming it, with the types it reads). " +
-        "A page then scans at most 10 × limit of the caller's events after 'after': it may hold fewer than limit events, even none, " +
+        "A page then scans at most 10 × limit of the caller's events after 'after' (at most 2,000): it may hold fewer than limit events, even none, " +
         "while 'next' moves on past those scanned. Keep following 'next': nothing is skipped or repeated.";
 
     /// <summary>The <c>after</c> that starts from the feed's current end.</summary>
@@ -185,7 +188,7 @@ public static class ListEventsEndpoint
         }
 
         var keys = caller.IsOperator ? null : await KeysAsync(caller, store, cancellationToken);
-        var scan = wanted is null ? pageSize : pageSize * ScannedPerEvent;
+        var scan = wanted is null ? pageSize : Math.Min(pageSize * ScannedPerEvent, MaxScanned);
         var (items, scanned) = await ReadAsync(db, caller.Kind, keys, cursor, pageSize, scan, wanted, cancellationToken);
         // A full page ends at its last event (those scanned after it are read again next time); a short one
         // ends where the scan did: none of the events it passed over was wanted.
@@ -204,12 +207,12 @@ public static class ListEventsEndpoint
         return EventAudience.KeysOf(caller, territories);
     }
 
-    // The operator reads the store's feed itself (below the snapshot's xmin: the same guarantee).
-    private const string OperatorScan = """
+    // The operator reads the store's feed itself, under the store's own rule.
+    private const string OperatorScan = $"""
         with scanned as (
             select transaction_id, global_position, event_type from es_events
             where (transaction_id, global_position) > ($1, $2)
-              and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              and {FeedQuery.Finished}
             order by transaction_id, global_position
             limit $4),
         """;

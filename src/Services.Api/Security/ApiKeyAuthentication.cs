@@ -33,7 +33,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Options.OperatorKey is { Length: > 0 } operatorKey
             && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(ApiKeySecrets.Hash(token), ApiKeySecrets.Hash(operatorKey)))
         {
-            return Success(new Caller(Caller.OperatorId, OrganizationKind.Operator), "operator");
+            return Success(new Caller(Caller.OperatorId, OrganizationKind.Operator, ApiKeyAccess.Full), "operator");
         }
         if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret)) return AuthenticateResult.Fail("Unknown API key.");
 

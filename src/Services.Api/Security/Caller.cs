@@ -4,7 +4,7 @@ using Services.Api.Common;
 namespace Services.Api.Security;
 
 /// <summary>The organization a request acts for, what kind it is, and what its key may do. Bound from the authenticated key.</summary>
-public sealed record Caller(string OrganizationId, OrganizationKind Kind, ApiKeyAccess Access = ApiKeyAccess.Full)
+public sealed record Caller(string OrganizationId, OrganizationKind Kind, ApiKeyAccess Access)
 {
     /// <summary>The platform operator acts under this organization id.</summary>
     public const string OperatorId = "operator";

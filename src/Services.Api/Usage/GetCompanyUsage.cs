@@ -64,7 +64,7 @@ public sealed record UsageTotalsResponse(
 
 /// <summary>A company's usage statement for a calendar month.</summary>
 /// <param name="CompanyId">The company (`org_…`) the statement is of.</param>
-/// <param name="CompanyName">The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null only for a company the read model has no registration of.</param>
+/// <param name="CompanyName">The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null while the insights read model has not applied its registration (it is being rebuilt, or the company was registered by a node on older code: a rename, or a rebuild, fills it).</param>
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 /// <param name="Lines">One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.</param>
 /// <param name="Totals">Sums of the lines: amountDue is what the company owes for the month.</param>

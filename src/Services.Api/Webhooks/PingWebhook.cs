@@ -59,7 +59,7 @@ public static class PingWebhookEndpoint
         // No event_position: a ping has no place in the feed.
         var queue = $"""
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at)
-            select {WebhookOutboxProjection.DeliveryId("webhook_id", "$2")}, webhook_id, $2, $3, $4, 'pending', $5, $5
+            select {WebhookOutboxProjection.DeliveryIdSql("webhook_id", "$2")}, webhook_id, $2, $3, $4, 'pending', $5, $5
             from webhooks where webhook_id = $1 and deleted_at is null and ($6 or organization_id = $7)
             returning delivery_id
             """;

@@ -32,7 +32,7 @@ namespace Services.Api.Webhooks;
 public sealed class WebhookOutboxProjection : IProjection
 {
     /// <summary>A delivery's id, one per webhook and event (or ping): SQL of the two columns or parameters.</summary>
-    internal static string DeliveryId(string webhookId, string eventId) => $"'dlv_' || left(md5({webhookId} || {eventId}::text), 24)";
+    internal static string DeliveryIdSql(string webhookId, string eventId) => $"'dlv_' || left(md5({webhookId} || {eventId}::text), 24)";
 
     internal static readonly AudienceTables Lookups = new("rm_outbox");
 
@@ -88,7 +88,7 @@ public sealed class WebhookOutboxProjection : IProjection
                     as e(idx, event_id, event_type, xid, pos, occurred_at, body, partner_body)),
             aud as (select * from unnest($8::int[], $9::text[]) as a(idx, audience))
             insert into webhook_deliveries (delivery_id, webhook_id, event_id, event_type, body, status, next_attempt_at, created_at, event_position)
-            select {DeliveryId("w.webhook_id", "ev.event_id")}, w.webhook_id, ev.event_id, ev.event_type,
+            select {DeliveryIdSql("w.webhook_id", "ev.event_id")}, w.webhook_id, ev.event_id, ev.event_type,
                    case when coalesce(w.organization_kind, (
                                  -- A webhook an older node made during an upgrade: its kind from the registration.
                                  select r.data->>'kind' from es_events r

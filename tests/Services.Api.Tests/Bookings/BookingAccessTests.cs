@@ -18,7 +18,7 @@ public sealed class BookingAccessTests
     [Fact]
     public void The_offers_providers_read_deliver_and_see_contact_details_of_its_bookings()
     {
-        var provider = new Caller(ProviderId, OrganizationKind.Provider);
+        var provider = new Caller(ProviderId, OrganizationKind.Provider, ApiKeyAccess.Full);
 
         Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, provider).ShouldBeTrue();
         Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, provider, Now).ShouldBeTrue();
@@ -31,16 +31,16 @@ public sealed class BookingAccessTests
         var booking = ConfirmedBooking();
         var weekAfter = booking.SlotStart + Booking.ProviderContactWindow;
 
-        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider), weekAfter.AddSeconds(-1)).ShouldBeTrue();
-        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider), weekAfter).ShouldBeFalse();
-        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(CompanyId, OrganizationKind.Company), weekAfter.AddYears(1)).ShouldBeTrue();
-        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ClubId, OrganizationKind.Club), weekAfter.AddYears(1)).ShouldBeTrue();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider, ApiKeyAccess.Full), weekAfter.AddSeconds(-1)).ShouldBeTrue();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ProviderId, OrganizationKind.Provider, ApiKeyAccess.Full), weekAfter).ShouldBeFalse();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(CompanyId, OrganizationKind.Company, ApiKeyAccess.Full), weekAfter.AddYears(1)).ShouldBeTrue();
+        Booking.MayReadContact(booking, ListingAnotherCompany, new Caller(ClubId, OrganizationKind.Club, ApiKeyAccess.Full), weekAfter.AddYears(1)).ShouldBeTrue();
     }
 
     [Fact]
     public void An_organization_of_another_kind_listed_as_a_provider_gets_nothing_for_it()
     {
-        var listed = new Caller(OtherCompanyId, OrganizationKind.Company);
+        var listed = new Caller(OtherCompanyId, OrganizationKind.Company, ApiKeyAccess.Full);
 
         Booking.IsVisibleTo(ConfirmedBooking(), ListingAnotherCompany, listed).ShouldBeFalse();
         Booking.MayReadContact(ConfirmedBooking(), ListingAnotherCompany, listed, Now).ShouldBeFalse();

@@ -139,7 +139,7 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var company = await api.RegisterAsync(OrganizationKind.Company);
         var key = Guid.NewGuid().ToString();
         using var leaves = new CancellationTokenSource();
-        var http = new DefaultHttpContext { RequestAborted = leaves.Token, User = new Caller(company.Id, OrganizationKind.Company).ToPrincipal("test", "key") };
+        var http = new DefaultHttpContext { RequestAborted = leaves.Token, User = new Caller(company.Id, OrganizationKind.Company, ApiKeyAccess.Full).ToPrincipal("test", "key") };
         http.Request.Method = "POST";
         http.Request.Path = "/v1/needs";
         http.Request.Headers[Services.Api.Infrastructure.Idempotency.Header] = key;
@@ -178,7 +178,7 @@ public sealed class IdempotencyHttpTests(ApiFixture api) : IClassFixture<ApiFixt
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
         var key = Guid.NewGuid().ToString();
-        var http = new DefaultHttpContext { User = new Caller(company.Id, OrganizationKind.Company).ToPrincipal("test", "key"), RequestServices = api.Services };
+        var http = new DefaultHttpContext { User = new Caller(company.Id, OrganizationKind.Company, ApiKeyAccess.Full).ToPrincipal("test", "key"), RequestServices = api.Services };
         http.Request.Method = "POST";
         http.Request.Path = "/v1/needs";
         http.Request.Headers[Services.Api.Infrastructure.Idempotency.Header] = key;
