@@ -68,7 +68,9 @@ public static class ProjectionsAdmin
     private static async Task<Results<Accepted<RebuildStartedResponse>, ProblemHttpResult>> Rebuild(string name, ProjectionDaemon daemon, HttpResponse response, CancellationToken cancellationToken)
     {
         var statuses = await daemon.GetStatusAsync(cancellationToken);
-        if (statuses.All(s => s.Name != name)) return Problems.NotFound("projection");
+        if (statuses.All(s => s.Name != name))
+            return Problems.Problem(StatusCodes.Status404NotFound, "not_found", "Not found",
+                $"No projection is named '{name}'; the projections are: {string.Join(", ", statuses.Select(s => s.Name).Order(StringComparer.Ordinal))}.");
         try
         {
             await daemon.RebuildAsync(name, TimeSpan.FromSeconds(30), cancellationToken);

@@ -38,7 +38,7 @@ public static partial class OpenApiExtensions
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "svc_key_…",
-                    Description = "An organization's API key (shown once when issued; one of access read may only read: GET and HEAD), or the operator key.",
+                    Description = "An organization's API key (shown once when issued; one of access read may only read: GET), or the operator key.",
                 };
                 return Task.CompletedTask;
             });

@@ -11,7 +11,7 @@ namespace Services.Api.Organizations;
 /// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it; null for the operator key, which is no organization's.</param>
 /// <param name="Organization">The organization as getOrganization shows it; null for the operator.</param>
 /// <param name="Kind">What the key may do: club, company, provider, partner, or operator (everything).</param>
-/// <param name="Access">full, or read: this key may only read (GET and HEAD), whatever its kind allows. The operator key is full.</param>
+/// <param name="Access">full, or read: this key may only read (GET), whatever its kind allows. The operator key is full.</param>
 public sealed record CallerResponse(string OrganizationId, OrganizationKind Kind, ApiKeyAccess Access, string? KeyId, OrganizationResponse? Organization);
 
 public static class GetCallerEndpoint

@@ -30,7 +30,7 @@ public static partial class Organization
 }
 
 /// <param name="Label">The organization's own name for the key, to tell its integrations apart when rotating.</param>
-/// <param name="Access">full (the default): everything the organization may do; read: GET and HEAD only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.</param>
+/// <param name="Access">full (the default): everything the organization may do; read: GET only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.</param>
 public sealed record IssueApiKeyRequest(
     [property: StringLength(IssueApiKeyRequest.MaxLabel, MinimumLength = 1)] string Label,
     ApiKeyAccess Access = ApiKeyAccess.Full)
@@ -45,7 +45,7 @@ public sealed record IssueApiKeyRequest(
 /// <param name="OrganizationId">The organization (`org_…`) the key acts for.</param>
 /// <param name="Label">The organization's own name for the key.</param>
 /// <param name="Key">The secret key (`svc_key_…`), to send as `Authorization: Bearer &lt;key&gt;`. Only its hash is kept: it cannot be shown again.</param>
-/// <param name="Access">full, or read (GET and HEAD only). Absent from the replay of an answer kept before keys could be restricted: full.</param>
+/// <param name="Access">full, or read (GET only). Absent from the replay of an answer kept before keys could be restricted: full.</param>
 public sealed record IssuedApiKeyResponse(string Id, string OrganizationId, string Label, string Key, [property: AddedLater] ApiKeyAccess Access);
 
 public static class IssueApiKeyEndpoint
@@ -55,7 +55,7 @@ public static class IssueApiKeyEndpoint
             .WithName("issueApiKey")
             .WithSummary("Issue an API key (its secret is shown once)")
             .WithDescription("The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read " +
-                "may only read (GET and HEAD: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. " +
+                "may only read (GET: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. " +
                 $"An organization holds at most {Organization.MaxActiveApiKeys} active keys (409 api_key_limit_reached: revoke one first).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -19,7 +19,7 @@ public enum ApiKeyStatus
 /// <param name="IssuedAt">When it was issued; null for keys issued before this was recorded.</param>
 /// <param name="Id">The key's id (`key_…`): the middle of the key itself (`svc_key_…_…`), and what revokeApiKey takes.</param>
 /// <param name="Label">The organization's own name for the key, to tell its integrations apart.</param>
-/// <param name="Access">full (everything its organization may do), or read (GET and HEAD only). Keys issued before keys could be restricted are full.</param>
+/// <param name="Access">full (everything its organization may do), or read (GET only). Keys issued before keys could be restricted are full.</param>
 /// <param name="Status">active, or revoked (refused at once, for good).</param>
 public sealed record ApiKeyResponse(string Id, string Label, ApiKeyAccess Access, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
 {

@@ -34,7 +34,7 @@ public sealed record MemberRemoved(string CompanyId, DateTimeOffset? RemovedAt =
 /// <param name="KeyId">The key's id (`key_…`), as listApiKeys shows it.</param>
 /// <param name="Label">The organization's own name for the key.</param>
 /// <param name="Prefix">The prefix every key of this API starts with (`svc_`), to recognize one in logs and configuration: never any part of the secret.</param>
-/// <param name="Access">full (everything its organization may do) or read (GET and HEAD only); absent from events before keys could be restricted, all full.</param>
+/// <param name="Access">full (everything its organization may do) or read (GET only); absent from events before keys could be restricted, all full.</param>
 public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null, ApiKeyAccess? Access = null);
 
 /// <param name="KeyId">The key (`key_…`) refused from now on, for good.</param>

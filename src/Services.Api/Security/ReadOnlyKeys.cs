@@ -3,7 +3,8 @@ using Services.Api.Infrastructure;
 namespace Services.Api.Security;
 
 /// <summary>
-/// Refuses a read key (<see cref="ApiKeyAccess.Read"/>) every method but GET and HEAD, whatever the path: one check
+/// Refuses a read key (<see cref="ApiKeyAccess.Read"/>) every method but GET (and HEAD, which no operation answers but
+/// with 405), whatever the path: one check
 /// for every operation, present and future. It comes before the Idempotency-Key's replays, so that a read key never
 /// gets the stored answer of a change (an issued key's secret among them), and before any endpoint reads the body.
 /// </summary>

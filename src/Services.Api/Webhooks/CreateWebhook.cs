@@ -72,7 +72,7 @@ public static class CreateWebhookEndpoint
             .WithSummary("Register a webhook")
             .WithDescription(
                 "Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON " +
-                "{id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" " +
+                "{id, type, subject, streamId, occurredAt, position, data}, with headers Services-Signature (t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\" " +
                 "keyed with the secret>), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx " +
                 "answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least " +
                 "once: de-duplicate on the event id. Each entry of eventTypes must match an event that can reach the caller's kind of organization " +

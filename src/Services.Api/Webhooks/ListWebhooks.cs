@@ -15,17 +15,19 @@ public static class ListWebhooksEndpoint
         webhooks.MapGet("", Handle)
             .WithName("listWebhooks")
             .WithSummary("List webhooks")
-            .WithDescription("The caller's webhooks (the operator: all), newest first, cursor pagination (limit, after → next).")
+            .WithDescription("The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's), newest first, cursor pagination (limit, after → next).")
             .ProducesValidationProblem();
 
     private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> Handle(
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
+        [Description("Only the webhooks of this organization (for the operator; any other caller only ever sees its own)."), Id(Ids.Organization)] string? organizationId,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor);
+        var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor).Id("organizationId", organizationId, Ids.Organization, required: false);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var filters = new QueryFilters(caller.OrganizationId, pageSize + 1);
+        if (organizationId is not null) filters.And($"organization_id = {filters.Parameter(organizationId)}");
         if (cursor is { } k) filters.And($"(created_at, webhook_id) < ({filters.Parameter(ReadModelValues.Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
             select {WebhookEndpoints.WebhookColumns} from webhooks

@@ -17,7 +17,10 @@ namespace Services.Api.Webhooks;
 /// </param>
 /// <param name="Id">The webhook's id (`whk_…`).</param>
 /// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
-public sealed record WebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, [property: AddedLater] DateTimeOffset? PreviousSecretValidUntil)
+/// <param name="OrganizationId">The organization that registered it (`org_…`), whose events it receives: the operator, who lists everyone's, tells them apart by it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+public sealed record WebhookResponse(
+    string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt,
+    [property: AddedLater] DateTimeOffset? PreviousSecretValidUntil, [property: AddedLater] string? OrganizationId)
 {
     /// <summary>A webhook's version when registered (its ETag); each edit and each rotation of its secret adds one.</summary>
     public const long FirstVersion = 1;
@@ -69,7 +72,7 @@ public static class WebhookEndpoints
         return v1;
     }
 
-    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version, previous_secret_until";
+    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version, previous_secret_until, organization_id";
 
     /// <summary>The answer to a change at a version that matched no row: 412 at the webhook's version now, or 404 when it was deleted meanwhile.</summary>
     internal static async Task<ProblemHttpResult> LostChangeAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken) =>
@@ -111,7 +114,7 @@ public static class WebhookEndpoints
     {
         ArgumentNullException.ThrowIfNull(reader);
         return new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.Nullable<DateTimeOffset>(6)), reader.GetInt64(5));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.Nullable<DateTimeOffset>(6), reader.GetString(7)), reader.GetInt64(5));
     }
 
     internal static async Task<List<VersionedWebhook>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -68,6 +68,8 @@ public sealed class ProjectionsAdminHttpTests(ApiFixture api) : IClassFixture<Ap
 
         await (await club.Client.GetAsync("/v1/admin/projections")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await club.Client.PostAsync("/v1/admin/projections/catalog/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        await (await api.Operator.PostAsync("/v1/admin/projections/nothing/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var unknown = await (await api.Operator.PostAsync("/v1/admin/projections/nothing/rebuild", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        unknown.GetProperty("detail").GetString()!.ShouldContain("the projections are: ");
+        unknown.GetProperty("detail").GetString()!.ShouldContain("catalog");
     }
 }

@@ -29,7 +29,10 @@ public sealed class WebhookRegistrationHttpTests(ApiFixture api) : IClassFixture
         var list = await client.ListAsync<WebhookResponse>("/v1/webhooks");
         list.Data.Select(w => w.Id).ShouldBe([created.Id]);
         (await other.Client.ListAsync<WebhookResponse>("/v1/webhooks")).Data.ShouldBeEmpty();
-        (await api.Operator.ListAsync<WebhookResponse>("/v1/webhooks?limit=100")).Data.ShouldContain(w => w.Id == created.Id);
+        (await api.Operator.ListAsync<WebhookResponse>("/v1/webhooks?limit=100")).Data.ShouldContain(w => w.Id == created.Id && w.OrganizationId == company.Id);
+        (await api.Operator.ListAsync<WebhookResponse>($"/v1/webhooks?organizationId={company.Id}")).Data.Select(w => w.Id).ShouldBe([created.Id]);
+        (await api.Operator.ListAsync<WebhookResponse>($"/v1/webhooks?organizationId={other.Id}")).Data.ShouldBeEmpty();
+        (await other.Client.ListAsync<WebhookResponse>($"/v1/webhooks?organizationId={company.Id}")).Data.ShouldBeEmpty();
 
         await (await other.Client.GetAsync($"/v1/webhooks/{created.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await other.Client.GetAsync($"/v1/webhooks/{created.Id}/deliveries")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
