@@ -46,7 +46,7 @@ public static class PingWebhookEndpoint
                 "any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the " +
                 "envelope of an event without streamId and position ({id, type: \"webhook.ping\", subject: {type: \"webhook\", id}, occurredAt, " +
                 "data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with " +
-                "the delivery; Location is the webhook's deliveries, where its attempts (status code, error) show. Send an Idempotency-Key so that " +
+                "the delivery; Location is the delivery (getWebhookDelivery), where its attempts (status code, error) show. Send an Idempotency-Key so that " +
                 "a retried request queues one ping, not two.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -67,6 +67,6 @@ public static class PingWebhookEndpoint
         // With the Idempotency-Key's reservation: a retry after an answer lost in a crash does not queue a second ping.
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), queue, values, row => row.GetString(0), cancellationToken) is not { } deliveryId)
             return Problems.NotFound("webhook");
-        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", await WebhookDeliveriesEndpoints.ReadDeliveryAsync(db, webhookId, deliveryId, cancellationToken));
+        return TypedResults.Accepted(WebhookDeliveriesEndpoints.Location(webhookId, deliveryId), await WebhookDeliveriesEndpoints.ReadDeliveryAsync(db, webhookId, deliveryId, cancellationToken));
     }
 }

@@ -57,12 +57,19 @@ public static class WebhookDeliveriesEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+    public static void MapGetWebhookDelivery(this IEndpointRouteBuilder webhooks) =>
+        webhooks.MapGet("/{webhookId}/deliveries/{deliveryId}", GetAsync)
+            .WithName("getWebhookDelivery")
+            .WithSummary("Read a webhook's delivery")
+            .WithDescription("One delivery, as the list shows it: its status, attempts and lastError. The Location of a ping or a redelivery, to follow its outcome.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
     public static void MapRedeliverWebhookDelivery(this IEndpointRouteBuilder webhooks) =>
         webhooks.MapPost("/{webhookId}/deliveries/{deliveryId}/redeliver", RedeliverAsync)
             .WithName("redeliverWebhookDelivery")
             .WithSummary("Send a delivery again")
             .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. " +
-                "Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts show.")
+                "Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
@@ -80,6 +87,17 @@ public static class WebhookDeliveriesEndpoints
         return TypedResults.Ok(PageCursor.ToPage(rows, pageSize, d => new PageCursor(d.CreatedAt, d.Id)));
     }
 
+    private static async Task<Results<Ok<WebhookDeliveryResponse>, ProblemHttpResult>> GetAsync(
+        string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        var found = await ReadDeliveriesAsync(db, webhookId, deliveryId, null, null, 1, cancellationToken);
+        return found.Count == 0 ? Problems.NotFound("delivery") : TypedResults.Ok(found[0]);
+    }
+
+    /// <summary>Where a queued delivery is read: the Location of a ping or a redelivery.</summary>
+    internal static string Location(string webhookId, string deliveryId) => $"/v1/webhooks/{webhookId}/deliveries/{deliveryId}";
+
     private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> RedeliverAsync(
         string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
@@ -93,7 +111,7 @@ public static class WebhookDeliveriesEndpoints
         if (await WebhookChange.RunAsync(db, Writes.Metadata(http, caller), redeliver, [webhookId, deliveryId, time.GetUtcNow().ToUniversalTime()],
                 row => row.GetString(0), cancellationToken) is null)
             return Problems.NotFound("delivery");
-        return TypedResults.Accepted($"/v1/webhooks/{webhookId}/deliveries", await ReadDeliveryAsync(db, webhookId, deliveryId, cancellationToken));
+        return TypedResults.Accepted(Location(webhookId, deliveryId), await ReadDeliveryAsync(db, webhookId, deliveryId, cancellationToken));
     }
 
     /// <summary>One delivery of the webhook, known to be there.</summary>

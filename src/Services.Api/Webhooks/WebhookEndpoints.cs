@@ -68,6 +68,7 @@ public static class WebhookEndpoints
         webhooks.MapRotateWebhookSecret();
         webhooks.MapPingWebhook();
         webhooks.MapListWebhookDeliveries();
+        webhooks.MapGetWebhookDelivery();
         webhooks.MapRedeliverWebhookDelivery();
         return v1;
     }

@@ -42,7 +42,7 @@ public sealed class WebhookPingHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         var response = await PingAsync(client, webhook.Id);
 
         var queued = await AcceptedAsync(response);
-        response.Headers.Location!.ToString().ShouldBe($"/v1/webhooks/{webhook.Id}/deliveries");
+        response.Headers.Location!.ToString().ShouldBe($"/v1/webhooks/{webhook.Id}/deliveries/{queued.Id}");
         queued.EventType.ShouldBe(WebhookPing.Name);
         queued.Status.ShouldBe(WebhookDeliveryStatus.Pending);
         (await worker.RunOnceAsync(CancellationToken.None)).ShouldBe(1);
@@ -65,6 +65,12 @@ public sealed class WebhookPingHttpTests(ApiFixture api) : IClassFixture<ApiFixt
         delivered.Status.ShouldBe(WebhookDeliveryStatus.Delivered);
         delivered.Attempts.ShouldHaveSingleItem().StatusCode.ShouldBe(204);
         (await DeliveriesAsync(client, sibling.Id)).ShouldBeEmpty();
+        // The Location reads the delivery alone, to its owner only.
+        var read = (await client.GetFromJsonAsync<WebhookDeliveryResponse>(response.Headers.Location, ApiFixture.JsonOptions))!;
+        (read.Id, read.Status, read.Attempts.Count).ShouldBe((queued.Id, WebhookDeliveryStatus.Delivered, 1));
+        var stranger = await api.RegisterAsync(OrganizationKind.Company);
+        await (await stranger.Client.GetAsync(response.Headers.Location)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await client.GetAsync($"/v1/webhooks/{sibling.Id}/deliveries/{queued.Id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]
