@@ -37,7 +37,7 @@ public sealed record BookSeatOutcome(
 public static partial class Booking
 {
     /// <param name="offer">The slot's offer.</param>
-    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
+    /// <param name="passedOver">Waitlisted bookings not to promote (their company over its quota, or their subscription ended before the slot's day): they keep their place.</param>
     public static Decision<BookSeatOutcome> Decide(
         BookSeat command,
         BookingState? state,
@@ -45,7 +45,7 @@ public static partial class Booking
         SubscriptionState? subscription,
         OfferState? offer,
         DateTimeOffset now,
-        IReadOnlySet<string>? overQuota = null)
+        IReadOnlySet<string>? passedOver = null)
     {
         if (state is not null)
             return Decision.Refuse("booking_exists", $"Booking {command.BookingId} already exists.");
@@ -64,8 +64,8 @@ public static partial class Booking
         var slotDate = offer.LocalDate(slot.Start);
         if (slotDate < subscription.StartsOn)
             return Decision.Refuse("subscription_not_started", $"Subscription {subscription.Id} starts on {subscription.StartsOn:yyyy-MM-dd}; slot {slot.Id} is on {slotDate:yyyy-MM-dd}.");
-        if (subscription.EndsOn is { } endsOn && slotDate > endsOn)
-            return Decision.Refuse("subscription_ended", $"Subscription {subscription.Id} ends on {endsOn:yyyy-MM-dd}; slot {slot.Id} is on {slotDate:yyyy-MM-dd}.");
+        if (subscription.EndedBefore(slotDate))
+            return Decision.Refuse("subscription_ended", $"Subscription {subscription.Id} ends on {subscription.EndsOn:yyyy-MM-dd}; slot {slot.Id} is on {slotDate:yyyy-MM-dd}.");
         if (command.Quantity < 1)
             return Decision.Refuse("invalid_quantity", $"A booking is for at least 1 unit; got {command.Quantity}.");
         // Waitlisted, it would hold quota units until the slot starts and then count as unmet demand.
@@ -88,7 +88,7 @@ public static partial class Booking
         // freed; back within it now, it goes first, in waitlist order (Waitlist.Promote), and the
         // newcomer is decided on what is left. Then first fit: a newcomer that fits takes the seats
         // rather than leave them empty.
-        var promotion = Waitlist.Promote(slot, overQuota);
+        var promotion = Waitlist.Promote(slot, passedOver);
         var left = promotion.Slot.Aggregate(slot, Slot.Apply);
         if (left.Remaining >= command.Quantity)
             return Decision<BookSeatOutcome>.Accept(new BookSeatOutcome(
@@ -194,7 +194,7 @@ public static class BookSeatEndpoint
             }
             var command = new BookSeat(bookingId, subscriptionState.CompanyId, subscriptionState.Id, slotState.Id, request.Quantity, request.BeneficiaryRef, contact, request.WhenFull);
             var decision = await PromotionQuota.DecideAsync(streams,
-                overQuota => Booking.Decide(command, state, slotState, subscriptionState, offer, time.GetUtcNow(), overQuota),
+                passedOver => Booking.Decide(command, state, slotState, subscriptionState, offer, time.GetUtcNow(), passedOver),
                 outcome => outcome.Promoted.Keys,
                 outcome => new Dictionary<string, SubscriptionState> { [subscriptionState.Id] = subscription.Fold(subscriptionState, outcome.Subscription)! },
                 ct);

@@ -22,14 +22,14 @@ public static partial class Booking
 {
     /// <param name="slot">The booking's slot.</param>
     /// <param name="subscription">The booking's subscription.</param>
-    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
+    /// <param name="passedOver">Waitlisted bookings not to promote (their company over its quota, or their subscription ended before the slot's day): they keep their place.</param>
     public static Decision<CancelBookingOutcome> Decide(
         CancelBooking command,
         BookingState? state,
         SlotState? slot,
         SubscriptionState? subscription,
         DateTimeOffset now,
-        IReadOnlySet<string>? overQuota = null)
+        IReadOnlySet<string>? passedOver = null)
     {
         if (state is null) return NotFound(command.BookingId);
         if (state.Status is not (BookingStatus.Confirmed or BookingStatus.Waitlisted))
@@ -41,7 +41,7 @@ public static partial class Booking
         object freed = state.Status == BookingStatus.Confirmed
             ? new SeatReleased(state.Id, state.Quantity)
             : new WaitlistLeft(state.Id);
-        var promotion = Waitlist.Promote(Slot.Apply(slot, freed), overQuota);
+        var promotion = Waitlist.Promote(Slot.Apply(slot, freed), passedOver);
         return Decision<CancelBookingOutcome>.Accept(new CancelBookingOutcome(
             Booking: [new BookingCancelled(CancellationReason.OnRequest)],
             Slot: [freed, .. promotion.Slot],
@@ -56,7 +56,7 @@ public static class CancelBookingEndpoint
         bookings.MapPost("/{bookingId}/cancel", Handle)
             .WithName("cancelBooking")
             .WithSummary("Cancel a booking")
-            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, or whose company is over a monthly quota lowered since it booked, keeps its place). Accepts If-Match.")
+            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company, OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -86,7 +86,7 @@ public static class CancelBookingEndpoint
             var slotState = await streams.LoadAsync(slot, ct);
             var subscriptionState = await streams.LoadAsync(subscription, ct);
             var decision = await PromotionQuota.DecideAsync(streams,
-                overQuota => Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow(), overQuota),
+                passedOver => Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow(), passedOver),
                 outcome => outcome.Promoted.Keys,
                 outcome => new Dictionary<string, SubscriptionState> { [state.SubscriptionId] = subscription.Fold(subscriptionState, outcome.Subscription)! },
                 ct);

@@ -37,6 +37,13 @@ public sealed class LoadedStreams(EventStore.EventStore store, IDisposable? lock
         return null;
     }
 
+    /// <summary>
+    /// A stream's state read for what of it never changes (an offer's time zone): the decision is not held
+    /// to its version, so a change of the rest neither conflicts with it nor moves a version loaded before.
+    /// </summary>
+    public async Task<TState?> ReadUnchangingAsync<TState>(StreamRef<TState> stream, CancellationToken cancellationToken) where TState : class =>
+        (await store.LoadAsync(stream, cancellationToken)).State;
+
     /// <summary>Loads several streams of one type, keyed by the id they were asked with.</summary>
     public Task<IReadOnlyDictionary<string, TState>> LoadManyAsync<TState>(IEnumerable<string> ids, Func<string, StreamRef<TState>> stream, CancellationToken cancellationToken) where TState : class
     {

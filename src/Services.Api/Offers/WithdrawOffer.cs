@@ -23,7 +23,7 @@ public static class WithdrawOfferEndpoint
         offers.MapPost("/{offerId}/withdraw", Handle)
             .WithName("withdrawOffer")
             .WithSummary("Withdraw an offer for good")
-            .WithDescription("It takes no new slots, subscriptions or bookings, and its subscriptions end on the last day of this month (offer's calendar): no fee runs on after it. Its slots and their bookings stay as they are. The owning club or the operator. Send the ETag as If-Match to change only what you read.")
+            .WithDescription("It takes no new slots, subscriptions or bookings, and its subscriptions end on the last day of this month (offer's calendar): no fee runs on after it. Its slots and their confirmed bookings stay as they are; a waitlisted booking of a slot after that month is no longer promoted (it keeps its place and expires when the slot starts). The owning club or the operator. Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -15,8 +15,8 @@ public sealed record ChangeSlotCapacityOutcome(IReadOnlyList<object> Slot, IRead
 
 public static partial class Slot
 {
-    /// <param name="overQuota">Waitlisted bookings whose company no longer fits its quota: they keep their place.</param>
-    public static Decision<ChangeSlotCapacityOutcome> Decide(ChangeSlotCapacity command, SlotState? state, DateTimeOffset now, IReadOnlySet<string>? overQuota = null)
+    /// <param name="passedOver">Waitlisted bookings not to promote (their company over its quota, or their subscription ended before the slot's day): they keep their place.</param>
+    public static Decision<ChangeSlotCapacityOutcome> Decide(ChangeSlotCapacity command, SlotState? state, DateTimeOffset now, IReadOnlySet<string>? passedOver = null)
     {
         if (state is null) return NotFound(command.SlotId);
         if (state.Cancelled) return Cancelled(state);
@@ -33,7 +33,7 @@ public static partial class Slot
             return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome([], new Dictionary<string, IReadOnlyList<object>>()));
 
         var changed = new SlotCapacityChanged(command.Capacity);
-        var promotion = Waitlist.Promote(Apply(state, changed), overQuota);
+        var promotion = Waitlist.Promote(Apply(state, changed), passedOver);
         return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome(
             Slot: [changed, .. promotion.Slot],
             Promoted: promotion.Bookings));
@@ -52,7 +52,7 @@ public static class ChangeSlotCapacityEndpoint
         slots.MapPatch("/{slotId}", Handle)
             .WithName("changeSlotCapacity")
             .WithSummary("Change a slot's capacity")
-            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -71,7 +71,7 @@ public static class ChangeSlotCapacityEndpoint
             async (streams, slot, _, ct) =>
             {
                 var decision = await PromotionQuota.DecideAsync(streams,
-                    overQuota => Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow(), overQuota),
+                    passedOver => Slot.Decide(new ChangeSlotCapacity(slotId, request.Capacity), slot, time.GetUtcNow(), passedOver),
                     outcome => outcome.Promoted.Keys,
                     _ => new Dictionary<string, SubscriptionState>(),
                     ct);

@@ -10,12 +10,12 @@ public sealed record PromoteWaitlist(string SlotId);
 
 public static partial class Slot
 {
-    /// <param name="overQuota">Waitlisted bookings whose company still does not fit its quota: they keep their place.</param>
-    internal static Decision<Promotion> Decide(PromoteWaitlist command, SlotState? state, DateTimeOffset now, IReadOnlySet<string>? overQuota)
+    /// <param name="passedOver">Waitlisted bookings not to promote (their company still over its quota, or their subscription ended before the slot's day): they keep their place.</param>
+    internal static Decision<Promotion> Decide(PromoteWaitlist command, SlotState? state, DateTimeOffset now, IReadOnlySet<string>? passedOver)
     {
         if (state is null) return NotFound(command.SlotId);
         if (state.Cancelled) return Cancelled(state);
         if (state.HasStarted(now)) return Started(state);
-        return Decision<Promotion>.Accept(Waitlist.Promote(state, overQuota));
+        return Decision<Promotion>.Accept(Waitlist.Promote(state, passedOver));
     }
 }

@@ -1,19 +1,21 @@
 using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Infrastructure;
+using Services.Api.Offers;
 using Services.Api.Subscriptions;
 
 namespace Services.Api.Slots;
 
 /// <summary>
-/// Decides a change that hands freed seats to waiting bookings until every booking it promotes still
-/// fits its company's quota. Those that do not keep their place and the seats go to the next, which
-/// may bring more bookings in: each round loads only the bookings newly promoted and their
-/// subscriptions (their versions are checked at the append, so a quota changed meanwhile decides again).
+/// Decides a change that hands freed seats to waiting bookings until none it promotes is one the
+/// waitlist passes over (<see cref="Waitlist.PassesOver"/>). Those keep their place and the seats go to
+/// the next, which may bring more bookings in: each round loads only the bookings newly promoted and
+/// their subscriptions (their versions are checked at the append, so a quota changed or a subscription
+/// ended meanwhile decides again).
 /// </summary>
 internal static class PromotionQuota
 {
-    /// <param name="decide">The decider, given the waiting bookings found over quota so far.</param>
+    /// <param name="decide">The decider, given the waiting bookings passed over so far.</param>
     /// <param name="promoted">The bookings a decision promotes.</param>
     /// <param name="decidedSubscriptions">Subscriptions the command already loaded, as its decision leaves them (a cancellation releases units), by id.</param>
     public static async Task<Decision<TOutcome>> DecideAsync<TOutcome>(
@@ -24,12 +26,13 @@ internal static class PromotionQuota
         CancellationToken cancellationToken)
     {
         // Allocated once something is promoted: a booking runs this too, and mostly nobody is.
-        HashSet<string>? overQuota = null;
+        HashSet<string>? passedOver = null;
         Dictionary<string, BookingState>? bookings = null;
         Dictionary<string, SubscriptionState>? subscriptions = null;
+        OfferState? offer = null;
         while (true)
         {
-            var decision = decide(overQuota);
+            var decision = decide(passedOver);
             if (decision.Refusal is not null) return decision;
             var toCheck = promoted(decision.Events!).Where(id => bookings?.ContainsKey(id) != true).ToList();
             if (toCheck.Count == 0) return decision;
@@ -40,13 +43,17 @@ internal static class PromotionQuota
             foreach (var (id, booking) in newlyPromoted) bookings[id] = booking;
             var unloaded = newlyPromoted.Values.Select(b => b.SubscriptionId).Where(id => !known.ContainsKey(id) && !subscriptions.ContainsKey(id)).Distinct(StringComparer.Ordinal);
             foreach (var (id, subscription) in await streams.LoadManyAsync(unloaded, Subscription.Stream, cancellationToken)) subscriptions[id] = subscription;
+            if (newlyPromoted.Count == 0) return decision;
+            // A promotion's bookings are all on one slot, of one offer, whose time zone never changes.
+            offer ??= await streams.ReadUnchangingAsync(Offer.Stream(newlyPromoted.Values.First().OfferId), cancellationToken);
             var over = newlyPromoted.Values
-                .Where(booking => (known.GetValueOrDefault(booking.SubscriptionId) ?? subscriptions.GetValueOrDefault(booking.SubscriptionId))?.StillFits(booking.Id) == false)
+                .Where(booking => (known.GetValueOrDefault(booking.SubscriptionId) ?? subscriptions.GetValueOrDefault(booking.SubscriptionId)) is { } subscription
+                    && offer is not null && Waitlist.PassesOver(booking, subscription, offer))
                 .Select(booking => booking.Id)
                 .ToList();
             if (over.Count == 0) return decision;
-            overQuota ??= new HashSet<string>(StringComparer.Ordinal);
-            overQuota.UnionWith(over);
+            passedOver ??= new HashSet<string>(StringComparer.Ordinal);
+            passedOver.UnionWith(over);
         }
     }
 }

@@ -44,7 +44,7 @@ public sealed class WaitlistPromotion(
         {
             var slot = await streams.LoadAsync(stream, ct);
             var decision = await PromotionQuota.DecideAsync(streams,
-                overQuota => Slot.Decide(new PromoteWaitlist(slotId), slot, time.GetUtcNow(), overQuota),
+                passedOver => Slot.Decide(new PromoteWaitlist(slotId), slot, time.GetUtcNow(), passedOver),
                 promotion => promotion.Bookings.Keys,
                 _ => new Dictionary<string, SubscriptionState>(),
                 ct);

@@ -21,7 +21,7 @@ public static partial class Subscription
         if (club.RemovedMembers.GetValueOrDefault(state.CompanyId) is not { } removedAt)
             return Decision.Refuse("removed_while_subscriptions_ran_on", $"Company {state.CompanyId} was removed from club {state.ClubId} when its subscriptions ran on after a removal.");
 
-        // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
+        // Later bookings do not hold it open, as they do a cancellation: confirmed ones stand and are charged by the unit, waiting ones are no longer promoted (Waitlist.PassesOver).
         return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(removedAt)));
     }
 }

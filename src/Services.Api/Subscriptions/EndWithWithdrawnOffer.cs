@@ -15,7 +15,7 @@ public static partial class Subscription
         if (offer is null) return Offer.NotFound(state.OfferId);
         if (offer.Status != OfferStatus.Withdrawn) return Decision.Refuse("offer_not_withdrawn", $"Offer {offer.Id} is not withdrawn.");
 
-        // Later bookings do not hold it open, as they do a cancellation: those stand and are charged by the unit.
+        // Later bookings do not hold it open, as they do a cancellation: confirmed ones stand and are charged by the unit, waiting ones are no longer promoted (Waitlist.PassesOver).
         return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt)));
     }
 }

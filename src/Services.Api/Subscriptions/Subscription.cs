@@ -55,6 +55,9 @@ public sealed record SubscriptionState(
 
     public int UnitsUsedIn(string month) => Units.In(month);
 
+    /// <summary>Whether it ended before <paramref name="day"/> (offer's calendar): a slot on that day is not served by it.</summary>
+    public bool EndedBefore(DateOnly day) => EndsOn < day;
+
     /// <summary>
     /// Whether a counted booking's month is within the quota, its own units among those counted: a
     /// quota lowered since may leave a waiting booking over it, and then it is not promoted.

@@ -91,7 +91,7 @@ public sealed class BookSeatTests
         var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 3), new WaitlistJoined("bkg_w1", OtherCompanyId, 1, 1));
 
         var backWithin = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now).ThenAccepted();
-        var stillOver = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now, overQuota: new HashSet<string> { "bkg_w1" }).ThenAccepted();
+        var stillOver = Booking.Decide(Book(), null, slot, SubscriptionWith(), OfferWith(), Now, passedOver: new HashSet<string> { "bkg_w1" }).ThenAccepted();
 
         backWithin.Slot.ShouldBeEvents(new WaitlistPromoted("bkg_w1", 1), JoinedWaitlist(1, 1));
         backWithin.Booking.ShouldBeEvents(RequestedNow(), new BookingWaitlisted(1));

@@ -53,7 +53,7 @@ public sealed class CancelBookingTests
             new WaitlistJoined("bkg_w2", CompanyId, 1, 2));
 
         var outcome = Booking.Decide(Command, ConfirmedBooking(quantity: 2), slot, SubscriptionWith(new UnitsCounted(BookingId, "2025-03", 2)), Now,
-            overQuota: new HashSet<string> { "bkg_w1" }).ThenAccepted();
+            passedOver: new HashSet<string> { "bkg_w1" }).ThenAccepted();
 
         outcome.Slot.ShouldBeEvents(new SeatReleased(BookingId, 2), new WaitlistPromoted("bkg_w2", 1));
         outcome.Promoted.ShouldBeEvents(("bkg_w2", [new BookingPromoted()]));
