@@ -37,7 +37,7 @@ public sealed record AdmitMemberRequest
 }
 
 /// <summary>
-/// What a key may do within its organization's permissions: everything (full), or only read (GET and HEAD), so that a leaked dashboard's key cannot change anything.
+/// What a key may do within its organization's permissions: everything (full), or only read (GET), so that a leaked dashboard's key cannot change anything.
 /// </summary>
 [JsonConverter(typeof(TolerantEnumConverter<ApiKeyAccess>))]
 public enum ApiKeyAccess
@@ -80,7 +80,7 @@ public sealed record ApiKeyIssued
     public DateTimeOffset? IssuedAt { get; init; }
 
     /// <summary>
-    /// full (everything its organization may do) or read (GET and HEAD only); absent from events before keys could be restricted, all full.
+    /// full (everything its organization may do) or read (GET only); absent from events before keys could be restricted, all full.
     /// </summary>
     [JsonPropertyName("access")]
     public ApiKeyAccess? Access { get; init; }
@@ -104,7 +104,7 @@ public sealed record ApiKeyResponse
     public required string Label { get; init; }
 
     /// <summary>
-    /// full (everything its organization may do), or read (GET and HEAD only). Keys issued before keys could be restricted are full.
+    /// full (everything its organization may do), or read (GET only). Keys issued before keys could be restricted are full.
     /// </summary>
     [JsonPropertyName("access")]
     public required ApiKeyAccess Access { get; init; }
@@ -401,7 +401,7 @@ public sealed record BookingResponse
     public required string CompanyId { get; init; }
 
     /// <summary>
-    /// The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking and recordAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking and recordAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later, and null while that read model is being rebuilt). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
     /// </summary>
     [JsonPropertyName("companyName")]
     public string? CompanyName { get; init; }
@@ -530,7 +530,7 @@ public sealed record CallerResponse
     public required OrganizationKind Kind { get; init; }
 
     /// <summary>
-    /// full, or read: this key may only read (GET and HEAD), whatever its kind allows. The operator key is full.
+    /// full, or read: this key may only read (GET), whatever its kind allows. The operator key is full.
     /// </summary>
     [JsonPropertyName("access")]
     public required ApiKeyAccess Access { get; init; }
@@ -1221,7 +1221,7 @@ public sealed record IssueApiKeyRequest
     public required string Label { get; init; }
 
     /// <summary>
-    /// full (the default): everything the organization may do; read: GET and HEAD only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.
+    /// full (the default): everything the organization may do; read: GET only, every other method refused (403 key_read_only), for a dashboard or an analytics tool that must not change anything if its key leaks.
     /// </summary>
     [JsonPropertyName("access")]
     public string? Access { get; init; }
@@ -1257,7 +1257,7 @@ public sealed record IssuedApiKeyResponse
     public required string Key { get; init; }
 
     /// <summary>
-    /// full, or read (GET and HEAD only). Absent from the replay of an answer kept before keys could be restricted: full.
+    /// full, or read (GET only). Absent from the replay of an answer kept before keys could be restricted: full.
     /// </summary>
     [JsonPropertyName("access")]
     public ApiKeyAccess? Access { get; init; }
@@ -3259,7 +3259,7 @@ public sealed record UsageStatementResponse
     public required string CompanyId { get; init; }
 
     /// <summary>
-    /// The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null only for a company the read model has no registration of.
+    /// The company's name now (a renamed company shows its new name), so that a club or a partner, who cannot read the company itself, knows whom it bills or co-funds; null while the insights read model has not applied its registration (it is being rebuilt, or the company was registered by a node on older code: a rename, or a rebuild, fills it).
     /// </summary>
     [JsonPropertyName("companyName")]
     public string? CompanyName { get; init; }
@@ -3606,6 +3606,12 @@ public sealed record WebhookResponse
     /// </summary>
     [JsonPropertyName("previousSecretValidUntil")]
     public DateTimeOffset? PreviousSecretValidUntil { get; init; }
+
+    /// <summary>
+    /// The organization that registered it (`org_…`), whose events it receives: the operator, who lists everyone's, tells them apart by it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("organizationId")]
+    public string? OrganizationId { get; init; }
 }
 
 /// <summary>

@@ -83,7 +83,7 @@ public sealed partial class ServicesClient
     /// Issue an API key (its secret is shown once)
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read may only read (GET and HEAD: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
+    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read may only read (GET: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
     /// </remarks>
     [Operation("issueApiKey", "POST", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<IssuedApiKeyResponse>> IssueApiKeyAsync(string organizationId, IssueApiKeyRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -400,7 +400,7 @@ public sealed partial class ServicesClient
     /// Remove a company from a club
     /// </summary>
     /// <remarks>
-    /// The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs), their later bookings standing and charged by the unit. Admitted again before that, they run on.
+    /// The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs), their later confirmed bookings standing and charged by the unit; their later waitlisted bookings are no longer promoted (they keep their place and expire when the slot starts). Admitted again before that, they run on.
     /// </remarks>
     [Operation("removeMember", "DELETE", "/v1/clubs/{clubId}/members/{companyId}")]
     public Task<ApiResponse> RemoveMemberAsync(string clubId, string companyId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -537,7 +537,7 @@ public sealed partial class ServicesClient
     /// Withdraw an offer for good
     /// </summary>
     /// <remarks>
-    /// It takes no new slots, subscriptions or bookings, and its subscriptions end on the last day of this month (offer's calendar): no fee runs on after it. Its slots and their bookings stay as they are. The owning club or the operator. Send the ETag as If-Match to change only what you read.
+    /// It takes no new slots, subscriptions or bookings, and its subscriptions end on the last day of this month (offer's calendar): no fee runs on after it. Its slots and their confirmed bookings stay as they are; a waitlisted booking of a slot after that month is no longer promoted (it keeps its place and expires when the slot starts). The owning club or the operator. Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("withdrawOffer", "POST", "/v1/offers/{offerId}/withdraw")]
     public Task<ApiResponse<OfferResponse>> WithdrawOfferAsync(string offerId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -577,7 +577,7 @@ public sealed partial class ServicesClient
     /// Change a slot's capacity
     /// </summary>
     /// <remarks>
-    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked keeps its place). Send the ETag as If-Match to change only what you read.
+    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("changeSlotCapacity", "PATCH", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> ChangeSlotCapacityAsync(string slotId, ChangeSlotCapacityRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -754,7 +754,7 @@ public sealed partial class ServicesClient
     /// Cancel a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, or whose company is over a monthly quota lowered since it booked, keeps its place). Accepts If-Match.
+    /// The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.
     /// </remarks>
     [Operation("cancelBooking", "POST", "/v1/bookings/{bookingId}/cancel")]
     public Task<ApiResponse<BookingResponse>> CancelBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -900,7 +900,7 @@ public sealed partial class ServicesClient
     /// Register a webhook
     /// </summary>
     /// <remarks>
-    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. Each entry of eventTypes must match an event that can reach the caller's kind of organization (a company never gets slot.waitlist_left, only the operator demo.*): one that matches none is refused (400 naming eventTypes[i], with the types this kind receives). The secret is shown only in this answer. An organization has at most 20 webhooks (409 webhook_limit_reached: delete one first).
+    /// Events the caller may see (as in the change feed) whose type matches eventTypes are POSTed to url as JSON {id, type, subject, streamId, occurredAt, position, data}, with headers Services-Signature (t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of "t.body" keyed with the secret&gt;), Services-Event-Id and Services-Delivery-Id. Only events after the registration are sent. Any 2xx answer is a success; otherwise the delivery is retried with exponential back-off over about a day. Delivery is at least once: de-duplicate on the event id. Each entry of eventTypes must match an event that can reach the caller's kind of organization (a company never gets slot.waitlist_left, only the operator demo.*): one that matches none is refused (400 naming eventTypes[i], with the types this kind receives). The secret is shown only in this answer. An organization has at most 20 webhooks (409 webhook_limit_reached: delete one first).
     /// </remarks>
     [Operation("createWebhook", "POST", "/v1/webhooks")]
     public Task<ApiResponse<CreatedWebhookResponse>> CreateWebhookAsync(CreateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -913,12 +913,12 @@ public sealed partial class ServicesClient
     /// List webhooks
     /// </summary>
     /// <remarks>
-    /// The caller's webhooks (the operator: all), newest first, cursor pagination (limit, after → next).
+    /// The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's), newest first, cursor pagination (limit, after → next).
     /// </remarks>
     [Operation("listWebhooks", "GET", "/v1/webhooks")]
     public Task<ApiResponse<PageOfWebhookResponse>> ListWebhooksAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfWebhookResponse>(HttpMethod.Get, $"/v1/webhooks", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After), null, null, options, cancellationToken);
+        return SendAsync<PageOfWebhookResponse>(HttpMethod.Get, $"/v1/webhooks", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("organizationId", parameters?.OrganizationId), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listWebhooks, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -994,7 +994,7 @@ public sealed partial class ServicesClient
     /// Send a test delivery to a webhook
     /// </summary>
     /// <remarks>
-    /// Queues a webhook.ping delivery to this webhook only, whatever its eventTypes, to be sent now: signed, retried and listed as any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the envelope of an event without streamId and position ({id, type: "webhook.ping", subject: {type: "webhook", id}, occurredAt, data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts (status code, error) show. Send an Idempotency-Key so that a retried request queues one ping, not two.
+    /// Queues a webhook.ping delivery to this webhook only, whatever its eventTypes, to be sent now: signed, retried and listed as any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the envelope of an event without streamId and position ({id, type: "webhook.ping", subject: {type: "webhook", id}, occurredAt, data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts (status code, error) show. Send an Idempotency-Key so that a retried request queues one ping, not two.
     /// </remarks>
     [Operation("pingWebhook", "POST", "/v1/webhooks/{webhookId}/ping")]
     public Task<ApiResponse<WebhookDeliveryResponse>> PingWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1033,10 +1033,24 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// Read a webhook's delivery
+    /// </summary>
+    /// <remarks>
+    /// One delivery, as the list shows it: its status, attempts and lastError. The Location of a ping or a redelivery, to follow its outcome.
+    /// </remarks>
+    [Operation("getWebhookDelivery", "GET", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}")]
+    public Task<ApiResponse<WebhookDeliveryResponse>> GetWebhookDeliveryAsync(string webhookId, string deliveryId, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(webhookId);
+        ArgumentException.ThrowIfNullOrEmpty(deliveryId);
+        return SendAsync<WebhookDeliveryResponse>(HttpMethod.Get, $"/v1/webhooks/{Segment(Format(webhookId)!)}/deliveries/{Segment(Format(deliveryId)!)}", null, null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Send a delivery again
     /// </summary>
     /// <remarks>
-    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. Answers 202 with the delivery; Location is the webhook's deliveries, where its attempts show.
+    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show.
     /// </remarks>
     [Operation("redeliverWebhookDelivery", "POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver")]
     public Task<ApiResponse<WebhookDeliveryResponse>> RedeliverWebhookDeliveryAsync(string webhookId, string deliveryId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1236,7 +1250,7 @@ public sealed record ListEventsParameters
     public string? MinPosition { get; init; }
 
     /// <summary>
-    /// Only events of these types, comma-separated: exact names (booking.confirmed), a stream's events (booking.*) or all (*), as a webhook's eventTypes; an entry that matches no event the caller can read is refused (400 naming it, with the types it reads). A page then scans at most 10 × limit of the caller's events after 'after': it may hold fewer than limit events, even none, while 'next' moves on past those scanned. Keep following 'next': nothing is skipped or repeated.
+    /// Only events of these types, comma-separated: exact names (booking.confirmed), a stream's events (booking.*) or all (*), as a webhook's eventTypes; an entry that matches no event the caller can read is refused (400 naming it, with the types it reads). A page then scans at most 10 × limit of the caller's events after 'after' (at most 2,000): it may hold fewer than limit events, even none, while 'next' moves on past those scanned. Keep following 'next': nothing is skipped or repeated.
     /// </summary>
     public string? Types { get; init; }
 }
@@ -1482,6 +1496,11 @@ public sealed record ListWebhooksParameters
     /// The next cursor of the previous page.
     /// </summary>
     public string? After { get; init; }
+
+    /// <summary>
+    /// Only the webhooks of this organization (for the operator; any other caller only ever sees its own).
+    /// </summary>
+    public string? OrganizationId { get; init; }
 }
 
 /// <summary>Query and header parameters of ListWebhookDeliveries.</summary>
