@@ -61,8 +61,8 @@ public sealed class InsightFacts(string prefix)
         switch (recorded.Data)
         {
             case OrganizationRegistered e:
-                Command(batch, $"insert into {p}_organizations (organization_id, kind, territories, name) values ($1, $2, $3, $4) on conflict do nothing",
-                    e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray(), e.Name);
+                Command(batch, $"insert into {p}_organizations (organization_id, kind, territories, name, siret, registered_at) values ($1, $2, $3, $4, $5, $6) on conflict do nothing",
+                    e.OrganizationId, WireName.Of(e.Kind), e.Territories.ToArray(), e.Name, e.Siret, e.RegisteredAt.ToUniversalTime());
                 break;
             case OrganizationRenamed e:
                 Command(batch, $"update {p}_organizations set name = $2 where organization_id = $1", ReadModelValues.EntityId(recorded.StreamId), e.Name);

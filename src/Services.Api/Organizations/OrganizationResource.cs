@@ -47,6 +47,7 @@ public static class OrganizationEndpoints
         var organizations = v1.MapGroup("/organizations").WithTags("Organizations");
         organizations.MapRegisterOrganization();
         organizations.MapGetOrganization();
+        organizations.MapListOrganizations();
         v1.MapGetCaller();
         organizations.MapRenameOrganization();
         organizations.MapApiKeys();

@@ -10,6 +10,9 @@ public static class Siret
     /// <summary>Its form; the check digit is not a pattern's to say.</summary>
     public const string Pattern = "^[0-9]{14}$";
 
+    /// <summary>Why a SIRET is refused, for a request's errors.</summary>
+    public const string Invalid = "Not a valid SIRET: 14 digits with a correct Luhn check digit.";
+
     public static bool IsValid(string siret) =>
         siret.Length == 14
         && siret.All(char.IsAsciiDigit)

@@ -44,6 +44,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
             ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
             ["listEvents"] = (company.Client, HttpMethod.Get, "/v1/events"),
             ["listNeeds"] = (company.Client, HttpMethod.Get, "/v1/needs"),
+            ["listOrganizations"] = (api.Operator, HttpMethod.Get, "/v1/organizations"),
             ["listTerritories"] = (company.Client, HttpMethod.Get, "/v1/territories"),
             ["listWebhooks"] = (company.Client, HttpMethod.Get, "/v1/webhooks"),
             ["listWebhookDeliveries"] = (company.Client, HttpMethod.Get, $"/v1/webhooks/{webhookId}/deliveries"),
@@ -110,6 +111,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
         "month" => ["2000-01", "2999-12"],
         "quarter" => ["2000-Q1", "2999-Q4"],
         "minPosition" => ["0.0", "1.1"], // behind every read model: answered at once
+        "siret" => ["00000000000000", "73282932000074"],
         "beneficiaryRef" => ["7", "..a", "HR:emp_01-x." + new string('9', Services.Api.Bookings.Booking.MaxBeneficiaryRef - 12)],
         _ when name.EndsWith("Id", StringComparison.Ordinal) => [Ids.New(pattern[1..pattern.IndexOf('_', StringComparison.Ordinal)])],
         _ => throw new InvalidOperationException($"No values at the edges for {name}: add them here."),
