@@ -51,7 +51,7 @@ public sealed record RegisterOrganizationRequest(
         if (Kind == OrganizationKind.Operator) validation.Add("kind", "The operator is not an organization one registers.");
         if (Kind == OrganizationKind.Company && Siret is null) validation.Add("siret", "A company is registered with its SIRET (14 digits).");
         if (Kind != OrganizationKind.Company && Siret is not null) validation.Add("siret", "Only companies have a SIRET here.");
-        if (Siret is not null && !Organizations.Siret.IsValid(Siret)) validation.Add("siret", "Not a valid SIRET: 14 digits with a correct Luhn check digit.");
+        if (Siret is not null && !Organizations.Siret.IsValid(Siret)) validation.Add("siret", Organizations.Siret.Invalid);
         return validation;
     }
 }
@@ -63,10 +63,13 @@ public static class RegisterOrganizationEndpoint
             .WithName("registerOrganization")
             .AnswersWithVersion()
             .WithSummary("Register an organization (operator)")
-            .WithDescription("Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next.")
+            .WithDescription(
+                "Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next. " +
+                "Clubs and partners open territories; a company or a provider joins territories a club or a partner already belongs to " +
+                "(409 territory_not_covered naming them otherwise: register the club or partner first).")
             .AllowKinds()
             .ProducesValidationProblem()
-            .Refuses("siret_registered");
+            .Refuses("siret_registered", TerritoryCoverage.NotCoveredCode);
 
     private const string SiretKey = "organization_sirets_pkey";
 
@@ -92,6 +95,9 @@ public static class RegisterOrganizationEndpoint
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
+        if (!TerritoryCoverage.Covers(request.Kind)
+            && await TerritoryCoverage.UncoveredAsync(request.Territories, TerritoryCoverage.UnservedOrganization, db, cancellationToken) is { } uncovered)
+            return Problems.Refused(uncovered);
         var id = Ids.New(Ids.Organization);
         var stream = Organization.Stream(id);
         var decision = Organization.Decide(new RegisterOrganization(id, request.Kind, request.Name.Trim(), request.Territories, request.Siret), null, time.GetUtcNow());

@@ -7,7 +7,8 @@ namespace Services.Api.Territories;
 
 /// <summary>
 /// The territories a club or a partner belongs to: only there does anyone but the company see a need (clubs and partners
-/// see the needs of their territories), and only there may an offer serve (elsewhere it is a typo no company filters by). A club's or partner's registration claims them in its own transaction
+/// see the needs of their territories), and only there may an offer serve or a company or provider be registered (elsewhere it
+/// is a typo no company filters by, or a territory no club serves). A club's or partner's registration claims them in its own transaction
 /// (<c>covered_territories</c>), so the rule holds the moment the registration is acknowledged, whatever a read model's
 /// lag or rebuild; a territory only ever gains coverage (an organization keeps its kind and territories).
 /// </summary>
@@ -29,9 +30,12 @@ public static class TerritoryCoverage
     /// <summary>Why an offer is refused there: the companies of a territory find offers by their own, which a typo is not.</summary>
     public const string UnfoundOffer = "no company looking for offers in its own territory would find this offer there";
 
+    /// <summary>Why a company or a provider is refused there: clubs and partners open a territory, the others join one.</summary>
+    public const string UnservedOrganization = "a company or provider registered there would have no club or partner to work with";
+
     /// <summary>
     /// Null when every one of <paramref name="territories"/> is covered; else the refusal naming the first that is not,
-    /// saying that <paramref name="why"/> (<see cref="UnseenNeed"/>, <see cref="UnfoundOffer"/>).
+    /// saying that <paramref name="why"/> (<see cref="UnseenNeed"/>, <see cref="UnfoundOffer"/>, <see cref="UnservedOrganization"/>).
     /// </summary>
     public static async Task<Refusal?> UncoveredAsync(IEnumerable<string> territories, string why, NpgsqlDataSource db, CancellationToken cancellationToken)
     {

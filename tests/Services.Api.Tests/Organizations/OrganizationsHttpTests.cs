@@ -28,6 +28,7 @@ public sealed class OrganizationsHttpTests(ApiFixture api) : IClassFixture<ApiFi
     public async Task One_company_per_siret_whether_registered_at_once_or_apart()
     {
         var siret = Registrations.NextSiret();
+        await api.RegisterAsync(OrganizationKind.Club, "lot");
         Task<HttpResponseMessage> RegisterAsync(string name) =>
             api.Operator.PostAsJsonAsync("/v1/organizations", new RegisterOrganizationRequest(OrganizationKind.Company, name, ["lot"], siret), ApiFixture.JsonOptions);
 

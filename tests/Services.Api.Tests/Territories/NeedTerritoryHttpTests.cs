@@ -45,8 +45,7 @@ public sealed class NeedTerritoryHttpTests(ApiFixture api) : IClassFixture<ApiFi
     public async Task A_club_or_partner_registered_a_moment_ago_covers_its_territory_at_once(OrganizationKind kind)
     {
         var territory = Unique("new");
-        var company = await api.RegisterAsync(OrganizationKind.Company, territory);
-        await api.RegisterAsync(OrganizationKind.Provider, territory);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
         await (await RecordAsync(company.Client, territory)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "territory_not_covered");
 
         await api.RegisterAsync(kind, territory);
@@ -59,7 +58,7 @@ public sealed class NeedTerritoryHttpTests(ApiFixture api) : IClassFixture<ApiFi
     public async Task A_club_covers_its_territory_from_its_registration_on_whatever_the_read_models_lag()
     {
         var territory = Unique("held");
-        var company = await api.RegisterAsync(OrganizationKind.Company, territory);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
         await (await RecordAsync(company.Client, territory)).ShouldBeProblemAsync(HttpStatusCode.Conflict, "territory_not_covered");
 
         await using var connection = new NpgsqlConnection(api.ConnectionString);
@@ -80,7 +79,7 @@ public sealed class NeedTerritoryHttpTests(ApiFixture api) : IClassFixture<ApiFi
     public async Task Clubs_and_partners_registered_before_the_rule_claim_their_territories_from_their_events()
     {
         var territory = Unique("before");
-        var company = await api.RegisterAsync(OrganizationKind.Company, territory);
+        var company = await api.RegisterAsync(OrganizationKind.Company);
         await api.RegisterAsync(OrganizationKind.Partner, territory);
 
         // As on a database that had not had migration 33 yet.
