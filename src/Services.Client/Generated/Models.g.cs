@@ -1996,6 +1996,24 @@ public sealed record PageOfOfferResponse : IPage<OfferResponse>
 /// <summary>
 /// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
 /// </summary>
+public sealed record PageOfOrganizationResponse : IPage<OrganizationResponse>
+{
+    /// <summary>
+    /// The items of this page, in the list's order: at most `limit` of them.
+    /// </summary>
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<OrganizationResponse> Data { get; init; }
+
+    /// <summary>
+    /// The cursor of the following page, to pass as `after`; null on the last page.
+    /// </summary>
+    [JsonPropertyName("next")]
+    public string? Next { get; init; }
+}
+
+/// <summary>
+/// A page of a list, in its operation's order (newest first, earliest slot first for availability, by code for territories); `next` is the cursor of the following page, or null at the end.
+/// </summary>
 public sealed record PageOfSlotResponse : IPage<SlotResponse>
 {
     /// <summary>

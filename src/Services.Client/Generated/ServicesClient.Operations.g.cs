@@ -14,13 +14,41 @@ public sealed partial class ServicesClient
     /// Register an organization (operator)
     /// </summary>
     /// <remarks>
-    /// Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next.
+    /// Registers a club, company (with its SIRET: one company per SIRET), provider or partner. Issue it an API key next. Clubs and partners open territories; a company or a provider joins territories a club or a partner already belongs to (409 territory_not_covered naming them otherwise: register the club or partner first).
     /// </remarks>
     [Operation("registerOrganization", "POST", "/v1/organizations")]
     public Task<ApiResponse<OrganizationResponse>> RegisterOrganizationAsync(RegisterOrganizationRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         return SendAsync<OrganizationResponse>(HttpMethod.Post, $"/v1/organizations", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// List organizations (operator)
+    /// </summary>
+    /// <remarks>
+    /// Every registered organization, as getOrganization shows it to the operator (a club with its members). Newest registered first, cursor pagination (limit, after → next). Filters: kind, territory (one it belongs to), siret (exact), name (contained in its current name, whatever the case). Read model 'insights': eventually consistent; pass a registration's or rename's Services-Position as minPosition to read it.
+    /// </remarks>
+    [Operation("listOrganizations", "GET", "/v1/organizations")]
+    public Task<ApiResponse<PageOfOrganizationResponse>> ListOrganizationsAsync(ListOrganizationsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return SendAsync<PageOfOrganizationResponse>(HttpMethod.Get, $"/v1/organizations", new QueryString().Add("kind", parameters?.Kind).Add("territory", parameters?.Territory).Add("siret", parameters?.Siret).Add("name", parameters?.Name).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>Every item of listOrganizations, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<OrganizationResponse> ListOrganizationsAutoPagingAsync(ListOrganizationsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListAllAsync<OrganizationResponse>(async (after, ct) => (await ListOrganizationsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
+    }
+
+    /// <summary>Every page of listOrganizations with its <c>next</c> cursor, to store and resume from (follows <c>next</c> from <c>parameters.After</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has an <see cref="RequestOptions.IfNoneMatch"/>.</exception>
+    public IAsyncEnumerable<IPage<OrganizationResponse>> ListOrganizationsPagesAsync(ListOrganizationsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RefuseIfNoneMatch(options);
+        return Pagination.ListPagesAsync<OrganizationResponse>(async (after, ct) => (await ListOrganizationsAsync((parameters ?? new()) with { After = after }, options, ct).ConfigureAwait(false)).Value, parameters?.After, cancellationToken);
     }
 
     /// <summary>
@@ -1059,6 +1087,45 @@ public sealed partial class ServicesClient
         ArgumentException.ThrowIfNullOrEmpty(deliveryId);
         return SendAsync<WebhookDeliveryResponse>(HttpMethod.Post, $"/v1/webhooks/{Segment(Format(webhookId)!)}/deliveries/{Segment(Format(deliveryId)!)}/redeliver", null, null, null, options, cancellationToken);
     }
+}
+
+/// <summary>Query and header parameters of ListOrganizations.</summary>
+public sealed record ListOrganizationsParameters
+{
+    /// <summary>
+    /// Only organizations of this kind: club, company, provider or partner.
+    /// </summary>
+    public OrganizationKind? Kind { get; init; }
+
+    /// <summary>
+    /// Only organizations belonging to this territory.
+    /// </summary>
+    public string? Territory { get; init; }
+
+    /// <summary>
+    /// Only the company with this SIRET (14 digits).
+    /// </summary>
+    public string? Siret { get; init; }
+
+    /// <summary>
+    /// Only organizations whose current name contains this text, whatever the case (`figeac` finds `Grand-Figeac`).
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>
+    /// Page size, 1 to 100 (default 20).
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>
+    /// The next cursor of the previous page.
+    /// </summary>
+    public string? After { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
 }
 
 /// <summary>Query and header parameters of ListApiKeys.</summary>
