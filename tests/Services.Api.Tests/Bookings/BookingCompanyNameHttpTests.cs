@@ -4,6 +4,7 @@ using Services.Api.Bookings;
 using Services.Api.Common;
 using Services.Api.Organizations;
 using Services.Api.ReadModels;
+using Services.Api.Tests.Catalog;
 using Services.Api.Tests.Http;
 using Services.Client;
 using static Services.Api.Tests.Demand.InsightStore;
