@@ -45,7 +45,7 @@ public static partial class Subscription
                 with { Facts = new Dictionary<string, object> { ["endsOn"] = endsOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["bookingIds"] = named, ["bookingCount"] = later.Count } };
         }
         return Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
-            Subscription: [new SubscriptionCancelled(endsOn)],
+            Subscription: [new SubscriptionCancelled(endsOn, SubscriptionEndReason.OnRequest)],
             Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
     }
 }

@@ -22,6 +22,6 @@ public static partial class Subscription
             return Decision.Refuse("removed_while_subscriptions_ran_on", $"Company {state.CompanyId} was removed from club {state.ClubId} when its subscriptions ran on after a removal.");
 
         // Later bookings do not hold it open, as they do a cancellation: confirmed ones stand and are charged by the unit, waiting ones are no longer promoted (Waitlist.PassesOver).
-        return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(removedAt)));
+        return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(removedAt)), SubscriptionEndReason.MembershipRemoved);
     }
 }

@@ -16,6 +16,6 @@ public static partial class Subscription
         if (offer.Status != OfferStatus.Withdrawn) return Decision.Refuse("offer_not_withdrawn", $"Offer {offer.Id} is not withdrawn.");
 
         // Later bookings do not hold it open, as they do a cancellation: confirmed ones stand and are charged by the unit, waiting ones are no longer promoted (Waitlist.PassesOver).
-        return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt)));
+        return EndBy(state, EndWhenStoppedOn(state, offer.LocalDate(offer.WithdrawnAt ?? withdrawalRecordedAt)), SubscriptionEndReason.OfferWithdrawn);
     }
 }

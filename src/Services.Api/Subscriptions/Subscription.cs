@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Services.Api.Common;
 using Services.Api.Organizations;
 
@@ -25,7 +26,17 @@ public sealed record QuotaChanged(int MonthlyQuota);
 
 /// <summary>The subscription runs until <see cref="EndsOn"/>, the last day of the month it was cancelled in.</summary>
 /// <param name="EndsOn">Its last day (YYYY-MM-DD), in the offer's time zone: slots starting later cannot be booked with it.</param>
-public sealed record SubscriptionCancelled(DateOnly EndsOn);
+/// <param name="Reason">Why it was cancelled: on_request (by its company), membership_removed (its company removed from the offer's club) or offer_withdrawn. Null in cancellations recorded before it was kept (November 2026).</param>
+public sealed record SubscriptionCancelled(DateOnly EndsOn, SubscriptionEndReason? Reason = null);
+
+/// <summary>Why a subscription ended: its company cancelled it, was removed from the offer's club, or the offer was withdrawn.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SubscriptionEndReason>))]
+public enum SubscriptionEndReason
+{
+    [JsonStringEnumMemberName("on_request")] OnRequest,
+    [JsonStringEnumMemberName("membership_removed")] MembershipRemoved,
+    [JsonStringEnumMemberName("offer_withdrawn")] OfferWithdrawn,
+}
 
 /// <summary>Units a booking takes from the quota of <see cref="Month"/> (<c>YYYY-MM</c>), whether confirmed or waitlisted.</summary>
 /// <param name="BookingId">The booking (`bkg_…`) that takes them.</param>
@@ -49,7 +60,8 @@ public sealed record SubscriptionState(
     int MonthlyQuota,
     DateOnly StartsOn,
     DateOnly? EndsOn,
-    QuotaUse Units)
+    QuotaUse Units,
+    SubscriptionEndReason? EndReason = null)
 {
     public bool IsCancelled => EndsOn is not null;
 
@@ -93,7 +105,7 @@ public static partial class Subscription
             e.SubscriptionId, e.CompanyId, e.OfferId, e.ClubId, e.MonthlyQuota, e.StartsOn, EndsOn: null,
             QuotaUse.None),
         ({ } s, QuotaChanged e) => s with { MonthlyQuota = e.MonthlyQuota },
-        ({ } s, SubscriptionCancelled e) => s with { EndsOn = e.EndsOn },
+        ({ } s, SubscriptionCancelled e) => s with { EndsOn = e.EndsOn, EndReason = e.Reason },
         ({ } s, UnitsCounted e) => s with { Units = s.Units.Count(e.BookingId, new CountedUnits(e.Month, e.Quantity)) },
         ({ } s, UnitsReleased e) => s with { Units = s.Units.Release(e.BookingId) },
         _ => state,
@@ -107,11 +119,11 @@ public static partial class Subscription
     }
 
     /// <summary>Ends a subscription stopped from outside (its offer withdrawn, its company removed) on <paramref name="endsOn"/>, unless it already ends by then.</summary>
-    internal static Decision<CancelSubscriptionOutcome> EndBy(SubscriptionState state, DateOnly endsOn) =>
+    internal static Decision<CancelSubscriptionOutcome> EndBy(SubscriptionState state, DateOnly endsOn, SubscriptionEndReason reason) =>
         state.EndsOn <= endsOn
             ? Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome([], []))
             : Decision<CancelSubscriptionOutcome>.Accept(new CancelSubscriptionOutcome(
-                Subscription: [new SubscriptionCancelled(endsOn)],
+                Subscription: [new SubscriptionCancelled(endsOn, reason)],
                 Company: [new SubscriptionClosed(state.Id, state.OfferId, endsOn)]));
 
     internal static Refusal NotFound(string subscriptionId) =>

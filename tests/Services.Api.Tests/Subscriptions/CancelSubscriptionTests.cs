@@ -14,14 +14,22 @@ public sealed class CancelSubscriptionTests
     {
         var outcome = Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(), Now).ThenAccepted();
 
-        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 31)));
+        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 31), SubscriptionEndReason.OnRequest));
         outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId, new DateOnly(2025, 3, 31)));
+    }
+
+    [Fact]
+    public void A_cancelled_subscription_reads_why_and_one_cancelled_before_reasons_were_recorded_reads_none()
+    {
+        SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31), SubscriptionEndReason.MembershipRemoved)).EndReason.ShouldBe(SubscriptionEndReason.MembershipRemoved);
+        SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 3, 31))).EndReason.ShouldBeNull();
+        SubscriptionWith().EndReason.ShouldBeNull();
     }
 
     [Fact]
     public void A_subscription_of_an_offer_withdrawn_in_an_earlier_month_ends_with_that_month() =>
         Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(new OfferWithdrawn(Now.AddMonths(-1))), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28), SubscriptionEndReason.OnRequest));
 
     [Fact]
     public void The_month_is_the_one_of_the_offers_time_zone()
@@ -29,7 +37,7 @@ public sealed class CancelSubscriptionTests
         var lateOnMarch31InUtcButAprilInFigeac = new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero);
 
         Subscription.Decide(new CancelSubscription(SubscriptionId), SubscriptionWith(), OfferWith(), lateOnMarch31InUtcButAprilInFigeac)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30), SubscriptionEndReason.OnRequest));
     }
 
     [Fact]
@@ -65,7 +73,7 @@ public sealed class CancelSubscriptionTests
     public void One_cancelled_before_its_start_ends_the_day_before_it_and_never_charges()
     {
         Subscription.Decide(new CancelSubscription(SubscriptionId), StartingOn(new DateOnly(2025, 3, 20)), OfferWith(), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19), SubscriptionEndReason.OnRequest));
         // Its bookings would be left with no subscription at all: they go first, even those of this month.
         Subscription.Decide(new CancelSubscription(SubscriptionId), StartingOn(new DateOnly(2025, 3, 20), new UnitsCounted("bkg_march", "2025-03", 2)), OfferWith(), Now)
             .ThenRefused("subscription_has_later_bookings").Detail.ShouldContain("2 units");

@@ -20,24 +20,24 @@ public sealed class EndWithRemovedMembershipTests
     {
         var outcome = Subscription.Decide(Command, SubscriptionWith(), OfferWith(), RemovedOn(Now)).ThenAccepted();
 
-        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
+        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch, SubscriptionEndReason.MembershipRemoved));
         outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId, EndOfMarch));
     }
 
     [Fact]
     public void The_month_is_the_removals_in_the_offers_time_zone() =>
         Subscription.Decide(Command, SubscriptionWith(), OfferWith(), RemovedOn(new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero)))
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30), SubscriptionEndReason.MembershipRemoved));
 
     [Fact]
     public void One_yet_to_start_ends_the_day_before_its_start_and_never_charges() =>
         Subscription.Decide(Command, StartingOn(new DateOnly(2025, 3, 20)), OfferWith(), RemovedOn(Now))
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19), SubscriptionEndReason.MembershipRemoved));
 
     [Fact]
     public void Later_bookings_do_not_keep_it_running() =>
         Subscription.Decide(Command, SubscriptionWith(new UnitsCounted("bkg_april", "2025-04", 3)), OfferWith(), RemovedOn(Now))
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch, SubscriptionEndReason.MembershipRemoved));
 
     [Fact]
     public void A_subscription_already_ending_by_then_is_left_as_it_is() =>

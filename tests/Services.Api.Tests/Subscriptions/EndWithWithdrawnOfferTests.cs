@@ -20,24 +20,24 @@ public sealed class EndWithWithdrawnOfferTests
     {
         var outcome = Subscription.Decide(Command, SubscriptionWith(), WithdrawnOn(Now), Now.AddDays(45)).ThenAccepted();
 
-        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
+        outcome.Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch, SubscriptionEndReason.OfferWithdrawn));
         outcome.Company.ShouldBeEvents(new SubscriptionClosed(SubscriptionId, OfferId, EndOfMarch));
     }
 
     [Fact]
     public void The_month_is_the_one_of_the_offers_time_zone() =>
         Subscription.Decide(Command, SubscriptionWith(), WithdrawnOn(new DateTimeOffset(2025, 3, 31, 22, 30, 0, TimeSpan.Zero)), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 4, 30), SubscriptionEndReason.OfferWithdrawn));
 
     [Fact]
     public void One_yet_to_start_after_the_withdrawal_ends_the_day_before_its_start_and_never_charges() =>
         Subscription.Decide(Command, StartingOn(new DateOnly(2025, 3, 20)), WithdrawnOn(Now), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 3, 19), SubscriptionEndReason.OfferWithdrawn));
 
     [Fact]
     public void Later_bookings_do_not_keep_it_running() =>
         Subscription.Decide(Command, SubscriptionWith(new UnitsCounted("bkg_april", "2025-04", 3)), WithdrawnOn(Now), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch, SubscriptionEndReason.OfferWithdrawn));
 
     [Fact]
     public void A_subscription_already_ending_by_then_is_left_as_it_is()
@@ -49,12 +49,12 @@ public sealed class EndWithWithdrawnOfferTests
     [Fact]
     public void A_cancellation_that_ran_later_than_the_withdrawal_month_is_brought_back_to_it() =>
         Subscription.Decide(Command, SubscriptionWith(new SubscriptionCancelled(new DateOnly(2025, 4, 30))), WithdrawnOn(Now), Now)
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(EndOfMarch, SubscriptionEndReason.OfferWithdrawn));
 
     [Fact]
     public void A_withdrawal_recorded_without_its_instant_ends_it_with_the_month_it_was_recorded_in() =>
         Subscription.Decide(Command, SubscriptionWith(), OfferWith(new OfferWithdrawn()), Now.AddMonths(-1))
-            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28)));
+            .ThenAccepted().Subscription.ShouldBeEvents(new SubscriptionCancelled(new DateOnly(2025, 2, 28), SubscriptionEndReason.OfferWithdrawn));
 
     [Fact]
     public void An_offer_still_offered_ends_nothing()
