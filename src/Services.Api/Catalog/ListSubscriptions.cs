@@ -51,7 +51,7 @@ public static class ListSubscriptionsEndpoint
         if (statusFilter is { } f) filters.And($"status = {filters.Parameter(Wire(f))}");
         if (cursor is { } k) filters.And($"(subscribed_at, subscription_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using (var command = ReadModelSql.Command(db, $"""
-            select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at
+            select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at, end_reason
             from rm_subscriptions
             where {ReadModelSql.Scope(caller.IsOperator, "company_id = $1 or club_id = $1")}{filters.Conditions}
             order by subscribed_at desc, subscription_id desc
@@ -63,7 +63,8 @@ public static class ListSubscriptionsEndpoint
             {
                 rows.Add((new SubscriptionState(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), Units: QuotaUse.None), // its use per month is read below, as totals
+                    reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), Units: QuotaUse.None, // its use per month is read below, as totals
+                    EndReason: Parse<SubscriptionEndReason>(reader.NullableString(9))),
                     reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
             }
         }

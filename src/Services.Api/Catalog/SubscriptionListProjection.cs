@@ -49,8 +49,8 @@ public sealed class SubscriptionListProjection : IProjection
                     batch.Add("update rm_subscriptions set monthly_quota = $2 where subscription_id = $1", id, e.MonthlyQuota);
                     break;
                 case SubscriptionCancelled e:
-                    batch.Add("update rm_subscriptions set ends_on = $2, status = $3 where subscription_id = $1",
-                        id, e.EndsOn, Wire(SubscriptionStatus.Cancelled));
+                    batch.Add("update rm_subscriptions set ends_on = $2, status = $3, end_reason = $4 where subscription_id = $1",
+                        id, e.EndsOn, Wire(SubscriptionStatus.Cancelled), e.Reason is { } reason ? Wire(reason) : null);
                     break;
                 case UnitsCounted e:
                     units.Add(id, e.BookingId, e.Month, e.Quantity);

@@ -26,10 +26,11 @@ public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int Uni
 /// A cancelled subscription still runs until <see cref="EndsOn"/>.
 /// </summary>
 /// <param name="ClubId">The club that runs the offer.</param>
-/// <param name="Status">active, or cancelled (by its company, or because its offer was withdrawn; it still runs until endsOn).</param>
+/// <param name="Status">active, or cancelled (by its company, because it was removed from the offer's club, or because the offer was withdrawn: endReason says which; it still runs until endsOn).</param>
 /// <param name="MonthlyQuota">Units its bookings may take in each month of the offer's calendar.</param>
 /// <param name="StartsOn">Its first day, in the offer's time zone: slots starting on an earlier day cannot be booked with it.</param>
 /// <param name="EndsOn">Its last day once cancelled: the end of the month it was cancelled in, or of the month its offer was withdrawn in; the day before startsOn when it was yet to start then (it never runs). Slots starting on a later day cannot be booked with it. Null while active.</param>
+/// <param name="EndReason">Why it was cancelled: on_request (by its company), membership_removed (its company was removed from the offer's club) or offer_withdrawn; null while active, and for subscriptions cancelled before this was recorded.</param>
 /// <param name="Usage">Units used and left, per month.</param>
 /// <param name="Id">The subscription's id (`sub_…`).</param>
 /// <param name="CompanyId">The subscribed company (`org_…`).</param>
@@ -43,6 +44,7 @@ public sealed record SubscriptionResponse(
     int MonthlyQuota,
     DateOnly StartsOn,
     DateOnly? EndsOn,
+    [property: AddedLater] SubscriptionEndReason? EndReason,
     IReadOnlyList<SubscriptionMonthUsage> Usage)
 {
     public static SubscriptionResponse From(SubscriptionState state, DateOnly today) => From(state, state.Units.ByMonth, today);
@@ -66,7 +68,7 @@ public sealed record SubscriptionResponse(
         return new SubscriptionResponse(
             state.Id, state.CompanyId, state.OfferId, state.ClubId,
             state.IsCancelled ? SubscriptionStatus.Cancelled : SubscriptionStatus.Active,
-            state.MonthlyQuota, state.StartsOn, state.EndsOn,
+            state.MonthlyQuota, state.StartsOn, state.EndsOn, state.EndReason,
             [.. months.Select(month =>
             {
                 var used = unitsByMonth.GetValueOrDefault(month);

@@ -36,12 +36,30 @@ public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFix
 
         listed.ShouldBeEquivalentTo(await api.GetSubscriptionAsync(company, subscription.Id));
         listed.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        listed.EndReason.ShouldBe(SubscriptionEndReason.OnRequest);
         listed.MonthlyQuota.ShouldBe(8);
         listed.EndsOn.ShouldNotBeNull();
         listed.Usage.Sum(u => u.UnitsUsed).ShouldBe(kept.Quantity + alsoKept.Quantity);
         await using var command = api.Service<NpgsqlDataSource>().CreateCommand("select count(*) from rm_subscription_units where subscription_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = subscription.Id });
         ((long)(await command.ExecuteScalarAsync())!).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_subscription_cancelled_before_cancellations_carried_their_reason_shows_none()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscription = await api.SubscribeAsync(company, offer.Id);
+        await api.Service<EventStore.EventStore>().AppendAsync(Subscription.StreamId(subscription.Id), Subscription.StreamType,
+            EventStore.ExpectedVersion.Any, [new SubscriptionCancelled(Subscription.EndOfMonth(subscription.StartsOn))]);
+        await api.CaughtUpAsync(Shard);
+
+        var read = await api.GetSubscriptionAsync(company, subscription.Id);
+        read.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        read.EndReason.ShouldBeNull();
+        (await company.Client.ListAsync<SubscriptionResponse>("/v1/subscriptions")).Data.ShouldHaveSingleItem().ShouldBeEquivalentTo(read);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Services.Api.Bookings;
 using Services.Api.Catalog;
 using Services.Api.Common;
@@ -46,6 +47,7 @@ public sealed class StoppedSubscriptionsTests(ApiFixture api) : IClassFixture<Ap
 
         var ended = await api.GetSubscriptionAsync(company, subscription.Id);
         ended.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        ended.EndReason.ShouldBe(SubscriptionEndReason.OfferWithdrawn);
         ended.EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
         var neverRan = await api.GetSubscriptionAsync(laterStarter, startsLater.Id);
         neverRan.Status.ShouldBe(SubscriptionStatus.Cancelled);
@@ -83,9 +85,17 @@ public sealed class StoppedSubscriptionsTests(ApiFixture api) : IClassFixture<Ap
 
         var ended = await api.GetSubscriptionAsync(removed, subscription.Id);
         ended.Status.ShouldBe(SubscriptionStatus.Cancelled);
+        ended.EndReason.ShouldBe(SubscriptionEndReason.MembershipRemoved);
         ended.EndsOn.ShouldBeOneOf(Subscription.EndOfMonth(before), Subscription.EndOfMonth(after));
         (await api.GetSubscriptionAsync(readmitted, kept.Id)).Status.ShouldBe(SubscriptionStatus.Active);
         await api.CaughtUpAsync(CatalogReadModels.SubscriptionListShard);
+        (await removed.Client.ListAsync<SubscriptionResponse>("/v1/subscriptions")).Data.ShouldHaveSingleItem().EndReason.ShouldBe(SubscriptionEndReason.MembershipRemoved);
+        // Feed and webhook readers see it in the event's data, by its wire name.
+        await using (var command = api.Service<NpgsqlDataSource>().CreateCommand("select data->>'reason' from es_events where stream_id = $1 and event_type = 'subscription.cancelled'"))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Subscription.StreamId(subscription.Id) });
+            ((string?)await command.ExecuteScalarAsync()).ShouldBe("membership_removed");
+        }
         (await reaction.RunOnceAsync(CancellationToken.None)).ShouldBe(0);
     }
 
