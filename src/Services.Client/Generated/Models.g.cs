@@ -2909,6 +2909,12 @@ public sealed record SubscriptionCancelled
     /// </summary>
     [JsonPropertyName("endsOn")]
     public required DateOnly EndsOn { get; init; }
+
+    /// <summary>
+    /// Why it was cancelled: on_request (by its company), membership_removed (its company removed from the offer's club) or offer_withdrawn. Null in cancellations recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("reason")]
+    public SubscriptionEndReason? Reason { get; init; }
 }
 
 /// <summary>
@@ -2933,6 +2939,19 @@ public sealed record SubscriptionClosed
     /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }
+}
+
+[JsonConverter(typeof(TolerantEnumConverter<SubscriptionEndReason>))]
+public enum SubscriptionEndReason
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("on_request")]
+    OnRequest,
+    [JsonStringEnumMemberName("membership_removed")]
+    MembershipRemoved,
+    [JsonStringEnumMemberName("offer_withdrawn")]
+    OfferWithdrawn,
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<SubscriptionFeeWaiver>))]
@@ -3020,7 +3039,7 @@ public sealed record SubscriptionResponse
     public required string ClubId { get; init; }
 
     /// <summary>
-    /// active, or cancelled (by its company, or because its offer was withdrawn; it still runs until endsOn).
+    /// active, or cancelled (by its company, because it was removed from the offer's club, or because the offer was withdrawn: endReason says which; it still runs until endsOn).
     /// </summary>
     [JsonPropertyName("status")]
     public required SubscriptionStatus Status { get; init; }
@@ -3042,6 +3061,12 @@ public sealed record SubscriptionResponse
     /// </summary>
     [JsonPropertyName("endsOn")]
     public DateOnly? EndsOn { get; init; }
+
+    /// <summary>
+    /// Why it was cancelled: on_request (by its company), membership_removed (its company was removed from the offer's club) or offer_withdrawn; null while active, and for subscriptions cancelled before this was recorded.
+    /// </summary>
+    [JsonPropertyName("endReason")]
+    public SubscriptionEndReason? EndReason { get; init; }
 
     /// <summary>
     /// Units used and left, per month.
