@@ -103,8 +103,9 @@ public static partial class UsageEndpoints
         ReadMonthAsync(companyId, OrganizationKind.Company, context, async (firstDay, token) =>
             {
                 var lines = await UsageStatements.ReadLinesAsync(context.DataSource, new UsageScope(CompanyId: companyId), firstDay, token);
-                // A month without lines still names the company.
-                return Statement(companyId, await UsageStatements.CompanyNameAsync(context.DataSource, companyId, token), context.Month!, lines);
+                // The lines name the company; a month without lines asks for its name alone.
+                var name = lines.Count > 0 ? lines[0].CompanyName : await UsageStatements.CompanyNameAsync(context.DataSource, companyId, token);
+                return Statement(companyId, name, context.Month!, lines);
             },
             cancellationToken);
 }
