@@ -35,6 +35,8 @@ public sealed record IndicatorsResponse(
     string Period,
     DateOnly From,
     DateOnly To,
+    [property: Description(FinalFigures.ProvisionalDescription)] bool Provisional,
+    [property: Description(FinalFigures.FinalFromDescription)] DateTimeOffset FinalFrom,
     int MemberCompanies,
     int SubscribedCompanies,
     [property: Description("A count of people: distinct beneficiaries served (attended units) in the period, as a figure from 5 up, or \"<5\" below 5."), RegularExpression(PeopleCount.Pattern)] string BeneficiariesServed,
@@ -140,12 +142,14 @@ public static class IndicatorsEndpoints
         if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), minPosition, daemon, InsightsProjection.ShardName, http.Response, cancellationToken) is { } unready) return unready;
 
         var last = first.AddMonths(months).AddDays(-1);
+        var now = time.GetUtcNow();
+        var finalFrom = FinalFigures.From(last);
         await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = territory });
         command.Parameters.Add(new NpgsqlParameter { Value = first });
         command.Parameters.Add(new NpgsqlParameter { Value = last });
         command.Parameters.Add(new NpgsqlParameter { Value = new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
         int members, subscribed, beneficiaries, openNeeds;
         long attended, capacity, waitlisted, promoted, expired, openHeadcount;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -175,6 +179,8 @@ public static class IndicatorsEndpoints
             month ?? quarter!,
             first,
             last,
+            now < finalFrom,
+            finalFrom,
             members,
             subscribed,
             PeopleCount.Shown(beneficiaries),

@@ -52,7 +52,10 @@ internal static class OpenApiExamples
     /// <summary>November on the shuttle: 12 units (10 attended, 2 no-show) at 2.50 EUR, the 500 EUR fee, 30 % co-funded.</summary>
     private static readonly UsageTotalsResponse NovemberTotals = new(Money.Euros(50_000), 10, 2, Money.Euros(3_000), Money.Euros(53_000), Money.Euros(15_900), Money.Euros(37_100));
 
-    private static readonly UsageStatementResponse NovemberStatement = new(Company, Organization.Name, Month,
+    /// <summary>When November's figures stand (<see cref="FinalFigures.From"/>).</summary>
+    private static readonly DateTimeOffset NovemberFinalFrom = FinalFigures.From(new DateOnly(2026, 11, 30));
+
+    private static readonly UsageStatementResponse NovemberStatement = new(Company, Organization.Name, Month, true, NovemberFinalFrom,
         [new UsageLineResponse(OfferId, Club, Title, Category.Mobility, NovemberTotals.SubscriptionFees, NovemberTotals.AttendedUnits, NovemberTotals.NoShowUnits,
             NovemberTotals.UnitCharges, NovemberTotals.Total, 3000, NovemberTotals.CoFunding, NovemberTotals.AmountDue, null)],
         NovemberTotals);
@@ -111,13 +114,13 @@ internal static class OpenApiExamples
         [typeof(DemandResponse)] = new DemandResponse(
             [new DemandWeekResponse(Territory, Category.Mobility, "2026-W49", new DateOnly(2026, 11, 30), "23", "20", "5", "<5", "<5", "15", 0, "<5", 4)]),
         [typeof(UsageStatementResponse)] = NovemberStatement,
-        [typeof(ClubUsageResponse)] = new ClubUsageResponse(Club, Month, [NovemberStatement], NovemberTotals),
-        [typeof(PartnerUsageResponse)] = new PartnerUsageResponse(Partner, Month, [NovemberStatement], NovemberTotals),
-        [typeof(ProviderDeliveriesResponse)] = new ProviderDeliveriesResponse(Provider, "2026-12",
+        [typeof(ClubUsageResponse)] = new ClubUsageResponse(Club, Month, true, NovemberFinalFrom, [NovemberStatement], NovemberTotals),
+        [typeof(PartnerUsageResponse)] = new PartnerUsageResponse(Partner, Month, true, NovemberFinalFrom, [NovemberStatement], NovemberTotals),
+        [typeof(ProviderDeliveriesResponse)] = new ProviderDeliveriesResponse(Provider, "2026-12", true, FinalFigures.From(new DateOnly(2026, 12, 31)),
             [new DeliveredOfferResponse(OfferId, Club, Title, Category.Mobility, "Europe/Paris",
                 [new DeliveredSlotResponse(SlotId, Departure, 20, false, new DeliveredUnits(18, 15, 2, 1, 0))], new DeliveredUnits(18, 15, 2, 1, 0))],
             new DeliveredUnits(18, 15, 2, 1, 0)),
-        [typeof(IndicatorsResponse)] = new IndicatorsResponse(Territory, Month, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), 38, 23, "57", 0.7250, 0.6,
+        [typeof(IndicatorsResponse)] = new IndicatorsResponse(Territory, Month, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), true, NovemberFinalFrom, 38, 23, "57", 0.7250, 0.6,
             "<5", 2, "9", Money.Euros(41_250)),
         [typeof(TerritoryResponse)] = new TerritoryResponse(Territory, 2, 3, 41, 4, 6),
         [typeof(WebhookResponse)] = new WebhookResponse(WebhookId, "https://hr.example.com/hooks/services",

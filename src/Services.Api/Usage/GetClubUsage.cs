@@ -12,7 +12,8 @@ namespace Services.Api.Usage;
 /// <param name="Totals">Sums of every line of every statement.</param>
 /// <param name="ClubId">The club (`org_…`) whose offers the statements are restricted to.</param>
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
-public sealed record ClubUsageResponse(string ClubId, string Month, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
+public sealed record ClubUsageResponse(string ClubId, string Month, [property: Description(FinalFigures.ProvisionalDescription)] bool Provisional,
+    [property: Description(FinalFigures.FinalFromDescription)] DateTimeOffset FinalFrom, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
 
 public static class ClubUsageEndpoint
 {
@@ -35,5 +36,5 @@ public static class ClubUsageEndpoint
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
         UsageEndpoints.ReadAsync(clubId, OrganizationKind.Club, new UsageScope(ClubId: clubId), context,
-            lines => UsageEndpoints.Statements(context.Month!, lines, (statements, totals) => new ClubUsageResponse(clubId, context.Month!, statements, totals)), cancellationToken);
+            (month, lines) => UsageEndpoints.Statements(month, lines, (statements, totals) => new ClubUsageResponse(clubId, month.Name, month.Provisional, month.FinalFrom, statements, totals)), cancellationToken);
 }

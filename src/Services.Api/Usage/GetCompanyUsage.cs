@@ -68,7 +68,8 @@ public sealed record UsageTotalsResponse(
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
 /// <param name="Lines">One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.</param>
 /// <param name="Totals">Sums of the lines: amountDue is what the company owes for the month.</param>
-public sealed record UsageStatementResponse(string CompanyId, string? CompanyName, string Month, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
+public sealed record UsageStatementResponse(string CompanyId, string? CompanyName, string Month, [property: Description(FinalFigures.ProvisionalDescription)] bool Provisional,
+    [property: Description(FinalFigures.FinalFromDescription)] DateTimeOffset FinalFrom, IReadOnlyList<UsageLineResponse> Lines, UsageTotalsResponse Totals);
 
 public static partial class UsageEndpoints
 {
@@ -100,12 +101,12 @@ public static partial class UsageEndpoints
         string companyId,
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
-        ReadMonthAsync(companyId, OrganizationKind.Company, context, async (firstDay, token) =>
+        ReadMonthAsync(companyId, OrganizationKind.Company, context, async (month, token) =>
             {
-                var lines = await UsageStatements.ReadLinesAsync(context.DataSource, new UsageScope(CompanyId: companyId), firstDay, token);
+                var lines = await UsageStatements.ReadLinesAsync(context.DataSource, new UsageScope(CompanyId: companyId), month.FirstDay, token);
                 // The lines name the company; a month without lines asks for its name alone.
                 var name = lines.Count > 0 ? lines[0].CompanyName : await UsageStatements.CompanyNameAsync(context.DataSource, companyId, token);
-                return Statement(companyId, name, context.Month!, lines);
+                return Statement(companyId, name, month, lines);
             },
             cancellationToken);
 }

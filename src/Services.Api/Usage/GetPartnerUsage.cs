@@ -12,7 +12,8 @@ namespace Services.Api.Usage;
 /// <param name="Totals">Sums of every line of every statement: `coFunding` is what the partner owes for the month.</param>
 /// <param name="PartnerId">The public partner (`org_…`) whose co-funded lines the statements are restricted to.</param>
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
-public sealed record PartnerUsageResponse(string PartnerId, string Month, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
+public sealed record PartnerUsageResponse(string PartnerId, string Month, [property: Description(FinalFigures.ProvisionalDescription)] bool Provisional,
+    [property: Description(FinalFigures.FinalFromDescription)] DateTimeOffset FinalFrom, IReadOnlyList<UsageStatementResponse> Statements, UsageTotalsResponse Totals);
 
 public static class PartnerUsageEndpoint
 {
@@ -37,5 +38,5 @@ public static class PartnerUsageEndpoint
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
         UsageEndpoints.ReadAsync(partnerId, OrganizationKind.Partner, new UsageScope(PartnerId: partnerId), context,
-            lines => UsageEndpoints.Statements(context.Month!, lines, (statements, totals) => new PartnerUsageResponse(partnerId, context.Month!, statements, totals)), cancellationToken);
+            (month, lines) => UsageEndpoints.Statements(month, lines, (statements, totals) => new PartnerUsageResponse(partnerId, month.Name, month.Provisional, month.FinalFrom, statements, totals)), cancellationToken);
 }

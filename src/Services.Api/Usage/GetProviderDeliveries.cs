@@ -48,7 +48,8 @@ public sealed record DeliveredOfferResponse(
 /// <param name="Totals">Sums of every offer.</param>
 /// <param name="ProviderId">The provider (`org_…`).</param>
 /// <param name="Month">The calendar month (YYYY-MM), in each offer's time zone.</param>
-public sealed record ProviderDeliveriesResponse(string ProviderId, string Month, IReadOnlyList<DeliveredOfferResponse> Offers, DeliveredUnits Totals);
+public sealed record ProviderDeliveriesResponse(string ProviderId, string Month, [property: Description(FinalFigures.ProvisionalDescription)] bool Provisional,
+    [property: Description(FinalFigures.FinalFromDescription)] DateTimeOffset FinalFrom, IReadOnlyList<DeliveredOfferResponse> Offers, DeliveredUnits Totals);
 
 public static class ProviderDeliveriesEndpoint
 {
@@ -93,10 +94,9 @@ public static class ProviderDeliveriesEndpoint
     private static Task<Results<Ok<ProviderDeliveriesResponse>, ValidationProblem, ProblemHttpResult>> Handle(
         string providerId,
         [AsParameters] UsageReadContext context,
-        TimeProvider time,
         CancellationToken cancellationToken) =>
         UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, context,
-            async (firstDay, token) => Deliveries(providerId, context.Month!, await ReadSlotsAsync(context.DataSource, providerId, firstDay, time.GetUtcNow(), token)), cancellationToken);
+            async (month, token) => Deliveries(providerId, month, await ReadSlotsAsync(context.DataSource, providerId, month.FirstDay, context.Time.GetUtcNow(), token)), cancellationToken);
 
     private sealed record SlotFacts(string OfferId, string ClubId, string Title, Category Category, string TimeZone, DeliveredSlotResponse Slot);
 
@@ -115,7 +115,7 @@ public static class ProviderDeliveriesEndpoint
         return slots;
     }
 
-    private static ProviderDeliveriesResponse Deliveries(string providerId, string month, IReadOnlyList<SlotFacts> slots)
+    private static ProviderDeliveriesResponse Deliveries(string providerId, UsageMonth month, IReadOnlyList<SlotFacts> slots)
     {
         var offers = slots.GroupBy(s => s.OfferId, StringComparer.Ordinal)
             .Select(offer =>
@@ -126,6 +126,6 @@ public static class ProviderDeliveriesEndpoint
                     DeliveredUnits.Sum(offerSlots.Select(s => s.Units)));
             })
             .ToList();
-        return new ProviderDeliveriesResponse(providerId, month, offers, DeliveredUnits.Sum(offers.Select(o => o.Units)));
+        return new ProviderDeliveriesResponse(providerId, month.Name, month.Provisional, month.FinalFrom, offers, DeliveredUnits.Sum(offers.Select(o => o.Units)));
     }
 }

@@ -16,7 +16,14 @@ public sealed class UsageReadContext : ReadModelQuery
 {
     [FromQuery(Name = "month"), Description("The calendar month, YYYY-MM."), Required, RegularExpression(InsightNames.MonthPattern)]
     public string? Month { get; init; }
+
+    public required TimeProvider Time { get; init; }
 }
+
+/// <summary>The month a usage read is of, as asked for, and whether its figures stand yet (<see cref="FinalFigures"/>).</summary>
+/// <param name="Name">YYYY-MM, as asked for.</param>
+/// <param name="FirstDay">Its first day.</param>
+public sealed record UsageMonth(string Name, DateOnly FirstDay, bool Provisional, DateTimeOffset FinalFrom);
 
 /// <summary>What the company, club and partner statements share, and the checks before a read that a provider's deliveries share with them.</summary>
 public static partial class UsageEndpoints
@@ -24,23 +31,25 @@ public static partial class UsageEndpoints
     /// <summary><see cref="ReadMonthAsync"/>, answering <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.</summary>
     internal static Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadAsync<T>(
         string organizationId, OrganizationKind kind, UsageScope scope, UsageReadContext context,
-        Func<IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken) =>
+        Func<UsageMonth, IReadOnlyList<UsageLineFacts>, T> answer, CancellationToken cancellationToken) =>
         ReadMonthAsync(organizationId, kind, context,
-            async (firstDay, token) => answer(await UsageStatements.ReadLinesAsync(context.DataSource, scope, firstDay, token)), cancellationToken);
+            async (month, token) => answer(month, await UsageStatements.ReadLinesAsync(context.DataSource, scope, month.FirstDay, token)), cancellationToken);
 
     /// <summary>
     /// The month checked, then the organization's visibility to the caller, then the insights' position; then
-    /// what <paramref name="read"/> answers for the month (its first day).
+    /// what <paramref name="read"/> answers for the month.
     /// </summary>
     internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadMonthAsync<T>(
         string organizationId, OrganizationKind kind, UsageReadContext context,
-        Func<DateOnly, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        Func<UsageMonth, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         if (InvalidMonth(context.Month, out var firstDay) is { } invalid) return invalid;
         if (await NotVisibleAsync(organizationId, kind, context.Caller, context.Store, cancellationToken) is { } notVisible) return notVisible;
         if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), context.MinPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
 
-        return TypedResults.Ok(await read(firstDay, cancellationToken));
+        var finalFrom = FinalFigures.From(firstDay.AddMonths(1).AddDays(-1));
+        var month = new UsageMonth(context.Month!, firstDay, context.Time.GetUtcNow() < finalFrom, finalFrom);
+        return TypedResults.Ok(await read(month, cancellationToken));
     }
 
     /// <summary>What a usage read answers besides 200, as <see cref="ReadMonthAsync"/> checks: an invalid month or position, an organization not visible, the read model not there yet.</summary>
@@ -63,14 +72,14 @@ public static partial class UsageEndpoints
         return organization.State?.Kind == kind ? null : Problems.NotFound(name);
     }
 
-    private static UsageStatementResponse Statement(string companyId, string? companyName, string month, IEnumerable<UsageLineFacts> facts)
+    private static UsageStatementResponse Statement(string companyId, string? companyName, UsageMonth month, IEnumerable<UsageLineFacts> facts)
     {
         var lines = facts.Select(UsageStatements.Price).ToList();
-        return new UsageStatementResponse(companyId, companyName, month, lines, UsageStatements.Totals(lines));
+        return new UsageStatementResponse(companyId, companyName, month.Name, month.Provisional, month.FinalFrom, lines, UsageStatements.Totals(lines));
     }
 
     /// <summary>One statement per company with lines among <paramref name="facts"/>, in company id order, and the sums of all their lines.</summary>
-    internal static T Statements<T>(string month, IEnumerable<UsageLineFacts> facts, Func<IReadOnlyList<UsageStatementResponse>, UsageTotalsResponse, T> answer)
+    internal static T Statements<T>(UsageMonth month, IEnumerable<UsageLineFacts> facts, Func<IReadOnlyList<UsageStatementResponse>, UsageTotalsResponse, T> answer)
     {
         var statements = facts.GroupBy(line => line.CompanyId, StringComparer.Ordinal)
             .Select(company => Statement(company.Key, company.First().CompanyName, month, company))

@@ -7,6 +7,7 @@ using Services.Api.Indicators;
 using Services.Api.Organizations;
 using Services.Api.Tests.Demand;
 using Services.Api.Tests.Http;
+using Services.Api.Usage;
 using static Services.Api.Tests.Demand.InsightStore;
 
 namespace Services.Api.Tests.Indicators;
@@ -84,6 +85,8 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
 
         indicators.ShouldBe(new IndicatorsResponse(
             t, MonthText, Month, Month.AddMonths(1).AddDays(-1),
+            Provisional: true, // the day after the month: attendance may still be recorded
+            FinalFrom: FinalFigures.From(Month.AddMonths(1).AddDays(-1)),
             MemberCompanies: 3, // c1, c2 (clubT) and c4 (clubU serves t with o2); c3 left, c5's club does not serve t
             SubscribedCompanies: 2, // c1 (since last month), c4 (mid-month); c2 starts next month, c6 ended
             BeneficiariesServed: "6", // (c1,b1..b4), (c2,b1), (c4,b9)
@@ -166,6 +169,24 @@ public sealed class IndicatorsHttpTests(ApiFixture api) : IClassFixture<ApiFixtu
             await (await (await api.RegisterAsync(kind, NewTerritory())).Client.GetAsync(query)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         (await (await api.RegisterAsync(OrganizationKind.Provider, territory)).Client.GetAsync(query)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await api.Anonymous().GetAsync(query)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("month=2026-03", "2026-03-31")]
+    [InlineData("quarter=2026-Q1", "2026-03-31")]
+    [InlineData("quarter=2026-Q4", "2026-12-31")]
+    public async Task A_period_is_provisional_until_30_days_after_it_ended_in_every_time_zone(string period, string lastDay)
+    {
+        var finalFrom = FinalFigures.From(DateOnly.Parse(lastDay, CultureInfo.InvariantCulture));
+        finalFrom.ShouldBe(new DateTimeOffset(DateOnly.Parse(lastDay, CultureInfo.InvariantCulture).AddDays(31).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
+        await using var clocked = api.WithClock(new FakeClock(finalFrom.AddTicks(-1)));
+        var query = $"/v1/indicators?territory=grand-figeac&{period}";
+
+        var before = await OkAsync<IndicatorsResponse>(await clocked.Operator().GetAsync(query));
+        clocked.Clock.Set(finalFrom);
+        var after = await OkAsync<IndicatorsResponse>(await clocked.Operator().GetAsync(query));
+
+        (before.Provisional, before.FinalFrom, after.Provisional, after.FinalFrom).ShouldBe((true, finalFrom, false, finalFrom));
     }
 
     [Theory]

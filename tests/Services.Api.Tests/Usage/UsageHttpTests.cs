@@ -185,6 +185,25 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Theory]
+    [MemberData(nameof(OwnFigures))]
+    public async Task A_month_is_provisional_until_30_days_after_it_ended_in_every_time_zone(OrganizationKind kind, string path)
+    {
+        var owner = await api.RegisterAsync(kind);
+        // March 2026 ends last at UTC−12, at 12:00 UTC on 1 April; attendance can be corrected 30 days after that.
+        var finalFrom = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        await using var clocked = api.WithClock(new FakeClock(finalFrom.AddTicks(-1)));
+        var client = clocked.ClientFor(owner);
+        var read = PathOf(path, owner.Id) + "?month=2026-03";
+
+        var before = await OkAsync<System.Text.Json.JsonElement>(await client.GetAsync(read));
+        clocked.Clock.Set(finalFrom);
+        var after = await OkAsync<System.Text.Json.JsonElement>(await client.GetAsync(read));
+
+        (before.GetProperty("provisional").GetBoolean(), after.GetProperty("provisional").GetBoolean()).ShouldBe((true, false));
+        foreach (var answer in new[] { before, after }) answer.GetProperty("finalFrom").GetDateTimeOffset().ShouldBe(finalFrom);
+    }
+
+    [Theory]
     [MemberData(nameof(OwnFiguresWithMalformedMonths))]
     public async Task A_missing_or_malformed_month_is_refused_naming_month(OrganizationKind kind, string path, string query)
     {
