@@ -622,6 +622,18 @@ public sealed record ClubUsageResponse
     public required string Month { get; init; }
 
     /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
+
+    /// <summary>
     /// One per company with a line on the club's offers, in company id order; each as the company reads its own, less the lines of other clubs' offers.
     /// </summary>
     [JsonPropertyName("statements")]
@@ -1156,6 +1168,18 @@ public sealed record IndicatorsResponse
     /// </summary>
     [JsonPropertyName("to")]
     public required DateOnly To { get; init; }
+
+    /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
 
     /// <summary>
     /// Companies members, at the end of the period, of clubs serving the territory (registered in it, or with an offer serving it).
@@ -2119,6 +2143,18 @@ public sealed record PartnerUsageResponse
     public required string Month { get; init; }
 
     /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
+
+    /// <summary>
     /// One per company with a line the partner co-funds, in company id order; each as the company reads its own, less the lines the partner does not co-fund.
     /// </summary>
     [JsonPropertyName("statements")]
@@ -2261,6 +2297,18 @@ public sealed record ProviderDeliveriesResponse
     /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
+
+    /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
 
     /// <summary>
     /// The offers with slots of the month whose terms, in force when each started, named the provider; in offer id order.
@@ -3312,6 +3360,18 @@ public sealed record UsageStatementResponse
     /// </summary>
     [JsonPropertyName("month")]
     public required string Month { get; init; }
+
+    /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
 
     /// <summary>
     /// One line per offer the company was subscribed to or had slots attended or no-show on in the month, in offer id order.
