@@ -45,7 +45,7 @@ public sealed record BookingPromoted;
 /// <summary>The slot started while the booking was still waiting: unmet demand.</summary>
 public sealed record BookingExpired;
 
-/// <param name="Reason">on_request (by its company) or slot_cancelled (its club cancelled the slot).</param>
+/// <param name="Reason">on_request (by its company), club_request (by the offer's club), operator_request (by the platform's operator) or slot_cancelled (its club cancelled the slot).</param>
 public sealed record BookingCancelled(CancellationReason Reason);
 
 /// <summary>
@@ -58,12 +58,17 @@ public sealed record BookingCancelled(CancellationReason Reason);
 /// <param name="SlotStart">When the slot starts now (UTC).</param>
 public sealed record BookingRescheduled(string SlotId, DateTimeOffset PreviousSlotStart, DateTimeOffset SlotStart);
 
-/// <summary>Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.</summary>
+/// <summary>
+/// Why a booking ended before its slot: who cancelled it, or the club cancelled the slot. Cancellations recorded before
+/// November 2026 read on_request whoever asked.
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CancellationReason>))]
 public enum CancellationReason
 {
     [JsonStringEnumMemberName("on_request")] OnRequest,
     [JsonStringEnumMemberName("slot_cancelled")] SlotCancelled,
+    [JsonStringEnumMemberName("club_request")] ClubRequest,
+    [JsonStringEnumMemberName("operator_request")] OperatorRequest,
 }
 
 /// <param name="Outcome">attended or no_show: both are charged on the company's usage statement.</param>

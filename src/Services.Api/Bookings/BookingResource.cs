@@ -21,7 +21,7 @@ namespace Services.Api.Bookings;
 /// <param name="Status">requested (being decided), confirmed (its units are held), waitlisted (waiting for units to free up), cancelled, or expired (the slot started while it was still waiting).</param>
 /// <param name="Attendance">What the offer's club or provider recorded once the slot took place: attended or no_show (both charged); null until then.</param>
 /// <param name="RequestedAt">When the booking was asked for: the order of the booking list. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
-/// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.</param>
+/// <param name="CancelReason">Why a cancelled booking was cancelled: on_request (by its company), club_request (by the offer's club), operator_request (by the platform's operator) or slot_cancelled (the club cancelled the slot); null otherwise. Cancellations recorded before November 2026 read on_request whoever asked.</param>
 /// <param name="SlotCancellation">With cancelReason slot_cancelled: the slot's cancellation, the reason its club gave and when (as the slot shows it); null otherwise. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 /// <param name="Id">The booking's id (`bkg_…`).</param>
 /// <param name="CompanyId">The company that booked (`org_…`), for one of its staff.</param>
@@ -131,6 +131,12 @@ public static partial class Booking
     /// <summary>The booking company, the offer's club and the operator may cancel it.</summary>
     public static bool IsCancellableBy(BookingState booking, OfferState? offer, Caller caller) =>
         caller.IsOperator || caller.OrganizationId == booking.CompanyId || offer is not null && caller.OrganizationId == offer.ClubId;
+
+    /// <summary>The reason a cancellation by <paramref name="caller"/> records: who asked (<see cref="IsCancellableBy"/>).</summary>
+    public static CancellationReason CancellationBy(BookingState booking, Caller caller) =>
+        caller.OrganizationId == booking.CompanyId ? CancellationReason.OnRequest
+        : caller.IsOperator ? CancellationReason.OperatorRequest
+        : CancellationReason.ClubRequest;
 
     /// <summary>Whoever delivers the offer records attendance: its club, its providers, the operator.</summary>
     public static bool IsDeliveredBy(OfferState? offer, Caller caller) =>

@@ -9,7 +9,8 @@ using Services.Api.Subscriptions;
 
 namespace Services.Api.Bookings;
 
-public sealed record CancelBooking(string BookingId);
+/// <param name="Reason">Who asks: on_request (the booking's company), club_request (the offer's club) or operator_request.</param>
+public sealed record CancelBooking(string BookingId, CancellationReason Reason = CancellationReason.OnRequest);
 
 /// <param name="Promoted">Events per booking id for the waitlisted bookings that got the freed seats.</param>
 public sealed record CancelBookingOutcome(
@@ -43,7 +44,7 @@ public static partial class Booking
             : new WaitlistLeft(state.Id);
         var promotion = Waitlist.Promote(Slot.Apply(slot, freed), passedOver);
         return Decision<CancelBookingOutcome>.Accept(new CancelBookingOutcome(
-            Booking: [new BookingCancelled(CancellationReason.OnRequest)],
+            Booking: [new BookingCancelled(command.Reason)],
             Slot: [freed, .. promotion.Slot],
             Subscription: [Subscription.Release(subscription, state.Id)],
             Promoted: promotion.Bookings));
@@ -56,7 +57,7 @@ public static class CancelBookingEndpoint
         bookings.MapPost("/{bookingId}/cancel", Handle)
             .WithName("cancelBooking")
             .WithSummary("Cancel a booking")
-            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.")
+            .WithDescription("The booking company, the offer's club or the operator, before the slot starts. The booking's cancelReason says who asked: on_request (its company), club_request or operator_request. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.")
             .AllowKinds(OrganizationKind.Company, OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -86,7 +87,7 @@ public static class CancelBookingEndpoint
             var slotState = await streams.LoadAsync(slot, ct);
             var subscriptionState = await streams.LoadAsync(subscription, ct);
             var decision = await PromotionQuota.DecideAsync(streams,
-                passedOver => Booking.Decide(new CancelBooking(bookingId), state, slotState, subscriptionState, time.GetUtcNow(), passedOver),
+                passedOver => Booking.Decide(new CancelBooking(bookingId, Booking.CancellationBy(state, caller)), state, slotState, subscriptionState, time.GetUtcNow(), passedOver),
                 outcome => outcome.Promoted.Keys,
                 outcome => new Dictionary<string, SubscriptionState> { [state.SubscriptionId] = subscription.Fold(subscriptionState, outcome.Subscription)! },
                 ct);

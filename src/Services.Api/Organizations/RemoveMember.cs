@@ -25,7 +25,7 @@ public static class RemoveMemberEndpoint
         members.MapDelete("/{companyId}", Handle)
             .WithName("removeMember")
             .WithSummary("Remove a company from a club")
-            .WithDescription("The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs), their later confirmed bookings standing and charged by the unit; their later waitlisted bookings are no longer promoted (they keep their place and expire when the slot starts). Admitted again before that, they run on.")
+            .WithDescription("The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs): until the month ends the company may still book on them, and their later confirmed bookings stand and are charged by the unit (the club cancels one with cancelBooking, whose cancelReason then reads club_request); their later waitlisted bookings are no longer promoted (they keep their place and expire when the slot starts). Admitted again before that, they run on.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .Refuses("not_a_club", "not_a_member")

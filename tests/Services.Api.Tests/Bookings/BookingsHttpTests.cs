@@ -461,7 +461,14 @@ public sealed class BookingsHttpTests(ApiFixture api) : IClassFixture<ApiFixture
         await (await otherCompany.Client.PostAsync($"/v1/bookings/{first.Id}/cancel", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not_found");
 
         (await api.CancelBookingAsync(scene.Club, first.Id)).Status.ShouldBe(BookingStatus.Cancelled);
-        (await api.Operator.PostAsync($"/v1/bookings/{second.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var byOperator = await api.Operator.PostAsync($"/v1/bookings/{second.Id}/cancel", null);
+        byOperator.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The company is told who cancelled its bookings: not itself.
+        (await api.GetBookingAsync(scene.Company, first.Id)).CancelReason.ShouldBe(CancellationReason.ClubRequest);
+        (await api.GetBookingAsync(scene.Company, second.Id)).CancelReason.ShouldBe(CancellationReason.OperatorRequest);
+        var listed = await scene.Company.Client.ListAsync<BookingResponse>($"/v1/bookings?slotId={scene.SlotId}&minPosition={byOperator.Headers.GetValues("Services-Position").Single()}");
+        listed.Data.OrderBy(b => b.Id == first.Id ? 0 : 1).Select(b => b.CancelReason).ShouldBe([CancellationReason.ClubRequest, CancellationReason.OperatorRequest]);
     }
 
     [Fact]
