@@ -229,7 +229,8 @@ public sealed record BookSeatRequest
 public sealed record BookingCancelled
 {
     /// <summary>
-    /// Why a booking ended before its slot: its company cancelled it, or the club cancelled the slot.
+    /// Why a booking ended before its slot: who cancelled it, or the club cancelled the slot. Cancellations recorded before
+    /// November 2026 read on_request whoever asked.
     /// </summary>
     [JsonPropertyName("reason")]
     public required CancellationReason Reason { get; init; }
@@ -467,7 +468,7 @@ public sealed record BookingResponse
     public AttendanceOutcome? Attendance { get; init; }
 
     /// <summary>
-    /// Why a cancelled booking was cancelled: on_request (by its company) or slot_cancelled (the club cancelled the slot); null otherwise.
+    /// Why a cancelled booking was cancelled: on_request (by its company), club_request (by the offer's club), operator_request (by the platform's operator) or slot_cancelled (the club cancelled the slot); null otherwise. Cancellations recorded before November 2026 read on_request whoever asked.
     /// </summary>
     [JsonPropertyName("cancelReason")]
     public CancellationReason? CancelReason { get; init; }
@@ -566,6 +567,10 @@ public enum CancellationReason
     OnRequest,
     [JsonStringEnumMemberName("slot_cancelled")]
     SlotCancelled,
+    [JsonStringEnumMemberName("club_request")]
+    ClubRequest,
+    [JsonStringEnumMemberName("operator_request")]
+    OperatorRequest,
 }
 
 /// <summary>

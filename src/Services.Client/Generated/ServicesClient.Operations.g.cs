@@ -428,7 +428,7 @@ public sealed partial class ServicesClient
     /// Remove a company from a club
     /// </summary>
     /// <remarks>
-    /// The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs), their later confirmed bookings standing and charged by the unit; their later waitlisted bookings are no longer promoted (they keep their place and expire when the slot starts). Admitted again before that, they run on.
+    /// The club itself or the operator. New subscriptions to the club's offers are refused; within seconds, the company's subscriptions to them end with the month of its removal (offer's calendar), as a cancellation then would (one yet to start never runs): until the month ends the company may still book on them, and their later confirmed bookings stand and are charged by the unit (the club cancels one with cancelBooking, whose cancelReason then reads club_request); their later waitlisted bookings are no longer promoted (they keep their place and expire when the slot starts). Admitted again before that, they run on.
     /// </remarks>
     [Operation("removeMember", "DELETE", "/v1/clubs/{clubId}/members/{companyId}")]
     public Task<ApiResponse> RemoveMemberAsync(string clubId, string companyId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -782,7 +782,7 @@ public sealed partial class ServicesClient
     /// Cancel a booking
     /// </summary>
     /// <remarks>
-    /// The booking company, the offer's club or the operator, before the slot starts. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.
+    /// The booking company, the offer's club or the operator, before the slot starts. The booking's cancelReason says who asked: on_request (its company), club_request or operator_request. The units go back to the subscription's quota; freed seats go at once to waitlisted bookings, in waitlist order (one too large for the seats left, whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Accepts If-Match.
     /// </remarks>
     [Operation("cancelBooking", "POST", "/v1/bookings/{bookingId}/cancel")]
     public Task<ApiResponse<BookingResponse>> CancelBookingAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
