@@ -59,7 +59,7 @@ public static class GetOfferAvailabilityEndpoint
         var statusFilter = validation.Filter<SlotStatus>("status", status);
         var now = time.GetUtcNow();
         var since = from ?? now;
-        if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
+        validation.After(since, to, "Must be after from (or after now when from is not given).");
         var readPosition = ReadYourWrites.Parse(validation, minPosition);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         if (await ReadYourWrites.WaitAsync(daemon, CatalogReadModels.CatalogShard, readPosition, http.Response, cancellationToken) is { } lagging) return lagging;

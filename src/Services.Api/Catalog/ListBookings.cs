@@ -68,7 +68,7 @@ public static class ListBookingsEndpoint
             .Id("offerId", offerId, Ids.Offer, required: false)
             .Id("companyId", companyId, Ids.Organization, required: false);
         if (beneficiaryRef is not null) BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
-        if (from is { } s && to is { } e && e <= s) validation.Add("to", "Must be after from.");
+        validation.After(from, to, "Must be after from.");
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.BookingListShard, http.Response, cancellationToken) is { } unready) return unready;
 
         var filters = new QueryFilters(

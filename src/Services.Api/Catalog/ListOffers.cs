@@ -19,7 +19,7 @@ public static class ListOffersEndpoint
             .WithSummary("List the catalog of offers")
             .WithDescription(
                 "Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). " +
-                "Filters: category, territory (offers serving it), providerId (offers naming that provider among their providers: the offers it delivers; " +
+                "Filters: category, territory (offers serving it), clubId (the offers of that club), providerId (offers naming that provider among their providers: the offers it delivers; " +
                 "an offer's providers are public like the rest of it, so any organization may ask about any provider), status (default active), and from/to (instants): when either is given, only " +
                 "offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults " +
                 "to now, to to no bound. For an active offer these are the slots with room to book (remaining > 0); a suspended or withdrawn offer's slots " +
@@ -34,6 +34,7 @@ public static class ListOffersEndpoint
         [Description("With to: only offers with a scheduled slot with units not reserved (capacity above reserved) starting at or after this instant (default now when to is given).")] DateTimeOffset? from,
         [Description("Only offers with a scheduled slot with units not reserved (capacity above reserved) starting before this instant.")] DateTimeOffset? to,
         [Description("Only offers this provider delivers (naming it among their providerIds)."), Id(Ids.Organization)] string? providerId,
+        [Description("Only offers of this club (a club lists its own with its id)."), Id(Ids.Organization)] string? clubId,
         [Description("active (default), suspended or withdrawn."), OneOf(typeof(OfferStatus)), DefaultValue("active")] string? status,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
@@ -48,16 +49,17 @@ public static class ListOffersEndpoint
         var categoryFilter = validation.Filter<Category>("category", category);
         var statusFilter = validation.Filter<OfferStatus>("status", status) ?? OfferStatus.Active;
         if (territory is not null) validation.Territory("territory", territory);
-        validation.Id("providerId", providerId, Ids.Organization, required: false);
+        validation.Id("providerId", providerId, Ids.Organization, required: false).Id("clubId", clubId, Ids.Organization, required: false);
         var bySlots = from is not null || to is not null;
         var since = from ?? time.GetUtcNow();
-        if (to is { } until && until <= since) validation.Add("to", "Must be after from (or after now when from is not given).");
+        validation.After(since, to, "Must be after from (or after now when from is not given).");
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.CatalogShard, http.Response, cancellationToken) is { } unready) return unready;
 
         var filters = new QueryFilters(Wire(statusFilter), pageSize + 1);
         if (categoryFilter is { } c) filters.And($"o.category = {filters.Parameter(Wire(c))}");
         if (territory is not null) filters.And($"o.territories @> array[{filters.Parameter(territory)}::text]");
         if (providerId is not null) filters.And($"o.provider_ids @> array[{filters.Parameter(providerId)}::text]");
+        if (clubId is not null) filters.And($"o.club_id = {filters.Parameter(clubId)}");
         if (bySlots)
         {
             var starting = $"s.start_at >= {filters.Parameter(Utc(since))}" + (to is { } e ? $" and s.start_at < {filters.Parameter(Utc(e))}" : "");

@@ -23,13 +23,23 @@ public sealed partial class Validation
 
     public Validation Text(string field, string? value, int maxLength, bool required = true)
     {
-        if (value is null || value.Length == 0) return required ? Add(field, "This field is required.") : this;
+        if (value is null) return required ? Add(field, "This field is required.") : this;
+        if (value.Length == 0) return required ? Add(field, "This field must not be blank.") : this;
         if (string.IsNullOrWhiteSpace(value)) return Add(field, "This field must not be blank.");
         if (value.Length > maxLength) return Add(field, $"At most {maxLength} characters; got {value.Length}.");
         return value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
             ? Add(field, "Control characters are not allowed.")
             : this;
     }
+
+    /// <summary>
+    /// Refuses <paramref name="to"/> at or before <paramref name="from"/>, unless either is refused already (an instant
+    /// without its offset): their order tells nothing then.
+    /// </summary>
+    public Validation After(DateTimeOffset? from, DateTimeOffset? to, string message, string fromField = "from", string toField = "to") =>
+        from is { } start && to is { } end && end <= start && !_errors.ContainsKey(fromField) && !_errors.ContainsKey(toField)
+            ? Add(toField, message)
+            : this;
 
     /// <summary>Instants in the query string need their offset too (see <see cref="UtcInstantConverter"/>).</summary>
     public Validation InstantsInQuery(HttpRequest request, params string[] names)

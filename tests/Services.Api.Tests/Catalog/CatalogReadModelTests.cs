@@ -114,6 +114,22 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task Club_id_lists_that_clubs_offers_only()
+    {
+        var (club, otherClub) = (await api.RegisterAsync(OrganizationKind.Club), await api.RegisterAsync(OrganizationKind.Club));
+        var territory = await NewTerritoryAsync();
+        var (older, _) = await PublishAsync(club, territory);
+        await PublishAsync(otherClub, territory);
+        var (newer, published) = await PublishAsync(club, territory);
+
+        var own = await club.Client.ListAsync<OfferResponse>($"/v1/offers?clubId={club.Id}&minPosition={published}");
+
+        own.Data.Select(o => o.Id).ShouldBe([newer.Id, older.Id]);
+        (await otherClub.Client.ListAsync<OfferResponse>($"/v1/offers?clubId={club.Id}&territory={territory}")).Data.Select(o => o.Id).ShouldBe([newer.Id, older.Id]);
+        (await club.Client.ListAsync<OfferResponse>($"/v1/offers?clubId={otherClub.Id}&territory={territory}")).Data.ShouldHaveSingleItem();
+    }
+
+    [Fact]
     public async Task From_and_to_keep_offers_with_a_scheduled_slot_with_room_starting_in_the_range()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
@@ -424,6 +440,10 @@ public sealed class CatalogReadModelTests(ApiFixture api) : IClassFixture<ApiFix
         await (await club.Client.GetAsync("/v1/offers?status=open")).ShouldBeInvalidAsync("status");
         await (await club.Client.GetAsync("/v1/offers?territory=Not%20A%20Slug")).ShouldBeInvalidAsync("territory");
         await (await club.Client.GetAsync("/v1/offers?providerId=the-concierge")).ShouldBeInvalidAsync("providerId");
+        await (await club.Client.GetAsync("/v1/offers?clubId=my-club")).ShouldBeInvalidAsync("clubId");
+        // Days without an offset are refused as such, not also as out of order.
+        var days = await (await club.Client.GetAsync("/v1/offers?from=2026-12-01&to=2026-11-01")).ShouldBeInvalidAsync("from");
+        days.GetProperty("errors").GetProperty("to").EnumerateArray().Select(e => e.GetString()).ShouldBe([Services.Api.Infrastructure.UtcInstantConverter.OffsetRequired]);
         await (await club.Client.GetAsync("/v1/offers?limit=0")).ShouldBeInvalidAsync("limit");
         await (await club.Client.GetAsync("/v1/offers?limit=ten")).ShouldBeInvalidAsync("limit");
         await (await club.Client.GetAsync($"/v1/offers?from={Iso(Http.OffersAndSlots.InDays(3))}&to={Iso(Http.OffersAndSlots.InDays(2))}")).ShouldBeInvalidAsync("to");

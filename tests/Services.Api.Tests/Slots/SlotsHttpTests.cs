@@ -448,6 +448,9 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         await (await club.Client.PostAsync($"/v1/slots/{slot.Id}/cancel", Json("{}"))).ShouldBeInvalidAsync("reason");
         await (await club.Client.PostAsync($"/v1/slots/{slot.Id}/cancel", Json("{\"reason\":\"  \"}"))).ShouldBeInvalidAsync("reason");
+        // An empty reason was given: it is blank, not missing.
+        var empty = await (await club.Client.PostAsync($"/v1/slots/{slot.Id}/cancel", Json("{\"reason\":\"\"}"))).ShouldBeInvalidAsync("reason");
+        empty.GetProperty("errors").GetProperty("reason")[0].GetString().ShouldBe("This field must not be blank.");
         await (await club.Client.SendAsync(Send(HttpMethod.Post, $"/v1/slots/{slot.Id}/cancel", new CancelSlotRequest("x"), "\"7\""))).ShouldBeProblemAsync(HttpStatusCode.PreconditionFailed, "version_mismatch");
     }
 }
