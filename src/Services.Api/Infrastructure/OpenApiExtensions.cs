@@ -49,7 +49,7 @@ public static partial class OpenApiExtensions
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                 operation.Responses ??= [];
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized)." });
+                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown or revoked one (unauthorized), or one past its expiresAt (key_expired, naming when it expired)." });
                 // Only where a 403 can come: a kind the operation does not allow, a rule of its own (which it declares), or a change by a read key.
                 var kinds = Security.SecurityExtensions.KindsAllowed(metadata);
                 var isChange = !HttpMethods.IsGet(context.Description.HttpMethod ?? HttpMethods.Get);

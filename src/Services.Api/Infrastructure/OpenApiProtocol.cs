@@ -26,7 +26,7 @@ internal static class OpenApiProtocol
     private static readonly Dictionary<string, string[]> CommonProblemCodes = new(StringComparer.Ordinal)
     {
         ["400"] = ["invalid_request", "bad_request"],
-        ["401"] = ["unauthorized"],
+        ["401"] = ["unauthorized", Security.ApiKeyAuthenticationHandler.ExpiredCode],
         ["403"] = ["forbidden"],
         ["404"] = ["not_found"],
         ["412"] = ["version_mismatch"],

@@ -13,6 +13,7 @@ public enum ApiKeyStatus
 {
     [JsonStringEnumMemberName("active")] Active,
     [JsonStringEnumMemberName("revoked")] Revoked,
+    [JsonStringEnumMemberName("expired")] Expired,
 }
 
 /// <summary>An issued key as its organization sees it: never its secret, which only its issuing answer showed.</summary>
@@ -20,11 +21,16 @@ public enum ApiKeyStatus
 /// <param name="Id">The key's id (`key_…`): the middle of the key itself (`svc_key_…_…`), and what revokeApiKey takes.</param>
 /// <param name="Label">The organization's own name for the key, to tell its integrations apart.</param>
 /// <param name="Access">full (everything its organization may do), or read (GET only). Keys issued before keys could be restricted are full.</param>
-/// <param name="Status">active, or revoked (refused at once, for good).</param>
-public sealed record ApiKeyResponse(string Id, string Label, ApiKeyAccess Access, ApiKeyStatus Status, DateTimeOffset? IssuedAt)
+/// <param name="Status">active; revoked (refused at once, for good); or expired (past its expiresAt: refused, 401 key_expired). A revoked key stays revoked past its expiry.</param>
+/// <param name="ExpiresAt">When it stops working by itself; null when it works until revoked.</param>
+/// <param name="LastUsedAt">The minute a request last authenticated with it (rounded down), within about a minute: uses are written in batches; null when it was never used (or not since this was recorded). Shows which keys an integration still uses before revoking the others.</param>
+public sealed record ApiKeyResponse(string Id, string Label, ApiKeyAccess Access, ApiKeyStatus Status, DateTimeOffset? IssuedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt)
 {
-    public static ApiKeyResponse From(IssuedApiKey key) =>
-        new(key.KeyId, key.Label, key.Access, key.Revoked ? ApiKeyStatus.Revoked : ApiKeyStatus.Active, key.IssuedAt);
+    public static ApiKeyResponse From(IssuedApiKey key, IReadOnlyDictionary<string, DateTimeOffset> lastUses, DateTimeOffset now) =>
+        new(key.KeyId, key.Label, key.Access, StatusOf(key, now), key.IssuedAt, key.ExpiresAt, lastUses.TryGetValue(key.KeyId, out var lastUsedAt) ? lastUsedAt : null);
+
+    private static ApiKeyStatus StatusOf(IssuedApiKey key, DateTimeOffset now) =>
+        key.Revoked ? ApiKeyStatus.Revoked : key.HasExpired(now) ? ApiKeyStatus.Expired : ApiKeyStatus.Active;
 
     /// <summary>
     /// Its place in the list, newest first: keys of unknown issue time last, then by id. To the
@@ -43,7 +49,9 @@ public static class ListApiKeysEndpoint
             .WithName("listApiKeys")
             .AcceptsIfNoneMatch()
             .WithSummary("List an organization's API keys")
-            .WithDescription("The organization itself or the operator; newest first, active and revoked, with their labels and access. Never the secrets: a key is shown once, when issued. Cursor pagination.")
+            .WithDescription("The organization itself or the operator; newest first, active, expired and revoked, with their labels, access, expiry and last use " +
+                "(lastUsedAt, to the minute, within about a minute), to tell which keys are no longer used before revoking them. Never the secrets: a key is shown once, when issued. " +
+                "Cursor pagination. Last uses and expiries change without the organization's version: If-None-Match never turns this answer into a 304.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -51,7 +59,8 @@ public static class ListApiKeysEndpoint
             .WithName("getApiKey")
             .AcceptsIfNoneMatch()
             .WithSummary("Read an API key")
-            .WithDescription("The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.")
+            .WithDescription("The organization itself or the operator. Never the secret; its expiry and last use (lastUsedAt, within about a minute) as the list shows them. " +
+                "The ETag is the organization's version, as for issuing and revoking keys; last uses and expiries change without it: If-None-Match never turns this answer into a 304.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
@@ -60,19 +69,21 @@ public static class ListApiKeysEndpoint
         string organizationId,
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
-        Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+        Caller caller, EventStore.EventStore store, ApiKeyUses uses, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var validation = PageCursor.Validate(limit, after, Ids.ApiKey, out var pageSize, out var cursor);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var (state, version, refused) = await ManagedAsync(store, organizationId, caller, cancellationToken);
         if (refused is not null) return refused;
+        var lastUses = await uses.LastAsync(organizationId, cancellationToken);
+        var now = time.GetUtcNow();
         var keys = state!.ApiKeys.Values
-            .Select(ApiKeyResponse.From)
+            .Select(key => ApiKeyResponse.From(key, lastUses, now))
             .Where(key => cursor is not { } from || Before(key.Cursor, from))
             .OrderByDescending(key => key.Cursor.At).ThenByDescending(key => key.Id, StringComparer.Ordinal)
             .Take(pageSize + 1)
             .ToList();
-        ETags.Set(http.Response, version);
+        ETags.Set(http.Response, version, validatesBody: false);
         return TypedResults.Ok(PageCursor.ToPage(keys, pageSize, key => key.Cursor));
     }
 
@@ -81,13 +92,13 @@ public static class ListApiKeysEndpoint
         key.At < cursor.At || (key.At == cursor.At && string.CompareOrdinal(key.Id, cursor.Id) < 0);
 
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Get(
-        string organizationId, string keyId, Caller caller, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+        string organizationId, string keyId, Caller caller, EventStore.EventStore store, ApiKeyUses uses, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var (state, version, refused) = await ManagedAsync(store, organizationId, caller, cancellationToken);
         if (refused is not null) return refused;
         if (!state!.ApiKeys.TryGetValue(keyId, out var key)) return Problems.NotFound("API key");
-        ETags.Set(http.Response, version);
-        return TypedResults.Ok(ApiKeyResponse.From(key));
+        ETags.Set(http.Response, version, validatesBody: false);
+        return TypedResults.Ok(ApiKeyResponse.From(key, await uses.LastAsync(organizationId, cancellationToken), time.GetUtcNow()));
     }
 
     /// <summary>The organization and its version, when the caller manages it (itself or the operator); else the answer to give.</summary>

@@ -35,7 +35,8 @@ public sealed record MemberRemoved(string CompanyId, DateTimeOffset? RemovedAt =
 /// <param name="Label">The organization's own name for the key.</param>
 /// <param name="Prefix">The prefix every key of this API starts with (`svc_`), to recognize one in logs and configuration: never any part of the secret.</param>
 /// <param name="Access">full (everything its organization may do) or read (GET only); absent from events before keys could be restricted, all full.</param>
-public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null, ApiKeyAccess? Access = null);
+/// <param name="ExpiresAt">When the key stops working by itself; absent when it never does (and from events before keys could expire).</param>
+public sealed record ApiKeyIssued(string KeyId, string Label, string Prefix, DateTimeOffset? IssuedAt = null, ApiKeyAccess? Access = null, DateTimeOffset? ExpiresAt = null);
 
 /// <param name="KeyId">The key (`key_…`) refused from now on, for good.</param>
 public sealed record ApiKeyRevoked(string KeyId);
@@ -54,7 +55,11 @@ public sealed record SubscriptionOpened(string SubscriptionId, string OfferId);
 /// <param name="OfferId">Its offer (`off_…`): the company may subscribe to it again.</param>
 public sealed record SubscriptionClosed(string SubscriptionId, string OfferId, DateOnly? EndsOn = null);
 
-public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt, ApiKeyAccess Access);
+/// <param name="ExpiresAt">Null: it never expires.</param>
+public sealed record IssuedApiKey(string KeyId, string Label, string Prefix, bool Revoked, DateTimeOffset? IssuedAt, ApiKeyAccess Access, DateTimeOffset? ExpiresAt)
+{
+    public bool HasExpired(DateTimeOffset now) => ExpiresAt <= now;
+}
 
 /// <param name="RemovedMembers">Companies removed from this club and not admitted since, with when (null: a removal recorded without it).</param>
 /// <param name="Renamed">Renamed at least once: what shows its name next to another resource (a booking's companyName) has changed without that resource's version.</param>
@@ -86,7 +91,7 @@ public static partial class Organization
         ({ } s, OrganizationRenamed e) => s with { Name = e.Name, Renamed = true },
         ({ } s, MemberAdmitted e) => s with { Members = s.Members.Add(e.CompanyId), RemovedMembers = s.RemovedMembers.Remove(e.CompanyId) },
         ({ } s, MemberRemoved e) => s with { Members = s.Members.Remove(e.CompanyId), RemovedMembers = s.RemovedMembers.SetItem(e.CompanyId, e.RemovedAt) },
-        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt, e.Access ?? ApiKeyAccess.Full)) },
+        ({ } s, ApiKeyIssued e) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, new IssuedApiKey(e.KeyId, e.Label, e.Prefix, Revoked: false, e.IssuedAt, e.Access ?? ApiKeyAccess.Full, e.ExpiresAt)) },
         ({ } s, ApiKeyRevoked e) when s.ApiKeys.TryGetValue(e.KeyId, out var key) => s with { ApiKeys = s.ApiKeys.SetItem(e.KeyId, key with { Revoked = true }) },
         ({ } s, SubscriptionOpened e) => s with
         {

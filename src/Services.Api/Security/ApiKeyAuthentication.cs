@@ -18,10 +18,16 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyLookup keys,
-    RateLimiting limits)
+    ApiKeyUses uses,
+    RateLimiting limits,
+    TimeProvider time)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
+
+    public const string ExpiredCode = "key_expired";
+
+    private const string ExpiredAtItem = "expiredAt";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,16 +45,26 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var key = await keys.FindAsync(keyId, secret, () => limits.MayLookUpKey(Context), Context.RequestAborted);
         if (key is null || !ApiKeySecrets.Matches(key.SecretHash, secret)) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        // Checked here, on the kept key as on the one just read: a key expires at its time, not when the cache lets it go.
+        if (key.HasExpired(time.GetUtcNow()))
+            return AuthenticateResult.Fail("Expired API key.", new AuthenticationProperties(new Dictionary<string, string?> { [ExpiredAtItem] = WireName.Of(key.ExpiresAt!.Value) }));
+        uses.Record(keyId);
         return Success(key.Caller, keyId);
     }
 
     private AuthenticateResult Success(Caller caller, string keyId) =>
         AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name, keyId), Scheme.Name));
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Write(StatusCodes.Status401Unauthorized, "unauthorized", "Authentication required",
+        if ((await HandleAuthenticateOnceSafeAsync()).Properties?.Items.TryGetValue(ExpiredAtItem, out var expiredAt) == true)
+        {
+            await Write(StatusCodes.Status401Unauthorized, ExpiredCode, "API key expired",
+                $"This API key expired at {expiredAt}. Use another key, or have your organization issue a new one (issueApiKey).");
+            return;
+        }
+        await Write(StatusCodes.Status401Unauthorized, "unauthorized", "Authentication required",
             "Send a valid, unrevoked API key as 'Authorization: Bearer <api key>'.");
     }
 

@@ -19,8 +19,11 @@ public sealed class ApiKeyCacheOptions
     public int Capacity { get; set; } = 10_000;
 }
 
-/// <summary>A key as api_keys holds it: whom it acts for, and the hash its secret must match.</summary>
-public sealed record VerifiedKey(Caller Caller, byte[] SecretHash);
+/// <summary>A key as api_keys holds it: whom it acts for, the hash its secret must match, and when it stops working (null: never).</summary>
+public sealed record VerifiedKey(Caller Caller, byte[] SecretHash, DateTimeOffset? ExpiresAt)
+{
+    public bool HasExpired(DateTimeOffset now) => ExpiresAt <= now;
+}
 
 /// <summary>
 /// Verified API keys in memory, so that authenticated requests do not ask the database. Only keys

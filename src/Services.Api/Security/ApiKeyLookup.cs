@@ -16,7 +16,8 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache,
     private readonly Lock _gate = new();
 
     /// <summary>
-    /// The unrevoked key with this id, or null; whether <paramref name="secret"/> matches is the caller's to check.
+    /// The unrevoked key with this id, or null; whether <paramref name="secret"/> matches, and whether it has expired, is the caller's to check
+    /// (a key kept before its expiry stays kept, and must be refused from then on all the same).
     /// <paramref name="mayAsk"/> is called only when this request would start a query (not when it joins
     /// one, nor when the node knows the key either way); when it says no, the answer is null.
     /// </summary>
@@ -74,12 +75,12 @@ public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, ApiKeyCache cache,
 
     private async Task<VerifiedKey?> ReadAsync(string keyId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, access, secret_hash from api_keys where key_id = $1 and revoked_at is null");
+        await using var command = dataSource.CreateCommand("select organization_id, organization_kind, access, secret_hash, expires_at from api_keys where key_id = $1 and revoked_at is null");
         command.Parameters.Add(new NpgsqlParameter { Value = keyId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var caller = new Caller(reader.GetString(0), Enum.Parse<OrganizationKind>(reader.GetString(1)), ApiKeyRows.AccessOf(reader.GetString(2)));
-        return new VerifiedKey(caller, reader.GetFieldValue<byte[]>(3));
+        return new VerifiedKey(caller, reader.GetFieldValue<byte[]>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
     }
 
     private sealed class Query(long generation)

@@ -7,15 +7,16 @@ namespace Services.Api.Security;
 /// <summary>Rows of api_keys, written in the same transaction as the key's events.</summary>
 public static class ApiKeyRows
 {
-    public static NpgsqlBatchCommand Insert(string keyId, string organizationId, string organizationKind, byte[] secretHash, string label, ApiKeyAccess access)
+    public static NpgsqlBatchCommand Insert(string keyId, string organizationId, string organizationKind, byte[] secretHash, string label, ApiKeyAccess access, DateTimeOffset? expiresAt)
     {
-        var command = new NpgsqlBatchCommand("insert into api_keys (key_id, organization_id, organization_kind, secret_hash, label, access) values ($1, $2, $3, $4, $5, $6)");
+        var command = new NpgsqlBatchCommand("insert into api_keys (key_id, organization_id, organization_kind, secret_hash, label, access, expires_at) values ($1, $2, $3, $4, $5, $6, $7)");
         command.Parameters.Add(new NpgsqlParameter { Value = keyId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = organizationId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = organizationKind, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = secretHash, NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter { Value = label, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = WireName.Of(access), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = expiresAt is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return command;
     }
 

@@ -19,7 +19,12 @@ public static class SecurityExtensions
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<UnknownApiKeys>();
         services.AddSingleton<ApiKeyLookup>();
-        if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument) services.AddHostedService<ApiKeyRevocationListener>();
+        services.AddSingleton<ApiKeyUses>();
+        if (!Infrastructure.DatabaseExtensions.IsGeneratingDocument)
+        {
+            services.AddHostedService<ApiKeyRevocationListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUses>());
+        }
         return services;
     }
 

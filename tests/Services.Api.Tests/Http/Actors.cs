@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
 using Services.Api.Common;
+using Services.Api.Organizations;
 using Services.Client;
 using Wire = Services.Client.Models;
 
@@ -32,5 +35,14 @@ public static class Actors
         var company = await api.RegisterAsync(OrganizationKind.Company, territory);
         await new ServicesClient(club.Client).AdmitMemberAsync(club.Id, new Wire.AdmitMemberRequest { CompanyId = company.Id });
         return company;
+    }
+
+    /// <summary>A new key of <paramref name="organization"/>, issued by itself.</summary>
+    public static async Task<IssuedApiKeyResponse> IssueKeyAsync(this Actor organization, string label = "intranet", DateTimeOffset? expiresAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(organization);
+        var issued = await organization.Client.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys", new IssueApiKeyRequest(label, ExpiresAt: expiresAt), ApiFixture.JsonOptions);
+        issued.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
     }
 }

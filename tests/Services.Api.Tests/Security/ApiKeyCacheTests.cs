@@ -5,7 +5,7 @@ namespace Services.Api.Tests.Security;
 
 public sealed class ApiKeyCacheTests
 {
-    private static readonly VerifiedKey Key = new(new Caller("org_aaaaaaaaaaaaaaaaaaaaaaaa", OrganizationKind.Company, ApiKeyAccess.Full), [1, 2, 3]);
+    private static readonly VerifiedKey Key = new(new Caller("org_aaaaaaaaaaaaaaaaaaaaaaaa", OrganizationKind.Company, ApiKeyAccess.Full), [1, 2, 3], ExpiresAt: null);
 
     private readonly ManualTimestamps _time = new();
 

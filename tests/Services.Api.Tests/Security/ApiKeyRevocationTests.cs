@@ -57,7 +57,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
     {
         await using var other = await ListeningNodeAsync();
         var company = await api.RegisterAsync(OrganizationKind.Company);
-        var issued = await IssueKeyAsync(company);
+        var issued = await company.IssueKeyAsync();
         var unknownId = Ids.New(Ids.ApiKey);
         var wrongSecret = issued.Key[..^64] + new string('0', 64);
 
@@ -76,7 +76,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
     {
         await using var other = await ListeningNodeAsync();
         var company = await api.RegisterAsync(OrganizationKind.Company);
-        var issued = await IssueKeyAsync(company);
+        var issued = await company.IssueKeyAsync();
         ApiKeySecrets.TryParse(issued.Key, out var keyId, out var secret).ShouldBeTrue();
         var lookup = other.Services.GetRequiredService<ApiKeyLookup>();
 
@@ -115,7 +115,7 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
     private async Task<(Actor Owner, IssuedApiKeyResponse Issued, HttpClient OnNode)> KeyCachedOnAsync(WebApplicationFactory<Program> node, OrganizationKind kind)
     {
         var owner = await api.RegisterAsync(kind);
-        var issued = await IssueKeyAsync(owner);
+        var issued = await owner.IssueKeyAsync();
         var onNode = Client(node, issued.Key);
         (await onNode.GetAsync($"/v1/organizations/{owner.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         Keys(node).TryGet(issued.Id, out _).ShouldBeTrue();
@@ -129,12 +129,5 @@ public sealed class ApiKeyRevocationTests(ApiFixture api) : IClassFixture<ApiFix
         var client = node.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
-    }
-
-    private static async Task<IssuedApiKeyResponse> IssueKeyAsync(Actor organization)
-    {
-        var issued = await organization.Client.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys", new IssueApiKeyRequest("intranet"), ApiFixture.JsonOptions);
-        issued.StatusCode.ShouldBe(HttpStatusCode.Created);
-        return (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
     }
 }
