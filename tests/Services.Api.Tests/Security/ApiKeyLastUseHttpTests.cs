@@ -19,6 +19,7 @@ public sealed class ApiKeyLastUseHttpTests(ApiFixture api) : IClassFixture<ApiFi
         var before = DateTimeOffset.UtcNow;
 
         (await LastUseAsync(company, issued.Id)).ShouldBeNull();
+        var unused = await company.Client.GetAsync($"/v1/organizations/{company.Id}/api-keys/{issued.Id}");
         (await api.ClientWithKey(issued.Key).GetAsync("/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await LastUseAsync(company, issued.Id)).ShouldBeNull("not written on the request path");
         (await api.Service<ApiKeyUses>().FlushAsync(CancellationToken.None)).ShouldBeGreaterThan(0);
@@ -26,7 +27,11 @@ public sealed class ApiKeyLastUseHttpTests(ApiFixture api) : IClassFixture<ApiFi
         var lastUsedAt = (await LastUseAsync(company, issued.Id)).ShouldNotBeNull();
         lastUsedAt.ShouldBe(new DateTimeOffset(lastUsedAt.Year, lastUsedAt.Month, lastUsedAt.Day, lastUsedAt.Hour, lastUsedAt.Minute, 0, TimeSpan.Zero), "to the minute");
         lastUsedAt.ShouldBeInRange(before.AddMinutes(-1), DateTimeOffset.UtcNow);
-        (await company.Client.GetFromJsonAsync<ApiKeyResponse>($"/v1/organizations/{company.Id}/api-keys/{issued.Id}", ApiFixture.JsonOptions))!.LastUsedAt.ShouldBe(lastUsedAt);
+        var read = new HttpRequestMessage(HttpMethod.Get, $"/v1/organizations/{company.Id}/api-keys/{issued.Id}");
+        read.Headers.IfNoneMatch.Add(unused.Headers.ETag!);
+        var polled = await company.Client.SendAsync(read);
+        polled.StatusCode.ShouldBe(HttpStatusCode.OK, "the organization's version did not move, its key's last use did");
+        (await polled.Content.ReadFromJsonAsync<ApiKeyResponse>(ApiFixture.JsonOptions))!.LastUsedAt.ShouldBe(lastUsedAt);
     }
 
     [Fact]
