@@ -84,6 +84,12 @@ public sealed record ApiKeyIssued
     /// </summary>
     [JsonPropertyName("access")]
     public ApiKeyAccess? Access { get; init; }
+
+    /// <summary>
+    /// When the key stops working by itself; absent when it never does (and from events before keys could expire).
+    /// </summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
 
 /// <summary>
@@ -110,7 +116,7 @@ public sealed record ApiKeyResponse
     public required ApiKeyAccess Access { get; init; }
 
     /// <summary>
-    /// active, or revoked (refused at once, for good).
+    /// active; revoked (refused at once, for good); or expired (past its expiresAt: refused, 401 key_expired). A revoked key stays revoked past its expiry.
     /// </summary>
     [JsonPropertyName("status")]
     public required ApiKeyStatus Status { get; init; }
@@ -120,6 +126,18 @@ public sealed record ApiKeyResponse
     /// </summary>
     [JsonPropertyName("issuedAt")]
     public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>
+    /// When it stops working by itself; null when it works until revoked.
+    /// </summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The minute a request last authenticated with it (rounded down), within about a minute: uses are written in batches; null when it was never used (or not since this was recorded). Shows which keys an integration still uses before revoking the others.
+    /// </summary>
+    [JsonPropertyName("lastUsedAt")]
+    public DateTimeOffset? LastUsedAt { get; init; }
 }
 
 public sealed record ApiKeyRevoked
@@ -140,6 +158,8 @@ public enum ApiKeyStatus
     Active,
     [JsonStringEnumMemberName("revoked")]
     Revoked,
+    [JsonStringEnumMemberName("expired")]
+    Expired,
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<AttendanceOutcome>))]
@@ -1254,6 +1274,12 @@ public sealed record IssueApiKeyRequest
     /// </summary>
     [JsonPropertyName("access")]
     public string? Access { get; init; }
+
+    /// <summary>
+    /// When the key stops working by itself (401 key_expired from then on), e.g. for a contractor's temporary access: in the future, at most 2 years ahead. Absent or null: it works until revoked.
+    /// </summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
 
 /// <summary>
@@ -1290,6 +1316,12 @@ public sealed record IssuedApiKeyResponse
     /// </summary>
     [JsonPropertyName("access")]
     public ApiKeyAccess? Access { get; init; }
+
+    /// <summary>
+    /// When the key stops working by itself; null when it works until revoked (and absent from the replay of an answer kept before keys could expire).
+    /// </summary>
+    [JsonPropertyName("expiresAt")]
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
 
 public sealed record MemberAdmitted

@@ -82,7 +82,7 @@ public sealed partial class ServicesClient
     /// List an organization's API keys
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator; newest first, active and revoked, with their labels and access. Never the secrets: a key is shown once, when issued. Cursor pagination.
+    /// The organization itself or the operator; newest first, active, expired and revoked, with their labels, access, expiry and last use (lastUsedAt, to the minute, within about a minute), to tell which keys are no longer used before revoking them. Never the secrets: a key is shown once, when issued. Cursor pagination. Last uses and expiries change without the organization's version: If-None-Match never turns this answer into a 304.
     /// </remarks>
     [Operation("listApiKeys", "GET", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<PageOfApiKeyResponse>> ListApiKeysAsync(string organizationId, ListApiKeysParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -111,7 +111,7 @@ public sealed partial class ServicesClient
     /// Issue an API key (its secret is shown once)
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read may only read (GET: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. An organization holds at most 20 active keys (409 api_key_limit_reached: revoke one first).
+    /// The organization itself or the operator. The key acts as the organization, with its kind's permissions; a key of access read may only read (GET: any other method is 403 key_read_only), for integrations that must not change anything if their key leaks. Only a hash is kept. A key given expiresAt (in the future, at most 2 years ahead) stops working by itself then: 401 key_expired, its status expired. An organization holds at most 20 active keys, revoked and expired ones not counted (409 api_key_limit_reached: revoke one first).
     /// </remarks>
     [Operation("issueApiKey", "POST", "/v1/organizations/{organizationId}/api-keys")]
     public Task<ApiResponse<IssuedApiKeyResponse>> IssueApiKeyAsync(string organizationId, IssueApiKeyRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -125,7 +125,7 @@ public sealed partial class ServicesClient
     /// Read an API key
     /// </summary>
     /// <remarks>
-    /// The organization itself or the operator. Never the secret. The ETag is the organization's version, as for issuing and revoking keys.
+    /// The organization itself or the operator. Never the secret; its expiry and last use (lastUsedAt, within about a minute) as the list shows them. The ETag is the organization's version, as for issuing and revoking keys; last uses and expiries change without it: If-None-Match never turns this answer into a 304.
     /// </remarks>
     [Operation("getApiKey", "GET", "/v1/organizations/{organizationId}/api-keys/{keyId}")]
     public Task<ApiResponse<ApiKeyResponse>> GetApiKeyAsync(string organizationId, string keyId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -455,12 +455,12 @@ public sealed partial class ServicesClient
     /// List the catalog of offers
     /// </summary>
     /// <remarks>
-    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), providerId (offers naming that provider among their providers: the offers it delivers; an offer's providers are public like the rest of it, so any organization may ask about any provider), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults to now, to to no bound. For an active offer these are the slots with room to book (remaining &gt; 0); a suspended or withdrawn offer's slots show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
+    /// Offers are public: any organization may list them, newest published first, with cursor pagination (limit, after → next). Filters: category, territory (offers serving it), clubId (the offers of that club), providerId (offers naming that provider among their providers: the offers it delivers; an offer's providers are public like the rest of it, so any organization may ask about any provider), status (default active), and from/to (instants): when either is given, only offers with at least one scheduled slot with units not reserved (capacity above reserved) starting in [from, to) are listed; from defaults to now, to to no bound. For an active offer these are the slots with room to book (remaining &gt; 0); a suspended or withdrawn offer's slots show remaining 0 in availability, as none can be booked, yet are weighed the same way, by the units they would have. Read model 'catalog': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listOffers", "GET", "/v1/offers")]
     public Task<ApiResponse<PageOfOfferResponse>> ListOffersAsync(ListOffersParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfOfferResponse>(HttpMethod.Get, $"/v1/offers", new QueryString().Add("category", parameters?.Category).Add("territory", parameters?.Territory).Add("from", parameters?.From).Add("to", parameters?.To).Add("providerId", parameters?.ProviderId).Add("status", parameters?.Status).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+        return SendAsync<PageOfOfferResponse>(HttpMethod.Get, $"/v1/offers", new QueryString().Add("category", parameters?.Category).Add("territory", parameters?.Territory).Add("from", parameters?.From).Add("to", parameters?.To).Add("providerId", parameters?.ProviderId).Add("clubId", parameters?.ClubId).Add("status", parameters?.Status).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listOffers, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -1368,6 +1368,11 @@ public sealed record ListOffersParameters
     /// Only offers this provider delivers (naming it among their providerIds).
     /// </summary>
     public string? ProviderId { get; init; }
+
+    /// <summary>
+    /// Only offers of this club (a club lists its own with its id).
+    /// </summary>
+    public string? ClubId { get; init; }
 
     /// <summary>
     /// active (default), suspended or withdrawn.
