@@ -61,7 +61,11 @@ public sealed record CreateWebhookRequest(
 /// <param name="EventTypes">The event names it receives: exact names, a stream's events (booking.*) or all (*).</param>
 /// <param name="Description">The organization's own note about it; null when none was given.</param>
 /// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
-public sealed record CreatedWebhookResponse(string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret);
+/// <param name="Status">enabled: a webhook is registered enabled (PATCH status disables it). Absent only from an answer replayed under an Idempotency-Key kept before webhooks could be disabled.</param>
+/// <param name="DisabledAt">When it was disabled: null, as it is enabled.</param>
+public sealed record CreatedWebhookResponse(
+    string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret,
+    [property: AddedLater] WebhookStatus Status, [property: AddedLater] DateTimeOffset? DisabledAt);
 
 public static class CreateWebhookEndpoint
 {
@@ -118,6 +122,6 @@ public static class CreateWebhookEndpoint
                 $"This organization already has {options.Value.MaxPerOrganization} webhooks; delete one it no longer uses first."));
         ETags.Set(http.Response, WebhookResponse.FirstVersion);
         return TypedResults.Created($"/v1/webhooks/{id}",
-            new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret));
+            new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret, WebhookStatus.Enabled, null));
     }
 }

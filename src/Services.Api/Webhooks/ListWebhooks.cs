@@ -15,19 +15,22 @@ public static class ListWebhooksEndpoint
         webhooks.MapGet("", Handle)
             .WithName("listWebhooks")
             .WithSummary("List webhooks")
-            .WithDescription("The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's), newest first, cursor pagination (limit, after → next).")
+            .WithDescription("The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's; status=disabled those switched off), newest first, cursor pagination (limit, after → next).")
             .ProducesValidationProblem();
 
     private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> Handle(
         [Description("Page size, 1 to 100 (default 20)."), Range(1, PageCursor.MaxLimit), DefaultValue(PageCursor.DefaultLimit)] int? limit,
         [Description("The next cursor of the previous page.")] string? after,
         [Description("Only the webhooks of this organization (for the operator; any other caller only ever sees its own)."), Id(Ids.Organization)] string? organizationId,
+        [Description("enabled or disabled."), OneOf(typeof(WebhookStatus))] string? status,
         Caller caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = PageCursor.Validate(limit, after, Ids.Webhook, out var pageSize, out var cursor).Id("organizationId", organizationId, Ids.Organization, required: false);
+        var statusFilter = validation.Filter<WebhookStatus>("status", status);
         if (!validation.IsValid) return Problems.Invalid(validation.Errors);
         var filters = new QueryFilters(caller.OrganizationId, pageSize + 1);
         if (organizationId is not null) filters.And($"organization_id = {filters.Parameter(organizationId)}");
+        if (statusFilter is { } s) filters.And(s == WebhookStatus.Disabled ? "disabled_at is not null" : "disabled_at is null");
         if (cursor is { } k) filters.And($"(created_at, webhook_id) < ({filters.Parameter(ReadModelValues.Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using var command = ReadModelSql.Command(db, $"""
             select {WebhookEndpoints.WebhookColumns} from webhooks
@@ -47,7 +50,7 @@ public static class GetWebhookEndpoint
             .WithName("getWebhook")
             .AcceptsIfNoneMatch()
             .WithSummary("Read a webhook")
-            .WithDescription("The caller's webhook (the operator: any): its URL, event types and description, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.")
+            .WithDescription("The caller's webhook (the operator: any): its URL, event types, description and status, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Handle(string webhookId, Caller caller, NpgsqlDataSource db, HttpContext http, CancellationToken cancellationToken)

@@ -47,13 +47,15 @@ public static class PingWebhookEndpoint
                 "envelope of an event without streamId and position ({id, type: \"webhook.ping\", subject: {type: \"webhook\", id}, occurredAt, " +
                 "data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with " +
                 "the delivery; Location is the delivery (getWebhookDelivery), where its attempts (status code, error) show. Send an Idempotency-Key so that " +
-                "a retried request queues one ping, not two.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+                "a retried request queues one ping, not two. A disabled webhook is refused (409 webhook_disabled): enable it first.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Refuses(WebhookEndpoints.DisabledCode);
 
     private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> Handle(
         string webhookId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        if (found.Webhook.Status == WebhookStatus.Disabled) return WebhookEndpoints.Disabled(webhookId);
         var now = time.GetUtcNow();
         var ping = WebhookPing.Of(found.Webhook, Guid.CreateVersion7(now), now);
         // No event_position: a ping has no place in the feed.

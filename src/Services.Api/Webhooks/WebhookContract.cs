@@ -105,7 +105,7 @@ internal static class WebhookContract
     private static string Describe(OpenApiDocument document, string data)
     {
         var what = document.Components?.Schemas?.TryGetValue(data, out var schema) == true && schema.Description is { } description ? description + "\n\n" : "";
-        return what + "Sent to each webhook whose eventTypes match this name, of an organization that may see the event (as in the change feed), " +
+        return what + "Sent to each enabled webhook whose eventTypes match this name, of an organization that may see the event (as in the change feed), " +
             "for events after the webhook was registered. " +
             "Deliveries are at least once and in no guaranteed order: de-duplicate on the event id, order by position (two integers compared as a pair, not a decimal number).";
     }

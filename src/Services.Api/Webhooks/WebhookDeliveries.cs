@@ -69,8 +69,10 @@ public static class WebhookDeliveriesEndpoints
             .WithName("redeliverWebhookDelivery")
             .WithSummary("Send a delivery again")
             .WithDescription("Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. " +
-                "Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+                "Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show. " +
+                "A disabled webhook is refused (409 webhook_disabled): enable it first, which also sends its pending deliveries.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Refuses(WebhookEndpoints.DisabledCode);
 
     private static async Task<Results<Ok<Page<WebhookDeliveryResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         string webhookId,
@@ -101,7 +103,8 @@ public static class WebhookDeliveriesEndpoints
     private static async Task<Results<Accepted<WebhookDeliveryResponse>, ProblemHttpResult>> RedeliverAsync(
         string webhookId, string deliveryId, Caller caller, NpgsqlDataSource db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is null) return Problems.NotFound("webhook");
+        if (await WebhookEndpoints.FindAsync(db, webhookId, caller, cancellationToken) is not { } found) return Problems.NotFound("webhook");
+        if (found.Webhook.Status == WebhookStatus.Disabled) return WebhookEndpoints.Disabled(webhookId);
         const string redeliver = """
             update webhook_deliveries set status = 'pending', next_attempt_at = $3, schedule_start = attempts, redeliveries = redeliveries + 1
             where webhook_id = $1 and delivery_id = $2

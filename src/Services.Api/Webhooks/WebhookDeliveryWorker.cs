@@ -27,7 +27,8 @@ namespace Services.Api.Webhooks;
 /// MaxAttempts, then the delivery is 'failed' (it can be redelivered). A delivery not sent because
 /// the circuit is open counts as a failed attempt, with the reason. One whose signing secret opens
 /// with no configured master key is not attempted: it waits, its attempts untouched, until the key is
-/// configured again (see <see cref="PostponeAsync"/>). Deliveries of a deleted webhook are never sent. Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
+/// configured again (see <see cref="PostponeAsync"/>). Deliveries of a deleted webhook are never sent, nor those of a disabled one
+/// while it is (read from its row at the claim and again before sending, as its URL is, so that a change on any node holds them on every node). Time comes from the TimeProvider; tests call <see cref="RunOnceAsync"/>.
 /// </summary>
 public sealed class WebhookDeliveryWorker(
     NpgsqlDataSource db,
@@ -189,7 +190,7 @@ public sealed class WebhookDeliveryWorker(
             ), due as (
                 select due.delivery_id, live.organization_id, due.next_attempt_at
                 from webhook_deliveries due
-                join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.sealed_secret is not null
+                join webhooks live on live.webhook_id = due.webhook_id and live.deleted_at is null and live.disabled_at is null and live.sealed_secret is not null
                 where due.status = 'pending' and due.next_attempt_at <= $1 and live.organization_id <> all($4){filters.Conditions}
                 order by due.next_attempt_at, due.event_position, due.delivery_id
                 limit $3
@@ -218,7 +219,7 @@ public sealed class WebhookDeliveryWorker(
     private async Task SendAsync(Claimed delivery, CancellationToken cancellationToken)
     {
         // Claimed a while ago (a batch sends one delivery after another): the webhook may have been
-        // deleted since, and its deliveries with it, edited, or its secret rotated.
+        // deleted since, and its deliveries with it, edited, disabled, or its secret rotated.
         if (await TargetIfPendingAsync(delivery.DeliveryId, cancellationToken) is not { } target) return;
         if (Opened(delivery.WebhookId, target.SealedSecret) is not { } secret)
         {
@@ -336,13 +337,13 @@ public sealed class WebhookDeliveryWorker(
         return causes.Count == 0 ? failure.Message : $"{failure.Message} ({string.Join(" ", causes)})";
     }
 
-    /// <summary>The webhook's URL and secrets as they are when the delivery is sent, or null when it is no longer pending.</summary>
+    /// <summary>The webhook's URL and secrets as they are when the delivery is sent, or null when it is no longer pending or its webhook is disabled (the delivery waits, its lease ending, for it to be enabled).</summary>
     private async Task<Target?> TargetIfPendingAsync(string deliveryId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
             select w.url, w.sealed_secret, case when w.previous_secret_until > $2 then w.previous_sealed_secret end
             from webhook_deliveries d join webhooks w on w.webhook_id = d.webhook_id
-            where d.delivery_id = $1 and d.status = 'pending' and w.sealed_secret is not null
+            where d.delivery_id = $1 and d.status = 'pending' and w.sealed_secret is not null and w.disabled_at is null
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = deliveryId });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUniversalTime() });

@@ -18,13 +18,23 @@ namespace Services.Api.Webhooks;
 /// <param name="Id">The webhook's id (`whk_…`).</param>
 /// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
 /// <param name="OrganizationId">The organization that registered it (`org_…`), whose events it receives: the operator, who lists everyone's, tells them apart by it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+/// <param name="Status">
+/// enabled: it receives deliveries; disabled (PATCH status): nothing is sent to it, its pending deliveries wait (they go out when it is
+/// enabled again, their retries starting afresh) and no delivery is queued for the events meanwhile: catch up on those from GET /v1/events.
+/// Absent only from an answer replayed under an Idempotency-Key kept before webhooks could be disabled: enabled.
+/// </param>
+/// <param name="DisabledAt">When it was disabled (UTC); null while it is enabled.</param>
 public sealed record WebhookResponse(
     string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt,
-    [property: AddedLater] DateTimeOffset? PreviousSecretValidUntil, [property: AddedLater] string? OrganizationId)
+    [property: AddedLater] DateTimeOffset? PreviousSecretValidUntil, [property: AddedLater] string? OrganizationId,
+    [property: AddedLater] WebhookStatus Status, [property: AddedLater] DateTimeOffset? DisabledAt)
 {
     /// <summary>A webhook's version when registered (its ETag); each edit and each rotation of its secret adds one.</summary>
     public const long FirstVersion = 1;
 }
+
+/// <summary>Whether a webhook receives deliveries: switched off, it keeps its id, secret and deliveries (rather than being deleted).</summary>
+public enum WebhookStatus { Enabled, Disabled }
 
 /// <summary>A webhook with its version, the ETag of its answers.</summary>
 internal sealed record VersionedWebhook(WebhookResponse Webhook, long Version);
@@ -73,7 +83,13 @@ public static class WebhookEndpoints
         return v1;
     }
 
-    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version, previous_secret_until, organization_id";
+    internal const string WebhookColumns = "webhook_id, url, event_types, description, created_at, version, previous_secret_until, organization_id, disabled_at";
+
+    public const string DisabledCode = "webhook_disabled";
+
+    /// <summary>The refusal of a delivery asked of a disabled webhook (a ping, a redelivery): it would only wait.</summary>
+    internal static ProblemHttpResult Disabled(string webhookId) => Problems.Refused(new Refusal(DisabledCode,
+        $"Webhook {webhookId} is disabled: nothing is sent to it. Enable it first (PATCH /v1/webhooks/{webhookId} with {{\"status\": \"enabled\"}}), then ask again."));
 
     /// <summary>The answer to a change at a version that matched no row: 412 at the webhook's version now, or 404 when it was deleted meanwhile.</summary>
     internal static async Task<ProblemHttpResult> LostChangeAsync(NpgsqlDataSource db, string webhookId, Caller caller, CancellationToken cancellationToken) =>
@@ -114,8 +130,10 @@ public static class WebhookEndpoints
     internal static VersionedWebhook ReadWebhook(NpgsqlDataReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        var disabledAt = reader.Nullable<DateTimeOffset>(8);
         return new VersionedWebhook(new WebhookResponse(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.NullableString(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.Nullable<DateTimeOffset>(6), reader.GetString(7)), reader.GetInt64(5));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.Nullable<DateTimeOffset>(6), reader.GetString(7),
+            disabledAt is null ? WebhookStatus.Enabled : WebhookStatus.Disabled, disabledAt), reader.GetInt64(5));
     }
 
     internal static async Task<List<VersionedWebhook>> ReadWebhooksAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ using Services.EventStore.Projections;
 namespace Services.Api.Webhooks;
 
 /// <summary>
-/// Shard <c>webhook-outbox</c>: for each event, for each active webhook whose organization is in the
+/// Shard <c>webhook-outbox</c>: for each event, for each active (not deleted nor disabled) webhook whose organization is in the
 /// event's audience (<see cref="EventAudience"/>; the operator's webhooks get all) and whose event
 /// types match, a delivery row is inserted in the page's transaction (the outbox), due at the event's
 /// time; <see cref="WebhookDeliveryWorker"/> sends it after commit (at least once: receivers
@@ -96,7 +96,7 @@ public sealed class WebhookOutboxProjection : IProjection
                         then coalesce(ev.partner_body, ev.body) else ev.body end,
                    'pending', ev.occurred_at, ev.occurred_at, ev.pos
             from ev
-            join webhooks w on w.deleted_at is null
+            join webhooks w on w.deleted_at is null and w.disabled_at is null
               and (ev.xid, ev.pos) > (w.after_xid, w.after_position)
               and (w.sees_all or exists (select 1 from aud where aud.idx = ev.idx and (aud.audience = '*' or aud.audience = any(w.audience_keys))))
               and exists (select 1 from unnest(w.event_types) t(pattern)
@@ -150,7 +150,7 @@ public sealed class WebhookOutboxProjection : IProjection
 
     private static async Task<bool> AnyWebhookAsync(ProjectionContext context, CancellationToken cancellationToken)
     {
-        await using var command = context.CreateCommand("select exists (select 1 from webhooks where deleted_at is null)");
+        await using var command = context.CreateCommand("select exists (select 1 from webhooks where deleted_at is null and disabled_at is null)");
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

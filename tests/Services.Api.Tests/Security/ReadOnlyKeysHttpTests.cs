@@ -24,7 +24,7 @@ public sealed partial class ReadOnlyKeysHttpTests(ApiFixture api) : IClassFixtur
         var offer = await api.PublishOfferAsync(club);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
         var subscription = await api.SubscribeAsync(company, offer.Id);
-        var (keyId, reader) = await IssueReadKeyAsync(company);
+        var (keyId, reader) = await api.IssueReadKeyAsync(company);
 
         (await reader.Client.GetFromJsonAsync<CallerResponse>("/v1/me", ApiFixture.JsonOptions))!.Access.ShouldBe(ApiKeyAccess.Read);
         (await reader.Client.GetAsync($"/v1/subscriptions/{subscription.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -50,7 +50,7 @@ public sealed partial class ReadOnlyKeysHttpTests(ApiFixture api) : IClassFixtur
     public async Task Every_change_of_every_mapped_endpoint_is_refused_to_a_read_key_before_it_runs()
     {
         var club = await api.RegisterAsync(OrganizationKind.Club);
-        var (_, reader) = await IssueReadKeyAsync(club);
+        var (_, reader) = await api.IssueReadKeyAsync(club);
         var changes = api.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(endpoint => (endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
                 .Where(method => !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
@@ -82,7 +82,7 @@ public sealed partial class ReadOnlyKeysHttpTests(ApiFixture api) : IClassFixtur
     public async Task A_read_key_never_gets_the_kept_answer_of_a_change_made_under_the_same_idempotency_key()
     {
         var company = await api.RegisterAsync(OrganizationKind.Company);
-        var (_, reader) = await IssueReadKeyAsync(company);
+        var (_, reader) = await api.IssueReadKeyAsync(company);
         var key = Guid.NewGuid().ToString();
         async Task<HttpResponseMessage> IssueAsync(Actor issuer)
         {
@@ -109,16 +109,6 @@ public sealed partial class ReadOnlyKeysHttpTests(ApiFixture api) : IClassFixtur
         (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!.Access.ShouldBe(ApiKeyAccess.Full);
         await (await company.Client.PostAsJsonAsync($"/v1/organizations/{company.Id}/api-keys", new { label = "HR software", access = "write" })).ShouldBeInvalidAsync("access");
         await (await company.Client.PostAsJsonAsync($"/v1/organizations/{company.Id}/api-keys", new { label = "HR software", access = (string?)null })).ShouldBeInvalidAsync("access");
-    }
-
-    private async Task<(string KeyId, Actor Reader)> IssueReadKeyAsync(Actor organization)
-    {
-        var issued = await organization.Client.PostAsJsonAsync($"/v1/organizations/{organization.Id}/api-keys",
-            new IssueApiKeyRequest("Availability dashboard", ApiKeyAccess.Read), ApiFixture.JsonOptions);
-        issued.StatusCode.ShouldBe(HttpStatusCode.Created, await issued.Content.ReadAsStringAsync());
-        var key = (await issued.Content.ReadFromJsonAsync<IssuedApiKeyResponse>(ApiFixture.JsonOptions))!;
-        key.Access.ShouldBe(ApiKeyAccess.Read);
-        return (key.Id, organization with { Client = api.ClientWithKey(key.Key) });
     }
 
     [GeneratedRegex(@"\{[^}]+\}")]

@@ -97,6 +97,7 @@ public sealed class WebhookEditHttpTests(ApiFixture api) : IClassFixture<ApiFixt
     [InlineData("url", "leave the field out to keep its value.")]
     [InlineData("eventTypes", "Send [\"*\"] to receive every event.")]
     [InlineData("description", "Send \"\" to remove the description.")]
+    [InlineData("status", "Send \"disabled\" to stop its deliveries, \"enabled\" to resume them.")]
     public async Task A_field_sent_as_null_is_refused_rather_than_read_as_left_out(string field, string instead)
     {
         await using var scene = await api.DeliverySceneAsync();

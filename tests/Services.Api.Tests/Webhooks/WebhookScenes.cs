@@ -132,6 +132,7 @@ internal static class WebhookScenes
 internal sealed class DeliveryScene(ClockedApi clocked, WebhookDeliveryWorker worker, Receiver receiver, Actor company, CreatedWebhookResponse webhook) : IAsyncDisposable
 {
     public FakeClock Clock => clocked.Clock;
+    public Actor Company => company;
     public WebhookDeliveryWorker Worker => worker;
     public Receiver Receiver => receiver;
     public CreatedWebhookResponse Webhook => webhook;
