@@ -30,6 +30,8 @@ public sealed class WebhookDisableHttpTests(ApiFixture api) : IClassFixture<ApiF
         var client = clocked.ClientFor(company);
         var webhook = await CreateAsync(client, receiver.Url, "booking.*");
         (webhook.Status, webhook.DisabledAt).ShouldBe((WebhookStatus.Enabled, (DateTimeOffset?)null));
+        // Another webhook of the company stays enabled: it gets the events the disabled one does not.
+        var sibling = await CreateAsync(client, receiver.Url + "?sibling", "booking.*");
         var subscription = await api.SubscribeAsync(company, offer.Id);
         var slot = await api.ScheduleSlotAsync(club, offer.Id);
 
@@ -38,6 +40,7 @@ public sealed class WebhookDisableHttpTests(ApiFixture api) : IClassFixture<ApiF
         var whileDisabled = await api.BookAsync(company, subscription.Id, slot.Id);
         await api.CaughtUpAsync(FeedRegistration.OutboxShard);
         (await DeliveriesAsync(client, webhook.Id)).ShouldBeEmpty();
+        (await DeliveriesAsync(client, sibling.Id)).ShouldNotBeEmpty();
         string beforeEnabling;
         await using (var connection = new NpgsqlConnection(api.ConnectionString))
         {
@@ -58,9 +61,11 @@ public sealed class WebhookDisableHttpTests(ApiFixture api) : IClassFixture<ApiF
         var deliveries = await DeliveriesAsync(client, webhook.Id);
         deliveries.ShouldNotBeEmpty();
         deliveries.ShouldAllBe(d => d.Status == WebhookDeliveryStatus.Delivered);
-        receiver.Requests.Count.ShouldBe(deliveries.Count);
-        receiver.Requests.ShouldAllBe(r => r.Body.Contains(afterEnabling.Id));
-        receiver.Requests.ShouldNotContain(r => r.Body.Contains(whileDisabled.Id) || r.Body.Contains(beforeEnabling));
+        var received = receiver.Requests.Where(r => deliveries.Any(d => d.Id == r.DeliveryId)).ToList();
+        received.Count.ShouldBe(deliveries.Count);
+        received.ShouldAllBe(r => r.Body.Contains(afterEnabling.Id));
+        receiver.Requests.ShouldContain(r => r.Body.Contains(whileDisabled.Id), "the sibling's deliveries");
+        received.ShouldNotContain(r => r.Body.Contains(whileDisabled.Id) || r.Body.Contains(beforeEnabling));
     }
 
     [Fact]
