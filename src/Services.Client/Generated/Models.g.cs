@@ -789,6 +789,18 @@ public sealed record CreatedWebhookResponse
     /// </summary>
     [JsonPropertyName("secret")]
     public required string Secret { get; init; }
+
+    /// <summary>
+    /// enabled: a webhook is registered enabled (PATCH status disables it). Absent only from an answer replayed under an Idempotency-Key kept before webhooks could be disabled.
+    /// </summary>
+    [JsonPropertyName("status")]
+    public WebhookStatus? Status { get; init; }
+
+    /// <summary>
+    /// When it was disabled: null, as it is enabled.
+    /// </summary>
+    [JsonPropertyName("disabledAt")]
+    public DateTimeOffset? DisabledAt { get; init; }
 }
 
 /// <summary>
@@ -3289,6 +3301,13 @@ public sealed record UpdateWebhookRequest
     /// </summary>
     [JsonPropertyName("description")]
     public string? Description { get; init; }
+
+    /// <summary>
+    /// disabled: nothing is sent to it from now on, and no delivery is queued for the events meanwhile (catch up on those from GET /v1/events);
+    /// its pending deliveries wait. enabled: it receives the events after this change, and its pending deliveries go out at once, their retries starting afresh.
+    /// </summary>
+    [JsonPropertyName("status")]
+    public string? Status { get; init; }
 }
 
 /// <summary>
@@ -3752,6 +3771,34 @@ public sealed record WebhookResponse
     /// </summary>
     [JsonPropertyName("organizationId")]
     public string? OrganizationId { get; init; }
+
+    /// <summary>
+    /// enabled: it receives deliveries; disabled (PATCH status): nothing is sent to it, its pending deliveries wait (they go out when it is
+    /// enabled again, their retries starting afresh) and no delivery is queued for the events meanwhile: catch up on those from GET /v1/events.
+    /// Absent only from an answer replayed under an Idempotency-Key kept before webhooks could be disabled: enabled.
+    /// </summary>
+    [JsonPropertyName("status")]
+    public WebhookStatus? Status { get; init; }
+
+    /// <summary>
+    /// When it was disabled (UTC); null while it is enabled.
+    /// </summary>
+    [JsonPropertyName("disabledAt")]
+    public DateTimeOffset? DisabledAt { get; init; }
+}
+
+/// <summary>
+/// Whether a webhook receives deliveries: switched off, it keeps its id, secret and deliveries (rather than being deleted).
+/// </summary>
+[JsonConverter(typeof(TolerantEnumConverter<WebhookStatus>))]
+public enum WebhookStatus
+{
+    /// <summary>A value the API added after this client was generated (read only; never sent).</summary>
+    Unknown = -1,
+    [JsonStringEnumMemberName("enabled")]
+    Enabled,
+    [JsonStringEnumMemberName("disabled")]
+    Disabled,
 }
 
 /// <summary>

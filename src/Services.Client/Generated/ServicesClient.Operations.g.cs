@@ -941,12 +941,12 @@ public sealed partial class ServicesClient
     /// List webhooks
     /// </summary>
     /// <remarks>
-    /// The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's), newest first, cursor pagination (limit, after → next).
+    /// The caller's webhooks (the operator: all, each naming its organizationId; organizationId= keeps one organization's; status=disabled those switched off), newest first, cursor pagination (limit, after → next).
     /// </remarks>
     [Operation("listWebhooks", "GET", "/v1/webhooks")]
     public Task<ApiResponse<PageOfWebhookResponse>> ListWebhooksAsync(ListWebhooksParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfWebhookResponse>(HttpMethod.Get, $"/v1/webhooks", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("organizationId", parameters?.OrganizationId), null, null, options, cancellationToken);
+        return SendAsync<PageOfWebhookResponse>(HttpMethod.Get, $"/v1/webhooks", new QueryString().Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("organizationId", parameters?.OrganizationId).Add("status", parameters?.Status), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listWebhooks, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -969,7 +969,7 @@ public sealed partial class ServicesClient
     /// Read a webhook
     /// </summary>
     /// <remarks>
-    /// The caller's webhook (the operator: any): its URL, event types and description, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.
+    /// The caller's webhook (the operator: any): its URL, event types, description and status, never its secret. The ETag is its version, for If-Match on PATCH, rotate-secret and DELETE.
     /// </remarks>
     [Operation("getWebhook", "GET", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse<WebhookResponse>> GetWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -992,10 +992,10 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
-    /// Change a webhook's URL, event types or description
+    /// Change a webhook's URL, event types, description or status
     /// </summary>
     /// <remarks>
-    /// Only the fields given change; an edit that changes nothing keeps the version. A new URL takes the pending deliveries too, so a receiver moves without losing any; new event types apply to the events processed after the change (the change feed's lag, usually well under a second). The signing secret stays (see rotateWebhookSecret). Send the ETag as If-Match to change only what you read.
+    /// Only the fields given change; an edit that changes nothing keeps the version. A new URL takes the pending deliveries too, so a receiver moves without losing any; new event types apply to the events processed after the change (the change feed's lag, usually well under a second). status disabled switches it off without deleting it (a receiver down for maintenance, or misbehaving): nothing is sent to it, its pending deliveries keep their place, and no delivery is queued for the events meanwhile, not even later: catch up on those from the change feed (GET /v1/events). status enabled switches it back on: it receives the events after the change, and its pending deliveries go out at once with their retries starting afresh, so that a long pause does not use them up. The signing secret stays (see rotateWebhookSecret). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("updateWebhook", "PATCH", "/v1/webhooks/{webhookId}")]
     public Task<ApiResponse<WebhookResponse>> UpdateWebhookAsync(string webhookId, UpdateWebhookRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1022,7 +1022,7 @@ public sealed partial class ServicesClient
     /// Send a test delivery to a webhook
     /// </summary>
     /// <remarks>
-    /// Queues a webhook.ping delivery to this webhook only, whatever its eventTypes, to be sent now: signed, retried and listed as any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the envelope of an event without streamId and position ({id, type: "webhook.ping", subject: {type: "webhook", id}, occurredAt, data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts (status code, error) show. Send an Idempotency-Key so that a retried request queues one ping, not two.
+    /// Queues a webhook.ping delivery to this webhook only, whatever its eventTypes, to be sent now: signed, retried and listed as any other delivery, so that a receiver can be checked end to end (its URL, its signature check, its answer). Its body is the envelope of an event without streamId and position ({id, type: "webhook.ping", subject: {type: "webhook", id}, occurredAt, data: {url, eventTypes}}): a ping is not an event, it is not in the change feed and no webhook can subscribe to it. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts (status code, error) show. Send an Idempotency-Key so that a retried request queues one ping, not two. A disabled webhook is refused (409 webhook_disabled): enable it first.
     /// </remarks>
     [Operation("pingWebhook", "POST", "/v1/webhooks/{webhookId}/ping")]
     public Task<ApiResponse<WebhookDeliveryResponse>> PingWebhookAsync(string webhookId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1078,7 +1078,7 @@ public sealed partial class ServicesClient
     /// Send a delivery again
     /// </summary>
     /// <remarks>
-    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show.
+    /// Queues the delivery to be sent now (same event id and body, a new signature), with a fresh retry schedule, whatever its status. Answers 202 with the delivery; Location is the delivery (getWebhookDelivery), where its attempts show. A disabled webhook is refused (409 webhook_disabled): enable it first, which also sends its pending deliveries.
     /// </remarks>
     [Operation("redeliverWebhookDelivery", "POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver")]
     public Task<ApiResponse<WebhookDeliveryResponse>> RedeliverWebhookDeliveryAsync(string webhookId, string deliveryId, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -1573,6 +1573,11 @@ public sealed record ListWebhooksParameters
     /// Only the webhooks of this organization (for the operator; any other caller only ever sees its own).
     /// </summary>
     public string? OrganizationId { get; init; }
+
+    /// <summary>
+    /// enabled or disabled.
+    /// </summary>
+    public WebhookStatus? Status { get; init; }
 }
 
 /// <summary>Query and header parameters of ListWebhookDeliveries.</summary>
