@@ -32,19 +32,25 @@ public sealed partial record ContactDetails(string? Name = null, string? Email =
 
     private static string? LeftOutIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-    public Validation Validate(Validation validation, string field)
+    /// <summary>The details as the field <paramref name="field"/> of a request (errors on contact, contact.name…).</summary>
+    public Validation Validate(Validation validation, string field) => Validate(validation, field, $"{field}.", "(or leave contact out)");
+
+    /// <summary>The details as a request's whole body (errors on body, name, email, phone).</summary>
+    public Validation Validate(Validation validation) => Validate(validation, "body", "", "(to remove them all, DELETE them)");
+
+    private Validation Validate(Validation validation, string whole, string prefix, string otherwise)
     {
         ArgumentNullException.ThrowIfNull(validation);
         if (Name is null && Email is null && Phone is null)
-            return validation.Add(field, "Give at least one of name, email, phone (or leave contact out).");
-        validation.Text($"{field}.name", Name, MaxName, required: false);
-        if (validation.Text($"{field}.email", Email, MaxEmail, required: false).IsValid && Email is not null && !EmailPattern().IsMatch(Email))
-            validation.Add($"{field}.email", "Not an e-mail address such as 'name@example.com'.");
+            return validation.Add(whole, $"Give at least one of name, email, phone {otherwise}.");
+        validation.Text($"{prefix}name", Name, MaxName, required: false);
+        if (validation.Text($"{prefix}email", Email, MaxEmail, required: false).IsValid && Email is not null && !EmailPattern().IsMatch(Email))
+            validation.Add($"{prefix}email", "Not an e-mail address such as 'name@example.com'.");
         if (Phone is not null)
         {
             var digits = Phone.Count(char.IsAsciiDigit);
             if (Phone.Length > MaxPhone || !PhonePattern().IsMatch(Phone) || digits is < 6 or > 15)
-                validation.Add($"{field}.phone", "Not a phone number: 6 to 15 digits, optionally a leading '+', spaces, dots, hyphens or parentheses, e.g. '+33 6 12 34 56 78'.");
+                validation.Add($"{prefix}phone", "Not a phone number: 6 to 15 digits, optionally a leading '+', spaces, dots, hyphens or parentheses, e.g. '+33 6 12 34 56 78'.");
         }
         return validation;
     }

@@ -59,6 +59,14 @@ public sealed record BookingCancelled(CancellationReason Reason);
 public sealed record BookingRescheduled(string SlotId, DateTimeOffset PreviousSlotStart, DateTimeOffset SlotStart);
 
 /// <summary>
+/// The booking company corrected the beneficiary's contact details (a wrong phone number), or removed them, before the
+/// slot started. Stored sealed like BookingRequested's: the change feed shows them withheld; null when they were removed.
+/// </summary>
+/// <param name="BeneficiaryRef">The company's own opaque reference for whom the details are (the booking's beneficiary).</param>
+/// <param name="Contact">Always withheld when given (read the booking for its contact details); null when they were removed.</param>
+public sealed record BookingContactChanged(string BeneficiaryRef, SealedContact? Contact);
+
+/// <summary>
 /// Why a booking ended before its slot: who cancelled it, or the club cancelled the slot. Cancellations recorded before
 /// November 2026 read on_request whoever asked.
 /// </summary>
@@ -124,6 +132,7 @@ public static partial class Booking
         ({ } s, BookingCancelled e) => s with { Status = BookingStatus.Cancelled, CancelReason = e.Reason },
         ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome },
         ({ } s, BookingRescheduled e) => s with { SlotStart = e.SlotStart },
+        ({ } s, BookingContactChanged e) => s with { Contact = e.Contact },
         _ => state,
     };
 

@@ -164,6 +164,14 @@ public static partial class Booking
         return (await store.LoadAsync(Organization.Stream(booking.CompanyId), cancellationToken)).State;
     }
 
+    /// <summary>The slot of a waitlisted booking, for its current place (<see cref="WaitlistPosition"/>); null for any other.</summary>
+    public static async Task<SlotState?> WaitlistSlotAsync(EventStore.EventStore store, BookingState booking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(booking);
+        return booking.Status == BookingStatus.Waitlisted ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State : null;
+    }
+
     internal static int? WaitlistPosition(BookingState booking, SlotState? slot)
     {
         if (booking.Status != BookingStatus.Waitlisted || slot is null) return null;
@@ -182,6 +190,7 @@ public static class BookingEndpoints
         bookings.MapGetBooking();
         bookings.MapCancelBooking();
         bookings.MapRecordAttendance();
+        bookings.MapChangeBookingContact();
         return v1;
     }
 }

@@ -3,7 +3,6 @@ using Services.Api.Beneficiaries;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
 using Services.Api.Security;
-using Services.Api.Slots;
 
 namespace Services.Api.Bookings;
 
@@ -26,9 +25,7 @@ public static class GetBookingEndpoint
             ? null
             : (await store.LoadAsync(Offer.Stream(booking.OfferId), cancellationToken)).State;
         if (!Booking.IsVisibleTo(booking, offer, caller)) return Problems.NotFound("booking");
-        var slot = booking.Status == BookingStatus.Waitlisted
-            ? (await store.LoadAsync(Slot.Stream(booking.SlotId), cancellationToken)).State
-            : null;
+        var slot = await Booking.WaitlistSlotAsync(store, booking, cancellationToken);
         var contact = await BookingContacts.ShownAsync(booking, offer, caller, time.GetUtcNow(), vault, cancellationToken);
         var company = await Booking.CompanyAsync(store, booking, cancellationToken);
         // The slot's waitlist and the contact details change what follows without a booking event: an erasure, a master

@@ -71,6 +71,12 @@ public sealed class BookingListProjection : IProjection
                 case BookingRescheduled e:
                     bookings.Change(id, new BookingChange(SlotStart: Utc(e.SlotStart)));
                     break;
+                case BookingContactChanged e:
+                    // The one change that clears a value (removed details): its own statement, after the row's insert.
+                    Insert(batch, bookings);
+                    batch.Add("update rm_bookings set contact_key_id = $2, contact_ciphertext = $3 where booking_id = $1",
+                        id, e.Contact?.KeyId, e.Contact?.Ciphertext);
+                    break;
                 case SlotCancelled e:
                     // Listed with the bookings it cancelled (their cancel_reason says which), whichever event the page applies first.
                     // Migration 0027 filled the table from every event, past this read model's position if it lagged then.

@@ -55,6 +55,7 @@ public static class DomainEvents
             .Register<BookingCancelled>("booking.cancelled")
             .Register<AttendanceRecorded>("booking.attendance_recorded")
             .Register<BookingRescheduled>("booking.rescheduled")
+            .Register<BookingContactChanged>("booking.contact_changed")
             .Register<NeedRecorded>("need.recorded")
             .Register<NeedAcknowledged>("need.acknowledged")
             .Register<NeedAddressed>("need.addressed")

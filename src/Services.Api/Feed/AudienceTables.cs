@@ -149,7 +149,12 @@ internal sealed class AudienceTables(string prefix)
                 var parties = new BookingParties(e.CompanyId, e.OfferId);
                 lookups.Bookings[e.BookingId] = parties;
                 booked.Add((e.BookingId, parties));
-                if (e.Contact is not null) ObserveContact(e, lookups, batch);
+                if (e.Contact is not null) ObserveContact(e.CompanyId, e.BeneficiaryRef, e.OfferId, lookups, batch);
+                break;
+            case BookingContactChanged { Contact: not null } e:
+                // Details given after booking reach the offer's parties as well: they hear of the erasure too.
+                if (lookups.Booking(ReadModelValues.EntityId(recorded.StreamId)) is { } booking)
+                    ObserveContact(booking.CompanyId, e.BeneficiaryRef, booking.OfferId, lookups, batch);
                 break;
             case NeedRecorded e:
                 lookups.Needs[e.NeedId] = new(e.CompanyId, e.Territory);
@@ -160,17 +165,17 @@ internal sealed class AudienceTables(string prefix)
     }
 
     /// <summary>Remembers that the beneficiary was booked on the offer with contact details: the offer's parties then hear of its erasure.</summary>
-    private void ObserveContact(BookingRequested e, PageLookups lookups, PageBatch batch)
+    private void ObserveContact(string companyId, string beneficiaryRef, string offerId, PageLookups lookups, PageBatch batch)
     {
-        if (!lookups.Beneficiaries.TryGetValue((e.CompanyId, e.BeneficiaryRef), out var offerIds))
-            lookups.Beneficiaries[(e.CompanyId, e.BeneficiaryRef)] = offerIds = [];
-        if (offerIds.Contains(e.OfferId)) return;
-        offerIds.Add(e.OfferId);
+        if (!lookups.Beneficiaries.TryGetValue((companyId, beneficiaryRef), out var offerIds))
+            lookups.Beneficiaries[(companyId, beneficiaryRef)] = offerIds = [];
+        if (offerIds.Contains(offerId)) return;
+        offerIds.Add(offerId);
         batch.Add($"""
             insert into {prefix}_beneficiaries as b (company_id, beneficiary_ref, offer_ids) values ($1, $2, array[$3::text])
             on conflict (company_id, beneficiary_ref) do update
             set offer_ids = case when $3 = any(b.offer_ids) then b.offer_ids else b.offer_ids || $3::text end
-            """, e.CompanyId, e.BeneficiaryRef, e.OfferId);
+            """, companyId, beneficiaryRef, offerId);
     }
 
     private sealed class PageLookups : IAudienceLookups

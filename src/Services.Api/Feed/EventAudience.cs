@@ -118,7 +118,7 @@ public static class EventAudience
         ([typeof(QuotaChanged), typeof(SubscriptionCancelled), typeof(UnitsCounted), typeof(UnitsReleased)], [PartiesOfSubscription]),
         ([typeof(BookingRequested)], [Company<BookingRequested>(e => e.CompanyId), PartiesOfOffer<BookingRequested>(e => e.OfferId)]),
         ([typeof(BookingConfirmed), typeof(BookingWaitlisted), typeof(BookingPromoted), typeof(BookingExpired), typeof(BookingCancelled),
-            typeof(AttendanceRecorded), typeof(BookingRescheduled)], [PartiesOfBooking]),
+            typeof(AttendanceRecorded), typeof(BookingRescheduled), typeof(BookingContactChanged)], [PartiesOfBooking]),
         ([typeof(NeedRecorded)], [Company<NeedRecorded>(e => e.CompanyId), TerritoryOf<NeedRecorded>(e => e.Territory)]),
         ([typeof(NeedAcknowledged), typeof(NeedAddressed), typeof(NeedWithdrawn)], [PartiesOfNeed]),
         ([typeof(BeneficiaryErased)], [Company<BeneficiaryErased>(e => e.CompanyId), ContactDetailsHolders]),

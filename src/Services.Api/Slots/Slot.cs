@@ -153,8 +153,10 @@ public static partial class Slot
     internal static Refusal Cancelled(SlotState slot) =>
         Decision.Refuse("slot_cancelled", $"Slot {slot.Id} is cancelled.");
 
-    internal static Refusal Started(SlotState slot) =>
-        Decision.Refuse("slot_started", $"Slot {slot.Id} started at {WireName.Of(slot.Start)}.");
+    internal static Refusal Started(SlotState slot) => Started(slot.Id, slot.Start);
+
+    internal static Refusal Started(string slotId, DateTimeOffset start) =>
+        Decision.Refuse("slot_started", $"Slot {slotId} started at {WireName.Of(start)}.");
 
     /// <summary>
     /// A beneficiary holds one live booking of a slot: a second (a retry without Idempotency-Key, two managers)

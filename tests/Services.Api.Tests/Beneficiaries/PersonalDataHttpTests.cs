@@ -24,40 +24,14 @@ namespace Services.Api.Tests.Beneficiaries;
 
 public sealed class PersonalDataHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
-    private sealed record Scene(string Territory, Actor Club, Actor Provider, Actor Partner, Actor Company, Actor OtherCompany, string OfferId, string SubscriptionId, string SlotId);
+    private Task<ContactScene> SceneAsync() => ContactScene.CreateAsync(api);
 
-    private async Task<Scene> SceneAsync()
-    {
-        var territory = "pd-" + Guid.NewGuid().ToString("N")[..10];
-        var club = await api.RegisterAsync(OrganizationKind.Club, territory);
-        var provider = await api.RegisterAsync(OrganizationKind.Provider, territory);
-        var partner = await api.RegisterAsync(OrganizationKind.Partner, territory);
-        var offer = await api.PublishOfferAsync(club, Category.Mobility, territory, providerIds: [provider.Id]);
-        var company = await api.RegisterMemberAsync(club, territory);
-        var other = await api.RegisterMemberAsync(club, territory);
-        var subscription = await api.SubscribeAsync(company, offer.Id);
-        var slot = await api.ScheduleSlotAsync(club, offer.Id);
-        return new Scene(territory, club, provider, partner, company, other, offer.Id, subscription.Id, slot.Id);
-    }
+    private static ContactDetails NewContact() => ContactScene.NewContact();
 
-    /// <summary>Details unique to the test, so that a search of the whole database finds only them.</summary>
-    private static ContactDetails NewContact()
-    {
-        var unique = Guid.NewGuid().ToString("N");
-        var digits = string.Concat(unique.Where(char.IsAsciiDigit).Concat("12345678")).Substring(0, 8);
-        return new ContactDetails($"Camille {unique[..8]}", $"camille.{unique[..12]}@example.org", $"+33 6 {digits}");
-    }
+    private static string NewRef() => ContactScene.NewRef();
 
-    private static string NewRef() => "hr-" + Guid.NewGuid().ToString("N")[..12];
-
-    /// <summary>Books the scene's slot, or <paramref name="slotId"/> (a beneficiary books a slot once).</summary>
-    private static async Task<(BookingResponse Booking, string Position)> BookAsync(Scene scene, string beneficiaryRef, ContactDetails? contact, string? slotId = null)
-    {
-        var booked = await scene.Company.Client.PostAsJsonAsync("/v1/bookings",
-            new BookSeatRequest(scene.SubscriptionId, slotId ?? scene.SlotId, 1, beneficiaryRef, contact), ApiFixture.JsonOptions);
-        booked.StatusCode.ShouldBe(HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
-        return ((await booked.Content.ReadFromJsonAsync<BookingResponse>(ApiFixture.JsonOptions))!, booked.Position());
-    }
+    private static Task<(BookingResponse Booking, string Position)> BookAsync(ContactScene scene, string beneficiaryRef, ContactDetails? contact, string? slotId = null) =>
+        scene.BookAsync(beneficiaryRef, contact, slotId);
 
     private static async Task<string> EraseAsync(HttpClient client, string beneficiaryRef, string? companyId = null)
     {
