@@ -32,7 +32,7 @@ public static class ListBookingsEndpoint
             .WithDescription(
                 "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
                 "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
-                "companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
+                "subscriptionId (the bookings counted against one subscription's quota, to reconcile it), companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
                 "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
                 "the bookings whose attendance is still to record). " +
                 "Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes " +
@@ -44,6 +44,7 @@ public static class ListBookingsEndpoint
         [Description("requested, confirmed, waitlisted, cancelled or expired."), OneOf(typeof(BookingStatus))] string? status,
         [Description("Only bookings of this slot."), Id(Ids.Slot)] string? slotId,
         [Description("Only bookings on this offer."), Id(Ids.Offer)] string? offerId,
+        [Description("Only bookings counted against this subscription's quota."), Id(Ids.Subscription)] string? subscriptionId,
         [Description("Only bookings of this company."), Id(Ids.Organization)] string? companyId,
         [Description("Only bookings for this beneficiary, as the booking company refers to them (with companyId where you see several companies' bookings)."),
          StringLength(Booking.MaxBeneficiaryRef, MinimumLength = 1), RegularExpression(BookSeatRequest.OpaqueReferencePattern)] string? beneficiaryRef,
@@ -66,6 +67,7 @@ public static class ListBookingsEndpoint
         var attendanceFilter = validation.Filter<AttendanceFilter>("attendance", attendance);
         validation.Id("slotId", slotId, Ids.Slot, required: false)
             .Id("offerId", offerId, Ids.Offer, required: false)
+            .Id("subscriptionId", subscriptionId, Ids.Subscription, required: false)
             .Id("companyId", companyId, Ids.Organization, required: false);
         if (beneficiaryRef is not null) BookSeatRequest.ValidateBeneficiaryRef(validation, beneficiaryRef);
         validation.After(from, to, "Must be after from.");
@@ -76,6 +78,7 @@ public static class ListBookingsEndpoint
         if (statusFilter is { } wanted) filters.And($"b.status = {filters.Parameter(Wire(wanted))}");
         if (slotId is not null) filters.And($"b.slot_id = {filters.Parameter(slotId)}");
         if (offerId is not null) filters.And($"b.offer_id = {filters.Parameter(offerId)}");
+        if (subscriptionId is not null) filters.And($"b.subscription_id = {filters.Parameter(subscriptionId)}");
         if (companyId is not null) filters.And($"b.company_id = {filters.Parameter(companyId)}");
         if (from is { } since) filters.And($"b.slot_start >= {filters.Parameter(Utc(since))}");
         if (to is { } until) filters.And($"b.slot_start < {filters.Parameter(Utc(until))}");
