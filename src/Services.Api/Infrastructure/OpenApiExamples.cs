@@ -79,6 +79,7 @@ internal static class OpenApiExamples
         [typeof(ChangeQuotaRequest)] = new ChangeQuotaRequest(60),
         [typeof(BookSeatRequest)] = new BookSeatRequest(SubscriptionId, SlotId, 1, "hr-4711", new ContactDetails(Phone: "+33 6 12 34 56 78")),
         [typeof(RecordAttendanceRequest)] = new RecordAttendanceRequest(AttendanceOutcome.Attended),
+        [typeof(ContactDetails)] = new ContactDetails(Phone: "+33 6 98 76 54 32"),
         [typeof(RecordNeedRequest)] = new RecordNeedRequest(Category.Childcare, Territory, 6, "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", Company),
         [typeof(AcknowledgeNeedRequest)] = new AcknowledgeNeedRequest(Club),
         [typeof(AddressNeedRequest)] = new AddressNeedRequest(OfferId),
@@ -147,7 +148,8 @@ internal static class OpenApiExamples
 
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.JsonPropertyInfo is not null) return Task.CompletedTask;
+        // A request body that is also a field of another (contact details) is first met as that field: its schema is the same.
+        if (context.JsonPropertyInfo is not null && !Requests.ContainsKey(context.JsonTypeInfo.Type)) return Task.CompletedTask;
         var json = context.ApplicationServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var type = context.JsonTypeInfo.Type;
         // A request leaves optional fields out; an answer writes them, null included, as the API does.
