@@ -81,7 +81,8 @@ public enum CancellationReason
 
 /// <param name="Outcome">attended or no_show: both are charged on the company's usage statement.</param>
 /// <param name="RecordedBy">The organization (`org_…`) that recorded it: the offer's club, one of its providers, or `operator`.</param>
-public sealed record AttendanceRecorded(AttendanceOutcome Outcome, string RecordedBy);
+/// <param name="RecordedAt">When it was recorded (UTC). Null in events recorded before it was kept (November 2026).</param>
+public sealed record AttendanceRecorded(AttendanceOutcome Outcome, string RecordedBy, DateTimeOffset? RecordedAt = null);
 
 /// <summary>What became of a booking once its slot took place, as its club or provider recorded it: attended, or no_show (charged like attended).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AttendanceOutcome>))]
@@ -113,7 +114,9 @@ public sealed record BookingState(
     BookingStatus Status,
     AttendanceOutcome? Attendance,
     SealedContact? Contact = null,
-    CancellationReason? CancelReason = null);
+    CancellationReason? CancelReason = null,
+    string? AttendanceRecordedBy = null,
+    DateTimeOffset? AttendanceRecordedAt = null);
 
 public static partial class Booking
 {
@@ -130,7 +133,7 @@ public static partial class Booking
         ({ } s, BookingWaitlisted) => s with { Status = BookingStatus.Waitlisted },
         ({ } s, BookingExpired) => s with { Status = BookingStatus.Expired },
         ({ } s, BookingCancelled e) => s with { Status = BookingStatus.Cancelled, CancelReason = e.Reason },
-        ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome },
+        ({ } s, AttendanceRecorded e) => s with { Attendance = e.Outcome, AttendanceRecordedBy = e.RecordedBy, AttendanceRecordedAt = e.RecordedAt },
         ({ } s, BookingRescheduled e) => s with { SlotStart = e.SlotStart },
         ({ } s, BookingContactChanged e) => s with { Contact = e.Contact },
         _ => state,

@@ -32,6 +32,8 @@ namespace Services.Api.Bookings;
 /// <param name="BeneficiaryRef">The company's own opaque reference for who uses the units (an HR number, never a name, e-mail or phone): listBookings filters on it.</param>
 /// <param name="WaitlistPosition">The booking's current place in the slot's waitlist while it waits (1 is next in line); null when it is not waiting.</param>
 /// <param name="Contact">How the offer's club and providers reach the beneficiary, as this reader may see it; null when no contact details were given.</param>
+/// <param name="AttendanceRecordedBy">Who recorded the attendance as it stands (the last record, a correction included): the offer's club or one of its providers (`org_…`), or `operator`; null until recorded. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
+/// <param name="AttendanceRecordedAt">When the attendance as it stands was recorded; null until recorded, and for attendance recorded before November 2026 (its instant was not kept). Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 public sealed record BookingResponse(
     string Id,
     string CompanyId,
@@ -48,13 +50,16 @@ public sealed record BookingResponse(
     AttendanceOutcome? Attendance,
     [property: AddedLater] CancellationReason? CancelReason,
     [property: AddedLater] SlotCancellation? SlotCancellation,
-    [property: AddedLater] BookingContact? Contact)
+    [property: AddedLater] BookingContact? Contact,
+    [property: AddedLater] string? AttendanceRecordedBy,
+    [property: AddedLater] DateTimeOffset? AttendanceRecordedAt)
 {
     /// <param name="companyName">The booking company's name now (<see cref="Booking.CompanyAsync"/>); null where the answer does not read it.</param>
     /// <param name="slotCancellation">The cancellation of the booking's slot when it cancelled the booking (<see cref="Booking.SlotCancellationAsync"/>).</param>
     public static BookingResponse From(BookingState state, string? companyName, SlotState? slot, BookingContact? contact, SlotCancellation? slotCancellation) => new(
         state.Id, state.CompanyId, companyName, state.SubscriptionId, state.OfferId, state.SlotId, state.SlotStart, state.Quantity,
-        state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, slotCancellation, contact);
+        state.BeneficiaryRef, state.RequestedAt, state.Status, Booking.WaitlistPosition(state, slot), state.Attendance, state.CancelReason, slotCancellation, contact,
+        state.AttendanceRecordedBy, state.AttendanceRecordedAt);
 }
 
 /// <summary>The contact details of bookings as the caller may see them.</summary>

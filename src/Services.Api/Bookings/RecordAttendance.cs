@@ -32,7 +32,7 @@ public static partial class Booking
                 ? Decision.Refuse("attendance_already_recorded", $"Attendance of booking {state.Id} is recorded as {WireName.Of(recorded)}; it could be corrected until {WireName.Of(closes)}.")
                 : Decision.Refuse("attendance_window_closed", $"Attendance of booking {state.Id} could be recorded until {WireName.Of(closes)}; the statements of its month stand.");
 
-        return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy));
+        return Decision.Accept(new AttendanceRecorded(command.Outcome, command.RecordedBy, now));
     }
 }
 

@@ -66,7 +66,7 @@ public sealed class BookingListProjection : IProjection
                     bookings.Change(id, new BookingChange(Wire(BookingStatus.Cancelled), CancelReason: Wire(e.Reason)));
                     break;
                 case AttendanceRecorded e:
-                    bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome)));
+                    bookings.Change(id, new BookingChange(Attendance: Wire(e.Outcome), AttendanceRecordedBy: e.RecordedBy, AttendanceRecordedAt: e.RecordedAt?.ToUniversalTime()));
                     break;
                 case BookingRescheduled e:
                     bookings.Change(id, new BookingChange(SlotStart: Utc(e.SlotStart)));
@@ -98,14 +98,16 @@ public sealed class BookingListProjection : IProjection
         batch.Add("""
             insert into rm_bookings (booking_id, company_id, subscription_id, offer_id, club_id, provider_ids, slot_id,
                 slot_start, quantity, beneficiary_ref, status, requested_at, contact_key_id, contact_ciphertext,
-                waitlist_position_at_join, waitlisted_seq, promoted_at, cancel_reason, attendance)
+                waitlist_position_at_join, waitlisted_seq, promoted_at, cancel_reason, attendance, attendance_recorded_by, attendance_recorded_at)
             select b.booking_id, b.company_id, b.subscription_id, b.offer_id, o.club_id, coalesce(o.provider_ids, '{}'), b.slot_id,
                 b.slot_start, b.quantity, b.beneficiary_ref, b.status, b.requested_at, b.contact_key_id, b.contact_ciphertext,
-                b.waitlist_position, b.waitlisted_seq, b.promoted_at, b.cancel_reason, b.attendance
+                b.waitlist_position, b.waitlisted_seq, b.promoted_at, b.cancel_reason, b.attendance, b.attendance_recorded_by, b.attendance_recorded_at
             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::text[],
-                        $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::bigint[], $15::timestamptz[], $16::text[], $17::text[])
+                        $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::bigint[], $15::timestamptz[], $16::text[], $17::text[],
+                        $18::text[], $19::timestamptz[])
                 as b(booking_id, company_id, subscription_id, offer_id, slot_id, slot_start, quantity, beneficiary_ref,
-                     status, requested_at, contact_key_id, contact_ciphertext, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance)
+                     status, requested_at, contact_key_id, contact_ciphertext, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance,
+                     attendance_recorded_by, attendance_recorded_at)
             left join rm_booking_offers o on o.offer_id = b.offer_id
             """,
             rows.Select(r => r.Row.BookingId).ToArray(), rows.Select(r => r.Row.CompanyId).ToArray(),
@@ -116,7 +118,8 @@ public sealed class BookingListProjection : IProjection
             rows.Select(r => r.Row.Contact?.KeyId).ToArray(), rows.Select(r => r.Row.Contact?.Ciphertext).ToArray(),
             rows.Select(r => r.Change?.WaitlistPosition).ToArray(), rows.Select(r => r.Change?.WaitlistedSeq).ToArray(),
             rows.Select(r => r.Change?.PromotedAt).ToArray(), rows.Select(r => r.Change?.CancelReason).ToArray(),
-            rows.Select(r => r.Change?.Attendance).ToArray());
+            rows.Select(r => r.Change?.Attendance).ToArray(), rows.Select(r => r.Change?.AttendanceRecordedBy).ToArray(),
+            rows.Select(r => r.Change?.AttendanceRecordedAt).ToArray());
     }
 
     /// <summary>The page's changes to bookings requested in earlier pages, merged per booking, in one statement.</summary>
@@ -129,27 +132,34 @@ public sealed class BookingListProjection : IProjection
                 waitlist_position_at_join = coalesce(c.waitlist_position, b.waitlist_position_at_join),
                 waitlisted_seq = coalesce(c.waitlisted_seq, b.waitlisted_seq), promoted_at = coalesce(c.promoted_at, b.promoted_at),
                 cancel_reason = coalesce(c.cancel_reason, b.cancel_reason), attendance = coalesce(c.attendance, b.attendance),
-                slot_start = coalesce(c.slot_start, b.slot_start)
-            from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[])
-                as c(booking_id, status, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance, slot_start)
+                slot_start = coalesce(c.slot_start, b.slot_start),
+                attendance_recorded_by = coalesce(c.attendance_recorded_by, b.attendance_recorded_by),
+                attendance_recorded_at = coalesce(c.attendance_recorded_at, b.attendance_recorded_at)
+            from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[], $8::timestamptz[],
+                        $9::text[], $10::timestamptz[])
+                as c(booking_id, status, waitlist_position, waitlisted_seq, promoted_at, cancel_reason, attendance, slot_start,
+                     attendance_recorded_by, attendance_recorded_at)
             where b.booking_id = c.booking_id
             """,
             changes.Select(c => c.Id).ToArray(), changes.Select(c => c.Change.Status).ToArray(),
             changes.Select(c => c.Change.WaitlistPosition).ToArray(), changes.Select(c => c.Change.WaitlistedSeq).ToArray(),
             changes.Select(c => c.Change.PromotedAt).ToArray(), changes.Select(c => c.Change.CancelReason).ToArray(),
-            changes.Select(c => c.Change.Attendance).ToArray(), changes.Select(c => c.Change.SlotStart).ToArray());
+            changes.Select(c => c.Change.Attendance).ToArray(), changes.Select(c => c.Change.SlotStart).ToArray(),
+            changes.Select(c => c.Change.AttendanceRecordedBy).ToArray(), changes.Select(c => c.Change.AttendanceRecordedAt).ToArray());
     }
 
     /// <summary>What booking events set on a row (null: left as it is); none clears a value.</summary>
     private sealed record BookingChange(
         string? Status = null, int? WaitlistPosition = null, long? WaitlistedSeq = null, DateTimeOffset? PromotedAt = null,
-        string? CancelReason = null, string? Attendance = null, DateTimeOffset? SlotStart = null)
+        string? CancelReason = null, string? Attendance = null, DateTimeOffset? SlotStart = null,
+        string? AttendanceRecordedBy = null, DateTimeOffset? AttendanceRecordedAt = null)
     {
         /// <summary>The change <paramref name="earlier"/> then <paramref name="later"/> make together.</summary>
         public static BookingChange Merge(BookingChange earlier, BookingChange later) => new(
             later.Status ?? earlier.Status, later.WaitlistPosition ?? earlier.WaitlistPosition, later.WaitlistedSeq ?? earlier.WaitlistedSeq,
             later.PromotedAt ?? earlier.PromotedAt, later.CancelReason ?? earlier.CancelReason, later.Attendance ?? earlier.Attendance,
-            later.SlotStart ?? earlier.SlotStart);
+            later.SlotStart ?? earlier.SlotStart, later.AttendanceRecordedBy ?? earlier.AttendanceRecordedBy,
+            later.AttendanceRecordedAt ?? earlier.AttendanceRecordedAt);
     }
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

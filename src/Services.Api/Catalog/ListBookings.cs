@@ -93,7 +93,7 @@ public static class ListBookingsEndpoint
                        where w.slot_id = b.slot_id and w.status = 'waitlisted' and w.waitlisted_seq <= b.waitlisted_seq) end,
                    b.requested_at, b.contact_key_id, b.contact_ciphertext,
                    (b.company_id = $1 or b.club_id = $1 or ($2 and b.provider_ids @> array[$1::text] and {Booking.ProviderDeliversSql("b", "$3")})) as may_read_contact,
-                   b.cancel_reason, c.reason, c.cancelled_at, company.name
+                   b.cancel_reason, c.reason, c.cancelled_at, company.name, b.attendance_recorded_by, b.attendance_recorded_at
             from rm_bookings b
             left join rm_booking_slot_cancellations c on b.cancel_reason = 'slot_cancelled' and c.slot_id = b.slot_id
             left join {InsightsProjection.Prefix}_organizations company on company.organization_id = b.company_id
@@ -118,7 +118,8 @@ public static class ListBookingsEndpoint
                     reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(11),
                     Parse<BookingStatus>(reader.GetString(8))!.Value, reader.Nullable<int>(10),
                     Parse<AttendanceOutcome>(reader.NullableString(9)), Parse<CancellationReason>(reader.NullableString(15)),
-                    reader.NullableString(16) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(17)) : null, contact));
+                    reader.NullableString(16) is { } reason ? new SlotCancellation(reason, reader.GetFieldValue<DateTimeOffset>(17)) : null, contact,
+                    reader.NullableString(19), reader.Nullable<DateTimeOffset>(20)));
             }
         }
         var opened = await vault.OpenAsync([.. sealedContacts.Select(s => s.Contact)], cancellationToken);

@@ -110,7 +110,7 @@ internal static class OpenApiExamples
         [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, null, [new SubscriptionMonthUsage(Month, 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
         [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
-            Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78")),
+            Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78"), null, null),
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(DemandResponse)] = new DemandResponse(
