@@ -39,6 +39,7 @@ internal static class OpenApiExamples
     private const string SlotId = "slt_01jbz3k9x0m0rn1ngm0rn1ng";
     private const string SubscriptionId = "sub_01jbz3k9x0acmeacmeacme00";
     private const string BookingId = "bkg_01jbz3k9x0b00k1ngb00k1ng";
+    private const string OtherBookingId = "bkg_01jbz3k9x0sec0ndb00k1ngs";
     private const string ApiKeyId = "key_01jbz3k9x0hrhrhrhrhrhrhr";
     private const string WebhookId = "whk_01jbz3k9x0h00kh00kh00kh0";
     private const string Title = "Shuttle Figeac station - activity zone";
@@ -80,6 +81,8 @@ internal static class OpenApiExamples
         [typeof(BookSeatRequest)] = new BookSeatRequest(SubscriptionId, SlotId, 1, "hr-4711", new ContactDetails(Phone: "+33 6 12 34 56 78")),
         [typeof(RecordAttendanceRequest)] = new RecordAttendanceRequest(AttendanceOutcome.Attended),
         [typeof(ContactDetails)] = new ContactDetails(Phone: "+33 6 98 76 54 32"),
+        [typeof(RecordSlotAttendanceRequest)] = new RecordSlotAttendanceRequest(
+            [new SlotAttendanceRecord(BookingId, AttendanceOutcome.Attended), new SlotAttendanceRecord(OtherBookingId, AttendanceOutcome.NoShow)]),
         [typeof(RecordNeedRequest)] = new RecordNeedRequest(Category.Childcare, Territory, 6, "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", Company),
         [typeof(AcknowledgeNeedRequest)] = new AcknowledgeNeedRequest(Club),
         [typeof(AddressNeedRequest)] = new AddressNeedRequest(OfferId),
@@ -111,6 +114,13 @@ internal static class OpenApiExamples
             new DateOnly(2026, 11, 1), null, null, [new SubscriptionMonthUsage(Month, 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
         [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
             Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78"), null, null),
+        [typeof(RecordedSlotAttendanceResponse)] = new RecordedSlotAttendanceResponse(
+        [
+            new BookingResponse(BookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711", Departure.AddDays(-2),
+                BookingStatus.Confirmed, null, AttendanceOutcome.Attended, null, null, BookingContact.Withheld, Provider, Departure.AddMinutes(35)),
+            new BookingResponse(OtherBookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 2, "hr-5120", Departure.AddDays(-1),
+                BookingStatus.Confirmed, null, AttendanceOutcome.NoShow, null, null, null, Provider, Departure.AddMinutes(35)),
+        ]),
         [typeof(NeedResponse)] = new NeedResponse("ned_01jbz3k9x0n0edsn0edsn0ed", Company, Category.Childcare, Territory, 6,
             "Childcare before 7:00 for the early shift.", "Weekdays 5:30-7:30", NeedStatus.Open, [Club], null, Departure.AddDays(-30)),
         [typeof(DemandResponse)] = new DemandResponse(

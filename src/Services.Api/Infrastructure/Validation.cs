@@ -72,6 +72,34 @@ public sealed partial class Validation
         return this;
     }
 
+    /// <summary>
+    /// A request's list of 1 to <paramref name="max"/> <paramref name="noun"/>s, each named <c>field[i]</c>: <paramref name="item"/>
+    /// checks one; one whose <paramref name="key"/> (null: none) an earlier one has gets <paramref name="repeated"/>(that one's index).
+    /// </summary>
+    public Validation Items<T, TKey>(string field, string noun, IReadOnlyList<T?>? items, int max, Action<string, T> item, Func<T, TKey?> key, Func<int, string> repeated)
+        where T : class where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(repeated);
+        if (items is null || items.Count == 0) return Add(field, $"At least one {noun} is required.");
+        if (items.Count > max) return Add(field, $"At most {max} {noun}s per request; got {items.Count}.");
+        var firstOf = new Dictionary<TKey, int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } one)
+            {
+                Add($"{field}[{i}]", "This field is required.");
+                continue;
+            }
+            item($"{field}[{i}]", one);
+            if (key(one) is not { } k) continue;
+            if (firstOf.TryGetValue(k, out var first)) Add($"{field}[{i}]", repeated(first));
+            else firstOf[k] = i;
+        }
+        return this;
+    }
+
     public Validation Id(string field, string? value, string prefix, bool required = true)
     {
         if (value is null) return required ? Add(field, "This field is required.") : this;

@@ -41,26 +41,16 @@ public sealed record ScheduleSlotsRequest([property: Length(1, ScheduleSlotsRequ
     public Validation Validate(DateTimeOffset now)
     {
         var validation = new Validation();
-        if (Slots is null || Slots.Count == 0) return validation.Add("slots", "At least one slot is required.");
-        if (Slots.Count > MaxSlots) return validation.Add("slots", $"At most {MaxSlots} slots per request; got {Slots.Count}.");
-        // Two slots at the same time may well be meant (two shuttles), but not asked for twice in one request: that is a
-        // repeated line, and its seats belong in one slot's capacity. Instants compare as instants, whatever their offsets.
-        var firstAt = new Dictionary<(DateTimeOffset Start, DateTimeOffset End), int>();
-        for (var i = 0; i < Slots.Count; i++)
-        {
-            var slot = Slots[i];
-            if (slot is null)
+        return validation.Items("slots", "slot", Slots, MaxSlots,
+            (field, slot) =>
             {
-                validation.Add($"slots[{i}]", "This field is required.");
-                continue;
-            }
-            validation.Range($"slots[{i}].capacity", slot.Capacity, 1, Slot.MaxCapacity);
-            validation.SlotTimes($"slots[{i}].", slot.Start, slot.End, now);
-            if (firstAt.TryGetValue((slot.Start, slot.End), out var first))
-                validation.Add($"slots[{i}]", $"The same start and end as slots[{first}]: give each slot once (for more seats, a larger capacity).");
-            else firstAt[(slot.Start, slot.End)] = i;
-        }
-        return validation;
+                validation.Range($"{field}.capacity", slot.Capacity, 1, Slot.MaxCapacity);
+                validation.SlotTimes($"{field}.", slot.Start, slot.End, now);
+            },
+            // Two slots at the same time may well be meant (two shuttles), but not asked for twice in one request: that is a
+            // repeated line, and its seats belong in one slot's capacity. Instants compare as instants, whatever their offsets.
+            slot => (slot.Start, slot.End),
+            first => $"The same start and end as slots[{first}]: give each slot once (for more seats, a larger capacity).");
     }
 }
 

@@ -1,3 +1,4 @@
+using Services.Api.Bookings;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Common;
@@ -126,6 +127,7 @@ public static class SlotEndpoints
         slots.MapChangeSlotCapacity();
         slots.MapRescheduleSlot();
         slots.MapCancelSlot();
+        slots.MapRecordSlotAttendance();
         return v1;
     }
 }
