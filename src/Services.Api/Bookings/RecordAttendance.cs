@@ -45,7 +45,7 @@ public static class RecordAttendanceEndpoint
         bookings.MapPost("/{bookingId}/attendance", Handle)
             .WithName("recordAttendance")
             .WithSummary("Record whether a confirmed booking was attended")
-            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match.")
+            .WithDescription("The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match. A slot's whole list at once: recordSlotAttendance.")
             .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
