@@ -68,6 +68,7 @@ public static class RecordSlotAttendanceEndpoint
     public static void MapRecordSlotAttendance(this IEndpointRouteBuilder slots) =>
         slots.MapPost("/{slotId}/attendance", Handle)
             .WithName("recordSlotAttendance")
+            .AnswersWithPosition()
             .WithSummary("Record the attendance of a slot's bookings in one call")
             .WithDescription($"recordAttendance for up to {RecordSlotAttendanceRequest.MaxRecords} bookings of one slot (a driver's list of a shuttle), by those who may record attendance on the slot's offer: its club, one of its providers, or the operator (anyone else: 403). Each record is decided as recordAttendance decides it (confirmed bookings only, from the slot's start, corrections until 30 days after it; the same outcome again changes nothing), and all are recorded together or none: the first record refused refuses the request with its 409, whose problem names it (record: records[i], and bookingId). A booking that is not one of the slot's is refused with booking_not_in_slot. Each booking at most once: a repeat is a 400 naming it (records[i]). Answers the bookings in the order of the records, as recordAttendance answers each, except that contact details are withheld (read the booking or the list for them): the copy of the answer kept for an Idempotency-Key must not outlive a beneficiary's erasure.")
             .AllowKinds(OrganizationKind.Club, OrganizationKind.Provider)

@@ -141,7 +141,7 @@ internal static class OpenApiProtocol
             if (versioned is not null && (status.StartsWith('2') || status == "304")) answer.Headers["ETag"] = new OpenApiHeaderReference("ETag", document);
             if (!status.StartsWith('2')) continue;
             if (status is "201" or "202") answer.Headers["Location"] = new OpenApiHeaderReference("Location", document);
-            if (isChange && versioned is { WritesEvents: true }) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
+            if (isChange && (versioned is { WritesEvents: true } || metadata.OfType<PositionedAnswer>().Any())) answer.Headers[Writes.PositionHeader] = new OpenApiHeaderReference(Writes.PositionHeader, document);
             if (isChange) answer.Headers[Replayed] = new OpenApiHeaderReference(Replayed, document);
         }
         return Task.CompletedTask;

@@ -14,6 +14,14 @@ public sealed class VersionedAnswer
     public bool WritesEvents { get; }
 }
 
+/// <summary>Endpoint metadata: a change of several resources answers the feed position of its events, and no version.</summary>
+public sealed class PositionedAnswer
+{
+    public static readonly PositionedAnswer Instance = new();
+
+    private PositionedAnswer() { }
+}
+
 /// <summary>Endpoint metadata: the change honours <c>If-Match</c> (412 when the version moved on).</summary>
 public sealed class IfMatchHonoured
 {
@@ -35,6 +43,9 @@ public static class VersionedAnswerExtensions
 {
     public static RouteHandlerBuilder AnswersWithVersion(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
         endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents);
+
+    public static RouteHandlerBuilder AnswersWithPosition(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithMetadata(PositionedAnswer.Instance);
 
     public static RouteHandlerBuilder AcceptsIfMatch(this RouteHandlerBuilder endpoint, bool writesEvents = true) =>
         endpoint.WithMetadata(writesEvents ? VersionedAnswer.Instance : VersionedAnswer.OutsideTheEvents, IfMatchHonoured.Instance)
