@@ -7,7 +7,7 @@ using Services.Api.Tests.Http;
 
 namespace Services.Api.Tests.Catalog;
 
-/// <summary>Migration 0038 run on a booking list written before it: bookings show who recorded their attendance, and when, as a rebuild would.</summary>
+/// <summary>Migration 0042 run on a booking list written before it: bookings show who recorded their attendance, and when, as a rebuild would.</summary>
 public sealed class AttendanceRecordersMigrationTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]
@@ -33,7 +33,7 @@ public sealed class AttendanceRecordersMigrationTests(ApiFixture api) : IClassFi
 
         // As on a database that had not had it yet.
         await api.ExecuteAsync("update rm_bookings set attendance_recorded_by = null, attendance_recorded_at = null");
-        await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 38");
+        await api.ExecuteAsync("delete from schema_migrations where component = 'api' and version = 42");
         await SchemaMigration.ApplyAsync(api.Service<EventStore.EventStore>(), CancellationToken.None);
 
         (await api.SnapshotAsync(tables)).ShouldBe(projected);
