@@ -68,4 +68,8 @@ public static class InsightReads
         var organization = await store.LoadAsync(Organization.Stream(caller.OrganizationId), cancellationToken);
         return organization.State?.Territories ?? [];
     }
+
+    /// <summary>A rate such as the fill rate, 0..1 to 4 decimals; null when there is nothing to divide by.</summary>
+    public static double? Ratio(long numerator, long denominator) =>
+        denominator <= 0 ? null : Math.Round(Math.Min(1.0, (double)numerator / denominator), 4);
 }

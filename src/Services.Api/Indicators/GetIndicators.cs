@@ -184,14 +184,11 @@ public static class IndicatorsEndpoints
             members,
             subscribed,
             PeopleCount.Shown(beneficiaries),
-            Ratio(attended, capacity),
-            Ratio(promoted, waitlisted),
+            InsightReads.Ratio(attended, capacity),
+            InsightReads.Ratio(promoted, waitlisted),
             PeopleCount.Shown(expired),
             openNeeds,
             PeopleCount.Shown(openHeadcount),
             Money.Euros(coFunding)));
     }
-
-    private static double? Ratio(long numerator, long denominator) =>
-        denominator <= 0 ? null : Math.Round(Math.Min(1.0, (double)numerator / denominator), 4);
 }

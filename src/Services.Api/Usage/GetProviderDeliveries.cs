@@ -1,28 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using Services.Api.Common;
 using Services.Api.Demand;
-using Services.Api.ReadModels;
 
 namespace Services.Api.Usage;
-
-/// <summary>Units of bookings, by what happened to them. <see cref="Booked"/> = <see cref="Attended"/> + <see cref="NoShow"/> + <see cref="Unrecorded"/> + <see cref="Upcoming"/>.</summary>
-/// <param name="Booked">Units of the bookings confirmed (promoted ones included) and not cancelled: what the provider delivers for.</param>
-/// <param name="Attended">Of those, units recorded as attended.</param>
-/// <param name="NoShow">Of those, units recorded as no-show.</param>
-/// <param name="Unrecorded">Of those, units of slots that have started whose attendance is not recorded: due now, or never recorded once 30 days have passed since the slot started (attendance can no longer be recorded then, and they are not charged).</param>
-/// <param name="Upcoming">Of those, units of slots that have not started yet: nothing to record until they start.</param>
-public sealed record DeliveredUnits(int Booked, int Attended, int NoShow, int Unrecorded, int Upcoming)
-{
-    public static readonly DeliveredUnits None = new(0, 0, 0, 0, 0);
-
-    public DeliveredUnits Plus(DeliveredUnits other) =>
-        new(Booked + other.Booked, Attended + other.Attended, NoShow + other.NoShow, Unrecorded + other.Unrecorded, Upcoming + other.Upcoming);
-
-    public static DeliveredUnits Sum(IEnumerable<DeliveredUnits> units) => units.Aggregate(None, (sum, next) => sum.Plus(next));
-}
 
 /// <summary>One slot of the month.</summary>
 /// <param name="Start">The slot's start; its local date in the offer's time zone puts it in the month.</param>
@@ -53,23 +35,6 @@ public sealed record ProviderDeliveriesResponse(string ProviderId, string Month,
 
 public static class ProviderDeliveriesEndpoint
 {
-    private static readonly string SlotsSql = $"""
-        select o.offer_id, o.club_id, o.title, o.category, o.time_zone, s.slot_id, s.start_at, s.capacity, s.cancelled,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed'), 0)::int as booked,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'attended'), 0)::int as attended,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance = 'no_show'), 0)::int as no_show,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null and s.start_at <= $4), 0)::int as unrecorded,
-               coalesce(sum(b.quantity) filter (where b.status = 'confirmed' and b.attendance is null and s.start_at > $4), 0)::int as upcoming
-        from {InsightsProjection.Prefix}_offers o
-        join {InsightsProjection.Prefix}_slots s on s.offer_id = o.offer_id and s.local_date between $2 and $3
-        join lateral ({OfferTermsInForce.Select("t.provider_ids", "s.offer_id", "s.start_at")}) t on t.provider_ids @> array[$1::text]
-        left join {InsightsProjection.Prefix}_bookings b on b.slot_id = s.slot_id
-        -- Only the offers whose terms ever named it (indexed), before picking the terms of each of their slots.
-        where o.offer_id in (select offer_id from {InsightsProjection.Prefix}_offer_terms where provider_ids @> array[$1::text])
-        group by o.offer_id, s.slot_id
-        order by o.offer_id, s.start_at, s.slot_id
-        """;
-
     public static void MapProviderDeliveries(this IEndpointRouteBuilder v1) =>
         v1.MapGet("/providers/{providerId}/deliveries", Handle)
             .WithTags("Usage")
@@ -96,36 +61,17 @@ public static class ProviderDeliveriesEndpoint
         [AsParameters] UsageReadContext context,
         CancellationToken cancellationToken) =>
         UsageEndpoints.ReadMonthAsync(providerId, OrganizationKind.Provider, context,
-            async (month, token) => Deliveries(providerId, month, await ReadSlotsAsync(context.DataSource, providerId, month.FirstDay, context.Time.GetUtcNow(), token)), cancellationToken);
+            async (month, token) => Deliveries(providerId, month,
+                await DeliveredSlots.ReadAsync(context.DataSource, new DeliveriesScope(ProviderId: providerId), month.FirstDay, context.Time.GetUtcNow(), token)),
+            cancellationToken);
 
-    private sealed record SlotFacts(string OfferId, string ClubId, string Title, Category Category, string TimeZone, DeliveredSlotResponse Slot);
-
-    private static async Task<IReadOnlyList<SlotFacts>> ReadSlotsAsync(NpgsqlDataSource dataSource, string providerId, DateOnly month, DateTimeOffset now, CancellationToken cancellationToken)
+    private static ProviderDeliveriesResponse Deliveries(string providerId, UsageMonth month, IReadOnlyList<DeliveredSlotFacts> slots)
     {
-        await using var command = ReadModelSql.Command(dataSource, SlotsSql, providerId, month, month.AddMonths(1).AddDays(-1), ReadModelValues.Utc(now));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var slots = new List<SlotFacts>();
-        while (await reader.ReadAsync(cancellationToken))
+        var offers = DeliveredSlots.PerOffer(slots, (first, offerSlots) =>
         {
-            slots.Add(new SlotFacts(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), InsightNames.CategoryOf(reader.GetString(3)), reader.GetString(4),
-                new DeliveredSlotResponse(reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7), reader.GetBoolean(8),
-                    new DeliveredUnits(reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetInt32(12), reader.GetInt32(13)))));
-        }
-        return slots;
-    }
-
-    private static ProviderDeliveriesResponse Deliveries(string providerId, UsageMonth month, IReadOnlyList<SlotFacts> slots)
-    {
-        var offers = slots.GroupBy(s => s.OfferId, StringComparer.Ordinal)
-            .Select(offer =>
-            {
-                var first = offer.First();
-                var offerSlots = offer.Select(s => s.Slot).ToList();
-                return new DeliveredOfferResponse(first.OfferId, first.ClubId, first.Title, first.Category, first.TimeZone, offerSlots,
-                    DeliveredUnits.Sum(offerSlots.Select(s => s.Units)));
-            })
-            .ToList();
+            var delivered = offerSlots.Select(s => s.Slot).ToList();
+            return new DeliveredOfferResponse(first.OfferId, first.ClubId, first.Title, first.Category, first.TimeZone, delivered, DeliveredUnits.Sum(delivered.Select(s => s.Units)));
+        });
         return new ProviderDeliveriesResponse(providerId, month.Name, month.Provisional, month.FinalFrom, offers, DeliveredUnits.Sum(offers.Select(o => o.Units)));
     }
 }

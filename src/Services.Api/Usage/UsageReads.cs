@@ -25,7 +25,7 @@ public sealed class UsageReadContext : ReadModelQuery
 /// <param name="FirstDay">Its first day.</param>
 public sealed record UsageMonth(string Name, DateOnly FirstDay, bool Provisional, DateTimeOffset FinalFrom);
 
-/// <summary>What the company, club and partner statements share, and the checks before a read that a provider's deliveries share with them.</summary>
+/// <summary>What the company, club and partner statements share, and the checks before a read that the deliveries of providers and clubs share with them.</summary>
 public static partial class UsageEndpoints
 {
     /// <summary><see cref="ReadMonthAsync"/>, answering <paramref name="answer"/> to the lines of <paramref name="scope"/> in the month.</summary>
@@ -39,12 +39,22 @@ public static partial class UsageEndpoints
     /// The month checked, then the organization's visibility to the caller, then the insights' position; then
     /// what <paramref name="read"/> answers for the month.
     /// </summary>
-    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadMonthAsync<T>(
+    internal static Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadMonthAsync<T>(
         string organizationId, OrganizationKind kind, UsageReadContext context,
+        Func<UsageMonth, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        ReadNarrowedMonthAsync(organizationId, kind, context, static _ => Task.FromResult<ProblemHttpResult?>(null), read, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadMonthAsync"/> with <paramref name="notOwned"/> (what the organization's read is narrowed to and is not its own: 404) checked once the organization is
+    /// known visible, so that a stranger learns nothing of it.
+    /// </summary>
+    internal static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> ReadNarrowedMonthAsync<T>(
+        string organizationId, OrganizationKind kind, UsageReadContext context, Func<CancellationToken, Task<ProblemHttpResult?>> notOwned,
         Func<UsageMonth, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         if (InvalidMonth(context.Month, out var firstDay) is { } invalid) return invalid;
         if (await NotVisibleAsync(organizationId, kind, context.Caller, context.Store, cancellationToken) is { } notVisible) return notVisible;
+        if (await notOwned(cancellationToken) is { } unknown) return unknown;
         if (await ReadYourWrites.CheckAndWaitAsync(new Validation(), context.MinPosition, context.Daemon, InsightsProjection.ShardName, context.Http.Response, cancellationToken) is { } unready) return unready;
 
         var finalFrom = FinalFigures.From(firstDay.AddMonths(1).AddDays(-1));
