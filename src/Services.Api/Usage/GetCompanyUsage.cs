@@ -94,6 +94,7 @@ public static partial class UsageEndpoints
         v1.MapClubUsage();
         v1.MapPartnerUsage();
         v1.MapProviderDeliveries();
+        v1.MapClubDeliveries();
         return v1;
     }
 

@@ -142,6 +142,7 @@ public sealed class UsageHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
         (OrganizationKind.Club, "/v1/clubs/{0}/usage"),
         (OrganizationKind.Partner, "/v1/partners/{0}/usage"),
         (OrganizationKind.Provider, "/v1/providers/{0}/deliveries"),
+        (OrganizationKind.Club, "/v1/clubs/{0}/deliveries"),
     ];
 
     public static TheoryData<OrganizationKind, string> OwnFigures()
