@@ -39,6 +39,7 @@ public sealed class QueryParameterContractTests(ApiFixture api) : IClassFixture<
             ["getClubUsage"] = (club.Client, HttpMethod.Get, $"/v1/clubs/{club.Id}/usage?month=2026-03"),
             ["getPartnerUsage"] = (partner.Client, HttpMethod.Get, $"/v1/partners/{partner.Id}/usage?month=2026-03"),
             ["getProviderDeliveries"] = (provider.Client, HttpMethod.Get, $"/v1/providers/{provider.Id}/deliveries?month=2026-03"),
+            ["getClubDeliveries"] = (club.Client, HttpMethod.Get, $"/v1/clubs/{club.Id}/deliveries?month=2026-03"),
             ["listMemberships"] = (company.Client, HttpMethod.Get, $"/v1/companies/{company.Id}/memberships"),
             ["listMembers"] = (club.Client, HttpMethod.Get, $"/v1/clubs/{club.Id}/members"),
             ["getIndicators"] = (api.Operator, HttpMethod.Get, "/v1/indicators?territory=grand-figeac&month=2026-03"),
