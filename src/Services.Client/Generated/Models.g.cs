@@ -186,6 +186,12 @@ public sealed record AttendanceRecorded
     /// </summary>
     [JsonPropertyName("recordedBy")]
     public required string RecordedBy { get; init; }
+
+    /// <summary>
+    /// When it was recorded (UTC). Null in events recorded before it was kept (November 2026).
+    /// </summary>
+    [JsonPropertyName("recordedAt")]
+    public DateTimeOffset? RecordedAt { get; init; }
 }
 
 /// <summary>
@@ -291,6 +297,25 @@ public sealed record BookingContact
     /// </summary>
     [JsonPropertyName("phone")]
     public string? Phone { get; init; }
+}
+
+/// <summary>
+/// The booking company corrected the beneficiary's contact details (a wrong phone number), or removed them, before the
+/// slot started. Stored sealed like BookingRequested's: the change feed shows them withheld; null when they were removed.
+/// </summary>
+public sealed record BookingContactChanged
+{
+    /// <summary>
+    /// The company's own opaque reference for whom the details are (the booking's beneficiary).
+    /// </summary>
+    [JsonPropertyName("beneficiaryRef")]
+    public required string BeneficiaryRef { get; init; }
+
+    /// <summary>
+    /// Personal data is withheld from the change feed and webhooks: read the booking (GET /v1/bookings/{bookingId}) for its contact details.
+    /// </summary>
+    [JsonPropertyName("contact")]
+    public WithheldContact? Contact { get; init; }
 }
 
 /// <summary>
@@ -422,7 +447,7 @@ public sealed record BookingResponse
     public required string CompanyId { get; init; }
 
     /// <summary>
-    /// The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking and recordAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later, and null while that read model is being rebuilt). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// The booking company's name now (a renamed company shows its new name), so that a club or a provider, who cannot read the company itself, knows whose staff it serves: from the company in getBooking and the answers of cancelBooking, recordAttendance and recordSlotAttendance, from the insights read model in listBookings (eventually consistent, so a list may show a rename a moment later, and null while that read model is being rebuilt). Null in bookSeat's answer (and its replays), which does not read the company so as not to slow booking: read the booking for it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
     /// </summary>
     [JsonPropertyName("companyName")]
     public string? CompanyName { get; init; }
@@ -504,6 +529,18 @@ public sealed record BookingResponse
     /// </summary>
     [JsonPropertyName("contact")]
     public BookingContact? Contact { get; init; }
+
+    /// <summary>
+    /// Who recorded the attendance as it stands (the last record, a correction included): the offer's club or one of its providers (`org_…`), or `operator`; null until recorded. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("attendanceRecordedBy")]
+    public string? AttendanceRecordedBy { get; init; }
+
+    /// <summary>
+    /// When the attendance as it stands was recorded; null until recorded, and for attendance recorded before November 2026 (its instant was not kept). Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("attendanceRecordedAt")]
+    public DateTimeOffset? AttendanceRecordedAt { get; init; }
 }
 
 [JsonConverter(typeof(TolerantEnumConverter<BookingStatus>))]
@@ -630,6 +667,150 @@ public sealed record ChangeSlotCapacityRequest
 }
 
 /// <summary>
+/// What became of the bookings of a club's offers in a calendar month, per offer and slot: exact counts of its own offers, with their unmet demand. No personal data.
+/// </summary>
+public sealed record ClubDeliveriesResponse
+{
+    /// <summary>
+    /// The club (`org_…`).
+    /// </summary>
+    [JsonPropertyName("clubId")]
+    public required string ClubId { get; init; }
+
+    /// <summary>
+    /// The calendar month (YYYY-MM), in each offer's time zone.
+    /// </summary>
+    [JsonPropertyName("month")]
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// True until finalFrom: the figures may still change (the period is in progress, or attendance of its slots may still be recorded or corrected). False: they stand.
+    /// </summary>
+    [JsonPropertyName("provisional")]
+    public required bool Provisional { get; init; }
+
+    /// <summary>
+    /// When the period's figures stand: 30 days (the attendance correction window) after its last day has ended in every time zone (midnight at UTC−12, i.e. 12:00 UTC the next day). Until then subscriptions may still start in it and attendance may still be recorded or corrected, so figures may change.
+    /// </summary>
+    [JsonPropertyName("finalFrom")]
+    public required DateTimeOffset FinalFrom { get; init; }
+
+    /// <summary>
+    /// The club's offers with slots of the month (only the one asked for, with offerId), in offer id order.
+    /// </summary>
+    [JsonPropertyName("offers")]
+    public required IReadOnlyList<ClubOfferDeliveriesResponse> Offers { get; init; }
+
+    /// <summary>
+    /// Sums of every offer's units.
+    /// </summary>
+    [JsonPropertyName("totals")]
+    public required DeliveredUnits Totals { get; init; }
+
+    /// <summary>
+    /// Sums of every offer's waitlist.
+    /// </summary>
+    [JsonPropertyName("waitlist")]
+    public required WaitlistUnits Waitlist { get; init; }
+}
+
+/// <summary>
+/// One offer of the club, with its slots of the month in start order.
+/// </summary>
+public sealed record ClubOfferDeliveriesResponse
+{
+    /// <summary>
+    /// The offer (`off_…`).
+    /// </summary>
+    [JsonPropertyName("offerId")]
+    public required string OfferId { get; init; }
+
+    /// <summary>
+    /// The offer's title now.
+    /// </summary>
+    [JsonPropertyName("title")]
+    public required string Title { get; init; }
+
+    /// <summary>
+    /// The offer's category.
+    /// </summary>
+    [JsonPropertyName("category")]
+    public required Category Category { get; init; }
+
+    /// <summary>
+    /// The offer's time zone, whose calendar month the slots are of.
+    /// </summary>
+    [JsonPropertyName("timeZone")]
+    public required string TimeZone { get; init; }
+
+    /// <summary>
+    /// Its slots of the month, cancelled ones included, in start order.
+    /// </summary>
+    [JsonPropertyName("slots")]
+    public required IReadOnlyList<ClubSlotDeliveriesResponse> Slots { get; init; }
+
+    /// <summary>
+    /// Sums of its slots.
+    /// </summary>
+    [JsonPropertyName("units")]
+    public required DeliveredUnits Units { get; init; }
+
+    /// <summary>
+    /// Sums of its slots.
+    /// </summary>
+    [JsonPropertyName("waitlist")]
+    public required WaitlistUnits Waitlist { get; init; }
+
+    /// <summary>
+    /// Units attended / capacity of its slots of the month that have started and were not cancelled, 0..1 (4 decimals), as the indicators compute it; null before any has started.
+    /// </summary>
+    [JsonPropertyName("fillRate")]
+    public double? FillRate { get; init; }
+}
+
+/// <summary>
+/// One slot of the month of a club's offer.
+/// </summary>
+public sealed record ClubSlotDeliveriesResponse
+{
+    /// <summary>
+    /// The slot (`slt_…`).
+    /// </summary>
+    [JsonPropertyName("slotId")]
+    public required string SlotId { get; init; }
+
+    /// <summary>
+    /// The slot's start; its local date in the offer's time zone puts it in the month.
+    /// </summary>
+    [JsonPropertyName("start")]
+    public required DateTimeOffset Start { get; init; }
+
+    /// <summary>
+    /// Units (seats, places) the slot offers.
+    /// </summary>
+    [JsonPropertyName("capacity")]
+    public required int Capacity { get; init; }
+
+    /// <summary>
+    /// Cancelled by the club: its bookings, waiting ones included, were cancelled with it.
+    /// </summary>
+    [JsonPropertyName("cancelled")]
+    public required bool Cancelled { get; init; }
+
+    /// <summary>
+    /// Its bookings' units, by what became of them.
+    /// </summary>
+    [JsonPropertyName("units")]
+    public required DeliveredUnits Units { get; init; }
+
+    /// <summary>
+    /// Its units waiting for a seat now, or that were still waiting when it started.
+    /// </summary>
+    [JsonPropertyName("waitlist")]
+    public required WaitlistUnits Waitlist { get; init; }
+}
+
+/// <summary>
 /// What a club bills for a month: the statement of each company that used its offers, restricted to them.
 /// </summary>
 public sealed record ClubUsageResponse
@@ -740,7 +921,7 @@ public sealed record CreateWebhookRequest
     public required string Url { get; init; }
 
     /// <summary>
-    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// Exact event names (`booking.confirmed`), a stream's events (`booking.*`) or all (`*`), each matching an event that can reach the caller's kind of organization (as in the change feed; the operator receives all): an entry that matches none is refused with those it can. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.contact_changed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("eventTypes")]
     public required IReadOnlyList<string> EventTypes { get; init; }
@@ -1081,7 +1262,7 @@ public sealed record EventResponse
     public required string Id { get; init; }
 
     /// <summary>
-    /// The stable event name, e.g. `booking.confirmed`. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
+    /// The stable event name, e.g. `booking.confirmed`. Event names: beneficiary.erased, booking.attendance_recorded, booking.cancelled, booking.confirmed, booking.contact_changed, booking.expired, booking.promoted, booking.requested, booking.rescheduled, booking.waitlisted, demo.territory_load_started, demo.territory_loaded, need.acknowledged, need.addressed, need.recorded, need.withdrawn, offer.published, offer.resumed, offer.revised, offer.suspended, offer.withdrawn, organization.api_key_issued, organization.api_key_revoked, organization.member_admitted, organization.member_removed, organization.registered, organization.renamed, organization.subscription_closed, organization.subscription_opened, slot.cancelled, slot.capacity_changed, slot.rescheduled, slot.scheduled, slot.seat_released, slot.seat_reserved, slot.waitlist_expired, slot.waitlist_joined, slot.waitlist_left, slot.waitlist_promoted, subscription.cancelled, subscription.quota_changed, subscription.subscribed, subscription.units_counted, subscription.units_released.
     /// </summary>
     [JsonPropertyName("type")]
     public required string Type { get; init; }
@@ -2507,6 +2688,24 @@ public sealed record RecordNeedRequest
     public string? CompanyId { get; init; }
 }
 
+public sealed record RecordSlotAttendanceRequest
+{
+    /// <summary>
+    /// The slot's bookings and their outcomes, each booking once.
+    /// </summary>
+    [JsonPropertyName("records")]
+    public required IReadOnlyList<SlotAttendanceRecord> Records { get; init; }
+}
+
+public sealed record RecordedSlotAttendanceResponse
+{
+    /// <summary>
+    /// The bookings, in the order of the records.
+    /// </summary>
+    [JsonPropertyName("bookings")]
+    public required IReadOnlyList<BookingResponse> Bookings { get; init; }
+}
+
 public sealed record RegisterOrganizationRequest
 {
     /// <summary>
@@ -2722,6 +2921,21 @@ public sealed record SeatReserved
     /// </summary>
     [JsonPropertyName("beneficiaryRef")]
     public string? BeneficiaryRef { get; init; }
+}
+
+public sealed record SlotAttendanceRecord
+{
+    /// <summary>
+    /// A booking (`bkg_…`) of the slot.
+    /// </summary>
+    [JsonPropertyName("bookingId")]
+    public required string BookingId { get; init; }
+
+    /// <summary>
+    /// attended or no_show: both are charged on the company's usage statement.
+    /// </summary>
+    [JsonPropertyName("outcome")]
+    public required AttendanceOutcome Outcome { get; init; }
 }
 
 /// <summary>
@@ -3559,6 +3773,24 @@ public sealed record WaitlistPromoted
     public required int Quantity { get; init; }
 }
 
+/// <summary>
+/// Units of bookings that waited for a seat because the slot was full: demand the slot did not meet, or has not yet.
+/// </summary>
+public sealed record WaitlistUnits
+{
+    /// <summary>
+    /// Units waiting now for a seat on slots that have not started: they are promoted as seats free up.
+    /// </summary>
+    [JsonPropertyName("waitlisted")]
+    public required int Waitlisted { get; init; }
+
+    /// <summary>
+    /// Units still waiting when their slot started: unmet demand (counted as soon as the slot starts, before the waitlist's expiry is recorded).
+    /// </summary>
+    [JsonPropertyName("expired")]
+    public required int Expired { get; init; }
+}
+
 public sealed record WebhookAttemptResponse
 {
     /// <summary>
@@ -3822,6 +4054,7 @@ public static class EventDataTypes
         ["booking.attendance_recorded"] = typeof(AttendanceRecorded),
         ["booking.cancelled"] = typeof(BookingCancelled),
         ["booking.confirmed"] = typeof(BookingConfirmed),
+        ["booking.contact_changed"] = typeof(BookingContactChanged),
         ["booking.expired"] = typeof(BookingExpired),
         ["booking.promoted"] = typeof(BookingPromoted),
         ["booking.requested"] = typeof(BookingRequested),

@@ -308,6 +308,29 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// What became of the bookings of a club's offers in a month, per offer and slot
+    /// </summary>
+    /// <remarks>
+    /// Visible to the club itself and the operator (anyone else: 404). To run its offers: each slot of the month of the
+    /// club's offers, including those cancelled, grouped per offer, with exact counts (no "&lt;5" masking as in getDemand:
+    /// every figure is of the club's own offers, whose bookings it may list anyway). Units as in getProviderDeliveries:
+    /// booked (confirmed, promoted ones included, and not cancelled) = attended + noShow + unrecorded + upcoming. Waitlist:
+    /// waitlisted, units waiting now for a seat on slots not started; expired, units still waiting when their slot started
+    /// (unmet demand, counted from the slot's start). fillRate per offer: units attended / capacity of its slots that have
+    /// started and were not cancelled, as getIndicators computes it; null before any has started. offerId narrows the read
+    /// to one offer; an offer that is not the club's answers 404 as an unknown one. Months follow the offer's time zone (a
+    /// slot belongs to the month of its local start date), as in getCompanyUsage. Counts only: no beneficiary or company.
+    /// Read model 'insights': eventually consistent; pass minPosition to read your writes.
+    /// </remarks>
+    [Operation("getClubDeliveries", "GET", "/v1/clubs/{clubId}/deliveries")]
+    public Task<ApiResponse<ClubDeliveriesResponse>> GetClubDeliveriesAsync(string clubId, GetClubDeliveriesParameters parameters, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clubId);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SendAsync<ClubDeliveriesResponse>(HttpMethod.Get, $"/v1/clubs/{Segment(Format(clubId)!)}/deliveries", new QueryString().Add("offerId", parameters?.OfferId).Add("month", parameters?.Month).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Shared indicators of a territory for a month or a quarter
     /// </summary>
     /// <remarks>
@@ -644,6 +667,20 @@ public sealed partial class ServicesClient
     }
 
     /// <summary>
+    /// Record the attendance of a slot's bookings in one call
+    /// </summary>
+    /// <remarks>
+    /// recordAttendance for up to 200 bookings of one slot (a driver's list of a shuttle), by those who may record attendance on the slot's offer: its club, one of its providers, or the operator (anyone else: 403). Each record is decided as recordAttendance decides it (confirmed bookings only, from the slot's start, corrections until 30 days after it; the same outcome again changes nothing), and all are recorded together or none: the first record refused refuses the request with its 409, whose problem names it (record: records[i], and bookingId). A booking that is not one of the slot's is refused with booking_not_in_slot. Each booking at most once: a repeat is a 400 naming it (records[i]). Answers the bookings in the order of the records, as recordAttendance answers each, except that contact details are withheld (read the booking or the list for them): the copy of the answer kept for an Idempotency-Key must not outlive a beneficiary's erasure.
+    /// </remarks>
+    [Operation("recordSlotAttendance", "POST", "/v1/slots/{slotId}/attendance")]
+    public Task<ApiResponse<RecordedSlotAttendanceResponse>> RecordSlotAttendanceAsync(string slotId, RecordSlotAttendanceRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(slotId);
+        ArgumentNullException.ThrowIfNull(body);
+        return SendAsync<RecordedSlotAttendanceResponse>(HttpMethod.Post, $"/v1/slots/{Segment(Format(slotId)!)}/attendance", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Subscribe a company to an offer
     /// </summary>
     /// <remarks>
@@ -728,7 +765,7 @@ public sealed partial class ServicesClient
     /// Book units of a slot
     /// </summary>
     /// <remarks>
-    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error, unless the request says whenFull: refuse, which books nothing and answers 409 slot_full with the seats free (remaining); like any answer, a refusal is replayed to a retry with the same Idempotency-Key, so try again later with a new key. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.
+    /// The subscription's company (or the operator). Answers 201 with status confirmed when the seats asked for are free (first fit: a waiting booking too large for the seats left does not hold them), otherwise waitlisted with its waitlistPosition: a full slot is not an error, unless the request says whenFull: refuse, which books nothing and answers 409 slot_full with the seats free (remaining); like any answer, a refusal is replayed to a retry with the same Idempotency-Key, so try again later with a new key. Confirmed and waitlisted units both count against the subscription's quota for the slot's month: beyond it, 409 quota_exceeded, whose problem also carries month (YYYY-MM), unitsUsed, monthlyQuota and quantity (asked for). One beneficiary (a company's beneficiaryRef) holds at most one live booking (confirmed or waitlisted) of a slot: a second is refused with 409 beneficiary_already_booked, whose problem names the live one in existingBookingId (a cancelled or expired booking does not count; another company's beneficiary of the same ref is someone else). Optional contact details (name, email, phone) are personal data: encrypted with the beneficiary's own key, shown only to the company and the offer's club and providers, never in the change feed or webhooks, corrected or removed by the company until the slot starts (PUT or DELETE /v1/bookings/{bookingId}/contact), and erased for good with DELETE /v1/beneficiaries/{beneficiaryRef}. When the beneficiary's key cannot be opened with the platform's configured master keys (an operator changed the master key without keeping the old one), a booking with contact details answers 503 secret_key_unavailable and changes nothing; one without contact details is not affected.
     /// </remarks>
     [Operation("bookSeat", "POST", "/v1/bookings")]
     public Task<ApiResponse<BookingResponse>> BookSeatAsync(BookSeatRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -741,12 +778,12 @@ public sealed partial class ServicesClient
     /// List bookings
     /// </summary>
     /// <remarks>
-    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes (companyName comes from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later).
+    /// The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, subscriptionId (the bookings counted against one subscription's quota, to reconcile it), companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&amp;attendance=none&amp;to=&lt;now&gt;: the bookings whose attendance is still to record). Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes (companyName comes from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later).
     /// </remarks>
     [Operation("listBookings", "GET", "/v1/bookings")]
     public Task<ApiResponse<PageOfBookingResponse>> ListBookingsAsync(ListBookingsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return SendAsync<PageOfBookingResponse>(HttpMethod.Get, $"/v1/bookings", new QueryString().Add("status", parameters?.Status).Add("slotId", parameters?.SlotId).Add("offerId", parameters?.OfferId).Add("companyId", parameters?.CompanyId).Add("beneficiaryRef", parameters?.BeneficiaryRef).Add("attendance", parameters?.Attendance).Add("from", parameters?.From).Add("to", parameters?.To).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
+        return SendAsync<PageOfBookingResponse>(HttpMethod.Get, $"/v1/bookings", new QueryString().Add("status", parameters?.Status).Add("slotId", parameters?.SlotId).Add("offerId", parameters?.OfferId).Add("subscriptionId", parameters?.SubscriptionId).Add("companyId", parameters?.CompanyId).Add("beneficiaryRef", parameters?.BeneficiaryRef).Add("attendance", parameters?.Attendance).Add("from", parameters?.From).Add("to", parameters?.To).Add("limit", parameters?.Limit).Add("after", parameters?.After).Add("minPosition", parameters?.MinPosition), null, null, options, cancellationToken);
     }
 
     /// <summary>Every item of listBookings, page after page (follows <c>next</c> from <c>parameters.After</c>).</summary>
@@ -795,7 +832,7 @@ public sealed partial class ServicesClient
     /// Record whether a confirmed booking was attended
     /// </summary>
     /// <remarks>
-    /// The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match.
+    /// The offer's club, one of its providers, or the operator, once the slot has started: attended or no_show. Attendance is recorded, and corrected by recording the other outcome (a new booking.attendance_recorded event; statements and indicators follow), until 30 days after the slot starts; after that the month's figures stand (attendance_already_recorded, or attendance_window_closed when none was recorded). The same outcome again changes nothing. Accepts If-Match. A slot's whole list at once: recordSlotAttendance.
     /// </remarks>
     [Operation("recordAttendance", "POST", "/v1/bookings/{bookingId}/attendance")]
     public Task<ApiResponse<BookingResponse>> RecordAttendanceAsync(string bookingId, RecordAttendanceRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
@@ -803,6 +840,33 @@ public sealed partial class ServicesClient
         ArgumentException.ThrowIfNullOrEmpty(bookingId);
         ArgumentNullException.ThrowIfNull(body);
         return SendAsync<BookingResponse>(HttpMethod.Post, $"/v1/bookings/{Segment(Format(bookingId)!)}/attendance", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Correct a booking's contact details
+    /// </summary>
+    /// <remarks>
+    /// Replaces the beneficiary's contact details on this booking (a wrong phone number) with those sent: name, email, phone, at least one, checked as at booking. They are sealed with the beneficiary's data key, a new one after an erasure (DELETE /v1/beneficiaries/{beneficiaryRef}), as a new booking's are. The booking company only (the offer's club and providers, who read the booking, and the operator get 403; anyone else 404), while the booking is confirmed or waitlisted (else 409 booking_ended) and before its slot starts (else 409 slot_started): the seat and the waitlist place stay as they are. Integrators get a booking.contact_changed event (change feed and webhooks, the booking's audience), whose contact reads {"status": "withheld"}, or null once removed. Accepts If-Match. Answers the booking as getBooking shows it to its company. When the beneficiary's key cannot be opened with the platform's configured master keys, 503 secret_key_unavailable, and nothing changes.
+    /// </remarks>
+    [Operation("changeBookingContact", "PUT", "/v1/bookings/{bookingId}/contact")]
+    public Task<ApiResponse<BookingResponse>> ChangeBookingContactAsync(string bookingId, ContactDetails body, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bookingId);
+        ArgumentNullException.ThrowIfNull(body);
+        return SendAsync<BookingResponse>(HttpMethod.Put, $"/v1/bookings/{Segment(Format(bookingId)!)}/contact", null, body, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Remove a booking's contact details
+    /// </summary>
+    /// <remarks>
+    /// The booking then shows contact: null; a booking without details is answered as it is, with no event. The beneficiary's data key stays for its other bookings: to destroy every copy of its details, erase the beneficiary. The booking company only (the offer's club and providers, who read the booking, and the operator get 403; anyone else 404), while the booking is confirmed or waitlisted (else 409 booking_ended) and before its slot starts (else 409 slot_started): the seat and the waitlist place stay as they are. Integrators get a booking.contact_changed event (change feed and webhooks, the booking's audience), whose contact reads {"status": "withheld"}, or null once removed. Accepts If-Match. Answers the booking as getBooking shows it to its company.
+    /// </remarks>
+    [Operation("removeBookingContact", "DELETE", "/v1/bookings/{bookingId}/contact")]
+    public Task<ApiResponse<BookingResponse>> RemoveBookingContactAsync(string bookingId, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bookingId);
+        return SendAsync<BookingResponse>(HttpMethod.Delete, $"/v1/bookings/{Segment(Format(bookingId)!)}/contact", null, null, null, options, cancellationToken);
     }
 
     /// <summary>
@@ -1255,6 +1319,25 @@ public sealed record GetProviderDeliveriesParameters
     public string? MinPosition { get; init; }
 }
 
+/// <summary>Query and header parameters of GetClubDeliveries.</summary>
+public sealed record GetClubDeliveriesParameters
+{
+    /// <summary>
+    /// Only this offer of the club.
+    /// </summary>
+    public string? OfferId { get; init; }
+
+    /// <summary>
+    /// The calendar month, YYYY-MM.
+    /// </summary>
+    public required string Month { get; init; }
+
+    /// <summary>
+    /// Read-your-writes: the Services-Position header of an earlier write. The read waits up to 5 s until this read model includes it (503 if it cannot).
+    /// </summary>
+    public string? MinPosition { get; init; }
+}
+
 /// <summary>Query and header parameters of GetIndicators.</summary>
 public sealed record GetIndicatorsParameters
 {
@@ -1480,6 +1563,11 @@ public sealed record ListBookingsParameters
     /// Only bookings on this offer.
     /// </summary>
     public string? OfferId { get; init; }
+
+    /// <summary>
+    /// Only bookings counted against this subscription's quota.
+    /// </summary>
+    public string? SubscriptionId { get; init; }
 
     /// <summary>
     /// Only bookings of this company.
