@@ -143,7 +143,7 @@ internal static class OpenApiExamples
         [typeof(WebhookResponse)] = new WebhookResponse(WebhookId, "https://hr.example.com/hooks/services",
             WebhookEventTypes, "HR tool", Departure.AddDays(-60), Departure.AddDays(-3), Company, WebhookStatus.Enabled, null),
         [typeof(CreatedWebhookResponse)] = new CreatedWebhookResponse(WebhookId, "https://hr.example.com/hooks/services",
-            WebhookEventTypes, "HR tool", Departure.AddDays(-60), "whsec_3b8e1f0a6c2d4e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d", WebhookStatus.Enabled, null),
+            WebhookEventTypes, "HR tool", Departure.AddDays(-60), "whsec_3b8e1f0a6c2d4e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d", WebhookStatus.Enabled, null, Company),
         [typeof(RotatedWebhookSecretResponse)] = new RotatedWebhookSecretResponse(WebhookId,
             "whsec_5d7f9a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f3a5c7e9b", Departure.AddDays(-3)),
         [typeof(WebhookDeliveryResponse)] = new WebhookDeliveryResponse("dlv_4f1c9e2a7b3d5f6081a2c4e6", new Guid("0193a7c2-5e41-7b0a-9c3d-2f8e6b1a4d70"),

@@ -24,11 +24,13 @@ public static partial class Slot
         if (command.Capacity < 1)
             return Decision.Refuse("invalid_capacity", $"A slot has a capacity of at least 1; got {command.Capacity}.");
         if (command.Capacity < state.Reserved)
-            return Decision.Refuse("capacity_below_reserved", $"Slot {state.Id} has {state.Reserved} units reserved; its capacity cannot drop to {command.Capacity}.");
+            return Decision.Refuse("capacity_below_reserved", $"Slot {state.Id} has {state.Reserved} units reserved; its capacity cannot drop to {command.Capacity}.")
+                with { Facts = new Dictionary<string, object> { ["reserved"] = state.Reserved, ["capacity"] = command.Capacity } };
         // Such a booking could never be served: it would hold quota units until the slot starts, then count as unmet demand.
         if (state.Waitlist.FirstOrDefault(waiting => waiting.Quantity > command.Capacity) is { } tooLarge)
             return Decision.Refuse("capacity_below_waitlisted_booking",
-                $"Booking {tooLarge.BookingId} waits for {tooLarge.Quantity} units of slot {state.Id}; its capacity cannot drop to {command.Capacity} unless that booking is cancelled first.");
+                $"Booking {tooLarge.BookingId} waits for {tooLarge.Quantity} units of slot {state.Id}; its capacity cannot drop to {command.Capacity} unless that booking is cancelled first.")
+                with { Facts = new Dictionary<string, object> { ["bookingId"] = tooLarge.BookingId, ["quantity"] = tooLarge.Quantity, ["capacity"] = command.Capacity } };
         if (command.Capacity == state.Capacity)
             return Decision<ChangeSlotCapacityOutcome>.Accept(new ChangeSlotCapacityOutcome([], new Dictionary<string, IReadOnlyList<object>>()));
 
@@ -52,7 +54,7 @@ public static class ChangeSlotCapacityEndpoint
         slots.MapPatch("/{slotId}", Handle)
             .WithName("changeSlotCapacity")
             .WithSummary("Change a slot's capacity")
-            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.")
+            .WithDescription("The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved (409 capacity_below_reserved, whose problem carries reserved and capacity, as asked for), nor below a waitlisted booking's quantity (409 capacity_below_waitlisted_booking, with bookingId, quantity and capacity); added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.")
             .AllowKinds(OrganizationKind.Club)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

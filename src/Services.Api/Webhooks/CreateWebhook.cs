@@ -63,9 +63,10 @@ public sealed record CreateWebhookRequest(
 /// <param name="CreatedAt">When it was registered (UTC); it receives the events after that.</param>
 /// <param name="Status">enabled: a webhook is registered enabled (PATCH status disables it). Absent only from an answer replayed under an Idempotency-Key kept before webhooks could be disabled.</param>
 /// <param name="DisabledAt">When it was disabled: null, as it is enabled.</param>
+/// <param name="OrganizationId">The organization that registered it (`org_…`), as getWebhook and the list name it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.</param>
 public sealed record CreatedWebhookResponse(
     string Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, string Secret,
-    [property: AddedLater] WebhookStatus Status, [property: AddedLater] DateTimeOffset? DisabledAt);
+    [property: AddedLater] WebhookStatus Status, [property: AddedLater] DateTimeOffset? DisabledAt, [property: AddedLater] string? OrganizationId);
 
 public static class CreateWebhookEndpoint
 {
@@ -122,6 +123,6 @@ public static class CreateWebhookEndpoint
                 $"This organization already has {options.Value.MaxPerOrganization} webhooks; delete one it no longer uses first."));
         ETags.Set(http.Response, WebhookResponse.FirstVersion);
         return TypedResults.Created($"/v1/webhooks/{id}",
-            new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret, WebhookStatus.Enabled, null));
+            new CreatedWebhookResponse(id, request.Url, eventTypes, request.Description, createdAt, secret, WebhookStatus.Enabled, null, caller.OrganizationId));
     }
 }

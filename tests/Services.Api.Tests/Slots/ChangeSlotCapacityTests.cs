@@ -47,7 +47,9 @@ public sealed class ChangeSlotCapacityTests
     {
         var slot = SlotWith(new SeatReserved("bkg_a", CompanyId, 1), new WaitlistJoined("bkg_w1", CompanyId, 3, 1));
 
-        Slot.Decide(new ChangeSlotCapacity(SlotId, 2), slot, Now).ThenRefused("capacity_below_waitlisted_booking").Detail.ShouldContain("bkg_w1");
+        var refusal = Slot.Decide(new ChangeSlotCapacity(SlotId, 2), slot, Now).ThenRefused("capacity_below_waitlisted_booking");
+        refusal.Detail.ShouldContain("bkg_w1");
+        refusal.Facts!["bookingId"].ShouldBe("bkg_w1");
         Slot.Decide(new ChangeSlotCapacity(SlotId, 3), slot, Now).ThenAccepted();
     }
 

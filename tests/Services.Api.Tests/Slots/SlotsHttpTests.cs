@@ -331,7 +331,8 @@ public sealed class SlotsHttpTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var response = await club.Client.PatchAsJsonAsync($"/v1/slots/{slot.Id}", new ChangeSlotCapacityRequest(2), ApiFixture.JsonOptions);
 
-        await response.ShouldBeProblemAsync(HttpStatusCode.Conflict, "capacity_below_reserved");
+        var problem = await response.ShouldBeProblemAsync(HttpStatusCode.Conflict, "capacity_below_reserved");
+        (problem.GetProperty("reserved").GetInt32(), problem.GetProperty("capacity").GetInt32()).ShouldBe((3, 2));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class WebhookRegistrationHttpTests(ApiFixture api) : IClassFixture
         var client = clocked.ClientFor(company);
         var created = await CreateAsync(client, "https://hooks.example.com/services", "booking.confirmed", "need.*");
         created.EventTypes.ShouldBe(["booking.confirmed", "need.*"]);
+        created.OrganizationId.ShouldBe(company.Id);
 
         var read = await client.GetAsync($"/v1/webhooks/{created.Id}");
         read.StatusCode.ShouldBe(HttpStatusCode.OK);
