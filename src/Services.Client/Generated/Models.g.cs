@@ -982,6 +982,12 @@ public sealed record CreatedWebhookResponse
     /// </summary>
     [JsonPropertyName("disabledAt")]
     public DateTimeOffset? DisabledAt { get; init; }
+
+    /// <summary>
+    /// The organization that registered it (`org_…`), as getWebhook and the list name it. Absent only from an answer replayed under an Idempotency-Key kept before this field was added.
+    /// </summary>
+    [JsonPropertyName("organizationId")]
+    public string? OrganizationId { get; init; }
 }
 
 /// <summary>

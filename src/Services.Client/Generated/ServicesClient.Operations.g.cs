@@ -628,7 +628,7 @@ public sealed partial class ServicesClient
     /// Change a slot's capacity
     /// </summary>
     /// <remarks>
-    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved, nor below a waitlisted booking's quantity; added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.
+    /// The club that published the offer, or the operator, before the slot starts. It cannot drop below the units reserved (409 capacity_below_reserved, whose problem carries reserved and capacity, as asked for), nor below a waitlisted booking's quantity (409 capacity_below_waitlisted_booking, with bookingId, quantity and capacity); added seats go to waitlisted bookings in order (first fit; a booking whose company is over a monthly quota lowered since it booked, or whose subscription ended before the slot's day, keeps its place). Send the ETag as If-Match to change only what you read.
     /// </remarks>
     [Operation("changeSlotCapacity", "PATCH", "/v1/slots/{slotId}")]
     public Task<ApiResponse<SlotResponse>> ChangeSlotCapacityAsync(string slotId, ChangeSlotCapacityRequest body, RequestOptions? options = null, CancellationToken cancellationToken = default)
