@@ -10,7 +10,7 @@ using Services.Api.Subscriptions;
 namespace Services.Api.Bookings;
 
 /// <param name="Reason">Who asks: on_request (the booking's company), club_request (the offer's club) or operator_request.</param>
-public sealed record CancelBooking(string BookingId, CancellationReason Reason = CancellationReason.OnRequest);
+public sealed record CancelBooking(string BookingId, CancellationReason Reason);
 
 /// <param name="Promoted">Events per booking id for the waitlisted bookings that got the freed seats.</param>
 public sealed record CancelBookingOutcome(

@@ -24,7 +24,7 @@ public static partial class Booking
         ArgumentNullException.ThrowIfNull(command);
         if (state is null) return NotFound(command.BookingId);
         if (state.Status is not (BookingStatus.Requested or BookingStatus.Confirmed or BookingStatus.Waitlisted))
-            return Decision.Refuse("booking_ended", $"Booking {state.Id} is {WireName.Of(state.Status)}; contact details change only while a booking is confirmed or waitlisted.");
+            return Decision.Refuse("booking_ended", $"Booking {state.Id} is {WireName.Of(state.Status)}; contact details change only while a booking is live (requested, confirmed or waitlisted).");
         if (now >= state.SlotStart) return Slot.Started(state.SlotId, state.SlotStart);
         if (command.Contact is null && state.Contact is null) return Decision.Accept();
         return Decision.Accept(new BookingContactChanged(state.BeneficiaryRef, command.Contact));
@@ -35,7 +35,7 @@ public static class ChangeBookingContactEndpoint
 {
     private const string Rules =
         "The booking company only (the offer's club and providers, who read the booking, and the operator get 403; anyone else 404), " +
-        "while the booking is confirmed or waitlisted (else 409 booking_ended) and before its slot starts (else 409 slot_started): " +
+        "while the booking is live, confirmed or waitlisted (else 409 booking_ended) and before its slot starts (else 409 slot_started): " +
         "the seat and the waitlist place stay as they are. Integrators get a booking.contact_changed event (change feed and webhooks, " +
         "the booking's audience), whose contact reads {\"status\": \"withheld\"}, or null once removed. Accepts If-Match. Answers the booking as getBooking shows it to its company.";
 

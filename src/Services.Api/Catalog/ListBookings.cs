@@ -32,7 +32,7 @@ public static class ListBookingsEndpoint
             .WithDescription(
                 "The bookings the caller may see, as in getBooking: a company its own, a club those on its offers, a provider those on the offers it " +
                 "delivers, the operator all. Newest requested first, cursor pagination (limit, after → next). Filters: status, slotId, offerId, " +
-                "subscriptionId (the bookings counted against one subscription's quota, to reconcile it), companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
+                "subscriptionId (the bookings made on one subscription, whatever their status, to reconcile its quota: status= narrows), companyId (useful to clubs, providers and the operator; a company only ever sees its own), beneficiaryRef (a person's bookings, " +
                 "as the booking company refers to them), attendance, from/to on the slot's start (status=confirmed&attendance=none&to=<now>: " +
                 "the bookings whose attendance is still to record). " +
                 "Contact details as in getBooking (a provider reads those of the confirmed bookings it delivers, until 7 days after the slot starts), and the slot's cancellation of bookings it cancelled. Read model 'booking-list': eventually consistent; pass minPosition to read your writes " +

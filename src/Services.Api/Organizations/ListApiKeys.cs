@@ -47,7 +47,7 @@ public static class ListApiKeysEndpoint
     {
         organizations.MapGet("/{organizationId}/api-keys", List)
             .WithName("listApiKeys")
-            .AcceptsIfNoneMatch()
+            .AnswersWithVersion()
             .WithSummary("List an organization's API keys")
             .WithDescription("The organization itself or the operator; newest first, active, expired and revoked, with their labels, access, expiry and last use " +
                 "(lastUsedAt, to the minute, within about a minute), to tell which keys are no longer used before revoking them. Never the secrets: a key is shown once, when issued. " +
@@ -57,7 +57,7 @@ public static class ListApiKeysEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound);
         organizations.MapGet("/{organizationId}/api-keys/{keyId}", Get)
             .WithName("getApiKey")
-            .AcceptsIfNoneMatch()
+            .AnswersWithVersion()
             .WithSummary("Read an API key")
             .WithDescription("The organization itself or the operator. Never the secret; its expiry and last use (lastUsedAt, within about a minute) as the list shows them. " +
                 "The ETag is the organization's version, as for issuing and revoking keys; last uses and expiries change without it: If-None-Match never turns this answer into a 304.")

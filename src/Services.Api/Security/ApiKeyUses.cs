@@ -29,9 +29,8 @@ public sealed class ApiKeyUses(NpgsqlDataSource dataSource, TimeProvider time, I
         await _flushing.WaitAsync(cancellationToken);
         try
         {
-            // Only as noted: a later minute noted meanwhile stays for the next flush. In key order, as every node
-            // writes them, so that two nodes' updates of the same keys queue rather than deadlock.
-            var taken = _unflushed.Where(noted => _unflushed.TryRemove(noted)).OrderBy(noted => noted.Key, StringComparer.Ordinal).ToList();
+            // Only as noted: a later minute noted meanwhile stays for the next flush.
+            var taken = _unflushed.Where(noted => _unflushed.TryRemove(noted)).ToList();
             if (taken.Count == 0) return 0;
             var keyIds = taken.ConvertAll(noted => noted.Key);
             var minutes = taken.ConvertAll(noted => noted.Value);

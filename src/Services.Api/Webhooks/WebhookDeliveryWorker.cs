@@ -323,7 +323,7 @@ public sealed class WebhookDeliveryWorker(
     }
 
     /// <summary>
-    /// A failed send as the receiver's owner can act on it: the outer message, then the causes in
+    /// A failed send as the receiver's owner can act on it: the outer message, then the causes it does not already say, in
     /// brackets ("The SSL connection could not be established, see inner exception." alone says nothing).
     /// </summary>
     internal static string Explain(Exception failure)
@@ -332,7 +332,8 @@ public sealed class WebhookDeliveryWorker(
         var causes = new List<string>();
         for (var cause = failure.InnerException; cause is not null; cause = cause.InnerException)
         {
-            if (!causes.Contains(cause.Message) && cause.Message != failure.Message) causes.Add(cause.Message);
+            // HttpClient often quotes its cause in its own message already ("… does not resolve … (host:443)"): said once.
+            if (!causes.Contains(cause.Message) && !failure.Message.Contains(cause.Message, StringComparison.Ordinal)) causes.Add(cause.Message);
         }
         return causes.Count == 0 ? failure.Message : $"{failure.Message} ({string.Join(" ", causes)})";
     }

@@ -11,7 +11,7 @@ namespace Services.Api.Tests.Bookings;
 
 public sealed class CancelBookingTests
 {
-    private static readonly CancelBooking Command = new(BookingId);
+    private static readonly CancelBooking Command = new(BookingId, CancellationReason.OnRequest);
     private static readonly BookingCancelled CancelledOnRequest = new(CancellationReason.OnRequest);
 
     [Fact]

@@ -123,8 +123,8 @@ public sealed class RescheduleSlotTests
         var subscription = SubscriptionWith(new UnitsCounted(BookingId, "2025-03", 1));
 
         booking.SlotStart.ShouldBe(later);
-        Booking.Decide(new CancelBooking(BookingId), booking, slot, subscription, Start.AddHours(1)).ThenAccepted();
-        Booking.Decide(new CancelBooking(BookingId), booking, slot, subscription, later).ThenRefused("slot_started");
+        Booking.Decide(new CancelBooking(BookingId, CancellationReason.OnRequest), booking, slot, subscription, Start.AddHours(1)).ThenAccepted();
+        Booking.Decide(new CancelBooking(BookingId, CancellationReason.OnRequest), booking, slot, subscription, later).ThenRefused("slot_started");
         Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ClubId), booking, Start.AddHours(1)).ThenRefused("slot_not_started");
         Booking.Decide(new RecordAttendance(BookingId, AttendanceOutcome.Attended, ClubId), booking, later).ThenAccepted();
     }

@@ -276,6 +276,10 @@ public sealed class WebhookDeliveryHttpTests(ApiFixture api) : IClassFixture<Api
             new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: NotTimeValid"));
         WebhookDeliveryWorker.Explain(tls).ShouldBe("The SSL connection could not be established, see inner exception. (The remote certificate is invalid because of errors in the certificate chain: NotTimeValid)");
         WebhookDeliveryWorker.Explain(new HttpRequestException("Connection refused")).ShouldBe("Connection refused");
+        // A cause the outer message already quotes is not said twice.
+        var refused = new HttpRequestException("example.com does not resolve to a public address (example.com:443)",
+            new HttpRequestException("example.com does not resolve to a public address"));
+        WebhookDeliveryWorker.Explain(refused).ShouldBe("example.com does not resolve to a public address (example.com:443)");
     }
 
     [Fact]
