@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Services.Api.Common;
+using Services.Api.Demand;
 using Services.Api.Infrastructure;
 using Services.Api.ReadModels;
 using Services.Api.Security;
@@ -20,7 +21,7 @@ public static class ListSubscriptionsEndpoint
             .WithSummary("List subscriptions and their quota usage")
             .WithDescription(
                 "The subscriptions the caller may see, as in getSubscription: a company its own, a club those to its offers, the operator all. " +
-                "Newest first, cursor pagination (limit, after → next). Filters: offerId, companyId (useful to clubs and the operator), status. " +
+                "Newest first, cursor pagination (limit, after → next). Filters: offerId, companyId (useful to clubs and the operator), status. Each names its company (companyName, from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later). " +
                 "Read model 'subscription-list': eventually consistent; pass minPosition to read your writes.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -44,17 +45,19 @@ public static class ListSubscriptionsEndpoint
         validation.Id("offerId", offerId, Ids.Offer, required: false).Id("companyId", companyId, Ids.Organization, required: false);
         if (await ReadYourWrites.CheckAndWaitAsync(validation, minPosition, daemon, CatalogReadModels.SubscriptionListShard, http.Response, cancellationToken) is { } unready) return unready;
 
-        var rows = new List<(SubscriptionState State, string TimeZone, DateTimeOffset SubscribedAt)>();
+        var rows = new List<(SubscriptionState State, string? CompanyName, string TimeZone, DateTimeOffset SubscribedAt)>();
         var filters = new QueryFilters(caller.OrganizationId, pageSize + 1);
-        if (offerId is not null) filters.And($"offer_id = {filters.Parameter(offerId)}");
-        if (companyId is not null) filters.And($"company_id = {filters.Parameter(companyId)}");
-        if (statusFilter is { } f) filters.And($"status = {filters.Parameter(Wire(f))}");
-        if (cursor is { } k) filters.And($"(subscribed_at, subscription_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
+        if (offerId is not null) filters.And($"s.offer_id = {filters.Parameter(offerId)}");
+        if (companyId is not null) filters.And($"s.company_id = {filters.Parameter(companyId)}");
+        if (statusFilter is { } f) filters.And($"s.status = {filters.Parameter(Wire(f))}");
+        if (cursor is { } k) filters.And($"(s.subscribed_at, s.subscription_id) < ({filters.Parameter(Utc(k.At))}, {filters.Parameter(k.Id)})");
         await using (var command = ReadModelSql.Command(db, $"""
-            select subscription_id, company_id, offer_id, club_id, monthly_quota, starts_on, ends_on, time_zone, subscribed_at, end_reason
-            from rm_subscriptions
-            where {ReadModelSql.Scope(caller.IsOperator, "company_id = $1 or club_id = $1")}{filters.Conditions}
-            order by subscribed_at desc, subscription_id desc
+            select s.subscription_id, s.company_id, s.offer_id, s.club_id, s.monthly_quota, s.starts_on, s.ends_on, s.time_zone, s.subscribed_at, s.end_reason,
+                   company.name
+            from rm_subscriptions s
+            left join {InsightsProjection.Prefix}_organizations company on company.organization_id = s.company_id
+            where {ReadModelSql.Scope(caller.IsOperator, "s.company_id = $1 or s.club_id = $1")}{filters.Conditions}
+            order by s.subscribed_at desc, s.subscription_id desc
             limit $2
             """, filters.Values))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -65,7 +68,7 @@ public static class ListSubscriptionsEndpoint
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
                     reader.GetFieldValue<DateOnly>(5), reader.Nullable<DateOnly>(6), Units: QuotaUse.None, // its use per month is read below, as totals
                     EndReason: Parse<SubscriptionEndReason>(reader.NullableString(9))),
-                    reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
+                    reader.NullableString(10), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
             }
         }
 
@@ -87,7 +90,7 @@ public static class ListSubscriptionsEndpoint
         }
         var now = time.GetUtcNow();
         return TypedResults.Ok(new Page<SubscriptionResponse>(
-            [.. page.Data.Select(r => SubscriptionResponse.From(r.State, units.GetValueOrDefault(r.State.Id) ?? QuotaUse.None.ByMonth, Today(r.TimeZone, now)))],
+            [.. page.Data.Select(r => SubscriptionResponse.From(r.State, r.CompanyName, units.GetValueOrDefault(r.State.Id) ?? QuotaUse.None.ByMonth, Today(r.TimeZone, now)))],
             page.Next));
     }
 

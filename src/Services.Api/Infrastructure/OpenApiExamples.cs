@@ -110,7 +110,7 @@ internal static class OpenApiExamples
         [typeof(SlotResponse)] = new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 19, 1, 0, SlotStatus.Scheduled, OfferStatus.Active, null),
         [typeof(ScheduledSlotsResponse)] = new ScheduledSlotsResponse(
             [new SlotResponse(SlotId, OfferId, Departure, Departure.AddMinutes(30), 20, 0, 20, 0, SlotStatus.Scheduled, OfferStatus.Active, null)]),
-        [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, OfferId, Club, SubscriptionStatus.Active, 40,
+        [typeof(SubscriptionResponse)] = new SubscriptionResponse(SubscriptionId, Company, Organization.Name, OfferId, Club, SubscriptionStatus.Active, 40,
             new DateOnly(2026, 11, 1), null, null, [new SubscriptionMonthUsage(Month, 12, 28), new SubscriptionMonthUsage("2026-12", 1, 39)]),
         [typeof(BookingResponse)] = new BookingResponse(BookingId, Company, Organization.Name, SubscriptionId, OfferId, SlotId, Departure, 1, "hr-4711",
             Departure.AddDays(-2), BookingStatus.Confirmed, null, null, null, null, new BookingContact(ContactStatus.Available, null, null, "+33 6 12 34 56 78"), null, null),

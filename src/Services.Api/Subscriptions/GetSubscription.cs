@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Services.Api.Infrastructure;
 using Services.Api.Offers;
+using Services.Api.Organizations;
 using Services.Api.Security;
 
 namespace Services.Api.Subscriptions;
@@ -22,7 +23,8 @@ public static class GetSubscriptionEndpoint
         var loaded = await store.LoadAsync(Subscription.Stream(subscriptionId), cancellationToken);
         if (loaded.State is null || !Subscription.IsVisibleTo(loaded.State, caller)) return Problems.NotFound("subscription");
         var offer = (await store.LoadAsync(Offer.Stream(loaded.State.OfferId), cancellationToken)).State;
+        var company = (await store.LoadAsync(Organization.Stream(loaded.State.CompanyId), cancellationToken)).State;
         ETags.Set(http.Response, loaded.Version);
-        return TypedResults.Ok(SubscriptionResponse.From(loaded.State, Subscription.Today(offer, time.GetUtcNow())));
+        return TypedResults.Ok(SubscriptionResponse.From(loaded.State, company?.Name, loaded.State.Units.ByMonth, Subscription.Today(offer, time.GetUtcNow())));
     }
 }

@@ -34,10 +34,12 @@ public sealed record SubscriptionMonthUsage(string Month, int UnitsUsed, int Uni
 /// <param name="Usage">Units used and left, per month.</param>
 /// <param name="Id">The subscription's id (`sub_…`).</param>
 /// <param name="CompanyId">The subscribed company (`org_…`).</param>
+/// <param name="CompanyName">The subscribed company's name now, so that the offer's club, who may not read the company itself, knows whose subscription it is: from the company in getSubscription, from the insights read model in listSubscriptions (eventually consistent: a rename may show a moment later; null while that read model is being rebuilt). Null in the answers of subscribe, changeSubscriptionQuota and cancelSubscription, which do not read the company: read the subscription for it.</param>
 /// <param name="OfferId">The offer (`off_…`) subscribed to.</param>
 public sealed record SubscriptionResponse(
     string Id,
     string CompanyId,
+    [property: AddedLater] string? CompanyName,
     string OfferId,
     string ClubId,
     SubscriptionStatus Status,
@@ -47,10 +49,12 @@ public sealed record SubscriptionResponse(
     [property: AddedLater] SubscriptionEndReason? EndReason,
     IReadOnlyList<SubscriptionMonthUsage> Usage)
 {
-    public static SubscriptionResponse From(SubscriptionState state, DateOnly today) => From(state, state.Units.ByMonth, today);
+    /// <summary>As a command answers it: without the company's name, which it does not read.</summary>
+    public static SubscriptionResponse From(SubscriptionState state, DateOnly today) => From(state, null, state.Units.ByMonth, today);
 
+    /// <param name="companyName">The company's name now; null where the answer does not read it.</param>
     /// <param name="unitsByMonth">Units taken per month (months without any may be left out).</param>
-    public static SubscriptionResponse From(SubscriptionState state, IReadOnlyDictionary<string, int> unitsByMonth, DateOnly today)
+    public static SubscriptionResponse From(SubscriptionState state, string? companyName, IReadOnlyDictionary<string, int> unitsByMonth, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(unitsByMonth);
@@ -66,7 +70,7 @@ public sealed record SubscriptionResponse(
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         return new SubscriptionResponse(
-            state.Id, state.CompanyId, state.OfferId, state.ClubId,
+            state.Id, state.CompanyId, companyName, state.OfferId, state.ClubId,
             state.IsCancelled ? SubscriptionStatus.Cancelled : SubscriptionStatus.Active,
             state.MonthlyQuota, state.StartsOn, state.EndsOn, state.EndReason,
             [.. months.Select(month =>

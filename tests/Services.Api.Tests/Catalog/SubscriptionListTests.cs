@@ -32,6 +32,8 @@ public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFix
         var cancelled = await company.Client.PostAsync($"/v1/subscriptions/{subscription.Id}/cancel", null);
         cancelled.StatusCode.ShouldBe(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
 
+        // minPosition waits for the subscription list, not for the insights read model the company's name comes from.
+        await api.CaughtUpAsync(Services.Api.Demand.InsightsProjection.ShardName);
         var listed = (await company.Client.ListAsync<SubscriptionResponse>($"/v1/subscriptions?minPosition={cancelled.Position()}")).Data.ShouldHaveSingleItem();
 
         listed.ShouldBeEquivalentTo(await api.GetSubscriptionAsync(company, subscription.Id));
@@ -43,6 +45,25 @@ public sealed class SubscriptionListTests(ApiFixture api) : IClassFixture<ApiFix
         await using var command = api.Service<NpgsqlDataSource>().CreateCommand("select count(*) from rm_subscription_units where subscription_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = subscription.Id });
         ((long)(await command.ExecuteScalarAsync())!).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_offers_club_reads_the_subscribed_companys_name_now_which_a_command_answer_leaves_out()
+    {
+        var club = await api.RegisterAsync(OrganizationKind.Club);
+        var offer = await api.PublishOfferAsync(club);
+        var company = await api.RegisterMemberAsync(club);
+        var subscribed = await company.Client.PostAsJsonAsync("/v1/subscriptions", new SubscribeRequest(offer.Id, 4), ApiFixture.JsonOptions);
+        subscribed.StatusCode.ShouldBe(HttpStatusCode.Created, await subscribed.Content.ReadAsStringAsync());
+        var subscription = (await subscribed.Content.ReadFromJsonAsync<SubscriptionResponse>(ApiFixture.JsonOptions))!;
+        subscription.CompanyName.ShouldBeNull();
+        var renamed = await company.Client.PatchAsJsonAsync($"/v1/organizations/{company.Id}", new RenameOrganizationRequest("Fromagerie du Ségala"), ApiFixture.JsonOptions);
+        renamed.StatusCode.ShouldBe(HttpStatusCode.OK, await renamed.Content.ReadAsStringAsync());
+        await api.CaughtUpAsync(Services.Api.Demand.InsightsProjection.ShardName);
+
+        (await api.GetSubscriptionAsync(club, subscription.Id)).CompanyName.ShouldBe("Fromagerie du Ségala");
+        (await club.Client.ListAsync<SubscriptionResponse>($"/v1/subscriptions?offerId={offer.Id}&minPosition={renamed.Position()}")).Data
+            .ShouldHaveSingleItem().CompanyName.ShouldBe("Fromagerie du Ségala");
     }
 
     [Fact]
