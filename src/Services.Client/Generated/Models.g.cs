@@ -3344,6 +3344,12 @@ public sealed record SubscriptionResponse
     public required string CompanyId { get; init; }
 
     /// <summary>
+    /// The subscribed company's name now, so that the offer's club, who may not read the company itself, knows whose subscription it is: from the company in getSubscription, from the insights read model in listSubscriptions (eventually consistent: a rename may show a moment later; null while that read model is being rebuilt). Null in the answers of subscribe, changeSubscriptionQuota and cancelSubscription, which do not read the company: read the subscription for it.
+    /// </summary>
+    [JsonPropertyName("companyName")]
+    public string? CompanyName { get; init; }
+
+    /// <summary>
     /// The offer (`off_…`) subscribed to.
     /// </summary>
     [JsonPropertyName("offerId")]

@@ -697,7 +697,7 @@ public sealed partial class ServicesClient
     /// List subscriptions and their quota usage
     /// </summary>
     /// <remarks>
-    /// The subscriptions the caller may see, as in getSubscription: a company its own, a club those to its offers, the operator all. Newest first, cursor pagination (limit, after → next). Filters: offerId, companyId (useful to clubs and the operator), status. Read model 'subscription-list': eventually consistent; pass minPosition to read your writes.
+    /// The subscriptions the caller may see, as in getSubscription: a company its own, a club those to its offers, the operator all. Newest first, cursor pagination (limit, after → next). Filters: offerId, companyId (useful to clubs and the operator), status. Each names its company (companyName, from the 'insights' read model, which minPosition does not wait for: a rename may show a moment later). Read model 'subscription-list': eventually consistent; pass minPosition to read your writes.
     /// </remarks>
     [Operation("listSubscriptions", "GET", "/v1/subscriptions")]
     public Task<ApiResponse<PageOfSubscriptionResponse>> ListSubscriptionsAsync(ListSubscriptionsParameters? parameters = null, RequestOptions? options = null, CancellationToken cancellationToken = default)
